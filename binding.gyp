@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "krozen",
+      "sources": ["native/addon.cc", "native/mask.cc", "native/json.cc"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,103 @@
+// The server's settings: pykrozen's fields (camelCase) plus what a Node server needs.
+// One global `settings` object, mutated before Server.run(); createSettings() makes a fresh one.
+
+export interface PerMessageDeflateOptions {
+  /** Server drops its compression context between messages. */
+  serverNoContextTakeover?: boolean;
+  /** Client drops its compression context between messages. */
+  clientNoContextTakeover?: boolean;
+  /** LZ77 window bits for the server's compressor (8..15). */
+  serverMaxWindowBits?: number;
+  /** LZ77 window bits asked of the client (8..15). */
+  clientMaxWindowBits?: number;
+  /** Messages smaller than this are sent uncompressed. */
+  threshold?: number;
+  /** zlib operations in flight at once, across all connections. */
+  concurrencyLimit?: number;
+}
+
+export interface Settings {
+  /** TCP port; HTTP and WebSocket share it. 0 picks a free port (read it from server.port). */
+  port: number;
+  host: string;
+  /** Pathname that upgrades to WebSocket (the query string is ignored). */
+  wsPath: string;
+  /** Print listening URLs and worker start lines. */
+  debug: boolean;
+  /** Root for serveStatic: files are served from `<baseDir>/static`. */
+  baseDir: string;
+  /** >1: that many processes share the port through node:cluster. */
+  workers: number;
+  /** listen() backlog. */
+  backlog: number;
+  /**
+   * Kept for parity with pykrozen. Node 20 has no SO_REUSEPORT; with workers > 1, node:cluster's
+   * primary owns the listening socket and hands connections to workers, which is what it stood for.
+   */
+  reusePort: boolean;
+  /** Largest request body read into memory, in bytes (413 beyond). */
+  maxBodySize: number;
+  /** Time allowed to receive the request headers, ms (node:http headersTimeout). */
+  headersTimeout: number;
+  /** Time allowed to receive the whole request, ms (node:http requestTimeout). */
+  requestTimeout: number;
+  /** Idle keep-alive connections are closed after this many ms. */
+  keepAliveTimeout: number;
+  /** Graceful stop: in-flight requests get this long before connections are destroyed, ms. */
+  shutdownTimeout: number;
+  /** Static files up to this size are cached in memory; larger ones are streamed. */
+  staticCacheMaxFileSize: number;
+  /** Uploads: largest file, number of files, number of fields, largest field value. */
+  uploadMaxFileSize: number;
+  uploadMaxFiles: number;
+  uploadMaxFields: number;
+  uploadMaxFieldSize: number;
+  /** Largest WebSocket message (after reassembly and inflate), bytes: 1009 beyond. */
+  wsMaxPayload: number;
+  /** Most frames in one fragmented message: 1008 beyond. */
+  wsMaxFragments: number;
+  /** A connection silent this long gets a ping; silent another interval, it is closed. 0 = off. ms. */
+  wsIdleTimeout: number;
+  /** Time to wait for the peer's close frame before the TCP connection is cut, ms. */
+  wsCloseTimeout: number;
+  /** Bytes queued on a socket before wsBackpressurePolicy applies. */
+  wsMaxBackpressure: number;
+  /** What happens to a send past wsMaxBackpressure: 'drop' the message or 'close' (1008) the connection. */
+  wsBackpressurePolicy: 'drop' | 'close';
+  /** permessage-deflate: false (default) or true / options to negotiate it. */
+  wsPerMessageDeflate: boolean | PerMessageDeflateOptions;
+}
+
+export function createSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    port: 8000,
+    host: '127.0.0.1',
+    wsPath: '/ws',
+    debug: false,
+    baseDir: process.cwd(),
+    workers: 1,
+    backlog: 2048,
+    reusePort: true,
+    maxBodySize: 1024 * 1024,
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    shutdownTimeout: 10_000,
+    staticCacheMaxFileSize: 1024 * 1024,
+    uploadMaxFileSize: 10 * 1024 * 1024,
+    uploadMaxFiles: 10,
+    uploadMaxFields: 100,
+    uploadMaxFieldSize: 64 * 1024,
+    wsMaxPayload: 16 * 1024 * 1024,
+    wsMaxFragments: 1024,
+    wsIdleTimeout: 60_000,
+    wsCloseTimeout: 5_000,
+    wsMaxBackpressure: 16 * 1024 * 1024,
+    wsBackpressurePolicy: 'close',
+    wsPerMessageDeflate: false,
+    ...overrides,
+  };
+}
+
+/** The global settings (pykrozen style): change fields before Server.run(). */
+export const settings: Settings = createSettings();

@@ -1,0 +1,5 @@
+#include "json.h"
+
+namespace krozen {
+void InitJson(Napi::Env, Napi::Object) {}
+}  // namespace krozen

@@ -1,0 +1,5 @@
+#include "mask.h"
+
+namespace krozen {
+void InitMask(Napi::Env, Napi::Object) {}
+}  // namespace krozen
