@@ -1,0 +1,41 @@
+// The request/response contract shared by the router, the HTTP pipeline, static files and uploads.
+// Independent of node:http's objects except `raw`, so the transport can change later.
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+export interface Request {
+  method: string;
+  /** Percent-decoded pathname, without the query string. */
+  path: string;
+  /** Lower-case header names, as Node gives them. */
+  headers: IncomingHttpHeaders;
+  /** Parsed on first access; `+` and %XX decoded; a repeated key: the last wins. */
+  readonly query: Record<string, string>;
+  /** Route parameters (`:name`, `*name`). */
+  params: Record<string, string>;
+  /** JSON (application/json or no content type), string (text/*), Buffer (other types), or undefined. */
+  body: unknown;
+  /** Middleware's stash. */
+  extra: Record<string, unknown>;
+  /** The transport's request; its body is still unread only on routes registered with `rawBody`. */
+  raw: IncomingMessage;
+}
+
+export type HeaderValue = string | number | readonly string[];
+
+/**
+ * What a handler returns. body: object/array/number/boolean/null/string → JSON; a Buffer → bytes as is;
+ * a Readable stream → streamed. html()/text()/file() set their content type.
+ */
+export interface ResponseInit {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, HeaderValue>;
+}
+
+export type HandlerResult = ResponseInit | void | undefined;
+export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
+
+export interface RouteOptions {
+  /** Leave the body unread (the handler reads req.raw itself, e.g. uploads). */
+  rawBody?: boolean;
+}
