@@ -1,0 +1,84 @@
+// A real browser against the demo: Debian's Chromium (driven by playwright-core) opens the chat page, which
+// connects over WebSocket. Chromium offers permessage-deflate, so the demo runs with compression off and on.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createDemoApp } = require('../../examples/demo/app.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Server } = require('../../dist/index.js');
+
+const CHROMIUM = '/usr/bin/chromium';
+const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-browser-'));
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  console.log(`browser screenshots: ${shots}`);
+});
+
+describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (deflate) => {
+  test('two pages chat through a room topic; the page shows history, messages and presence', async () => {
+    const app = createDemoApp({ port: 0, wsPerMessageDeflate: deflate });
+    const negotiated: string[] = [];
+    app.on('ws:connect', ({ ws }: { ws: { extensions?: string } }) => { negotiated.push(String(ws.extensions ?? '')); });
+    const server = await new Server(app).run();
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      // A message posted over HTTP before anyone joins: it must arrive as history.
+      const posted = await fetch(`${base}/api/rooms/dev/messages`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'curl', text: 'hello from HTTP' }),
+      });
+      expect(posted.status).toBe(201);
+
+      const alice = await browser.newPage();
+      const bob = await browser.newPage();
+      await alice.goto(`${base}/?room=dev`);
+      await bob.goto(`${base}/?room=dev`);
+      await alice.locator('#status[data-state="open"]').waitFor();
+      await bob.locator('#status[data-state="open"]').waitFor();
+      await expect(alice.locator('#messages li').first().textContent()).resolves.toContain('hello from HTTP');
+      await alice.locator('#online', { hasText: '2 online' }).waitFor();
+
+      await alice.fill('#name', 'alice');
+      await alice.fill('#text', 'hi bob — ünïcödé 🚀');
+      await alice.click('#send');
+      await bob.locator('#messages li', { hasText: 'hi bob — ünïcödé 🚀' }).waitFor({ timeout: 5000 });
+      await alice.locator('#messages li', { hasText: 'hi bob' }).waitFor({ timeout: 5000 });
+
+      await bob.fill('#name', 'bob');
+      await bob.fill('#text', 'x'.repeat(400)); // long enough to be worth compressing
+      await bob.click('#send');
+      await alice.locator('#messages li', { hasText: 'x'.repeat(400) }).waitFor({ timeout: 5000 });
+      expect(await bob.locator('#messages li').count()).toBe(3);
+
+      // What was negotiated: Chromium always offers permessage-deflate.
+      expect(negotiated).toHaveLength(2);
+      for (const ext of negotiated) {
+        if (deflate) expect(ext).toContain('permessage-deflate');
+        else expect(ext).toBe('');
+      }
+
+      const shot = path.join(shots, `chat-deflate-${deflate ? 'on' : 'off'}.png`);
+      await alice.screenshot({ path: shot });
+      expect(fs.statSync(shot).size).toBeGreaterThan(1000);
+
+      await bob.close();
+      await alice.locator('#online', { hasText: '1 online' }).waitFor({ timeout: 5000 });
+      await alice.close();
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
