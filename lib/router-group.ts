@@ -1,0 +1,139 @@
+// Router groups, pykrozen's `router(prefix, { tags })`: routes under a common prefix with OpenAPI
+// metadata. A group only records routes; `app.includeRouter(group)` registers its routes() and
+// listens (onRoute) for the ones added later. The group also keeps a RadixRouter of its own, so a
+// duplicate or conflicting route fails at the line that adds it, with the full path in the message.
+import type { Handler, RouteOptions } from './http/types';
+import { RadixRouter } from './router';
+
+/** What a route may say about itself (all optional). */
+export interface RouteMeta extends RouteOptions {
+  /** Added after the group's tags (duplicates dropped). */
+  tags?: readonly string[];
+  summary?: string;
+  description?: string;
+  deprecated?: boolean;
+  /** Default: the handler's name, when it has one. */
+  operationId?: string;
+  /** Status code (or '4XX', 'default') → description. Default: { 200: 'Success' }. */
+  responses?: Readonly<Record<string | number, string>>;
+}
+
+/** RouteMeta with the defaults applied and the group's tags merged in. */
+export interface RouteInfo {
+  tags: string[];
+  summary?: string;
+  description?: string;
+  deprecated: boolean;
+  operationId?: string;
+  responses: Record<string, string>;
+  rawBody: boolean;
+}
+
+export type RouteListener = (method: string, fullPath: string, handler: Handler, info: RouteInfo) => void;
+
+export type GroupRoute = [method: string, fullPath: string, handler: Handler, info: RouteInfo];
+
+/** Builds a route's RouteInfo; the app uses it for routes added outside any group too. */
+export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonly string[] = []): RouteInfo {
+  const tags: string[] = [];
+  for (const tag of groupTags) if (!tags.includes(tag)) tags.push(tag);
+  if (meta?.tags !== undefined) for (const tag of meta.tags) if (!tags.includes(tag)) tags.push(tag);
+  const responses: Record<string, string> = {};
+  if (meta?.responses !== undefined) {
+    for (const [code, description] of Object.entries(meta.responses)) responses[code] = description;
+  }
+  if (Object.keys(responses).length === 0) responses['200'] = 'Success';
+  const info: RouteInfo = { tags, deprecated: meta?.deprecated === true, responses, rawBody: meta?.rawBody === true };
+  if (meta?.summary !== undefined) info.summary = meta.summary;
+  if (meta?.description !== undefined) info.description = meta.description;
+  const operationId = meta?.operationId ?? handlerName(handler);
+  if (operationId !== undefined) info.operationId = operationId;
+  return info;
+}
+
+/** A function's own name ('bound ' dropped), or undefined for anonymous functions. */
+function handlerName(handler: Handler): string | undefined {
+  let name = typeof handler === 'function' ? handler.name : '';
+  while (name.startsWith('bound ')) name = name.slice(6);
+  return name.length > 0 ? name : undefined;
+}
+
+/** A prefix as stored: '' for none, else '/x/y' without trailing slashes. */
+export function normalizePrefix(prefix: string | undefined): string {
+  if (prefix === undefined) return '';
+  let p = prefix.replace(/\/+$/, '');
+  if (p.length > 0 && !p.startsWith('/')) p = '/' + p;
+  return p;
+}
+
+/**
+ * The full path of `path` under `prefix` (normalized by normalizePrefix). With no prefix the path is
+ * kept as given (only a leading '/' is ensured). Under a prefix, '' and '/' mean the prefix itself
+ * and a trailing slash is dropped: ('/api/v1', '/things/') → '/api/v1/things'.
+ */
+export function joinPath(prefix: string, path: string): string {
+  const p = path.length === 0 || path.startsWith('/') ? path : '/' + path;
+  if (prefix.length === 0) return p.length === 0 ? '/' : p;
+  const trimmed = p.replace(/\/+$/, '');
+  return prefix + trimmed;
+}
+
+export class RouterGroup {
+  readonly prefix: string;
+  readonly tags: readonly string[];
+  private readonly list: GroupRoute[] = [];
+  private readonly listeners: RouteListener[] = [];
+  private readonly check = new RadixRouter<true>();
+
+  constructor(prefix?: string, options?: { tags?: readonly string[] }) {
+    this.prefix = normalizePrefix(prefix);
+    this.tags = Object.freeze([...(options?.tags ?? [])]);
+  }
+
+  get(path: string, handler: Handler, meta?: RouteMeta): this {
+    return this.route('GET', path, handler, meta);
+  }
+
+  post(path: string, handler: Handler, meta?: RouteMeta): this {
+    return this.route('POST', path, handler, meta);
+  }
+
+  put(path: string, handler: Handler, meta?: RouteMeta): this {
+    return this.route('PUT', path, handler, meta);
+  }
+
+  delete(path: string, handler: Handler, meta?: RouteMeta): this {
+    return this.route('DELETE', path, handler, meta);
+  }
+
+  patch(path: string, handler: Handler, meta?: RouteMeta): this {
+    return this.route('PATCH', path, handler, meta);
+  }
+
+  /** Any method (upper-cased); the shortcuts above call this. */
+  route(method: string, path: string, handler: Handler, meta?: RouteMeta): this {
+    if (typeof handler !== 'function') throw new TypeError(`Handler for ${method} ${path} is not a function`);
+    const m = method.toUpperCase();
+    const fullPath = joinPath(this.prefix, path);
+    this.check.add(m, fullPath, true);
+    const entry: GroupRoute = [m, fullPath, handler, routeInfo(handler, meta, this.tags)];
+    this.list.push(entry);
+    for (const listener of this.listeners) listener(entry[0], entry[1], entry[2], entry[3]);
+    return this;
+  }
+
+  /** Routes added so far, in order: [method, fullPath, handler, info]. */
+  routes(): GroupRoute[] {
+    return this.list.slice();
+  }
+
+  /** Called for every route added from now on (not for the existing ones: read routes() for those). */
+  onRoute(listener: RouteListener): void {
+    this.listeners.push(listener);
+  }
+}
+
+/** pykrozen's `router(prefix, { tags })`. */
+export function router(prefix?: string, options?: { tags?: readonly string[] }): RouterGroup {
+  return new RouterGroup(prefix, options);
+}
