@@ -1,0 +1,332 @@
+// Static files at the wire: MIME types, cache/reload/clearFileCache, ETag/Last-Modified 304, streaming
+// of big files, and every way out of the root answered with 404.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSettings, settings as globalSettings } from '../../lib/settings';
+import { MIME_TYPES, mimeType } from '../../lib/http/mime';
+import { fileCacheSize } from '../../lib/http/file-cache';
+import { clearFileCache, createStaticHandler, file, isSafeRelativePath } from '../../lib/http/static';
+import { json, request, startServer, type TestServer } from '../fixtures/wire';
+
+const BIG_LIMIT = 4096;
+
+let base: string;
+let staticDir: string;
+let server: TestServer;
+const settings = createSettings({ staticCacheMaxFileSize: BIG_LIMIT });
+
+function write(rel: string, content: string | Buffer): string {
+  const p = path.join(staticDir, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+function get(p: string, headers: Record<string, string> = {}, method = 'GET') {
+  return request(server.port, p, { headers, method });
+}
+
+beforeAll(async () => {
+  base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-static-')));
+  staticDir = path.join(base, 'static');
+  fs.mkdirSync(staticDir);
+  fs.writeFileSync(path.join(base, 'secret.txt'), 'top secret');
+  write('hello.txt', 'hello world');
+  write('sub/page.html', '<h1>hi</h1>');
+  write('noext', 'plain bytes');
+  fs.mkdirSync(path.join(staticDir, 'dir'));
+  fs.symlinkSync(path.join(base, 'secret.txt'), path.join(staticDir, 'link-out.txt'));
+  fs.symlinkSync(base, path.join(staticDir, 'dir-out'));
+  fs.symlinkSync(path.join(staticDir, 'hello.txt'), path.join(staticDir, 'link-in.txt'));
+  settings.baseDir = base;
+  server = await startServer([{ method: 'GET', path: '/static/*path', handler: createStaticHandler(settings, '/static') }]);
+});
+
+afterAll(async () => {
+  await server.stop();
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+beforeEach(() => clearFileCache());
+
+describe('MIME types', () => {
+  test.each(Object.entries(MIME_TYPES))('.%s → %s at the wire', async (ext, type) => {
+    write(`mime/file.${ext}`, `content of ${ext}`);
+    const r = await get(`/static/mime/file.${ext}`);
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe(type);
+    expect(r.body.toString()).toBe(`content of ${ext}`);
+  });
+
+  test('text types say utf-8, binary ones do not', () => {
+    for (const ext of ['html', 'css', 'js', 'json', 'txt', 'xml', 'svg']) expect(MIME_TYPES[ext]).toMatch(/; charset=utf-8$/);
+    for (const ext of ['png', 'jpg', 'gif', 'ico', 'webp', 'pdf', 'woff', 'woff2', 'ttf', 'mp4', 'webm', 'mp3', 'wav']) {
+      expect(MIME_TYPES[ext]).not.toMatch(/charset/);
+    }
+  });
+
+  test('extension is case-insensitive; unknown or missing → octet-stream', async () => {
+    expect(mimeType('A.PNG')).toBe('image/png');
+    expect(mimeType('x.tar.gz')).toBe('application/octet-stream');
+    expect(mimeType('dir.html/readme')).toBe('application/octet-stream');
+    const r = await get('/static/noext');
+    expect(r.headers['content-type']).toBe('application/octet-stream');
+    expect(r.body.toString()).toBe('plain bytes');
+  });
+});
+
+describe('serving and caching', () => {
+  test('serves a file in a subdirectory with validators', async () => {
+    const r = await get('/static/sub/page.html');
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('<h1>hi</h1>');
+    expect(r.headers.etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    const mtime = fs.statSync(path.join(staticDir, 'sub/page.html')).mtime;
+    expect(r.headers['last-modified']).toBe(mtime.toUTCString());
+    expect(r.headers['content-length']).toBe('11');
+  });
+
+  test('missing file → 404 JSON, and the server keeps serving', async () => {
+    const r = await get('/static/nope.txt');
+    expect(r.status).toBe(404);
+    expect(json(r)).toEqual({ error: 'File not found' });
+    expect((await get('/static/hello.txt')).status).toBe(200);
+  });
+
+  test('cached after the first read: a change on disk shows only after clearFileCache(path)', async () => {
+    const p = write('cached.txt', 'version 1');
+    expect((await get('/static/cached.txt')).body.toString()).toBe('version 1');
+    expect(fileCacheSize()).toBe(1);
+    fs.writeFileSync(p, 'version 2 (longer)');
+    const stale = await get('/static/cached.txt');
+    expect(stale.body.toString()).toBe('version 1');
+    clearFileCache(path.relative(process.cwd(), p)); // relative paths resolve against cwd
+    expect(fileCacheSize()).toBe(0);
+    expect((await get('/static/cached.txt')).body.toString()).toBe('version 2 (longer)');
+  });
+
+  test('clearFileCache() with no argument clears everything', async () => {
+    const p = write('all.txt', 'one');
+    await get('/static/all.txt');
+    await get('/static/hello.txt');
+    expect(fileCacheSize()).toBe(2);
+    fs.writeFileSync(p, 'two');
+    clearFileCache();
+    expect(fileCacheSize()).toBe(0);
+    expect((await get('/static/all.txt')).body.toString()).toBe('two');
+  });
+
+  test('clearFileCache(realPath) also drops an entry cached through a symlink', async () => {
+    await get('/static/link-in.txt');
+    expect(fileCacheSize()).toBe(1);
+    clearFileCache(path.join(staticDir, 'hello.txt'));
+    expect(fileCacheSize()).toBe(0);
+  });
+
+  test('a deleted file is served from the cache until cleared, then 404', async () => {
+    const p = write('gone.txt', 'still here');
+    await get('/static/gone.txt');
+    fs.unlinkSync(p);
+    expect((await get('/static/gone.txt')).body.toString()).toBe('still here');
+    clearFileCache(p);
+    expect((await get('/static/gone.txt')).status).toBe(404);
+  });
+
+  test('HEAD: the headers of GET, no body', async () => {
+    const r = await get('/static/hello.txt', {}, 'HEAD');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(r.headers['content-length']).toBe('11');
+    expect(r.body.length).toBe(0);
+  });
+});
+
+describe('conditional requests', () => {
+  test('If-None-Match with the ETag → 304 without a body; another ETag → 200', async () => {
+    const first = await get('/static/hello.txt');
+    const etag = first.headers.etag as string;
+    const r = await get('/static/hello.txt', { 'if-none-match': etag });
+    expect(r.status).toBe(304);
+    expect(r.body.length).toBe(0);
+    expect(r.headers.etag).toBe(etag);
+    expect((await get('/static/hello.txt', { 'if-none-match': '"other", ' + etag.slice(2) })).status).toBe(304);
+    expect((await get('/static/hello.txt', { 'if-none-match': '*' })).status).toBe(304);
+    const miss = await get('/static/hello.txt', { 'if-none-match': 'W/"0-0"' });
+    expect(miss.status).toBe(200);
+    expect(miss.body.toString()).toBe('hello world');
+  });
+
+  test('If-Modified-Since: not modified since → 304; modified after → 200; garbage ignored', async () => {
+    const first = await get('/static/hello.txt');
+    const lm = first.headers['last-modified'] as string;
+    expect((await get('/static/hello.txt', { 'if-modified-since': lm })).status).toBe(304);
+    const later = new Date(Date.parse(lm) + 60_000).toUTCString();
+    expect((await get('/static/hello.txt', { 'if-modified-since': later })).status).toBe(304);
+    const earlier = new Date(Date.parse(lm) - 60_000).toUTCString();
+    expect((await get('/static/hello.txt', { 'if-modified-since': earlier })).status).toBe(200);
+    expect((await get('/static/hello.txt', { 'if-modified-since': 'not a date' })).status).toBe(200);
+  });
+
+  test('If-None-Match wins over If-Modified-Since', async () => {
+    const first = await get('/static/hello.txt');
+    const r = await get('/static/hello.txt', {
+      'if-none-match': 'W/"0-0"',
+      'if-modified-since': first.headers['last-modified'] as string,
+    });
+    expect(r.status).toBe(200);
+  });
+
+  test('a changed file gets a new ETag once the cache is cleared', async () => {
+    const p = write('etag.txt', 'a');
+    const a = await get('/static/etag.txt');
+    fs.writeFileSync(p, 'bb');
+    clearFileCache(p);
+    const b = await get('/static/etag.txt');
+    expect(b.headers.etag).not.toBe(a.headers.etag);
+    expect((await get('/static/etag.txt', { 'if-none-match': a.headers.etag as string })).status).toBe(200);
+  });
+});
+
+describe('big files are streamed, not cached', () => {
+  const big = Buffer.alloc(BIG_LIMIT * 50 + 7);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 8)) & 0xff;
+
+  test('bytes, length and validators are right; nothing is cached', async () => {
+    const p = write('big.bin', big);
+    const r = await get('/static/big.bin');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-length']).toBe(String(big.length));
+    expect(r.headers['content-type']).toBe('application/octet-stream');
+    expect(r.body.equals(big)).toBe(true);
+    expect(fileCacheSize()).toBe(0);
+    // Streamed files are stat'ed per request: a change on disk shows at once.
+    const changed = Buffer.concat([big, Buffer.from('tail')]);
+    fs.writeFileSync(p, changed);
+    const again = await get('/static/big.bin');
+    expect(again.body.equals(changed)).toBe(true);
+    expect((await get('/static/big.bin', { 'if-none-match': again.headers.etag as string })).status).toBe(304);
+  });
+
+  test('HEAD of a big file sends its length and no body', async () => {
+    write('big2.bin', big);
+    const r = await get('/static/big2.bin', {}, 'HEAD');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-length']).toBe(String(big.length));
+    expect(r.body.length).toBe(0);
+  });
+
+  test('a file exactly at the limit is cached', async () => {
+    write('edge.bin', big.subarray(0, BIG_LIMIT));
+    const r = await get('/static/edge.bin');
+    expect(r.body.equals(big.subarray(0, BIG_LIMIT))).toBe(true);
+    expect(fileCacheSize()).toBe(1);
+  });
+});
+
+describe('never outside the root', () => {
+  const attacks: Array<[string, string]> = [
+    ['a directory', '/static/dir'],
+    ['a directory with a trailing slash', '/static/dir/'],
+    ['the root itself', '/static/'],
+    ['..', '/static/../secret.txt'],
+    ['.. deeper', '/static/sub/../../secret.txt'],
+    ['%2e%2e', '/static/%2e%2e/secret.txt'],
+    ['%2E%2E with %2F', '/static/sub%2F%2E%2E%2F%2E%2E%2Fsecret.txt'],
+    ['%00', '/static/hello.txt%00.png'],
+    ['a backslash', '/static/..%5Csecret.txt'],
+    ['//etc/hostname', '/static//etc/hostname'],
+    ['a symlink out of the root', '/static/link-out.txt'],
+    ['a file through a symlinked directory out of the root', '/static/dir-out/secret.txt'],
+    ['.', '/static/./hello.txt'],
+  ];
+
+  test.each(attacks)('%s → 404 File not found', async (_name, p) => {
+    const r = await get(p);
+    expect(r.status).toBe(404);
+    expect(json(r)).toEqual({ error: 'File not found' });
+    expect((await get('/static/hello.txt')).status).toBe(200);
+  });
+
+  test('an absolute path after // to an existing file → 404', async () => {
+    const r = await get(`/static/${path.join(base, 'secret.txt')}`);
+    expect(r.status).toBe(404);
+  });
+
+  test('a symlink inside the root is served', async () => {
+    const r = await get('/static/link-in.txt');
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('hello world');
+    expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  test('a FIFO is not a regular file → 404 (and does not block)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(staticDir, 'pipe.txt')]);
+    expect((await get('/static/pipe.txt')).status).toBe(404);
+  });
+
+  test('isSafeRelativePath', () => {
+    for (const ok of ['a', 'a/b.txt', '.hidden', 'a..b', '...']) expect(isSafeRelativePath(ok)).toBe(true);
+    for (const bad of ['', '/a', 'a//b', 'a/', '..', 'a/..', '../a', '.', 'a/./b', 'a\\b', 'a\0b']) {
+      expect(isSafeRelativePath(bad)).toBe(false);
+    }
+  });
+
+  test('baseDir is read per request; no static directory → 404', async () => {
+    const s = createSettings({ baseDir: path.join(base, 'missing') });
+    const handler = createStaticHandler(s, '/x');
+    const fake = { method: 'GET', path: '/x/hello.txt', headers: {}, query: {}, params: { path: 'hello.txt' }, body: undefined, extra: {} };
+    expect(await handler(fake as never)).toEqual({ status: 404, body: { error: 'File not found' } });
+    s.baseDir = base;
+    const found = (await handler(fake as never)) as { status: number; body: Buffer };
+    expect(found.status).toBe(200);
+    expect(found.body.toString()).toBe('hello world');
+  });
+});
+
+describe('file()', () => {
+  test('reads a file relative to cwd with its type and validators; caches it', async () => {
+    const p = write('f/doc.json', '{"a":1}');
+    const res = await file(path.relative(process.cwd(), p));
+    expect(res.status).toBe(200);
+    expect((res.body as Buffer).toString()).toBe('{"a":1}');
+    expect(res.headers?.['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers?.etag).toMatch(/^W\//);
+    fs.writeFileSync(p, '{"a":2}');
+    expect(((await file(p)).body as Buffer).toString()).toBe('{"a":1}');
+    expect(((await file(p, { reload: true })).body as Buffer).toString()).toBe('{"a":2}');
+    // reload refreshes the cache too
+    expect(((await file(p)).body as Buffer).toString()).toBe('{"a":2}');
+  });
+
+  test('contentType and status options', async () => {
+    const p = write('f/x.txt', 'x');
+    const res = await file(p, { contentType: 'text/x-custom', status: 201 });
+    expect(res.status).toBe(201);
+    expect(res.headers?.['content-type']).toBe('text/x-custom');
+  });
+
+  test('missing file or directory → 404', async () => {
+    expect(await file(path.join(base, 'nope'))).toEqual({ status: 404, body: { error: 'File not found' } });
+    expect(await file(staticDir)).toEqual({ status: 404, body: { error: 'File not found' } });
+    expect(await file('')).toEqual({ status: 404, body: { error: 'File not found' } });
+  });
+
+  test('a file over the global staticCacheMaxFileSize comes back as a stream', async () => {
+    const saved = globalSettings.staticCacheMaxFileSize;
+    globalSettings.staticCacheMaxFileSize = 10;
+    try {
+      const content = Buffer.from('0123456789abcdefghij');
+      const p = write('f/stream.bin', content);
+      const res = await file(p);
+      expect(res.headers?.['content-length']).toBe('20');
+      const chunks: Buffer[] = [];
+      for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
+      expect(Buffer.concat(chunks).equals(content)).toBe(true);
+      expect(fileCacheSize()).toBe(0);
+    } finally {
+      globalSettings.staticCacheMaxFileSize = saved;
+    }
+  });
+});
