@@ -1,6 +1,48 @@
 // krozen's public API.
+import { app } from './app';
+import type { Handler } from './http/types';
+import type { AppRouteOptions, RouteSource } from './app';
+import type { RouteMeta } from './router-group';
+import type { Middleware } from './http/pipeline';
+import type { Hook } from './hooks';
+import type { Plugin } from './plugin';
+import type { UploadHandler } from './http/upload';
+
 export { getBackends, encodeJson } from './backend';
 export type { Backends } from './backend';
 export { settings, createSettings } from './settings';
 export type { Settings, PerMessageDeflateOptions } from './settings';
 export { Hooks } from './hooks';
+export type { Hook } from './hooks';
+export { App, createApp, app } from './app';
+export type { AppRouteOptions, RouteSource, AppRoute } from './app';
+export { Server } from './server';
+export type { RunOptions, ServerHookContext } from './server';
+export { Response, html, text, error } from './http/response';
+export { HttpError } from './http/http-error';
+export { file, clearFileCache } from './http/static';
+export type { FileOptions } from './http/static';
+export type { UploadedFile, UploadHandler } from './http/upload';
+export { router, RouterGroup } from './router-group';
+export type { RouteMeta, RouteInfo } from './router-group';
+export { RadixRouter } from './router';
+export { buildOpenApiDocument } from './http/openapi';
+export type { Middleware, HttpHookContext, ErrorHookContext } from './http/pipeline';
+export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteOptions } from './http/types';
+export type { Plugin } from './plugin';
+export { WsHub } from './ws';
+
+// pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`
+// (app.delete(...) works too).
+export const get = (path: string, handler: Handler, options?: AppRouteOptions) => app.get(path, handler, options);
+export const post = (path: string, handler: Handler, options?: AppRouteOptions) => app.post(path, handler, options);
+export const put = (path: string, handler: Handler, options?: AppRouteOptions) => app.put(path, handler, options);
+export const del = (path: string, handler: Handler, options?: AppRouteOptions) => app.delete(path, handler, options);
+export const patch = (path: string, handler: Handler, options?: AppRouteOptions) => app.patch(path, handler, options);
+export const use = (mw: Middleware) => app.use(mw);
+export const on = <C = any>(event: string, hook: Hook<C>) => app.on(event, hook);
+export const plugin = (p: Plugin) => app.plugin(p);
+export const includeRouter = (group: RouteSource) => app.includeRouter(group);
+export const serveStatic = (prefix: string) => app.serveStatic(prefix);
+export const upload = (path: string, handler: UploadHandler, options?: RouteMeta) => app.upload(path, handler, options);
+export const publish = (topic: string, value: unknown) => app.publish(topic, value);

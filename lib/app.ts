@@ -1,0 +1,159 @@
+// The App: routes, middleware, hooks, plugins, shared state, static files, uploads and the WebSocket hub.
+// createApp() makes an independent one with its own Settings; the global `app` uses the global `settings`.
+import { Hooks, type Hook } from './hooks';
+import { createSettings, settings as globalSettings, type Settings } from './settings';
+import { RadixRouter } from './router';
+import type { Handler } from './http/types';
+import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
+import type { Middleware, PipelineHost, Route } from './http/pipeline';
+import { registerInternalRoutes } from './http/internal';
+import { createStaticHandler } from './http/static';
+import { createUploadHandler, type UploadHandler } from './http/upload';
+import { assertPlugin, type Plugin } from './plugin';
+import { WsHub } from './ws';
+
+/** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
+export type AppRouteOptions = RouteMeta;
+
+/** A route as listed for the OpenAPI document. */
+export interface AppRoute {
+  method: string;
+  path: string;
+  handler: Handler;
+  info: RouteInfo;
+}
+
+/** Anything with router-group's shape: its routes now, and a listener for routes added later. */
+export type RouteSource = Pick<RouterGroup, 'routes' | 'onRoute'>;
+
+/** Cluster wiring sets this in worker processes so a publish reaches the other workers too. */
+export type PublishRelay = (topic: string, value: unknown) => void;
+
+export class App implements PipelineHost {
+  readonly settings: Settings;
+  readonly hooks = new Hooks();
+  readonly middleware: Middleware[] = [];
+  readonly routeTable = new RadixRouter<Route>();
+  /** Shared state for handlers and hooks (pykrozen's app.state). */
+  state: Record<string, any> = {};
+  private readonly routesInOrder: AppRoute[] = [];
+  private readonly plugins: Plugin[] = [];
+  private hub: WsHub | undefined;
+  /** Set by the cluster wiring in workers: forwards publishes to the other processes. */
+  publishRelay: PublishRelay | undefined;
+
+  constructor(settings: Settings) {
+    this.settings = settings;
+    registerInternalRoutes(this);
+  }
+
+  /** The WebSocket hub (created on first use). */
+  get ws(): WsHub {
+    if (this.hub === undefined) this.hub = new WsHub({ hooks: this.hooks, settings: this.settings });
+    return this.hub;
+  }
+
+  /** Whether the hub exists yet (stop() has nothing to close otherwise). */
+  get hasWsHub(): boolean {
+    return this.hub !== undefined;
+  }
+
+  get(path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.route('GET', path, handler, options);
+  }
+
+  post(path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.route('POST', path, handler, options);
+  }
+
+  put(path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.route('PUT', path, handler, options);
+  }
+
+  delete(path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.route('DELETE', path, handler, options);
+  }
+
+  patch(path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.route('PATCH', path, handler, options);
+  }
+
+  /** Registers a route for any method; throws on a duplicate or a conflicting parameter name. */
+  route(method: string, path: string, handler: Handler, options?: AppRouteOptions): this {
+    if (typeof handler !== 'function') throw new TypeError(`Handler for ${method} ${path} must be a function`);
+    this.addRoute(method, path, handler, routeInfo(handler, options));
+    return this;
+  }
+
+  /** Adds middleware: `mw(req, res)` runs on every request in order; `res.stop = true` answers at once. */
+  use(mw: Middleware): this {
+    if (typeof mw !== 'function') throw new TypeError('Middleware must be a function');
+    this.middleware.push(mw);
+    return this;
+  }
+
+  on<C = any>(event: string, hook: Hook<C>): this {
+    this.hooks.on(event, hook);
+    return this;
+  }
+
+  /** Calls `p.setup(this)` at once and lists the plugin's name in /_internal/info. */
+  plugin(p: Plugin): this {
+    assertPlugin(p);
+    p.setup(this);
+    this.plugins.push(p);
+    return this;
+  }
+
+  pluginNames(): string[] {
+    return this.plugins.map((p) => p.name);
+  }
+
+  /** Registers a router group's routes, and those it gets later. */
+  includeRouter(group: RouteSource): this {
+    for (const [method, path, handler, info] of group.routes()) this.addRoute(method, path, handler, info);
+    group.onRoute((method, path, handler, info) => this.addRoute(method, path, handler, info));
+    return this;
+  }
+
+  private addRoute(method: string, path: string, handler: Handler, info: RouteInfo): void {
+    const upper = method.toUpperCase();
+    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody });
+    this.routesInOrder.push({ method: upper, path, handler, info });
+  }
+
+  /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>`. */
+  serveStatic(prefix: string): this {
+    const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    return this.get(`${base}/*path`, createStaticHandler(this.settings, base), { tags: ['static'], operationId: `static${base.replace(/[^A-Za-z0-9]/g, '_')}` });
+  }
+
+  /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
+  upload(path: string, handler: UploadHandler, options?: RouteMeta): this {
+    return this.post(path, createUploadHandler(this.settings, handler), { ...options, rawBody: true });
+  }
+
+  /** Sends `value` to every WebSocket subscribed to `topic` (in every worker); returns the local receivers. */
+  publish(topic: string, value: unknown): number {
+    const sent = this.hub === undefined ? 0 : this.hub.publish(topic, value);
+    if (this.publishRelay !== undefined) this.publishRelay(topic, value);
+    return sent;
+  }
+
+  /** Delivers a publish that came from another worker (no relay back). */
+  publishLocal(topic: string, value: unknown): number {
+    return this.hub === undefined ? 0 : this.hub.publish(topic, value);
+  }
+
+  /** Every route in registration order, for the OpenAPI document. */
+  routeList(): AppRoute[] {
+    return this.routesInOrder.slice();
+  }
+}
+
+export function createApp(overrides: Partial<Settings> = {}): App {
+  return new App(createSettings(overrides));
+}
+
+/** The global app (pykrozen style), on the global `settings`. */
+export const app: App = new App(globalSettings);

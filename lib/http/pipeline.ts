@@ -1,0 +1,342 @@
+// The request pipeline: built-ins (URL decoding, route lookup, body reading) → middleware in order
+// → `http:<method>` hooks → the route → `http:<method>:after` hooks (also for 404/405) → encoding.
+// It stays synchronous until something returns a promise, and allocates closures only on async paths:
+// every step is a module-level function of one per-request `Exchange`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hooks } from '../hooks';
+import type { Settings } from '../settings';
+import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from './types';
+import { KrozenRequest } from './request';
+import { Response } from './response';
+import { HttpError } from './http-error';
+import { decodePath } from './query';
+import { hasBody, parseBody, readBody } from './body';
+import { mergeHeaders, sendResponse } from './send';
+
+/** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
+export type Middleware = (req: Request, res: Response) => unknown;
+
+/** What the router stores per route. */
+export interface Route {
+  handler: Handler;
+  /** Leave the body unread: the handler reads req.raw (uploads). */
+  rawBody: boolean;
+}
+
+/** The route table as the pipeline needs it (RadixRouter<Route> fits). */
+export interface RouteTable {
+  find(method: string, path: string): { value: Route; params: Record<string, string> } | null;
+  methodsFor(path: string): string[];
+}
+
+/** What the pipeline needs from an App. */
+export interface PipelineHost {
+  readonly settings: Settings;
+  readonly hooks: Hooks;
+  readonly middleware: readonly Middleware[];
+  readonly routeTable: RouteTable;
+}
+
+/** The context of `http:<method>` and `http:<method>:after` hooks. */
+export interface HttpHookContext {
+  req: Request;
+  res: Response;
+}
+
+/** The context of `error` hooks: `res` is the 500 about to go out; change it to shape the answer. */
+export interface ErrorHookContext extends HttpHookContext {
+  error: unknown;
+}
+
+interface HookNames {
+  before: string;
+  after: string;
+}
+
+// HEAD runs GET's hooks: it is a GET without the body.
+const HOOK_NAMES: Record<string, HookNames> = {
+  GET: { before: 'http:get', after: 'http:get:after' },
+  HEAD: { before: 'http:get', after: 'http:get:after' },
+  POST: { before: 'http:post', after: 'http:post:after' },
+  PUT: { before: 'http:put', after: 'http:put:after' },
+  DELETE: { before: 'http:delete', after: 'http:delete:after' },
+  PATCH: { before: 'http:patch', after: 'http:patch:after' },
+  OPTIONS: { before: 'http:options', after: 'http:options:after' },
+};
+
+function hookNames(method: string): HookNames {
+  const known = HOOK_NAMES[method];
+  if (known !== undefined) return known;
+  const lower = method.toLowerCase();
+  return { before: `http:${lower}`, after: `http:${lower}:after` };
+}
+
+/** One request on its way through the pipeline; also the context object of the http hooks. */
+class Exchange implements HttpHookContext {
+  req: KrozenRequest;
+  res: Response;
+  readonly host: PipelineHost;
+  readonly out: ServerResponse;
+  readonly match: { value: Route; params: Record<string, string> } | null;
+  readonly isHead: boolean;
+  sent: boolean;
+
+  constructor(host: PipelineHost, req: KrozenRequest, out: ServerResponse, match: Exchange['match'], isHead: boolean) {
+    this.host = host;
+    this.req = req;
+    this.res = new Response();
+    this.out = out;
+    this.match = match;
+    this.isHead = isHead;
+    this.sent = false;
+  }
+}
+
+export function handleRequest(host: PipelineHost, raw: IncomingMessage, out: ServerResponse): void {
+  const method = raw.method as string;
+  const isHead = method === 'HEAD';
+  const url = raw.url as string;
+  const q = url.indexOf('?');
+  let path: string;
+  try {
+    path = decodePath(q === -1 ? url : url.slice(0, q));
+  } catch (err) {
+    sendHttpError(out, err as HttpError, isHead);
+    return;
+  }
+  const rawQuery = q === -1 ? '' : url.slice(q + 1);
+  const match = host.routeTable.find(isHead ? 'GET' : method, path);
+  const req = new KrozenRequest(method, path, rawQuery, match === null ? {} : match.params, raw);
+  const ex = new Exchange(host, req, out, match, isHead);
+  if (rawQuery.indexOf('%') !== -1) {
+    // Decode now so a malformed query is a 400 even for a handler that never reads it.
+    try {
+      req.validateQuery();
+    } catch (err) {
+      fail(ex, err);
+      return;
+    }
+  }
+  if (hasBody(raw) && (match === null || !match.value.rawBody)) {
+    readBody(raw, host.settings.maxBodySize).then(
+      (bytes) => onBody(ex, bytes),
+      (err) => fail(ex, err),
+    );
+    return;
+  }
+  runMiddleware(ex, 0);
+}
+
+function onBody(ex: Exchange, bytes: Buffer): void {
+  try {
+    ex.req.body = parseBody(bytes, ex.req.headers['content-type']);
+  } catch (err) {
+    fail(ex, err);
+    return;
+  }
+  runMiddleware(ex, 0);
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function';
+}
+
+function runMiddleware(ex: Exchange, start: number): void {
+  const chain = ex.host.middleware;
+  for (let i = start; i < chain.length; i++) {
+    let result: unknown;
+    try {
+      result = chain[i](ex.req, ex.res);
+    } catch (err) {
+      fail(ex, err);
+      return;
+    }
+    if (isPromise(result)) {
+      const next = i + 1;
+      result.then(
+        () => (ex.res.stop ? finish(ex) : runMiddleware(ex, next)),
+        (err) => fail(ex, err),
+      );
+      return;
+    }
+    if (ex.res.stop) {
+      finish(ex);
+      return;
+    }
+  }
+  runBeforeHooks(ex);
+}
+
+function isStopped(ctx: HttpHookContext): boolean {
+  return ctx.res.stop;
+}
+
+function runBeforeHooks(ex: Exchange): void {
+  const hooks = ex.host.hooks;
+  const name = hookNames(ex.req.method).before;
+  if (!hooks.has(name)) {
+    runRoute(ex);
+    return;
+  }
+  let pending: void | Promise<void>;
+  try {
+    pending = hooks.run<HttpHookContext>(name, ex, isStopped);
+  } catch (err) {
+    fail(ex, err);
+    return;
+  }
+  if (pending !== undefined) pending.then(() => afterBeforeHooks(ex), (err) => fail(ex, err));
+  else afterBeforeHooks(ex);
+}
+
+function afterBeforeHooks(ex: Exchange): void {
+  if (ex.res.stop) finish(ex);
+  else runRoute(ex);
+}
+
+function runRoute(ex: Exchange): void {
+  const match = ex.match;
+  if (match === null) {
+    noRoute(ex);
+    return;
+  }
+  let result: HandlerResult | Promise<HandlerResult>;
+  try {
+    result = match.value.handler(ex.req);
+  } catch (err) {
+    fail(ex, err);
+    return;
+  }
+  if (isPromise(result)) {
+    (result as Promise<HandlerResult>).then((value) => applyResult(ex, value), (err) => fail(ex, err));
+    return;
+  }
+  applyResult(ex, result as HandlerResult);
+}
+
+function applyResult(ex: Exchange, result: HandlerResult): void {
+  const res = ex.res;
+  if (result === undefined || result === null) {
+    res.status = 200;
+    res.body = {};
+  } else {
+    const init = result as ResponseInit;
+    res.status = init.status === undefined ? 200 : init.status;
+    res.body = init.body;
+    if (init.headers !== undefined) mergeHeaders(res.headers, init.headers);
+  }
+  runAfterHooks(ex);
+}
+
+/** The Allow header for a path: the routed methods, HEAD with GET, and OPTIONS. */
+export function allowHeader(methods: readonly string[]): string {
+  const list = methods.slice();
+  if (list.includes('GET') && !list.includes('HEAD')) list.push('HEAD');
+  if (!list.includes('OPTIONS')) list.push('OPTIONS');
+  return list.join(', ');
+}
+
+function noRoute(ex: Exchange): void {
+  const req = ex.req;
+  const res = ex.res;
+  const methods = ex.host.routeTable.methodsFor(req.path);
+  if (methods.length === 0) {
+    res.status = 404;
+    res.body = { error: 'Not Found', method: req.method, path: req.path };
+  } else if (req.method === 'OPTIONS') {
+    res.status = 204;
+    res.body = undefined;
+    res.headers.allow = allowHeader(methods);
+  } else {
+    res.status = 405;
+    res.body = { error: 'Method Not Allowed', method: req.method, path: req.path };
+    res.headers.allow = allowHeader(methods);
+  }
+  runAfterHooks(ex);
+}
+
+function runAfterHooks(ex: Exchange): void {
+  const hooks = ex.host.hooks;
+  const name = hookNames(ex.req.method).after;
+  if (!hooks.has(name)) {
+    finish(ex);
+    return;
+  }
+  let pending: void | Promise<void>;
+  try {
+    pending = hooks.run<HttpHookContext>(name, ex);
+  } catch (err) {
+    fail(ex, err);
+    return;
+  }
+  if (pending !== undefined) pending.then(() => finish(ex), (err) => fail(ex, err));
+  else finish(ex);
+}
+
+function finish(ex: Exchange): void {
+  if (ex.sent) return;
+  ex.sent = true;
+  const res = ex.res;
+  const headers = mergeHeaders({}, res.headers);
+  try {
+    sendResponse(ex.out, res.status, headers, res.body, ex.isHead);
+  } catch (err) {
+    // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
+    console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);
+    if (!ex.out.headersSent) sendInternalError(ex.out, ex.isHead);
+    else ex.out.destroy();
+  }
+}
+
+const INTERNAL_ERROR = { error: 'Internal Server Error' };
+
+function sendInternalError(out: ServerResponse, isHead: boolean): void {
+  sendResponse(out, 500, {}, INTERNAL_ERROR, isHead);
+}
+
+function sendHttpError(out: ServerResponse, err: HttpError, isHead: boolean): void {
+  const headers: Record<string, HeaderValue> = err.headers === undefined ? {} : { ...err.headers };
+  sendResponse(out, err.status, headers, { error: err.message }, isHead);
+}
+
+/** Any throw or rejection: an HttpError answers with its status; anything else is logged and becomes a 500. */
+function fail(ex: Exchange, err: unknown): void {
+  if (ex.sent) {
+    console.error(`krozen: error after the response to ${ex.req.method} ${ex.req.path} was sent:`, err);
+    return;
+  }
+  if (err instanceof HttpError) {
+    ex.sent = true;
+    sendHttpError(ex.out, err, ex.isHead);
+    return;
+  }
+  console.error(`krozen: unhandled error in ${ex.req.method} ${ex.req.path}:`, err);
+  const res = new Response({ ...INTERNAL_ERROR }, 500);
+  ex.res = res;
+  const hooks = ex.host.hooks;
+  if (!hooks.has('error')) {
+    finish(ex);
+    return;
+  }
+  const ctx: ErrorHookContext = { req: ex.req, res, error: err };
+  let pending: void | Promise<void>;
+  try {
+    pending = hooks.run<ErrorHookContext>('error', ctx);
+  } catch (hookErr) {
+    failInErrorHook(ex, hookErr);
+    return;
+  }
+  if (pending !== undefined) pending.then(() => finishError(ex, ctx), (hookErr) => failInErrorHook(ex, hookErr));
+  else finishError(ex, ctx);
+}
+
+function finishError(ex: Exchange, ctx: ErrorHookContext): void {
+  ex.res = ctx.res;
+  finish(ex);
+}
+
+function failInErrorHook(ex: Exchange, err: unknown): void {
+  console.error('krozen: an error hook threw:', err);
+  ex.res = new Response({ ...INTERNAL_ERROR }, 500);
+  finish(ex);
+}
