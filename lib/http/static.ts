@@ -23,17 +23,20 @@ function notFound(): ResponseInit {
  * segment (an empty first segment is `//abs/path`), no NUL byte, no backslash.
  */
 export function isSafeRelativePath(rel: string): boolean {
-  if (rel.length === 0 || rel.includes('\0') || rel.includes('\\')) return false;
-  let start = 0;
-  while (start <= rel.length) {
-    let end = rel.indexOf('/', start);
-    if (end < 0) end = rel.length;
-    const len = end - start;
+  const n = rel.length;
+  if (n === 0) return false;
+  let segStart = 0;
+  // One pass over the characters (hot path): i === n closes the last segment.
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? rel.charCodeAt(i) : 47;
+    if (c === 0 || c === 92 /* \\ */) return false;
+    if (c !== 47 /* / */) continue;
+    const len = i - segStart;
     if (len === 0) return false;
-    if (rel.charCodeAt(start) === 46 /* . */ && (len === 1 || (len === 2 && rel.charCodeAt(start + 1) === 46))) {
+    if (len <= 2 && rel.charCodeAt(segStart) === 46 /* . */ && (len === 1 || rel.charCodeAt(segStart + 1) === 46)) {
       return false;
     }
-    start = end + 1;
+    segStart = i + 1;
   }
   return true;
 }

@@ -14,7 +14,6 @@ const BIG_LIMIT = 4096;
 let base: string;
 let staticDir: string;
 let server: TestServer;
-const settings = createSettings({ staticCacheMaxFileSize: BIG_LIMIT });
 
 function write(rel: string, content: string | Buffer): string {
   const p = path.join(staticDir, rel);
@@ -39,8 +38,9 @@ beforeAll(async () => {
   fs.symlinkSync(path.join(base, 'secret.txt'), path.join(staticDir, 'link-out.txt'));
   fs.symlinkSync(base, path.join(staticDir, 'dir-out'));
   fs.symlinkSync(path.join(staticDir, 'hello.txt'), path.join(staticDir, 'link-in.txt'));
-  settings.baseDir = base;
-  server = await startServer([{ method: 'GET', path: '/static/*path', handler: createStaticHandler(settings, '/static') }]);
+  server = await startServer({ baseDir: base, staticCacheMaxFileSize: BIG_LIMIT }, (app) => {
+    app.serveStatic('/static');
+  });
 });
 
 afterAll(async () => {

@@ -1,18 +1,17 @@
 // Uploads at the wire: multipart parsing, fields in req.body, limits (413), not multipart / malformed
 // (400), and after every refusal a request on another connection is served normally.
 import http from 'node:http';
-import { createSettings } from '../../lib/settings';
-import { createUploadHandler, type UploadedFile } from '../../lib/http/upload';
+import type { UploadedFile } from '../../lib/http/upload';
 import type { Request } from '../../lib/http/types';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { BOUNDARY, MULTIPART_TYPE, multipart, partHead } from '../fixtures/multipart';
 
-const settings = createSettings({
+const limits = {
   uploadMaxFileSize: 64 * 1024,
   uploadMaxFiles: 3,
   uploadMaxFields: 4,
   uploadMaxFieldSize: 1024,
-});
+};
 
 let server: TestServer;
 let lastFiles: UploadedFile[] = [];
@@ -33,25 +32,17 @@ function summary(files: UploadedFile[], req: Request) {
 }
 
 beforeAll(async () => {
-  server = await startServer([
-    {
-      method: 'POST',
-      path: '/upload',
-      handler: createUploadHandler(settings, (files, req) => {
-        lastFiles = files;
-        return summary(files, req);
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/upload-async',
-      handler: createUploadHandler(settings, async (files) => {
-        await new Promise((r) => setTimeout(r, 5));
-        return { status: 201, body: { count: files.length } };
-      }),
-    },
-    { method: 'GET', path: '/ping', handler: () => ({ body: { pong: true } }) },
-  ]);
+  server = await startServer(limits, (app) => {
+    app.upload('/upload', (files, req) => {
+      lastFiles = files;
+      return summary(files, req);
+    });
+    app.upload('/upload-async', async (files) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return { status: 201, body: { count: files.length } };
+    });
+    app.get('/ping', () => ({ body: { pong: true } }));
+  });
 });
 
 afterAll(() => server.stop());
@@ -269,16 +260,12 @@ describe('bad requests → 400 and the server keeps serving', () => {
 
 test('the handler gets req.body = fields as a plain record (no prototype keys)', async () => {
   let seen: unknown;
-  const local = await startServer([
-    {
-      method: 'POST',
-      path: '/u',
-      handler: createUploadHandler(settings, (_files, req) => {
-        seen = req.body;
-        return { body: { ok: true } };
-      }),
-    },
-  ]);
+  const local = await startServer(limits, (app) => {
+    app.upload('/u', (_files, req) => {
+      seen = req.body;
+      return { body: { ok: true } };
+    });
+  });
   try {
     const r = await request(local.port, '/u', {
       method: 'POST',
