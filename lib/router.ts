@@ -33,9 +33,17 @@ export interface RouteEntry<T> {
 /** A segment that captures nothing: bare `*`, or a `:` with an empty name. */
 const NO_CAPTURE = '';
 
+const NO_KEYS: string[] = [];
+/** Above this many static children a node looks its child up in the Map instead of scanning. */
+const LINEAR_MAX = 8;
+
 class Node<T> {
   /** Child per static segment text. Null until the first static child, to keep leaves small. */
   statics: Map<string, Node<T>> | null = null;
+  // The same children as parallel arrays: up to LINEAR_MAX children are found by comparing the
+  // segment in place (startsWith at an offset), which avoids slicing and hashing a new string.
+  staticKeys: string[] = NO_KEYS;
+  staticNodes: Node<T>[] = [];
   param: Node<T> | null = null;
   /** Name of the `:param` child ('' = no capture); set together with `param`. */
   paramName = NO_CAPTURE;
@@ -143,6 +151,9 @@ export class RadixRouter<T> {
         if (child === undefined) {
           child = new Node<T>();
           node.statics.set(seg, child);
+          if (node.staticKeys === NO_KEYS) node.staticKeys = [];
+          node.staticKeys.push(seg);
+          node.staticNodes.push(child);
         }
         node = child;
       }
@@ -202,8 +213,21 @@ export class RadixRouter<T> {
     const last = end === -1;
     if (last) end = path.length;
 
-    if (node.statics !== null) {
-      const child = node.statics.get(path.slice(start, end));
+    const keys = node.staticKeys;
+    if (keys.length !== 0) {
+      let child: Node<T> | undefined;
+      if (keys.length <= LINEAR_MAX) {
+        const length = end - start;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i];
+          if (key.length === length && path.startsWith(key, start)) {
+            child = node.staticNodes[i];
+            break;
+          }
+        }
+      } else {
+        child = node.statics!.get(path.slice(start, end));
+      }
       if (child !== undefined) {
         const found = last ? child.leaf : this.match(child, path, end + 1, depth);
         if (found !== null) return found;

@@ -188,6 +188,26 @@ describe('RadixRouter: precedence and backtracking', () => {
     expect(hit(r, 'GET', '/x/y/z/5')).toEqual({ value: 'GET /*all', params: { all: 'x/y/z/5' } });
   });
 
+  test('many static siblings (looked up by map) still give static precedence and backtracking', () => {
+    const routes: Array<[string, string]> = [];
+    for (let i = 0; i < 20; i++) routes.push(['GET', `/n/s${i}/end`]);
+    routes.push(['GET', '/n/:x/other']);
+    const r = build(routes);
+    expect(hit(r, 'GET', '/n/s7/end')).toEqual({ value: 'GET /n/s7/end', params: {} });
+    expect(hit(r, 'GET', '/n/s19/end')?.value).toBe('GET /n/s19/end');
+    expect(hit(r, 'GET', '/n/s7/other')).toEqual({ value: 'GET /n/:x/other', params: { x: 's7' } });
+    expect(hit(r, 'GET', '/n/s/end')).toBeNull();
+    expect(hit(r, 'GET', '/n/s70/end')).toBeNull();
+  });
+
+  test('a static segment must match whole, not as a prefix of the path segment', () => {
+    const r = build([['GET', '/ab/:x'], ['GET', '/a/:x'], ['GET', '/abc']]);
+    expect(hit(r, 'GET', '/abc/1')).toBeNull();
+    expect(hit(r, 'GET', '/ab/1')).toEqual({ value: 'GET /ab/:x', params: { x: '1' } });
+    expect(hit(r, 'GET', '/a/1')).toEqual({ value: 'GET /a/:x', params: { x: '1' } });
+    expect(hit(r, 'GET', '/a')).toBeNull();
+  });
+
   test('a route ending at an inner node (prefix of a longer route)', () => {
     const r = build([['GET', '/a/:id'], ['GET', '/a/:id/b']]);
     expect(hit(r, 'GET', '/a/1')?.value).toBe('GET /a/:id');
