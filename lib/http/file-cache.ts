@@ -124,6 +124,7 @@ export async function loadFile(absPath: string, opts: LoadOptions): Promise<Load
  */
 export class LazyFileStream extends Readable {
   private source: ReadStream | undefined;
+  private sent = 0;
 
   constructor(private readonly filePath: string, private readonly size: number) {
     super();
@@ -140,10 +141,16 @@ export class LazyFileStream extends Readable {
     }
     const source = createReadStream(this.filePath, { start: 0, end: this.size - 1 });
     this.source = source;
-    source.on('data', (chunk) => {
+    source.on('data', (chunk: string | Buffer) => {
+      this.sent += chunk.length;
       if (!this.push(chunk)) source.pause();
     });
-    source.on('end', () => this.push(null));
+    source.on('end', () => {
+      // The file shrank after it was stat'ed: the promised Content-Length cannot be met, so fail the
+      // response (the connection is cut) rather than leave the client waiting for bytes that never come.
+      if (this.sent < this.size) this.destroy(new Error(`File shrank while being sent: ${this.filePath}`));
+      else this.push(null);
+    });
     source.on('error', (err) => this.destroy(err));
   }
 

@@ -216,6 +216,24 @@ describe('big files are streamed, not cached', () => {
     expect(r.body.length).toBe(0);
   });
 
+  test('a file that shrinks after its stat fails the stream instead of under-delivering', async () => {
+    const saved = globalSettings.staticCacheMaxFileSize;
+    globalSettings.staticCacheMaxFileSize = 10;
+    try {
+      const p = write('shrink.bin', big);
+      const res = await file(p);
+      fs.truncateSync(p, 100);
+      const chunks: Buffer[] = [];
+      await expect(
+        (async () => {
+          for await (const c of res.body as AsyncIterable<Buffer>) chunks.push(c);
+        })(),
+      ).rejects.toThrow(/shrank/);
+    } finally {
+      globalSettings.staticCacheMaxFileSize = saved;
+    }
+  });
+
   test('a file exactly at the limit is cached', async () => {
     write('edge.bin', big.subarray(0, BIG_LIMIT));
     const r = await get('/static/edge.bin');
@@ -286,6 +304,33 @@ describe('never outside the root', () => {
 });
 
 describe('file()', () => {
+  test('at the wire, from a handler: small (cached) and big (streamed) files', async () => {
+    const small = write('f/page.html', '<p>page</p>');
+    const bigPath = write('f/big.bin', Buffer.alloc(BIG_LIMIT * 3, 7));
+    const saved = globalSettings.staticCacheMaxFileSize;
+    globalSettings.staticCacheMaxFileSize = BIG_LIMIT;
+    const local = await startServer({}, (app) => {
+      app.get('/page', () => file(small));
+      app.get('/big', () => file(bigPath, { contentType: 'application/x-big' }));
+      app.get('/missing', () => file(path.join(base, 'missing.html')));
+    });
+    try {
+      const page = await request(local.port, '/page');
+      expect(page.status).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body.toString()).toBe('<p>page</p>');
+      const bigReply = await request(local.port, '/big');
+      expect(bigReply.headers['content-type']).toBe('application/x-big');
+      expect(bigReply.body.equals(Buffer.alloc(BIG_LIMIT * 3, 7))).toBe(true);
+      const missing = await request(local.port, '/missing');
+      expect(missing.status).toBe(404);
+      expect(json(missing)).toEqual({ error: 'File not found' });
+    } finally {
+      globalSettings.staticCacheMaxFileSize = saved;
+      await local.stop();
+    }
+  });
+
   test('reads a file relative to cwd with its type and validators; caches it', async () => {
     const p = write('f/doc.json', '{"a":1}');
     const res = await file(path.relative(process.cwd(), p));

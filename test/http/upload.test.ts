@@ -279,3 +279,42 @@ test('the handler gets req.body = fields as a plain record (no prototype keys)',
     await local.stop();
   }
 });
+
+test('20 concurrent uploads get their own files back (no cross-talk)', async () => {
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      post(multipart([{ name: 'who', content: `client ${i}` }, { name: 'f', filename: `${i}.txt`, content: `payload ${i} `.repeat(i * 100 + 1) }])),
+    ),
+  );
+  replies.forEach((r, i) => {
+    expect(r.status).toBe(200);
+    const out = json(r) as { fields: Record<string, string>; files: Array<{ filename: string; size: number }> };
+    expect(out.fields).toEqual({ who: `client ${i}` });
+    expect(out.files[0].filename).toBe(`${i}.txt`);
+    expect(out.files[0].size).toBe(`payload ${i} `.length * (i * 100 + 1));
+  });
+});
+
+test('after a successful upload the keep-alive connection serves the next request', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const sockets = new Set<unknown>();
+  const send = (method: string, p: string, body?: Buffer) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: p, method, agent, headers: body ? { 'content-type': MULTIPART_TYPE } : {} }, (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+      });
+      req.on('socket', (s) => sockets.add(s));
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    expect((await send('POST', '/upload', multipart([{ name: 'f', filename: 'a.txt', content: 'a' }]))).status).toBe(200);
+    expect(await send('GET', '/ping')).toEqual({ status: 200, body: '{"pong":true}' });
+    expect(sockets.size).toBe(1);
+  } finally {
+    agent.destroy();
+  }
+});
