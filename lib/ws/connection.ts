@@ -1,0 +1,559 @@
+// One WebSocket connection: the object hooks see as `ws`. It owns the socket, the receiver, the close
+// handshake, backpressure and the order of messages (a hook that returns a promise holds back the
+// connection's next messages until it settles).
+import { EventEmitter } from 'node:events';
+import { isUtf8 } from 'node:buffer';
+import type { Duplex } from 'node:stream';
+import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
+import { CloseCode, MAX_CLOSE_REASON_BYTES, isValidCloseCode } from './close-codes';
+import { isStopped, WsMessageContext, type WsConnectContext, type WsDisconnectContext } from './context';
+import { MessageTooBigError, type PerMessageDeflate } from './deflate';
+import { Receiver, type ReceiverSink } from './receiver';
+import {
+  COPY_LIMIT, EMPTY, HEADROOM, Opcode, frameClose, frameCopy, frameHeader, frameInHeadroom,
+} from './sender';
+import type { WsHub } from './hub';
+
+/** Per-connection limits, read from settings at upgrade time (one shared object while settings are unchanged). */
+export interface ConnectionLimits {
+  readonly maxPayload: number;
+  readonly maxFragments: number;
+  readonly closeTimeout: number;
+  readonly idleTimeout: number;
+  readonly maxBackpressure: number;
+  readonly backpressurePolicy: 'drop' | 'close';
+}
+
+/** Messages waiting behind an async hook or inflate; past this many the socket stops reading. */
+const QUEUE_PAUSE = 256;
+
+type Incoming =
+  | { close: false; binary: boolean; payload: Buffer; compressed: boolean }
+  | { close: true; code: number; reason: string };
+
+type Outgoing = { frame: Buffer } | { opcode: number; compress: Buffer };
+
+export type ReadyState = 0 | 1 | 2 | 3;
+
+export class WebSocket extends EventEmitter implements ReceiverSink {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  /** Per-connection state for hooks (pykrozen's ws.data). */
+  data: Record<string, unknown> = {};
+  readyState: ReadyState = 1;
+  readonly remoteAddress: string | undefined;
+
+  /** @internal Set on every read; the idle sweep clears it. */
+  active = true;
+  /** @internal The idle sweep pinged this connection and waits for any sign of life. */
+  idlePinged = false;
+  /** @internal The socket is corked until the end of this read or tick. */
+  corked = false;
+
+  private readonly receiver: Receiver;
+  private inRead = false;
+  private closeSent = false;
+  private closeReceived = false;
+  private closeCode: number = CloseCode.ABNORMAL;
+  private closeReason = '';
+  private closeTimer: NodeJS.Timeout | null = null;
+  private disconnected = false;
+  private busy = false;
+  private paused = false;
+  private incoming: Incoming[] | null = null;
+  private outgoing: Outgoing[] | null = null;
+  private outgoingBytes = 0;
+  private compressing = false;
+  private topicSet: Set<string> | null = null;
+
+  /** @internal Made by WsHub.handleUpgrade. */
+  constructor(
+    private readonly hub: WsHub,
+    private readonly socket: Duplex,
+    private readonly limits: ConnectionLimits,
+    private readonly deflate: PerMessageDeflate | null,
+    remoteAddress: string | undefined,
+  ) {
+    super();
+    this.remoteAddress = remoteAddress;
+    this.receiver = new Receiver(this, limits, deflate !== null);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onSocketClose());
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('drain', () => this.emit('drain'));
+  }
+
+  /** @internal Writes the 101, runs ws:connect, then parses bytes that came with the handshake. */
+  start(response: string, head: Buffer): void {
+    this.inRead = true;
+    this.write(Buffer.from(response, 'latin1'));
+    const hooks = this.hub.hooks;
+    if (hooks.has('ws:connect')) {
+      const ctx: WsConnectContext = { ws: this };
+      try {
+        const result = hooks.run('ws:connect', ctx);
+        if (result !== undefined) {
+          this.busy = true;
+          result.then(() => this.resume(), (err) => this.hookFailed(err));
+        }
+      } catch (err) {
+        this.hookFailed(err);
+      }
+    }
+    if (head.length > 0 && !this.receiver.stopped) this.receiver.push(head);
+    this.endRead();
+  }
+
+  /** Bytes queued for this connection and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + this.outgoingBytes;
+  }
+
+  /** The extension in use ('permessage-deflate' or ''). */
+  get extensions(): string {
+    return this.deflate !== null ? 'permessage-deflate' : '';
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  /**
+   * string → text frame, Buffer/Uint8Array → binary frame, anything else → JSON text.
+   * False when the connection is closing or the message was dropped by the backpressure policy.
+   */
+  send(value: unknown): boolean {
+    if (!this.canSend()) return false;
+    if (typeof value === 'string') return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(value, HEADROOM));
+    if (value instanceof Uint8Array) return this.sendBytes(Opcode.BINARY, value);
+    if (value instanceof ArrayBuffer) return this.sendBytes(Opcode.BINARY, new Uint8Array(value));
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+      throw new TypeError(`Cannot send ${typeof value} as JSON`);
+    }
+    return this.sendEncoded(Opcode.TEXT, encodeJsonWithHeadroom(value, HEADROOM));
+  }
+
+  /** Starts the close handshake. code: 1000, 1001-1003, 1007-1014 or 3000-4999; reason: <= 123 bytes. */
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new RangeError(`Invalid close code: ${code}`);
+    if (typeof reason !== 'string') throw new TypeError('Close reason must be a string');
+    if (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
+      throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
+    }
+    this.initiateClose(code, reason, false);
+  }
+
+  /** Sends a ping (payload <= 125 bytes). False when closing. */
+  ping(payload: string | Uint8Array = EMPTY): boolean {
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (bytes.length > 125) throw new RangeError('Ping payload must be at most 125 bytes');
+    if (!this.canSend()) return false;
+    this.sendControl(frameCopy(Opcode.PING, bytes));
+    return true;
+  }
+
+  /** Destroys the socket at once, without a close handshake. */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  subscribe(topic: string): void {
+    if (this.disconnected) return;
+    if (this.topicSet === null) this.topicSet = new Set();
+    if (this.topicSet.has(topic)) return;
+    this.topicSet.add(topic);
+    this.hub.topicsIndex.add(topic, this);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.topicSet === null || !this.topicSet.delete(topic)) return;
+    this.hub.topicsIndex.remove(topic, this);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.topicSet !== null && this.topicSet.has(topic);
+  }
+
+  get topics(): string[] {
+    return this.topicSet === null ? [] : [...this.topicSet];
+  }
+
+  /** @internal A complete frame (publish shares one Buffer between subscribers). */
+  sendFrame(frame: Buffer): boolean {
+    if (!this.canSend() || !this.admit(frame.length)) return false;
+    if (this.outgoing !== null) this.enqueue({ frame });
+    else this.write(frame);
+    return true;
+  }
+
+  private canSend(): boolean {
+    return !this.closeSent && !this.disconnected;
+  }
+
+  /** Applies the backpressure policy to `bytes` more. A message is refused only when others wait already. */
+  private admit(bytes: number): boolean {
+    const queued = this.socket.writableLength + this.outgoingBytes;
+    if (queued === 0 || queued + bytes <= this.limits.maxBackpressure) return true;
+    if (this.limits.backpressurePolicy === 'close') this.fail(CloseCode.POLICY_VIOLATION, 'Backpressure limit');
+    return false;
+  }
+
+  /** `buf` = HEADROOM reserved bytes + payload. */
+  private sendEncoded(opcode: number, buf: Buffer): boolean {
+    if (this.deflate !== null && buf.length - HEADROOM >= this.deflate.threshold) {
+      return this.sendCompressed(opcode, buf.subarray(HEADROOM));
+    }
+    return this.sendFrame(frameInHeadroom(buf, opcode));
+  }
+
+  private sendBytes(opcode: number, payload: Uint8Array): boolean {
+    const length = payload.length;
+    if (this.deflate !== null && length >= this.deflate.threshold) {
+      return this.sendCompressed(opcode, Buffer.from(payload.buffer, payload.byteOffset, length));
+    }
+    if (length <= COPY_LIMIT) return this.sendFrame(frameCopy(opcode, payload));
+    if (!this.canSend() || !this.admit(length)) return false;
+    // Large payloads are not copied: header and payload go out in the same corked write.
+    const header = frameHeader(opcode, length);
+    const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length);
+    if (this.outgoing !== null) {
+      this.enqueue({ frame: header });
+      this.enqueue({ frame: body });
+    } else {
+      this.write(header);
+      this.write(body);
+    }
+    return true;
+  }
+
+  private sendCompressed(opcode: number, payload: Buffer): boolean {
+    if (!this.canSend() || !this.admit(payload.length)) return false;
+    if (this.outgoing === null) this.outgoing = [];
+    this.enqueue({ opcode, compress: payload });
+    if (!this.compressing) this.pump();
+    return true;
+  }
+
+  private sendControl(frame: Buffer): void {
+    if (this.outgoing !== null) this.enqueue({ frame });
+    else this.write(frame);
+  }
+
+  private enqueue(item: Outgoing): void {
+    (this.outgoing as Outgoing[]).push(item);
+    this.outgoingBytes += 'frame' in item ? item.frame.length : item.compress.length;
+  }
+
+  /** Writes queued frames in order; a compression holds back everything behind it. */
+  private pump(): void {
+    const queue = this.outgoing;
+    while (queue !== null && queue.length > 0) {
+      const item = queue[0];
+      if ('frame' in item) {
+        queue.shift();
+        this.outgoingBytes -= item.frame.length;
+        this.write(item.frame);
+        continue;
+      }
+      this.compressing = true;
+      (this.deflate as PerMessageDeflate).compress(item.compress, (err, out) => {
+        this.compressing = false;
+        if (this.disconnected || this.outgoing !== queue) return;
+        queue.shift();
+        this.outgoingBytes -= item.compress.length;
+        if (err || out === undefined) return this.fail(CloseCode.INTERNAL_ERROR, 'Compression failed');
+        if (out.length <= COPY_LIMIT) {
+          this.write(frameCopy(item.opcode, out, true));
+        } else {
+          this.write(frameHeader(item.opcode, out.length, true));
+          this.write(out);
+        }
+        this.pump();
+      });
+      return;
+    }
+    this.outgoing = null;
+    if (this.closeSent && this.closeReceived) this.endSocket();
+  }
+
+  /** Writes now, corked: everything written in one read (or one tick) leaves in one syscall. */
+  private write(buf: Buffer): void {
+    const socket = this.socket;
+    if (!socket.writable) return;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      if (!this.inRead) this.hub.scheduleUncork(this);
+    }
+    socket.write(buf);
+  }
+
+  /** @internal */
+  uncork(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
+  }
+
+  private endRead(): void {
+    this.inRead = false;
+    this.uncork();
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.active = true;
+    this.inRead = true;
+    this.receiver.push(chunk);
+    this.endRead();
+  }
+
+  /** @internal ReceiverSink */
+  onMessage(binary: boolean, payload: Buffer, compressed: boolean): void {
+    if (this.closeSent) return; // closing: data is discarded
+    if (this.busy) {
+      this.queueIncoming({ close: false, binary, payload, compressed });
+      return;
+    }
+    this.handleMessage(binary, payload, compressed);
+  }
+
+  /** @internal ReceiverSink */
+  onPing(payload: Buffer): void {
+    if (this.closeSent || this.disconnected) return;
+    // A peer that pings without reading gets no more pongs once the output is over the limit.
+    if (this.socket.writableLength > this.limits.maxBackpressure) return;
+    this.sendControl(frameCopy(Opcode.PONG, payload));
+  }
+
+  /** @internal ReceiverSink: unsolicited pongs are allowed and ignored (any read counts as activity). */
+  onPong(): void {}
+
+  /** @internal ReceiverSink */
+  onCloseFrame(code: number, reason: string): void {
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    if (this.busy && !this.closeSent) {
+      // Replies to the messages before the close go out first.
+      this.queueIncoming({ close: true, code, reason });
+      return;
+    }
+    this.answerClose(code);
+  }
+
+  /** @internal ReceiverSink */
+  onProtocolError(code: number, message: string): void {
+    this.fail(code, message);
+  }
+
+  private queueIncoming(item: Incoming): void {
+    if (this.incoming === null) this.incoming = [];
+    this.incoming.push(item);
+    if (this.incoming.length >= QUEUE_PAUSE && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** Continues after an async hook or inflate: handles queued messages until one goes async again. */
+  private resume(): void {
+    this.busy = false;
+    const queue = this.incoming;
+    while (queue !== null && queue.length > 0 && !this.busy && !this.disconnected) {
+      const item = queue.shift() as Incoming;
+      if (item.close) this.answerClose(item.code);
+      else if (!this.closeSent) this.handleMessage(item.binary, item.payload, item.compressed);
+    }
+    if (queue !== null && queue.length === 0) this.incoming = null;
+    if (this.paused && this.incoming === null) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private handleMessage(binary: boolean, payload: Buffer, compressed: boolean): void {
+    if (!compressed) {
+      this.dispatch(binary, payload);
+      return;
+    }
+    this.busy = true;
+    (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) => {
+      if (this.disconnected || this.closeSent) return;
+      if (err || data === undefined) {
+        if (err instanceof MessageTooBigError) this.fail(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+        else this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid compressed data');
+        return;
+      }
+      if (!binary && !isUtf8(data)) {
+        this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+        return;
+      }
+      this.busy = false;
+      this.dispatch(binary, data);
+      if (!this.busy) this.resume();
+    });
+  }
+
+  /** Runs the ws:message hooks, then sends the reply (or the default one). */
+  private dispatch(binary: boolean, payload: Buffer): void {
+    const ctx = new WsMessageContext(this, binary, payload);
+    const hooks = this.hub.hooks;
+    let result: void | Promise<void> = undefined;
+    try {
+      result = hooks.run('ws:message', ctx, isStopped);
+    } catch (err) {
+      this.hookFailed(err);
+      return;
+    }
+    if (result === undefined) {
+      this.reply(ctx);
+      return;
+    }
+    this.busy = true;
+    result.then(
+      () => {
+        if (this.disconnected) return;
+        this.reply(ctx);
+        this.resume();
+      },
+      (err) => this.hookFailed(err),
+    );
+  }
+
+  private reply(ctx: WsMessageContext): void {
+    if (this.closeSent || this.disconnected) return;
+    try {
+      const reply = ctx.reply;
+      if (reply !== undefined && reply !== null) {
+        // The exact echo (reply = ctx.raw): send the received bytes, no re-encoding.
+        if (reply === ctx.payload || (typeof reply === 'string' && reply === ctx.decodedText)) {
+          this.sendBytes(ctx.binary ? Opcode.BINARY : Opcode.TEXT, ctx.payload);
+        } else {
+          this.send(reply);
+        }
+      } else if (!ctx.stop) {
+        if (ctx.binary) {
+          this.sendBytes(Opcode.BINARY, ctx.payload);
+        } else {
+          const data = ctx.data;
+          this.send(ctx.invalidJson && data === undefined ? { error: 'invalid json' } : { echo: data });
+        }
+      }
+    } catch (err) {
+      this.hookFailed(err);
+    }
+  }
+
+  private hookFailed(err: unknown): void {
+    if (this.disconnected) return;
+    console.error('krozen: a WebSocket hook failed; closing the connection with 1011:', err);
+    this.initiateClose(CloseCode.INTERNAL_ERROR, 'Internal error', false);
+  }
+
+  // ---- closing -------------------------------------------------------------------------------
+
+  /** The peer's close frame arrived (and every message before it is handled): answer, then end TCP. */
+  private answerClose(code: number): void {
+    this.closeReceived = true;
+    if (!this.closeSent) {
+      this.closeSent = true;
+      // Echo the peer's code; a close without one is answered with an empty close.
+      this.sendControl(code === CloseCode.NO_STATUS ? frameClose() : frameClose(code));
+      this.startCloseTimer();
+    }
+    if (this.outgoing === null) this.endSocket();
+  }
+
+  /** Fails the connection (RFC 6455 §7.1.7): close frame, then end TCP without waiting for the peer. */
+  private fail(code: number, reason: string): void {
+    this.receiver.stop();
+    this.incoming = null;
+    if (this.outgoing !== null) {
+      // Queued compressions are dropped; the close frame goes first.
+      this.outgoing = null;
+      this.outgoingBytes = 0;
+    }
+    this.initiateClose(code, reason, true);
+  }
+
+  private initiateClose(code: number, reason: string, endNow: boolean): void {
+    if (this.disconnected) return;
+    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    if (!this.closeSent) {
+      this.closeSent = true;
+      this.sendControl(frameClose(code, reason.length > MAX_CLOSE_REASON_BYTES ? '' : reason));
+      this.startCloseTimer();
+      if (this.closeCode === CloseCode.ABNORMAL && !this.closeReceived) {
+        this.closeCode = code;
+        this.closeReason = reason;
+      }
+    }
+    if ((endNow || this.closeReceived) && this.outgoing === null) this.endSocket();
+  }
+
+  /** @internal Idle sweep: the connection stayed silent after a ping. */
+  idleExpired(): void {
+    this.fail(CloseCode.GOING_AWAY, 'Idle timeout');
+  }
+
+  /** @internal Idle sweep: ask for a sign of life. */
+  idlePing(): void {
+    if (this.canSend()) this.sendControl(frameCopy(Opcode.PING, EMPTY));
+  }
+
+  private startCloseTimer(): void {
+    if (this.closeTimer !== null) return;
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.limits.closeTimeout);
+  }
+
+  private endSocket(): void {
+    this.uncork();
+    if (this.socket.writable) this.socket.end();
+    this.startCloseTimer();
+  }
+
+  /** The peer ended its side (TCP FIN). */
+  private onEnd(): void {
+    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    this.receiver.stop();
+    this.incoming = null;
+    this.endSocket();
+  }
+
+  private onSocketClose(): void {
+    if (this.disconnected) return;
+    this.disconnected = true;
+    this.readyState = WebSocket.CLOSED;
+    this.corked = false;
+    if (this.closeTimer !== null) {
+      clearTimeout(this.closeTimer);
+      this.closeTimer = null;
+    }
+    this.receiver.stop();
+    this.incoming = null;
+    this.outgoing = null;
+    this.outgoingBytes = 0;
+    if (this.deflate !== null) this.deflate.close();
+    if (this.topicSet !== null) {
+      for (const topic of this.topicSet) this.hub.topicsIndex.remove(topic, this);
+      this.topicSet = null;
+    }
+    this.hub.removeConnection(this);
+    const hooks = this.hub.hooks;
+    if (hooks.has('ws:disconnect')) {
+      const ctx: WsDisconnectContext = { ws: this, code: this.closeCode, reason: this.closeReason };
+      try {
+        const result = hooks.run('ws:disconnect', ctx);
+        if (result !== undefined) result.catch((err) => console.error('krozen: ws:disconnect hook failed:', err));
+      } catch (err) {
+        console.error('krozen: ws:disconnect hook failed:', err);
+      }
+    }
+    this.emit('close', this.closeCode, this.closeReason);
+  }
+}
