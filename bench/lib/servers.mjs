@@ -1,0 +1,35 @@
+// The servers under test: which file starts each one, with which environment, and what it can serve.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureUws } from './peers.mjs';
+
+export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const rootDir = path.resolve(benchDir, '..');
+
+// http: GET /json + POST /echo; ws: exact echo on /ws (and BENCH_WS_MODE=publish, see servers/README.md).
+export const SERVERS = {
+  krozen: { file: 'krozen.mjs', env: {}, http: true, ws: true },
+  'krozen-js': { file: 'krozen.mjs', env: { KROZEN_NO_NATIVE: '1' }, http: true, ws: true },
+  'node-http': { file: 'node-http.mjs', env: {}, http: true, ws: false },
+  fastify: { file: 'fastify.mjs', env: {}, http: true, ws: false },
+  ws: { file: 'ws.mjs', env: {}, http: true, ws: true },
+  'ws-js': { file: 'ws.mjs', env: { WS_NO_BUFFER_UTIL: '1' }, http: true, ws: true },
+  uws: { file: 'uws.mjs', env: {}, http: true, ws: true, prepare: ensureUws },
+};
+
+/**
+ * Checks that `name` can run here; returns null when it can, else the reason it is skipped.
+ * May install a peer on demand (uws).
+ */
+export async function unavailable(name, serversDir) {
+  const server = SERVERS[name];
+  if (!server) return `unknown server '${name}' (known: ${Object.keys(SERVERS).join(', ')})`;
+  const file = path.join(serversDir, server.file);
+  if (!existsSync(file)) return `${path.relative(rootDir, file)} does not exist`;
+  if (name.startsWith('krozen') && !existsSync(path.join(rootDir, 'dist', 'index.js'))) {
+    return 'dist/index.js missing: run `npm run build:ts` first';
+  }
+  if (server.prepare) return server.prepare();
+  return null;
+}

@@ -1,0 +1,40 @@
+// The benchmark suites: what load each applies, to which servers, against which baseline peer.
+const HTTP_SERVERS = ['krozen', 'krozen-js', 'node-http', 'fastify', 'uws'];
+const WS_SERVERS = ['krozen', 'krozen-js', 'ws', 'ws-js', 'uws'];
+const KIB64 = 64 * 1024;
+
+export const SUITES = {
+  'http-get': {
+    kind: 'http', http: 'get', servers: HTTP_SERVERS, baseline: 'node-http', unit: 'req/s',
+    title: 'GET /json (wrk -t1 -c50)',
+  },
+  'http-post': {
+    kind: 'http', http: 'post', servers: HTTP_SERVERS, baseline: 'node-http', unit: 'req/s',
+    title: 'POST /echo, 103 B JSON (wrk -t1 -c50, bench/load/post-echo.lua)',
+  },
+  'ws-pingpong': {
+    kind: 'ws', ws: { mode: 'echo', connections: 50, inflight: 1, size: 64 }, servers: WS_SERVERS, baseline: 'ws',
+    unit: 'msg/s', title: 'WebSocket echo, 64 B text, 50 connections, 1 in flight each',
+  },
+  'ws-pipelined': {
+    kind: 'ws', ws: { mode: 'echo', connections: 50, inflight: 16, size: 64 }, servers: WS_SERVERS, baseline: 'ws',
+    unit: 'msg/s', title: 'WebSocket echo, 64 B text, 50 connections, 16 in flight each',
+  },
+  'ws-binary': {
+    kind: 'ws', ws: { mode: 'echo', connections: 50, inflight: 1, size: KIB64, binary: true }, servers: WS_SERVERS,
+    baseline: 'ws', unit: 'MB/s', scale: KIB64 / 1e6, title: 'WebSocket echo, 64 KiB binary, 50 connections, 1 in flight each',
+  },
+  'ws-publish': {
+    kind: 'ws', ws: { mode: 'publish', connections: 1000, inflight: 32, size: 64 }, servers: WS_SERVERS, baseline: 'ws',
+    env: { BENCH_WS_MODE: 'publish' }, unit: 'msg/s',
+    title: 'Publish 64 B to 1,000 subscribers (deliveries/s at subscribers; publisher keeps 32 in flight)',
+  },
+  'ws-idle': {
+    kind: 'ws', ws: { mode: 'idle', connections: 10000 }, servers: WS_SERVERS, baseline: 'ws', unit: 'conn/s',
+    title: '10,000 idle WebSocket connections (server RSS per connection; throughput = handshakes/s)',
+  },
+  mask: { kind: 'micro', script: 'mask.mjs', title: 'XOR masking (node bench/mask.mjs)' },
+  json: { kind: 'micro', script: 'json.mjs', title: 'JSON encoding (node bench/json.mjs)' },
+};
+
+export const SUITE_ORDER = Object.keys(SUITES);
