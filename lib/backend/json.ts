@@ -1,21 +1,91 @@
-// PLACEHOLDER (replaced by the native-json work): JSON.stringify + Buffer only.
+// JSON → UTF-8 bytes: JSON.stringify makes the text (V8 beats any native object walk, see
+// ../../bench/json.mjs), the addon transcodes long texts (one copy out of V8, SIMD count + transcode
+// into one Buffer with headroom), and short texts stay in JS because a Node-API call costs 60–100 ns.
+import { native } from './load';
+import {
+  checkHeadroom,
+  checkText,
+  encodeJsonJs,
+  stringifyOrThrow,
+  utf8WithHeadroomJs,
+} from './json-js';
+
+export { MAX_HEADROOM, encodeJsonJs, encodeJsonWithHeadroomJs, utf8WithHeadroomJs } from './json-js';
+
 export type JsonBackend = 'native' | 'js';
-export const jsonBackend: JsonBackend = 'js';
 
-/** Exactly the bytes of Buffer.from(JSON.stringify(value)). */
-export function encodeJson(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value) as string);
+/** The addon's JSON entry points (native/json.cc). */
+export interface JsonNative {
+  /** Copies `text` out of V8 and returns its UTF-8 length; `latin1` promises every unit is <= 0xFF. */
+  utf8Prepare(text: string, latin1?: boolean): number;
+  /** Writes the prepared text at out[offset..]; out.length - offset must equal the prepared length. */
+  utf8Commit(out: Uint8Array, offset: number): number;
+  /** One call: writes the UTF-8 of text at out[offset..], RangeError if it does not fit. */
+  utf8Write(text: string, out: Uint8Array, offset: number, latin1?: boolean): number;
+  utf8Kernel: string;
 }
 
-/** `headroom` reserved bytes (for a frame or HTTP header), then the JSON bytes, in one Buffer. */
-export function encodeJsonWithHeadroom(value: unknown, headroom: number): Buffer {
-  return utf8WithHeadroom(JSON.stringify(value) as string, headroom);
+function bindingOf(addon: Record<string, unknown> | null): JsonNative | null {
+  if (addon === null || typeof addon.utf8Prepare !== 'function' || typeof addon.utf8Commit !== 'function') {
+    return null;
+  }
+  return addon as unknown as JsonNative;
 }
 
-/** `headroom` reserved bytes, then the UTF-8 bytes of `text`, in one Buffer. */
-export function utf8WithHeadroom(text: string, headroom: number): Buffer {
-  const out = Buffer.allocUnsafe(headroom + Buffer.byteLength(text));
-  out.fill(0, 0, headroom);
-  out.write(text, headroom);
+/** The native JSON entry points, or null when the JS twin runs. */
+export const jsonNative: JsonNative | null = bindingOf(native);
+export const jsonBackend: JsonBackend = jsonNative ? 'native' : 'js';
+
+// Texts with only Latin-1 content (V8 one-byte strings: ASCII JSON is the common case) at least this
+// long go native. bench/json.mjs, utf8WithHeadroom vs Buffer.from, ASCII text: PROVISIONAL.
+export const NATIVE_MIN_LATIN1_CHARS = 4096;
+// Texts with characters above U+00FF at least this long go native (bench/json.mjs, CJK text: PROVISIONAL).
+export const NATIVE_MIN_TWO_BYTE_CHARS = 1024;
+
+// Matches a character above U+00FF. On a V8 one-byte string the class can never match, and V8's regexp
+// compiler knows it: the test costs O(1). On a two-byte string it stops at the first such character.
+const ABOVE_LATIN1 = /[^\x00-\xff]/;
+
+/** The native transcoder for `text` if it is long enough to pay for the calls, else null. */
+function latin1FlagFor(text: string): boolean | null {
+  if (text.length < NATIVE_MIN_TWO_BYTE_CHARS) return null;
+  const latin1 = !ABOVE_LATIN1.test(text);
+  if (latin1 && text.length < NATIVE_MIN_LATIN1_CHARS) return null;
+  return latin1;
+}
+
+function utf8Native(binding: JsonNative, text: string, latin1: boolean, headroom: number): Buffer {
+  const length = binding.utf8Prepare(text, latin1);
+  const out = Buffer.allocUnsafe(headroom + length);
+  binding.utf8Commit(out, headroom); // writes every byte after the headroom
+  if (headroom !== 0) out.fill(0, 0, headroom);
   return out;
+}
+
+/** `headroom` reserved (zeroed) bytes, then the UTF-8 bytes of `text`, in one Buffer. */
+export function utf8WithHeadroom(text: string, headroom: number): Buffer {
+  checkText(text);
+  checkHeadroom(headroom);
+  if (jsonNative !== null) {
+    const latin1 = latin1FlagFor(text);
+    if (latin1 !== null) return utf8Native(jsonNative, text, latin1, headroom);
+  }
+  return utf8WithHeadroomJs(text, headroom);
+}
+
+/**
+ * Exactly the bytes of Buffer.from(JSON.stringify(value)). A value with no JSON text (undefined, a function,
+ * a symbol) throws TypeError('Value is not JSON-serializable'); BigInt and cycles throw JSON.stringify's TypeError.
+ */
+export function encodeJson(value: unknown): Buffer {
+  if (jsonNative === null) return encodeJsonJs(value);
+  const text = stringifyOrThrow(value);
+  const latin1 = latin1FlagFor(text);
+  return latin1 === null ? Buffer.from(text) : utf8Native(jsonNative, text, latin1, 0);
+}
+
+/** `headroom` reserved (zeroed) bytes (for a frame or HTTP header), then the JSON bytes, in one Buffer. */
+export function encodeJsonWithHeadroom(value: unknown, headroom: number): Buffer {
+  checkHeadroom(headroom);
+  return utf8WithHeadroom(stringifyOrThrow(value), headroom);
 }
