@@ -63,10 +63,9 @@ export class ClusterPrimary {
   }
 
   private fork(): Worker {
-    // Port 0: the first worker's random port is reused by the replacements, so clients keep one address.
-    const env: Record<string, string> = { KROZEN_CLUSTER_WORKER: '1' };
-    if (this.port !== undefined) env.KROZEN_CLUSTER_PORT = String(this.port);
-    const worker = cluster.fork(env);
+    // With port 0, node:cluster keys the shared handle by the configured port (0), so a replacement
+    // worker joins the same random port as long as one sibling still holds it.
+    const worker = cluster.fork({ KROZEN_CLUSTER_WORKER: '1' });
     this.workers.add(worker);
     this.startedAt.set(worker, Date.now());
     if (this.settings.debug) worker.once('online', () => console.log(`krozen: worker ${worker.process.pid} started`));
@@ -117,12 +116,6 @@ export class ClusterPrimary {
     cluster.off('exit', this.onExit);
     this.workers.clear();
   }
-}
-
-/** The port a worker must listen on: the one its siblings share once the first of them chose it. */
-export function clusterWorkerPort(configured: number): number {
-  const shared = process.env.KROZEN_CLUSTER_PORT;
-  return configured === 0 && shared !== undefined ? Number(shared) : configured;
 }
 
 interface StoppableServer {

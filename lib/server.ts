@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
 import type { Plugin } from './plugin';
-import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
+import { ClusterPrimary, isClusterWorker, wireClusterWorker } from './cluster';
 
 export interface RunOptions {
   /** Plugins to install (app.plugin(p)) before listening. */
@@ -74,8 +74,7 @@ export class Server {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
-      const port = isClusterWorker() ? clusterWorkerPort(settings.port) : settings.port;
-      server.listen({ port, host: settings.host, backlog: settings.backlog }, () => {
+      server.listen({ port: settings.port, host: settings.host, backlog: settings.backlog }, () => {
         server.off('error', onError);
         resolve();
       });

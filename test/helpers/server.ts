@@ -1,5 +1,6 @@
 // Starts an app on 127.0.0.1:0 for a test and stops it after; plus raw-socket helpers for the cases
 // fetch cannot express (malformed requests, pipelining, slow clients).
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
@@ -81,4 +82,36 @@ export function parseResponses(raw: string): ParsedResponse[] {
     rest = rest.slice(end + 4 + bodyBytes.length);
   }
   return out;
+}
+
+export interface SimpleResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/** One request through node:http (no headers added for us, unlike fetch's default content type). */
+export function request(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Buffer; timeoutMs?: number } = {},
+): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(options.timeoutMs ?? 10000, () => req.destroy(new Error('request timed out')));
+    req.end(options.body);
+  });
 }
