@@ -1,0 +1,39 @@
+// The HTTP baseline: a bare node:http handler. PORT=n node bench/servers/node-http.mjs
+// GET /json → {"message":"Hello, World!"}; POST /echo → the JSON body back (parsed and re-encoded,
+// as a framework does). 127.0.0.1 only.
+import http from 'node:http';
+
+const port = Number(process.env.PORT ?? 8000);
+
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/json') {
+    const body = JSON.stringify({ message: 'Hello, World!' });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/echo') {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      let value;
+      try {
+        value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end('{"error":"Invalid JSON"}');
+        return;
+      }
+      const body = JSON.stringify(value);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end('{"error":"Not Found"}');
+});
+
+server.listen(port, '127.0.0.1', () => {
+  console.log(`node:http listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);
+});
