@@ -156,6 +156,9 @@ type Callback = (err: Error | null, result?: Buffer) => void;
 export class PerMessageDeflate {
   private deflater: zlib.DeflateRaw | null = null;
   private inflater: zlib.InflateRaw | null = null;
+  // Output collected per direction: a compression and a decompression of one connection may overlap.
+  private deflateChunks: Buffer[] = [];
+  private deflateTotal = 0;
   private chunks: Buffer[] = [];
   private total = 0;
   private inflateLimit = 0;
@@ -178,8 +181,8 @@ export class PerMessageDeflate {
       if (this.deflater === null) {
         this.deflater = zlib.createDeflateRaw({ windowBits: this.params.serverMaxWindowBits });
         this.deflater.on('data', (chunk: Buffer) => {
-          this.chunks.push(chunk);
-          this.total += chunk.length;
+          this.deflateChunks.push(chunk);
+          this.deflateTotal += chunk.length;
         });
       }
       const deflater = this.deflater;
@@ -189,9 +192,9 @@ export class PerMessageDeflate {
           done();
           return callback(new Error('Connection closed'));
         }
-        let out = Buffer.concat(this.chunks, this.total);
-        this.chunks = [];
-        this.total = 0;
+        let out = Buffer.concat(this.deflateChunks, this.deflateTotal);
+        this.deflateChunks = [];
+        this.deflateTotal = 0;
         // A sync flush ends with 00 00 ff ff, which the receiver appends itself (RFC 7692 §7.2.1).
         if (out.length >= 4 && out.subarray(out.length - 4).equals(TRAILER)) out = out.subarray(0, out.length - 4);
         if (this.params.serverNoContextTakeover) deflater.reset();

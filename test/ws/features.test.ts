@@ -131,7 +131,7 @@ describe('backpressure', () => {
   test('a slow reader with async hooks: reading pauses while many messages wait, all are answered', async () => {
     const srv = await startWs((app) => {
       app.on<WsMessageContext>('ws:message', async (ctx) => {
-        await sleep(0);
+        await new Promise((resolve) => setImmediate(resolve));
         ctx.reply = ctx.raw;
         ctx.stop = true;
       });
