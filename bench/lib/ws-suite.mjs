@@ -38,7 +38,7 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
     const before = memory(server.pid);
     let after = null;
     win.begin();
-    const result = await runGenerator({ port: server.port, mode: 'idle', connections: suite.ws.connections, threads: genThreads }, {
+    const result = await runGenerator({ port: server.port, mode: 'idle', connections: suite.ws.connections, threads: genThreads, 'connect-concurrency': 256 }, {
       opened: (msg, child) => {
         win.end();
         setTimeout(() => { after = memory(server.pid); child.send({ cmd: 'release' }); }, SETTLE_MS);
