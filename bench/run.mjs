@@ -19,6 +19,7 @@ import { suiteTable } from './lib/table.mjs';
 import { wrkMissing } from './lib/wrk.mjs';
 import { hardFdLimit } from './lib/limits.mjs';
 import { renderChart } from './chart.mjs';
+import { krozenBuildNotes } from './lib/krozen-build.mjs';
 
 const USAGE = `usage: node bench/run.mjs [suite…] [--quick] [--servers a,b] [--rounds n] [--duration s] [--warmup s]
        [--gen-threads n] [--out dir] [--servers-dir dir]
@@ -103,6 +104,7 @@ async function runSuite(name, opts, availability) {
     }
   }
   process.stderr.write('\n');
+  if (names.length === 0) notes.push(`no selected server serves ${suite.kind} load`);
   const { rows, baselineMissing } = aggregate(suite, perServer);
   if (baselineMissing) notes.push(`baseline ${suite.baseline} has no result: no ratios`);
   if (rows.some((r) => r.limit === 'generator')) {
@@ -144,6 +146,10 @@ async function main() {
   };
   console.log(`# krozen bench: ${results.date}, ${results.machine.cpu}, ${results.machine.cores} cores, Node ${process.version}`);
   console.log(`rounds ${opts.rounds} × ${opts.duration} s (+${opts.warmup} s warm-up), servers interleaved; medians over rounds`);
+  const wantsKrozen = opts.suites.some((n) => SUITES[n].kind !== 'micro')
+    && (!opts.servers || opts.servers.some((s) => s.startsWith('krozen')));
+  results.krozen = wantsKrozen ? krozenBuildNotes() : [];
+  for (const note of results.krozen) console.log(`> ${note}`);
   const availability = new Map();
   for (const name of opts.suites) {
     process.stderr.write(`${name} `);

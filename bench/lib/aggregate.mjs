@@ -6,7 +6,7 @@ const FIELDS = ['rate', 'p50', 'p99', 'cpuPerOp', 'peakRss', 'rssPerConn', 'serv
 export function aggregate(suite, perServer) {
   const rows = [];
   for (const [server, { rounds, failures }] of Object.entries(perServer)) {
-    const row = { server, rounds: rounds.length, failures };
+    const row = { server, rounds: rounds.length, failures, samples: rounds };
     for (const f of FIELDS) row[f] = median(rounds.map((r) => r[f]));
     if (suite.scale && row.rate !== null) row.throughput = row.rate * suite.scale;
     else row.throughput = row.rate;

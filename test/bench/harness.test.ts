@@ -64,3 +64,62 @@ describe('bench/run.mjs smoke run', () => {
     expect(stderr).toMatch(/unknown suite 'http-nope'/);
   }, 30_000);
 });
+
+// The harness is ESM (.mjs) and jest here runs CommonJS: exercise its parsers in a child node process.
+function runModuleScript(source: string): unknown {
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  if (out.status !== 0) throw new Error(`node exited ${out.status}: ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+describe('bench parsers', () => {
+  test('the generator FrameReader finds every message whatever the read boundaries', () => {
+    const seen = runModuleScript(`
+      import { FrameReader } from './bench/load/ws-frames.mjs';
+      const frame = (op, len, fin = true) => {
+        const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+        const b = Buffer.alloc(2 + ext + len, 0x61);
+        b[0] = (fin ? 0x80 : 0) | op;
+        if (ext === 0) b[1] = len; else if (ext === 2) { b[1] = 126; b.writeUInt16BE(len, 2); }
+        else { b[1] = 127; b.writeUInt32BE(0, 2); b.writeUInt32BE(len, 6); }
+        return b;
+      };
+      const stream = Buffer.concat([frame(1, 64), frame(2, 70000), frame(9, 0), frame(1, 300, false), frame(0, 5), frame(2, 125)]);
+      const results = [];
+      for (const step of [1, 3, 7, 4096, stream.length]) {
+        const got = [];
+        const reader = new FrameReader((op, len, head) => got.push([op, len, head ? head.toString() : null]), 4);
+        for (let i = 0; i < stream.length; i += step) reader.push(stream.subarray(i, i + step));
+        results.push(got);
+      }
+      console.log(JSON.stringify(results));
+    `) as unknown[][];
+    const want = [[1, 64, 'aaaa'], [2, 70000, 'aaaa'], [9, 0, null], [1, 305, 'aaaa'], [2, 125, 'aaaa']];
+    for (const got of seen) expect(got).toEqual(want);
+  });
+
+  test('wrk output is parsed into rate, count and latency percentiles (µs)', () => {
+    const parsed = runModuleScript(`
+      import { parseWrk } from './bench/lib/wrk.mjs';
+      const out = [
+        'Running 2s test @ http://127.0.0.1:1/json', '  1 threads and 50 connections',
+        '  Latency Distribution', '     50%  812.00us', '     75%    1.10ms', '     90%    1.50ms', '     99%    2.31ms',
+        '  61234 requests in 2.00s, 9.87MB read', '  Non-2xx or 3xx responses: 3', 'Requests/sec:  30617.00', 'Transfer/sec:      4.93MB',
+      ].join('\\n');
+      console.log(JSON.stringify(parseWrk(out)));
+    `);
+    expect(parsed).toEqual({ requests: 61234, seconds: 2, rate: 30617, p50: 812, p99: 2310, errors: 3 });
+  });
+
+  test('latency histogram quantiles land within 1% of the recorded values', () => {
+    const q = runModuleScript(`
+      import { newHistogram, record, quantile } from './bench/lib/stats.mjs';
+      const h = newHistogram();
+      for (let i = 1; i <= 1000; i++) record(h, i * 10);
+      console.log(JSON.stringify([quantile(h, 0.5), quantile(h, 0.99), quantile(newHistogram(), 0.5)]));
+    `) as [number, number, null];
+    expect(Math.abs(q[0] - 5000) / 5000).toBeLessThan(0.01);
+    expect(Math.abs(q[1] - 9900) / 9900).toBeLessThan(0.01);
+    expect(q[2]).toBeNull();
+  });
+});
