@@ -16,12 +16,13 @@ export function ensureUws() {
   if (!existsSync(marker)) {
     process.stderr.write(`installing ${UWS} into bench/.peers (first use, about 260 MB)…\n`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const result = spawnSync(npm, ['install', '--prefix', peersDir, '--no-save', '--no-audit', '--no-fund', UWS], {
-      stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000,
+    const result = spawnSync(npm, ['install', '--prefix', peersDir, '--no-save', '--no-audit', '--no-fund', '--fetch-retries=1', UWS], {
+      stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000, // bounded: without a registry, skip uws and go on
     });
     if (result.status !== 0 || !existsSync(marker)) {
-      const why = (result.stderr?.toString() ?? '').trim().split('\n').pop() || result.error?.message || `exit ${result.status}`;
-      uwsState = `uws skipped: npm install ${UWS} failed (${why})`;
+      const lines = (result.stderr?.toString() ?? '').split('\n').filter((l) => /npm (error|ERR)/.test(l) && !/complete log/.test(l));
+      const why = lines.slice(0, 2).map((l) => l.replace(/^npm (error|ERR!)\s*/, '')).join('; ') || result.error?.message || `exit ${result.status}`;
+      uwsState = `npm install ${UWS} into bench/.peers failed (${why})`;
       return uwsState;
     }
   }
