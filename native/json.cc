@@ -244,7 +244,226 @@ size_t Latin1ToUtf8Sse2(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) 
   }
   return static_cast<size_t>(d - dst) + Latin1ToUtf8Scalar(src, i, n, d, end);
 }
+
+// ---- AVX2 (+ the SSSE3/SSE4.1 it implies), chosen at run time: never the compile baseline ----
+// Short non-ASCII blocks are compacted with pshufb tables instead of byte-by-byte:
+//  - 8 units all below U+0800: each unit as [lead, trail] (ASCII as [c, -]), the table keyed by the 8-bit mask
+//    of 2-byte units keeps lead always and trail where needed;
+//  - 4 BMP units (no surrogate) as 32-bit [b0 b1 b2 -] words, keyed by (>= 0x80 mask) | (>= 0x800 mask) << 4.
+// Blocks holding a surrogate go one code point at a time (pairs and lone surrogates are rare in text).
+struct CompactTables {
+  alignas(16) uint8_t two[256][16];
+  uint8_t twoLength[256];
+  alignas(16) uint8_t three[256][16];
+  uint8_t threeLength[256];
+  CompactTables() {
+    for (int m = 0; m < 256; m++) {
+      int k = 0;
+      for (int lane = 0; lane < 8; lane++) {
+        two[m][k++] = static_cast<uint8_t>(2 * lane);
+        if (m & (1 << lane)) two[m][k++] = static_cast<uint8_t>(2 * lane + 1);
+      }
+      twoLength[m] = static_cast<uint8_t>(k);
+      while (k < 16) two[m][k++] = 0x80;
+      k = 0;
+      for (int lane = 0; lane < 4; lane++) {
+        int length = 1 + ((m >> lane) & 1) + ((m >> (lane + 4)) & 1);
+        for (int b = 0; b < length; b++) three[m][k++] = static_cast<uint8_t>(4 * lane + b);
+      }
+      threeLength[m] = static_cast<uint8_t>(k);
+      while (k < 16) three[m][k++] = 0x80;
+    }
+  }
+};
+const CompactTables& Tables() {
+  static const CompactTables tables;
+  return tables;
+}
+
+// 8 units, all below U+0800, at least one not ASCII: writes up to 16 bytes at d (needs 16 of room).
+__attribute__((target("avx2"))) inline uint8_t* CompactTwo(__m128i v, uint8_t* d, const CompactTables& t) {
+  __m128i isTwo = _mm_cmpgt_epi16(v, _mm_set1_epi16(0x7F));
+  __m128i lead = _mm_or_si128(_mm_srli_epi16(v, 6), _mm_set1_epi16(0xC0));
+  __m128i trail = _mm_slli_epi16(_mm_or_si128(_mm_and_si128(v, _mm_set1_epi16(0x3F)), _mm_set1_epi16(0x80)), 8);
+  __m128i word = _mm_blendv_epi8(v, _mm_or_si128(lead, trail), isTwo);
+  unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(isTwo, _mm_setzero_si128())));
+  __m128i out = _mm_shuffle_epi8(word, _mm_load_si128(reinterpret_cast<const __m128i*>(t.two[mask])));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), out);
+  return d + t.twoLength[mask];
+}
+
+// 4 BMP units (no surrogate) widened to 32-bit lanes: writes up to 16 bytes at d (needs 16 of room).
+__attribute__((target("avx2"))) inline uint8_t* CompactThree(__m128i c, uint8_t* d, const CompactTables& t) {
+  const __m128i six = _mm_set1_epi32(0x3F);
+  const __m128i cont = _mm_set1_epi32(0x80);
+  __m128i low6 = _mm_or_si128(_mm_and_si128(c, six), cont);
+  __m128i mid6 = _mm_or_si128(_mm_and_si128(_mm_srli_epi32(c, 6), six), cont);
+  __m128i two = _mm_or_si128(_mm_or_si128(_mm_srli_epi32(c, 6), _mm_set1_epi32(0xC0)), _mm_slli_epi32(low6, 8));
+  __m128i three = _mm_or_si128(_mm_or_si128(_mm_srli_epi32(c, 12), _mm_set1_epi32(0xE0)),
+                               _mm_or_si128(_mm_slli_epi32(mid6, 8), _mm_slli_epi32(low6, 16)));
+  __m128i ge80 = _mm_cmpgt_epi32(c, _mm_set1_epi32(0x7F));
+  __m128i ge800 = _mm_cmpgt_epi32(c, _mm_set1_epi32(0x7FF));
+  __m128i word = _mm_blendv_epi8(_mm_blendv_epi8(c, two, ge80), three, ge800);
+  unsigned key = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(ge80))) |
+                 (static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(ge800))) << 4);
+  __m128i out = _mm_shuffle_epi8(word, _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[key])));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), out);
+  return d + t.threeLength[key];
+}
+
+__attribute__((target("avx2,popcnt"))) size_t Utf8LengthAvx2(const char16_t* src, size_t n) {
+  size_t total = 0, i = 0;
+  const __m256i mAscii = _mm256_set1_epi16(static_cast<short>(0xFF80));
+  const __m256i mTwo = _mm256_set1_epi16(static_cast<short>(0xF800));
+  const __m256i mSur = _mm256_set1_epi16(static_cast<short>(0xFC00));
+  const __m256i high = _mm256_set1_epi16(static_cast<short>(0xD800));
+  const __m256i low = _mm256_set1_epi16(static_cast<short>(0xDC00));
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1);
+  while (i + 17 <= n) {
+    __m256i accA = zero, accB = zero;  // two chains: the adds of one block do not wait on the other's
+    size_t blocks = 0;
+    for (; i + 17 <= n && blocks < 4096; i += 16, blocks++) {
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+      __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 1));
+      __m256i isAscii = _mm256_cmpeq_epi16(_mm256_and_si256(v, mAscii), zero);
+      __m256i isBelow800 = _mm256_cmpeq_epi16(_mm256_and_si256(v, mTwo), zero);
+      __m256i pair = _mm256_and_si256(_mm256_cmpeq_epi16(_mm256_and_si256(v, mSur), high),
+                                      _mm256_cmpeq_epi16(_mm256_and_si256(next, mSur), low));
+      // extra bytes over 1 per lane = 2 + isAscii + isBelow800 + 2 * pair (true == -1); the 2 is added below
+      accA = _mm256_add_epi16(accA, _mm256_add_epi16(isAscii, isBelow800));
+      accB = _mm256_add_epi16(accB, _mm256_add_epi16(pair, pair));
+    }
+    __m256i sum32 = _mm256_add_epi32(_mm256_madd_epi16(accA, ones), _mm256_madd_epi16(accB, ones));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum32), _mm256_extracti128_si256(sum32, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    // each lane's sum is in [-4 * blocks, 0]: signed
+    total += blocks * 16 * 3 + static_cast<size_t>(static_cast<int64_t>(_mm_cvtsi128_si32(s)));
+  }
+  return total + Utf8LengthScalar(src, i, n);
+}
+
+// One block of 8 units at src[*i] (8 available, 32 bytes of room at d).
+__attribute__((target("avx2"))) inline uint8_t* EncodeBlock8(const char16_t* src, size_t n, size_t* i, uint8_t* d,
+                                                             const CompactTables& t) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + *i));
+  if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xFF80)))) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(v, v));
+    *i += 8;
+    return d + 8;
+  }
+  __m128i surrogate = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16(static_cast<short>(0xF800))),
+                                      _mm_set1_epi16(static_cast<short>(0xD800)));
+  if (_mm_testz_si128(surrogate, surrogate)) {
+    *i += 8;
+    if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xF800)))) return CompactTwo(v, d, t);
+    d = CompactThree(_mm_cvtepu16_epi32(v), d, t);
+    return CompactThree(_mm_cvtepu16_epi32(_mm_srli_si128(v, 8)), d, t);
+  }
+  size_t stop = *i + 8;
+  while (*i < stop) {  // may end one unit past `stop` when a pair straddles the block
+    char16_t c = src[*i];
+    if (c < 0x80) {
+      *d++ = static_cast<uint8_t>(c);
+      (*i)++;
+    } else {
+      d = EncodeNonAscii(src, n, i, d);
+    }
+  }
+  return d;
+}
+
+__attribute__((target("avx2"))) size_t Utf16ToUtf8Avx2(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
+  const CompactTables& t = Tables();
+  uint8_t* d = dst;
+  uint8_t* end = dst + cap;
+  size_t i = 0;
+  const __m256i mAscii = _mm256_set1_epi16(static_cast<short>(0xFF80));
+  // Room: 16 units * 3 bytes + a 16-byte store = 64.
+  while (i + 16 <= n && end - d >= 64) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    if (_mm256_testz_si256(v, mAscii)) {
+      __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), _MM_SHUFFLE(3, 1, 2, 0));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(packed));
+      d += 16;
+      i += 16;
+      continue;
+    }
+    d = EncodeBlock8(src, n, &i, d, t);
+    if (i + 8 <= n) d = EncodeBlock8(src, n, &i, d, t);
+  }
+  while (i + 8 <= n && end - d >= 32) d = EncodeBlock8(src, n, &i, d, t);
+  return static_cast<size_t>(d - dst) + EncodeScalar(src, i, n, d, end);
+}
+
+__attribute__((target("avx2,popcnt"))) size_t Utf8LengthOfLatin1Avx2(const uint8_t* src, size_t n) {
+  size_t total = n, i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    total += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_epi8(v))));
+  }
+  for (; i < n; i++) total += src[i] >> 7;
+  return total;
+}
+
+__attribute__((target("avx2"))) size_t Latin1ToUtf8Avx2(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
+  const CompactTables& t = Tables();
+  uint8_t* d = dst;
+  uint8_t* end = dst + cap;
+  size_t i = 0;
+  // Room: 32 units * 2 bytes.
+  while (i + 32 <= n && end - d >= 64) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+    if (_mm256_movemask_epi8(v) == 0) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), v);
+      d += 32;
+      i += 32;
+      continue;
+    }
+    for (int k = 0; k < 32; k += 8) {
+      __m128i units = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i + k)));
+      if (_mm_testz_si128(units, _mm_set1_epi16(0x80))) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(units, units));
+        d += 8;
+      } else {
+        d = CompactTwo(units, d, t);
+      }
+    }
+    i += 32;
+  }
+  return static_cast<size_t>(d - dst) + Latin1ToUtf8Scalar(src, i, n, d, end);
+}
+
+bool CpuHasAvx2() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  }();
+  return has;
+}
 #endif
+
+// The kernel in use: the best the CPU has, or the one a test forced with _setUtf8Kernel.
+enum class Kernel { kScalar, kSse2, kAvx2 };
+
+Kernel BestKernel() {
+#if KROZEN_JSON_X64
+  return CpuHasAvx2() ? Kernel::kAvx2 : Kernel::kSse2;
+#else
+  return Kernel::kScalar;
+#endif
+}
+
+Kernel kernel = BestKernel();
+
+const char* KernelName(Kernel k) {
+  switch (k) {
+    case Kernel::kAvx2: return "avx2";
+    case Kernel::kSse2: return "sse2";
+    default: return "scalar";
+  }
+}
 
 // The text copied out of the JS string between utf8Prepare and utf8Commit: UTF-16 units, or one byte per
 // unit when the caller vouched that every unit is <= 0xFF (Latin-1 content; napi_get_value_string_latin1
@@ -274,20 +493,20 @@ void ReleaseLargeScratch() {
 
 size_t Utf8LengthOfLatin1(const uint8_t* src, size_t n) {
 #if KROZEN_JSON_X64
-  return Utf8LengthOfLatin1Sse2(src, n);
-#else
+  if (kernel == Kernel::kAvx2) return Utf8LengthOfLatin1Avx2(src, n);
+  if (kernel == Kernel::kSse2) return Utf8LengthOfLatin1Sse2(src, n);
+#endif
   size_t total = n;
   for (size_t i = 0; i < n; i++) total += src[i] >> 7;
   return total;
-#endif
 }
 
 size_t Latin1ToUtf8(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
 #if KROZEN_JSON_X64
-  return Latin1ToUtf8Sse2(src, n, dst, cap);
-#else
-  return Latin1ToUtf8Scalar(src, 0, n, dst, dst + cap);
+  if (kernel == Kernel::kAvx2) return Latin1ToUtf8Avx2(src, n, dst, cap);
+  if (kernel == Kernel::kSse2) return Latin1ToUtf8Sse2(src, n, dst, cap);
 #endif
+  return Latin1ToUtf8Scalar(src, 0, n, dst, dst + cap);
 }
 
 size_t TranscodeScratch(uint8_t* dst, size_t cap) {
@@ -457,29 +676,68 @@ Napi::Value Utf8Write(const Napi::CallbackInfo& info) {
 
 size_t Utf8LengthOfUtf16(const char16_t* src, size_t n) {
 #if KROZEN_JSON_X64
-  return Utf8LengthSse2(src, n);
-#else
-  return Utf8LengthScalar(src, 0, n);
+  if (kernel == Kernel::kAvx2) return Utf8LengthAvx2(src, n);
+  if (kernel == Kernel::kSse2) return Utf8LengthSse2(src, n);
 #endif
+  return Utf8LengthScalar(src, 0, n);
 }
 
 size_t Utf16ToUtf8(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
 #if KROZEN_JSON_X64
-  return Utf16ToUtf8Sse2(src, n, dst, cap);
-#else
-  return EncodeScalar(src, 0, n, dst, dst + cap);
+  if (kernel == Kernel::kAvx2) return Utf16ToUtf8Avx2(src, n, dst, cap);
+  if (kernel == Kernel::kSse2) return Utf16ToUtf8Sse2(src, n, dst, cap);
 #endif
+  return EncodeScalar(src, 0, n, dst, dst + cap);
 }
+
+namespace {
+
+// utf8Kernels() -> the kernels this CPU can run, best first.
+Napi::Value Utf8Kernels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t k = 0;
+#if KROZEN_JSON_X64
+  if (CpuHasAvx2()) list.Set(k++, Napi::String::New(env, "avx2"));
+  list.Set(k++, Napi::String::New(env, "sse2"));
+#endif
+  list.Set(k++, Napi::String::New(env, "scalar"));
+  return list;
+}
+
+Napi::Value Utf8Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), KernelName(kernel)); }
+
+// _setUtf8Kernel(name): for tests and benchmarks, so every kernel is checked on a CPU that has them all.
+// The kernel is process-wide (plain data, read by every thread): set it only while no worker encodes.
+Napi::Value SetUtf8Kernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "kernel must be a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  Kernel wanted;
+  if (name == "scalar") {
+    wanted = Kernel::kScalar;
+#if KROZEN_JSON_X64
+  } else if (name == "sse2") {
+    wanted = Kernel::kSse2;
+  } else if (name == "avx2" && CpuHasAvx2()) {
+    wanted = Kernel::kAvx2;
+#endif
+  } else {
+    return ThrowRange(env, "kernel not available on this CPU");
+  }
+  kernel = wanted;
+  return Napi::String::New(env, KernelName(kernel));
+}
+
+}  // namespace
 
 void InitJson(Napi::Env env, Napi::Object exports) {
   exports.Set("utf8Prepare", Napi::Function::New(env, Utf8Prepare, "utf8Prepare"));
   exports.Set("utf8Commit", Napi::Function::New(env, Utf8Commit, "utf8Commit"));
   exports.Set("utf8Write", Napi::Function::New(env, Utf8Write, "utf8Write"));
-#if KROZEN_JSON_X64
-  exports.Set("utf8Kernel", Napi::String::New(env, "sse2"));
-#else
-  exports.Set("utf8Kernel", Napi::String::New(env, "scalar"));
-#endif
+  exports.Set("utf8Kernel", Napi::Function::New(env, Utf8Kernel, "utf8Kernel"));
+  exports.Set("utf8Kernels", Napi::Function::New(env, Utf8Kernels, "utf8Kernels"));
+  exports.Set("_setUtf8Kernel", Napi::Function::New(env, SetUtf8Kernel, "_setUtf8Kernel"));
 }
 
 }  // namespace krozen

@@ -6,7 +6,7 @@
 
 namespace krozen {
 
-// Registers utf8Prepare, utf8Commit, utf8Write and utf8Kernel on the addon (see json.cc).
+// Registers utf8Prepare, utf8Commit, utf8Write, utf8Kernel(), utf8Kernels() and _setUtf8Kernel on the addon.
 void InitJson(Napi::Env env, Napi::Object exports);
 
 // UTF-8 byte length of UTF-16 text, lone surrogates counted as U+FFFD (3 bytes), like Buffer.from.

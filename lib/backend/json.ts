@@ -22,7 +22,12 @@ export interface JsonNative {
   utf8Commit(out: Uint8Array, offset: number): number;
   /** One call: writes the UTF-8 of text at out[offset..], RangeError if it does not fit. */
   utf8Write(text: string, out: Uint8Array, offset: number, latin1?: boolean): number;
-  utf8Kernel: string;
+  /** The transcoding kernel in use: 'avx2' | 'sse2' | 'scalar'. */
+  utf8Kernel(): string;
+  /** The kernels this CPU can run, best first. */
+  utf8Kernels(): string[];
+  /** Forces a kernel (tests and benchmarks only; process-wide). */
+  _setUtf8Kernel(name: string): string;
 }
 
 function bindingOf(addon: Record<string, unknown> | null): JsonNative | null {

@@ -245,6 +245,38 @@ describeNative('native entry points reject bad arguments', () => {
     expect(Buffer.from(shared).toString()).toBe('\u00e9\u00e9\u00e9');
   });
 
+  test('every kernel gives the bytes of Buffer.from', () => {
+    const binding = jsonNative!;
+    const kernels = binding.utf8Kernels();
+    expect(kernels[kernels.length - 1]).toBe('scalar');
+    expect(binding.utf8Kernel()).toBe(kernels[0]);
+    const rng = rngFrom(1234);
+    const texts: string[] = [];
+    for (let length = 0; length <= 300; length++) {
+      texts.push(randomText(rng, length), randomText(rng, length, true));
+      // BMP only, no surrogates: the table-driven 2- and 3-byte blocks
+      texts.push(randomText(rng, length).replace(/[\ud800-\udfff]/g, '\u4e2d'));
+      texts.push(randomText(rng, length).replace(/[^\x00-\u07ff]/g, '\u00e9'));
+    }
+    texts.push(randomText(rng, 200000), '\u4e2d'.repeat(70001), '\u00e9'.repeat(70001), 'a'.repeat(70001) + '\ud800');
+    try {
+      for (const kernel of kernels) {
+        expect(binding._setUtf8Kernel(kernel)).toBe(kernel);
+        for (const text of texts) {
+          const want = Buffer.from(text);
+          if (!nativeUtf8(text, 3, false).subarray(3).equals(want)) throw new Error(`${kernel}: ${JSON.stringify(text)}`);
+          if (isLatin1(text) && !nativeUtf8(text, 0, true).equals(want)) throw new Error(`${kernel} latin1: ${JSON.stringify(text)}`);
+        }
+      }
+    } finally {
+      binding._setUtf8Kernel(kernels[0]);
+    }
+    expect(thrown(() => binding._setUtf8Kernel('no-such-kernel'))).toEqual({
+      name: 'RangeError', message: 'kernel not available on this CPU',
+    });
+    expect(thrown(() => binding._setUtf8Kernel(1 as unknown as string)).name).toBe('TypeError');
+  });
+
   test('utf8Write', () => {
     const out = Buffer.alloc(6, 1);
     expect(thrown(() => n().utf8Write('\u4e2d\u4e2d', out, 1))).toEqual({

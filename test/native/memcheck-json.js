@@ -12,11 +12,12 @@ function rngFrom(seed) {
   };
 }
 
-function randomText(rng, length, latin1Only) {
+// mode: 'latin1' (units <= 0xFF), 'bmp' (no surrogates: the table-driven SIMD blocks), 'all'.
+function randomText(rng, length, mode) {
   let s = '';
   while (s.length < length) {
-    const r = rng();
-    if (latin1Only) s += String.fromCharCode(r < 0.7 ? 0x20 + Math.floor(rng() * 0x5f) : Math.floor(rng() * 256));
+    const r = mode === 'bmp' ? rng() * 0.7 : rng();
+    if (mode === 'latin1') s += String.fromCharCode(r < 0.7 ? 0x20 + Math.floor(rng() * 0x5f) : Math.floor(rng() * 256));
     else if (r < 0.5) s += 'abcdefghij'.slice(0, 1 + Math.floor(rng() * 10));
     else if (r < 0.6) s += String.fromCharCode(0x80 + Math.floor(rng() * 0x780));
     else if (r < 0.7) s += String.fromCharCode(0x800 + Math.floor(rng() * 0xd000));
@@ -38,13 +39,22 @@ function expectThrow(fn, name, what) {
 }
 
 module.exports = (native) => {
-  const rng = rngFrom(2024);
+  for (const kernel of native.utf8Kernels()) {
+    native._setUtf8Kernel(kernel);
+    checkKernel(native, rngFrom(2024));
+  }
+  native._setUtf8Kernel(native.utf8Kernels()[0]);
+  checkBadInput(native);
+};
+
+function checkKernel(native, rng) {
   const lengths = [];
   for (let n = 0; n <= 70; n++) lengths.push(n);
   lengths.push(127, 128, 129, 255, 256, 257, 1000, 4095, 4097, 65537);
   for (const length of lengths) {
-    for (const latin1 of [false, true]) {
-      const text = randomText(rng, length, latin1);
+    for (const mode of ['all', 'bmp', 'latin1']) {
+      const latin1 = mode === 'latin1';
+      const text = randomText(rng, length, mode);
       const want = Buffer.from(text);
       for (const headroom of [0, 1, 14]) {
         // allocUnsafeSlow: an exact-size allocation of its own, so an overrun is visible to valgrind.
@@ -67,7 +77,9 @@ module.exports = (native) => {
   const liar = '\u4e2d'.repeat(100);
   const wrong = Buffer.allocUnsafeSlow(native.utf8Prepare(liar, true));
   native.utf8Commit(wrong, 0);
+}
 
+function checkBadInput(native) {
   expectThrow(() => native.utf8Prepare(), 'TypeError', 'prepare no args');
   expectThrow(() => native.utf8Prepare(5), 'TypeError', 'prepare number');
   expectThrow(() => native.utf8Prepare('x', 1), 'TypeError', 'prepare flag');
@@ -88,4 +100,6 @@ module.exports = (native) => {
   expectThrow(() => native.utf8Commit(detached, 0), 'RangeError', 'commit detached');
   expectThrow(() => native.utf8Write('x', detached, 0), 'RangeError', 'write detached');
   expectThrow(() => native.utf8Write('x', Buffer.alloc(4), 5), 'RangeError', 'write offset');
-};
+  expectThrow(() => native._setUtf8Kernel('neon-on-x86'), 'RangeError', 'unknown kernel');
+  expectThrow(() => native._setUtf8Kernel(2), 'TypeError', 'kernel name type');
+}
