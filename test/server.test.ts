@@ -2,6 +2,7 @@
 import * as net from 'node:net';
 import { createApp, app as globalApp } from '../lib/app';
 import { Server } from '../lib/server';
+import { get, use, del } from '../lib';
 import { startApp, request, type Running } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
 
@@ -152,11 +153,19 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   const globalSettings = app.settings;
   const saved = globalSettings.port;
   globalSettings.port = 0;
-  app.get('/global-route', () => ({ body: 'global' }));
+  // pykrozen style: the top-level functions register on the global app.
+  get('/global-route', () => ({ body: 'global' }));
+  use((req, res) => {
+    res.headers['x-global-mw'] = 'yes';
+  });
+  del('/global-route', () => ({ body: 'deleted' }));
   try {
     const server = await Server.run();
     expect(server.app).toBe(app);
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`)).json()).toBe('global');
+    const res = await fetch(`http://127.0.0.1:${server.port}/global-route`);
+    expect(await res.json()).toBe('global');
+    expect(res.headers.get('x-global-mw')).toBe('yes');
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`, { method: 'DELETE' })).json()).toBe('deleted');
     await Server.stop();
   } finally {
     globalSettings.port = saved;
