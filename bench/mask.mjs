@@ -1,5 +1,6 @@
-// WebSocket masking, side by side in one process: krozen (dispatcher, each raw native kernel,
-// JS twin), bufferutil (native build), ws's JS byte loop, and Buffer.copy as the memcpy ceiling.
+// WebSocket masking, side by side in one process: krozen (the dispatcher lib/backend/mask.ts, each
+// native kernel called raw through the addon's *Word entry points as the dispatcher calls them,
+// the JS twin), bufferutil (native build), ws's JS byte loop, and Buffer.copy (memcpy ceiling).
 // Rounds are interleaved (every method once per round, per size) and each method's best round is
 // kept: on a shared machine the other tenants only ever slow a round down, so the best round is
 // the most repeatable figure, and interleaving lets drift hit every method alike.
@@ -45,10 +46,11 @@ const wsMaskLoop = new Function('src', 'key', 'out', `return function (n) {
 
 function methods(op, src, key, out) {
   const list = [];
+  const word = key.readUInt32LE(0); // the *Word entry points take mask[0] in the low byte
   const add = (name, make, kernel) => list.push({ name, run: make(), kernel });
   if (op === 'unmask') {
     if (native) add('krozen', () => loop('fn(src, key);')(krozen.unmask, src, key, out), defaultKernel);
-    for (const k of kernels) add(`native ${k}`, () => loop('fn(src, key);')(native.unmask, src, key, out), k);
+    for (const k of kernels) add(`native ${k}`, () => loop('fn(src, key);')(native.unmaskWord, src, word, out), k);
     add('krozen JS twin', () => loop('fn(src, key);')(twin.unmask, src, key, out));
     add('bufferutil', () => loop('fn(src, key);')(bufferutil.unmask, src, key, out));
     add('ws JS loop', () => wsUnmaskLoop(src, key));
@@ -56,7 +58,7 @@ function methods(op, src, key, out) {
   } else {
     const len = src.length;
     if (native) add('krozen', () => loop(`fn(src, key, out, 0, ${len});`)(krozen.mask, src, key, out), defaultKernel);
-    for (const k of kernels) add(`native ${k}`, () => loop(`fn(src, key, out, 0, ${len});`)(native.mask, src, key, out), k);
+    for (const k of kernels) add(`native ${k}`, () => loop(`fn(src, key, out, 0, ${len});`)(native.maskWord, src, word, out), k);
     add('krozen JS twin', () => loop(`fn(src, key, out, 0, ${len});`)(twin.mask, src, key, out));
     add('bufferutil', () => loop(`fn(src, key, out, 0, ${len});`)(bufferutil.mask, src, key, out));
     add('ws JS loop', () => wsMaskLoop(src, key, out));
@@ -121,7 +123,7 @@ function table(op, sizes, rows) {
 }
 
 const sizes = crossover
-  ? [16, 32, 48, 64, 96, 128, 160, 192, 256, 384, 512]
+  ? [16, 32, 48, 64, 80, 96, 112, 128, 192, 256, 512]
   : [16, 64, 125, 1024, 16 * 1024, 64 * 1024, 1 << 20, 16 << 20];
 
 console.log(`node ${process.version}, krozen mask backend: ${krozen.maskBackend}, kernels: ${kernels.join(', ') || 'none'}`

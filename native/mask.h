@@ -6,7 +6,9 @@
 
 namespace krozen {
 
-// Registers mask, unmask, unmaskFrom, maskKernel, maskKernels and _setMaskKernel on the addon.
+// Registers on the addon: mask, unmask, unmaskFrom (mask as a 4-byte Uint8Array, bufferutil's
+// contract); maskWord, unmaskWord, unmaskFromWord (the same with the mask as one number, mask[0]
+// in the low byte: the dispatcher's cheaper call); maskKernel, maskKernels, _setMaskKernel.
 void InitMask(Napi::Env env, Napi::Object exports);
 
 // dst[i] = src[i] ^ key[i & 3] for i < n, where `key` holds the 4 mask bytes in memory order,

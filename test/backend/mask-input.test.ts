@@ -218,3 +218,60 @@ describe('edge inputs that are valid', () => {
     expect(impls.length).toBe(nativeExpected ? 2 + nativeMask!.maskKernels().length : 2);
   });
 });
+
+// The dispatcher's fast entry points: the mask as one number, mask[0] in the low byte.
+describe('native *Word entry points', () => {
+  const binding = nativeMask as (typeof nativeMask & {
+    maskWord(s: unknown, k: unknown, o: unknown, off: unknown, len: unknown): void;
+    unmaskWord(b: unknown, k: unknown): void;
+    unmaskFromWord(b: unknown, k: unknown, p: unknown, s?: unknown, e?: unknown): void;
+  }) | null;
+
+  test('give the bytes of the Uint8Array-mask entry points, on every kernel', () => {
+    if (!binding) return expect(nativeExpected).toBe(false);
+    for (const impl of impls.filter((i) => i.name.startsWith('native'))) {
+      impl.using(() => {
+        for (const size of [0, 1, 5, 33, 200, 4099]) {
+          const src = Buffer.alloc(size);
+          for (let i = 0; i < size; i++) src[i] = i * 13;
+          const word = KEY.readUInt32LE(0);
+          const a = Buffer.from(src);
+          binding.unmaskWord(a, word);
+          const b = Buffer.alloc(size + 1);
+          binding.maskWord(src, word, b, 1, size);
+          const c = Buffer.from(src);
+          const start = Math.min(1, size);
+          binding.unmaskFromWord(c, word, 3, start);
+          expect(a.equals(reference(src, KEY))).toBe(true);
+          expect(b.subarray(1).equals(reference(src, KEY))).toBe(true);
+          expect(c.equals(Buffer.concat([src.subarray(0, start), reference(src.subarray(start), KEY, 3)]))).toBe(true);
+        }
+      });
+    }
+  });
+
+  test('check the key: a number, an integer from 0 to 2^32 - 1', () => {
+    if (!binding) return expect(nativeExpected).toBe(false);
+    const buf = Buffer.alloc(100, 3);
+    const calls = [
+      (k: unknown) => binding.unmaskWord(buf, k),
+      (k: unknown) => binding.maskWord(buf, k, Buffer.alloc(100), 0, 100),
+      (k: unknown) => binding.unmaskFromWord(buf, k, 0),
+    ];
+    for (const call of calls) {
+      for (const k of ['1', null, undefined, 1n, KEY]) {
+        expect(thrown(() => call(k))).toEqual(typeError('key must be a number'));
+      }
+      for (const k of [-1, 0.5, NaN, Infinity, 2 ** 32, 2 ** 53]) {
+        expect(thrown(() => call(k))).toEqual(rangeError('key must be an integer from 0 to 2^32 - 1'));
+      }
+      call(0);
+      call(2 ** 32 - 1);
+      call(2 ** 32 - 1);
+    }
+    // Bad buffers are still checked first, with the same messages.
+    expect(thrown(() => binding.unmaskWord('x', 1))).toEqual(typeError('buffer must be a Uint8Array'));
+    expect(thrown(() => binding.maskWord(buf, 1, buf, 1, 50))).toEqual(rangeError('source and output must not partially overlap'));
+    expect(buf.every((b) => b === 3)).toBe(true); // each valid call ran twice (or was XOR with 0)
+  });
+});

@@ -58,6 +58,19 @@ function exerciseKernel(native, kernel) {
       }
     }
   }
+  // The *Word entry points (mask as one number), as the dispatcher calls them.
+  const word = KEY.readUInt32LE(0);
+  for (const size of [1, 7, 33, 129, 4097]) {
+    const data = filled(size, 3);
+    const out = Buffer.alloc(size);
+    native.maskWord(data, word, out, 0, size);
+    native.unmaskWord(data, word);
+    check(data.equals(out), `${kernel} maskWord/unmaskWord size ${size}`);
+    native.unmaskFromWord(data, word, 2, size - 1, size);
+    native.unmaskFromWord(out, word, 2, size - 1);
+    check(data.equals(out), `${kernel} unmaskFromWord size ${size}`);
+  }
+
   // Plain Uint8Arrays too (small ones start on V8's heap; the addon's look-up moves them off).
   const small = new Uint8Array(13).fill(5);
   native.unmask(small, KEY);
@@ -84,6 +97,10 @@ function exerciseBadInput(native) {
     ['RangeError', () => native.unmaskFrom(buf, KEY, 0, 50, 49), 'unmaskFrom end before start'],
     ['TypeError', () => native.unmaskFrom(buf, KEY, 0, null), 'unmaskFrom null start'],
     ['RangeError', () => native._setMaskKernel('nope'), '_setMaskKernel unknown'],
+    ['TypeError', () => native.unmaskWord(buf, '1'), 'unmaskWord string key'],
+    ['RangeError', () => native.unmaskWord(buf, 2 ** 32), 'unmaskWord key 2^32'],
+    ['RangeError', () => native.maskWord(buf, 1, out, 0, 101), 'maskWord length past source'],
+    ['RangeError', () => native.unmaskFromWord(buf, 1, 0, 101), 'unmaskFromWord start past buffer'],
   ];
   for (const [name, fn, what] of bads) expectThrow(name, fn, what);
   check(buf.every((b) => b === 0) && out.every((b) => b === 0), 'bad input changed a byte');
