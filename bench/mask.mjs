@@ -8,10 +8,11 @@
 //   npm run build:ts && node bench/mask.mjs [--quick] [--crossover]
 //     --quick      fewer rounds, shorter batches (< 30 s)
 //     --crossover  small sizes only, JS twin vs native call: picks MASK/UNMASK_NATIVE_MIN
+//     --word-loop  the JS twin's unmask compiled with several WORD_LOOP_MIN values, ns per call
 // Prints markdown tables; writes bench/results/mask.json (or mask-crossover.json).
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,10 @@ const bufferutil = require('bufferutil');
 const bufferutilFallback = require('bufferutil/fallback');
 
 const args = new Set(process.argv.slice(2));
+if (args.has('--word-loop')) {
+  wordLoop();
+  process.exit(0);
+}
 const quick = args.has('--quick');
 const crossover = args.has('--crossover');
 // Many short batches: a 2-3 ms batch often fits in one uncontended CPU slice on a busy machine.
@@ -65,6 +70,40 @@ function methods(op, src, key, out) {
     add('Buffer.copy', () => loop('src.copy(out, 0);')(null, src, key, out));
   }
   return list;
+}
+
+// Loads dist/backend/mask-js.js once per candidate threshold (its source with the constant
+// replaced) and times unmask at sizes around the switch, interleaved, best of 40 rounds.
+function wordLoop() {
+  const Module = require('node:module');
+  const file = join(root, 'dist/backend/mask-js.js');
+  const source = readFileSync(file, 'utf8');
+  const candidates = [64, 96, 128, 160, 192, 256];
+  const variants = candidates.map((v) => {
+    const m = new Module(file);
+    m.filename = file;
+    m.paths = Module._nodeModulePaths(dirname(file));
+    m._compile(source.replace(/exports\.WORD_LOOP_MIN = \d+/, `exports.WORD_LOOP_MIN = ${v}`), file);
+    if (m.exports.WORD_LOOP_MIN !== v) throw new Error('could not set WORD_LOOP_MIN');
+    return m.exports;
+  });
+  const key = randomBytes(4);
+  console.log(`JS twin unmask, ns per call (best of 40 interleaved rounds), by WORD_LOOP_MIN\n`);
+  console.log(`| size | ${candidates.map((v) => `min ${v}`).join(' | ')} |\n|---|${candidates.map(() => '---:').join('|')}|`);
+  for (const size of [64, 80, 96, 112, 128, 160, 192, 256, 384]) {
+    const buf = randomBytes(size);
+    const loops = variants.map((m) => loop('fn(src, key);')(m.unmask, buf, key, null));
+    const best = loops.map(() => Infinity);
+    for (const l of loops) l(20000);
+    for (let r = 0; r < 40; r++) {
+      loops.forEach((l, i) => {
+        const t0 = process.hrtime.bigint();
+        l(5000);
+        best[i] = Math.min(best[i], Number(process.hrtime.bigint() - t0) / 5000);
+      });
+    }
+    console.log(`| ${size} B | ${best.map((ns) => ns.toFixed(0)).join(' | ')} |`);
+  }
 }
 
 function timeBatch(m, iterations) {

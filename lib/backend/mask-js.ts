@@ -7,11 +7,11 @@ import { types } from 'node:util';
 const { isUint8Array } = types;
 
 /**
- * Below this many bytes the unrolled byte loop beats building an Int32Array view (~70 ns a view).
- * Measured (`node bench/mask.mjs --crossover`, JS twin column, KROZEN_NO_NATIVE=1): unrolled bytes
- * 78 ns vs words 84 ns at 128 B, 274 vs 173 ns at 256 B.
+ * Below this many bytes the unrolled byte loop beats building an Int32Array view (~30 ns a view).
+ * `node bench/mask.mjs --word-loop` (unmask, ns per call, best of 40): at 80 B bytes 68 vs words 80;
+ * at 96 B words 76 vs bytes 83; at 128 B words 84 vs bytes 105.
  */
-export const WORD_LOOP_MIN = 192;
+export const WORD_LOOP_MIN = 96;
 
 // Scratch pair that turns 4 mask bytes into one word in the platform's byte order, so the word
 // loop is right on either endianness. Module-level: no allocation per call.
