@@ -26,6 +26,8 @@ export interface ConnectionLimits {
 
 /** Messages waiting behind an async hook or inflate; past this many the socket stops reading. */
 const QUEUE_PAUSE = 256;
+/** A batch of frames up to this size is concatenated into one Buffer; larger ones go by writev. */
+const CONCAT_LIMIT = 16 * 1024;
 
 type Incoming =
   | { close: false; binary: boolean; payload: Buffer; compressed: boolean }
@@ -50,8 +52,8 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   active = true;
   /** @internal The idle sweep pinged this connection and waits for any sign of life. */
   idlePinged = false;
-  /** @internal The socket is corked until the end of this read or tick. */
-  corked = false;
+  /** @internal Frames written during this read (or tick), not yet handed to the socket. */
+  batched = false;
 
   private readonly receiver: Receiver;
   private inRead = false;
@@ -68,6 +70,10 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   private outgoingBytes = 0;
   private compressing = false;
   private topicSet: Set<string> | null = null;
+  // The batch: one frame (the common case: no array), or several.
+  private batchOne: Buffer | null = null;
+  private batchMany: Buffer[] | null = null;
+  private batchBytes = 0;
 
   /** @internal Made by WsHub.handleUpgrade. */
   constructor(
@@ -110,7 +116,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
 
   /** Bytes queued for this connection and not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.outgoingBytes;
+    return this.socket.writableLength + this.outgoingBytes + this.batchBytes;
   }
 
   /** The extension in use ('permessage-deflate' or ''). */
@@ -194,7 +200,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
 
   /** Applies the backpressure policy to `bytes` more. A message is refused only when others wait already. */
   private admit(bytes: number): boolean {
-    const queued = this.socket.writableLength + this.outgoingBytes;
+    const queued = this.socket.writableLength + this.outgoingBytes + this.batchBytes;
     if (queued === 0 || queued + bytes <= this.limits.maxBackpressure) return true;
     if (this.limits.backpressurePolicy === 'close') this.fail(CloseCode.POLICY_VIOLATION, 'Backpressure limit');
     return false;
@@ -215,7 +221,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     }
     if (length <= COPY_LIMIT) return this.sendFrame(frameCopy(opcode, payload));
     if (!this.canSend() || !this.admit(length)) return false;
-    // Large payloads are not copied: header and payload go out in the same corked write.
+    // Large payloads are not copied: header and payload go out in the same writev.
     const header = frameHeader(opcode, length);
     const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length);
     if (this.outgoing !== null) {
@@ -278,29 +284,54 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     if (this.closeSent && this.closeReceived) this.endSocket();
   }
 
-  /** Writes now, corked: everything written in one read (or one tick) leaves in one syscall. */
+  /**
+   * Adds a frame to this read's (or tick's) batch. The batch leaves in one syscall at the end of the
+   * read: one frame as is, small frames concatenated into one Buffer, large ones by writev (cork).
+   */
   private write(buf: Buffer): void {
-    const socket = this.socket;
-    if (!socket.writable) return;
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      if (!this.inRead) this.hub.scheduleUncork(this);
+    if (!this.socket.writable) return;
+    if (this.batchOne === null && this.batchMany === null) {
+      this.batchOne = buf;
+      if (!this.batched) {
+        this.batched = true;
+        if (!this.inRead) this.hub.scheduleFlush(this);
+      }
+    } else if (this.batchMany === null) {
+      this.batchMany = [this.batchOne as Buffer, buf];
+      this.batchOne = null;
+    } else {
+      this.batchMany.push(buf);
     }
-    socket.write(buf);
+    this.batchBytes += buf.length;
   }
 
-  /** @internal */
-  uncork(): void {
-    if (this.corked) {
-      this.corked = false;
-      this.socket.uncork();
+  /** @internal Hands the batch to the socket. */
+  flush(): void {
+    this.batched = false;
+    const one = this.batchOne;
+    const many = this.batchMany;
+    const bytes = this.batchBytes;
+    this.batchOne = null;
+    this.batchMany = null;
+    this.batchBytes = 0;
+    const socket = this.socket;
+    if (!socket.writable) return;
+    if (one !== null) {
+      socket.write(one);
+    } else if (many !== null) {
+      if (bytes <= CONCAT_LIMIT) {
+        socket.write(Buffer.concat(many, bytes));
+      } else {
+        socket.cork();
+        for (let i = 0; i < many.length; i++) socket.write(many[i]);
+        socket.uncork();
+      }
     }
   }
 
   private endRead(): void {
     this.inRead = false;
-    this.uncork();
+    if (this.batched) this.flush();
   }
 
   // ---- receiving -----------------------------------------------------------------------------
@@ -326,7 +357,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   onPing(payload: Buffer): void {
     if (this.closeSent || this.disconnected) return;
     // A peer that pings without reading gets no more pongs once the output is over the limit.
-    if (this.socket.writableLength > this.limits.maxBackpressure) return;
+    if (this.socket.writableLength + this.batchBytes > this.limits.maxBackpressure) return;
     this.sendControl(frameCopy(Opcode.PONG, payload));
   }
 
@@ -512,7 +543,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   }
 
   private endSocket(): void {
-    this.uncork();
+    if (this.batched) this.flush();
     if (this.socket.writable) this.socket.end();
     this.startCloseTimer();
   }
@@ -529,7 +560,10 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     if (this.disconnected) return;
     this.disconnected = true;
     this.readyState = WebSocket.CLOSED;
-    this.corked = false;
+    this.batched = false;
+    this.batchOne = null;
+    this.batchMany = null;
+    this.batchBytes = 0;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
       this.closeTimer = null;

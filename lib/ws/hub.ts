@@ -30,8 +30,8 @@ export class WsHub {
   private limiter: Limiter | null = null;
   private readonly idleGroups = new Map<number, IdleGroup>();
   private readonly idleGroupOf = new Map<WebSocket, IdleGroup>();
-  private corked: WebSocket[] = [];
-  private uncorkScheduled = false;
+  private batched: WebSocket[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly host: WsHost) {}
 
@@ -129,21 +129,21 @@ export class WsHub {
     }
   }
 
-  /** @internal A connection corked outside a read: uncork it (one write) once this tick's work is done. */
-  scheduleUncork(ws: WebSocket): void {
-    this.corked.push(ws);
-    if (!this.uncorkScheduled) {
-      this.uncorkScheduled = true;
-      process.nextTick(uncorkAll, this);
+  /** @internal A connection wrote outside a read: flush its batch once this tick's work is done. */
+  scheduleFlush(ws: WebSocket): void {
+    this.batched.push(ws);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushAll, this);
     }
   }
 
   /** @internal */
-  flushCorked(): void {
-    const list = this.corked;
-    this.corked = [];
-    this.uncorkScheduled = false;
-    for (let i = 0; i < list.length; i++) list[i].uncork();
+  flushBatches(): void {
+    const list = this.batched;
+    this.batched = [];
+    this.flushScheduled = false;
+    for (let i = 0; i < list.length; i++) if (list[i].batched) list[i].flush();
   }
 
   /** One shared limits object while the settings stay the same. */
@@ -208,6 +208,6 @@ export class WsHub {
   }
 }
 
-function uncorkAll(hub: WsHub): void {
-  hub.flushCorked();
+function flushAll(hub: WsHub): void {
+  hub.flushBatches();
 }
