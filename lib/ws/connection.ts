@@ -86,11 +86,13 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     super();
     this.remoteAddress = remoteAddress;
     this.receiver = new Receiver(this, limits, deflate !== null);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('close', () => this.onSocketClose());
-    socket.on('error', () => {}); // 'close' follows
-    socket.on('drain', () => this.emit('drain'));
+    // Shared listener functions (no closures per connection: 10,000 idle connections stay small).
+    (socket as SocketWithWs)[kWs] = this;
+    socket.on('data', socketOnData);
+    socket.on('end', socketOnEnd);
+    socket.on('close', socketOnClose);
+    socket.on('error', socketOnError); // 'close' follows
+    socket.on('drain', socketOnDrain);
   }
 
   /** @internal Writes the 101, runs ws:connect, then parses bytes that came with the handshake. */
@@ -336,7 +338,8 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
 
   // ---- receiving -----------------------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
+  /** @internal */
+  onData(chunk: Buffer): void {
     this.active = true;
     this.inRead = true;
     this.receiver.push(chunk);
@@ -548,15 +551,16 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     this.startCloseTimer();
   }
 
-  /** The peer ended its side (TCP FIN). */
-  private onEnd(): void {
+  /** @internal The peer ended its side (TCP FIN). */
+  onEnd(): void {
     if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
     this.receiver.stop();
     this.incoming = null;
     this.endSocket();
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onSocketClose(): void {
     if (this.disconnected) return;
     this.disconnected = true;
     this.readyState = WebSocket.CLOSED;
@@ -590,4 +594,21 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     }
     this.emit('close', this.closeCode, this.closeReason);
   }
+}
+
+const kWs = Symbol('krozen.ws');
+type SocketWithWs = Duplex & { [kWs]: WebSocket };
+
+function socketOnData(this: SocketWithWs, chunk: Buffer): void {
+  this[kWs].onData(chunk);
+}
+function socketOnEnd(this: SocketWithWs): void {
+  this[kWs].onEnd();
+}
+function socketOnClose(this: SocketWithWs): void {
+  this[kWs].onSocketClose();
+}
+function socketOnError(): void {}
+function socketOnDrain(this: SocketWithWs): void {
+  this[kWs].emit('drain');
 }
