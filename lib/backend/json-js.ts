@@ -32,10 +32,39 @@ export function utf8WithHeadroomJs(text: string, headroom: number): Buffer {
   checkText(text);
   checkHeadroom(headroom);
   if (headroom === 0) return Buffer.from(text);
+  if (headroom + text.length * 3 <= SLAB_MAX) return utf8IntoSlab(text, headroom);
   const out = Buffer.allocUnsafe(headroom + Buffer.byteLength(text));
-  out.fill(0, 0, headroom);
-  out.write(text, headroom, 'utf8');
+  zeroHeadroom(out, headroom);
+  out.write(text, headroom);
   return out;
+}
+
+// Short texts are written into a shared slab, as Buffer.from does with its pool: room for 3 bytes per
+// UTF-16 unit (the most UTF-8 needs) saves the Buffer.byteLength pass, which costs as much as the write on
+// two-byte text (bench/json.mjs: two-byte 256 units, headroom 14: 1.35 µs -> 1.04 µs). Each returned view
+// covers only bytes written for it; the unwritten rest of the slab is never inside a returned view.
+const SLAB_SIZE = 8192;
+const SLAB_MAX = SLAB_SIZE >>> 1;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabOffset = 0;
+
+function utf8IntoSlab(text: string, headroom: number): Buffer {
+  const room = headroom + text.length * 3;
+  if (room > SLAB_SIZE - slabOffset) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const start = slabOffset;
+  for (let i = start; i < start + headroom; i++) slab[i] = 0;
+  const end = start + headroom + slab.write(text, start + headroom, room - headroom);
+  slabOffset = (end + 7) & ~7; // 8-byte aligned starts, as Buffer's pool keeps them
+  return slab.subarray(start, end);
+}
+
+/** Zeroes out[0, headroom): a loop for frame-header sizes (Buffer#fill's argument checks cost ~0.1 µs), else fill. */
+export function zeroHeadroom(out: Buffer, headroom: number): void {
+  if (headroom > 32) out.fill(0, 0, headroom);
+  else for (let i = 0; i < headroom; i++) out[i] = 0;
 }
 
 export function encodeJsonJs(value: unknown): Buffer {

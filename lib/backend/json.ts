@@ -8,6 +8,7 @@ import {
   encodeJsonJs,
   stringifyOrThrow,
   utf8WithHeadroomJs,
+  zeroHeadroom,
 } from './json-js';
 
 export { MAX_HEADROOM, encodeJsonJs, encodeJsonWithHeadroomJs, utf8WithHeadroomJs } from './json-js';
@@ -41,10 +42,14 @@ function bindingOf(addon: Record<string, unknown> | null): JsonNative | null {
 export const jsonNative: JsonNative | null = bindingOf(native);
 export const jsonBackend: JsonBackend = jsonNative ? 'native' : 'js';
 
-// Texts with only Latin-1 content (V8 one-byte strings: ASCII JSON is the common case) at least this
-// long go native. bench/json.mjs, utf8WithHeadroom vs Buffer.from, ASCII text: PROVISIONAL.
+// Texts with only Latin-1 content (V8 one-byte strings; ASCII JSON is the common case) at least this long go
+// native. bench/json.mjs --crossover (headroom 14, native / JS twin): Latin-1 with 10% accents 1.07x at 512,
+// 1.6x at 1 Ki, 2.2x at 4 Ki units; pure ASCII, where V8's own writer is at its best, 0.7-0.8x below 2 Ki and
+// 0.9-1.05x from 4 Ki (noise on a shared machine). 4 Ki keeps ASCII at parity and takes the Latin-1 gain.
 export const NATIVE_MIN_LATIN1_CHARS = 4096;
-// Texts with characters above U+00FF at least this long go native (bench/json.mjs, CJK text: PROVISIONAL).
+// Texts with characters above U+00FF at least this long go native. bench/json.mjs --crossover, two-byte text
+// (15% accents, 20% CJK, 5% emoji), headroom 14, native / JS twin: 0.85x at 512, 0.91x at 768, 1.86x at 1.5 Ki,
+// 2.2x from 4 Ki; against Buffer.from (encodeJson's JS path): 0.79x at 768, 1.66x at 1 Ki.
 export const NATIVE_MIN_TWO_BYTE_CHARS = 1024;
 
 // Matches a character above U+00FF. On a V8 one-byte string the class can never match, and V8's regexp
@@ -63,7 +68,7 @@ function utf8Native(binding: JsonNative, text: string, latin1: boolean, headroom
   const length = binding.utf8Prepare(text, latin1);
   const out = Buffer.allocUnsafe(headroom + length);
   binding.utf8Commit(out, headroom); // writes every byte after the headroom
-  if (headroom !== 0) out.fill(0, 0, headroom);
+  zeroHeadroom(out, headroom);
   return out;
 }
 

@@ -140,6 +140,20 @@ describe('encodeJson equals Buffer.from(JSON.stringify(x))', () => {
     expect(utf8WithHeadroom(huge, 14).subarray(14).equals(Buffer.from(huge))).toBe(true);
   });
 
+  test('short texts share a slab: earlier results are never overwritten by later ones', () => {
+    const rng = rngFrom(5);
+    const kept: Array<[Buffer, string, number]> = [];
+    for (let k = 0; k < 2000; k++) {
+      const text = randomText(rng, k % 300);
+      const headroom = 1 + (k % 14);
+      kept.push([utf8WithHeadroomJs(text, headroom), text, headroom]);
+      kept.push([encodeJsonWithHeadroom(text, headroom), JSON.stringify(text), headroom]);
+    }
+    for (const [bytes, text, headroom] of kept) {
+      expect(bytes.equals(withHeadroom(Buffer.from(text), headroom))).toBe(true);
+    }
+  });
+
   test('deep nesting', () => {
     for (const depth of [1, 100, 2000]) {
       checkValue(deepValue(depth, false), 0);
