@@ -30,7 +30,8 @@ export { buildOpenApiDocument } from './http/openapi';
 export type { Middleware, HttpHookContext, ErrorHookContext } from './http/pipeline';
 export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteOptions } from './http/types';
 export type { Plugin } from './plugin';
-export { WsHub } from './ws';
+export { WsHub, WebSocket, CloseCode } from './ws';
+export type { WsMessageContext, WsConnectContext, WsDisconnectContext } from './ws';
 
 // pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`
 // (app.delete(...) works too).

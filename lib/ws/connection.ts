@@ -47,6 +47,8 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   data: Record<string, unknown> = {};
   readyState: ReadyState = 1;
   readonly remoteAddress: string | undefined;
+  /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
+  readonly url: string;
 
   /** @internal Set on every read; the idle sweep clears it. */
   active = true;
@@ -82,9 +84,11 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     private readonly limits: ConnectionLimits,
     private readonly deflate: PerMessageDeflate | null,
     remoteAddress: string | undefined,
+    url: string,
   ) {
     super();
     this.remoteAddress = remoteAddress;
+    this.url = url;
     this.receiver = new Receiver(this, limits, deflate !== null);
     // Shared listener functions (no closures per connection: 10,000 idle connections stay small).
     (socket as SocketWithWs)[kWs] = this;

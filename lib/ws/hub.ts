@@ -84,7 +84,7 @@ export class WsHub {
     if (typeof net.setNoDelay === 'function') net.setNoDelay(true);
     if (typeof net.setTimeout === 'function') net.setTimeout(0);
     const limits = this.limitsFor(settings);
-    const ws = new WebSocket(this, socket, limits, deflate, net.remoteAddress);
+    const ws = new WebSocket(this, socket, limits, deflate, net.remoteAddress, req.url ?? '/');
     this.clients.add(ws);
     if (limits.idleTimeout > 0) this.watchIdle(ws, limits.idleTimeout);
     ws.start(acceptResponse(checked.key, extensions), head);

@@ -189,3 +189,29 @@ describe('graceful stop', () => {
     expect(srv.app.ws.size).toBe(0);
   });
 });
+
+describe('the connection knows its request', () => {
+  test('ws.url is the upgrade target with its query; ws:connect can read it', async () => {
+    const seen: string[] = [];
+    const srv = await startWs((app) => {
+      app.on<WsConnectContext>('ws:connect', ({ ws }) => {
+        seen.push(ws.url);
+        ws.data.room = new URLSearchParams(ws.url.split('?')[1] ?? '').get('room');
+      });
+      app.on<WsMessageContext>('ws:message', (ctx) => {
+        ctx.reply = { room: (ctx.ws as WebSocket).data.room };
+        ctx.stop = true;
+      });
+    });
+    try {
+      const ws = await openWs(`${srv.url}?room=dev&x=1`);
+      const inbox = new Inbox(ws);
+      ws.send('{}');
+      expect(await inbox.json()).toEqual({ room: 'dev' });
+      expect(seen).toEqual(['/ws?room=dev&x=1']);
+      ws.close();
+    } finally {
+      await srv.stop();
+    }
+  });
+});
