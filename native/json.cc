@@ -249,7 +249,7 @@ size_t Latin1ToUtf8Sse2(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) 
 // Short non-ASCII blocks are compacted with pshufb tables instead of byte-by-byte:
 //  - 8 units all below U+0800: each unit as [lead, trail] (ASCII as [c, -]), the table keyed by the 8-bit mask
 //    of 2-byte units keeps lead always and trail where needed;
-//  - 4 BMP units (no surrogate) as 32-bit [b0 b1 b2 -] words, keyed by (>= 0x80 mask) | (>= 0x800 mask) << 4.
+//  - 8 BMP units (no surrogate) as 32-bit [b0 b1 b2 -] words, each 4 keyed by (>= 0x80 mask) | (>= 0x800 mask) << 4.
 // Blocks holding a surrogate go one code point at a time (pairs and lone surrogates are rare in text).
 struct CompactTables {
   alignas(16) uint8_t two[256][16];
@@ -292,23 +292,32 @@ __attribute__((target("avx2"))) inline uint8_t* CompactTwo(__m128i v, uint8_t* d
   return d + t.twoLength[mask];
 }
 
-// 4 BMP units (no surrogate) widened to 32-bit lanes: writes up to 16 bytes at d (needs 16 of room).
-__attribute__((target("avx2"))) inline uint8_t* CompactThree(__m128i c, uint8_t* d, const CompactTables& t) {
-  const __m128i six = _mm_set1_epi32(0x3F);
-  const __m128i cont = _mm_set1_epi32(0x80);
-  __m128i low6 = _mm_or_si128(_mm_and_si128(c, six), cont);
-  __m128i mid6 = _mm_or_si128(_mm_and_si128(_mm_srli_epi32(c, 6), six), cont);
-  __m128i two = _mm_or_si128(_mm_or_si128(_mm_srli_epi32(c, 6), _mm_set1_epi32(0xC0)), _mm_slli_epi32(low6, 8));
-  __m128i three = _mm_or_si128(_mm_or_si128(_mm_srli_epi32(c, 12), _mm_set1_epi32(0xE0)),
-                               _mm_or_si128(_mm_slli_epi32(mid6, 8), _mm_slli_epi32(low6, 16)));
-  __m128i ge80 = _mm_cmpgt_epi32(c, _mm_set1_epi32(0x7F));
-  __m128i ge800 = _mm_cmpgt_epi32(c, _mm_set1_epi32(0x7FF));
-  __m128i word = _mm_blendv_epi8(_mm_blendv_epi8(c, two, ge80), three, ge800);
-  unsigned key = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(ge80))) |
-                 (static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(ge800))) << 4);
-  __m128i out = _mm_shuffle_epi8(word, _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[key])));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), out);
-  return d + t.threeLength[key];
+// 8 BMP units (no surrogate), widened to 32-bit lanes in one 256-bit register; each 128-bit half is compacted
+// with its own table row (pshufb works within halves). Writes up to 32 bytes at d (needs 32 of room).
+__attribute__((target("avx2"))) inline uint8_t* CompactThree8(__m128i v, uint8_t* d, const CompactTables& t) {
+  const __m256i six = _mm256_set1_epi32(0x3F);
+  const __m256i cont = _mm256_set1_epi32(0x80);
+  __m256i c = _mm256_cvtepu16_epi32(v);
+  __m256i low6 = _mm256_or_si256(_mm256_and_si256(c, six), cont);
+  __m256i mid6 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 6), six), cont);
+  __m256i two = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 6), _mm256_set1_epi32(0xC0)), _mm256_slli_epi32(low6, 8));
+  __m256i three = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 12), _mm256_set1_epi32(0xE0)),
+                                  _mm256_or_si256(_mm256_slli_epi32(mid6, 8), _mm256_slli_epi32(low6, 16)));
+  __m256i ge80 = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7F));
+  __m256i ge800 = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7FF));
+  __m256i word = _mm256_blendv_epi8(_mm256_blendv_epi8(c, two, ge80), three, ge800);
+  unsigned m1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge80)));
+  unsigned m2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge800)));
+  unsigned keyLo = (m1 & 0xF) | ((m2 & 0xF) << 4);
+  unsigned keyHi = (m1 >> 4) | (m2 & 0xF0);
+  __m256i control = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyLo]))),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyHi])), 1);
+  __m256i out = _mm256_shuffle_epi8(word, control);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(out));
+  d += t.threeLength[keyLo];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_extracti128_si256(out, 1));
+  return d + t.threeLength[keyHi];
 }
 
 __attribute__((target("avx2,popcnt"))) size_t Utf8LengthAvx2(const char16_t* src, size_t n) {
@@ -358,8 +367,7 @@ __attribute__((target("avx2"))) inline uint8_t* EncodeBlock8(const char16_t* src
   if (_mm_testz_si128(surrogate, surrogate)) {
     *i += 8;
     if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xF800)))) return CompactTwo(v, d, t);
-    d = CompactThree(_mm_cvtepu16_epi32(v), d, t);
-    return CompactThree(_mm_cvtepu16_epi32(_mm_srli_si128(v, 8)), d, t);
+    return CompactThree8(v, d, t);
   }
   size_t stop = *i + 8;
   while (*i < stop) {  // may end one unit past `stop` when a pair straddles the block
