@@ -49,8 +49,42 @@ KROZEN_NO_VECTORIZE void XorScalar(uint8_t* dst, const uint8_t* src, size_t n, u
   for (; i < n; ++i) dst[i] = src[i] ^ key_bytes[i & 3];
 }
 
+// Rotates the memory-order key so that its byte 0 is mask byte `phase` (0..3).
+inline uint32_t RotateKey(uint32_t key, size_t phase) {
+  const unsigned shift = static_cast<unsigned>(phase & 3) * 8;
+  if (shift == 0) return key;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return (key >> shift) | (key << (32 - shift));  // byte 0 is the low byte
+#else
+  uint8_t in[4], out[4];
+  std::memcpy(in, &key, 4);
+  for (size_t i = 0; i < 4; ++i) out[i] = in[(phase + i) & 3];
+  uint32_t rotated;
+  std::memcpy(&rotated, out, 4);
+  return rotated;
+#endif
+}
+
+// Below this many bytes the vector kernels skip aligning their stores (see XorSse2/XorAvx2).
+constexpr size_t kAlignFrom = 128;
+
 #if defined(KROZEN_MASK_X64)
+void XorSse2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key);
+
+// Long ranges: the first 16 bytes are loaded up front, the body runs from dst's next 16-byte
+// boundary (every store then stays inside one cache line), and the first 16 bytes are stored
+// last. They overlap the body's first bytes with identical values, both computed from the
+// original source, which was read before anything was written.
 void XorSse2(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
+  const size_t head = (16 - (reinterpret_cast<uintptr_t>(dst) & 15)) & 15;
+  if (n < kAlignFrom || head == 0) return XorSse2Body(dst, src, n, key);
+  const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  XorSse2Body(dst + head, src + head, n - head, RotateKey(key, head));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
+                   _mm_xor_si128(first, _mm_set1_epi32(static_cast<int>(key))));
+}
+
+void XorSse2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   const __m128i k = _mm_set1_epi32(static_cast<int>(key));
   size_t i = 0;
   // Four vectors per round: all loads before the stores, so in-place (dst == src) stays correct.
@@ -71,8 +105,23 @@ void XorSse2(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   XorScalar(dst + i, src + i, n - i, key);
 }
 
+__attribute__((target("avx2"))) void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n,
+                                                 uint32_t key);
+
+// As XorSse2, with 32-byte stores: at 16 KiB in place, stores that straddle cache lines cost
+// ~40% (bench/mask.mjs: a payload at +1 of a 64-byte aligned block, 48 -> 80 GB/s aligned).
 __attribute__((target("avx2"))) void XorAvx2(uint8_t* dst, const uint8_t* src, size_t n,
                                              uint32_t key) {
+  const size_t head = (32 - (reinterpret_cast<uintptr_t>(dst) & 31)) & 31;
+  if (n < kAlignFrom || head == 0) return XorAvx2Body(dst, src, n, key);
+  const __m256i first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+  XorAvx2Body(dst + head, src + head, n - head, RotateKey(key, head));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                      _mm256_xor_si256(first, _mm256_set1_epi32(static_cast<int>(key))));
+}
+
+__attribute__((target("avx2"))) void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n,
+                                                 uint32_t key) {
   const __m256i k = _mm256_set1_epi32(static_cast<int>(key));
   size_t i = 0;
   for (; i + 128 <= n; i += 128) {
@@ -245,16 +294,6 @@ bool GetIndex(napi_env env, napi_value value, size_t lo, size_t hi, const char* 
 bool IsUndefined(napi_env env, napi_value value) {
   napi_valuetype type;
   return napi_typeof(env, value, &type) == napi_ok && type == napi_undefined;
-}
-
-// Rotates the memory-order key so that its byte 0 is mask byte `phase`.
-uint32_t RotateKey(uint32_t key, size_t phase) {
-  uint8_t in[4], out[4];
-  std::memcpy(in, &key, 4);
-  for (size_t i = 0; i < 4; ++i) out[i] = in[(phase + i) & 3];
-  uint32_t rotated;
-  std::memcpy(&rotated, out, 4);
-  return rotated;
 }
 
 // ---- entry points -------------------------------------------------------------------------

@@ -115,6 +115,33 @@ describe('differential: every implementation against the byte-by-byte reference'
     expect(failures).toEqual(noFailures());
   });
 
+  test('every address alignment mod 64 around the kernels\' store-alignment step (128 B)', () => {
+    // 64 consecutive offsets reach every address residue mod 64, whatever malloc's alignment:
+    // each head length the SSE2 (16 B) and AVX2 (32 B) kernels can take.
+    const random = prng(0xa11);
+    const backing = Buffer.alloc(8192 + 256);
+    const base = 0;
+    const key = randomBytes(random, 4);
+    const failures = noFailures();
+    for (const len of [100, 127, 128, 129, 131, 160, 255, 256, 257, 1000, 4103]) {
+      const src = randomBytes(random, len);
+      const expected = reference(src, key);
+      for (let off = 0; off < 64; off++) {
+        for (const impl of impls) {
+          const view = backing.subarray(base + off, base + off + len);
+          src.copy(view);
+          impl.using(() => impl.unmask(view, key));
+          let ok = view.equals(expected);
+          const outOffset = base + ((off * 5 + 3) & 63);
+          impl.using(() => impl.mask(src, key, backing, outOffset, len));
+          ok = ok && backing.subarray(outOffset, outOffset + len).equals(expected);
+          if (!ok) failures[impl.name]++;
+        }
+      }
+    }
+    expect(failures).toEqual(noFailures());
+  });
+
   test.each([1 << 20, (16 << 20) + 3])('large: %i bytes at offsets 0, 1, 3', (size) => {
     const random = prng(size);
     const data = randomBytes(random, size + 3);
