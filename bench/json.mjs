@@ -23,7 +23,7 @@ const quick = process.argv.includes('--quick');
 const crossover = process.argv.includes('--crossover');
 const ROUNDS = quick ? 7 : 15;
 const BATCH_MS = quick ? 3 : 5;
-const BIG_ROUNDS = quick ? 4 : 7; // cases whose single op takes more than half a batch
+const BIG_ROUNDS = quick ? 5 : 9; // cases whose single op takes more than half a batch
 const binding = json.jsonNative;
 
 // ---- the three shapes of ../shared/spec/anchors.md ----

@@ -2,10 +2,12 @@
 //
 // Why this shape (bench/json.mjs): V8's own UTF-8 writer (Buffer.from, napi_get_value_string_utf8) walks
 // the string one character at a time and Buffer.from walks it twice (length, then write). Here the text is
-// copied out once with napi_get_value_string_utf16 (a memcpy for two-byte strings, a widening copy for
-// one-byte ones), then counted and transcoded with SIMD. JS needs the exact size before it allocates, so
-// the work is split in two calls: utf8Prepare (copy + count) and utf8Commit (transcode into the Buffer).
-// Walking JS objects natively was measured 3-5x slower than JSON.stringify, so objects stay in JS.
+// copied out once (napi_get_value_string_latin1 when JS vouches every unit is <= 0xFF: a memcpy for V8's
+// one-byte strings; else napi_get_value_string_utf16: a memcpy for two-byte strings), then counted and
+// transcoded with SIMD (SSE2 baseline, AVX2 chosen at run time; scalar elsewhere, e.g. arm64). JS needs the
+// exact size before it allocates, so the work is two calls: utf8Prepare (copy + count) and utf8Commit
+// (transcode into the Buffer). Walking JS objects natively was measured 3-5x slower than JSON.stringify,
+// so objects stay in JS.
 #include "json.h"
 
 #include <cmath>
@@ -16,9 +18,6 @@
 #include <emmintrin.h>
 #include <immintrin.h>
 #define KROZEN_JSON_X64 1
-#elif defined(__aarch64__)
-#include <arm_neon.h>
-#define KROZEN_JSON_NEON 1
 #endif
 
 namespace krozen {
