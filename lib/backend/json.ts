@@ -88,8 +88,10 @@ export function utf8WithHeadroom(text: string, headroom: number): Buffer {
  * a symbol) throws TypeError('Value is not JSON-serializable'); BigInt and cycles throw JSON.stringify's TypeError.
  */
 export function encodeJson(value: unknown): Buffer {
-  if (jsonNative === null) return encodeJsonJs(value);
-  const text = stringifyOrThrow(value);
+  // Short texts: nothing but JSON.stringify and Buffer.from on the way (this runs per small response).
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw new TypeError('Value is not JSON-serializable'); // as stringifyOrThrow
+  if (jsonNative === null || text.length < NATIVE_MIN_TWO_BYTE_CHARS) return Buffer.from(text);
   const latin1 = latin1FlagFor(text);
   return latin1 === null ? Buffer.from(text) : utf8Native(jsonNative, text, latin1, 0);
 }

@@ -175,6 +175,11 @@ describe('bad input', () => {
         expect(thrown(() => encode(value))).toEqual({ name: 'TypeError', message: 'Value is not JSON-serializable' });
       }
     }
+    // toJSON runs once per encode, as in JSON.stringify (no second stringify on the error path).
+    let calls = 0;
+    const counted = { toJSON: () => { calls++; return undefined; } };
+    expect(thrown(() => encodeJson(counted)).name).toBe('TypeError');
+    expect(calls).toBe(1);
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     for (const value of [10n, { n: 1n }, cycle]) {
