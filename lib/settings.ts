@@ -56,7 +56,10 @@ export interface Settings {
   wsMaxPayload: number;
   /** Most frames in one fragmented message: 1008 beyond. */
   wsMaxFragments: number;
-  /** A connection silent this long gets a ping; silent another interval, it is closed. 0 = off. ms. */
+  /**
+   * Idle check interval, ms (0 = off). A sweep runs every interval: a connection silent for a whole interval
+   * gets a ping (so after 1–2 intervals of silence); still silent at the next sweep, it is closed with 1001.
+   */
   wsIdleTimeout: number;
   /** Time to wait for the peer's close frame before the TCP connection is cut, ms. */
   wsCloseTimeout: number;
@@ -66,6 +69,8 @@ export interface Settings {
   wsBackpressurePolicy: 'drop' | 'close';
   /** permessage-deflate: false (default) or true / options to negotiate it. */
   wsPerMessageDeflate: boolean | PerMessageDeflateOptions;
+  /** The `info` of /_internal/openapi.json (default: title 'krozen', version: krozen's). */
+  openapi: { title?: string; version?: string; description?: string };
 }
 
 export function createSettings(overrides: Partial<Settings> = {}): Settings {
@@ -95,6 +100,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     wsMaxBackpressure: 16 * 1024 * 1024,
     wsBackpressurePolicy: 'close',
     wsPerMessageDeflate: false,
+    openapi: {},
     ...overrides,
   };
 }

@@ -199,6 +199,20 @@ describe('router groups, plugins, state, built-in endpoints', () => {
   });
 });
 
+describe('the OpenAPI document names the app', () => {
+  test('settings.openapi sets title, version and description', async () => {
+    const r = await startApp((app) => { app.get('/x', () => ({})); },
+      { openapi: { title: 'Chat API', version: '2.3.4', description: 'A demo' } });
+    try {
+      const doc = await (await fetch(`${r.base}/_internal/openapi.json`)).json();
+      expect(doc.info).toEqual({ title: 'Chat API', version: '2.3.4', description: 'A demo' });
+      expect(validate(doc).valid).toBe(true);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('createApp and the global app', () => {
   test('createApp(overrides) has its own settings; the global app uses the global settings', () => {
     const a = createApp({ maxBodySize: 5 });

@@ -8,7 +8,11 @@ const MAX_HISTORY = 50;
 const ROOMS = ['lobby', 'random', 'dev'];
 
 function createDemoApp(overrides = {}) {
-  const app = createApp({ baseDir: __dirname, ...overrides });
+  const app = createApp({
+    baseDir: __dirname,
+    openapi: { title: 'krozen demo chat', version: '1.0.0', description: 'Rooms, messages and presence' },
+    ...overrides,
+  });
   app.state.history = Object.fromEntries(ROOMS.map((room) => [room, []]));
   app.state.online = 0;
 

@@ -33,7 +33,9 @@ export function registerInternalRoutes(app: App): void {
     const routes = app.routeList();
     // Built once per route table: routes are added at startup, the document is read at runtime.
     if (openapi === undefined || openapi.routeCount !== routes.length) {
-      openapi = { routeCount: routes.length, doc: buildOpenApiDocument(routes, { title: 'krozen', version: packageVersion() }) };
+      openapi = { routeCount: routes.length, doc: buildOpenApiDocument(routes, {
+        title: 'krozen', version: packageVersion(), ...app.settings.openapi,
+      }) };
     }
     return { body: openapi.doc };
   }, { summary: 'This OpenAPI 3.1 document', tags: ['internal'], operationId: 'internalOpenApi' });

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The system tools the test suite drives: wrk (the benchmark smoke test) and Debian's Chromium (the browser
+# test), plus any extra package named as an argument (.ci/run adds valgrind). Installs what is missing with
+# apt-get when it can (root); otherwise says what to install and fails, so no test is silently skipped.
+set -euo pipefail
+declare -A probe=([wrk]=wrk [chromium]=/usr/bin/chromium [valgrind]=valgrind)
+missing=()
+for pkg in wrk chromium "$@"; do
+  command -v "${probe[$pkg]:-$pkg}" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing test tools: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "The tests need: ${missing[*]} — install them (Debian: sudo apt-get install ${missing[*]}) and run again." >&2
+  exit 1
+fi
