@@ -17,69 +17,87 @@ function tooLarge(limit: number): HttpError {
   return new HttpError(413, `Payload Too Large (limit ${limit} bytes)`, CLOSE);
 }
 
+/** Called with the whole body, once. */
+export type BodyDone<C> = (ctx: C, body: Buffer) => void;
+/** Called instead of BodyDone, once: 413 over the limit, 400 when the stream fails or the client aborts. */
+export type BodyFailed<C> = (ctx: C, err: HttpError) => void;
+
 /**
- * Reads the whole body into one Buffer, at most `limit` bytes. Over the limit (by Content-Length at once,
- * else while counting) it rejects with a 413 and stops collecting; the rest is discarded by node:http while
- * the answer goes out with Connection: close.
+ * Reads the whole body into one Buffer, at most `limit` bytes, then calls `done(ctx, body)`; or
+ * `failed(ctx, err)`. Over the limit (by Content-Length at once, synchronously; else while counting) it
+ * fails with a 413 and stops collecting; the rest is discarded by node:http while the answer goes out with
+ * Connection: close. Callbacks instead of a promise: no microtask, and the listeners are module-level
+ * functions (the collector rides on the request), so a request allocates no closures here.
  */
-export function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody<C>(raw: IncomingMessage, limit: number, ctx: C, done: BodyDone<C>, failed: BodyFailed<C>): void {
   const declared = raw.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.reject(tooLarge(limit));
-  return new Promise<Buffer>((resolve, reject) => new BodyCollector(raw, limit, resolve, reject).start());
+  if (declared !== undefined && Number(declared) > limit) {
+    failed(ctx, tooLarge(limit));
+    return;
+  }
+  (raw as Collecting)[COLLECTOR] = new BodyCollector(ctx, limit, done, failed);
+  raw.on('data', onData);
+  raw.on('end', onEnd);
+  raw.on('error', onError);
+  raw.on('aborted', onAborted);
 }
 
-class BodyCollector {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
+const COLLECTOR = Symbol('krozen.body');
+type Collecting = IncomingMessage & { [COLLECTOR]: BodyCollector<any> };
+const NO_CHUNKS: Buffer[] = [];
+
+class BodyCollector<C> {
+  chunks: Buffer[] = [];
+  size = 0;
+  /** Set once done or failed: later events are ignored (the listeners stay; the request is over for us). */
+  settled = false;
 
   constructor(
-    private readonly raw: IncomingMessage,
-    private readonly limit: number,
-    private readonly resolve: (body: Buffer) => void,
-    private readonly reject: (err: Error) => void,
+    readonly ctx: C,
+    readonly limit: number,
+    readonly done: BodyDone<C>,
+    readonly failed: BodyFailed<C>,
   ) {}
 
-  start(): void {
-    this.raw.on('data', this.onData);
-    this.raw.on('end', this.onEnd);
-    this.raw.on('error', this.onError);
-    this.raw.on('aborted', this.onAborted);
-  }
-
-  private readonly onData = (chunk: Buffer): void => {
-    this.size += chunk.length;
-    if (this.size > this.limit) {
-      this.finish();
-      this.chunks.length = 0;
-      this.reject(tooLarge(this.limit));
-      return;
-    }
-    this.chunks.push(chunk);
-  };
-
-  private readonly onEnd = (): void => {
-    this.finish();
-    const chunks = this.chunks;
-    this.resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size));
-  };
-
-  private readonly onError = (err: Error): void => {
-    this.finish();
-    this.reject(new HttpError(400, `Bad request body: ${err.message}`, CLOSE));
-  };
-
-  private readonly onAborted = (): void => {
-    this.finish();
-    this.reject(new HttpError(400, 'Request aborted', CLOSE));
-  };
-
-  private finish(): void {
-    this.raw.off('data', this.onData);
-    this.raw.off('end', this.onEnd);
-    this.raw.off('error', this.onError);
-    this.raw.off('aborted', this.onAborted);
+  fail(err: HttpError): void {
+    this.settled = true;
+    this.chunks = NO_CHUNKS;
+    this.failed(this.ctx, err);
   }
 }
+
+// `this` is the request the listener was added to (EventEmitter calls listeners so).
+function onData(this: Collecting, chunk: Buffer): void {
+  const c = this[COLLECTOR];
+  if (c.settled) return;
+  c.size += chunk.length;
+  if (c.size > c.limit) {
+    c.fail(tooLarge(c.limit));
+    return;
+  }
+  c.chunks.push(chunk);
+}
+
+function onEnd(this: Collecting): void {
+  const c = this[COLLECTOR];
+  if (c.settled) return;
+  c.settled = true;
+  const chunks = c.chunks;
+  c.chunks = NO_CHUNKS;
+  c.done(c.ctx, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, c.size));
+}
+
+function onError(this: Collecting, err: Error): void {
+  const c = this[COLLECTOR];
+  if (!c.settled) c.fail(new HttpError(400, `Bad request body: ${err.message}`, CLOSE));
+}
+
+function onAborted(this: Collecting): void {
+  const c = this[COLLECTOR];
+  if (!c.settled) c.fail(new HttpError(400, 'Request aborted', CLOSE));
+}
+
+const JSON_TYPE = 'application/json';
 
 /** Turns the body bytes into what handlers see as req.body. */
 export function parseBody(bytes: Buffer, contentType: string | undefined): unknown {
@@ -92,8 +110,9 @@ export function parseBody(bytes: Buffer, contentType: string | undefined): unkno
       return text;
     }
   }
-  const type = mediaType(contentType);
-  if (type === 'application/json' || type.endsWith('+json')) {
+  // The usual spelling needs no slicing or lower-casing.
+  const type = contentType === JSON_TYPE ? JSON_TYPE : mediaType(contentType);
+  if (type === JSON_TYPE || type.endsWith('+json')) {
     try {
       return JSON.parse(bytes.toString('utf8'));
     } catch {

@@ -74,21 +74,34 @@ function hookNames(method: string): HookNames {
 /** One request on its way through the pipeline; also the context object of the http hooks. */
 class Exchange implements HttpHookContext {
   req: KrozenRequest;
-  res: Response;
   readonly host: PipelineHost;
   readonly out: ServerResponse;
   readonly match: { value: Route; params: Record<string, string> } | null;
   readonly isHead: boolean;
+  readonly hookNames: HookNames;
   sent: boolean;
+  /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
+  response: Response | null;
 
   constructor(host: PipelineHost, req: KrozenRequest, out: ServerResponse, match: Exchange['match'], isHead: boolean) {
     this.host = host;
     this.req = req;
-    this.res = new Response();
     this.out = out;
     this.match = match;
     this.isHead = isHead;
+    this.hookNames = hookNames(req.method);
     this.sent = false;
+    this.response = null;
+  }
+
+  /** Created on first use: a request that meets no middleware or hook goes from the handler's result to the wire. */
+  get res(): Response {
+    if (this.response === null) this.response = new Response();
+    return this.response;
+  }
+
+  set res(value: Response) {
+    this.response = value;
   }
 }
 
@@ -118,10 +131,7 @@ export function handleRequest(host: PipelineHost, raw: IncomingMessage, out: Ser
     }
   }
   if (hasBody(raw) && (match === null || !match.value.rawBody)) {
-    readBody(raw, host.settings.maxBodySize).then(
-      (bytes) => onBody(ex, bytes),
-      (err) => fail(ex, err),
-    );
+    readBody(raw, host.settings.maxBodySize, ex, onBody, fail);
     return;
   }
   runMiddleware(ex, 0);
@@ -173,7 +183,7 @@ function isStopped(ctx: HttpHookContext): boolean {
 
 function runBeforeHooks(ex: Exchange): void {
   const hooks = ex.host.hooks;
-  const name = hookNames(ex.req.method).before;
+  const name = ex.hookNames.before;
   if (!hooks.has(name)) {
     runRoute(ex);
     return;
@@ -190,7 +200,8 @@ function runBeforeHooks(ex: Exchange): void {
 }
 
 function afterBeforeHooks(ex: Exchange): void {
-  if (ex.res.stop) finish(ex);
+  const res = ex.response;
+  if (res !== null && res.stop) finish(ex);
   else runRoute(ex);
 }
 
@@ -215,6 +226,11 @@ function runRoute(ex: Exchange): void {
 }
 
 function applyResult(ex: Exchange, result: HandlerResult): void {
+  if (ex.response === null && !ex.host.hooks.has(ex.hookNames.after)) {
+    // Nothing has seen or will see a Response: the result goes to the wire as it is.
+    sendResult(ex, result);
+    return;
+  }
   const res = ex.res;
   if (result === undefined || result === null) {
     res.status = 200;
@@ -257,7 +273,7 @@ function noRoute(ex: Exchange): void {
 
 function runAfterHooks(ex: Exchange): void {
   const hooks = ex.host.hooks;
-  const name = hookNames(ex.req.method).after;
+  const name = ex.hookNames.after;
   if (!hooks.has(name)) {
     finish(ex);
     return;
@@ -273,13 +289,27 @@ function runAfterHooks(ex: Exchange): void {
   else finish(ex);
 }
 
+/** What applyResult then finish would send, without the Response in between. */
+function sendResult(ex: Exchange, result: HandlerResult): void {
+  if (result === undefined || result === null) {
+    send(ex, 200, {}, {});
+    return;
+  }
+  const init = result as ResponseInit;
+  const headers = init.headers === undefined ? {} : mergeHeaders({}, init.headers);
+  send(ex, init.status === undefined ? 200 : init.status, headers, init.body);
+}
+
 function finish(ex: Exchange): void {
+  const res = ex.res;
+  send(ex, res.status, mergeHeaders({}, res.headers), res.body);
+}
+
+function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
   if (ex.sent) return;
   ex.sent = true;
-  const res = ex.res;
-  const headers = mergeHeaders({}, res.headers);
   try {
-    sendResponse(ex.out, res.status, headers, res.body, ex.isHead);
+    sendResponse(ex.out, status, headers, body, ex.isHead);
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);

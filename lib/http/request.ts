@@ -8,26 +8,38 @@ export class KrozenRequest implements Request {
   path: string;
   headers: IncomingHttpHeaders;
   params: Record<string, string>;
-  body: unknown = undefined;
-  extra: Record<string, unknown> = {};
+  body: unknown;
   raw: IncomingMessage;
   /** The raw query string (after `?`, before any `#`), parsed on first read of `query`. */
   private rawQuery: string;
   private parsedQuery: Record<string, string> | undefined;
+  /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
+  private extraStash: Record<string, unknown> | undefined;
 
   constructor(method: string, path: string, rawQuery: string, params: Record<string, string>, raw: IncomingMessage) {
     this.method = method;
     this.path = path;
     this.headers = raw.headers;
     this.params = params;
+    this.body = undefined;
     this.raw = raw;
     this.rawQuery = rawQuery;
     this.parsedQuery = undefined;
+    this.extraStash = undefined;
   }
 
   get query(): Record<string, string> {
     if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery);
     return this.parsedQuery;
+  }
+
+  get extra(): Record<string, unknown> {
+    if (this.extraStash === undefined) this.extraStash = {};
+    return this.extraStash;
+  }
+
+  set extra(value: Record<string, unknown>) {
+    this.extraStash = value;
   }
 
   /** Parses the query now (the pipeline does this when it holds `%`, so bad encoding is always a 400). */
