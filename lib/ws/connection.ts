@@ -8,9 +8,13 @@ import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
 import { CloseCode, MAX_CLOSE_REASON_BYTES, isValidCloseCode } from './close-codes';
 import { isStopped, WsMessageContext, type WsConnectContext, type WsDisconnectContext } from './context';
 import { MessageTooBigError, type PerMessageDeflate } from './deflate';
+import {
+  OWN_MIN_WINDOW, OWN_READ_MIN, OWN_WINDOW, claimOwnSlab, nextOwnSlab, releaseOwnSlab, scratchBuffer,
+  startDirectRead, type DirectReader,
+} from './direct-read';
 import { Receiver, type ReceiverSink } from './receiver';
 import {
-  COPY_LIMIT, EMPTY, HEADROOM, Opcode, frameClose, frameCopy, frameHeader, frameInHeadroom,
+  COPY_LIMIT, EMPTY, HEADROOM, Opcode, frameClose, frameCopy, frameHeader, frameInHeadroom, headerLength, writeHeader,
 } from './sender';
 import type { WsHub } from './hub';
 
@@ -26,18 +30,21 @@ export interface ConnectionLimits {
 
 /** Messages waiting behind an async hook or inflate; past this many the socket stops reading. */
 const QUEUE_PAUSE = 256;
+/** A connection gives its own read slab back after this many reads in a row under SMALL_READ bytes. */
+const SMALL_READS_TO_RELEASE = 8;
+const SMALL_READ = 4096;
 /** A batch of frames up to this size is concatenated into one Buffer; larger ones go by writev. */
 const CONCAT_LIMIT = 16 * 1024;
 
 type Incoming =
-  | { close: false; binary: boolean; payload: Buffer; compressed: boolean }
+  | { close: false; binary: boolean; payload: Buffer; compressed: boolean; headroom: boolean }
   | { close: true; code: number; reason: string };
 
 type Outgoing = { frame: Buffer } | { opcode: number; compress: Buffer };
 
 export type ReadyState = 0 | 1 | 2 | 3;
 
-export class WebSocket extends EventEmitter implements ReceiverSink {
+export class WebSocket extends EventEmitter implements ReceiverSink, DirectReader {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
@@ -58,6 +65,16 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
   batched = false;
 
   private readonly receiver: Receiver;
+  /** The socket reads into buffers this connection picks (direct-read.ts); else it emits 'data'. */
+  private direct = false;
+  /** The payload Buffer the current direct read was pointed at (Receiver.readWindow()), or null. */
+  private readWindow: Buffer | null = null;
+  /** This connection's own read slab (direct-read.ts): bytes before ownCursor are never rewritten. */
+  private ownSlab: Buffer | null = null;
+  private ownCursor = 0;
+  /** The part of ownSlab the current direct read was pointed at. */
+  private ownTarget: Buffer | null = null;
+  private smallReads = 0;
   private inRead = false;
   private closeSent = false;
   private closeReceived = false;
@@ -118,6 +135,10 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     }
     if (head.length > 0 && !this.receiver.stopped) this.receiver.push(head);
     this.endRead();
+    if (!this.disconnected && startDirectRead(this.socket, this)) {
+      this.direct = true;
+      this.receiver.copyKept = true;
+    }
   }
 
   /** Bytes queued for this connection and not yet handed to the kernel. */
@@ -350,14 +371,91 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     this.endRead();
   }
 
+  /** @internal DirectReader */
+  onDirectRead(buf: Buffer, n: number): void {
+    this.active = true;
+    this.inRead = true;
+    const receiver = this.receiver;
+    if (!receiver.stopped) {
+      if (buf === this.readWindow) {
+        receiver.pushInPlace(n);
+      } else if (buf === this.ownTarget) {
+        // Own slab: nothing read here is rewritten, so payloads are handed on as views.
+        this.ownCursor += n;
+        receiver.copyKept = false;
+        receiver.push(buf, n);
+      } else {
+        receiver.copyKept = true;
+        receiver.push(buf, n);
+      }
+    }
+    this.endRead();
+    if (n >= OWN_READ_MIN) {
+      this.smallReads = 0;
+      if (this.ownSlab === null && !this.disconnected) {
+        this.ownSlab = claimOwnSlab();
+        this.ownCursor = 0;
+      }
+    } else if (n < SMALL_READ && this.ownSlab !== null && ++this.smallReads >= SMALL_READS_TO_RELEASE && !receiver.placedPending) {
+      this.dropOwnSlab();
+    }
+  }
+
+  /**
+   * @internal DirectReader: the rest of a long payload straight into its Buffer; else the own slab where
+   * the last read ended; else the shared scratch Buffer.
+   */
+  nextReadBuffer(): Buffer {
+    const receiver = this.receiver;
+    this.ownTarget = null;
+    this.readWindow = null;
+    if (receiver.stopped) return scratchBuffer();
+    const window = receiver.readWindow();
+    if (window !== null) {
+      this.readWindow = window;
+      return window;
+    }
+    let slab = this.ownSlab;
+    if (slab === null) return scratchBuffer();
+    // A placed payload continues where the last read ended, in this slab (it fits: placePayload checked).
+    if (slab.length - this.ownCursor < OWN_MIN_WINDOW && !receiver.placedPending) {
+      slab = this.ownSlab = nextOwnSlab();
+      this.ownCursor = 0;
+    }
+    const target = slab.subarray(this.ownCursor, Math.min(slab.length, this.ownCursor + OWN_WINDOW));
+    this.ownTarget = target;
+    return target;
+  }
+
+  /** @internal ReceiverSink: a payload cut by the end of an own-slab read continues in place. */
+  placePayload(chunk: Buffer, pos: number, total: number): Buffer | null {
+    const slab = this.ownSlab;
+    if (slab === null || chunk !== this.ownTarget) return null;
+    const start = chunk.byteOffset - slab.byteOffset + pos;
+    if (start + total > slab.length) return null;
+    return slab.subarray(start, start + total);
+  }
+
+  private dropOwnSlab(): void {
+    if (this.ownSlab === null) return;
+    this.ownSlab = null;
+    this.ownTarget = null;
+    releaseOwnSlab();
+  }
+
   /** @internal ReceiverSink */
-  onMessage(binary: boolean, payload: Buffer, compressed: boolean): void {
+  onMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom = false, transient = false): void {
     if (this.closeSent) return; // closing: data is discarded
     if (this.busy) {
-      this.queueIncoming({ close: false, binary, payload, compressed });
+      // Held beyond this read: out of the shared read buffer.
+      if (transient) {
+        payload = Buffer.from(payload);
+        headroom = false;
+      }
+      this.queueIncoming({ close: false, binary, payload, compressed, headroom });
       return;
     }
-    this.handleMessage(binary, payload, compressed);
+    this.handleMessage(binary, payload, compressed, headroom, transient);
   }
 
   /** @internal ReceiverSink */
@@ -405,7 +503,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     while (queue !== null && queue.length > 0 && !this.busy && !this.disconnected) {
       const item = queue.shift() as Incoming;
       if (item.close) this.answerClose(item.code);
-      else if (!this.closeSent) this.handleMessage(item.binary, item.payload, item.compressed);
+      else if (!this.closeSent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
     }
     if (queue !== null && queue.length === 0) this.incoming = null;
     if (this.paused && this.incoming === null) {
@@ -414,11 +512,12 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     }
   }
 
-  private handleMessage(binary: boolean, payload: Buffer, compressed: boolean): void {
+  private handleMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom: boolean, transient = false): void {
     if (!compressed) {
-      this.dispatch(binary, payload);
+      this.dispatch(binary, payload, headroom, transient);
       return;
     }
+    if (transient) payload = Buffer.from(payload); // inflated later
     this.busy = true;
     (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) => {
       if (this.disconnected || this.closeSent) return;
@@ -432,26 +531,29 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
         return;
       }
       this.busy = false;
-      this.dispatch(binary, data);
+      this.dispatch(binary, data, false, false);
       if (!this.busy) this.resume();
     });
   }
 
   /** Runs the ws:message hooks, then sends the reply (or the default one). */
-  private dispatch(binary: boolean, payload: Buffer): void {
-    const ctx = new WsMessageContext(this, binary, payload);
+  private dispatch(binary: boolean, payload: Buffer, headroom: boolean, transient: boolean): void {
+    const ctx = new WsMessageContext(this, binary, payload, transient, headroom);
     const hooks = this.hub.hooks;
     let result: void | Promise<void> = undefined;
     try {
       result = hooks.run('ws:message', ctx, isStopped);
     } catch (err) {
+      ctx.release();
       this.hookFailed(err);
       return;
     }
     if (result === undefined) {
       this.reply(ctx);
+      ctx.release();
       return;
     }
+    ctx.release();
     this.busy = true;
     result.then(
       () => {
@@ -469,14 +571,14 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
       const reply = ctx.reply;
       if (reply !== undefined && reply !== null) {
         // The exact echo (reply = ctx.raw): send the received bytes, no re-encoding.
-        if (reply === ctx.payload || (typeof reply === 'string' && reply === ctx.decodedText)) {
-          this.sendBytes(ctx.binary ? Opcode.BINARY : Opcode.TEXT, ctx.payload);
+        if ((reply === ctx.bytes && reply !== null) || (typeof reply === 'string' && reply === ctx.decodedText)) {
+          this.sendEcho(ctx.binary ? Opcode.BINARY : Opcode.TEXT, ctx);
         } else {
           this.send(reply);
         }
       } else if (!ctx.stop) {
         if (ctx.binary) {
-          this.sendBytes(Opcode.BINARY, ctx.payload);
+          this.sendEcho(Opcode.BINARY, ctx);
         } else {
           const data = ctx.data;
           this.send(ctx.invalidJson && data === undefined ? { error: 'invalid json' } : { echo: data });
@@ -485,6 +587,27 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     } catch (err) {
       this.hookFailed(err);
     }
+  }
+
+  /** Sends the message's own bytes back: the frame header goes in front of them when there is room. */
+  private sendEcho(opcode: number, ctx: WsMessageContext): void {
+    const payload = ctx.bytes;
+    if (payload === null || ctx.inReadBuffer) {
+      // Released text, or bytes the next read overwrites: a frame of their own (payload getter: a copy).
+      this.sendFrame(frameCopy(opcode, payload === null ? ctx.payload : payload));
+      return;
+    }
+    const length = payload.length;
+    const h = headerLength(length);
+    if (!ctx.headroom || payload.byteOffset < h || (this.deflate !== null && length >= this.deflate.threshold)) {
+      this.sendBytes(opcode, payload);
+      return;
+    }
+    // Header and payload in one Buffer without a copy: the received frame's header room is reused.
+    const frame = Buffer.from(payload.buffer, payload.byteOffset - h, h + length);
+    writeHeader(frame, 0, opcode, length);
+    ctx.headroom = false; // used
+    this.sendFrame(frame);
   }
 
   private hookFailed(err: unknown): void {
@@ -580,6 +703,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink {
     this.incoming = null;
     this.outgoing = null;
     this.outgoingBytes = 0;
+    this.dropOwnSlab();
     if (this.deflate !== null) this.deflate.close();
     if (this.topicSet !== null) {
       for (const topic of this.topicSet) this.hub.topicsIndex.remove(topic, this);
@@ -604,6 +728,7 @@ const kWs = Symbol('krozen.ws');
 type SocketWithWs = Duplex & { [kWs]: WebSocket };
 
 function socketOnData(this: SocketWithWs, chunk: Buffer): void {
+  // Not reached once direct reads are on (Node no longer pushes to the stream).
   this[kWs].onData(chunk);
 }
 function socketOnEnd(this: SocketWithWs): void {

@@ -1,5 +1,6 @@
 // The objects ws:connect, ws:message and ws:disconnect hooks receive.
 import type { WebSocket } from './connection';
+import { HEADROOM } from './sender';
 
 export interface WsConnectContext {
   ws: WebSocket;
@@ -27,20 +28,62 @@ export class WsMessageContext {
   private parsed: unknown = UNPARSED;
   /** JSON.parse failed on this text message. */
   invalidJson = false;
+  /**
+   * @internal The message bytes. While `inReadBuffer`, they lie in the shared read buffer (direct-read.ts)
+   * and are valid only until the read is handled; release() then keeps them. Null: re-encode rawText.
+   */
+  bytes: Buffer | null;
+  /** @internal */
+  inReadBuffer: boolean;
+  /** @internal The bytes before `bytes` are free (room for a reply's frame header). */
+  headroom: boolean;
 
   constructor(
     readonly ws: WebSocket,
     /** A binary message (raw is a Buffer); false for text (raw is a string). */
     readonly binary: boolean,
-    /** The message bytes (unmasked, valid UTF-8 for text). Views a socket chunk: copy it to keep it. */
-    readonly payload: Buffer,
-  ) {}
+    payload: Buffer,
+    inReadBuffer = false,
+    headroom = false,
+  ) {
+    this.bytes = payload;
+    this.inReadBuffer = inReadBuffer;
+    this.headroom = headroom;
+  }
+
+  /** The message bytes (unmasked, valid UTF-8 for text). May view a socket chunk: copy it to keep it. */
+  get payload(): Buffer {
+    let bytes = this.bytes;
+    if (bytes === null) {
+      // Released after its text was decoded: the same bytes again (valid UTF-8 round-trips exactly).
+      bytes = this.bytes = Buffer.from(this.rawText as string);
+      this.headroom = false;
+    } else if (this.inReadBuffer) {
+      // Hook code may keep it: a copy that the next read does not overwrite.
+      bytes = this.bytes = copyWithHeadroom(bytes);
+      this.inReadBuffer = false;
+      this.headroom = true;
+    }
+    return bytes;
+  }
 
   /** The message: a string for text, a Buffer for binary. */
   get raw(): string | Buffer {
     if (this.binary) return this.payload;
-    if (this.rawText === undefined) this.rawText = this.payload.toString();
+    if (this.rawText === undefined) this.rawText = (this.bytes as Buffer).toString();
     return this.rawText;
+  }
+
+  /** @internal The read is over: keep the message without the shared read buffer (decoded text or a copy). */
+  release(): void {
+    if (!this.inReadBuffer) return;
+    this.inReadBuffer = false;
+    if (this.rawText !== undefined) {
+      this.bytes = null;
+    } else {
+      this.bytes = copyWithHeadroom(this.bytes as Buffer);
+      this.headroom = true;
+    }
   }
 
   /** The text as it was decoded, if a hook or the default reply asked for it. */
@@ -66,6 +109,12 @@ export class WsMessageContext {
   set data(value: unknown) {
     this.parsed = value;
   }
+}
+
+function copyWithHeadroom(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(HEADROOM + bytes.length).subarray(HEADROOM);
+  copy.set(bytes);
+  return copy;
 }
 
 export function isStopped(ctx: WsMessageContext): boolean {

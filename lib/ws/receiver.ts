@@ -2,22 +2,37 @@
 // A frame that lies inside one chunk is unmasked in place and handed on as a view of that chunk (no
 // copy); only a header or payload split across chunks is collected, and a payload's Buffer is allocated
 // once its (checked) length is known. Limits are enforced from the header, before anything is buffered.
+// With `copyKept` (chunks that the next read overwrites, see direct-read.ts) the payloads that may be
+// kept (binary, compressed, fragments) are unmasked while being copied out: one pass over the bytes.
+// A collected payload's remaining bytes may be read straight into it (readWindow / pushInPlace), or
+// the sink may place it where the chunk's memory continues (placePayload: the next read lands there).
+// Payloads copied here get HEADROOM free bytes in front (room for the echo's frame header).
 import { isUtf8 } from 'node:buffer';
-import { unmask, unmaskFrom } from '../backend';
+import { mask, unmask, unmaskFrom } from '../backend';
 import { CloseCode, isValidCloseCode } from './close-codes';
-import { Opcode, EMPTY } from './sender';
+import { Opcode, EMPTY, HEADROOM } from './sender';
 import { Utf8Stream } from './utf8';
 
 /** Where parsed messages and control frames go (the connection). */
 export interface ReceiverSink {
-  /** A complete message. Text is valid UTF-8 unless `compressed` (checked after inflate). */
-  onMessage(binary: boolean, payload: Buffer, compressed: boolean): void;
+  /**
+   * A complete message. Text is valid UTF-8 unless `compressed` (checked after inflate). `headroom`:
+   * the bytes just before `payload` in its memory are free (at least a server frame header's worth).
+   * `transient`: `payload` views a chunk that is reused after push() returns (copyKept).
+   */
+  onMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom: boolean, transient: boolean): void;
   onPing(payload: Buffer): void;
   onPong(payload: Buffer): void;
   /** A valid close frame: code 1005 when it had no payload. */
   onCloseFrame(code: number, reason: string): void;
   /** A protocol violation: the connection must fail with `code`. */
   onProtocolError(code: number, message: string): void;
+  /**
+   * Optional: a data payload of `total` bytes starts at chunk[pos] and continues beyond the chunk.
+   * Return memory for all of it that begins at chunk[pos] itself (the bytes present stay where they are,
+   * later reads continue into it), or null for a Buffer of its own.
+   */
+  placePayload?(chunk: Buffer, pos: number, total: number): Buffer | null;
 }
 
 export interface ReceiverLimits {
@@ -31,6 +46,13 @@ const STOPPED: number = 2;
 
 /** 2^53: larger 64-bit lengths cannot be represented exactly (and exceed any limit anyway). */
 const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
+/** readWindow(): from this many missing bytes a read goes straight into the payload (else: copied). */
+const READ_WINDOW_MIN = 16 * 1024;
+
+/** A Buffer of `length` bytes with HEADROOM bytes in front of it that belong to no one else. */
+function withHeadroom(length: number): Buffer {
+  return Buffer.allocUnsafe(HEADROOM + length).subarray(HEADROOM);
+}
 
 export class Receiver {
   private state: number = HEADER;
@@ -43,8 +65,19 @@ export class Receiver {
   private compressedFrame = false;
   private payloadLength = 0;
   private readonly maskKey = Buffer.allocUnsafe(4);
+  /** The mask key rotated to start at phase 1..3 (copying a payload from a middle offset). */
+  private readonly rotatedKey = Buffer.allocUnsafe(4);
+  /** The frame's header lies just before its payload in the same chunk (a copy-free echo can reuse it). */
+  private headerInChunk = false;
+  /** The payload handed to frameComplete() has free bytes in front (see ReceiverSink.onMessage). */
+  private payloadHeadroom = false;
+  /** The payload handed to frameComplete() views a reused chunk. */
+  private payloadTransient = false;
   // A payload split across chunks.
   private payloadBuf: Buffer | null = null;
+  /** payloadBuf came from sink.placePayload (its header, if headerInChunk, is just before it). */
+  private payloadPlaced = false;
+  private placedHeadroom = false;
   private payloadFill = 0;
   // The current (fragmented) message.
   private messageOpcode = 0;
@@ -62,11 +95,15 @@ export class Receiver {
     private readonly deflate: boolean,
   ) {}
 
+  /** Chunks are reused after push(): copy out every payload that may be kept (see the top). */
+  copyKept = false;
+
   /** Stops parsing for good and drops every buffered byte (after a close frame or an error). */
   stop(): void {
     this.state = STOPPED;
     this.headerBuf = null;
     this.payloadBuf = null;
+    this.payloadPlaced = false;
     this.fragments = null;
     this.utf8 = null;
   }
@@ -75,8 +112,8 @@ export class Receiver {
     return this.state === STOPPED;
   }
 
-  push(chunk: Buffer): void {
-    const length = chunk.length;
+  /** Parses chunk[0, length). */
+  push(chunk: Buffer, length: number = chunk.length): void {
     let pos = 0;
     while (pos < length) {
       if (this.state === HEADER) {
@@ -85,6 +122,7 @@ export class Receiver {
           if (length - pos >= need) {
             if (!this.parseHeader(chunk, pos)) return;
             pos += need;
+            this.headerInChunk = true;
             if (this.payloadLength === 0) {
               this.state = HEADER;
               this.frameComplete(EMPTY);
@@ -93,14 +131,25 @@ export class Receiver {
             continue;
           }
         }
-        pos = this.collectHeader(chunk, pos);
+        pos = this.collectHeader(chunk, pos, length);
         if (this.state === STOPPED) return;
       } else if (this.state === PAYLOAD) {
         const total = this.payloadLength;
         if (this.payloadFill === 0 && length - pos >= total) {
-          // Zero-copy: the whole payload is in this chunk.
-          const payload = chunk.subarray(pos, pos + total);
-          unmask(payload, this.maskKey);
+          let payload: Buffer;
+          if (this.copyKept && this.mayBeKept()) {
+            // Copied while unmasking: the chunk is overwritten by the next read.
+            payload = withHeadroom(total);
+            mask(pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total), this.maskKey, payload, 0, total);
+            this.payloadHeadroom = true;
+            this.payloadTransient = false;
+          } else {
+            // Zero-copy: the whole payload is in this chunk.
+            payload = chunk.subarray(pos, pos + total);
+            unmask(payload, this.maskKey);
+            this.payloadHeadroom = this.headerInChunk;
+            this.payloadTransient = this.copyKept;
+          }
           pos += total;
           this.state = HEADER;
           if (this.utf8 !== null && this.opcode <= Opcode.BINARY && !this.utf8.push(payload, 0, total)) {
@@ -110,7 +159,7 @@ export class Receiver {
           this.frameComplete(payload);
           if (this.state === STOPPED) return;
         } else {
-          pos = this.collectPayload(chunk, pos);
+          pos = this.collectPayload(chunk, pos, length);
           if (this.state === STOPPED) return;
         }
       } else {
@@ -119,22 +168,23 @@ export class Receiver {
     }
   }
 
-  private collectHeader(chunk: Buffer, pos: number): number {
+  private collectHeader(chunk: Buffer, pos: number, length: number): number {
     if (this.headerBuf === null) this.headerBuf = Buffer.allocUnsafe(14);
     const header = this.headerBuf;
     let p = pos;
     if (this.headerFill < 2) {
-      while (this.headerFill < 2 && p < chunk.length) header[this.headerFill++] = chunk[p++];
+      while (this.headerFill < 2 && p < length) header[this.headerFill++] = chunk[p++];
       if (this.headerFill < 2) return p;
     }
     const need = frameHeaderLength(header[1]);
-    const take = Math.min(need - this.headerFill, chunk.length - p);
+    const take = Math.min(need - this.headerFill, length - p);
     chunk.copy(header, this.headerFill, p, p + take);
     this.headerFill += take;
     p += take;
     if (this.headerFill < need) return p;
     this.headerFill = 0;
     if (!this.parseHeader(header, 0)) return p;
+    this.headerInChunk = false;
     if (this.payloadLength === 0) {
       this.state = HEADER;
       this.frameComplete(EMPTY);
@@ -142,32 +192,93 @@ export class Receiver {
     return p;
   }
 
-  private collectPayload(chunk: Buffer, pos: number): number {
+  private collectPayload(chunk: Buffer, pos: number, length: number): number {
     const total = this.payloadLength;
     if (this.payloadBuf === null) {
-      this.payloadBuf = Buffer.allocUnsafe(total);
+      const placed = this.opcode < Opcode.CLOSE && this.sink.placePayload !== undefined ? this.sink.placePayload(chunk, pos, total) : null;
+      if (placed !== null) {
+        this.payloadBuf = placed;
+        this.payloadPlaced = true;
+        this.placedHeadroom = this.headerInChunk;
+      } else {
+        this.payloadBuf = withHeadroom(total);
+      }
       // A text payload over several reads is validated as it arrives (fail fast).
       if (this.opcode !== Opcode.BINARY && this.opcode < Opcode.CLOSE && this.messageOpcode === Opcode.TEXT && !this.messageCompressed && this.utf8 === null) {
         this.utf8 = new Utf8Stream();
       }
     }
     const buf = this.payloadBuf;
-    const take = Math.min(total - this.payloadFill, chunk.length - pos);
+    const take = Math.min(total - this.payloadFill, length - pos);
     const start = this.payloadFill;
-    chunk.copy(buf, start, pos, pos + take);
-    unmaskFrom(buf, this.maskKey, start & 3, start, start + take);
-    this.payloadFill += take;
-    if (this.utf8 !== null && this.opcode < Opcode.CLOSE && !this.utf8.push(buf, start, start + take)) {
-      this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
-      return pos + take;
+    if (this.payloadPlaced && chunk.buffer === buf.buffer && chunk.byteOffset + pos === buf.byteOffset + start) {
+      // Already in place (a placed payload read contiguously).
+      unmaskFrom(buf, this.maskKey, start & 3, start, start + take);
+    } else {
+      // Unmasked while copied (one pass); the key is rotated to the phase of buf[start].
+      mask(pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take), this.keyAt(start & 3), buf, start, take);
     }
-    if (this.payloadFill === total) {
+    this.payloadArrived(buf, start, take);
+    return pos + take;
+  }
+
+  /**
+   * Where the next read should land: the rest of a payload collected over several reads, when enough of
+   * it is missing to be worth a read of its own. Null: read anywhere and push() the bytes.
+   */
+  readWindow(): Buffer | null {
+    const buf = this.payloadBuf;
+    if (this.state !== PAYLOAD || buf === null || this.payloadPlaced || this.payloadLength - this.payloadFill < READ_WINDOW_MIN) return null;
+    return buf.subarray(this.payloadFill, this.payloadLength);
+  }
+
+  /** A payload placed by the sink is waiting for more bytes (its memory must stay where it is). */
+  get placedPending(): boolean {
+    return this.payloadPlaced && this.state === PAYLOAD;
+  }
+
+  /** `n` (masked) bytes were read into the Buffer readWindow() returned. */
+  pushInPlace(n: number): void {
+    const buf = this.payloadBuf;
+    if (this.state !== PAYLOAD || buf === null || n > this.payloadLength - this.payloadFill) {
+      throw new Error('pushInPlace without a read window');
+    }
+    const start = this.payloadFill;
+    unmaskFrom(buf, this.maskKey, start & 3, start, start + n);
+    this.payloadArrived(buf, start, n);
+  }
+
+  /** buf[start, start + n) of the collected payload are unmasked. */
+  private payloadArrived(buf: Buffer, start: number, n: number): void {
+    this.payloadFill += n;
+    if (this.utf8 !== null && this.opcode < Opcode.CLOSE && !this.utf8.push(buf, start, start + n)) {
+      this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+      return;
+    }
+    if (this.payloadFill === this.payloadLength) {
       this.payloadBuf = null;
       this.payloadFill = 0;
       this.state = HEADER;
+      this.payloadHeadroom = this.payloadPlaced ? this.placedHeadroom : true;
+      this.payloadTransient = false;
+      this.payloadPlaced = false;
       this.frameComplete(buf);
     }
-    return pos + take;
+  }
+
+  /** The mask key as seen from a payload offset with `phase` = offset & 3. */
+  private keyAt(phase: number): Buffer {
+    if (phase === 0) return this.maskKey;
+    const k = this.maskKey;
+    const r = this.rotatedKey;
+    for (let i = 0; i < 4; i++) r[i] = k[(i + phase) & 3];
+    return r;
+  }
+
+  /** The current data frame is not a whole uncompressed text message: its payload may outlive the read. */
+  private mayBeKept(): boolean {
+    return this.opcode < Opcode.CLOSE &&
+      (this.messageOpcode !== Opcode.TEXT || this.messageCompressed || !this.fin || this.fragments !== null);
   }
 
   /** Validates the header at buf[p]; sets the frame fields. False when the connection failed. */
@@ -252,7 +363,7 @@ export class Receiver {
         }
       }
       this.messageOpcode = 0;
-      this.sink.onMessage(!text, payload, compressed);
+      this.sink.onMessage(!text, payload, compressed, payload.length > 0 && this.payloadHeadroom, payload.length > 0 && this.payloadTransient);
       return;
     }
     if (this.fragments === null) this.fragments = [payload];
@@ -265,10 +376,16 @@ export class Receiver {
       this.utf8 = null;
       if (!ok) return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
     }
-    const message = Buffer.concat(this.fragments, this.messageLength);
+    const fragments = this.fragments;
+    const message = withHeadroom(this.messageLength);
+    let offset = 0;
+    for (let i = 0; i < fragments.length; i++) {
+      message.set(fragments[i], offset);
+      offset += fragments[i].length;
+    }
     this.fragments = null;
     this.messageOpcode = 0;
-    this.sink.onMessage(!text, message, compressed);
+    this.sink.onMessage(!text, message, compressed, true, false);
   }
 
   private closeFrame(payload: Buffer): void {

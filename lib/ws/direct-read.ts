@@ -1,0 +1,153 @@
+// Direct reads: a WebSocket's TCP socket reads straight into memory the connection chooses, instead of a
+// fresh 64 KiB allocation per read pushed through the Readable stream. This is Node's own `onread` socket
+// option (net.Socket({ onread })), switched on after the HTTP upgrade: its three per-socket symbols are
+// found by description on the socket and `useUserBuffer` is called on the handle. Everything is
+// feature-detected; any mismatch (another Node, a TLS or non-TCP stream, bytes already buffered) leaves the
+// socket on the ordinary 'data' path. KROZEN_WS_STREAM_READ=1 (or setDirectRead(false)) forces that path.
+//
+// Every socket reads into one shared scratch Buffer (Node allows one buffer for many sockets): its bytes are
+// valid only while the read is being handled, so whatever must outlive it (a binary message, a fragment,
+// a text message a hook may keep) is copied out — the copy that unmasks, or a copy made only when needed.
+// A payload that continues beyond a read gets the rest of its bytes read straight into its own Buffer
+// (Receiver.readWindow()), not copied.
+// A socket that reads big chunks (large messages) gets a slab of its own instead, read front to back and
+// never rewritten: messages stay where the kernel put them (views, like Node's own chunks), a frame cut by
+// the end of a read continues in place, and the echo's header goes where the request's header was. The
+// number of such slabs is capped; the others stay on the scratch Buffer.
+import { Socket } from 'node:net';
+
+/** The connection side of a direct read. */
+export interface DirectReader {
+  /** `n` bytes were read into `buf` (the buffer nextReadBuffer() returned last). */
+  onDirectRead(buf: Buffer, n: number): void;
+  /** Where the next read of this socket lands. */
+  nextReadBuffer(): Buffer;
+}
+
+/** Read size (Node reads 64 KiB): one read takes a 64 KiB message with its header, or many small frames. */
+const SCRATCH_SIZE = 256 * 1024;
+/** A connection's own slab: a few 64 KiB messages each. */
+export const OWN_SLAB_SIZE = 256 * 1024;
+/** Reads into an own slab take at most this much (as the scratch Buffer)... */
+export const OWN_WINDOW = SCRATCH_SIZE;
+/** ...and at least this much: with less room left a new slab is started. */
+export const OWN_MIN_WINDOW = 64 * 1024 + 16;
+/** A read of this size moves the connection to a slab of its own (when one is free). */
+export const OWN_READ_MIN = 16 * 1024;
+/** Connections with own slabs at most (memory: OWN_SLAB_SIZE each, plus slabs still viewed by messages). */
+let maxOwnSlabs = 64;
+let ownSlabs = 0;
+
+/** Caps the connections with own slabs (0: every socket reads into the scratch Buffer; tests use it). */
+export function setMaxOwnSlabs(max: number): void {
+  maxOwnSlabs = max;
+}
+
+/** A new slab for a connection that has one already. */
+export function nextOwnSlab(): Buffer {
+  return Buffer.allocUnsafeSlow(OWN_SLAB_SIZE);
+}
+
+/** A slab for a connection that has none, or null when all are taken. */
+export function claimOwnSlab(): Buffer | null {
+  if (ownSlabs >= maxOwnSlabs) return null;
+  ownSlabs++;
+  return nextOwnSlab();
+}
+
+/** The connection gives its slab up (messages that view it keep it alive as long as they need). */
+export function releaseOwnSlab(): void {
+  ownSlabs--;
+}
+
+interface Keys {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
+
+let enabled = process.env.KROZEN_WS_STREAM_READ !== '1';
+let keys: Keys | null | undefined;
+const kReader = Symbol('krozen.directReader');
+
+/** Turns direct reads on or off for connections opened from now on (tests run both paths). */
+export function setDirectRead(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether this Node has what direct reads need (whether or not they are enabled). */
+export function directReadSupported(): boolean {
+  return findKeys() !== null;
+}
+
+function findKeys(): Keys | null {
+  if (keys !== undefined) return keys;
+  keys = null;
+  try {
+    const probe = new Socket();
+    const symbols = Object.getOwnPropertySymbols(probe);
+    const find = (name: string): symbol | undefined => symbols.find((s) => s.description === name);
+    const buffer = find('kBuffer');
+    const callback = find('kBufferCb');
+    const generator = find('kBufferGen');
+    const record = probe as unknown as Record<symbol, unknown>;
+    if (buffer !== undefined && callback !== undefined && generator !== undefined &&
+        record[buffer] === null && record[callback] === null && record[generator] === null) {
+      keys = { buffer, callback, generator };
+    }
+    probe.destroy();
+  } catch {
+    keys = null;
+  }
+  return keys;
+}
+
+type Handle = { useUserBuffer?: (buf: Uint8Array) => void; reading?: boolean };
+type DirectSocket = Socket & Record<symbol, unknown> & { _handle?: Handle | null };
+
+/**
+ * Switches `socket` to direct reads into reader.nextReadBuffer(). False (and nothing changed) when the
+ * socket or this Node does not support it.
+ */
+export function startDirectRead(socket: unknown, reader: DirectReader): boolean {
+  if (!enabled || !(socket instanceof Socket) || socket.constructor !== Socket) return false;
+  const k = findKeys();
+  if (k === null) return false;
+  const s = socket as DirectSocket;
+  const handle = s._handle;
+  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
+  if (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null) return false;
+  if (s.readableLength !== 0 || s.destroyed || !s.readable) return false;
+  s[kReader] = reader;
+  const first = reader.nextReadBuffer();
+  s[k.buffer] = first;
+  s[k.callback] = onSocketRead;
+  s[k.generator] = nextBuffer;
+  handle.useUserBuffer(first);
+  return true;
+}
+
+// Node calls the callback with the socket as `this`, then the generator with no receiver, synchronously
+// after it: the socket just read is remembered in between (no closure per connection).
+let lastReader: DirectReader | null = null;
+
+function onSocketRead(this: DirectSocket, n: number, buf: Buffer): boolean {
+  const reader = this[kReader] as DirectReader;
+  lastReader = reader;
+  reader.onDirectRead(buf, n);
+  return true;
+}
+
+function nextBuffer(): Buffer {
+  const reader = lastReader;
+  lastReader = null;
+  return reader !== null ? reader.nextReadBuffer() : scratchBuffer();
+}
+
+let scratch: Buffer | null = null;
+
+/** The shared read buffer: its contents are overwritten by the next read of any socket. */
+export function scratchBuffer(): Buffer {
+  if (scratch === null) scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  return scratch;
+}
