@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { mask, unmask, unmaskFrom } from '../backend';
 import { CloseCode, isValidCloseCode } from './close-codes';
 import { Opcode, EMPTY, HEADROOM } from './sender';
-import { Utf8Stream } from './utf8';
+import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
 
 /** Where parsed messages and control frames go (the connection). */
 export interface ReceiverSink {
@@ -73,6 +73,8 @@ export class Receiver {
   private payloadHeadroom = false;
   /** The payload handed to frameComplete() views a reused chunk. */
   private payloadTransient = false;
+  /** The payload handed to frameComplete() is known to be ASCII (so valid UTF-8). */
+  private payloadAscii = false;
   // A payload split across chunks.
   private payloadBuf: Buffer | null = null;
   /** payloadBuf came from sink.placePayload (its header, if headerInChunk, is just before it). */
@@ -143,10 +145,16 @@ export class Receiver {
             mask(pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total), this.maskKey, payload, 0, total);
             this.payloadHeadroom = true;
             this.payloadTransient = false;
+            this.payloadAscii = false;
           } else {
             // Zero-copy: the whole payload is in this chunk.
             payload = chunk.subarray(pos, pos + total);
-            unmask(payload, this.maskKey);
+            if (total < SMALL_TEXT && this.opcode === Opcode.TEXT) {
+              this.payloadAscii = unmaskAscii(chunk, this.maskKey, pos, pos + total);
+            } else {
+              unmask(payload, this.maskKey);
+              this.payloadAscii = false;
+            }
             this.payloadHeadroom = this.headerInChunk;
             this.payloadTransient = this.copyKept;
           }
@@ -261,6 +269,7 @@ export class Receiver {
       this.state = HEADER;
       this.payloadHeadroom = this.payloadPlaced ? this.placedHeadroom : true;
       this.payloadTransient = false;
+      this.payloadAscii = false;
       this.payloadPlaced = false;
       this.frameComplete(buf);
     }
@@ -358,7 +367,7 @@ export class Receiver {
           const ok = this.utf8.end();
           this.utf8 = null;
           if (!ok) return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
-        } else if (!isUtf8(payload)) {
+        } else if (!this.payloadAscii && !isUtf8(payload)) {
           return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
         }
       }

@@ -77,3 +77,36 @@ export class Utf8Stream {
     return this.carryLength === 0;
   }
 }
+
+/** Below this many bytes a text payload is unmasked by unmaskAscii (one JS pass, no isUtf8 call). */
+export const SMALL_TEXT = 128;
+
+/**
+ * Unmasks buf[start, end) in place (buf[start] at mask phase 0) and reports whether every byte is ASCII,
+ * which makes it valid UTF-8 without a further check. For short payloads: one loop instead of an unmask
+ * call plus a UTF-8 validation call.
+ */
+export function unmaskAscii(buf: Uint8Array, maskKey: Uint8Array, start: number, end: number): boolean {
+  const m0 = maskKey[0];
+  const m1 = maskKey[1];
+  const m2 = maskKey[2];
+  const m3 = maskKey[3];
+  let seen = 0;
+  let i = start;
+  for (const rounds = end - ((end - start) & 3); i < rounds; i += 4) {
+    const a = buf[i] ^ m0;
+    const b = buf[i + 1] ^ m1;
+    const c = buf[i + 2] ^ m2;
+    const d = buf[i + 3] ^ m3;
+    buf[i] = a;
+    buf[i + 1] = b;
+    buf[i + 2] = c;
+    buf[i + 3] = d;
+    seen |= a | b | c | d;
+  }
+  if (i < end) seen |= buf[i] ^= m0;
+  if (++i < end) seen |= buf[i] ^= m1;
+  if (++i < end) seen |= buf[i] ^= m2;
+  return seen < 0x80;
+}
+

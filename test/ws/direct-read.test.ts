@@ -7,6 +7,7 @@ import type { WebSocket } from '../../lib/ws';
 import { WsMessageContext } from '../../lib/ws';
 import { directReadSupported, setDirectRead, setMaxOwnSlabs } from '../../lib/ws/direct-read';
 import { Receiver, type ReceiverSink } from '../../lib/ws/receiver';
+import { unmaskAscii } from '../../lib/ws/utf8';
 import { Inbox, RawClient, encodeFrame, exactEcho, openWs, sleep, startWs, type RunningWs } from './helpers';
 
 function textOf(size: number): string {
@@ -456,5 +457,26 @@ describe('WsMessageContext over the shared read buffer', () => {
     expect(ctx.payload).toBe(b);
     ctx.release();
     expect(ctx.payload).toBe(b);
+  });
+});
+
+describe('unmaskAscii (short text frames: unmask and ASCII check in one pass)', () => {
+  test.each([0, 1, 2, 3, 4, 5, 63, 64, 65, 125, 127])('%i bytes at every offset, ASCII or not', (length) => {
+    const key = Buffer.from([0x12, 0x9a, 0x00, 0xff]);
+    for (const offset of [0, 1, 2, 3, 6]) {
+      for (const highAt of [-1, 0, length - 1, length >> 1]) {
+        if (highAt >= length) continue;
+        const plain = Buffer.alloc(length, 0x61);
+        for (let i = 0; i < length; i++) plain[i] = 0x20 + ((i * 7) % 90);
+        if (highAt >= 0) plain[highAt] = 0xc3;
+        const buf = Buffer.alloc(offset + length + 3, 0x55);
+        for (let i = 0; i < length; i++) buf[offset + i] = plain[i] ^ key[i & 3];
+        const ascii = unmaskAscii(buf, key, offset, offset + length);
+        expect(buf.subarray(offset, offset + length).equals(plain)).toBe(true);
+        expect(buf[offset + length]).toBe(0x55); // nothing past the end
+        expect(offset === 0 || buf[offset - 1] === 0x55).toBe(true);
+        expect(ascii).toBe(highAt < 0);
+      }
+    }
   });
 });
