@@ -293,6 +293,42 @@ describe.each([
   });
 });
 
+describe('own read slabs: the cap, and giving them back', () => {
+  let srv: RunningWs;
+  beforeAll(async () => {
+    setDirectRead(true);
+    setMaxOwnSlabs(1);
+    srv = await startWs(exactEcho);
+  });
+  afterAll(async () => {
+    await srv.stop();
+    setMaxOwnSlabs(64);
+  });
+
+  test('past the cap a connection reads into the shared buffer; a slab is given back after small reads', async () => {
+    const a = await RawClient.open(srv.port);
+    const b = await RawClient.open(srv.port);
+    const big = randomBytes(80_000);
+    const echo = async (c: RawClient, payload: Buffer): Promise<void> => {
+      c.send({ opcode: 2, payload });
+      const f = await c.next(5000);
+      expect(f.payload.equals(payload)).toBe(true);
+    };
+    await echo(a, big);
+    await echo(b, big);
+    const [ca, cb] = srv.app.ws.connections;
+    expect([hasOwnSlab(ca), hasOwnSlab(cb)].sort()).toEqual([false, true]);
+    const [owner, other] = hasOwnSlab(ca) ? [a, b] : [b, a];
+    for (let i = 0; i < 5; i++) await echo(other, randomBytes(70_000 + i)); // still correct on the shared buffer
+    for (let i = 0; i < 8; i++) await echo(owner, Buffer.from(`small ${i}`));
+    expect(hasOwnSlab(ca) || hasOwnSlab(cb)).toBe(false); // given back after 8 small reads...
+    await echo(other, big);
+    expect(hasOwnSlab(owner === a ? cb : ca)).toBe(true); // ...and taken by the other connection
+    a.destroy();
+    b.destroy();
+  });
+});
+
 // ---- the receiver with reused chunks and read windows ------------------------------------------
 
 class Keeper implements ReceiverSink {
