@@ -51,7 +51,7 @@ export class WsMessageContext {
     this.headroom = headroom;
   }
 
-  /** The message bytes (unmasked, valid UTF-8 for text). May view a socket chunk: copy it to keep it. */
+  /** The message bytes (unmasked, valid UTF-8 for text). Safe to keep (never rewritten by later reads). */
   get payload(): Buffer {
     let bytes = this.bytes;
     if (bytes === null) {
