@@ -591,11 +591,16 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
 
   /** Sends the message's own bytes back: the frame header goes in front of them when there is room. */
   private sendEcho(opcode: number, ctx: WsMessageContext): void {
-    const payload = ctx.bytes;
+    let payload = ctx.bytes;
     if (payload === null || ctx.inReadBuffer) {
-      // Released text, or bytes the next read overwrites: a frame of their own (payload getter: a copy).
-      this.sendFrame(frameCopy(opcode, payload === null ? ctx.payload : payload));
-      return;
+      // Released text, or bytes the next read overwrites: copied into a frame of their own, or (to be
+      // compressed later) kept by the payload getter.
+      const bytes = payload === null ? ctx.payload : payload;
+      if (this.deflate === null || bytes.length < this.deflate.threshold) {
+        this.sendFrame(frameCopy(opcode, bytes));
+        return;
+      }
+      payload = ctx.payload;
     }
     const length = payload.length;
     const h = headerLength(length);

@@ -3,6 +3,7 @@
 // these tests keep messages, await in hooks and queue messages, then check the bytes after many more reads.
 // Every server test runs twice: with direct reads and on the ordinary 'data' path (the fallback).
 import { randomBytes } from 'node:crypto';
+import * as zlib from 'node:zlib';
 import type { WebSocket } from '../../lib/ws';
 import { WsMessageContext } from '../../lib/ws';
 import { directReadSupported, setDirectRead, setMaxOwnSlabs } from '../../lib/ws/direct-read';
@@ -326,6 +327,37 @@ describe('own read slabs: the cap, and giving them back', () => {
     expect(hasOwnSlab(owner === a ? cb : ca)).toBe(true); // ...and taken by the other connection
     a.destroy();
     b.destroy();
+  });
+});
+
+describe.each([
+  ['direct reads', true],
+  ['stream reads (fallback)', false],
+])('permessage-deflate with %s', (_name, direct) => {
+  let srv: RunningWs;
+  beforeAll(async () => {
+    setDirectRead(direct);
+    srv = await startWs(exactEcho, { wsPerMessageDeflate: { threshold: 64 } });
+  });
+  afterAll(async () => {
+    await srv.stop();
+    setDirectRead(true);
+  });
+
+  test('an uncompressed text message over the threshold is echoed compressed; a short one is not', async () => {
+    const c = await RawClient.open(srv.port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } });
+    expect(c.response?.headers['sec-websocket-extensions']).toBe('permessage-deflate');
+    const text = `uncompressed ${textOf(5000)}`;
+    c.send({ opcode: 1, payload: text });
+    const f = await c.next();
+    expect(f.rsv1).toBe(true);
+    const inflated = zlib.inflateRawSync(Buffer.concat([f.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    expect(inflated.toString()).toBe(text);
+    c.send({ opcode: 1, payload: 'short' });
+    const s = await c.next();
+    expect(s.rsv1).toBe(false);
+    expect(s.payload.toString()).toBe('short');
+    c.destroy();
   });
 });
 
