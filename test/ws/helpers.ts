@@ -1,6 +1,7 @@
 // WebSocket test helpers: a real krozen Server on 127.0.0.1:0, a raw TCP client with a tiny framer
 // (client frames masked, server frames parsed), and small wrappers around the `ws` client.
 import * as net from 'node:net';
+import * as zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import WsClient from 'ws';
 import { createApp, type App } from '../../lib/app';
@@ -346,4 +347,9 @@ export class Inbox {
 export function closed(ws: WsClient): Promise<{ code: number; reason: string }> {
   if (ws.readyState === WsClient.CLOSED) return Promise.resolve({ code: 1006, reason: '' });
   return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+}
+
+/** Inflates one permessage-deflate message payload (RFC 7692: the stripped 00 00 ff ff tail put back). */
+export function inflateMessage(payload: Buffer): Buffer {
+  return zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
 }
