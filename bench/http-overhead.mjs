@@ -34,10 +34,12 @@ function bareHandler(req, res) {
 function krozenHandler() {
   const { createApp } = require(path.join(here, '..', 'dist', 'index.js'));
   const { handleRequest } = require(path.join(here, '..', 'dist', 'http', 'pipeline.js'));
+  const { handleNodeRequest } = require(path.join(here, '..', 'dist', 'transport', 'node.js'));
   const app = createApp({});
   app.get('/json', () => ({ body: { message: 'Hello, World!' } }));
   app.post('/echo', (req) => ({ body: req.body }));
-  return (req, res) => handleRequest(app, req, res);
+  const pipeline = (request, sink) => handleRequest(app, request, sink);
+  return (req, res) => handleNodeRequest(pipeline, req, res);
 }
 
 /** ns per request, best of 4 timed runs after a warm-up. */

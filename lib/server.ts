@@ -1,11 +1,11 @@
-// Server: runs an App on node:http (HTTP and WebSocket on one port), or on N cluster workers when
+// Server: runs an App on a transport (HTTP and WebSocket on one port), or on N cluster workers when
 // settings.workers > 1. stop() is graceful: stop accepting, close WebSockets with 1001, let in-flight
 // requests finish within settings.shutdownTimeout, then destroy what is left.
-import * as http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type * as http from 'node:http';
 import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
+import { NodeTransport, type TransportHandlers } from './transport/node';
+import type { TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
 import { ClusterPrimary, isClusterWorker, wireClusterWorker } from './cluster';
 
@@ -25,7 +25,7 @@ export class Server {
   http: http.Server | undefined;
   private primary: ClusterPrimary | undefined;
   private boundPort: number | undefined;
-  private readonly sockets = new Set<Socket>();
+  private transport: TransportServer | undefined;
   private closing = false;
   private running = false;
   private stopping: Promise<void> | undefined;
@@ -69,17 +69,9 @@ export class Server {
       return this;
     }
 
-    const server = this.createHttpServer();
-    this.http = server;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      server.once('error', onError);
-      server.listen({ port: settings.port, host: settings.host, backlog: settings.backlog }, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    const transport = this.createTransport();
+    this.transport = transport;
+    this.boundPort = await transport.listen(settings.port, settings.host, settings.backlog);
     installSignalHandlers(this);
     if (isClusterWorker()) {
       wireClusterWorker(this);
@@ -93,35 +85,21 @@ export class Server {
     return this;
   }
 
-  private createHttpServer(): http.Server {
+  private createTransport(): TransportServer {
     const app = this.app;
-    const s = app.settings;
-    // node:http wants headersTimeout <= requestTimeout (0 = no request timeout).
-    const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
-    const server = http.createServer({
-      headersTimeout,
-      requestTimeout: s.requestTimeout,
-      keepAliveTimeout: s.keepAliveTimeout,
-      // How often node:http checks the two timeouts above: often enough for short test timeouts.
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
-    } as http.ServerOptions, (req, res) => {
-      if (this.closing) res.shouldKeepAlive = false;
-      handleRequest(app, req, res);
-    });
-    server.keepAliveTimeout = s.keepAliveTimeout;
-    server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    server.on('clientError', onClientError);
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.closing) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      app.ws.handleUpgrade(req, socket, head);
-    });
-    return server;
+    const handlers: TransportHandlers = {
+      request: (request, sink) => handleRequest(app, request, sink),
+      upgrade: (req, socket, head) => {
+        if (this.closing) {
+          socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        app.ws.handleUpgrade(req, socket, head);
+      },
+    };
+    const transport = new NodeTransport(app.settings, handlers);
+    this.http = transport.server;
+    return transport;
   }
 
   /** Graceful stop (idempotent): resolves when every connection is closed and server:stop hooks ran. */
@@ -138,54 +116,28 @@ export class Server {
       await app.hooks.run<ServerHookContext>('server:stop', { server: this });
       return;
     }
-    const server = this.http;
-    if (server === undefined) return; // never started
+    const transport = this.transport;
+    if (transport === undefined) return; // never started
     this.closing = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    const closed = transport.close();
     const deadline = app.settings.shutdownTimeout;
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), deadline);
     });
-    // Connections whose last request finishes after close() become idle: close those as they do.
-    const sweeper = setInterval(() => server.closeIdleConnections(), 25);
     try {
       if (app.hasWsHub) await Promise.race([app.ws.closeAll(1001), expired]);
       const outcome = await Promise.race([closed, expired]);
       if (outcome === 'expired') {
-        for (const socket of this.sockets) socket.destroy();
-        server.closeAllConnections();
+        transport.destroyConnections();
         await closed;
       }
     } finally {
-      clearInterval(sweeper);
       clearTimeout(timer);
     }
     if (!isClusterWorker()) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }
 }
-
-const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
-};
-
-/** A request node:http could not parse (or that timed out): a JSON error, then the connection closes. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const inProgress = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || (inProgress !== undefined && inProgress.headersSent)) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-  const body = JSON.stringify({ error: reason });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
-}
-
 
 // SIGINT / SIGTERM stop every running Server gracefully, then the process exits.
 // Handlers exist only while at least one server runs (installed by run(), removed by stop()).

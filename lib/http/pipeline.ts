@@ -1,8 +1,9 @@
 // The request pipeline: built-ins (URL decoding, route lookup, body reading) → middleware in order
 // → `http:<method>` hooks → the route → `http:<method>:after` hooks (also for 404/405) → encoding.
 // It stays synchronous until something returns a promise, and allocates closures only on async paths:
-// every step is a module-level function of one per-request `Exchange`.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// every step is a module-level function of one per-request `Exchange`. It never touches a socket: it reads
+// a TransportRequest and answers through a ResponseSink (lib/transport/types.ts).
+import type { ResponseSink, TransportRequest } from '../transport/types';
 import type { Hooks } from '../hooks';
 import type { Settings } from '../settings';
 import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from './types';
@@ -10,7 +11,7 @@ import { KrozenRequest } from './request';
 import { Response } from './response';
 import { HttpError } from './http-error';
 import { decodePath } from './query';
-import { hasBody, parseBody, readBody } from './body';
+import { parseBody, readBody } from './body';
 import { mergeHeaders, sendResponse } from './send';
 
 /** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
@@ -75,7 +76,7 @@ function hookNames(method: string): HookNames {
 class Exchange implements HttpHookContext {
   req: KrozenRequest;
   readonly host: PipelineHost;
-  readonly out: ServerResponse;
+  readonly out: ResponseSink;
   readonly match: { value: Route; params: Record<string, string> } | null;
   readonly isHead: boolean;
   readonly hookNames: HookNames;
@@ -83,7 +84,7 @@ class Exchange implements HttpHookContext {
   /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
   response: Response | null;
 
-  constructor(host: PipelineHost, req: KrozenRequest, out: ServerResponse, match: Exchange['match'], isHead: boolean) {
+  constructor(host: PipelineHost, req: KrozenRequest, out: ResponseSink, match: Exchange['match'], isHead: boolean) {
     this.host = host;
     this.req = req;
     this.out = out;
@@ -105,10 +106,11 @@ class Exchange implements HttpHookContext {
   }
 }
 
-export function handleRequest(host: PipelineHost, raw: IncomingMessage, out: ServerResponse): void {
-  const method = raw.method as string;
+/** Runs one request through the pipeline; the answer goes to `out`, exactly once. */
+export function handleRequest(host: PipelineHost, raw: TransportRequest, out: ResponseSink): void {
+  const method = raw.method;
   const isHead = method === 'HEAD';
-  const url = raw.url as string;
+  const url = raw.url;
   const q = url.indexOf('?');
   let path: string;
   try {
@@ -130,7 +132,7 @@ export function handleRequest(host: PipelineHost, raw: IncomingMessage, out: Ser
       return;
     }
   }
-  if (hasBody(raw) && (match === null || !match.value.rawBody)) {
+  if (raw.hasBody && (match === null || !match.value.rawBody)) {
     readBody(raw, host.settings.maxBodySize, ex, onBody, fail);
     return;
   }
@@ -320,11 +322,11 @@ function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>
 
 const INTERNAL_ERROR = { error: 'Internal Server Error' };
 
-function sendInternalError(out: ServerResponse, isHead: boolean): void {
+function sendInternalError(out: ResponseSink, isHead: boolean): void {
   sendResponse(out, 500, {}, INTERNAL_ERROR, isHead);
 }
 
-function sendHttpError(out: ServerResponse, err: HttpError, isHead: boolean): void {
+function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean): void {
   const headers: Record<string, HeaderValue> = err.headers === undefined ? {} : { ...err.headers };
   sendResponse(out, err.status, headers, { error: err.message }, isHead);
 }

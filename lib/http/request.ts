@@ -1,5 +1,6 @@
-// The pipeline's request: independent of node:http's object except `raw`.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+// The pipeline's request, over whichever transport parsed it.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RawRequest, TransportRequest } from '../transport/types';
 import type { Request } from './types';
 import { parseQuery } from './query';
 
@@ -9,23 +10,34 @@ export class KrozenRequest implements Request {
   headers: IncomingHttpHeaders;
   params: Record<string, string>;
   body: unknown;
-  raw: IncomingMessage;
+  /** The transport's request (head, body, peer). */
+  readonly transport: TransportRequest;
   /** The raw query string (after `?`, before any `#`), parsed on first read of `query`. */
   private rawQuery: string;
   private parsedQuery: Record<string, string> | undefined;
   /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
   private extraStash: Record<string, unknown> | undefined;
 
-  constructor(method: string, path: string, rawQuery: string, params: Record<string, string>, raw: IncomingMessage) {
+  constructor(method: string, path: string, rawQuery: string, params: Record<string, string>, transport: TransportRequest) {
     this.method = method;
     this.path = path;
-    this.headers = raw.headers;
+    this.headers = transport.headers;
     this.params = params;
     this.body = undefined;
-    this.raw = raw;
+    this.transport = transport;
     this.rawQuery = rawQuery;
     this.parsedQuery = undefined;
     this.extraStash = undefined;
+  }
+
+  /** The body as a stream (uploads and rawBody routes read it); with node:http, the IncomingMessage. */
+  get raw(): RawRequest {
+    return this.transport.bodyStream();
+  }
+
+  /** The peer's IP address (undefined once the connection is gone). */
+  get remoteAddress(): string | undefined {
+    return this.transport.remoteAddress;
   }
 
   get query(): Record<string, string> {

@@ -1,25 +1,26 @@
-// Response encoding: one writeHead + one end per response, or a stream piped with pipeline().
+// Response encoding: the body becomes bytes (or a string) plus content-type and content-length, handed to
+// the transport's ResponseSink in one call; a stream goes to sink.stream().
 // Body rules: undefined → empty; Buffer/Uint8Array → bytes (octet-stream unless typed); a Readable → streamed;
 // a string with a content type already set → sent as is (html()/text()/file() set one); any other value
 // (a string without a content type included) → JSON, application/json.
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { utf8WithHeadroom } from '../backend';
+import type { ResponseSink } from '../transport/types';
 import type { HeaderValue } from './types';
 
 const JSON_TYPE = 'application/json';
 
-// JSON texts shorter than this go to node:http as a string: it then sends header + body as ONE string
-// write, while a Buffer body costs a writev of [header, body]. Measured with wrk -t1 -c50 on GET /json
+// JSON texts shorter than this go to the transport as a string: node:http then sends header + body as ONE
+// string write, while a Buffer body costs a writev of [header, body]. Measured with wrk -t1 -c50 on GET /json
 // (27 B): writev was 31% of the server's profile and the Buffer path ran at ~0.65x bare node:http.
 // Longer texts become bytes through the backend's utf8WithHeadroom (the native transcoder where it pays),
 // which is what encodeJson does, without stringifying twice.
 export const STRING_BODY_MAX_CHARS = 4096;
 const OCTET_STREAM = 'application/octet-stream';
 
-/** Encodes `body` and writes the whole response; for HEAD only the headers GET would have. */
+/** Encodes `body` and hands the whole response to `sink`; for HEAD only the headers GET would have. */
 export function sendResponse(
-  out: ServerResponse,
+  sink: ResponseSink,
   status: number,
   headers: Record<string, HeaderValue>,
   body: unknown,
@@ -27,8 +28,7 @@ export function sendResponse(
 ): void {
   if (body === undefined) {
     headers['content-length'] = 0;
-    out.writeHead(status, headers as OutgoingHttpHeaders);
-    out.end();
+    sink.end(status, headers, null);
     return;
   }
   let bytes: Buffer | Uint8Array | string;
@@ -40,7 +40,13 @@ export function sendResponse(
     if (headers['content-type'] === undefined) headers['content-type'] = OCTET_STREAM;
     headers['content-length'] = body.length;
   } else if (body instanceof Readable) {
-    sendStream(out, status, headers, body, isHead);
+    if (headers['content-type'] === undefined) headers['content-type'] = OCTET_STREAM;
+    if (isHead) {
+      body.destroy();
+      sink.end(status, headers, null);
+    } else {
+      sink.stream(status, headers, body);
+    }
     return;
   } else {
     const json = JSON.stringify(body) as string | undefined;
@@ -54,26 +60,7 @@ export function sendResponse(
     }
     if (headers['content-type'] === undefined) headers['content-type'] = JSON_TYPE;
   }
-  out.writeHead(status, headers as OutgoingHttpHeaders);
-  // node:http drops the body itself for HEAD, 204 and 304.
-  if (isHead) out.end();
-  else out.end(bytes);
-}
-
-function sendStream(out: ServerResponse, status: number, headers: Record<string, HeaderValue>, body: Readable, isHead: boolean): void {
-  if (headers['content-type'] === undefined) headers['content-type'] = OCTET_STREAM;
-  out.writeHead(status, headers as OutgoingHttpHeaders);
-  if (isHead || status === 204 || status === 304) {
-    body.destroy();
-    out.end();
-    return;
-  }
-  pipeline(body, out, onStreamDone);
-}
-
-function onStreamDone(err: NodeJS.ErrnoException | null): void {
-  // pipeline() has already destroyed both ends; a client that went away is not worth a log line.
-  if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error('krozen: response stream failed:', err);
+  sink.end(status, headers, isHead ? null : bytes);
 }
 
 /**

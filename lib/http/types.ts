@@ -1,6 +1,7 @@
 // The request/response contract shared by the router, the HTTP pipeline, static files and uploads.
-// Independent of node:http's objects except `raw`, so the transport can change later.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+// Independent of the transport that carried the request.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RawRequest } from '../transport/types';
 
 export interface Request {
   method: string;
@@ -16,8 +17,13 @@ export interface Request {
   body: unknown;
   /** Middleware's stash. */
   extra: Record<string, unknown>;
-  /** The transport's request; its body is still unread only on routes registered with `rawBody`. */
-  raw: IncomingMessage;
+  /**
+   * The request body as a Readable (with `headers`; node:http's IncomingMessage on that transport); unread
+   * only on routes registered with `rawBody`.
+   */
+  readonly raw: RawRequest;
+  /** The peer's IP address. */
+  readonly remoteAddress: string | undefined;
 }
 
 export type HeaderValue = string | number | readonly string[];

@@ -1,0 +1,201 @@
+// The node:http transport: llhttp parses, node:http frames; each request reaches the pipeline through a
+// NodeExchange, which is both its TransportRequest and its ResponseSink (see ./types.ts).
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import { pipeline, type Duplex, type Readable } from 'node:stream';
+import type { Settings } from '../settings';
+import type {
+  BodyReceiver,
+  OutgoingHeaders,
+  RawRequest,
+  RequestHandler,
+  ResponseSink,
+  TransportRequest,
+  TransportServer,
+} from './types';
+
+/** What the server gives a transport: the pipeline, and where upgrade requests go. */
+export interface TransportHandlers {
+  request: RequestHandler;
+  /** A request with `Upgrade` (and `Connection: upgrade`): the socket and any bytes read past the head. */
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+const RECEIVER = Symbol('krozen.bodyReceiver');
+type Receiving = http.IncomingMessage & { [RECEIVER]: BodyReceiver };
+
+/** One node:http request/response pair, as the pipeline sees it. */
+export class NodeExchange implements TransportRequest, ResponseSink {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly hasBody: boolean;
+
+  constructor(
+    readonly req: http.IncomingMessage,
+    readonly res: http.ServerResponse,
+  ) {
+    this.method = req.method as string;
+    this.url = req.url as string;
+    const headers = req.headers;
+    this.headers = headers;
+    const length = headers['content-length'];
+    this.hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  }
+
+  get httpVersion(): string {
+    return this.req.httpVersion;
+  }
+
+  get remoteAddress(): string | undefined {
+    const socket = this.req.socket as Socket | null;
+    return socket === null ? undefined : socket.remoteAddress;
+  }
+
+  readBody(receiver: BodyReceiver): void {
+    const req = this.req as Receiving;
+    req[RECEIVER] = receiver;
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  }
+
+  bodyStream(): RawRequest {
+    return this.req;
+  }
+
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  end(status: number, headers: OutgoingHeaders, body: string | Uint8Array | null): void {
+    const res = this.res;
+    res.writeHead(status, headers as http.OutgoingHttpHeaders);
+    // node:http drops the body itself for HEAD, 204 and 304.
+    if (body === null) res.end();
+    else res.end(body);
+  }
+
+  stream(status: number, headers: OutgoingHeaders, body: Readable): void {
+    const res = this.res;
+    res.writeHead(status, headers as http.OutgoingHttpHeaders);
+    if (status === 204 || status === 304) {
+      body.destroy();
+      res.end();
+      return;
+    }
+    pipeline(body, res, onStreamDone);
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+}
+
+// Listeners shared by every request: `this` is the request they were added to.
+function onData(this: Receiving, chunk: Buffer): void {
+  this[RECEIVER].data(chunk);
+}
+
+function onEnd(this: Receiving): void {
+  this[RECEIVER].end();
+}
+
+function onError(this: Receiving, err: Error): void {
+  this[RECEIVER].abort(`Bad request body: ${err.message}`);
+}
+
+function onAborted(this: Receiving): void {
+  this[RECEIVER].abort('Request aborted');
+}
+
+function onStreamDone(err: NodeJS.ErrnoException | null): void {
+  // pipeline() has already destroyed both ends; a client that went away is not worth a log line.
+  if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error('krozen: response stream failed:', err);
+}
+
+/** Runs `handler` for a node:http request (also what bench/http-overhead.mjs drives without a socket). */
+export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const exchange = new NodeExchange(req, res);
+  handler(exchange, exchange);
+}
+
+/** node:http as a TransportServer. */
+export class NodeTransport implements TransportServer {
+  readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private closing = false;
+
+  constructor(settings: Settings, handlers: TransportHandlers) {
+    const s = settings;
+    // node:http wants headersTimeout <= requestTimeout (0 = no request timeout).
+    const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
+    const request = handlers.request;
+    const server = http.createServer({
+      headersTimeout,
+      requestTimeout: s.requestTimeout,
+      keepAliveTimeout: s.keepAliveTimeout,
+      // How often node:http checks the two timeouts above: often enough for short test timeouts.
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
+    } as http.ServerOptions, (req, res) => {
+      if (this.closing) res.shouldKeepAlive = false;
+      handleNodeRequest(request, req, res);
+    });
+    server.keepAliveTimeout = s.keepAliveTimeout;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    server.on('clientError', onClientError);
+    server.on('upgrade', handlers.upgrade);
+    this.server = server;
+  }
+
+  listen(port: number, host: string, backlog: number): Promise<number> {
+    const server = this.server;
+    return new Promise<number>((resolve, reject) => {
+      const onListenError = (err: Error): void => reject(err);
+      server.once('error', onListenError);
+      server.listen({ port, host, backlog }, () => {
+        server.off('error', onListenError);
+        resolve((server.address() as { port: number }).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const server = this.server;
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    // Connections whose last request finishes after close() become idle: close those as they do.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 25);
+    return closed.finally(() => clearInterval(sweeper));
+  }
+
+  destroyConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections();
+  }
+}
+
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+};
+
+/** A request node:http could not parse (or that timed out): a JSON error, then the connection closes. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inProgress = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || (inProgress !== undefined && inProgress.headersSent)) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({ error: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
