@@ -7,7 +7,7 @@ import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
 import type { Middleware, PipelineHost, Route } from './http/pipeline';
 import { registerInternalRoutes } from './http/internal';
-import { createStaticHandler } from './http/static';
+import { createStaticHandler, type StaticOptions } from './http/static';
 import { createUploadHandler, type UploadHandler } from './http/upload';
 import { assertPlugin, type Plugin } from './plugin';
 import { WsHub } from './ws';
@@ -122,10 +122,10 @@ export class App implements PipelineHost {
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 
-  /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>`. */
-  serveStatic(prefix: string): this {
+  /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>` (options: dotfiles, index, caching). */
+  serveStatic(prefix: string, options?: StaticOptions): this {
     const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-    return this.get(`${base}/*path`, createStaticHandler(this.settings, base), { tags: ['static'], operationId: `static${base.replace(/[^A-Za-z0-9]/g, '_')}` });
+    return this.get(`${base}/*path`, createStaticHandler(this.settings, base, options), { tags: ['static'], operationId: `static${base.replace(/[^A-Za-z0-9]/g, '_')}` });
   }
 
   /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */

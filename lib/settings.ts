@@ -47,6 +47,10 @@ export interface Settings {
   shutdownTimeout: number;
   /** Static files up to this size are cached in memory; larger ones are streamed. */
   staticCacheMaxFileSize: number;
+  /** The static file cache holds at most this many files (least recently used out first)... */
+  staticCacheMaxEntries: number;
+  /** ...and at most this many bytes. */
+  staticCacheMaxBytes: number;
   /** Uploads: largest file, number of files, number of fields, largest field value. */
   uploadMaxFileSize: number;
   uploadMaxFiles: number;
@@ -89,6 +93,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     keepAliveTimeout: 5_000,
     shutdownTimeout: 10_000,
     staticCacheMaxFileSize: 1024 * 1024,
+    staticCacheMaxEntries: 1000,
+    staticCacheMaxBytes: 64 * 1024 * 1024,
     uploadMaxFileSize: 10 * 1024 * 1024,
     uploadMaxFiles: 10,
     uploadMaxFields: 100,

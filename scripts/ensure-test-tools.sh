@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The system tools the test suite drives: wrk (the benchmark smoke test) and Debian's Chromium (the browser
-# test), plus any extra package named as an argument (.ci/run adds valgrind). Installs what is missing with
+# The system tools the test suite drives: wrk (the benchmark smoke test), Debian's Chromium (the browser
+# test), curl (a non-Node HTTP client) and openssl (certificates the TLS tests make), plus any extra package named as an argument (.ci/run adds valgrind). Installs what is missing with
 # apt-get when it can (root); otherwise says what to install and fails, so no test is silently skipped.
 set -euo pipefail
-declare -A probe=([wrk]=wrk [chromium]=/usr/bin/chromium [valgrind]=valgrind)
+declare -A probe=([wrk]=wrk [chromium]=/usr/bin/chromium [valgrind]=valgrind [curl]=curl [openssl]=openssl)
 missing=()
-for pkg in wrk chromium "$@"; do
+for pkg in wrk chromium curl openssl "$@"; do
   command -v "${probe[$pkg]:-$pkg}" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

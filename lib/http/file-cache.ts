@@ -1,6 +1,7 @@
-// Reading files for responses: an in-memory cache (pykrozen caches forever, until clearFileCache or
-// `reload`), validators (ETag, Last-Modified) and a lazy stream for files too big to cache.
-import { createReadStream, promises as fsp, type ReadStream } from 'node:fs';
+// Reading files for responses: an in-memory cache bounded in entries and bytes (least recently used out
+// first) and revalidated against the disk (size, mtime, inode) on every hit, validators (ETag,
+// Last-Modified), and a lazy stream for files too big to cache.
+import { createReadStream, promises as fsp, type ReadStream, type Stats } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { mimeType } from './mime';
@@ -11,6 +12,7 @@ export interface FileInfo {
   realPath: string;
   size: number;
   mtimeMs: number;
+  ino: number;
   etag: string;
   lastModified: string;
   contentType: string;
@@ -24,17 +26,26 @@ export interface CachedFile extends FileInfo {
 /** A file found on disk: its bytes when small enough to cache, else only its metadata (stream it). */
 export type LoadedFile = CachedFile | (FileInfo & { body: undefined });
 
-// Key: the absolute path as asked for (before symlinks are resolved), so a hit costs one Map lookup.
+// Key: the absolute path as asked for (before symlinks are resolved). A Map keeps insertion order:
+// a hit re-inserts its entry, so the first key is always the least recently used.
 const cache = new Map<string, CachedFile>();
-
-/** The cached entry for an absolute path, if any. */
-export function cachedFile(absPath: string): CachedFile | undefined {
-  return cache.get(absPath);
-}
+let cachedBytes = 0;
 
 /** Number of cached files (tests and diagnostics). */
 export function fileCacheSize(): number {
   return cache.size;
+}
+
+/** Bytes held by the cache (tests and diagnostics). */
+export function fileCacheBytes(): number {
+  return cachedBytes;
+}
+
+function forget(key: string): void {
+  const entry = cache.get(key);
+  if (entry === undefined) return;
+  cache.delete(key);
+  cachedBytes -= entry.body.length;
 }
 
 /**
@@ -44,21 +55,32 @@ export function fileCacheSize(): number {
 export function clearFileCache(filePath?: string): void {
   if (filePath === undefined) {
     cache.clear();
+    cachedBytes = 0;
     return;
   }
   const abs = path.resolve(filePath);
-  cache.delete(abs);
-  for (const [key, entry] of cache) if (entry.realPath === abs) cache.delete(key);
+  forget(abs);
+  for (const [key, entry] of cache) if (entry.realPath === abs) forget(key);
 }
 
-/** Weak validator from size and modification time: cheap, and no promise of byte equality. */
+/**
+ * Strong validator from size and modification time (as nginx does): strong, so that `If-Range` can use
+ * it; a response that changes the bytes (compression) weakens it.
+ */
 export function etagOf(size: number, mtimeMs: number): string {
-  return `W/"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
+  return `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
 }
 
-export interface LoadOptions {
-  /** Files up to this many bytes are read and cached; larger ones are only stat'ed. */
-  maxCacheSize: number;
+export interface CacheLimits {
+  /** Files up to this many bytes are read and cached; larger ones are only stat'ed (and streamed). */
+  maxFileSize: number;
+  /** Most files held at once. */
+  maxEntries: number;
+  /** Most bytes held at once (file contents). */
+  maxBytes: number;
+}
+
+export interface LoadOptions extends CacheLimits {
   /** Skip the cache lookup (the fresh read still replaces the cached entry). */
   reload?: boolean;
   /** When set, a file whose real path is outside this (real) directory counts as missing. */
@@ -78,13 +100,50 @@ export function isInside(realRoot: string, realPath: string): boolean {
   return realPath.startsWith(withSep);
 }
 
+/** Still the file we cached: same inode (a re-pointed symlink or a replaced file differs), size and mtime. */
+function unchanged(entry: FileInfo, stat: Stats): boolean {
+  return stat.isFile() && stat.ino === entry.ino && stat.size === entry.size && stat.mtimeMs === entry.mtimeMs;
+}
+
+/** The cached entry for `absPath` if the disk still holds the same file; drops a stale entry. */
+async function revalidated(absPath: string): Promise<CachedFile | undefined> {
+  const hit = cache.get(absPath);
+  if (hit === undefined) return undefined;
+  let stat: Stats | undefined;
+  try {
+    stat = await fsp.stat(absPath);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  // The entry may have been replaced or dropped while we waited for stat.
+  if (cache.get(absPath) !== hit) return undefined;
+  if (stat === undefined || !unchanged(hit, stat)) {
+    forget(absPath);
+    return undefined;
+  }
+  cache.delete(absPath);
+  cache.set(absPath, hit);
+  return hit;
+}
+
+function remember(absPath: string, entry: CachedFile, limits: CacheLimits): void {
+  forget(absPath);
+  if (entry.body.length > limits.maxBytes || limits.maxEntries < 1) return;
+  cache.set(absPath, entry);
+  cachedBytes += entry.body.length;
+  for (const key of cache.keys()) {
+    if (cache.size <= limits.maxEntries && cachedBytes <= limits.maxBytes) break;
+    forget(key);
+  }
+}
+
 /**
- * The regular file at `absPath`, from the cache or from disk; undefined when it is missing, is not a
- * regular file (directory, FIFO, device), or resolves outside `realRoot`.
+ * The regular file at `absPath`, from the cache (after a stat shows it unchanged) or from disk; undefined
+ * when it is missing, is not a regular file (directory, FIFO, device), or resolves outside `realRoot`.
  */
 export async function loadFile(absPath: string, opts: LoadOptions): Promise<LoadedFile | undefined> {
   if (!opts.reload) {
-    const hit = cache.get(absPath);
+    const hit = await revalidated(absPath);
     if (hit) return hit;
   }
   try {
@@ -97,20 +156,18 @@ export async function loadFile(absPath: string, opts: LoadOptions): Promise<Load
       realPath,
       size: stat.size,
       mtimeMs: stat.mtimeMs,
+      ino: stat.ino,
       etag: etagOf(stat.size, stat.mtimeMs),
       lastModified: new Date(stat.mtimeMs).toUTCString(),
       contentType: mimeType(absPath),
     };
-    if (stat.size > opts.maxCacheSize) return { ...info, body: undefined };
+    if (stat.size > opts.maxFileSize) return { ...info, body: undefined };
     const body = await fsp.readFile(realPath);
-    // The file may have changed between stat and read: describe the bytes we actually hold.
-    if (body.length !== info.size) {
-      info.size = body.length;
-      info.etag = etagOf(body.length, info.mtimeMs);
-    }
-    if (body.length > opts.maxCacheSize) return { ...info, body: undefined };
+    // The file changed between stat and read: stream it (stat'ed again next time) rather than cache
+    // bytes that the metadata does not describe.
+    if (body.length !== info.size) return { ...info, body: undefined };
     const entry: CachedFile = { ...info, body };
-    cache.set(absPath, entry);
+    remember(absPath, entry, opts);
     return entry;
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -119,14 +176,14 @@ export async function loadFile(absPath: string, opts: LoadOptions): Promise<Load
 }
 
 /**
- * A stream of the file's first `size` bytes that opens the file only when first read, so a response
- * that never sends its body (HEAD, 304, a client gone early) holds no file descriptor.
+ * A stream of `length` bytes of the file from `start`, that opens the file only when first read, so a
+ * response that never sends its body (HEAD, 304, a client gone early) holds no file descriptor.
  */
 export class LazyFileStream extends Readable {
   private source: ReadStream | undefined;
   private sent = 0;
 
-  constructor(private readonly filePath: string, private readonly size: number) {
+  constructor(private readonly filePath: string, private readonly length: number, private readonly start = 0) {
     super();
   }
 
@@ -135,11 +192,11 @@ export class LazyFileStream extends Readable {
       this.source.resume();
       return;
     }
-    if (this.size === 0) {
+    if (this.length === 0) {
       this.push(null);
       return;
     }
-    const source = createReadStream(this.filePath, { start: 0, end: this.size - 1 });
+    const source = createReadStream(this.filePath, { start: this.start, end: this.start + this.length - 1 });
     this.source = source;
     source.on('data', (chunk: string | Buffer) => {
       this.sent += chunk.length;
@@ -148,7 +205,7 @@ export class LazyFileStream extends Readable {
     source.on('end', () => {
       // The file shrank after it was stat'ed: the promised Content-Length cannot be met, so fail the
       // response (the connection is cut) rather than leave the client waiting for bytes that never come.
-      if (this.sent < this.size) this.destroy(new Error(`File shrank while being sent: ${this.filePath}`));
+      if (this.sent < this.length) this.destroy(new Error(`File shrank while being sent: ${this.filePath}`));
       else this.push(null);
     });
     source.on('error', (err) => this.destroy(err));

@@ -1,14 +1,15 @@
 // serveStatic's handler and the file() helper.
-// Files are cached in memory after the first read and served from memory until clearFileCache() or
-// file(..., { reload: true }) (pykrozen's behaviour): a cache hit does no syscall at all, so a file
-// changed on disk keeps its old bytes until cleared. Files over staticCacheMaxFileSize are stat'ed on
-// every request and streamed, never cached.
+// Small files are cached in memory (bounded: settings.staticCacheMaxEntries / staticCacheMaxBytes) and
+// each hit is checked against the disk with one stat, so a changed file is served fresh. Files over
+// staticCacheMaxFileSize are stat'ed on every request and streamed, never cached. Dotfiles are refused
+// unless allowed; Range/If-Range give 206/416 (range.ts).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../settings';
 import { settings as globalSettings } from '../settings';
 import type { Handler, HandlerResult, Request, ResponseInit } from './types';
-import { cachedFile, LazyFileStream, loadFile, type LoadedFile } from './file-cache';
+import { LazyFileStream, loadFile, type CacheLimits, type LoadedFile } from './file-cache';
+import { ifRangeMatches, parseRange, type RangeDecision } from './range';
 
 export { clearFileCache } from './file-cache';
 
@@ -75,47 +76,106 @@ function etagMatches(header: string, etag: string): boolean {
   return false;
 }
 
-function validatorHeaders(file: LoadedFile, contentType: string): Record<string, string> {
+/** serveStatic's options (all optional). */
+export interface StaticOptions {
+  /**
+   * Files and directories whose name starts with a dot (`.env`, `.git/`): 'deny' (default) answers 404 as
+   * for a missing file; 'allow' serves them.
+   */
+  dotfiles?: 'deny' | 'allow';
+  /** File served for a directory path ending in `/` (and for the prefix itself), e.g. 'index.html'. Default: none (404). */
+  index?: string | false;
+  /** Cache-Control as given (wins over maxAge/immutable). Default `no-cache`: browsers revalidate (cheap 304s). */
+  cacheControl?: string;
+  /** Seconds a browser may use the file without asking: `public, max-age=N`. */
+  maxAge?: number;
+  /** Adds `immutable` (for hashed file names that never change): `public, max-age=N, immutable` (N default one year). */
+  immutable?: boolean;
+}
+
+const ONE_YEAR = 31_536_000;
+
+/** The Cache-Control value for static files served with `opts`. */
+export function cacheControlFor(opts: StaticOptions): string {
+  if (opts.cacheControl !== undefined) return opts.cacheControl;
+  if (opts.immutable) return `public, max-age=${opts.maxAge ?? ONE_YEAR}, immutable`;
+  if (opts.maxAge !== undefined) return `public, max-age=${opts.maxAge}`;
+  // Browsers revalidate (cheap, 304) instead of guessing freshness from Last-Modified.
+  return 'no-cache';
+}
+
+function validatorHeaders(file: LoadedFile, contentType: string, cacheControl: string): Record<string, string> {
   return {
     'content-type': contentType,
     etag: file.etag,
     'last-modified': file.lastModified,
-    // Browsers revalidate (cheap, 304) instead of guessing freshness from Last-Modified.
-    'cache-control': 'no-cache',
+    'cache-control': cacheControl,
+    'accept-ranges': 'bytes',
   };
 }
 
-/** The response for a found file: 304, the cached bytes, or a stream of a big file. */
-function fileResponse(file: LoadedFile, req: Request | undefined, status: number, contentType: string): ResponseInit {
-  const headers = validatorHeaders(file, contentType);
-  if (req !== undefined && status === 200 && isNotModified(req, file.etag, file.mtimeMs)) {
-    return { status: 304, headers };
+/** The response for a found file: 304, 206/416 for a Range, the cached bytes, or a stream of a big file. */
+function fileResponse(file: LoadedFile, req: Request | undefined, status: number, contentType: string, cacheControl: string): ResponseInit {
+  const headers: Record<string, string> = validatorHeaders(file, contentType, cacheControl);
+  if (req !== undefined && status === 200) {
+    if (isNotModified(req, file.etag, file.mtimeMs)) return { status: 304, headers };
+    const range = requestedRange(req, file);
+    if (range === 'unsatisfiable') {
+      return { status: 416, body: { error: 'Range Not Satisfiable' }, headers: { 'content-range': `bytes */${file.size}` } };
+    }
+    if (range !== undefined) {
+      headers['content-range'] = `bytes ${range.start}-${range.end}/${file.size}`;
+      const length = range.end - range.start + 1;
+      if (file.body !== undefined) return { status: 206, body: file.body.subarray(range.start, range.end + 1), headers };
+      headers['content-length'] = String(length);
+      return { status: 206, body: new LazyFileStream(file.realPath, length, range.start), headers };
+    }
   }
   if (file.body !== undefined) return { status, body: file.body, headers };
   headers['content-length'] = String(file.size);
   return { status, body: new LazyFileStream(file.realPath, file.size), headers };
 }
 
+function requestedRange(req: Request, file: LoadedFile): RangeDecision {
+  const range = req.headers.range;
+  if (range === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return undefined;
+  const ifRange = req.headers['if-range'] as string | undefined;
+  if (ifRange !== undefined && !ifRangeMatches(ifRange, file.etag, file.lastModified)) return undefined;
+  return parseRange(range, file.size);
+}
+
+/** True when a segment of `rel` starts with a dot (`.env`, `.git/config`). */
+function hasDotSegment(rel: string): boolean {
+  return rel.charCodeAt(0) === 46 || rel.includes('/.');
+}
+
 /**
  * GET `<prefix>/*path` → `<settings.baseDir>/static/<path>`. baseDir is read on every request (it may be
  * set after the route is added). Anything that could leave the root is answered like a missing file.
  */
-export function createStaticHandler(settings: Settings, prefix: string): Handler {
+export function createStaticHandler(settings: Settings, prefix: string, opts: StaticOptions = {}): Handler {
   if (typeof prefix !== 'string') throw new TypeError('serveStatic prefix must be a string');
+  const index = opts.index === undefined || opts.index === false ? undefined : opts.index;
+  if (index !== undefined && (!isSafeRelativePath(index) || index.includes('/'))) {
+    throw new TypeError(`serveStatic index must be a plain file name, got ${JSON.stringify(index)}`);
+  }
+  const allowDotfiles = opts.dotfiles === 'allow';
+  if (opts.dotfiles !== undefined && opts.dotfiles !== 'allow' && opts.dotfiles !== 'deny') {
+    throw new TypeError(`serveStatic dotfiles must be 'deny' or 'allow', got ${JSON.stringify(opts.dotfiles)}`);
+  }
+  const cacheControl = cacheControlFor(opts);
   let root: StaticRoot | undefined;
 
-  return function serveStaticFile(req: Request): HandlerResult | Promise<HandlerResult> {
-    const rel = req.params.path ?? '';
-    if (!isSafeRelativePath(rel)) return notFound();
+  return function serveStaticFile(req: Request): Promise<HandlerResult> {
+    let rel = req.params.path ?? '';
+    if (index !== undefined && (rel === '' || rel.endsWith('/'))) rel += index;
+    if (!isSafeRelativePath(rel) || (!allowDotfiles && hasDotSegment(rel))) return Promise.resolve(notFound());
     root = staticRoot(root, settings.baseDir);
-    const absPath = root.root + path.sep + rel;
-    const hit = cachedFile(absPath);
-    if (hit) return fileResponse(hit, req, 200, hit.contentType);
-    return loadFromDisk(root, absPath, settings.staticCacheMaxFileSize, req);
+    return loadFromDisk(root, root.root + path.sep + rel, settings, req, cacheControl);
   };
 }
 
-async function loadFromDisk(root: StaticRoot, absPath: string, maxCacheSize: number, req: Request): Promise<ResponseInit> {
+async function loadFromDisk(root: StaticRoot, absPath: string, settings: Settings, req: Request, cacheControl: string): Promise<ResponseInit> {
   if (root.realRoot === undefined) {
     try {
       root.realRoot = await fsp.realpath(root.root);
@@ -123,8 +183,16 @@ async function loadFromDisk(root: StaticRoot, absPath: string, maxCacheSize: num
       return notFound(); // no static directory (yet)
     }
   }
-  const file = await loadFile(absPath, { maxCacheSize, realRoot: root.realRoot });
-  return file ? fileResponse(file, req, 200, file.contentType) : notFound();
+  const file = await loadFile(absPath, { ...cacheLimits(settings), realRoot: root.realRoot });
+  return file ? fileResponse(file, req, 200, file.contentType, cacheControl) : notFound();
+}
+
+function cacheLimits(settings: Settings): CacheLimits {
+  return {
+    maxFileSize: settings.staticCacheMaxFileSize,
+    maxEntries: settings.staticCacheMaxEntries,
+    maxBytes: settings.staticCacheMaxBytes,
+  };
 }
 
 export interface FileOptions {
@@ -132,7 +200,7 @@ export interface FileOptions {
   contentType?: string;
   /** Default 200. */
   status?: number;
-  /** Read the file again even if it is cached (and cache the new bytes). */
+  /** Read the file again without even the stat that revalidates a cached entry (and cache the new bytes). */
   reload?: boolean;
 }
 
@@ -143,10 +211,7 @@ export interface FileOptions {
  */
 export async function file(filePath: string, opts: FileOptions = {}): Promise<ResponseInit> {
   if (typeof filePath !== 'string' || filePath.length === 0 || filePath.includes('\0')) return notFound();
-  const loaded = await loadFile(path.resolve(filePath), {
-    maxCacheSize: globalSettings.staticCacheMaxFileSize,
-    reload: opts.reload === true,
-  });
+  const loaded = await loadFile(path.resolve(filePath), { ...cacheLimits(globalSettings), reload: opts.reload === true });
   if (!loaded) return notFound();
-  return fileResponse(loaded, undefined, opts.status ?? 200, opts.contentType ?? loaded.contentType);
+  return fileResponse(loaded, undefined, opts.status ?? 200, opts.contentType ?? loaded.contentType, 'no-cache');
 }

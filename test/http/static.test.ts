@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSettings, settings as globalSettings } from '../../lib/settings';
-import { MIME_TYPES, mimeType } from '../../lib/http/mime';
-import { fileCacheSize } from '../../lib/http/file-cache';
+import { mimeType } from '../../lib/http/mime';
+import { fileCacheBytes, fileCacheSize, loadFile } from '../../lib/http/file-cache';
 import { clearFileCache, createStaticHandler, file, isSafeRelativePath } from '../../lib/http/static';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 
@@ -34,6 +34,9 @@ beforeAll(async () => {
   write('hello.txt', 'hello world');
   write('sub/page.html', '<h1>hi</h1>');
   write('noext', 'plain bytes');
+  write('.env', 'SECRET=1');
+  write('.git/config', '[core]');
+  write('sub/.secret', 'hidden');
   fs.mkdirSync(path.join(staticDir, 'dir'));
   fs.symlinkSync(path.join(base, 'secret.txt'), path.join(staticDir, 'link-out.txt'));
   fs.symlinkSync(base, path.join(staticDir, 'dir-out'));
@@ -50,8 +53,31 @@ afterAll(async () => {
 
 beforeEach(() => clearFileCache());
 
+// Extension → Content-Type as the wire must show it (mime-types' database, utf-8 on text types).
+const MIME_AT_THE_WIRE: Array<[string, string]> = [
+  ['html', 'text/html; charset=utf-8'],
+  ['css', 'text/css; charset=utf-8'],
+  ['js', 'text/javascript; charset=utf-8'],
+  ['mjs', 'text/javascript; charset=utf-8'],
+  ['json', 'application/json; charset=utf-8'],
+  ['txt', 'text/plain; charset=utf-8'],
+  ['wasm', 'application/wasm'],
+  ['png', 'image/png'],
+  ['jpg', 'image/jpeg'],
+  ['svg', 'image/svg+xml'],
+  ['webp', 'image/webp'],
+  ['pdf', 'application/pdf'],
+  ['woff2', 'font/woff2'],
+  ['mp4', 'video/mp4'],
+  ['webm', 'video/webm'],
+  ['mp3', 'audio/mpeg'],
+  ['wav', 'audio/wav'],
+  ['avif', 'image/avif'],
+  ['map', 'application/json; charset=utf-8'],
+];
+
 describe('MIME types', () => {
-  test.each(Object.entries(MIME_TYPES))('.%s → %s at the wire', async (ext, type) => {
+  test.each(MIME_AT_THE_WIRE)('.%s → %s at the wire', async (ext, type) => {
     write(`mime/file.${ext}`, `content of ${ext}`);
     const r = await get(`/static/mime/file.${ext}`);
     expect(r.status).toBe(200);
@@ -59,16 +85,10 @@ describe('MIME types', () => {
     expect(r.body.toString()).toBe(`content of ${ext}`);
   });
 
-  test('text types say utf-8, binary ones do not', () => {
-    for (const ext of ['html', 'css', 'js', 'json', 'txt', 'xml', 'svg']) expect(MIME_TYPES[ext]).toMatch(/; charset=utf-8$/);
-    for (const ext of ['png', 'jpg', 'gif', 'ico', 'webp', 'pdf', 'woff', 'woff2', 'ttf', 'mp4', 'webm', 'mp3', 'wav']) {
-      expect(MIME_TYPES[ext]).not.toMatch(/charset/);
-    }
-  });
-
   test('extension is case-insensitive; unknown or missing → octet-stream', async () => {
     expect(mimeType('A.PNG')).toBe('image/png');
-    expect(mimeType('x.tar.gz')).toBe('application/octet-stream');
+    expect(mimeType('x.tar.gz')).toBe('application/gzip');
+    expect(mimeType('x.unknown-ext')).toBe('application/octet-stream');
     expect(mimeType('dir.html/readme')).toBe('application/octet-stream');
     const r = await get('/static/noext');
     expect(r.headers['content-type']).toBe('application/octet-stream');
@@ -81,7 +101,9 @@ describe('serving and caching', () => {
     const r = await get('/static/sub/page.html');
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('<h1>hi</h1>');
-    expect(r.headers.etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(r.headers.etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(r.headers['accept-ranges']).toBe('bytes');
+    expect(r.headers['cache-control']).toBe('no-cache');
     const mtime = fs.statSync(path.join(staticDir, 'sub/page.html')).mtime;
     expect(r.headers['last-modified']).toBe(mtime.toUTCString());
     expect(r.headers['content-length']).toBe('11');
@@ -94,16 +116,70 @@ describe('serving and caching', () => {
     expect((await get('/static/hello.txt')).status).toBe(200);
   });
 
-  test('cached after the first read: a change on disk shows only after clearFileCache(path)', async () => {
+  test('cached after the first read, revalidated by stat: a change on disk is served at once', async () => {
     const p = write('cached.txt', 'version 1');
     expect((await get('/static/cached.txt')).body.toString()).toBe('version 1');
     expect(fileCacheSize()).toBe(1);
     fs.writeFileSync(p, 'version 2 (longer)');
-    const stale = await get('/static/cached.txt');
-    expect(stale.body.toString()).toBe('version 1');
+    expect((await get('/static/cached.txt')).body.toString()).toBe('version 2 (longer)');
+    // Same size, new mtime: still noticed.
+    fs.writeFileSync(p, 'version 3 (longer)');
+    fs.utimesSync(p, new Date(), new Date(Date.now() + 5000));
+    expect((await get('/static/cached.txt')).body.toString()).toBe('version 3 (longer)');
+    expect(fileCacheSize()).toBe(1);
     clearFileCache(path.relative(process.cwd(), p)); // relative paths resolve against cwd
     expect(fileCacheSize()).toBe(0);
-    expect((await get('/static/cached.txt')).body.toString()).toBe('version 2 (longer)');
+  });
+
+  test('a file replaced by another of the same size and mtime (new inode) is noticed', async () => {
+    const p = write('swap.txt', 'AAAA');
+    const stamp = fs.statSync(p).mtime;
+    expect((await get('/static/swap.txt')).body.toString()).toBe('AAAA');
+    const tmp = path.join(staticDir, 'swap.tmp');
+    fs.writeFileSync(tmp, 'BBBB');
+    fs.utimesSync(tmp, stamp, stamp);
+    fs.renameSync(tmp, p);
+    expect((await get('/static/swap.txt')).body.toString()).toBe('BBBB');
+  });
+
+  test('the cache is bounded in entries and bytes, least recently used out first', async () => {
+    const bounded = await startServer({ baseDir: base, staticCacheMaxEntries: 3, staticCacheMaxBytes: 250 }, (app) => {
+      app.serveStatic('/s');
+    });
+    try {
+      for (let i = 0; i < 5; i++) write(`lru/f${i}.txt`, String(i).repeat(60));
+      for (let i = 0; i < 3; i++) await request(bounded.port, `/s/lru/f${i}.txt`);
+      expect(fileCacheSize()).toBe(3);
+      expect(fileCacheBytes()).toBe(180);
+      await request(bounded.port, '/s/lru/f0.txt'); // f0 is now the most recent
+      await request(bounded.port, '/s/lru/f3.txt'); // evicts f1 (entries)
+      expect(fileCacheSize()).toBe(3);
+      write('lru/big.txt', 'x'.repeat(200));
+      await request(bounded.port, '/s/lru/big.txt'); // 200 + 60 + 60 > 250: evicts f2 and f0
+      expect(fileCacheBytes()).toBeLessThanOrEqual(250);
+      expect(fileCacheSize()).toBe(1);
+      write('lru/huge.txt', 'y'.repeat(300)); // over maxBytes on its own: served, not cached
+      const huge = await request(bounded.port, '/s/lru/huge.txt');
+      expect(huge.body.toString()).toBe('y'.repeat(300));
+      expect(fileCacheBytes()).toBeLessThanOrEqual(250);
+    } finally {
+      await bounded.stop();
+    }
+  });
+
+  test('loadFile keeps the LRU order (a hit moves the entry to the end)', async () => {
+    const limits = { maxFileSize: 1000, maxEntries: 2, maxBytes: 1000 };
+    const a = write('order/a.txt', 'a');
+    const b = write('order/b.txt', 'b');
+    const c = write('order/c.txt', 'c');
+    await loadFile(a, limits);
+    await loadFile(b, limits);
+    await loadFile(a, limits); // a is most recent
+    await loadFile(c, limits); // evicts b
+    fs.writeFileSync(b, 'B');
+    fs.writeFileSync(a, 'a'); // same size; mtime may be equal: a must still come from cache or disk with 'a'
+    expect((await loadFile(a, limits))?.body?.toString()).toBe('a');
+    expect(fileCacheSize()).toBe(2);
   });
 
   test('clearFileCache() with no argument clears everything', async () => {
@@ -124,13 +200,12 @@ describe('serving and caching', () => {
     expect(fileCacheSize()).toBe(0);
   });
 
-  test('a deleted file is served from the cache until cleared, then 404', async () => {
+  test('a deleted file is 404 at once (the cached entry is dropped)', async () => {
     const p = write('gone.txt', 'still here');
     await get('/static/gone.txt');
     fs.unlinkSync(p);
-    expect((await get('/static/gone.txt')).body.toString()).toBe('still here');
-    clearFileCache(p);
     expect((await get('/static/gone.txt')).status).toBe(404);
+    expect(fileCacheSize()).toBe(0);
   });
 
   test('HEAD: the headers of GET, no body', async () => {
@@ -150,9 +225,9 @@ describe('conditional requests', () => {
     expect(r.status).toBe(304);
     expect(r.body.length).toBe(0);
     expect(r.headers.etag).toBe(etag);
-    expect((await get('/static/hello.txt', { 'if-none-match': '"other", ' + etag.slice(2) })).status).toBe(304);
+    expect((await get('/static/hello.txt', { 'if-none-match': '"other", W/' + etag })).status).toBe(304);
     expect((await get('/static/hello.txt', { 'if-none-match': '*' })).status).toBe(304);
-    const miss = await get('/static/hello.txt', { 'if-none-match': 'W/"0-0"' });
+    const miss = await get('/static/hello.txt', { 'if-none-match': '"0-0"' });
     expect(miss.status).toBe(200);
     expect(miss.body.toString()).toBe('hello world');
   });
@@ -177,11 +252,10 @@ describe('conditional requests', () => {
     expect(r.status).toBe(200);
   });
 
-  test('a changed file gets a new ETag once the cache is cleared', async () => {
+  test('a changed file gets a new ETag (no clearFileCache needed)', async () => {
     const p = write('etag.txt', 'a');
     const a = await get('/static/etag.txt');
     fs.writeFileSync(p, 'bb');
-    clearFileCache(p);
     const b = await get('/static/etag.txt');
     expect(b.headers.etag).not.toBe(a.headers.etag);
     expect((await get('/static/etag.txt', { 'if-none-match': a.headers.etag as string })).status).toBe(200);
@@ -247,6 +321,10 @@ describe('never outside the root', () => {
     ['a directory', '/static/dir'],
     ['a directory with a trailing slash', '/static/dir/'],
     ['the root itself', '/static/'],
+    ['a dotfile', '/static/.env'],
+    ['a file in a dot directory', '/static/.git/config'],
+    ['a dotfile in a subdirectory', '/static/sub/.secret'],
+    ['a dotfile through %2e', '/static/%2eenv'],
     ['..', '/static/../secret.txt'],
     ['.. deeper', '/static/sub/../../secret.txt'],
     ['%2e%2e', '/static/%2e%2e/secret.txt'],
@@ -337,12 +415,12 @@ describe('file()', () => {
     expect(res.status).toBe(200);
     expect((res.body as Buffer).toString()).toBe('{"a":1}');
     expect(res.headers?.['content-type']).toBe('application/json; charset=utf-8');
-    expect(res.headers?.etag).toMatch(/^W\//);
+    expect(res.headers?.etag).toMatch(/^"/);
+    expect(fileCacheSize()).toBe(1);
     fs.writeFileSync(p, '{"a":2}');
-    expect(((await file(p)).body as Buffer).toString()).toBe('{"a":1}');
-    expect(((await file(p, { reload: true })).body as Buffer).toString()).toBe('{"a":2}');
-    // reload refreshes the cache too
     expect(((await file(p)).body as Buffer).toString()).toBe('{"a":2}');
+    expect(((await file(p, { reload: true })).body as Buffer).toString()).toBe('{"a":2}');
+    expect(fileCacheSize()).toBe(1);
   });
 
   test('contentType and status options', async () => {
