@@ -4,6 +4,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './settings';
 import type { App } from './app';
+import { listenerFault } from './listener-guard';
 
 /** IPC messages between primary and workers. */
 type ClusterMessage =
@@ -72,7 +73,16 @@ export class ClusterPrimary {
     return worker;
   }
 
+  // cluster 'exit' and 'message' listeners: a throw there would end the primary and every worker with it.
   private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
+    try {
+      this.replace(worker, code, signal);
+    } catch (err) {
+      listenerFault('cluster exit', err);
+    }
+  };
+
+  private replace(worker: Worker, code: number | null, signal: string | null): void {
     if (!this.workers.delete(worker)) return;
     const age = Date.now() - (this.startedAt.get(worker) ?? 0);
     this.startedAt.delete(worker);
@@ -87,12 +97,17 @@ export class ClusterPrimary {
     } else {
       this.fork();
     }
-  };
+  }
 
   private readonly onMessage = (from: Worker, msg: unknown): void => {
     if (!isClusterMessage(msg) || msg.krozen !== 'publish') return;
     for (const worker of this.workers) {
-      if (worker !== from && worker.isConnected()) worker.send(msg);
+      try {
+        if (worker !== from && worker.isConnected()) worker.send(msg);
+      } catch (err) {
+        // The channel closed between the check and the send (the worker is exiting).
+        listenerFault('cluster message', err);
+      }
     }
   };
 
@@ -118,6 +133,10 @@ export class ClusterPrimary {
   }
 }
 
+function onRelayed(err: Error | null): void {
+  if (err) listenerFault('worker publish relay', err);
+}
+
 interface StoppableServer {
   readonly app: App;
   stop(): Promise<void>;
@@ -127,12 +146,18 @@ interface StoppableServer {
 export function wireClusterWorker(server: StoppableServer): void {
   const app = server.app;
   app.publishRelay = (topic, value) => {
-    if (process.connected) process.send!({ krozen: 'publish', topic, value } satisfies ClusterMessage);
+    // With a callback, a channel that closes meanwhile is reported here, not as a process 'error' event.
+    if (process.connected) process.send!({ krozen: 'publish', topic, value } satisfies ClusterMessage, undefined, undefined, onRelayed);
   };
   process.on('message', (msg: unknown) => {
     if (!isClusterMessage(msg)) return;
-    if (msg.krozen === 'publish') app.publishLocal(msg.topic, msg.value);
-    else if (msg.krozen === 'stop') {
+    if (msg.krozen === 'publish') {
+      try {
+        app.publishLocal(msg.topic, msg.value);
+      } catch (err) {
+        listenerFault('worker publish', err);
+      }
+    } else if (msg.krozen === 'stop') {
       server.stop().then(
         () => process.exit(0),
         (err) => {

@@ -4,6 +4,8 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../settings';
+import { listenerFault } from '../listener-guard';
+import { onClientError } from './client-error';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -93,21 +95,38 @@ export class NodeExchange implements TransportRequest, ResponseSink {
   }
 }
 
-// Listeners shared by every request: `this` is the request they were added to.
+// Listeners shared by every request: `this` is the request they were added to. They run inside Node's
+// event emission, where a throw would end the process: a fault ends this request's connection only.
 function onData(this: Receiving, chunk: Buffer): void {
-  this[RECEIVER].data(chunk);
+  try {
+    this[RECEIVER].data(chunk);
+  } catch (err) {
+    listenerFault('request body', err, this.socket);
+  }
 }
 
 function onEnd(this: Receiving): void {
-  this[RECEIVER].end();
+  try {
+    this[RECEIVER].end();
+  } catch (err) {
+    listenerFault('request body', err, this.socket);
+  }
 }
 
 function onError(this: Receiving, err: Error): void {
-  this[RECEIVER].abort(`Bad request body: ${err.message}`);
+  try {
+    this[RECEIVER].abort(`Bad request body: ${err.message}`);
+  } catch (fault) {
+    listenerFault('request body', fault, this.socket);
+  }
 }
 
 function onAborted(this: Receiving): void {
-  this[RECEIVER].abort('Request aborted');
+  try {
+    this[RECEIVER].abort('Request aborted');
+  } catch (err) {
+    listenerFault('request body', err, this.socket);
+  }
 }
 
 function onStreamDone(err: NodeJS.ErrnoException | null): void {
@@ -139,16 +158,35 @@ export class NodeTransport implements TransportServer {
       // How often node:http checks the two timeouts above: often enough for short test timeouts.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
     } as http.ServerOptions, (req, res) => {
-      if (this.closing) res.shouldKeepAlive = false;
-      handleNodeRequest(request, req, res);
+      // Every listener here runs inside node:http's event emission: a throw would end the process, so a
+      // fault ends that connection only (listener-guard.ts).
+      try {
+        if (this.closing) res.shouldKeepAlive = false;
+        handleNodeRequest(request, req, res);
+      } catch (err) {
+        listenerFault('request', err, req.socket);
+      }
     });
     server.keepAliveTimeout = s.keepAliveTimeout;
     server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      try {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+      } catch (err) {
+        listenerFault('connection', err, socket);
+      }
     });
     server.on('clientError', onClientError);
-    server.on('upgrade', handlers.upgrade);
+    const upgrade = handlers.upgrade;
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      // node:http took its own 'error' listener off this socket: an error with none ends the process.
+      socket.on('error', destroyOnError);
+      try {
+        upgrade(req, socket, head);
+      } catch (err) {
+        listenerFault('upgrade', err, socket);
+      }
+    });
     this.server = server;
   }
 
@@ -180,22 +218,6 @@ export class NodeTransport implements TransportServer {
   }
 }
 
-const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
-};
-
-/** A request node:http could not parse (or that timed out): a JSON error, then the connection closes. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  const inProgress = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || (inProgress !== undefined && inProgress.headersSent)) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason] = CLIENT_ERROR_STATUS[err.code ?? ''] ?? [400, 'Bad Request'];
-  const body = JSON.stringify({ error: reason });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }

@@ -17,6 +17,7 @@ import {
   COPY_LIMIT, EMPTY, HEADROOM, Opcode, frameClose, frameCopy, frameHeader, frameInHeadroom, headerLength, writeHeader,
 } from './sender';
 import type { WsHub } from './hub';
+import { listenerFault } from '../listener-guard';
 
 /** Per-connection limits, read from settings at upgrade time (one shared object while settings are unchanged). */
 export interface ConnectionLimits {
@@ -127,7 +128,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
         const result = hooks.run('ws:connect', ctx);
         if (result !== undefined) {
           this.busy = true;
-          result.then(() => this.resume(), (err) => this.hookFailed(err));
+          result.then(() => this.guarded(this.resume), (err) => this.hookFailed(err));
         }
       } catch (err) {
         this.hookFailed(err);
@@ -139,6 +140,11 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
       this.direct = true;
       this.receiver.copyKept = true;
     }
+  }
+
+  /** @internal The TCP socket (a fault in a timer callback destroys it). */
+  get rawSocket(): Duplex {
+    return this.socket;
   }
 
   /** Bytes queued for this connection and not yet handed to the kernel. */
@@ -291,7 +297,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
         continue;
       }
       this.compressing = true;
-      (this.deflate as PerMessageDeflate).compress(item.compress, (err, out) => {
+      (this.deflate as PerMessageDeflate).compress(item.compress, (err, out) => this.guarded(() => {
         this.compressing = false;
         if (this.disconnected || this.outgoing !== queue) return;
         queue.shift();
@@ -304,7 +310,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
           this.write(out);
         }
         this.pump();
-      });
+      }));
       return;
     }
     this.outgoing = null;
@@ -519,7 +525,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
     }
     if (transient) payload = Buffer.from(payload); // inflated later
     this.busy = true;
-    (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) => {
+    (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) => this.guarded(() => {
       if (this.disconnected || this.closeSent) return;
       if (err || data === undefined) {
         if (err instanceof MessageTooBigError) this.fail(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
@@ -533,7 +539,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
       this.busy = false;
       this.dispatch(binary, data, false, false);
       if (!this.busy) this.resume();
-    });
+    }));
   }
 
   /** Runs the ws:message hooks, then sends the reply (or the default one). */
@@ -558,11 +564,25 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
     result.then(
       () => {
         if (this.disconnected) return;
-        this.reply(ctx);
-        this.resume();
+        this.guarded(() => {
+          this.reply(ctx);
+          this.resume();
+        });
       },
       (err) => this.hookFailed(err),
     );
+  }
+
+  /**
+   * Runs `step` from a promise or zlib callback, where a throw would become an unhandled rejection or an
+   * uncaught exception: a fault there ends this connection only.
+   */
+  private guarded(step: () => void): void {
+    try {
+      step.call(this);
+    } catch (err) {
+      listenerFault('WebSocket message', err, this.socket);
+    }
   }
 
   private reply(ctx: WsMessageContext): void {
@@ -618,7 +638,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
   private hookFailed(err: unknown): void {
     if (this.disconnected) return;
     console.error('krozen: a WebSocket hook failed; closing the connection with 1011:', err);
-    this.initiateClose(CloseCode.INTERNAL_ERROR, 'Internal error', false);
+    this.guarded(() => this.initiateClose(CloseCode.INTERNAL_ERROR, 'Internal error', false));
   }
 
   // ---- closing -------------------------------------------------------------------------------
@@ -732,17 +752,34 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
 const kWs = Symbol('krozen.ws');
 type SocketWithWs = Duplex & { [kWs]: WebSocket };
 
+// These run inside Node's event emission: a throw would end the process, so a fault ends this socket only.
 function socketOnData(this: SocketWithWs, chunk: Buffer): void {
   // Not reached once direct reads are on (Node no longer pushes to the stream).
-  this[kWs].onData(chunk);
+  try {
+    this[kWs].onData(chunk);
+  } catch (err) {
+    listenerFault('WebSocket data', err, this);
+  }
 }
 function socketOnEnd(this: SocketWithWs): void {
-  this[kWs].onEnd();
+  try {
+    this[kWs].onEnd();
+  } catch (err) {
+    listenerFault('WebSocket end', err, this);
+  }
 }
 function socketOnClose(this: SocketWithWs): void {
-  this[kWs].onSocketClose();
+  try {
+    this[kWs].onSocketClose();
+  } catch (err) {
+    listenerFault('WebSocket close', err, this);
+  }
 }
 function socketOnError(): void {}
 function socketOnDrain(this: SocketWithWs): void {
-  this[kWs].emit('drain');
+  try {
+    this[kWs].emit('drain');
+  } catch (err) {
+    listenerFault('WebSocket drain', err, this);
+  }
 }

@@ -163,6 +163,7 @@ export class PerMessageDeflate {
   private total = 0;
   private inflateLimit = 0;
   private inflateCallback: Callback | null = null;
+  private deflateCallback: Callback | null = null;
   private closed = false;
 
   constructor(
@@ -184,10 +185,23 @@ export class PerMessageDeflate {
           this.deflateChunks.push(chunk);
           this.deflateTotal += chunk.length;
         });
+        // A zlib stream's 'error' with no listener would end the process; the flush below never calls back.
+        this.deflater.on('error', (err: Error) => {
+          const cb = this.deflateCallback;
+          this.deflateCallback = null;
+          this.closed = true;
+          if (cb !== null) cb(err);
+        });
       }
       const deflater = this.deflater;
+      this.deflateCallback = (err, out) => {
+        done();
+        callback(err, out);
+      };
       deflater.write(data);
       deflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        if (this.deflateCallback === null) return; // failed
+        this.deflateCallback = null;
         if (this.closed) {
           done();
           return callback(new Error('Connection closed'));

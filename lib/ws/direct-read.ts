@@ -15,6 +15,7 @@
 // the end of a read continues in place, and the echo's header goes where the request's header was. The
 // number of such slabs is capped; the others stay on the scratch Buffer.
 import { Socket } from 'node:net';
+import { listenerFault } from '../listener-guard';
 
 /** The connection side of a direct read. */
 export interface DirectReader {
@@ -130,18 +131,36 @@ export function startDirectRead(socket: unknown, reader: DirectReader): boolean 
 // Node calls the callback with the socket as `this`, then the generator with no receiver, synchronously
 // after it: the socket just read is remembered in between (no closure per connection).
 let lastReader: DirectReader | null = null;
+let lastSocket: DirectSocket | null = null;
 
+// Both run inside Node's read callback, where a throw would end the process: a fault ends this socket only.
 function onSocketRead(this: DirectSocket, n: number, buf: Buffer): boolean {
-  const reader = this[kReader] as DirectReader;
+  const reader = this[kReader] as DirectReader | undefined;
+  if (reader === undefined) return false;
   lastReader = reader;
-  reader.onDirectRead(buf, n);
-  return true;
+  lastSocket = this;
+  try {
+    reader.onDirectRead(buf, n);
+    return true;
+  } catch (err) {
+    lastReader = null;
+    listenerFault('WebSocket direct read', err, this);
+    return false; // Node stops reading this socket
+  }
 }
 
 function nextBuffer(): Buffer {
   const reader = lastReader;
+  const socket = lastSocket;
   lastReader = null;
-  return reader !== null ? reader.nextReadBuffer() : scratchBuffer();
+  lastSocket = null;
+  if (reader === null) return scratchBuffer();
+  try {
+    return reader.nextReadBuffer();
+  } catch (err) {
+    listenerFault('WebSocket direct read', err, socket);
+    return scratchBuffer();
+  }
 }
 
 let scratch: Buffer | null = null;

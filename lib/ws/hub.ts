@@ -10,6 +10,7 @@ import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, neg
 import { acceptResponse, checkUpgradeRequest, refuseUpgrade } from './handshake';
 import { frameValue } from './sender';
 import { Topics } from './topics';
+import { listenerFault } from '../listener-guard';
 
 export interface WsHost {
   hooks: Hooks;
@@ -143,7 +144,15 @@ export class WsHub {
     const list = this.batched;
     this.batched = [];
     this.flushScheduled = false;
-    for (let i = 0; i < list.length; i++) if (list[i].batched) list[i].flush();
+    for (let i = 0; i < list.length; i++) {
+      const ws = list[i];
+      if (!ws.batched) continue;
+      try {
+        ws.flush();
+      } catch (err) {
+        listenerFault('WebSocket flush', err, ws.rawSocket);
+      }
+    }
   }
 
   /** One shared limits object while the settings stay the same. */
@@ -195,14 +204,19 @@ export class WsHub {
       return;
     }
     for (const ws of group.members) {
-      if (ws.active) {
-        ws.active = false;
-        ws.idlePinged = false;
-      } else if (!ws.idlePinged) {
-        ws.idlePinged = true;
-        ws.idlePing();
-      } else {
-        ws.idleExpired();
+      try {
+        if (ws.active) {
+          ws.active = false;
+          ws.idlePinged = false;
+        } else if (!ws.idlePinged) {
+          ws.idlePinged = true;
+          ws.idlePing();
+        } else {
+          ws.idleExpired();
+        }
+      } catch (err) {
+        // A timer callback: a throw would end the process.
+        listenerFault('WebSocket idle sweep', err, ws.rawSocket);
       }
     }
   }
