@@ -6,7 +6,7 @@ import { createApp, router, error, html, Server, type Request, type Response, ty
 
 export function createBasicApp(overrides: Parameters<typeof createApp>[0] = {}): App {
   // serveStatic serves <baseDir>/static: the demo's page and assets here.
-  const app = createApp({ baseDir: path.join(__dirname, 'demo'), ...overrides });
+  const app = createApp({ baseDir: path.join(__dirname, 'demo'), openapiEndpoint: true, ...overrides });
   app.state.todos = [{ id: 1, title: 'Try krozen', done: false }];
 
   // Middleware runs on every request, in order; `res.stop = true` would answer at once.

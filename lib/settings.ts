@@ -73,6 +73,10 @@ export interface Settings {
   wsBackpressurePolicy: 'drop' | 'close';
   /** permessage-deflate: false (default) or true / options to negotiate it. */
   wsPerMessageDeflate: boolean | PerMessageDeflateOptions;
+  /** Serve /_internal/info (versions, backends, plugins). Off by default: it helps attackers fingerprint. */
+  infoEndpoint: boolean;
+  /** Serve /_internal/openapi.json (every route). Off by default: it maps the whole API for anyone. */
+  openapiEndpoint: boolean;
   /** The `info` of /_internal/openapi.json (default: title 'krozen', version: krozen's). */
   openapi: { title?: string; version?: string; description?: string };
 }
@@ -106,6 +110,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     wsMaxBackpressure: 16 * 1024 * 1024,
     wsBackpressurePolicy: 'close',
     wsPerMessageDeflate: false,
+    infoEndpoint: false,
+    openapiEndpoint: false,
     openapi: {},
     ...overrides,
   };

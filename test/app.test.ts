@@ -130,7 +130,7 @@ describe('router groups, plugins, state, built-in endpoints', () => {
         },
       });
       app.get('/hits', () => ({ body: { hits: app.state.hits } }));
-    });
+    }, { infoEndpoint: true, openapiEndpoint: true });
   });
   afterAll(() => r.stop());
 
@@ -199,10 +199,34 @@ describe('router groups, plugins, state, built-in endpoints', () => {
   });
 });
 
+describe('internal endpoints: health always, info and OpenAPI only when enabled', () => {
+  test('defaults: /_internal/info and /_internal/openapi.json are 404 like an unknown path; health is 200', async () => {
+    const r = await startApp((app) => { app.get('/x', () => ({})); });
+    try {
+      expect((await fetch(`${r.base}/_internal/health`)).status).toBe(200);
+      for (const p of ['/_internal/info', '/_internal/openapi.json']) {
+        const res = await fetch(`${r.base}${p}`);
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({ error: 'Not Found', method: 'GET', path: p });
+      }
+      // Read per request: turning one on after start works.
+      r.app.settings.openapiEndpoint = true;
+      const doc = await (await fetch(`${r.base}/_internal/openapi.json`)).json();
+      expect(doc.paths['/x']).toBeDefined();
+      expect(doc.paths['/_internal/health']).toBeDefined();
+      expect(doc.paths['/_internal/info']).toBeUndefined(); // info is still off: not advertised
+      r.app.settings.infoEndpoint = true;
+      expect((await fetch(`${r.base}/_internal/info`)).status).toBe(200);
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
 describe('the OpenAPI document names the app', () => {
   test('settings.openapi sets title, version and description', async () => {
     const r = await startApp((app) => { app.get('/x', () => ({})); },
-      { openapi: { title: 'Chat API', version: '2.3.4', description: 'A demo' } });
+      { openapi: { title: 'Chat API', version: '2.3.4', description: 'A demo' }, openapiEndpoint: true });
     try {
       const doc = await (await fetch(`${r.base}/_internal/openapi.json`)).json();
       expect(doc.info).toEqual({ title: 'Chat API', version: '2.3.4', description: 'A demo' });

@@ -30,7 +30,7 @@ test('run() on port 0 exposes the port; server:start and server:stop fire once w
 });
 
 test('run({ plugins }) installs them before listening', async () => {
-  const app = createApp({ port: 0 });
+  const app = createApp({ port: 0, infoEndpoint: true });
   const server = await new Server(app).run({
     plugins: [{ name: 'hello', setup: (a) => a.get('/hello', () => ({ body: 'hi' })) }],
   });

@@ -11,6 +11,9 @@ function createDemoApp(overrides = {}) {
   const app = createApp({
     baseDir: __dirname,
     openapi: { title: 'krozen demo chat', version: '1.0.0', description: 'Rooms, messages and presence' },
+    // The demo shows its API and backends; both are off by default (see the production checklist).
+    openapiEndpoint: true,
+    infoEndpoint: true,
     ...overrides,
   });
   app.state.history = Object.fromEntries(ROOMS.map((room) => [room, []]));

@@ -13,6 +13,7 @@ import { HttpError } from './http-error';
 import { decodePath } from './query';
 import { parseBody, readBody } from './body';
 import { mergeHeaders, sendResponse } from './send';
+import { checkResult, ResultShapeError } from './result';
 
 /** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
 export type Middleware = (req: Request, res: Response) => unknown;
@@ -227,18 +228,25 @@ function runRoute(ex: Exchange): void {
   applyResult(ex, result as HandlerResult);
 }
 
-function applyResult(ex: Exchange, result: HandlerResult): void {
+function applyResult(ex: Exchange, value: HandlerResult): void {
+  let result: ResponseInit | undefined;
+  try {
+    result = checkResult(value, `The handler for ${ex.req.method} ${ex.req.path}`);
+  } catch (err) {
+    fail(ex, err);
+    return;
+  }
   if (ex.response === null && !ex.host.hooks.has(ex.hookNames.after)) {
     // Nothing has seen or will see a Response: the result goes to the wire as it is.
     sendResult(ex, result);
     return;
   }
   const res = ex.res;
-  if (result === undefined || result === null) {
+  if (result === undefined) {
     res.status = 200;
     res.body = {};
   } else {
-    const init = result as ResponseInit;
+    const init = result;
     res.status = init.status === undefined ? 200 : init.status;
     res.body = init.body;
     if (init.headers !== undefined) mergeHeaders(res.headers, init.headers);
@@ -292,8 +300,8 @@ function runAfterHooks(ex: Exchange): void {
 }
 
 /** What applyResult then finish would send, without the Response in between. */
-function sendResult(ex: Exchange, result: HandlerResult): void {
-  if (result === undefined || result === null) {
+function sendResult(ex: Exchange, result: ResponseInit | undefined): void {
+  if (result === undefined) {
     send(ex, 200, {}, {});
     return;
   }
@@ -315,19 +323,36 @@ function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);
-    if (!ex.out.headersSent) sendInternalError(ex.out, ex.isHead);
+    if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
     else ex.out.destroy();
   }
 }
 
-const INTERNAL_ERROR = { error: 'Internal Server Error' };
+const INTERNAL_ERROR = 'Internal Server Error';
 
-function sendInternalError(out: ResponseSink, isHead: boolean): void {
-  sendResponse(out, 500, {}, INTERNAL_ERROR, isHead);
+/** The 500 body: no detail for the client, except what a debug run should show about a bad handler result. */
+function internalError(ex: Exchange | undefined, err: unknown): Record<string, string> {
+  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError) return { error: INTERNAL_ERROR, detail: err.message };
+  return { error: INTERNAL_ERROR };
 }
 
-function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean): void {
-  const headers: Record<string, HeaderValue> = err.headers === undefined ? {} : { ...err.headers };
+// Headers that describe a body: an error answer has its own.
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-range', 'etag', 'last-modified']);
+
+/** The headers middleware and hooks had set (CORS, request ids…), kept on an error answer. */
+function keptHeaders(ex: Exchange): Record<string, HeaderValue> {
+  const kept: Record<string, HeaderValue> = {};
+  const res = ex.response;
+  if (res === null) return kept;
+  for (const name in res.headers) {
+    const lower = name.toLowerCase();
+    if (!BODY_HEADERS.has(lower) && res.headers[name] !== undefined) kept[lower] = res.headers[name];
+  }
+  return kept;
+}
+
+function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean, headers: Record<string, HeaderValue> = {}): void {
+  if (err.headers !== undefined) Object.assign(headers, err.headers);
   sendResponse(out, err.status, headers, { error: err.message }, isHead);
 }
 
@@ -339,11 +364,11 @@ function fail(ex: Exchange, err: unknown): void {
   }
   if (err instanceof HttpError) {
     ex.sent = true;
-    sendHttpError(ex.out, err, ex.isHead);
+    sendHttpError(ex.out, err, ex.isHead, keptHeaders(ex));
     return;
   }
   console.error(`krozen: unhandled error in ${ex.req.method} ${ex.req.path}:`, err);
-  const res = new Response({ ...INTERNAL_ERROR }, 500);
+  const res = new Response(internalError(ex, err), 500, keptHeaders(ex));
   ex.res = res;
   const hooks = ex.host.hooks;
   if (!hooks.has('error')) {
@@ -369,6 +394,6 @@ function finishError(ex: Exchange, ctx: ErrorHookContext): void {
 
 function failInErrorHook(ex: Exchange, err: unknown): void {
   console.error('krozen: an error hook threw:', err);
-  ex.res = new Response({ ...INTERNAL_ERROR }, 500);
+  ex.res = new Response(internalError(undefined, err), 500, keptHeaders(ex));
   finish(ex);
 }
