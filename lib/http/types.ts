@@ -38,7 +38,8 @@ export interface ResponseInit {
   headers?: Record<string, HeaderValue>;
 }
 
-export type HandlerResult = ResponseInit | void | undefined;
+/** A WHATWG (fetch) Response is accepted too: status, headers and its body (streamed). */
+export type HandlerResult = ResponseInit | globalThis.Response | void | undefined;
 export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 
 export interface RouteOptions {
