@@ -1,476 +1,23 @@
-// The byte work of JSON encoding: UTF-16 JS text -> UTF-8 bytes in a Buffer that JS allocated.
+// JSON byte work, the Node-API side: UTF-16 JS text -> UTF-8 bytes in a Buffer that JS allocated. The
+// kernels are in utf8.cc; here: argument checks, the copy out of V8, and the two-call protocol.
 //
 // Why this shape (bench/json.mjs): V8's own UTF-8 writer (Buffer.from, napi_get_value_string_utf8) walks
 // the string one character at a time and Buffer.from walks it twice (length, then write). Here the text is
 // copied out once (napi_get_value_string_latin1 when JS vouches every unit is <= 0xFF: a memcpy for V8's
 // one-byte strings; else napi_get_value_string_utf16: a memcpy for two-byte strings), then counted and
-// transcoded with SIMD (SSE2 baseline, AVX2 chosen at run time; scalar elsewhere, e.g. arm64). JS needs the
-// exact size before it allocates, so the work is two calls: utf8Prepare (copy + count) and utf8Commit
-// (transcode into the Buffer). Walking JS objects natively was measured 3-5x slower than JSON.stringify,
-// so objects stay in JS.
+// transcoded with SIMD (utf8.cc). JS needs the exact size before it allocates, so the work is two calls:
+// utf8Prepare (copy + count) and utf8Commit (transcode into the Buffer). Walking JS objects natively was
+// measured 3-5x slower than JSON.stringify, so objects stay in JS.
 #include "json.h"
 
-#include <cmath>
-#include <cstring>
 #include <new>
+#include <string>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#include <emmintrin.h>
-#include <immintrin.h>
-#define KROZEN_JSON_X64 1
-#endif
+#include "args.h"
+#include "utf8.h"
 
 namespace krozen {
 namespace {
-
-inline bool IsHigh(char16_t c) { return (c & 0xFC00) == 0xD800; }
-inline bool IsLow(char16_t c) { return (c & 0xFC00) == 0xDC00; }
-
-// Length of src[i, n) one code unit (or surrogate pair) at a time.
-size_t Utf8LengthScalar(const char16_t* src, size_t i, size_t n) {
-  size_t out = 0;
-  while (i < n) {
-    char16_t c = src[i++];
-    if (c < 0x80) {
-      out += 1;
-    } else if (c < 0x800) {
-      out += 2;
-    } else if (IsHigh(c) && i < n && IsLow(src[i])) {
-      out += 4;
-      i++;
-    } else {
-      out += 3;
-    }
-  }
-  return out;
-}
-
-// Encodes the non-ASCII code unit (or pair) at src[*i]; needs 4 bytes of room at d. Returns the new d.
-inline uint8_t* EncodeNonAscii(const char16_t* src, size_t n, size_t* i, uint8_t* d) {
-  uint32_t c = src[(*i)++];
-  if (c < 0x800) {
-    d[0] = static_cast<uint8_t>(0xC0 | (c >> 6));
-    d[1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    return d + 2;
-  }
-  if ((c & 0xF800) == 0xD800) {
-    if (IsHigh(static_cast<char16_t>(c)) && *i < n && IsLow(src[*i])) {
-      uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (src[(*i)++] - 0xDC00u);
-      d[0] = static_cast<uint8_t>(0xF0 | (cp >> 18));
-      d[1] = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
-      d[2] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
-      d[3] = static_cast<uint8_t>(0x80 | (cp & 0x3F));
-      return d + 4;
-    }
-    c = 0xFFFD;  // a lone surrogate, replaced as Buffer.from does
-  }
-  d[0] = static_cast<uint8_t>(0xE0 | (c >> 12));
-  d[1] = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
-  d[2] = static_cast<uint8_t>(0x80 | (c & 0x3F));
-  return d + 3;
-}
-
-// Bounds-checked tail: stops before a character that would not fit.
-size_t EncodeScalar(const char16_t* src, size_t i, size_t n, uint8_t* d, uint8_t* end) {
-  uint8_t* start = d;
-  uint8_t tmp[4];
-  while (i < n) {
-    char16_t c = src[i];
-    if (c < 0x80) {
-      if (d >= end) break;
-      *d++ = static_cast<uint8_t>(c);
-      i++;
-      continue;
-    }
-    size_t j = i;
-    uint8_t* t = EncodeNonAscii(src, n, &j, tmp);
-    size_t len = static_cast<size_t>(t - tmp);
-    if (static_cast<size_t>(end - d) < len) break;
-    std::memcpy(d, tmp, len);
-    d += len;
-    i = j;
-  }
-  return static_cast<size_t>(d - start);
-}
-
-size_t Latin1ToUtf8Scalar(const uint8_t* src, size_t i, size_t n, uint8_t* d, uint8_t* end) {
-  uint8_t* start = d;
-  for (; i < n; i++) {
-    uint8_t c = src[i];
-    if (c < 0x80) {
-      if (d >= end) break;
-      *d++ = c;
-    } else {
-      if (end - d < 2) break;
-      d[0] = static_cast<uint8_t>(0xC0 | (c >> 6));
-      d[1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
-      d += 2;
-    }
-  }
-  return static_cast<size_t>(d - start);
-}
-
-#if KROZEN_JSON_X64
-// Per 8 code units: 8 + (units >= 0x80) + (units >= 0x800) - 2 * (high surrogates followed by a low one).
-// Lane counters are 16-bit, so they are folded into the total every 4096 blocks (at most +2 per block).
-size_t Utf8LengthSse2(const char16_t* src, size_t n) {
-  size_t total = 0, i = 0;
-  const __m128i mAscii = _mm_set1_epi16(static_cast<short>(0xFF80));
-  const __m128i mTwo = _mm_set1_epi16(static_cast<short>(0xF800));
-  const __m128i mSur = _mm_set1_epi16(static_cast<short>(0xFC00));
-  const __m128i high = _mm_set1_epi16(static_cast<short>(0xD800));
-  const __m128i low = _mm_set1_epi16(static_cast<short>(0xDC00));
-  const __m128i zero = _mm_setzero_si128();
-  const __m128i ones = _mm_set1_epi16(1);
-  while (i + 9 <= n) {
-    __m128i acc = zero;
-    size_t blocks = 0;
-    for (; i + 9 <= n && blocks < 4096; i += 8, blocks++) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 1));
-      // cmpeq gives -1 where true: "is ASCII" adds back the lanes that must not count.
-      __m128i isAscii = _mm_cmpeq_epi16(_mm_and_si128(v, mAscii), zero);
-      __m128i isBelow800 = _mm_cmpeq_epi16(_mm_and_si128(v, mTwo), zero);
-      __m128i pair = _mm_and_si128(_mm_cmpeq_epi16(_mm_and_si128(v, mSur), high),
-                                   _mm_cmpeq_epi16(_mm_and_si128(next, mSur), low));
-      // per lane: 2 + isAscii + isBelow800 + 2*pair (with true == -1) == extra bytes over 1
-      acc = _mm_add_epi16(acc, _mm_add_epi16(_mm_add_epi16(isAscii, isBelow800), _mm_add_epi16(pair, pair)));
-      acc = _mm_add_epi16(acc, _mm_add_epi16(ones, ones));
-    }
-    __m128i sum32 = _mm_madd_epi16(acc, ones);
-    sum32 = _mm_add_epi32(sum32, _mm_shuffle_epi32(sum32, _MM_SHUFFLE(1, 0, 3, 2)));
-    sum32 = _mm_add_epi32(sum32, _mm_shuffle_epi32(sum32, _MM_SHUFFLE(2, 3, 0, 1)));
-    total += blocks * 8 + static_cast<uint32_t>(_mm_cvtsi128_si32(sum32));
-  }
-  return total + Utf8LengthScalar(src, i, n);
-}
-
-// Writes one BMP, non-surrogate unit as 1-3 bytes without branches: always stores 4 bytes (needs the room),
-// advances by the real length. Little-endian only (the 4 bytes are built in memory order).
-inline uint8_t* EncodeBmpBranchless(uint32_t c, uint8_t* d) {
-  uint32_t two = (0xC0 | (c >> 6)) | ((0x80 | (c & 0x3F)) << 8);
-  uint32_t three = (0xE0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3F)) << 8) | ((0x80 | (c & 0x3F)) << 16);
-  uint32_t word = c < 0x80 ? c : (c < 0x800 ? two : three);
-  std::memcpy(d, &word, 4);
-  return d + 1 + (c >= 0x80) + (c >= 0x800);
-}
-
-// ASCII blocks of 8 units are packed to bytes; a block with non-ASCII units and no surrogate is encoded
-// unit by unit without branches; a block with a surrogate goes one code point at a time. The loop keeps
-// 32 bytes of room (8 units * 3 bytes + the 4-byte store) so every store is in bounds even if the
-// caller's size were wrong; the checked scalar loop does the tail.
-size_t Utf16ToUtf8Sse2(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
-  uint8_t* d = dst;
-  uint8_t* end = dst + cap;
-  size_t i = 0;
-  const __m128i mAscii = _mm_set1_epi16(static_cast<short>(0xFF80));
-  const __m128i mSurrogate = _mm_set1_epi16(static_cast<short>(0xF800));
-  const __m128i surrogate = _mm_set1_epi16(static_cast<short>(0xD800));
-  const __m128i zero = _mm_setzero_si128();
-  while (i + 8 <= n && end - d >= 32) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    unsigned ascii = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, mAscii), zero)));
-    if (ascii == 0xFFFF) {
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(v, v));
-      d += 8;
-      i += 8;
-      continue;
-    }
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, mSurrogate), surrogate)) == 0) {
-      for (int k = 0; k < 8; k++) d = EncodeBmpBranchless(src[i + k], d);
-      i += 8;
-      continue;
-    }
-#endif
-    size_t stop = i + 8;
-    while (i < stop) {  // may end one unit past `stop` when a pair straddles the block
-      char16_t c = src[i];
-      if (c < 0x80) {
-        *d++ = static_cast<uint8_t>(c);
-        i++;
-      } else {
-        d = EncodeNonAscii(src, n, &i, d);
-      }
-    }
-  }
-  return static_cast<size_t>(d - dst) + EncodeScalar(src, i, n, d, end);
-}
-
-// Latin-1 text (every unit <= 0xFF, copied out one byte per unit): length is n + the bytes >= 0x80.
-// Byte counters are folded every 255 blocks.
-size_t Utf8LengthOfLatin1Sse2(const uint8_t* src, size_t n) {
-  size_t total = n, i = 0;
-  const __m128i zero = _mm_setzero_si128();
-  while (i + 16 <= n) {
-    __m128i acc = zero;
-    for (int blocks = 0; i + 16 <= n && blocks < 255; i += 16, blocks++) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(v, zero));  // signed < 0 means >= 0x80
-    }
-    __m128i sums = _mm_sad_epu8(acc, zero);
-    total += static_cast<size_t>(_mm_cvtsi128_si32(sums)) + static_cast<size_t>(_mm_extract_epi16(sums, 4));
-  }
-  for (; i < n; i++) total += src[i] >> 7;
-  return total;
-}
-
-size_t Latin1ToUtf8Sse2(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
-  uint8_t* d = dst;
-  uint8_t* end = dst + cap;
-  size_t i = 0;
-  while (i + 16 <= n && end - d >= 32) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    if (_mm_movemask_epi8(v) == 0) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
-      d += 16;
-      i += 16;
-      continue;
-    }
-    for (int k = 0; k < 16; k++) {  // two bytes stored always, the real length kept
-      uint32_t c = src[i + k];
-      uint16_t two = static_cast<uint16_t>((0xC0 | (c >> 6)) | ((0x80 | (c & 0x3F)) << 8));
-      uint16_t word = c < 0x80 ? static_cast<uint16_t>(c) : two;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      std::memcpy(d, &word, 2);
-#else
-      d[0] = static_cast<uint8_t>(word);
-      d[1] = static_cast<uint8_t>(word >> 8);
-#endif
-      d += 1 + (c >> 7);
-    }
-    i += 16;
-  }
-  return static_cast<size_t>(d - dst) + Latin1ToUtf8Scalar(src, i, n, d, end);
-}
-
-// ---- AVX2 (+ the SSSE3/SSE4.1 it implies), chosen at run time: never the compile baseline ----
-// Short non-ASCII blocks are compacted with pshufb tables instead of byte-by-byte:
-//  - 8 units all below U+0800: each unit as [lead, trail] (ASCII as [c, -]), the table keyed by the 8-bit mask
-//    of 2-byte units keeps lead always and trail where needed;
-//  - 8 BMP units (no surrogate) as 32-bit [b0 b1 b2 -] words, each 4 keyed by (>= 0x80 mask) | (>= 0x800 mask) << 4.
-// Blocks holding a surrogate go one code point at a time (pairs and lone surrogates are rare in text).
-struct CompactTables {
-  alignas(16) uint8_t two[256][16];
-  uint8_t twoLength[256];
-  alignas(16) uint8_t three[256][16];
-  uint8_t threeLength[256];
-  CompactTables() {
-    for (int m = 0; m < 256; m++) {
-      int k = 0;
-      for (int lane = 0; lane < 8; lane++) {
-        two[m][k++] = static_cast<uint8_t>(2 * lane);
-        if (m & (1 << lane)) two[m][k++] = static_cast<uint8_t>(2 * lane + 1);
-      }
-      twoLength[m] = static_cast<uint8_t>(k);
-      while (k < 16) two[m][k++] = 0x80;
-      k = 0;
-      for (int lane = 0; lane < 4; lane++) {
-        int length = 1 + ((m >> lane) & 1) + ((m >> (lane + 4)) & 1);
-        for (int b = 0; b < length; b++) three[m][k++] = static_cast<uint8_t>(4 * lane + b);
-      }
-      threeLength[m] = static_cast<uint8_t>(k);
-      while (k < 16) three[m][k++] = 0x80;
-    }
-  }
-};
-const CompactTables& Tables() {
-  static const CompactTables tables;
-  return tables;
-}
-
-// 8 units, all below U+0800, at least one not ASCII: writes up to 16 bytes at d (needs 16 of room).
-__attribute__((target("avx2"))) inline uint8_t* CompactTwo(__m128i v, uint8_t* d, const CompactTables& t) {
-  __m128i isTwo = _mm_cmpgt_epi16(v, _mm_set1_epi16(0x7F));
-  __m128i lead = _mm_or_si128(_mm_srli_epi16(v, 6), _mm_set1_epi16(0xC0));
-  __m128i trail = _mm_slli_epi16(_mm_or_si128(_mm_and_si128(v, _mm_set1_epi16(0x3F)), _mm_set1_epi16(0x80)), 8);
-  __m128i word = _mm_blendv_epi8(v, _mm_or_si128(lead, trail), isTwo);
-  unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(isTwo, _mm_setzero_si128())));
-  __m128i out = _mm_shuffle_epi8(word, _mm_load_si128(reinterpret_cast<const __m128i*>(t.two[mask])));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), out);
-  return d + t.twoLength[mask];
-}
-
-// 8 BMP units (no surrogate), widened to 32-bit lanes in one 256-bit register; each 128-bit half is compacted
-// with its own table row (pshufb works within halves). Writes up to 32 bytes at d (needs 32 of room).
-__attribute__((target("avx2"))) inline uint8_t* CompactThree8(__m128i v, uint8_t* d, const CompactTables& t) {
-  const __m256i six = _mm256_set1_epi32(0x3F);
-  const __m256i cont = _mm256_set1_epi32(0x80);
-  __m256i c = _mm256_cvtepu16_epi32(v);
-  __m256i low6 = _mm256_or_si256(_mm256_and_si256(c, six), cont);
-  __m256i mid6 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 6), six), cont);
-  __m256i two = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 6), _mm256_set1_epi32(0xC0)), _mm256_slli_epi32(low6, 8));
-  __m256i three = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 12), _mm256_set1_epi32(0xE0)),
-                                  _mm256_or_si256(_mm256_slli_epi32(mid6, 8), _mm256_slli_epi32(low6, 16)));
-  __m256i ge80 = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7F));
-  __m256i ge800 = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7FF));
-  __m256i word = _mm256_blendv_epi8(_mm256_blendv_epi8(c, two, ge80), three, ge800);
-  unsigned m1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge80)));
-  unsigned m2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge800)));
-  unsigned keyLo = (m1 & 0xF) | ((m2 & 0xF) << 4);
-  unsigned keyHi = (m1 >> 4) | (m2 & 0xF0);
-  __m256i control = _mm256_inserti128_si256(
-      _mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyLo]))),
-      _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyHi])), 1);
-  __m256i out = _mm256_shuffle_epi8(word, control);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(out));
-  d += t.threeLength[keyLo];
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_extracti128_si256(out, 1));
-  return d + t.threeLength[keyHi];
-}
-
-__attribute__((target("avx2,popcnt"))) size_t Utf8LengthAvx2(const char16_t* src, size_t n) {
-  size_t total = 0, i = 0;
-  const __m256i mAscii = _mm256_set1_epi16(static_cast<short>(0xFF80));
-  const __m256i mTwo = _mm256_set1_epi16(static_cast<short>(0xF800));
-  const __m256i mSur = _mm256_set1_epi16(static_cast<short>(0xFC00));
-  const __m256i high = _mm256_set1_epi16(static_cast<short>(0xD800));
-  const __m256i low = _mm256_set1_epi16(static_cast<short>(0xDC00));
-  const __m256i zero = _mm256_setzero_si256();
-  const __m256i ones = _mm256_set1_epi16(1);
-  while (i + 17 <= n) {
-    __m256i accA = zero, accB = zero;  // two chains: the adds of one block do not wait on the other's
-    size_t blocks = 0;
-    for (; i + 17 <= n && blocks < 4096; i += 16, blocks++) {
-      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-      __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 1));
-      __m256i isAscii = _mm256_cmpeq_epi16(_mm256_and_si256(v, mAscii), zero);
-      __m256i isBelow800 = _mm256_cmpeq_epi16(_mm256_and_si256(v, mTwo), zero);
-      __m256i pair = _mm256_and_si256(_mm256_cmpeq_epi16(_mm256_and_si256(v, mSur), high),
-                                      _mm256_cmpeq_epi16(_mm256_and_si256(next, mSur), low));
-      // extra bytes over 1 per lane = 2 + isAscii + isBelow800 + 2 * pair (true == -1); the 2 is added below
-      accA = _mm256_add_epi16(accA, _mm256_add_epi16(isAscii, isBelow800));
-      accB = _mm256_add_epi16(accB, _mm256_add_epi16(pair, pair));
-    }
-    __m256i sum32 = _mm256_add_epi32(_mm256_madd_epi16(accA, ones), _mm256_madd_epi16(accB, ones));
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum32), _mm256_extracti128_si256(sum32, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-    // each lane's sum is in [-4 * blocks, 0]: signed
-    total += blocks * 16 * 3 + static_cast<size_t>(static_cast<int64_t>(_mm_cvtsi128_si32(s)));
-  }
-  return total + Utf8LengthScalar(src, i, n);
-}
-
-// One block of 8 units at src[*i] (8 available, 32 bytes of room at d).
-__attribute__((target("avx2"))) inline uint8_t* EncodeBlock8(const char16_t* src, size_t n, size_t* i, uint8_t* d,
-                                                             const CompactTables& t) {
-  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + *i));
-  if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xFF80)))) {
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(v, v));
-    *i += 8;
-    return d + 8;
-  }
-  __m128i surrogate = _mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16(static_cast<short>(0xF800))),
-                                      _mm_set1_epi16(static_cast<short>(0xD800)));
-  if (_mm_testz_si128(surrogate, surrogate)) {
-    *i += 8;
-    if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xF800)))) return CompactTwo(v, d, t);
-    return CompactThree8(v, d, t);
-  }
-  size_t stop = *i + 8;
-  while (*i < stop) {  // may end one unit past `stop` when a pair straddles the block
-    char16_t c = src[*i];
-    if (c < 0x80) {
-      *d++ = static_cast<uint8_t>(c);
-      (*i)++;
-    } else {
-      d = EncodeNonAscii(src, n, i, d);
-    }
-  }
-  return d;
-}
-
-__attribute__((target("avx2"))) size_t Utf16ToUtf8Avx2(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
-  const CompactTables& t = Tables();
-  uint8_t* d = dst;
-  uint8_t* end = dst + cap;
-  size_t i = 0;
-  const __m256i mAscii = _mm256_set1_epi16(static_cast<short>(0xFF80));
-  // Room: 16 units * 3 bytes + a 16-byte store = 64.
-  while (i + 16 <= n && end - d >= 64) {
-    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-    if (_mm256_testz_si256(v, mAscii)) {
-      __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(v, v), _MM_SHUFFLE(3, 1, 2, 0));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(packed));
-      d += 16;
-      i += 16;
-      continue;
-    }
-    d = EncodeBlock8(src, n, &i, d, t);
-    if (i + 8 <= n) d = EncodeBlock8(src, n, &i, d, t);
-  }
-  while (i + 8 <= n && end - d >= 32) d = EncodeBlock8(src, n, &i, d, t);
-  return static_cast<size_t>(d - dst) + EncodeScalar(src, i, n, d, end);
-}
-
-__attribute__((target("avx2,popcnt"))) size_t Utf8LengthOfLatin1Avx2(const uint8_t* src, size_t n) {
-  size_t total = n, i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-    total += static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(_mm256_movemask_epi8(v))));
-  }
-  for (; i < n; i++) total += src[i] >> 7;
-  return total;
-}
-
-__attribute__((target("avx2"))) size_t Latin1ToUtf8Avx2(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
-  const CompactTables& t = Tables();
-  uint8_t* d = dst;
-  uint8_t* end = dst + cap;
-  size_t i = 0;
-  // Room: 32 units * 2 bytes.
-  while (i + 32 <= n && end - d >= 64) {
-    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-    if (_mm256_movemask_epi8(v) == 0) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), v);
-      d += 32;
-      i += 32;
-      continue;
-    }
-    for (int k = 0; k < 32; k += 8) {
-      __m128i units = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i + k)));
-      if (_mm_testz_si128(units, _mm_set1_epi16(0x80))) {
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(units, units));
-        d += 8;
-      } else {
-        d = CompactTwo(units, d, t);
-      }
-    }
-    i += 32;
-  }
-  return static_cast<size_t>(d - dst) + Latin1ToUtf8Scalar(src, i, n, d, end);
-}
-
-bool CpuHasAvx2() {
-  static const bool has = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-  }();
-  return has;
-}
-#endif
-
-// The kernel in use: the best the CPU has, or the one a test forced with _setUtf8Kernel.
-enum class Kernel { kScalar, kSse2, kAvx2 };
-
-Kernel BestKernel() {
-#if KROZEN_JSON_X64
-  return CpuHasAvx2() ? Kernel::kAvx2 : Kernel::kSse2;
-#else
-  return Kernel::kScalar;
-#endif
-}
-
-Kernel kernel = BestKernel();
-
-const char* KernelName(Kernel k) {
-  switch (k) {
-    case Kernel::kAvx2: return "avx2";
-    case Kernel::kSse2: return "sse2";
-    default: return "scalar";
-  }
-}
 
 // The text copied out of the JS string between utf8Prepare and utf8Commit: UTF-16 units, or one byte per
 // unit when the caller vouched that every unit is <= 0xFF (Latin-1 content; napi_get_value_string_latin1
@@ -499,52 +46,27 @@ void ReleaseLargeScratch() {
   }
 }
 
-size_t Utf8LengthOfLatin1(const uint8_t* src, size_t n) {
-#if KROZEN_JSON_X64
-  if (kernel == Kernel::kAvx2) return Utf8LengthOfLatin1Avx2(src, n);
-  if (kernel == Kernel::kSse2) return Utf8LengthOfLatin1Sse2(src, n);
-#endif
-  size_t total = n;
-  for (size_t i = 0; i < n; i++) total += src[i] >> 7;
-  return total;
-}
-
-size_t Latin1ToUtf8(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
-#if KROZEN_JSON_X64
-  if (kernel == Kernel::kAvx2) return Latin1ToUtf8Avx2(src, n, dst, cap);
-  if (kernel == Kernel::kSse2) return Latin1ToUtf8Sse2(src, n, dst, cap);
-#endif
-  return Latin1ToUtf8Scalar(src, 0, n, dst, dst + cap);
-}
-
 size_t TranscodeScratch(uint8_t* dst, size_t cap) {
   if (scratch.latin1) return Latin1ToUtf8(reinterpret_cast<const uint8_t*>(scratch.units), scratch.length, dst, cap);
   return Utf16ToUtf8(scratch.units, scratch.length, dst, cap);
 }
 
-Napi::Value ThrowType(Napi::Env env, const char* msg) {
-  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
+constexpr const char* kNotText = "text must be a string";
+constexpr const char* kNotOut = "out must be a Buffer or Uint8Array";
+constexpr const char* kNotLatin1Flag = "latin1 must be a boolean";
 
-Napi::Value ThrowRange(Napi::Env env, const char* msg) {
-  Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
-  return env.Undefined();
+// An integer in [0, max] (the byte offset into `out`).
+bool GetOffset(napi_env env, napi_value value, size_t max, size_t* out) {
+  return args::GetIndex(env, value, 0, max, "offset must be a number", "offset must be an integer within the buffer",
+                        out);
 }
 
 // Copies `value` (a string) into the scratch, as Latin-1 when `latin1`. False (JS exception pending) on failure.
-bool CopyToScratch(Napi::Env env, napi_value value, bool latin1) {
+bool CopyToScratch(napi_env env, napi_value value, bool latin1) {
   scratch.prepared = false;
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_string) {
-    ThrowType(env, "text must be a string");
-    return false;
-  }
+  if (!args::CheckString(env, value, kNotText)) return false;
   size_t units = 0;
-  if (napi_get_value_string_utf16(env, value, nullptr, 0, &units) != napi_ok) {
-    ThrowType(env, "text must be a string");
-    return false;
-  }
+  if (napi_get_value_string_utf16(env, value, nullptr, 0, &units) != napi_ok) return args::ThrowType(env, kNotText);
   // +1: Node-API always writes a terminating NUL.
   size_t need = (units + 1) * (latin1 ? 1 : 2);
   if (need > scratch.capacityBytes) {
@@ -552,20 +74,14 @@ bool CopyToScratch(Napi::Env env, napi_value value, bool latin1) {
     scratch.capacityBytes = 0;
     size_t want = need > 4096 ? need : 4096;
     scratch.units = new (std::nothrow) char16_t[(want + 1) / 2];
-    if (scratch.units == nullptr) {
-      ThrowRange(env, "out of memory for the copy of the text");
-      return false;
-    }
+    if (scratch.units == nullptr) return args::ThrowRange(env, "out of memory for the copy of the text");
     scratch.capacityBytes = (want + 1) / 2 * 2;
   }
   size_t copied = 0;
   napi_status status =
       latin1 ? napi_get_value_string_latin1(env, value, reinterpret_cast<char*>(scratch.units), units + 1, &copied)
              : napi_get_value_string_utf16(env, value, scratch.units, units + 1, &copied);
-  if (status != napi_ok || copied != units) {
-    ThrowType(env, "could not read the string");
-    return false;
-  }
+  if (status != napi_ok || copied != units) return args::ThrowType(env, "could not read the string");
   scratch.length = units;
   scratch.latin1 = latin1;
   scratch.utf8Length = latin1 ? Utf8LengthOfLatin1(reinterpret_cast<const uint8_t*>(scratch.units), units)
@@ -573,168 +89,102 @@ bool CopyToScratch(Napi::Env env, napi_value value, bool latin1) {
   return true;
 }
 
-// The optional "Latin-1 content" flag: undefined/false or true; anything else is a TypeError.
-bool GetLatin1Flag(Napi::Env env, const Napi::CallbackInfo& info, size_t index, bool* out) {
-  *out = false;
-  if (info.Length() <= index) return true;
-  napi_valuetype type;
-  napi_typeof(env, info[index], &type);
-  if (type == napi_undefined) return true;
-  if (type != napi_boolean) {
-    ThrowType(env, "latin1 must be a boolean");
-    return false;
-  }
-  *out = info[index].As<Napi::Boolean>().Value();
-  return true;
-}
-
-// A Uint8Array (Buffer) view: its bytes and length. False (with a TypeError pending) otherwise.
-bool GetBytes(Napi::Env env, napi_value value, const char* what, uint8_t** data, size_t* length) {
-  bool isTyped = false;
-  if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped) {
-    Napi::TypeError::New(env, std::string(what) + " must be a Buffer or Uint8Array").ThrowAsJavaScriptException();
-    return false;
-  }
-  napi_typedarray_type type;
-  void* raw = nullptr;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array) {
-    Napi::TypeError::New(env, std::string(what) + " must be a Buffer or Uint8Array").ThrowAsJavaScriptException();
-    return false;
-  }
-  if (raw == nullptr) *length = 0;  // detached: nothing may be written
-  *data = static_cast<uint8_t*>(raw);
-  return true;
-}
-
-// An integer in [0, max]. False (with a TypeError/RangeError pending) otherwise.
-bool GetOffset(Napi::Env env, napi_value value, size_t max, size_t* out) {
-  napi_valuetype type;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number) {
-    ThrowType(env, "offset must be a number");
-    return false;
-  }
-  double d = 0;
-  napi_get_value_double(env, value, &d);
-  if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > static_cast<double>(max)) {
-    ThrowRange(env, "offset must be an integer within the buffer");
-    return false;
-  }
-  *out = static_cast<size_t>(d);
-  return true;
-}
+Napi::Value Number(Napi::Env env, size_t n) { return Napi::Number::New(env, static_cast<double>(n)); }
 
 // utf8Prepare(text, latin1?) -> UTF-8 byte length of text. latin1 === true promises every unit is <= 0xFF
 // (a wrong promise gives wrong bytes, never a bad memory access). Keeps a copy for the utf8Commit that follows.
 Napi::Value Utf8Prepare(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool latin1 = false;
-  if (info.Length() < 1) return ThrowType(env, "text must be a string");
-  if (!GetLatin1Flag(env, info, 1, &latin1)) return env.Undefined();
-  if (!CopyToScratch(env, info[0], latin1)) return env.Undefined();
+  if (info.Length() < 1) {
+    args::ThrowType(env, kNotText);
+    return env.Undefined();
+  }
+  if (!args::GetOptionalBool(env, info[1], kNotLatin1Flag, &latin1) || !CopyToScratch(env, info[0], latin1)) {
+    return env.Undefined();
+  }
   scratch.prepared = true;
-  return Napi::Number::New(env, static_cast<double>(scratch.utf8Length));
+  return Number(env, scratch.utf8Length);
 }
 
 // utf8Commit(out, offset) -> bytes written. Writes the prepared text at out[offset..]; the bytes after
 // offset must be exactly the length utf8Prepare returned, so nothing of `out` is left unwritten.
 Napi::Value Utf8Commit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uint8_t* data = nullptr;
-  size_t length = 0, offset = 0;
-  if (!GetBytes(env, info[0], "out", &data, &length)) return env.Undefined();
-  if (!GetOffset(env, info[1], length, &offset)) return env.Undefined();
-  if (!scratch.prepared) return ThrowRange(env, "utf8Commit without a utf8Prepare before it");
-  if (length - offset != scratch.utf8Length) {
-    scratch.prepared = false;
-    return ThrowRange(env, "out must have exactly the prepared length after offset");
+  args::Bytes out;
+  size_t offset = 0;
+  if (!args::GetBytes(env, info[0], kNotOut, &out) || !GetOffset(env, info[1], out.length, &offset)) {
+    return env.Undefined();
   }
-  size_t written = TranscodeScratch(data + offset, length - offset);
+  if (!scratch.prepared) {
+    args::ThrowRange(env, "utf8Commit without a utf8Prepare before it");
+    return env.Undefined();
+  }
+  if (out.length - offset != scratch.utf8Length) {
+    scratch.prepared = false;
+    args::ThrowRange(env, "out must have exactly the prepared length after offset");
+    return env.Undefined();
+  }
+  size_t written = TranscodeScratch(out.data + offset, out.length - offset);
   ReleaseLargeScratch();
-  if (written != length - offset) return ThrowRange(env, "internal: UTF-8 length mismatch");
-  return Napi::Number::New(env, static_cast<double>(written));
+  if (written != out.length - offset) {
+    args::ThrowRange(env, "internal: UTF-8 length mismatch");
+    return env.Undefined();
+  }
+  return Number(env, written);
 }
 
 // utf8Write(text, out, offset, latin1?) -> bytes written. One call for callers whose buffer is already big enough;
 // throws a RangeError (writing nothing) when the UTF-8 of text does not fit at out[offset..].
 Napi::Value Utf8Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uint8_t* data = nullptr;
-  size_t length = 0, offset = 0;
-  if (info.Length() < 1) return ThrowType(env, "text must be a string");
-  napi_valuetype type;
-  if (napi_typeof(env, info[0], &type) != napi_ok || type != napi_string) {
-    return ThrowType(env, "text must be a string");
-  }
-  if (!GetBytes(env, info[1], "out", &data, &length)) return env.Undefined();
-  if (!GetOffset(env, info[2], length, &offset)) return env.Undefined();
+  args::Bytes out;
+  size_t offset = 0;
   bool latin1 = false;
-  if (!GetLatin1Flag(env, info, 3, &latin1)) return env.Undefined();
-  if (!CopyToScratch(env, info[0], latin1)) return env.Undefined();
-  if (scratch.utf8Length > length - offset) {
-    ReleaseLargeScratch();
-    return ThrowRange(env, "out is too small for the UTF-8 of text");
+  if (info.Length() < 1) {
+    args::ThrowType(env, kNotText);
+    return env.Undefined();
   }
-  size_t written = TranscodeScratch(data + offset, length - offset);
+  if (!args::CheckString(env, info[0], kNotText) || !args::GetBytes(env, info[1], kNotOut, &out) ||
+      !GetOffset(env, info[2], out.length, &offset) || !args::GetOptionalBool(env, info[3], kNotLatin1Flag, &latin1) ||
+      !CopyToScratch(env, info[0], latin1)) {
+    return env.Undefined();
+  }
+  if (scratch.utf8Length > out.length - offset) {
+    ReleaseLargeScratch();
+    args::ThrowRange(env, "out is too small for the UTF-8 of text");
+    return env.Undefined();
+  }
+  size_t written = TranscodeScratch(out.data + offset, out.length - offset);
   ReleaseLargeScratch();
-  return Napi::Number::New(env, static_cast<double>(written));
+  return Number(env, written);
 }
 
-}  // namespace
-
-size_t Utf8LengthOfUtf16(const char16_t* src, size_t n) {
-#if KROZEN_JSON_X64
-  if (kernel == Kernel::kAvx2) return Utf8LengthAvx2(src, n);
-  if (kernel == Kernel::kSse2) return Utf8LengthSse2(src, n);
-#endif
-  return Utf8LengthScalar(src, 0, n);
-}
-
-size_t Utf16ToUtf8(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
-#if KROZEN_JSON_X64
-  if (kernel == Kernel::kAvx2) return Utf16ToUtf8Avx2(src, n, dst, cap);
-  if (kernel == Kernel::kSse2) return Utf16ToUtf8Sse2(src, n, dst, cap);
-#endif
-  return EncodeScalar(src, 0, n, dst, dst + cap);
-}
-
-namespace {
+// ---- kernel introspection (tests and benchmarks) ------------------------------------------
 
 // utf8Kernels() -> the kernels this CPU can run, best first.
-Napi::Value Utf8Kernels(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array list = Napi::Array::New(env);
-  uint32_t k = 0;
-#if KROZEN_JSON_X64
-  if (CpuHasAvx2()) list.Set(k++, Napi::String::New(env, "avx2"));
-  list.Set(k++, Napi::String::New(env, "sse2"));
-#endif
-  list.Set(k++, Napi::String::New(env, "scalar"));
-  return list;
+Napi::Value Utf8KernelNames(const Napi::CallbackInfo& info) { return args::KernelNames(info.Env(), Utf8KernelTable()); }
+
+Napi::Value Utf8Kernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), Utf8KernelTable().Current().name);
 }
 
-Napi::Value Utf8Kernel(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), KernelName(kernel)); }
-
 // _setUtf8Kernel(name): for tests and benchmarks, so every kernel is checked on a CPU that has them all.
-// The kernel is process-wide (plain data, read by every thread): set it only while no worker encodes.
+// The kernel is process-wide (read by every thread): set it only while no worker encodes. Returns the new name.
 Napi::Value SetUtf8Kernel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "kernel must be a string");
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  Kernel wanted;
-  if (name == "scalar") {
-    wanted = Kernel::kScalar;
-#if KROZEN_JSON_X64
-  } else if (name == "sse2") {
-    wanted = Kernel::kSse2;
-  } else if (name == "avx2" && CpuHasAvx2()) {
-    wanted = Kernel::kAvx2;
-#endif
-  } else {
-    return ThrowRange(env, "kernel not available on this CPU");
+  if (info.Length() < 1 || !info[0].IsString()) {
+    args::ThrowType(env, "kernel must be a string");
+    return env.Undefined();
   }
-  kernel = wanted;
-  return Napi::String::New(env, KernelName(kernel));
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  KernelTable<Utf8Kernels>& table = Utf8KernelTable();
+  // A name with a NUL inside names no kernel (Select compares C strings).
+  if (name.find('\0') != std::string::npos || table.Select(name.c_str()) < 0) {
+    args::ThrowRange(env, "kernel not available on this CPU");
+    return env.Undefined();
+  }
+  return Napi::String::New(env, table.Current().name);
 }
 
 }  // namespace
@@ -744,7 +194,7 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   exports.Set("utf8Commit", Napi::Function::New(env, Utf8Commit, "utf8Commit"));
   exports.Set("utf8Write", Napi::Function::New(env, Utf8Write, "utf8Write"));
   exports.Set("utf8Kernel", Napi::Function::New(env, Utf8Kernel, "utf8Kernel"));
-  exports.Set("utf8Kernels", Napi::Function::New(env, Utf8Kernels, "utf8Kernels"));
+  exports.Set("utf8Kernels", Napi::Function::New(env, Utf8KernelNames, "utf8Kernels"));
   exports.Set("_setUtf8Kernel", Napi::Function::New(env, SetUtf8Kernel, "_setUtf8Kernel"));
 }
 

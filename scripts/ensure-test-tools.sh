@@ -3,7 +3,17 @@
 # test), curl (a non-Node HTTP client) and openssl (certificates the TLS tests make), plus any extra package named as an argument (.ci/run adds valgrind). Installs what is missing with
 # apt-get when it can (root); otherwise says what to install and fails, so no test is silently skipped.
 set -euo pipefail
-declare -A probe=([wrk]=wrk [chromium]=/usr/bin/chromium [valgrind]=valgrind [curl]=curl [openssl]=openssl)
+# The command that shows each package is installed (one line each, so helpers can add theirs).
+declare -A probe=(
+  [wrk]=wrk
+  [chromium]=/usr/bin/chromium
+  [valgrind]=valgrind
+  [curl]=curl
+  [openssl]=openssl
+  [clang]=clang++
+  [g++-aarch64-linux-gnu]=aarch64-linux-gnu-g++
+  [qemu-user]=qemu-aarch64
+)
 missing=()
 for pkg in wrk chromium curl openssl "$@"; do
   command -v "${probe[$pkg]:-$pkg}" >/dev/null 2>&1 || missing+=("$pkg")
