@@ -61,12 +61,19 @@ export interface Settings {
   /** Most frames in one fragmented message: 1008 beyond. */
   wsMaxFragments: number;
   /**
-   * Idle check interval, ms (0 = off). A sweep runs every interval: a connection silent for a whole interval
-   * gets a ping (so after 1–2 intervals of silence); still silent at the next sweep, it is closed with 1001.
+   * Idle check interval, ms (0 = off). A sweep runs every interval: a connection that completed no frame for
+   * a whole interval gets a ping (so after 1–2 intervals of silence); still none at the next sweep, it is
+   * closed with 1001. Bytes of a frame that never completes are not progress.
    */
   wsIdleTimeout: number;
   /** Time to wait for the peer's close frame before the TCP connection is cut, ms. */
   wsCloseTimeout: number;
+  /**
+   * Bytes of received messages a connection may hold while an async hook (or an inflate) is pending: past
+   * this the socket stops reading until the queue is handled (so a client cannot make the server buffer
+   * gigabytes behind a slow hook). The message that crosses the bound is kept whole.
+   */
+  wsMaxQueuedBytes: number;
   /** Bytes queued on a socket before wsBackpressurePolicy applies. */
   wsMaxBackpressure: number;
   /** What happens to a send past wsMaxBackpressure: 'drop' the message or 'close' (1008) the connection. */
@@ -107,6 +114,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     wsMaxFragments: 1024,
     wsIdleTimeout: 60_000,
     wsCloseTimeout: 5_000,
+    wsMaxQueuedBytes: 4 * 1024 * 1024,
     wsMaxBackpressure: 16 * 1024 * 1024,
     wsBackpressurePolicy: 'close',
     wsPerMessageDeflate: false,

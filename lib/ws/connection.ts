@@ -27,6 +27,8 @@ export interface ConnectionLimits {
   readonly idleTimeout: number;
   readonly maxBackpressure: number;
   readonly backpressurePolicy: 'drop' | 'close';
+  /** Bytes of messages waiting behind an async hook or inflate before the socket stops reading. */
+  readonly maxQueuedBytes: number;
 }
 
 /** Messages waiting behind an async hook or inflate; past this many the socket stops reading. */
@@ -58,7 +60,10 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
   /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
   readonly url: string;
 
-  /** @internal Set on every read; the idle sweep clears it. */
+  /**
+   * @internal Set when a read completes a frame (any frame, control frames too); the idle sweep clears it.
+   * Bytes alone do not count: a peer trickling one byte of a huge frame per interval is idle.
+   */
   active = true;
   /** @internal The idle sweep pinged this connection and waits for any sign of life. */
   idlePinged = false;
@@ -86,6 +91,8 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
   private busy = false;
   private paused = false;
   private incoming: Incoming[] | null = null;
+  /** Payload bytes in `incoming` (counted from 0 again whenever the queue is started afresh). */
+  private incomingBytes = 0;
   private outgoing: Outgoing[] | null = null;
   private outgoingBytes = 0;
   private compressing = false;
@@ -371,17 +378,18 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
 
   /** @internal */
   onData(chunk: Buffer): void {
-    this.active = true;
+    const frames = this.receiver.framesDone;
     this.inRead = true;
     this.receiver.push(chunk);
+    if (this.receiver.framesDone !== frames) this.active = true;
     this.endRead();
   }
 
   /** @internal DirectReader */
   onDirectRead(buf: Buffer, n: number): void {
-    this.active = true;
     this.inRead = true;
     const receiver = this.receiver;
+    const frames = receiver.framesDone;
     if (!receiver.stopped) {
       if (buf === this.readWindow) {
         receiver.pushInPlace(n);
@@ -395,6 +403,7 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
         receiver.push(buf, n);
       }
     }
+    if (receiver.framesDone !== frames) this.active = true;
     this.endRead();
     if (n >= OWN_READ_MIN) {
       this.smallReads = 0;
@@ -494,9 +503,13 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
   }
 
   private queueIncoming(item: Incoming): void {
-    if (this.incoming === null) this.incoming = [];
+    if (this.incoming === null) {
+      this.incoming = [];
+      this.incomingBytes = 0;
+    }
     this.incoming.push(item);
-    if (this.incoming.length >= QUEUE_PAUSE && !this.paused) {
+    if (!item.close) this.incomingBytes += item.payload.length;
+    if (!this.paused && (this.incoming.length >= QUEUE_PAUSE || this.incomingBytes >= this.limits.maxQueuedBytes)) {
       this.paused = true;
       this.socket.pause();
     }
@@ -508,8 +521,12 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
     const queue = this.incoming;
     while (queue !== null && queue.length > 0 && !this.busy && !this.disconnected) {
       const item = queue.shift() as Incoming;
-      if (item.close) this.answerClose(item.code);
-      else if (!this.closeSent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
+      if (item.close) {
+        this.answerClose(item.code);
+      } else {
+        this.incomingBytes -= item.payload.length;
+        if (!this.closeSent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
+      }
     }
     if (queue !== null && queue.length === 0) this.incoming = null;
     if (this.paused && this.incoming === null) {
@@ -684,6 +701,8 @@ export class WebSocket extends EventEmitter implements ReceiverSink, DirectReade
 
   /** @internal Idle sweep: the connection stayed silent after a ping. */
   idleExpired(): void {
+    // Not reading because our own hook is slow (the queue is full): the silence is ours, not the peer's.
+    if (this.paused) return;
     this.fail(CloseCode.GOING_AWAY, 'Idle timeout');
   }
 

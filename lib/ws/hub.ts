@@ -161,7 +161,8 @@ export class WsHub {
     if (
       l !== null && l.maxPayload === settings.wsMaxPayload && l.maxFragments === settings.wsMaxFragments &&
       l.closeTimeout === settings.wsCloseTimeout && l.idleTimeout === settings.wsIdleTimeout &&
-      l.maxBackpressure === settings.wsMaxBackpressure && l.backpressurePolicy === settings.wsBackpressurePolicy
+      l.maxBackpressure === settings.wsMaxBackpressure && l.backpressurePolicy === settings.wsBackpressurePolicy &&
+      l.maxQueuedBytes === settings.wsMaxQueuedBytes
     ) {
       return l;
     }
@@ -172,6 +173,7 @@ export class WsHub {
       idleTimeout: settings.wsIdleTimeout,
       maxBackpressure: settings.wsMaxBackpressure,
       backpressurePolicy: settings.wsBackpressurePolicy,
+      maxQueuedBytes: settings.wsMaxQueuedBytes,
     };
     return this.limits;
   }

@@ -1,7 +1,9 @@
 // The frame parser (RFC 6455 §5): a state machine fed with socket chunks.
 // A frame that lies inside one chunk is unmasked in place and handed on as a view of that chunk (no
 // copy); only a header or payload split across chunks is collected, and a payload's Buffer is allocated
-// once its (checked) length is known. Limits are enforced from the header, before anything is buffered.
+// once its (checked) length is known — whole up to RESERVE_MIN, beyond that growing as bytes arrive (a
+// header alone cannot pin its declared length). Limits are enforced from the header, before anything is
+// buffered.
 // With `copyKept` (chunks that the next read overwrites, see direct-read.ts) the payloads that may be
 // kept (binary, compressed, fragments) are unmasked while being copied out: one pass over the bytes.
 // A collected payload's remaining bytes may be read straight into it (readWindow / pushInPlace), or
@@ -48,6 +50,14 @@ const STOPPED: number = 2;
 const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
 /** readWindow(): from this many missing bytes a read goes straight into the payload (else: copied). */
 const READ_WINDOW_MIN = 16 * 1024;
+/**
+ * A payload collected over several reads is reserved whole up to this size (every frame of the 64 KiB
+ * bench, so small and medium frames are handled as before). A larger one starts at this size and grows
+ * RESERVE_GROWTH-fold as bytes arrive: 15 bytes of a frame that declares 16 MiB hold 64 KiB, not 16 MiB
+ * (issue 9), and a large payload is copied about a third of its size once more on the way.
+ */
+const RESERVE_MIN = 64 * 1024;
+const RESERVE_GROWTH = 4;
 
 /** A Buffer of `length` bytes with HEADROOM bytes in front of it that belong to no one else. */
 function withHeadroom(length: number): Buffer {
@@ -80,6 +90,7 @@ export class Receiver {
   /** payloadBuf came from sink.placePayload (its header, if headerInChunk, is just before it). */
   private payloadPlaced = false;
   private placedHeadroom = false;
+  /** Bytes of payloadBuf filled; payloadBuf.length may be less than payloadLength while it grows. */
   private payloadFill = 0;
   // The current (fragmented) message.
   private messageOpcode = 0;
@@ -99,6 +110,8 @@ export class Receiver {
 
   /** Chunks are reused after push(): copy out every payload that may be kept (see the top). */
   copyKept = false;
+  /** Frames completed so far: the idle sweep counts a connection that completes none as silent. */
+  framesDone = 0;
 
   /** Stops parsing for good and drops every buffered byte (after a close frame or an error). */
   stop(): void {
@@ -209,16 +222,16 @@ export class Receiver {
         this.payloadPlaced = true;
         this.placedHeadroom = this.headerInChunk;
       } else {
-        this.payloadBuf = withHeadroom(total);
+        this.payloadBuf = withHeadroom(total <= RESERVE_MIN ? total : Math.max(RESERVE_MIN, Math.min(total, length - pos)));
       }
       // A text payload over several reads is validated as it arrives (fail fast).
       if (this.opcode !== Opcode.BINARY && this.opcode < Opcode.CLOSE && this.messageOpcode === Opcode.TEXT && !this.messageCompressed && this.utf8 === null) {
         this.utf8 = new Utf8Stream();
       }
     }
-    const buf = this.payloadBuf;
     const take = Math.min(total - this.payloadFill, length - pos);
     const start = this.payloadFill;
+    const buf = this.payloadBuf.length >= start + take ? this.payloadBuf : this.growPayload(start + take);
     if (this.payloadPlaced && chunk.buffer === buf.buffer && chunk.byteOffset + pos === buf.byteOffset + start) {
       // Already in place (a placed payload read contiguously).
       unmaskFrom(buf, this.maskKey, start & 3, start, start + take);
@@ -235,9 +248,21 @@ export class Receiver {
    * it is missing to be worth a read of its own. Null: read anywhere and push() the bytes.
    */
   readWindow(): Buffer | null {
-    const buf = this.payloadBuf;
-    if (this.state !== PAYLOAD || buf === null || this.payloadPlaced || this.payloadLength - this.payloadFill < READ_WINDOW_MIN) return null;
-    return buf.subarray(this.payloadFill, this.payloadLength);
+    let buf = this.payloadBuf;
+    const fill = this.payloadFill;
+    if (this.state !== PAYLOAD || buf === null || this.payloadPlaced || this.payloadLength - fill < READ_WINDOW_MIN) return null;
+    if (buf.length - fill < READ_WINDOW_MIN) buf = this.growPayload(fill + READ_WINDOW_MIN);
+    return buf.subarray(fill, buf.length);
+  }
+
+  /** A larger payloadBuf (at least `needed` bytes, at most the payload's length) with the bytes so far. */
+  private growPayload(needed: number): Buffer {
+    const old = this.payloadBuf as Buffer;
+    const size = Math.min(this.payloadLength, Math.max(needed, old.length * RESERVE_GROWTH));
+    const buf = withHeadroom(size);
+    old.copy(buf, 0, 0, this.payloadFill);
+    this.payloadBuf = buf;
+    return buf;
   }
 
   /** A payload placed by the sink is waiting for more bytes (its memory must stay where it is). */
@@ -248,7 +273,7 @@ export class Receiver {
   /** `n` (masked) bytes were read into the Buffer readWindow() returned. */
   pushInPlace(n: number): void {
     const buf = this.payloadBuf;
-    if (this.state !== PAYLOAD || buf === null || n > this.payloadLength - this.payloadFill) {
+    if (this.state !== PAYLOAD || buf === null || n > buf.length - this.payloadFill) {
       throw new Error('pushInPlace without a read window');
     }
     const start = this.payloadFill;
@@ -351,6 +376,7 @@ export class Receiver {
   }
 
   private frameComplete(payload: Buffer): void {
+    this.framesDone++;
     const opcode = this.opcode;
     if (opcode >= Opcode.CLOSE) {
       if (opcode === Opcode.PING) this.sink.onPing(payload);

@@ -13,8 +13,9 @@ export interface Child {
 
 const root = path.join(__dirname, '..', '..');
 
-export async function startChild(env: Record<string, string> = {}, timeoutMs = 20000): Promise<Child> {
-  const proc = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', './test/helpers/child-app.ts'], {
+/** Runs `script` (a .ts file under the repository root; default the child app) until it prints {"ready":port}. */
+export async function startChild(env: Record<string, string> = {}, timeoutMs = 20000, script = './test/helpers/child-app.ts'): Promise<Child> {
+  const proc = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', script], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
