@@ -11,6 +11,7 @@ import { createStaticHandler, type StaticOptions } from './http/static';
 import { createUploadHandler, type UploadHandler } from './http/upload';
 import { assertPlugin, type Plugin } from './plugin';
 import { WsHub } from './ws';
+import { PubSub } from './pubsub';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
 export type AppRouteOptions = RouteMeta;
@@ -26,9 +27,6 @@ export interface AppRoute {
 /** Anything with router-group's shape: its routes now, and a listener for routes added later. */
 export type RouteSource = Pick<RouterGroup, 'routes' | 'onRoute'>;
 
-/** Cluster wiring sets this in worker processes so a publish reaches the other workers too. */
-export type PublishRelay = (topic: string, value: unknown) => void;
-
 export class App implements PipelineHost {
   readonly settings: Settings;
   readonly hooks = new Hooks();
@@ -39,17 +37,18 @@ export class App implements PipelineHost {
   private readonly routesInOrder: AppRoute[] = [];
   private readonly plugins: Plugin[] = [];
   private hub: WsHub | undefined;
-  /** Set by the cluster wiring in workers: forwards publishes to the other processes. */
-  publishRelay: PublishRelay | undefined;
+  /** Topics across processes: app.publish, its transport (cluster IPC or Redis) and stats(). */
+  readonly pubsub: PubSub;
 
   constructor(settings: Settings) {
     this.settings = settings;
+    this.pubsub = new PubSub(settings, () => this.hub);
     registerInternalRoutes(this);
   }
 
   /** The WebSocket hub (created on first use). */
   get ws(): WsHub {
-    if (this.hub === undefined) this.hub = new WsHub({ hooks: this.hooks, settings: this.settings });
+    if (this.hub === undefined) this.hub = new WsHub({ hooks: this.hooks, settings: this.settings, topics: this.pubsub.topics });
     return this.hub;
   }
 
@@ -133,16 +132,12 @@ export class App implements PipelineHost {
     return this.post(path, createUploadHandler(this.settings, handler), { ...options, rawBody: true });
   }
 
-  /** Sends `value` to every WebSocket subscribed to `topic` (in every worker); returns the local receivers. */
+  /**
+   * Sends `value` to every WebSocket subscribed to `topic`, in every worker and, with settings.redisUrl, in
+   * every process on the same Redis; returns how many subscribers in this process it was written to.
+   */
   publish(topic: string, value: unknown): number {
-    const sent = this.hub === undefined ? 0 : this.hub.publish(topic, value);
-    if (this.publishRelay !== undefined) this.publishRelay(topic, value);
-    return sent;
-  }
-
-  /** Delivers a publish that came from another worker (no relay back). */
-  publishLocal(topic: string, value: unknown): number {
-    return this.hub === undefined ? 0 : this.hub.publish(topic, value);
+    return this.pubsub.publish(topic, value);
   }
 
   /** Every route in registration order, for the OpenAPI document. */

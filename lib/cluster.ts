@@ -1,15 +1,12 @@
 // settings.workers > 1: the primary forks N workers (the same script, through node:cluster) that share
 // the port; the primary serves nothing itself. A worker that dies is replaced (not while stopping).
-// Publishes go worker → primary → every other worker over IPC, each worker publishing to its own hub.
+// Publishes between them: lib/pubsub (IPC through the primary, or Redis).
 import cluster, { type Worker } from 'node:cluster';
 import type { Settings } from './settings';
-import type { App } from './app';
 import { listenerFault } from './listener-guard';
 
-/** IPC messages between primary and workers. */
-type ClusterMessage =
-  | { krozen: 'publish'; topic: string; value: unknown }
-  | { krozen: 'stop' };
+/** The primary's IPC message to a worker (lib/pubsub/ipc.ts carries publishes). */
+type ClusterMessage = { krozen: 'stop' };
 
 function isClusterMessage(msg: unknown): msg is ClusterMessage {
   return msg !== null && typeof msg === 'object' && typeof (msg as { krozen?: unknown }).krozen === 'string';
@@ -37,7 +34,6 @@ export class ClusterPrimary {
   start(): Promise<number> {
     // 'advanced' serialization lets Buffers and Maps cross in publishes.
     cluster.setupPrimary({ serialization: 'advanced' });
-    cluster.on('message', this.onMessage);
     const count = this.settings.workers;
     return new Promise<number>((resolve, reject) => {
       let listening = 0;
@@ -99,24 +95,11 @@ export class ClusterPrimary {
     }
   }
 
-  private readonly onMessage = (from: Worker, msg: unknown): void => {
-    if (!isClusterMessage(msg) || msg.krozen !== 'publish') return;
-    for (const worker of this.workers) {
-      try {
-        if (worker !== from && worker.isConnected()) worker.send(msg);
-      } catch (err) {
-        // The channel closed between the check and the send (the worker is exiting).
-        listenerFault('cluster message', err);
-      }
-    }
-  };
-
   /** Asks every worker to stop gracefully; kills those still alive after the deadline. */
   async stop(shutdownTimeout: number): Promise<void> {
     this.stopping = true;
     for (const timer of this.restartTimers) clearTimeout(timer);
     this.restartTimers.clear();
-    cluster.off('message', this.onMessage);
     const exits = [...this.workers].map((worker) => new Promise<void>((resolve) => {
       if (worker.isDead()) return resolve();
       worker.once('exit', () => resolve());
@@ -133,31 +116,15 @@ export class ClusterPrimary {
   }
 }
 
-function onRelayed(err: Error | null): void {
-  if (err) listenerFault('worker publish relay', err);
-}
-
 interface StoppableServer {
-  readonly app: App;
   stop(): Promise<void>;
 }
 
-/** In a worker: relay publishes through the primary, and stop when the primary says so. */
+/** In a worker: stop when the primary says so. */
 export function wireClusterWorker(server: StoppableServer): void {
-  const app = server.app;
-  app.publishRelay = (topic, value) => {
-    // With a callback, a channel that closes meanwhile is reported here, not as a process 'error' event.
-    if (process.connected) process.send!({ krozen: 'publish', topic, value } satisfies ClusterMessage, undefined, undefined, onRelayed);
-  };
   process.on('message', (msg: unknown) => {
     if (!isClusterMessage(msg)) return;
-    if (msg.krozen === 'publish') {
-      try {
-        app.publishLocal(msg.topic, msg.value);
-      } catch (err) {
-        listenerFault('worker publish', err);
-      }
-    } else if (msg.krozen === 'stop') {
+    if (msg.krozen === 'stop') {
       server.stop().then(
         () => process.exit(0),
         (err) => {

@@ -61,6 +61,7 @@ export class Server {
     const settings = app.settings;
 
     if (settings.workers > 1 && !isClusterWorker()) {
+      await app.pubsub.start('primary');
       this.primary = new ClusterPrimary(settings);
       this.boundPort = await this.primary.start();
       installSignalHandlers(this);
@@ -69,6 +70,7 @@ export class Server {
       return this;
     }
 
+    await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     const transport = this.createTransport();
     this.transport = transport;
     this.boundPort = await transport.listen(settings.port, settings.host, settings.backlog);
@@ -113,6 +115,7 @@ export class Server {
     const app = this.app;
     if (this.primary !== undefined) {
       await this.primary.stop(app.settings.shutdownTimeout);
+      await app.pubsub.stop();
       await app.hooks.run<ServerHookContext>('server:stop', { server: this });
       return;
     }
@@ -135,6 +138,7 @@ export class Server {
     } finally {
       clearTimeout(timer);
     }
+    await app.pubsub.stop();
     if (!isClusterWorker()) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }
 }

@@ -1,5 +1,6 @@
 // The server's settings: pykrozen's fields (camelCase) plus what a Node server needs.
 // One global `settings` object, mutated before Server.run(); createSettings() makes a fresh one.
+import type { RedisClientLike } from './pubsub/redis-client';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -86,6 +87,14 @@ export interface Settings {
   openapiEndpoint: boolean;
   /** The `info` of /_internal/openapi.json (default: title 'krozen', version: krozen's). */
   openapi: { title?: string; version?: string; description?: string };
+  /** Scaling out: publish through Redis pub/sub (e.g. 'redis://127.0.0.1:6379'); needs the `redis` package. */
+  redisUrl: string | undefined;
+  /** Or a node-redis client to publish with (krozen subscribes on its duplicate(), and leaves it open at stop). */
+  redisClient: RedisClientLike | undefined;
+  /** Redis channel of a topic: `<redisPrefix><topic>`. */
+  redisPrefix: string;
+  /** Largest publish payload (bytes after encoding): a bigger publish throws a RangeError. */
+  publishMaxPayload: number;
 }
 
 export function createSettings(overrides: Partial<Settings> = {}): Settings {
@@ -121,6 +130,10 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     infoEndpoint: false,
     openapiEndpoint: false,
     openapi: {},
+    redisUrl: undefined,
+    redisClient: undefined,
+    redisPrefix: 'krozen:',
+    publishMaxPayload: 1024 * 1024,
     ...overrides,
   };
 }

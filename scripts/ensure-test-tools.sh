@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The system tools the test suite drives: wrk (the benchmark smoke test), Debian's Chromium (the browser
-# test), curl (a non-Node HTTP client) and openssl (certificates the TLS tests make), plus any extra package named as an argument (.ci/run adds valgrind). Installs what is missing with
-# apt-get when it can (root); otherwise says what to install and fails, so no test is silently skipped.
+# test), curl (a non-Node HTTP client), openssl (certificates the TLS tests make) and redis-server (the pub/sub
+# tests start their own, on a free port), plus any extra package named as an argument (.ci/run adds valgrind).
+# Installs what is missing with apt-get when it can (root); otherwise says what to install and fails, so no
+# test is silently skipped.
 set -euo pipefail
 # The command that shows each package is installed (one line each, so helpers can add theirs).
 declare -A probe=(
@@ -13,9 +15,10 @@ declare -A probe=(
   [clang]=clang++
   [g++-aarch64-linux-gnu]=aarch64-linux-gnu-g++
   [qemu-user]=qemu-aarch64
+  [redis-server]=redis-server
 )
 missing=()
-for pkg in wrk chromium curl openssl "$@"; do
+for pkg in wrk chromium curl openssl redis-server "$@"; do
   command -v "${probe[$pkg]:-$pkg}" >/dev/null 2>&1 || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

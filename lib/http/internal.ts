@@ -31,9 +31,9 @@ export function registerInternalRoutes(app: App): void {
   app.get('/_internal/info', function info(req) {
     if (!app.settings.infoEndpoint) return notFound(req);
     return {
-      body: { version: packageVersion(), node: process.version, backends: getBackends(), plugins: app.pluginNames() },
+      body: { version: packageVersion(), node: process.version, backends: getBackends(), plugins: app.pluginNames(), pubsub: app.pubsub.stats() },
     };
-  }, { summary: 'Version, Node.js, backends and plugins', tags: ['internal'], operationId: 'internalInfo' });
+  }, { summary: 'Version, Node.js, backends, plugins and pub/sub counters', tags: ['internal'], operationId: 'internalInfo' });
 
   let openapi: { routeCount: number; doc: object } | undefined;
   app.get('/_internal/openapi.json', function openApiDocument(req) {

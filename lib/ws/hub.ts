@@ -8,13 +8,16 @@ import type { Settings } from '../settings';
 import { WebSocket, type ConnectionLimits } from './connection';
 import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, negotiateDeflate } from './deflate';
 import { acceptResponse, checkUpgradeRequest, refuseUpgrade } from './handshake';
-import { frameValue } from './sender';
-import { Topics } from './topics';
+import { Opcode, frameCopy, frameValue } from './sender';
+import { Topics } from '../pubsub/topics';
+import { payloadTooLarge } from '../pubsub/payload';
 import { listenerFault } from '../listener-guard';
 
 export interface WsHost {
   hooks: Hooks;
   settings: Settings;
+  /** The app's topic index (shared with its pub/sub, which follows topics across processes). */
+  topics?: Topics<WebSocket>;
 }
 
 /** Connections with the same idle timeout, swept by one interval timer. */
@@ -25,7 +28,7 @@ interface IdleGroup {
 
 export class WsHub {
   /** @internal */
-  readonly topicsIndex = new Topics();
+  readonly topicsIndex: Topics<WebSocket>;
   private readonly clients = new Set<WebSocket>();
   private limits: ConnectionLimits | null = null;
   private limiter: Limiter | null = null;
@@ -34,7 +37,9 @@ export class WsHub {
   private batched: WebSocket[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly host: WsHost) {}
+  constructor(private readonly host: WsHost) {
+    this.topicsIndex = host.topics ?? new Topics<WebSocket>();
+  }
 
   get hooks(): Hooks {
     return this.host.hooks;
@@ -92,17 +97,26 @@ export class WsHub {
   }
 
   /**
-   * Sends `value` to every subscriber of `topic` (string → text, bytes → binary, else JSON), framed once:
-   * the same Buffer is written to every socket. Returns how many subscribers it was written to
-   * (the backpressure policy may skip some).
+   * Sends `value` to this process's subscribers of `topic` (string → text, bytes → binary, else JSON), framed
+   * once: the same Buffer is written to every socket. Returns how many subscribers it was written to (the
+   * backpressure policy may skip some). app.publish() reaches the other processes too.
    */
-  publish(topic: string, value: unknown): number {
+  publish(topic: string, value: unknown, maxPayload = Infinity): number {
     const subscribers = this.topicsIndex.subscribers(topic);
     if (subscribers === undefined) return 0;
     const frame = frameValue(value);
-    let count = 0;
-    for (const ws of subscribers) if (ws.sendFrame(frame)) count++;
-    return count;
+    if (frame.length - 2 > maxPayload) {
+      const bytes = payloadLength(frame);
+      if (bytes > maxPayload) throw payloadTooLarge(bytes, maxPayload);
+    }
+    return writeToAll(subscribers, frame);
+  }
+
+  /** @internal A payload from another process: framed once here, written to each local subscriber. */
+  publishPayload(topic: string, binary: boolean, payload: Buffer): number {
+    const subscribers = this.topicsIndex.subscribers(topic);
+    if (subscribers === undefined) return 0;
+    return writeToAll(subscribers, frameCopy(binary ? Opcode.BINARY : Opcode.TEXT, payload));
   }
 
   /** Topics with at least one subscriber. */
@@ -222,6 +236,20 @@ export class WsHub {
       }
     }
   }
+}
+
+function writeToAll(subscribers: ReadonlySet<WebSocket>, frame: Buffer): number {
+  let count = 0;
+  for (const ws of subscribers) if (ws.sendFrame(frame)) count++;
+  return count;
+}
+
+/** The payload length a server frame's header gives. */
+function payloadLength(frame: Buffer): number {
+  const short = frame[1] & 0x7f;
+  if (short < 126) return short;
+  if (short === 126) return frame.readUInt16BE(2);
+  return frame.readUInt32BE(2) * 0x100000000 + frame.readUInt32BE(6);
 }
 
 function flushAll(hub: WsHub): void {

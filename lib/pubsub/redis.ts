@@ -1,0 +1,197 @@
+// Publishes through Redis pub/sub: one channel per topic (`<prefix><topic>`), subscribed while this process
+// has a local subscriber to the topic. Two connections: a publisher and a subscriber (a subscribed Redis
+// connection can issue nothing else). While Redis is down, local publishing goes on, publishes are counted
+// as not sent (never queued), and both connections reconnect; node-redis resubscribes the channels.
+import { listenerFault } from '../listener-guard';
+import { ENVELOPE_BYTES, EnvelopeWriter, GapCounter, openEnvelope } from './envelope';
+import { createRedisClient, type RedisClientLike } from './redis-client';
+import type { Topics } from './topics';
+import type { PubSubTransport, RemoteDelivery } from './transport';
+
+/** How long start() waits for Redis before serving anyway (the connections keep trying). */
+const CONNECT_WAIT_MS = 3000;
+/** How long stop() lets the connections close politely. */
+const CLOSE_WAIT_MS = 1000;
+
+export interface RedisTransportOptions {
+  url?: string;
+  /** A node-redis client to publish with (its duplicate subscribes); krozen leaves it open at stop. */
+  client?: RedisClientLike;
+  prefix: string;
+  deliver: RemoteDelivery;
+}
+
+export interface RedisStats {
+  connected: boolean;
+  /** Publishes Redis acknowledged. */
+  sent: number;
+  /** Publishes not handed to Redis (it was down) or that failed: local subscribers still got them. */
+  notSent: number;
+  /** Messages from other processes received. */
+  received: number;
+  /** Messages other processes published that this one never received (gaps in their numbering). */
+  missed: number;
+  /** Messages on our channels that are not krozen's (ignored). */
+  malformed: number;
+  /** Connection errors seen (each outage reports a few). */
+  errors: number;
+  /** Times a connection came back after being lost. */
+  reconnects: number;
+  /** Channels subscribed (topics with a local subscriber). */
+  channels: number;
+}
+
+type Listener = (message: Buffer, channel: Buffer) => void;
+
+export class RedisTransport implements PubSubTransport {
+  readonly kind = 'redis';
+  readonly headroom = ENVELOPE_BYTES;
+  private readonly pub: RedisClientLike;
+  private readonly sub: RedisClientLike;
+  private readonly ownsPub: boolean;
+  private readonly writer = new EnvelopeWriter();
+  private readonly gaps = new GapCounter();
+  private readonly listeners = new Map<string, Listener>();
+  private readonly counts = { sent: 0, notSent: 0, received: 0, missed: 0, malformed: 0, errors: 0, reconnects: 0 };
+  private readonly wasReady = new WeakSet<RedisClientLike>();
+  private readonly down = new WeakSet<RedisClientLike>();
+  private stopped = false;
+
+  constructor(private readonly options: RedisTransportOptions, private readonly topics: Topics<object>) {
+    if (options.client !== undefined) {
+      this.pub = options.client;
+      this.ownsPub = false;
+    } else {
+      if (options.url === undefined) throw new Error('krozen: Redis needs settings.redisUrl or settings.redisClient');
+      this.pub = createRedisClient(options.url);
+      this.ownsPub = true;
+    }
+    this.sub = this.pub.duplicate();
+    for (const client of [this.pub, this.sub]) this.watchConnection(client);
+  }
+
+  /** Connects (waiting at most CONNECT_WAIT_MS), then follows the local topics. */
+  async start(): Promise<void> {
+    const connecting = [this.pub, this.sub]
+      .filter((c) => !c.isOpen)
+      .map((c) => c.connect().then(() => undefined, () => undefined)); // failures arrive as 'error' events
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, CONNECT_WAIT_MS, 'timeout');
+    });
+    const outcome = await Promise.race([Promise.all(connecting), waited]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' && !this.stopped) {
+      console.error(`krozen: Redis not reachable after ${CONNECT_WAIT_MS} ms; serving anyway (publishes stay local until it is)`);
+    }
+    for (const topic of this.topics.names()) this.follow(topic, true);
+    this.topics.watch((topic, active) => this.follow(topic, active));
+  }
+
+  send(topic: string, binary: boolean, buf: Buffer): void {
+    if (!this.pub.isReady) {
+      this.counts.notSent++;
+      return;
+    }
+    this.writer.seal(topic, binary, buf);
+    this.pub.publish(this.options.prefix + topic, buf).then(this.onSent, this.onNotSent);
+  }
+
+  stats(): RedisStats {
+    return { connected: this.pub.isReady && this.sub.isReady, ...this.counts, channels: this.listeners.size };
+  }
+
+  /** Leaves every channel and closes the connections (the user's own client stays open). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.topics.watch(null);
+    this.listeners.clear();
+    if (this.sub.isReady) await withTimeout(this.sub.unsubscribe(), CLOSE_WAIT_MS);
+    await Promise.all([closeClient(this.sub), this.ownsPub ? closeClient(this.pub) : Promise.resolve()]);
+  }
+
+  private readonly onSent = (): void => {
+    this.counts.sent++;
+  };
+
+  private readonly onNotSent = (): void => {
+    this.counts.notSent++;
+  };
+
+  /** Subscribes to a topic's channel when it gets its first local subscriber; leaves it after the last. */
+  private follow(topic: string, active: boolean): void {
+    if (this.stopped) return;
+    const channel = this.options.prefix + topic;
+    if (active) {
+      if (this.listeners.has(topic)) return;
+      const listener: Listener = (message) => this.receive(topic, message);
+      this.listeners.set(topic, listener);
+      this.sub.subscribe(channel, listener, true).catch(this.onCommandError);
+    } else {
+      const listener = this.listeners.get(topic);
+      if (listener === undefined) return;
+      this.listeners.delete(topic);
+      this.gaps.forget(topic);
+      this.sub.unsubscribe(channel, listener, true).catch(this.onCommandError);
+    }
+  }
+
+  private receive(topic: string, message: Buffer): void {
+    const opened = openEnvelope(message);
+    if (opened === null) {
+      this.counts.malformed++;
+      return;
+    }
+    if (opened.origin === this.writer.originKey) return; // delivered locally when published
+    this.counts.received++;
+    this.counts.missed += this.gaps.see(topic, opened.origin, opened.sequence);
+    try {
+      this.options.deliver(topic, opened.binary, opened.payload);
+    } catch (err) {
+      this.counts.errors++;
+      listenerFault('Redis message', err);
+    }
+  }
+
+  private readonly onCommandError = (): void => {
+    this.counts.errors++;
+  };
+
+  /** Error events are counted (an unhandled one would crash the process); an outage is reported once. */
+  private watchConnection(client: RedisClientLike): void {
+    client.on('error', (err: Error) => {
+      this.counts.errors++;
+      if (this.stopped || this.down.has(client)) return;
+      this.down.add(client);
+      console.error(`krozen: Redis connection lost (${err.message}); publishes stay local until it is back`);
+    });
+    client.on('ready', () => {
+      if (this.wasReady.has(client)) this.counts.reconnects++;
+      this.wasReady.add(client);
+      if (this.down.delete(client) && !this.stopped) console.error('krozen: Redis connection is back');
+    });
+  }
+}
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => undefined, () => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** close() (node-redis 5+) or quit(), bounded; then destroy() whatever is left. */
+async function closeClient(client: RedisClientLike): Promise<void> {
+  if (client.isOpen) {
+    const polite = client.close?.() ?? client.quit?.();
+    if (polite !== undefined) await withTimeout(polite, CLOSE_WAIT_MS);
+  }
+  if (client.isOpen) {
+    if (client.destroy !== undefined) client.destroy();
+    else await withTimeout(client.disconnect?.() ?? Promise.resolve(), CLOSE_WAIT_MS);
+  }
+}

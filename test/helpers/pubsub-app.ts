@@ -1,0 +1,37 @@
+// A krozen app run as a child process by the pub/sub tests (through ts-register.js): one server, or a cluster
+// primary with WORKERS workers, on REDIS_URL when set. Prints `{"ready":port}` when listening.
+// A WebSocket to /ws?topic=t subscribes to t and is greeted with {"pid":…}; POST /publish?topic=t publishes
+// the body (application/octet-stream: binary; text/plain: text; JSON: a value); GET /stats answers
+// app.pubsub.stats().
+// PRIMARY_PUBLISH_MS: the cluster primary publishes {"from":"primary","n":…} to 'news' at that interval.
+import { createApp } from '../../lib/app';
+import { Server } from '../../lib/server';
+
+const app = createApp({
+  port: Number(process.env.PORT ?? 0),
+  workers: Number(process.env.WORKERS ?? 1),
+  shutdownTimeout: 2000,
+  redisUrl: process.env.REDIS_URL || undefined,
+  redisPrefix: process.env.REDIS_PREFIX ?? 'krozen:',
+});
+
+app.get('/pid', () => ({ body: { pid: process.pid } }));
+app.get('/stats', () => ({ body: app.pubsub.stats() }));
+app.post('/publish', (req) => ({ body: { local: app.publish(req.query.topic ?? 'news', req.body), pid: process.pid } }));
+app.on('ws:connect', ({ ws }: { ws: { url: string; subscribe(topic: string): void; send(v: unknown): void } }) => {
+  const topic = new URL(ws.url, 'http://x').searchParams.get('topic') ?? 'news';
+  ws.subscribe(topic);
+  ws.send({ pid: process.pid });
+});
+
+const isWorker = process.env.KROZEN_CLUSTER_WORKER === '1';
+new Server(app).run().then((server) => {
+  if (isWorker) return; // the primary reports the shared port once every worker listens
+  console.log(JSON.stringify({ ready: server.port, pid: process.pid }));
+  const every = Number(process.env.PRIMARY_PUBLISH_MS ?? 0);
+  let n = 0;
+  if (every > 0) setInterval(() => app.publish('news', { from: 'primary', n: ++n }), every).unref();
+}, (err) => {
+  console.error(err);
+  process.exit(2);
+});
