@@ -1,8 +1,8 @@
 // A krozen app run as a child process by the pub/sub tests (through ts-register.js): one server, or a cluster
 // primary with WORKERS workers, on REDIS_URL when set. Prints `{"ready":port}` when listening.
 // A WebSocket to /ws?topic=t subscribes to t and is greeted with {"pid":…}; POST /publish?topic=t publishes
-// the body (application/octet-stream: binary; text/plain: text; JSON: a value); GET /stats answers
-// app.pubsub.stats().
+// the body (application/octet-stream: binary; text/plain: text; JSON: a value); POST /burst?n= publishes
+// {pid, seq} n times in one loop; GET /stats answers app.pubsub.stats().
 // PRIMARY_PUBLISH_MS: the cluster primary publishes {"from":"primary","n":…} to 'news' at that interval.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
@@ -18,6 +18,12 @@ const app = createApp({
 app.get('/pid', () => ({ body: { pid: process.pid } }));
 app.get('/stats', () => ({ body: app.pubsub.stats() }));
 app.post('/publish', (req) => ({ body: { local: app.publish(req.query.topic ?? 'news', req.body), pid: process.pid } }));
+// n publishes of {pid, seq} in one synchronous loop (order per publisher and topic).
+app.post('/burst', (req) => {
+  const n = Number(req.query.n ?? 10);
+  for (let seq = 1; seq <= n; seq++) app.publish(req.query.topic ?? 'news', { pid: process.pid, seq });
+  return { body: { n } };
+});
 app.on('ws:connect', ({ ws }: { ws: { url: string; subscribe(topic: string): void; send(v: unknown): void } }) => {
   const topic = new URL(ws.url, 'http://x').searchParams.get('topic') ?? 'news';
   ws.subscribe(topic);
