@@ -114,7 +114,7 @@ test('Redis drops the subscriber connection (CLIENT KILL TYPE pubsub): it reconn
 }, 20000);
 
 test('gaps in a publisher\'s numbering are counted as missed (also in /_internal/info); foreign messages are ignored', async () => {
-  const a = await start();
+  const a = await start({ infoEndpoint: true });
   const onA = await client(a.port);
   await untilAsync(async () => (await numsub('krozen:news')) === 1);
   // Another process's messages, made here: numbers 1, then 7 (2..6 never reached this subscriber).
