@@ -2,6 +2,7 @@
 import { loadError } from './load';
 import { maskBackend, type MaskBackend } from './mask';
 import { jsonBackend, type JsonBackend } from './json';
+import { directReadActive } from '../ws/direct-read';
 
 export { mask, unmask, unmaskFrom } from './mask';
 export { encodeJson, encodeJsonWithHeadroom, utf8WithHeadroom } from './json';
@@ -10,6 +11,12 @@ export type { MaskBackend, JsonBackend };
 export interface Backends {
   mask: MaskBackend;
   json: JsonBackend;
+  /**
+   * How WebSocket sockets are read: 'direct' (into buffers krozen picks, through Node's `onread`
+   * internals, see lib/ws/direct-read.ts) or 'stream' (the 'data' events of any Node). 'stream' when
+   * KROZEN_WS_STREAM_READ=1, or when this Node line no longer has what direct reads need.
+   */
+  wsRead: 'direct' | 'stream';
   /** The HTTP transport under the framework. */
   server: 'node:http';
   /** Why the addon is not in use, when it is not. */
@@ -17,7 +24,12 @@ export interface Backends {
 }
 
 export function getBackends(): Backends {
-  const backends: Backends = { mask: maskBackend, json: jsonBackend, server: 'node:http' };
+  const backends: Backends = {
+    mask: maskBackend,
+    json: jsonBackend,
+    wsRead: directReadActive() ? 'direct' : 'stream',
+    server: 'node:http',
+  };
   if (loadError !== undefined) backends.loadError = loadError;
   return backends;
 }

@@ -76,6 +76,11 @@ export function setDirectRead(on: boolean): void {
   enabled = on;
 }
 
+/** Whether connections opened now read directly: enabled, and this Node has what it needs. */
+export function directReadActive(): boolean {
+  return enabled && findKeys() !== null;
+}
+
 /** Whether this Node has what direct reads need (whether or not they are enabled). */
 export function directReadSupported(): boolean {
   return findKeys() !== null;

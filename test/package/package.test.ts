@@ -5,32 +5,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cleanEnv, installInto as install, noCompilerPath, run } from '../helpers/consumer';
 
 const root = path.join(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-pack-'));
-
-/** A PATH holding only node, npm and sh: what a machine without build tools has. */
-function noCompilerPath(): string {
-  const bin = path.join(work, 'bin');
-  fs.mkdirSync(bin, { recursive: true });
-  const npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
-  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
-  fs.symlinkSync(npmCli, path.join(bin, 'npm'));
-  fs.symlinkSync('/bin/sh', path.join(bin, 'sh'));
-  fs.symlinkSync('/usr/bin/env', path.join(bin, 'env'));
-  return bin;
-}
-
-function cleanEnv(PATH: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH };
-  delete env.KROZEN_NO_NATIVE; // the consumer sees the package as installed, whatever this suite's run forces
-  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
-  return env;
-}
-
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
-  return execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
-}
 
 /** Unpacks the tarball, lets `edit` change the package tree, packs it again. */
 function variant(tgz: string, name: string, edit: (pkgDir: string) => void): string {
@@ -44,18 +22,14 @@ function variant(tgz: string, name: string, edit: (pkgDir: string) => void): str
 }
 
 function installInto(tgz: string, name: string, PATH: string): string {
-  const project = path.join(work, `consumer-${name}`);
-  fs.mkdirSync(project);
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }));
-  run('npm', ['install', tgz, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'], project, cleanEnv(PATH));
-  return project;
+  return install(work, tgz, name, PATH, ['--foreground-scripts']);
 }
 
 let tarball = '';
 let PATH = '';
 
 beforeAll(() => {
-  PATH = noCompilerPath();
+  PATH = noCompilerPath(work);
   // dist/ is built by `npm test` (build:ts) before jest runs; --ignore-scripts keeps prepack from rebuilding it.
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
   tarball = path.join(work, JSON.parse(out)[0].filename);
@@ -78,11 +52,11 @@ test('with a prebuild: installs without a compiler and loads the native kernel f
   const withPrebuild = variant(tarball, 'with-prebuild', (pkg) => {
     const dest = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
     if (!fs.existsSync(dest)) {
-      // A dev checkout after `npm ci` has build/Release only; CI has run `npm run build:prebuild`.
+      // A dev checkout after `npm ci` has build/Release only; `npm run prebuild:all` makes prebuilds/.
       const built = path.join(root, 'build', 'Release', 'krozen.node');
       const prebuilt = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'krozen.node');
       const source = fs.existsSync(prebuilt) ? prebuilt : built;
-      if (!fs.existsSync(source)) throw new Error('no addon built: run `npm run build:native` (or build:prebuild) first');
+      if (!fs.existsSync(source)) throw new Error('no addon built: run `npm run build:native` (or prebuild:all) first');
       fs.mkdirSync(dest, { recursive: true });
       fs.copyFileSync(source, path.join(dest, 'krozen.node'));
     }
