@@ -1,0 +1,124 @@
+// Property-based fuzzing of the HTTP request path on a real server in its own process: mutated requests
+// alone and as sequences on one kept-alive connection (good, mutated, maybe good again), ended by a FIN at
+// any point. The process never dies, every connection is answered or closed (no hang), every answer is
+// well-formed HTTP, a request on a new connection is served after each case, and no listener faults.
+import * as net from 'node:net';
+import fc from 'fast-check';
+import { killChild, startChild, type Child } from '../helpers/child';
+import { request } from '../helpers/server';
+import { handshakeRequest } from '../ws/helpers';
+import { fuzz, fuzzTimeout } from './config';
+
+const GOOD = [
+  'GET /pid HTTP/1.1\r\nHost: x\r\n\r\n',
+  'GET /pid?a=1&b=%20 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n',
+  'POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"a":[1,2]}',
+  'POST /publish HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n',
+  'GET /_internal/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n',
+  'HEAD /pid HTTP/1.1\r\nHost: x\r\n\r\n',
+  'GET /nope HTTP/1.0\r\n\r\n',
+  handshakeRequest({ path: '/ws' }),
+];
+
+const NASTY = ['\0', '\r', '\n', '\r\n', '\r\n\r\n', ':', ' ', '\t', '%', '%zz', '\u00ff', 'Content-Length: 5\r\n',
+  'Content-Length: -1\r\n', 'Transfer-Encoding: chunked\r\n', 'Connection: close\r\n', 'Upgrade: websocket\r\n', 'a'.repeat(20_000),
+  'GET / HTTP/1.1\r\n', 'Expect: 100-continue\r\n', 'ffffffff\r\n'];
+
+/** A mutation as data (so a failure's counterexample reads as what was done to the request). */
+type Mutation =
+  | { set: number; byte: number }
+  | { insert: number; text: string }
+  | { remove: number; count: number }
+  | { repeat: number; count: number };
+
+function mutate(b: Buffer, m: Mutation): Buffer {
+  const at = (n: number): number => (b.length === 0 ? 0 : n % (b.length + 1));
+  if ('set' in m) {
+    const c = Buffer.from(b);
+    if (c.length > 0) c[m.set % c.length] = m.byte;
+    return c;
+  }
+  if ('insert' in m) return Buffer.concat([b.subarray(0, at(m.insert)), Buffer.from(m.text, 'latin1'), b.subarray(at(m.insert))]);
+  if ('remove' in m) return Buffer.concat([b.subarray(0, at(m.remove)), b.subarray(at(m.remove) + m.count)]);
+  return Buffer.concat([b.subarray(0, at(m.repeat) + m.count), b.subarray(at(m.repeat))]);
+}
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ set: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ insert: fc.nat(), text: fc.constantFrom(...NASTY) }),
+  fc.record({ remove: fc.nat(), count: fc.nat({ max: 40 }) }),
+  fc.record({ repeat: fc.nat(), count: fc.nat({ max: 40 }) }),
+);
+
+const sequence = fc.record({
+  first: fc.constantFrom(...GOOD.slice(0, 7)),
+  target: fc.constantFrom(...GOOD),
+  mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
+  after: fc.option(fc.constantFrom(...GOOD.slice(0, 7)), { nil: undefined }),
+  finAt: fc.option(fc.nat(), { nil: undefined }),
+  pieces: fc.array(fc.nat(), { maxLength: 4 }),
+});
+
+interface Outcome {
+  closed: boolean;
+  received: string;
+}
+
+/** Writes `bytes` in pieces, then FIN; resolves once the server closed the connection or `ms` passed. */
+function exchange(port: number, bytes: Buffer, cuts: number[], ms: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ closed: false, received: Buffer.concat(chunks).toString('latin1') });
+    }, ms);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, received: Buffer.concat(chunks).toString('latin1') });
+    });
+    socket.on('connect', async () => {
+      let pos = 0;
+      for (const cut of [...cuts].sort((a, b) => a - b)) {
+        if (cut <= pos || cut >= bytes.length) continue;
+        socket.write(bytes.subarray(pos, cut));
+        pos = cut;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      socket.end(bytes.subarray(pos));
+    });
+  });
+}
+
+/** The status codes answered; what was received must begin with a status line. */
+function statusLines(raw: string): number[] {
+  if (raw.length > 0 && !raw.startsWith('HTTP/1.')) throw new Error(`an answer that is not HTTP: ${JSON.stringify(raw.slice(0, 80))}`);
+  return [...raw.matchAll(/HTTP\/1\.[01] (\d{3}) [^\r\n]*\r\n/g)].map((m) => Number(m[1]));
+}
+
+let child: Child;
+beforeAll(async () => {
+  child = await startChild({ SHUTDOWN_TIMEOUT: '500' });
+});
+afterAll(async () => {
+  await killChild(child);
+});
+
+test('mutated requests and sequences on one connection: answered or closed, the process lives', async () => {
+  await fuzz('http request path', fc.asyncProperty(sequence, async (s) => {
+    let target: Buffer = Buffer.from(s.target, 'latin1');
+    for (const m of s.mutations) target = mutate(target, m);
+    let bytes: Buffer = Buffer.concat([Buffer.from(s.first, 'latin1'), target, Buffer.from(s.after ?? '', 'latin1')]);
+    if (s.finAt !== undefined) bytes = bytes.subarray(0, s.finAt % (bytes.length + 1));
+    const outcome = await exchange(child.port, bytes, s.pieces.map((p) => p % (bytes.length + 1)), 8000);
+    expect(outcome.closed).toBe(true);
+    const statuses = statusLines(outcome.received);
+    for (const st of statuses) expect(st >= 100 && st < 600).toBe(true);
+    expect(child.proc.exitCode).toBeNull();
+    const health = await request(child.port, { path: '/_internal/health' });
+    expect(health.status).toBe(200);
+  }), 60);
+  expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+}, fuzzTimeout(60_000));
