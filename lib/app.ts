@@ -1,6 +1,6 @@
 // The App: routes, middleware, hooks, plugins, shared state, static files, uploads and the WebSocket hub.
 // createApp() makes an independent one with its own Settings; the global `app` uses the global `settings`.
-import { Hooks, type Hook } from './hooks';
+import { Hooks, type Hook, type HookEvents, type HookName } from './hooks';
 import { createSettings, settings as globalSettings, type Settings } from './settings';
 import { RadixRouter } from './router';
 import type { Handler } from './http/types';
@@ -46,9 +46,9 @@ export class App implements PipelineHost {
     registerInternalRoutes(this);
   }
 
-  /** The WebSocket hub (created on first use). */
-  get ws(): WsHub {
-    if (this.hub === undefined) this.hub = new WsHub({ hooks: this.hooks, settings: this.settings, topics: this.pubsub.topics });
+  /** The WebSocket hub: open connections, topics (created on first use). */
+  get wsHub(): WsHub {
+    if (this.hub === undefined) this.hub = new WsHub({ topics: this.pubsub.topics });
     return this.hub;
   }
 
@@ -91,7 +91,8 @@ export class App implements PipelineHost {
     return this;
   }
 
-  on<C = any>(event: string, hook: Hook<C>): this {
+  /** Adds a hook (see HookEvents for the names and their contexts); an unknown name throws a TypeError. */
+  on<E extends HookName>(event: E, hook: Hook<HookEvents[E]>): this {
     this.hooks.on(event, hook);
     return this;
   }

@@ -8,6 +8,8 @@ import { NodeTransport, type TransportHandlers } from './transport/node';
 import type { TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
 import { ClusterPrimary, isClusterWorker, wireClusterWorker } from './cluster';
+import { resolveSettings } from './settings';
+import { WsUpgrade } from './ws/upgrade';
 
 export interface RunOptions {
   /** Plugins to install (app.plugin(p)) before listening. */
@@ -26,6 +28,7 @@ export class Server {
   private primary: ClusterPrimary | undefined;
   private boundPort: number | undefined;
   private transport: TransportServer | undefined;
+  private wsUpgrade: WsUpgrade | undefined;
   private closing = false;
   private running = false;
   private stopping: Promise<void> | undefined;
@@ -58,7 +61,9 @@ export class Server {
     this.running = true;
     const app = this.app;
     for (const p of options.plugins ?? []) app.plugin(p);
-    const settings = app.settings;
+    // Checked and frozen once: a bad value fails here, naming the setting; the WebSocket layer reads this copy.
+    const settings = resolveSettings(app.settings);
+    this.wsUpgrade = new WsUpgrade(app.wsHub, app.hooks, settings);
 
     if (settings.workers > 1 && !isClusterWorker()) {
       await app.pubsub.start('primary');
@@ -96,7 +101,8 @@ export class Server {
           socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           return;
         }
-        app.ws.handleUpgrade(req, socket, head);
+        const request = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, remoteAddress: req.socket.remoteAddress, httpVersion: req.httpVersion };
+        (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
       },
     };
     const transport = new NodeTransport(app.settings, handlers);
@@ -129,7 +135,7 @@ export class Server {
       timer = setTimeout(() => resolve('expired'), deadline);
     });
     try {
-      if (app.hasWsHub) await Promise.race([app.ws.closeAll(1001), expired]);
+      if (app.hasWsHub) await Promise.race([app.wsHub.closeAll(), expired]);
       const outcome = await Promise.race([closed, expired]);
       if (outcome === 'expired') {
         transport.destroyConnections();

@@ -1,5 +1,10 @@
 // The server's settings: pykrozen's fields (camelCase) plus what a Node server needs.
 // One global `settings` object, mutated before Server.run(); createSettings() makes a fresh one.
+// Server.run() resolves them once (resolveSettings): every value checked against SETTING_RULES, then a
+// frozen copy is what the server reads. A new setting is one field here and one line in SETTING_RULES.
+import {
+  bool, describeValue, fieldsOk, frozenCopy, int, isIntIn, oneOf, optional, rule, str, urlPath, type SettingRule,
+} from './setting-rules';
 import type { RedisClientLike } from './pubsub/redis-client';
 
 export interface PerMessageDeflateOptions {
@@ -140,3 +145,78 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
 
 /** The global settings (pykrozen style): change fields before Server.run(). */
 export const settings: Settings = createSettings();
+
+const isBool = (x: unknown): boolean => typeof x === 'boolean';
+const isString = (x: unknown): boolean => typeof x === 'string';
+const deflateOptions = rule((v) => isBool(v) || fieldsOk(v, {
+  serverNoContextTakeover: isBool,
+  clientNoContextTakeover: isBool,
+  serverMaxWindowBits: (x) => isIntIn(x, 8, 15),
+  clientMaxWindowBits: (x) => isIntIn(x, 8, 15),
+  threshold: (x) => isIntIn(x, 0),
+  concurrencyLimit: (x) => isIntIn(x, 1),
+}), 'true, false or { serverNoContextTakeover?, clientNoContextTakeover?: boolean; serverMaxWindowBits?, ' +
+  'clientMaxWindowBits?: 8..15; threshold?: integer >= 0; concurrencyLimit?: integer >= 1 }');
+const openapiInfo = rule((v) => fieldsOk(v, { title: isString, version: isString, description: isString }),
+  '{ title?, version?, description?: string }');
+
+/** What each setting accepts: one line per setting (tsc fails when a setting has none). */
+export const SETTING_RULES = {
+  port: int(0, 65535),
+  host: str,
+  wsPath: urlPath,
+  debug: bool,
+  baseDir: str,
+  workers: int(1),
+  backlog: int(0),
+  reusePort: bool,
+  maxBodySize: int(0),
+  headersTimeout: int(0),
+  requestTimeout: int(0),
+  keepAliveTimeout: int(0),
+  shutdownTimeout: int(0),
+  staticCacheMaxFileSize: int(0),
+  staticCacheMaxEntries: int(0),
+  staticCacheMaxBytes: int(0),
+  uploadMaxFileSize: int(0),
+  uploadMaxFiles: int(0),
+  uploadMaxFields: int(0),
+  uploadMaxFieldSize: int(0),
+  wsMaxPayload: int(0),
+  wsMaxFragments: int(1),
+  wsIdleTimeout: int(0),
+  wsCloseTimeout: int(0),
+  wsMaxBackpressure: int(0),
+  wsBackpressurePolicy: oneOf('drop', 'close'),
+  wsMaxQueuedBytes: int(0),
+  wsPerMessageDeflate: deflateOptions,
+  openapi: openapiInfo,
+  infoEndpoint: bool,
+  openapiEndpoint: bool,
+  redisUrl: rule((v) => v === undefined || (typeof v === 'string' && /^rediss?:\/\//.test(v)), 'a redis:// or rediss:// URL (or undefined)'),
+  redisClient: optional(rule((v) => v !== null && typeof v === 'object' && typeof (v as RedisClientLike).publish === 'function' &&
+    typeof (v as RedisClientLike).duplicate === 'function', 'a node-redis client (publish and duplicate)')),
+  redisPrefix: str,
+  publishMaxPayload: int(0),
+} satisfies Record<keyof Settings, SettingRule>;
+
+/** Settings as the running server reads them: checked once, frozen (nested objects too). */
+export type ResolvedSettings = Readonly<Settings>;
+
+/**
+ * Checks every setting against SETTING_RULES and returns a frozen copy. A bad value throws a TypeError
+ * naming the setting, what it accepts and what it got; an unknown setting name throws too (a typo).
+ */
+export function resolveSettings(input: Settings): ResolvedSettings {
+  const rules: Record<string, SettingRule> = SETTING_RULES;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(input)) {
+    if (!Object.hasOwn(rules, name)) {
+      throw new TypeError(`Unknown setting "${name}"; the settings are: ${Object.keys(rules).join(', ')}`);
+    }
+    const value = (input as unknown as Record<string, unknown>)[name];
+    if (!rules[name].check(value)) throw new TypeError(`settings.${name} must be ${rules[name].expects} (got ${describeValue(value)})`);
+    out[name] = frozenCopy(value);
+  }
+  return Object.freeze(out) as unknown as ResolvedSettings;
+}

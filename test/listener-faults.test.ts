@@ -4,11 +4,11 @@
 import type { Socket } from 'node:net';
 import type * as http from 'node:http';
 import { listenerFaultCounts } from '../lib/listener-guard';
-import { WebSocket } from '../lib/ws/connection';
+import type { WebSocket } from '../lib/ws/connection';
 import { setDirectRead } from '../lib/ws/direct-read';
-import { WsHub } from '../lib/ws/hub';
+import { Inbox as WsInbox } from '../lib/ws/inbox';
+import { WsUpgrade } from '../lib/ws/upgrade';
 import { Receiver } from '../lib/ws/receiver';
-import type { WsMessageContext } from '../lib/ws';
 import { RawConnection } from './helpers/raw-connection';
 import { request } from './helpers/server';
 import { Inbox, closed, exactEcho, openWs, startWs, type RunningWs } from './ws/helpers';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
   srv = await startWs((app) => {
-    app.on<WsMessageContext>('ws:message', async (ctx) => {
+    app.on('ws:message', async (ctx) => {
       if (ctx.raw === 'slow') await new Promise((resolve) => setTimeout(resolve, 20));
       ctx.reply = ctx.raw;
       ctx.stop = true;
@@ -83,7 +83,7 @@ describe.each([
 
 test('a fault after an async hook resolved ends that connection, no unhandled rejection', async () => {
   const victim = await openWs(srv.url);
-  const resume = jest.spyOn(WebSocket.prototype as unknown as { resume(): void }, 'resume').mockImplementationOnce(() => {
+  const resume = jest.spyOn(WsInbox.prototype, 'resume').mockImplementationOnce(() => {
     throw new Error('injected resume fault');
   });
   const victimClosed = closed(victim);
@@ -109,13 +109,13 @@ test('a user close listener that throws is logged; the server lives', async () =
   await closed(victim);
   await new Promise((resolve) => setTimeout(resolve, 50));
   expect(errorSpy.mock.calls.some((c) => String(c[1]).includes('injected close listener fault'))).toBe(true);
-  expect(srv.app.ws.connections).not.toContain(seen);
+  expect(srv.app.wsHub.connections).not.toContain(seen);
   await expectWsServing();
 });
 
 test('a fault in the upgrade listener destroys that socket only', async () => {
   const before = faultsOf('upgrade');
-  jest.spyOn(WsHub.prototype, 'handleUpgrade').mockImplementationOnce(() => {
+  jest.spyOn(WsUpgrade.prototype, 'handleUpgrade').mockImplementationOnce(() => {
     throw new Error('injected upgrade fault');
   });
   await expect(openWs(srv.url)).rejects.toThrow();

@@ -30,3 +30,48 @@ export function isValidCloseCode(code: number): boolean {
 
 /** A close reason is at most 123 bytes: the control frame limit (125) minus the 2-byte code. */
 export const MAX_CLOSE_REASON_BYTES = 123;
+
+/** ws.close(code, reason) arguments: a code a server may send and a reason that fits (else it throws). */
+export function assertCloseArgs(code: number, reason: string): void {
+  if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new RangeError(`Invalid close code: ${code}`);
+  if (typeof reason !== 'string') throw new TypeError('Close reason must be a string');
+  if (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
+    throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
+  }
+}
+
+/**
+ * Every way the server ends a connection, with its close code and reason: the one place a reason is
+ * written. `Failures.X` is `[code, reason]`; some callers add a detail (`Reserved opcode 3`).
+ */
+export const Failures = {
+  // RFC 6455 §5.2, §5.5: framing violations
+  RSV23_SET: [CloseCode.PROTOCOL_ERROR, 'RSV2 and RSV3 must be clear'],
+  UNMASKED: [CloseCode.PROTOCOL_ERROR, 'Client frames must be masked'],
+  RESERVED_OPCODE: [CloseCode.PROTOCOL_ERROR, 'Reserved opcode'],
+  FRAGMENTED_CONTROL: [CloseCode.PROTOCOL_ERROR, 'Control frames must not be fragmented'],
+  LONG_CONTROL: [CloseCode.PROTOCOL_ERROR, 'Control frame payload over 125 bytes'],
+  RSV1_CONTROL: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on control frames'],
+  ORPHAN_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'Continuation frame without a message to continue'],
+  RSV1_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on continuation frames'],
+  NESTED_MESSAGE: [CloseCode.PROTOCOL_ERROR, 'New data frame inside a fragmented message'],
+  RSV1_UNNEGOTIATED: [CloseCode.PROTOCOL_ERROR, 'RSV1 set without a negotiated extension'],
+  SHORT_CLOSE: [CloseCode.PROTOCOL_ERROR, 'Close frame with a 1-byte payload'],
+  BAD_CLOSE_CODE: [CloseCode.PROTOCOL_ERROR, 'Invalid close code'],
+  // §8.1 and permessage-deflate (RFC 7692): bad payloads
+  BAD_UTF8: [CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message'],
+  BAD_UTF8_REASON: [CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in close reason'],
+  BAD_DEFLATE: [CloseCode.INVALID_PAYLOAD, 'Invalid compressed data'],
+  // limits
+  TOO_MANY_FRAGMENTS: [CloseCode.POLICY_VIOLATION, 'Too many fragments'],
+  BACKPRESSURE: [CloseCode.POLICY_VIOLATION, 'Backpressure limit'],
+  TOO_BIG: [CloseCode.MESSAGE_TOO_BIG, 'Message too big'],
+  LENGTH_OVER_2_53: [CloseCode.MESSAGE_TOO_BIG, 'Frame length too large'],
+  // the server's side
+  HOOK_FAILED: [CloseCode.INTERNAL_ERROR, 'Internal error'],
+  DEFLATE_FAILED: [CloseCode.INTERNAL_ERROR, 'Compression failed'],
+  IDLE: [CloseCode.GOING_AWAY, 'Idle timeout'],
+  SHUTDOWN: [CloseCode.GOING_AWAY, 'Server shutting down'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type Failure = (typeof Failures)[keyof typeof Failures];

@@ -38,6 +38,7 @@ export class WsMessageContext {
   /** @internal The bytes before `bytes` are free (room for a reply's frame header). */
   headroom: boolean;
 
+  /** @internal Made by the connection for each message. */
   constructor(
     readonly ws: WebSocket,
     /** A binary message (raw is a Buffer); false for text (raw is a string). */
@@ -117,6 +118,7 @@ function copyWithHeadroom(bytes: Buffer): Buffer {
   return copy;
 }
 
+/** @internal */
 export function isStopped(ctx: WsMessageContext): boolean {
   return ctx.stop === true;
 }

@@ -1,8 +1,8 @@
 // The opening handshake (RFC 6455 §4.2): checks the upgrade request and builds the 101 response.
 // A refused upgrade gets a small HTTP response with a JSON error body, then the socket is closed.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { UpgradeRequest } from './upgrade';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** 16 random bytes in base64: 22 characters + '=='. */
@@ -19,28 +19,34 @@ export function acceptKey(key: string): string {
   return createHash('sha1').update(key + GUID).digest('base64');
 }
 
-function hasToken(header: string | undefined, token: string): boolean {
-  if (header === undefined) return false;
-  for (const part of header.split(',')) {
+/** A header's value; repeated header lines are joined with ', ' (RFC 9110 §5.3). */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function hasToken(header: string | string[] | undefined, token: string): boolean {
+  const value = headerValue(header);
+  if (value === undefined) return false;
+  for (const part of value.split(',')) {
     if (part.trim().toLowerCase() === token) return true;
   }
   return false;
 }
 
 /** Checks everything but the path. Returns the refusal, or the client's key when the request is valid. */
-export function checkUpgradeRequest(req: IncomingMessage): HandshakeRefusal | { key: string } {
+export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { key: string } {
   if (req.method !== 'GET') return { status: 405, message: 'WebSocket upgrade needs GET', headers: { Allow: 'GET' } };
-  if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
+  if (req.httpVersion !== undefined && (req.httpVersion === '0.9' || req.httpVersion === '1.0')) {
     return { status: 400, message: 'WebSocket upgrade needs HTTP/1.1' };
   }
   const headers = req.headers;
   if (!hasToken(headers.upgrade, 'websocket')) return { status: 400, message: 'Upgrade header must be websocket' };
   if (!hasToken(headers.connection, 'upgrade')) return { status: 400, message: 'Connection header must include upgrade' };
-  const version = headers['sec-websocket-version'];
+  const version = headerValue(headers['sec-websocket-version']);
   if (version === undefined || version.trim() !== '13') {
     return { status: 426, message: 'Unsupported WebSocket version', headers: { 'Sec-WebSocket-Version': '13' } };
   }
-  const key = headers['sec-websocket-key'];
+  const key = headerValue(headers['sec-websocket-key']);
   if (key === undefined || !KEY_PATTERN.test(key.trim())) return { status: 400, message: 'Invalid Sec-WebSocket-Key' };
   return { key: key.trim() };
 }

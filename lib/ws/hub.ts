@@ -1,21 +1,13 @@
-// The WebSocket side of a server: upgrades on settings.wsPath, the set of open connections, topics,
-// the per-tick write batching and the idle sweep.
-import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import type { Hooks } from '../hooks';
-import type { Settings } from '../settings';
-import { WebSocket, type ConnectionLimits } from './connection';
-import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, negotiateDeflate } from './deflate';
-import { acceptResponse, checkUpgradeRequest, refuseUpgrade } from './handshake';
+// The WebSocket side of an app: the set of open connections, topics and the idle sweep.
+// (Upgrades are upgrade.ts's; the per-tick write batching is outbox.ts's.)
+import type { WebSocket } from './connection';
+import { Failures } from './close-codes';
 import { Opcode, frameCopy, frameValue } from './sender';
 import { Topics } from '../pubsub/topics';
 import { payloadTooLarge } from '../pubsub/payload';
 import { listenerFault } from '../listener-guard';
 
 export interface WsHost {
-  hooks: Hooks;
-  settings: Settings;
   /** The app's topic index (shared with its pub/sub, which follows topics across processes). */
   topics?: Topics<WebSocket>;
 }
@@ -30,19 +22,11 @@ export class WsHub {
   /** @internal */
   readonly topicsIndex: Topics<WebSocket>;
   private readonly clients = new Set<WebSocket>();
-  private limits: ConnectionLimits | null = null;
-  private limiter: Limiter | null = null;
   private readonly idleGroups = new Map<number, IdleGroup>();
   private readonly idleGroupOf = new Map<WebSocket, IdleGroup>();
-  private batched: WebSocket[] = [];
-  private flushScheduled = false;
 
-  constructor(private readonly host: WsHost) {
+  constructor(host: WsHost = {}) {
     this.topicsIndex = host.topics ?? new Topics<WebSocket>();
-  }
-
-  get hooks(): Hooks {
-    return this.host.hooks;
   }
 
   /** Open connections. */
@@ -55,45 +39,10 @@ export class WsHub {
     return [...this.clients];
   }
 
-  /** For the server's 'upgrade' event: upgrades requests on settings.wsPath, refuses the others. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const settings = this.host.settings;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q === -1 ? url : url.slice(0, q);
-    if (pathname !== settings.wsPath) {
-      refuseUpgrade(socket, { status: 404, message: 'Not Found' });
-      return;
-    }
-    const checked = checkUpgradeRequest(req);
-    if (!('key' in checked)) {
-      refuseUpgrade(socket, checked);
-      return;
-    }
-    if (!socket.readable || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    let deflate: PerMessageDeflate | null = null;
-    let extensions: string | undefined;
-    const pmd = settings.wsPerMessageDeflate;
-    if (pmd !== false && pmd !== undefined) {
-      const options = pmd === true ? {} : pmd;
-      const agreed = negotiateDeflate(req.headers['sec-websocket-extensions'], options);
-      if (agreed !== null) {
-        if (this.limiter === null) this.limiter = new Limiter(options.concurrencyLimit ?? DEFAULT_CONCURRENCY);
-        deflate = new PerMessageDeflate(agreed.params, this.limiter, options.threshold ?? DEFAULT_THRESHOLD);
-        extensions = agreed.response;
-      }
-    }
-    const net = socket as Partial<Socket>;
-    if (typeof net.setNoDelay === 'function') net.setNoDelay(true);
-    if (typeof net.setTimeout === 'function') net.setTimeout(0);
-    const limits = this.limitsFor(settings);
-    const ws = new WebSocket(this, socket, limits, deflate, net.remoteAddress, req.url ?? '/');
+  /** @internal A new connection (upgrade.ts): counted, and watched for idleness when idleTimeout > 0. */
+  addConnection(ws: WebSocket, idleTimeout: number): void {
     this.clients.add(ws);
-    if (limits.idleTimeout > 0) this.watchIdle(ws, limits.idleTimeout);
-    ws.start(acceptResponse(checked.key, extensions), head);
+    if (idleTimeout > 0) this.watchIdle(ws, idleTimeout);
   }
 
   /**
@@ -125,7 +74,7 @@ export class WsHub {
   }
 
   /** Closes every connection with `code`; resolves when all are gone (within settings.wsCloseTimeout). */
-  closeAll(code = 1001, reason = 'Server shutting down'): Promise<void> {
+  closeAll(code: number = Failures.SHUTDOWN[0], reason: string = Failures.SHUTDOWN[1]): Promise<void> {
     const waits: Promise<void>[] = [];
     for (const ws of this.clients) {
       waits.push(new Promise<void>((resolve) => ws.once('close', () => resolve())));
@@ -142,54 +91,6 @@ export class WsHub {
       this.idleGroupOf.delete(ws);
       group.members.delete(ws);
     }
-  }
-
-  /** @internal A connection wrote outside a read: flush its batch once this tick's work is done. */
-  scheduleFlush(ws: WebSocket): void {
-    this.batched.push(ws);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(flushAll, this);
-    }
-  }
-
-  /** @internal */
-  flushBatches(): void {
-    const list = this.batched;
-    this.batched = [];
-    this.flushScheduled = false;
-    for (let i = 0; i < list.length; i++) {
-      const ws = list[i];
-      if (!ws.batched) continue;
-      try {
-        ws.flush();
-      } catch (err) {
-        listenerFault('WebSocket flush', err, ws.rawSocket);
-      }
-    }
-  }
-
-  /** One shared limits object while the settings stay the same. */
-  private limitsFor(settings: Settings): ConnectionLimits {
-    const l = this.limits;
-    if (
-      l !== null && l.maxPayload === settings.wsMaxPayload && l.maxFragments === settings.wsMaxFragments &&
-      l.closeTimeout === settings.wsCloseTimeout && l.idleTimeout === settings.wsIdleTimeout &&
-      l.maxBackpressure === settings.wsMaxBackpressure && l.backpressurePolicy === settings.wsBackpressurePolicy &&
-      l.maxQueuedBytes === settings.wsMaxQueuedBytes
-    ) {
-      return l;
-    }
-    this.limits = {
-      maxPayload: settings.wsMaxPayload,
-      maxFragments: settings.wsMaxFragments,
-      closeTimeout: settings.wsCloseTimeout,
-      idleTimeout: settings.wsIdleTimeout,
-      maxBackpressure: settings.wsMaxBackpressure,
-      backpressurePolicy: settings.wsBackpressurePolicy,
-      maxQueuedBytes: settings.wsMaxQueuedBytes,
-    };
-    return this.limits;
   }
 
   /**
@@ -250,8 +151,4 @@ function payloadLength(frame: Buffer): number {
   if (short < 126) return short;
   if (short === 126) return frame.readUInt16BE(2);
   return frame.readUInt32BE(2) * 0x100000000 + frame.readUInt32BE(6);
-}
-
-function flushAll(hub: WsHub): void {
-  hub.flushBatches();
 }

@@ -11,7 +11,7 @@
 // Payloads copied here get HEADROOM free bytes in front (room for the echo's frame header).
 import { isUtf8 } from 'node:buffer';
 import { mask, unmask, unmaskFrom } from '../backend';
-import { CloseCode, isValidCloseCode } from './close-codes';
+import { CloseCode, Failures, isValidCloseCode, type Failure } from './close-codes';
 import { Opcode, EMPTY, HEADROOM } from './sender';
 import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
 
@@ -174,7 +174,7 @@ export class Receiver {
           pos += total;
           this.state = HEADER;
           if (this.utf8 !== null && this.opcode <= Opcode.BINARY && !this.utf8.push(payload, 0, total)) {
-            this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+            this.fail(Failures.BAD_UTF8);
             return;
           }
           this.frameComplete(payload);
@@ -285,7 +285,7 @@ export class Receiver {
   private payloadArrived(buf: Buffer, start: number, n: number): void {
     this.payloadFill += n;
     if (this.utf8 !== null && this.opcode < Opcode.CLOSE && !this.utf8.push(buf, start, start + n)) {
-      this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+      this.fail(Failures.BAD_UTF8);
       return;
     }
     if (this.payloadFill === this.payloadLength) {
@@ -322,8 +322,8 @@ export class Receiver {
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
     const rsv1 = (b0 & 0x40) !== 0;
-    if ((b0 & 0x30) !== 0) return this.fail(CloseCode.PROTOCOL_ERROR, 'RSV2 and RSV3 must be clear');
-    if ((b1 & 0x80) === 0) return this.fail(CloseCode.PROTOCOL_ERROR, 'Client frames must be masked');
+    if ((b0 & 0x30) !== 0) return this.fail(Failures.RSV23_SET);
+    if ((b1 & 0x80) === 0) return this.fail(Failures.UNMASKED);
     let length = b1 & 0x7f;
     let offset = p + 2;
     if (length === 126) {
@@ -331,26 +331,26 @@ export class Receiver {
       offset += 2;
     } else if (length === 127) {
       const high = buf.readUInt32BE(p + 2);
-      if (high > MAX_SAFE_LENGTH_HIGH) return this.fail(CloseCode.MESSAGE_TOO_BIG, 'Frame length too large');
+      if (high > MAX_SAFE_LENGTH_HIGH) return this.fail(Failures.LENGTH_OVER_2_53);
       length = high * 0x100000000 + buf.readUInt32BE(p + 6);
       offset += 8;
     }
 
     if (opcode >= Opcode.CLOSE) {
-      if (opcode > Opcode.PONG) return this.fail(CloseCode.PROTOCOL_ERROR, `Reserved opcode ${opcode}`);
-      if (!fin) return this.fail(CloseCode.PROTOCOL_ERROR, 'Control frames must not be fragmented');
-      if (length > 125) return this.fail(CloseCode.PROTOCOL_ERROR, 'Control frame payload over 125 bytes');
-      if (rsv1) return this.fail(CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on control frames');
+      if (opcode > Opcode.PONG) return this.fail(Failures.RESERVED_OPCODE, opcode);
+      if (!fin) return this.fail(Failures.FRAGMENTED_CONTROL);
+      if (length > 125) return this.fail(Failures.LONG_CONTROL);
+      if (rsv1) return this.fail(Failures.RSV1_CONTROL);
     } else if (opcode === Opcode.CONTINUATION) {
-      if (this.messageOpcode === 0) return this.fail(CloseCode.PROTOCOL_ERROR, 'Continuation frame without a message to continue');
-      if (rsv1) return this.fail(CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on continuation frames');
-      if (++this.fragmentCount > this.limits.maxFragments) return this.fail(CloseCode.POLICY_VIOLATION, 'Too many fragments');
-      if (this.messageLength + length > this.limits.maxPayload) return this.fail(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+      if (this.messageOpcode === 0) return this.fail(Failures.ORPHAN_CONTINUATION);
+      if (rsv1) return this.fail(Failures.RSV1_CONTINUATION);
+      if (++this.fragmentCount > this.limits.maxFragments) return this.fail(Failures.TOO_MANY_FRAGMENTS);
+      if (this.messageLength + length > this.limits.maxPayload) return this.fail(Failures.TOO_BIG);
       this.messageLength += length;
     } else if (opcode <= Opcode.BINARY) {
-      if (this.messageOpcode !== 0) return this.fail(CloseCode.PROTOCOL_ERROR, 'New data frame inside a fragmented message');
-      if (rsv1 && !this.deflate) return this.fail(CloseCode.PROTOCOL_ERROR, 'RSV1 set without a negotiated extension');
-      if (length > this.limits.maxPayload) return this.fail(CloseCode.MESSAGE_TOO_BIG, 'Message too big');
+      if (this.messageOpcode !== 0) return this.fail(Failures.NESTED_MESSAGE);
+      if (rsv1 && !this.deflate) return this.fail(Failures.RSV1_UNNEGOTIATED);
+      if (length > this.limits.maxPayload) return this.fail(Failures.TOO_BIG);
       this.messageOpcode = opcode;
       this.messageCompressed = rsv1;
       this.messageLength = length;
@@ -359,7 +359,7 @@ export class Receiver {
         if (this.utf8 === null) this.utf8 = new Utf8Stream();
       }
     } else {
-      return this.fail(CloseCode.PROTOCOL_ERROR, `Reserved opcode ${opcode}`);
+      return this.fail(Failures.RESERVED_OPCODE, opcode);
     }
 
     const mask = this.maskKey;
@@ -392,9 +392,9 @@ export class Receiver {
         if (this.utf8 !== null) {
           const ok = this.utf8.end();
           this.utf8 = null;
-          if (!ok) return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+          if (!ok) return void this.fail(Failures.BAD_UTF8);
         } else if (!this.payloadAscii && !isUtf8(payload)) {
-          return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+          return void this.fail(Failures.BAD_UTF8);
         }
       }
       this.messageOpcode = 0;
@@ -409,7 +409,7 @@ export class Receiver {
     if (text && !compressed && this.utf8 !== null) {
       const ok = this.utf8.end();
       this.utf8 = null;
-      if (!ok) return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in text message');
+      if (!ok) return void this.fail(Failures.BAD_UTF8);
     }
     const fragments = this.fragments;
     const message = withHeadroom(this.messageLength);
@@ -429,18 +429,18 @@ export class Receiver {
       this.sink.onCloseFrame(CloseCode.NO_STATUS, '');
       return;
     }
-    if (payload.length === 1) return void this.fail(CloseCode.PROTOCOL_ERROR, 'Close frame with a 1-byte payload');
+    if (payload.length === 1) return void this.fail(Failures.SHORT_CLOSE);
     const code = payload.readUInt16BE(0);
-    if (!isValidCloseCode(code)) return void this.fail(CloseCode.PROTOCOL_ERROR, `Invalid close code ${code}`);
+    if (!isValidCloseCode(code)) return void this.fail(Failures.BAD_CLOSE_CODE, code);
     const reason = payload.subarray(2);
-    if (!isUtf8(reason)) return void this.fail(CloseCode.INVALID_PAYLOAD, 'Invalid UTF-8 in close reason');
+    if (!isUtf8(reason)) return void this.fail(Failures.BAD_UTF8_REASON);
     this.stop();
     this.sink.onCloseFrame(code, reason.toString());
   }
 
-  private fail(code: number, message: string): false {
+  private fail([code, reason]: Failure, detail?: number): false {
     this.stop();
-    this.sink.onProtocolError(code, message);
+    this.sink.onProtocolError(code, detail === undefined ? reason : `${reason} ${detail}`);
     return false;
   }
 }

@@ -4,7 +4,6 @@
 // the reply is "seq:length:last byte" so the client can check order, size and content.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
-import type { WsMessageContext } from '../../lib/ws';
 
 const hold = process.env.HOLD ?? 'message';
 const app = createApp({
@@ -23,7 +22,7 @@ app.get('/release', () => {
   return { body: { released: true } };
 });
 if (hold === 'connect') app.on('ws:connect', () => gate);
-app.on<WsMessageContext>('ws:message', async (ctx) => {
+app.on('ws:message', async (ctx) => {
   received++;
   const payload = ctx.payload;
   if (hold === 'message') await gate;

@@ -171,11 +171,11 @@ describe('error hooks shape the 500', () => {
   let r: Running;
   beforeAll(async () => {
     r = await startApp((app) => {
-      app.on('error', async (ctx: { error: Error; res: Response; req: { path: string } }) => {
+      app.on('error', async (ctx) => {
         await Promise.resolve();
         if (ctx.req.path === '/hook-throws') throw new Error('the error hook broke');
         ctx.res.status = 503;
-        ctx.res.body = { error: 'Try later', reason: ctx.error.message };
+        ctx.res.body = { error: 'Try later', reason: (ctx.error as Error).message };
         ctx.res.headers['retry-after'] = '1';
       });
       app.get('/boom', () => {

@@ -73,12 +73,12 @@ describe('reply with stop', () => {
   const seen: string[] = [];
   beforeAll(async () => {
     srv = await startWs((app) => {
-      app.on<WsMessageContext>('ws:message', (ctx) => {
+      app.on('ws:message', (ctx) => {
         seen.push('first');
         ctx.reply = { got: ctx.data };
         ctx.stop = true;
       });
-      app.on<WsMessageContext>('ws:message', () => {
+      app.on('ws:message', () => {
         seen.push('second');
       });
     });

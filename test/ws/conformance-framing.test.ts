@@ -168,7 +168,7 @@ describe('4: opcodes', () => {
     c.destroy();
     await c.closedSignal();
     const deadline = Date.now() + 2000;
-    while (srv.app.ws.size > 0 && Date.now() < deadline) await sleep(10);
-    expect(srv.app.ws.size).toBe(0);
+    while (srv.app.wsHub.size > 0 && Date.now() < deadline) await sleep(10);
+    expect(srv.app.wsHub.size).toBe(0);
   });
 });

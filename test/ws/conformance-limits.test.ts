@@ -70,8 +70,8 @@ describe('9/10: limits', () => {
 
   test('connections that failed are released', async () => {
     const deadline = Date.now() + 3000;
-    while (srv.app.ws.size > 0 && Date.now() < deadline) await sleep(20);
-    expect(srv.app.ws.size).toBe(0);
+    while (srv.app.wsHub.size > 0 && Date.now() < deadline) await sleep(20);
+    expect(srv.app.wsHub.size).toBe(0);
   });
 });
 

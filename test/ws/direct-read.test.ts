@@ -17,11 +17,12 @@ function textOf(size: number): string {
 }
 
 function isDirect(ws: WebSocket): boolean {
-  return (ws as unknown as { direct: boolean }).direct;
+  return (ws as unknown as { reads: unknown }).reads !== null;
 }
 
 function hasOwnSlab(ws: WebSocket): boolean {
-  return (ws as unknown as { ownSlab: Buffer | null }).ownSlab !== null;
+  const reads = (ws as unknown as { reads: { slab: Buffer | null } | null }).reads;
+  return reads !== null && reads.slab !== null;
 }
 
 test('this Node supports direct reads (else the fast path would be silently off)', () => {
@@ -42,7 +43,7 @@ describe.each([
     setMaxOwnSlabs(ownSlabs);
     srv = await startWs((app) => {
       // Synchronous unless the message asks for an await (a sync hook's messages are not queued).
-      app.on<WsMessageContext>('ws:message', (ctx) => {
+      app.on('ws:message', (ctx) => {
         ctx.stop = true;
         const text = ctx.binary ? '' : (ctx.raw as string);
         if (text.startsWith('keep-payload')) {
@@ -79,7 +80,7 @@ describe.each([
     const c = await RawClient.open(srv.port);
     c.send({ opcode: 1, payload: 'x' });
     await c.next();
-    const conns = srv.app.ws.connections;
+    const conns = srv.app.wsHub.connections;
     expect(conns.length).toBe(1);
     expect(isDirect(conns[0])).toBe(direct);
     expect(hasOwnSlab(conns[0])).toBe(false);
@@ -216,7 +217,7 @@ describe.each([
   test('echoes waiting in the socket queue (a peer that does not read) keep their bytes', async () => {
     const c = await RawClient.open(srv.port);
     c.socket.pause(); // the server's writes back up: frames wait in Node's queue, not the kernel
-    const conn = srv.app.ws.connections[0];
+    const conn = srv.app.wsHub.connections[0];
     const texts: string[] = [];
     let queuedAt = -1;
     for (let i = 0; i < 2000 && (queuedAt < 0 || i < queuedAt + 30); i++) {
@@ -316,7 +317,7 @@ describe('own read slabs: the cap, and giving them back', () => {
     };
     await echo(a, big);
     await echo(b, big);
-    const [ca, cb] = srv.app.ws.connections;
+    const [ca, cb] = srv.app.wsHub.connections;
     expect([hasOwnSlab(ca), hasOwnSlab(cb)].sort()).toEqual([false, true]);
     const [owner, other] = hasOwnSlab(ca) ? [a, b] : [b, a];
     for (let i = 0; i < 5; i++) await echo(other, randomBytes(70_000 + i)); // still correct on the shared buffer

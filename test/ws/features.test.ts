@@ -6,7 +6,7 @@ describe('topics and publish', () => {
   let srv: RunningWs;
   beforeAll(async () => {
     srv = await startWs((app) => {
-      app.on<WsMessageContext>('ws:message', (ctx) => {
+      app.on('ws:message', (ctx) => {
         const d = ctx.data as { sub?: string; unsub?: string; pub?: string; value?: unknown } | undefined;
         if (d?.sub !== undefined) {
           ctx.ws.subscribe(d.sub);
@@ -30,7 +30,7 @@ describe('topics and publish', () => {
       clients[i].send(JSON.stringify({ sub: 'news' }));
       expect(await inboxes[i].json()).toEqual({ subscribed: ['news'] });
     }
-    expect(srv.app.ws.topics()).toEqual(['news']);
+    expect(srv.app.wsHub.topics()).toEqual(['news']);
     // From the app (outside any connection's read).
     expect(srv.app.publish('news', { headline: 'ünïcode 😀' })).toBe(3);
     const got = await Promise.all(inboxes.slice(0, 3).map((box) => box.next()));
@@ -39,8 +39,8 @@ describe('topics and publish', () => {
       expect(m.data.equals(Buffer.from(JSON.stringify({ headline: 'ünïcode 😀' })))).toBe(true);
     }
     // Binary and text publishes, from inside a hook of the non-subscriber.
-    expect(srv.app.ws.publish('news', Buffer.from([1, 2, 3]))).toBe(3);
-    expect(srv.app.ws.publish('news', 'plain text')).toBe(3);
+    expect(srv.app.wsHub.publish('news', Buffer.from([1, 2, 3]))).toBe(3);
+    expect(srv.app.wsHub.publish('news', 'plain text')).toBe(3);
     for (let i = 0; i < 3; i++) {
       const b = await inboxes[i].next();
       expect(b.binary).toBe(true);
@@ -64,7 +64,7 @@ describe('topics and publish', () => {
     clients[2].close();
     await closed(clients[2]);
     await sleep(20);
-    expect(srv.app.ws.topics()).toEqual([]);
+    expect(srv.app.wsHub.topics()).toEqual([]);
     for (const ws of clients) ws.terminate();
   });
 });
@@ -76,7 +76,7 @@ describe('backpressure', () => {
   async function setup(policy: 'drop' | 'close'): Promise<{ srv: RunningWs; server: () => WebSocket }> {
     let last: WebSocket | undefined;
     const srv = await startWs((app) => {
-      app.on<WsConnectContext>('ws:connect', ({ ws }) => {
+      app.on('ws:connect', ({ ws }) => {
         last = ws;
       });
     }, { wsMaxBackpressure: LIMIT, wsBackpressurePolicy: policy });
@@ -130,7 +130,7 @@ describe('backpressure', () => {
 
   test('a slow reader with async hooks: reading pauses while many messages wait, all are answered', async () => {
     const srv = await startWs((app) => {
-      app.on<WsMessageContext>('ws:message', async (ctx) => {
+      app.on('ws:message', async (ctx) => {
         await new Promise((resolve) => setImmediate(resolve));
         ctx.reply = ctx.raw;
         ctx.stop = true;
@@ -186,7 +186,7 @@ describe('graceful stop', () => {
     const codes = Promise.all(clients.map(closed));
     await srv.stop();
     expect((await codes).map((c) => c.code)).toEqual([1001, 1001]);
-    expect(srv.app.ws.size).toBe(0);
+    expect(srv.app.wsHub.size).toBe(0);
   });
 });
 
@@ -194,11 +194,11 @@ describe('the connection knows its request', () => {
   test('ws.url is the upgrade target with its query; ws:connect can read it', async () => {
     const seen: string[] = [];
     const srv = await startWs((app) => {
-      app.on<WsConnectContext>('ws:connect', ({ ws }) => {
+      app.on('ws:connect', ({ ws }) => {
         seen.push(ws.url);
         ws.data.room = new URLSearchParams(ws.url.split('?')[1] ?? '').get('room');
       });
-      app.on<WsMessageContext>('ws:message', (ctx) => {
+      app.on('ws:message', (ctx) => {
         ctx.reply = { room: (ctx.ws as WebSocket).data.room };
         ctx.stop = true;
       });

@@ -28,7 +28,7 @@ export async function startWs(setup: (app: App) => void, overrides: Partial<Sett
 
 /** The exact echo: text as text, binary as binary. */
 export function exactEcho(app: App): void {
-  app.on<WsMessageContext>('ws:message', (ctx) => {
+  app.on('ws:message', (ctx) => {
     ctx.reply = ctx.raw;
     ctx.stop = true;
   });

@@ -143,14 +143,14 @@ describe('hooks', () => {
   beforeAll(async () => {
     jest.spyOn(console, 'error').mockImplementation(() => {});
     srv = await startWs((app) => {
-      app.on<WsConnectContext>('ws:connect', ({ ws }) => {
+      app.on('ws:connect', ({ ws }) => {
         ws.data.id = `c${events.length}`;
         ws.data.count = 0;
         lastWs = ws;
         events.push('connect');
         ws.send({ hello: ws.data.id });
       });
-      app.on<WsMessageContext>('ws:message', async (ctx) => {
+      app.on('ws:message', async (ctx) => {
         const raw = ctx.raw;
         if (ctx.binary) {
           ctx.reply = Buffer.concat([Buffer.from('bin:'), raw as Buffer]);
@@ -183,10 +183,10 @@ describe('hooks', () => {
           ctx.stop = true;
         }
       });
-      app.on<WsMessageContext>('ws:message', (ctx) => {
+      app.on('ws:message', (ctx) => {
         if ((ctx.data as { cmd?: string } | undefined)?.cmd === 'sync-throw-2') throw new Error('second hook throws');
       });
-      app.on<WsDisconnectContext>('ws:disconnect', ({ ws, code }) => {
+      app.on('ws:disconnect', ({ ws, code }) => {
         const id = ws.data.id as string;
         disconnects.set(id, (disconnects.get(id) ?? 0) + 1);
         events.push(`disconnect:${code}`);

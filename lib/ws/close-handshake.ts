@@ -1,0 +1,78 @@
+// The close handshake (RFC 6455 §5.5.1, §7.1): one close frame each way, then TCP ends; a peer that never
+// answers (or never ends TCP) is cut after closeTimeout. It also remembers the code and reason the
+// connection reports: the peer's, else the one the server closed with, else 1006 (no close frame).
+import type { Duplex } from 'node:stream';
+import { CloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes';
+import type { Outbox } from './outbox';
+import { frameClose } from './sender';
+
+export class CloseHandshake {
+  /** Our close frame is queued: nothing else is sent. */
+  sent = false;
+  /** The peer's close frame arrived. */
+  received = false;
+  code: number = CloseCode.ABNORMAL;
+  reason = '';
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly outbox: Outbox,
+    private readonly timeout: number,
+  ) {}
+
+  /** The peer's close frame (handled after every message before it): its code and reason are reported. */
+  peerClosed(code: number, reason: string): void {
+    this.code = code;
+    this.reason = reason;
+  }
+
+  /** Answers the peer's close with its own code (an empty close with an empty one), then ends TCP. */
+  answer(code: number): void {
+    this.received = true;
+    if (!this.sent) {
+      this.sent = true;
+      this.outbox.sendControl(code === CloseCode.NO_STATUS ? frameClose() : frameClose(code));
+      this.startTimer();
+    }
+    if (this.outbox.idle) this.endSocket();
+  }
+
+  /** Sends our close; `endNow` (a failure, §7.1.7) ends TCP without waiting for the peer's answer. */
+  send(code: number, reason: string, endNow: boolean): void {
+    if (!this.sent) {
+      this.sent = true;
+      this.outbox.sendControl(frameClose(code, reason.length > MAX_CLOSE_REASON_BYTES ? '' : reason));
+      this.startTimer();
+      if (this.code === CloseCode.ABNORMAL && !this.received) {
+        this.code = code;
+        this.reason = reason;
+      }
+    }
+    if ((endNow || this.received) && this.outbox.idle) this.endSocket();
+  }
+
+  /** The outbox's compression queue emptied: a finished handshake may end TCP now. */
+  outboxDrained(): void {
+    if (this.sent && this.received) this.endSocket();
+  }
+
+  /** Ends our side of TCP (after what is batched); the peer gets closeTimeout to end its side. */
+  endSocket(): void {
+    this.outbox.end();
+    this.startTimer();
+  }
+
+  /** The socket closed. */
+  done(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private startTimer(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => this.socket.destroy(), this.timeout);
+  }
+}

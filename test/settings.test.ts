@@ -1,0 +1,48 @@
+// Settings are resolved once when the server starts: every value checked (a bad one is an error naming the
+// setting), then a frozen copy is what the server reads.
+import { createApp } from '../lib/app';
+import { Server } from '../lib/server';
+import { SETTING_RULES, createSettings, resolveSettings, type Settings } from '../lib/settings';
+
+test('the defaults pass, and the result is a frozen copy (nested objects too)', () => {
+  const input = createSettings({ wsPerMessageDeflate: { threshold: 10 }, openapi: { title: 't' } });
+  const resolved = resolveSettings(input);
+  expect(resolved).toEqual(input);
+  expect(resolved).not.toBe(input);
+  expect(Object.isFrozen(resolved)).toBe(true);
+  expect(Object.isFrozen(resolved.openapi)).toBe(true);
+  expect(Object.isFrozen(resolved.wsPerMessageDeflate)).toBe(true);
+  input.port = 1234; // the input stays the user's to change; the resolved copy does not follow
+  expect(resolved.port).toBe(8000);
+});
+
+test('every setting has a rule', () => {
+  expect(Object.keys(SETTING_RULES).sort()).toEqual(Object.keys(createSettings()).sort());
+});
+
+test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
+  [{ port: 70000 }, /^settings\.port must be an integer from 0 to 65535 \(got 70000\)$/],
+  [{ port: '80' }, /settings\.port must be an integer .*\(got "80"\)/],
+  [{ workers: 0 }, /settings\.workers must be an integer >= 1/],
+  [{ wsMaxPayload: -1 }, /settings\.wsMaxPayload must be an integer >= 0 \(got -1\)/],
+  [{ wsMaxPayload: 1.5 }, /settings\.wsMaxPayload/],
+  [{ wsIdleTimeout: NaN }, /settings\.wsIdleTimeout .*\(got NaN\)/],
+  [{ wsBackpressurePolicy: 'drp' }, /settings\.wsBackpressurePolicy must be one of "drop", "close" \(got "drp"\)/],
+  [{ wsPath: 'ws' }, /settings\.wsPath must be a path starting with '\/'/],
+  [{ debug: 'yes' }, /settings\.debug must be true or false/],
+  [{ wsPerMessageDeflate: { serverMaxWindowBits: 16 } }, /settings\.wsPerMessageDeflate must be .*\(got \{"serverMaxWindowBits":16\}\)/],
+  [{ wsPerMessageDeflate: 'on' }, /settings\.wsPerMessageDeflate/],
+  [{ openapi: { title: 1 } }, /settings\.openapi must be/],
+])('%j is refused with an error naming the setting', (override, message) => {
+  expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
+});
+
+test('an unknown setting name (a typo) is refused', () => {
+  expect(() => resolveSettings({ ...createSettings(), wsMaxPayloadd: 5 } as unknown as Settings))
+    .toThrow(/Unknown setting "wsMaxPayloadd"/);
+});
+
+test('Server.run() rejects bad settings before it listens', async () => {
+  const app = createApp({ port: 0, wsMaxFragments: 0 });
+  await expect(new Server(app).run()).rejects.toThrow(/settings\.wsMaxFragments must be an integer >= 1 \(got 0\)/);
+});
