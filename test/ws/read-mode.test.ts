@@ -24,7 +24,7 @@ test('a real connection reads the way getBackends() says', async () => {
     client.send('over the wire');
     expect((await inbox.next()).text).toBe('over the wire');
     expect(connections).toHaveLength(1);
-    const direct = (connections[0] as unknown as { direct: boolean }).direct;
+    const direct = (connections[0] as unknown as { reads: unknown }).reads !== null;
     expect(direct ? 'direct' : 'stream').toBe(expected);
     client.close();
   } finally {
