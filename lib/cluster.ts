@@ -2,11 +2,12 @@
 // the port; the primary serves nothing itself. A worker that dies is replaced (not while stopping).
 // Publishes between them: lib/pubsub (IPC through the primary, or Redis).
 import cluster, { type Worker } from 'node:cluster';
+import * as net from 'node:net';
 import type { Settings } from './settings';
 import { listenerFault } from './listener-guard';
 
-/** The primary's IPC message to a worker (lib/pubsub/ipc.ts carries publishes). */
-type ClusterMessage = { krozen: 'stop' };
+/** IPC between primary and workers besides publishes (lib/pubsub/ipc.ts): stop, and a worker's listening port. */
+type ClusterMessage = { krozen: 'stop' } | { krozen: 'listening'; port: number };
 
 function isClusterMessage(msg: unknown): msg is ClusterMessage {
   return msg !== null && typeof msg === 'object' && typeof (msg as { krozen?: unknown }).krozen === 'string';
@@ -15,6 +16,24 @@ function isClusterMessage(msg: unknown): msg is ClusterMessage {
 /** True in a process forked by ClusterPrimary. */
 export function isClusterWorker(): boolean {
   return cluster.isWorker && process.env.KROZEN_CLUSTER_WORKER === '1';
+}
+
+/** The port a worker listens on: the one its primary chose for reusePort with port 0, else settings.port. */
+export function clusterWorkerPort(settings: Settings): number {
+  const chosen = process.env.KROZEN_CLUSTER_PORT;
+  return isClusterWorker() && chosen !== undefined ? Number(chosen) : settings.port;
+}
+
+/** A free TCP port on `host` (listen on 0, read it, close). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A worker that dies this soon after its start is replaced only after RESTART_DELAY (no fork storm). */
@@ -28,25 +47,40 @@ export class ClusterPrimary {
   private port: number | undefined;
   private restartTimers = new Set<NodeJS.Timeout>();
 
+  private reusePortNumber: number | undefined;
+
   constructor(private readonly settings: Settings) {}
 
   /** Forks the workers; resolves with the shared port once all of them listen. */
-  start(): Promise<number> {
+  async start(): Promise<number> {
     // 'advanced' serialization lets Buffers and Maps cross in publishes.
     cluster.setupPrimary({ serialization: 'advanced' });
+    // reusePort: each worker binds the port itself, so port 0 must become one port for all of them.
+    if (this.settings.reusePort && this.settings.port === 0) this.reusePortNumber = await freePort(this.settings.host);
+    return this.forkAll();
+  }
+
+  private forkAll(): Promise<number> {
     const count = this.settings.workers;
     return new Promise<number>((resolve, reject) => {
       let listening = 0;
       let failed = false;
       for (let i = 0; i < count; i++) {
         const worker = this.fork();
-        worker.once('listening', (address) => {
-          if (failed) return;
-          this.port ??= address.port;
+        // node:cluster emits 'listening' for its shared handle only; a reusePort worker reports itself.
+        let counted = false;
+        const onListening = (port: number): void => {
+          if (failed || counted) return;
+          counted = true;
+          this.port ??= port;
           if (++listening === count) {
             cluster.on('exit', this.onExit);
             resolve(this.port);
           }
+        };
+        worker.once('listening', (address) => onListening(address.port));
+        worker.on('message', (msg: unknown) => {
+          if (isClusterMessage(msg) && msg.krozen === 'listening') onListening(msg.port);
         });
         worker.once('exit', (code, signal) => {
           if (failed || listening === count) return;
@@ -62,7 +96,9 @@ export class ClusterPrimary {
   private fork(): Worker {
     // With port 0, node:cluster keys the shared handle by the configured port (0), so a replacement
     // worker joins the same random port as long as one sibling still holds it.
-    const worker = cluster.fork({ KROZEN_CLUSTER_WORKER: '1' });
+    const env: Record<string, string> = { KROZEN_CLUSTER_WORKER: '1' };
+    if (this.reusePortNumber !== undefined) env.KROZEN_CLUSTER_PORT = String(this.reusePortNumber);
+    const worker = cluster.fork(env);
     this.workers.add(worker);
     this.startedAt.set(worker, Date.now());
     if (this.settings.debug) worker.once('online', () => console.log(`krozen: worker ${worker.process.pid} started`));
@@ -116,12 +152,17 @@ export class ClusterPrimary {
   }
 }
 
+function ignoreSendError(): void {
+  // The primary went away meanwhile: the worker is about to be stopped anyway.
+}
+
 interface StoppableServer {
   stop(): Promise<void>;
 }
 
-/** In a worker: stop when the primary says so. */
-export function wireClusterWorker(server: StoppableServer): void {
+/** In a worker, once listening: tells the primary its port, and stops when the primary says so. */
+export function wireClusterWorker(server: StoppableServer, port: number): void {
+  if (process.connected) process.send!({ krozen: 'listening', port } satisfies ClusterMessage, undefined, undefined, ignoreSendError);
   process.on('message', (msg: unknown) => {
     if (!isClusterMessage(msg)) return;
     if (msg.krozen === 'stop') {

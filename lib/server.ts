@@ -7,7 +7,8 @@ import { handleRequest } from './http/pipeline';
 import { NodeTransport, type TransportHandlers } from './transport/node';
 import type { TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
-import { ClusterPrimary, isClusterWorker, wireClusterWorker } from './cluster';
+import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
+import { assertReusePort } from './reuse-port';
 import { resolveSettings } from './settings';
 import { WsUpgrade } from './ws/upgrade';
 
@@ -65,6 +66,7 @@ export class Server {
     const settings = resolveSettings(app.settings);
     this.wsUpgrade = new WsUpgrade(app.wsHub, app.hooks, settings);
 
+    if (settings.reusePort) assertReusePort();
     if (settings.workers > 1 && !isClusterWorker()) {
       await app.pubsub.start('primary');
       this.primary = new ClusterPrimary(settings);
@@ -78,10 +80,10 @@ export class Server {
     await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     const transport = this.createTransport();
     this.transport = transport;
-    this.boundPort = await transport.listen(settings.port, settings.host, settings.backlog);
+    this.boundPort = await transport.listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort);
     installSignalHandlers(this);
     if (isClusterWorker()) {
-      wireClusterWorker(this);
+      wireClusterWorker(this, this.boundPort);
       if (settings.debug) console.log(`krozen: worker ${process.pid} listening on http://${settings.host}:${this.boundPort}`);
       return this; // server:start fires once, in the primary
     }

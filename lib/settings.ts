@@ -37,8 +37,10 @@ export interface Settings {
   /** listen() backlog. */
   backlog: number;
   /**
-   * Kept for parity with pykrozen. Node 20 has no SO_REUSEPORT; with workers > 1, node:cluster's
-   * primary owns the listening socket and hands connections to workers, which is what it stood for.
+   * Listen with SO_REUSEPORT (Node 22.12+ / 23.1+ on Linux and a few others; a clear error elsewhere): several
+   * processes bind the same port and the kernel spreads connections. With workers > 1, each worker binds
+   * its own socket instead of node:cluster's shared one. Off by default (pykrozen: on): with it, another
+   * process of the same user can bind the port too and take a share of the connections.
    */
   reusePort: boolean;
   /** Largest request body read into memory, in bytes (413 beyond). */
@@ -111,7 +113,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     baseDir: process.cwd(),
     workers: 1,
     backlog: 2048,
-    reusePort: true,
+    reusePort: false,
     maxBodySize: 1024 * 1024,
     headersTimeout: 10_000,
     requestTimeout: 30_000,

@@ -18,7 +18,8 @@ export function runMicro(suiteName, suite, { quick }) {
     let err = '';
     child.stdout.on('data', (c) => { out += c; });
     child.stderr.on('data', (c) => { err = (err + c).slice(-2000); });
-    const timer = setTimeout(() => { err += `\n(timed out after ${TIMEOUT_MS / 1000} s)`; stop(child, 500); }, TIMEOUT_MS);
+    const timeoutMs = suite.timeoutMs ?? TIMEOUT_MS;
+    const timer = setTimeout(() => { err += `\n(timed out after ${timeoutMs / 1000} s)`; stop(child, 500); }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (code !== 0) { resolve({ skipped: `node bench/${suite.script} failed (exit ${code}): ${err.trim().split('\n').slice(-2).join(' | ')}`, output: out }); return; }

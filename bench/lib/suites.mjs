@@ -33,6 +33,12 @@ export const SUITES = {
     kind: 'ws', ws: { mode: 'idle', connections: 10000 }, servers: WS_SERVERS, baseline: 'ws', unit: 'conn/s',
     title: '10,000 idle WebSocket connections (server RSS per connection; throughput = handshakes/s)',
   },
+  // Scaling out (bench/ws-publish-redis.mjs, bench/workers.mjs): their own scripts, run like the micro suites.
+  'ws-publish-redis': {
+    kind: 'micro', script: 'ws-publish-redis.mjs', timeoutMs: 300_000,
+    title: 'Publish 64 B to 1,000 subscribers on two processes through Redis: krozen vs socket.io + @socket.io/redis-adapter',
+  },
+  workers: { kind: 'micro', script: 'workers.mjs', timeoutMs: 300_000, title: 'GET /json req/s with 1 and 2 workers (wrk)' },
   mask: { kind: 'micro', script: 'mask.mjs', title: 'XOR masking (node bench/mask.mjs)' },
   json: { kind: 'micro', script: 'json.mjs', title: 'JSON encoding (node bench/json.mjs)' },
 };

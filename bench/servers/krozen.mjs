@@ -4,7 +4,11 @@
 import krozen from '../../dist/index.js';
 
 const { createApp, Server } = krozen;
-const app = createApp({ port: Number(process.env.PORT ?? 8000), host: '127.0.0.1' });
+// WORKERS=n (settings.workers) and REUSE_PORT=1 (settings.reusePort) for the workers suite.
+const app = createApp({
+  port: Number(process.env.PORT ?? 8000), host: '127.0.0.1',
+  workers: Number(process.env.WORKERS ?? 1), reusePort: process.env.REUSE_PORT === '1',
+});
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));
 app.post('/echo', (req) => ({ body: req.body }));

@@ -190,12 +190,14 @@ export class NodeTransport implements TransportServer {
     this.server = server;
   }
 
-  listen(port: number, host: string, backlog: number): Promise<number> {
+  listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     const server = this.server;
+    // reusePort in a cluster worker: its own socket (exclusive), not the primary's shared handle.
+    const options = reusePort ? { port, host, backlog, reusePort, exclusive: true } : { port, host, backlog };
     return new Promise<number>((resolve, reject) => {
       const onListenError = (err: Error): void => reject(err);
       server.once('error', onListenError);
-      server.listen({ port, host, backlog }, () => {
+      server.listen(options, () => {
         server.off('error', onListenError);
         resolve((server.address() as { port: number }).port);
       });

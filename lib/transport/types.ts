@@ -84,8 +84,8 @@ export interface UpgradeRequest {
 
 /** A listening server of one transport, as lib/server.ts drives it. */
 export interface TransportServer {
-  /** Binds and listens; resolves with the bound port. */
-  listen(port: number, host: string, backlog: number): Promise<number>;
+  /** Binds and listens (with SO_REUSEPORT when `reusePort`); resolves with the bound port. */
+  listen(port: number, host: string, backlog: number, reusePort?: boolean): Promise<number>;
   /**
    * Graceful stop: no new connections; idle keep-alive connections close now, busy ones after their
    * current response (which goes out with `Connection: close`). Resolves when every connection is gone.

@@ -3,7 +3,7 @@
 // A WebSocket to /ws?topic=t subscribes to t and is greeted with {"pid":…}; POST /publish?topic=t publishes
 // the body (application/octet-stream: binary; text/plain: text; JSON: a value); POST /burst?n= publishes
 // {pid, seq} n times in one loop; GET /stats answers app.pubsub.stats().
-// PRIMARY_PUBLISH_MS: the cluster primary publishes {"from":"primary","n":…} to 'news' at that interval.
+// PORT, REUSE_PORT=1 (settings.reusePort). PRIMARY_PUBLISH_MS: the cluster primary publishes {"from":"primary","n":…} to 'news' at that interval.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
 
@@ -13,6 +13,7 @@ const app = createApp({
   shutdownTimeout: 2000,
   redisUrl: process.env.REDIS_URL || undefined,
   redisPrefix: process.env.REDIS_PREFIX ?? 'krozen:',
+  reusePort: process.env.REUSE_PORT === '1',
 });
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
