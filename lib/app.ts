@@ -11,6 +11,7 @@ import { createStaticHandler, type StaticOptions } from './http/static';
 import { createUploadHandler, type UploadHandler } from './http/upload';
 import { assertPlugin, type Plugin } from './plugin';
 import { WsHub } from './ws';
+import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
@@ -44,6 +45,20 @@ export class App implements PipelineHost {
     this.settings = settings;
     this.pubsub = new PubSub(settings, () => this.hub);
     registerInternalRoutes(this);
+  }
+
+  /** app.ws() endpoints by path (read by the upgrade). */
+  readonly wsRoutes = new RadixRouter<WsBehaviour>();
+
+  /**
+   * A WebSocket endpoint at `path` (route params: `/chat/:room`), on the same port as HTTP. `behaviour`:
+   * upgrade(req), protocols, open, message, drain, close, origins and limits (lib/ws/endpoint.ts).
+   * Several per app; a path with none answers a WebSocket request with 404.
+   */
+  ws(path: string, behaviour: WsBehaviour): this {
+    assertBehaviour(path, behaviour);
+    this.wsRoutes.add('GET', path, behaviour);
+    return this;
   }
 
   /** The WebSocket hub: open connections, topics (created on first use). */

@@ -6,7 +6,7 @@
 import { METHODS } from 'node:http';
 import type { ErrorHookContext, HttpHookContext } from './http/pipeline';
 import type { ServerHookContext } from './server';
-import type { WsConnectContext, WsDisconnectContext, WsMessageContext } from './ws/context';
+import type { WsConnectContext, WsDisconnectContext, WsMessageContext, WsUpgradeContext } from './ws/context';
 
 export type Hook<C> = (ctx: C) => unknown;
 
@@ -27,6 +27,7 @@ export interface HookEvents {
   'http:options': HttpHookContext;
   'http:options:after': HttpHookContext;
   error: ErrorHookContext;
+  'ws:upgrade': WsUpgradeContext;
   'ws:connect': WsConnectContext;
   'ws:message': WsMessageContext;
   'ws:disconnect': WsDisconnectContext;
@@ -41,7 +42,7 @@ const HOOK_EVENTS = {
   'http:put': true, 'http:put:after': true, 'http:delete': true, 'http:delete:after': true,
   'http:patch': true, 'http:patch:after': true, 'http:options': true, 'http:options:after': true,
   error: true,
-  'ws:connect': true, 'ws:message': true, 'ws:disconnect': true,
+  'ws:upgrade': true, 'ws:connect': true, 'ws:message': true, 'ws:disconnect': true,
 } satisfies Record<HookName, true>;
 
 /** Hooks for other HTTP methods (`http:purge`, `http:purge:after`) are valid at run time (untyped). */
@@ -54,6 +55,11 @@ export function assertHookName(event: unknown): asserts event is HookName {
     `Unknown hook event ${JSON.stringify(event)}; the events are: ${Object.keys(HOOK_EVENTS).join(', ')} ` +
       '(and http:<method>, http:<method>:after for other HTTP methods)',
   );
+}
+
+/** Whether a ws:* hook is registered (then the global endpoint at settings.wsPath exists, with 'auto'). */
+export function hasWsHooks(hooks: Hooks): boolean {
+  return hooks.has('ws:upgrade') || hooks.has('ws:connect') || hooks.has('ws:message') || hooks.has('ws:disconnect');
 }
 
 export class Hooks {

@@ -32,7 +32,10 @@ export type { Middleware, HttpHookContext, ErrorHookContext } from './http/pipel
 export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteOptions } from './http/types';
 export type { Plugin } from './plugin';
 export { WsHub, WebSocket, CloseCode } from './ws';
-export type { WsMessageContext, WsConnectContext, WsDisconnectContext } from './ws';
+export type {
+  WsMessageContext, WsConnectContext, WsDisconnectContext, WsUpgradeContext, WsUpgradeRequest, WsBehaviour, WsProtocolChooser,
+  WsUpgradeResult, OriginPolicy, UpgradeRequest,
+} from './ws';
 
 // pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`
 // (app.delete(...) works too).

@@ -64,7 +64,7 @@ export class Server {
     for (const p of options.plugins ?? []) app.plugin(p);
     // Checked and frozen once: a bad value fails here, naming the setting; the WebSocket layer reads this copy.
     const settings = resolveSettings(app.settings);
-    this.wsUpgrade = new WsUpgrade(app.wsHub, app.hooks, settings);
+    this.wsUpgrade = new WsUpgrade(app, settings);
 
     if (settings.reusePort) assertReusePort();
     if (settings.workers > 1 && !isClusterWorker()) {

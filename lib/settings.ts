@@ -6,6 +6,7 @@ import {
   bool, describeValue, fieldsOk, frozenCopy, int, isIntIn, oneOf, optional, rule, str, urlPath, type SettingRule,
 } from './setting-rules';
 import type { RedisClientLike } from './pubsub/redis-client';
+import { isToken } from './ws/protocols';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -88,6 +89,21 @@ export interface Settings {
   wsBackpressurePolicy: 'drop' | 'close';
   /** permessage-deflate: false (default) or true / options to negotiate it. */
   wsPerMessageDeflate: boolean | PerMessageDeflateOptions;
+  /**
+   * The global endpoint at wsPath (the ws:* hooks, pykrozen's echo by default): 'auto' (default) serves it
+   * once a ws:* hook is registered, 'on' always (an echo server with no hooks), 'off' never.
+   */
+  wsEndpoint: 'auto' | 'on' | 'off';
+  /**
+   * Which `Origin` may open a WebSocket (cross-site WebSocket hijacking): 'same-origin' (default: the
+   * Origin's host must equal the Host header; requests without Origin, i.e. not from a browser, pass),
+   * a list of allowed origins ('https://app.example.com'), or '*' for any. Others get 403.
+   */
+  wsOrigins: 'same-origin' | '*' | readonly string[];
+  /** Subprotocols of the global endpoint, in the server's order of preference. */
+  wsProtocols: readonly string[];
+  /** Time an async upgrade()/ws:upgrade hook may take before the upgrade is refused with 503, ms. */
+  wsUpgradeTimeout: number;
   /** Serve /_internal/info (versions, backends, plugins). Off by default: it helps attackers fingerprint. */
   infoEndpoint: boolean;
   /** Serve /_internal/openapi.json (every route). Off by default: it maps the whole API for anyone. */
@@ -134,6 +150,10 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     wsMaxBackpressure: 16 * 1024 * 1024,
     wsBackpressurePolicy: 'close',
     wsPerMessageDeflate: false,
+    wsEndpoint: 'auto',
+    wsOrigins: 'same-origin',
+    wsProtocols: [],
+    wsUpgradeTimeout: 10_000,
     infoEndpoint: false,
     openapiEndpoint: false,
     openapi: {},
@@ -161,6 +181,12 @@ const deflateOptions = rule((v) => isBool(v) || fieldsOk(v, {
   'clientMaxWindowBits?: 8..15; threshold?: integer >= 0; concurrencyLimit?: integer >= 1 }');
 const openapiInfo = rule((v) => fieldsOk(v, { title: isString, version: isString, description: isString }),
   '{ title?, version?, description?: string }');
+
+const originPolicy = rule((v) => v === 'same-origin' || v === '*' ||
+  (Array.isArray(v) && v.every((o) => typeof o === 'string' && o.length > 0)),
+"'same-origin', '*' or a list of origins ('https://app.example.com')");
+const tokenList = rule((v) => Array.isArray(v) && v.every((p) => typeof p === 'string' && isToken(p)),
+  'a list of subprotocol names (HTTP tokens)');
 
 /** What each setting accepts: one line per setting (tsc fails when a setting has none). */
 export const SETTING_RULES = {
@@ -192,6 +218,10 @@ export const SETTING_RULES = {
   wsBackpressurePolicy: oneOf('drop', 'close'),
   wsMaxQueuedBytes: int(0),
   wsPerMessageDeflate: deflateOptions,
+  wsEndpoint: oneOf('auto', 'on', 'off'),
+  wsOrigins: originPolicy,
+  wsProtocols: tokenList,
+  wsUpgradeTimeout: int(1),
   openapi: openapiInfo,
   infoEndpoint: bool,
   openapiEndpoint: bool,

@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Failures, assertCloseArgs, type Failure } from './close-codes';
 import { CloseHandshake } from './close-handshake';
+import type { ConnectionLimits, WsConnectionInfo } from './connection-config';
 import { WsMessageContext, type WsConnectContext, type WsDisconnectContext } from './context';
 import { MessageTooBigError, type PerMessageDeflate } from './deflate';
 import { scratchBuffer, startDirectRead, type DirectReader } from './direct-read';
@@ -20,18 +21,6 @@ import { EMPTY, Opcode, frameCopy } from './sender';
 import type { WsHub } from './hub';
 import { listenerFault } from '../listener-guard';
 
-/** Per-connection limits, resolved once from the settings (or an endpoint's behaviour). */
-export interface ConnectionLimits {
-  readonly maxPayload: number;
-  readonly maxFragments: number;
-  readonly closeTimeout: number;
-  readonly idleTimeout: number;
-  readonly maxBackpressure: number;
-  readonly backpressurePolicy: 'drop' | 'close';
-  /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
-  readonly maxQueuedBytes: number;
-}
-
 export type ReadyState = 0 | 1 | 2 | 3;
 
 export class WebSocket extends EventEmitter {
@@ -40,12 +29,18 @@ export class WebSocket extends EventEmitter {
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
 
-  /** Per-connection state for handlers (pykrozen's ws.data). */
-  data: Record<string, unknown> = {};
+  /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
+  data: Record<string, unknown>;
   readyState: ReadyState = 1;
   readonly remoteAddress: string | undefined;
   /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
   readonly url: string;
+  /** The endpoint's route parameters (`/chat/:room` → `{ room }`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The upgrade request's headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The subprotocol agreed in the handshake ('' for none). */
+  readonly protocol: string;
 
   /**
    * @internal Set when a read completes a frame (any frame, control frames too); the idle sweep clears it.
@@ -72,12 +67,15 @@ export class WebSocket extends EventEmitter {
     private readonly socket: Duplex,
     private readonly limits: ConnectionLimits,
     private readonly deflate: PerMessageDeflate | null,
-    remoteAddress: string | undefined,
-    url: string,
+    info: WsConnectionInfo,
   ) {
     super();
-    this.remoteAddress = remoteAddress;
-    this.url = url;
+    this.remoteAddress = info.remoteAddress;
+    this.url = info.url;
+    this.params = info.params;
+    this.headers = info.headers;
+    this.protocol = info.protocol;
+    this.data = info.data ?? {};
     this.receiver = new Receiver(this, limits, deflate !== null);
     this.outbox = new Outbox(this, socket, limits, deflate);
     this.inbox = new Inbox(this, socket, limits.maxQueuedBytes);

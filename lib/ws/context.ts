@@ -1,6 +1,31 @@
-// The objects ws:connect, ws:message and ws:disconnect hooks receive.
+// The objects the ws:* hooks (and an app.ws() behaviour's functions) receive.
 import type { WebSocket } from './connection';
 import { HEADROOM } from './sender';
+
+/** The upgrade request, as upgrade() and ws:upgrade hooks see it (before any byte of the answer). */
+export interface WsUpgradeRequest {
+  readonly method: string;
+  /** The request target as sent (path and query). */
+  readonly url: string;
+  /** The decoded pathname. */
+  readonly path: string;
+  /** Route parameters of the endpoint's path (`/chat/:room` → `{ room }`). */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** Header names in lower case, cookies included (`headers.cookie`). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly remoteAddress: string | undefined;
+  /** The subprotocols the client offered, in its order. */
+  readonly protocols: readonly string[];
+  /** The subprotocol the server picked ('' for none). */
+  readonly protocol: string;
+}
+
+/** ws:upgrade: throw an HttpError to refuse (its status, a JSON body, no 101); set `data` to attach it to ws.data. */
+export interface WsUpgradeContext {
+  readonly req: WsUpgradeRequest;
+  data: Record<string, unknown> | undefined;
+}
 
 export interface WsConnectContext {
   ws: WebSocket;

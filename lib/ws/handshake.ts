@@ -1,6 +1,7 @@
 // The opening handshake (RFC 6455 §4.2): checks the upgrade request and builds the 101 response.
 // A refused upgrade gets a small HTTP response with a JSON error body, then the socket is closed.
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
 
@@ -51,13 +52,6 @@ export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { k
   return { key: key.trim() };
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  426: 'Upgrade Required',
-  503: 'Service Unavailable',
-};
 
 /** Answers a refused upgrade with `status` and {"error": message}, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
@@ -66,7 +60,7 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
     return;
   }
   const body = JSON.stringify({ error: refusal.message });
-  let head = `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status] ?? 'Error'}\r\nConnection: close\r\n` +
+  let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\nConnection: close\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
   if (refusal.headers) for (const name of Object.keys(refusal.headers)) head += `${name}: ${refusal.headers[name]}\r\n`;
   socket.on('error', () => socket.destroy());
@@ -75,10 +69,11 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** The 101 response. */
-export function acceptResponse(key: string, extensions?: string): string {
+/** The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol. */
+export function acceptResponse(key: string, extensions?: string, protocol = ''): string {
   let head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
+  if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   if (extensions) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   return head + '\r\n';
 }

@@ -17,9 +17,9 @@ export interface RunningWs {
   stop(): Promise<void>;
 }
 
-/** createApp(overrides) on port 0, `setup(app)` adds hooks, then Server.run(). */
+/** createApp(overrides) on port 0 with the global endpoint always on (an echo server with no hooks), `setup(app)` adds hooks, then Server.run(). */
 export async function startWs(setup: (app: App) => void, overrides: Partial<Settings> = {}): Promise<RunningWs> {
-  const app = createApp({ port: 0, host: '127.0.0.1', wsCloseTimeout: 1000, shutdownTimeout: 2000, ...overrides });
+  const app = createApp({ port: 0, host: '127.0.0.1', wsCloseTimeout: 1000, shutdownTimeout: 2000, wsEndpoint: 'on', ...overrides });
   setup(app);
   const server = await new Server(app).run();
   const port = server.port;

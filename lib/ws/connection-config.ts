@@ -1,0 +1,24 @@
+// What a connection is made with: its limits (an endpoint's, resolved once from the settings) and what the
+// upgrade learnt about it.
+
+/** Per-connection limits, resolved once from the settings (or an endpoint's behaviour). */
+export interface ConnectionLimits {
+  readonly maxPayload: number;
+  readonly maxFragments: number;
+  readonly closeTimeout: number;
+  readonly idleTimeout: number;
+  readonly maxBackpressure: number;
+  readonly backpressurePolicy: 'drop' | 'close';
+  /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
+  readonly maxQueuedBytes: number;
+}
+
+/** @internal What the upgrade tells a new connection about itself. */
+export interface WsConnectionInfo {
+  readonly url: string;
+  readonly remoteAddress: string | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly protocol: string;
+  readonly data: Record<string, unknown> | undefined;
+}

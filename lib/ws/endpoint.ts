@@ -1,0 +1,158 @@
+// WebSocket endpoints: `app.ws(path, behaviour)` routes (uWS's per-route behaviours) and the global endpoint
+// at settings.wsPath that runs the ws:* hooks. An endpoint is resolved once against the running server's
+// settings: its limits (the behaviour's own, else the settings'), Origin policy, subprotocols, the upgrade
+// step and the handlers a connection runs.
+import { hasWsHooks, type Hooks } from '../hooks';
+import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings';
+import type { WebSocket } from './connection';
+import type { ConnectionLimits } from './connection-config';
+import type { WsConnectContext, WsDisconnectContext, WsMessageContext, WsUpgradeContext, WsUpgradeRequest } from './context';
+import { hookHandlers, type WsHandlers } from './handlers';
+import type { OriginPolicy } from './origin';
+
+/** What upgrade() returns to accept: nothing, or `{ data }` (then `ws.data` is that object). */
+export type WsUpgradeResult = void | undefined | { data?: Record<string, unknown> };
+
+/** Picks one of the offered subprotocols, or false for none. */
+export type WsProtocolChooser = (offered: readonly string[], req: WsUpgradeRequest) => string | false;
+
+/** An endpoint's behaviour: every field is optional. */
+export interface WsBehaviour {
+  /** Runs before the handshake: throw an HttpError to refuse, return `{ data }` to attach it. May be async. */
+  upgrade?(req: WsUpgradeRequest): WsUpgradeResult | Promise<WsUpgradeResult>;
+  /** Subprotocols in the server's order of preference, or a function that picks one of the offered. */
+  protocols?: readonly string[] | WsProtocolChooser;
+  open?(ctx: WsConnectContext): unknown;
+  /** Each message; `ctx.reply` is sent if set (there is no default reply here). A promise holds later messages. */
+  message?(ctx: WsMessageContext): unknown;
+  /** The socket drained after backpressure. */
+  drain?(ws: WebSocket): unknown;
+  close?(ctx: WsDisconnectContext): unknown;
+  /** Overrides settings.wsOrigins for this endpoint. */
+  origins?: OriginPolicy;
+  /** Overrides settings.wsPerMessageDeflate for this endpoint. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  // Limits: each overrides the ws* setting of the same name (maxPayload → wsMaxPayload, ...).
+  maxPayload?: number;
+  maxFragments?: number;
+  idleTimeout?: number;
+  closeTimeout?: number;
+  maxBackpressure?: number;
+  backpressurePolicy?: 'drop' | 'close';
+  maxQueuedBytes?: number;
+}
+
+/** Behaviour fields that override a setting, and which. */
+const OVERRIDES = {
+  maxPayload: 'wsMaxPayload',
+  maxFragments: 'wsMaxFragments',
+  idleTimeout: 'wsIdleTimeout',
+  closeTimeout: 'wsCloseTimeout',
+  maxBackpressure: 'wsMaxBackpressure',
+  backpressurePolicy: 'wsBackpressurePolicy',
+  maxQueuedBytes: 'wsMaxQueuedBytes',
+  origins: 'wsOrigins',
+  perMessageDeflate: 'wsPerMessageDeflate',
+} as const satisfies Partial<Record<keyof WsBehaviour, keyof ResolvedSettings>>;
+const FUNCTIONS = ['upgrade', 'open', 'message', 'drain', 'close'] as const;
+
+/** Checks a behaviour when app.ws() is called: a clear error naming the field, with the settings' rules. */
+export function assertBehaviour(path: string, behaviour: unknown): asserts behaviour is WsBehaviour {
+  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`app.ws(path): path must start with '/' (got ${JSON.stringify(path)})`);
+  if (behaviour === null || typeof behaviour !== 'object') throw new TypeError(`app.ws('${path}', behaviour): behaviour must be an object`);
+  const b = behaviour as Record<string, unknown>;
+  for (const name of Object.keys(b)) {
+    if ((FUNCTIONS as readonly string[]).includes(name)) {
+      if (b[name] !== undefined && typeof b[name] !== 'function') throw new TypeError(`app.ws('${path}'): ${name} must be a function`);
+    } else if (name === 'protocols') {
+      const p = b.protocols;
+      if (p !== undefined && typeof p !== 'function' && !SETTING_RULES.wsProtocols.check(p)) {
+        throw new TypeError(`app.ws('${path}'): protocols must be a function or ${SETTING_RULES.wsProtocols.expects}`);
+      }
+    } else if (Object.hasOwn(OVERRIDES, name)) {
+      const rule = SETTING_RULES[OVERRIDES[name as keyof typeof OVERRIDES]];
+      if (b[name] !== undefined && !rule.check(b[name])) throw new TypeError(`app.ws('${path}'): ${name} must be ${rule.expects}`);
+    } else {
+      throw new TypeError(`app.ws('${path}'): unknown behaviour field "${name}"`);
+    }
+  }
+}
+
+/** An endpoint as the running server uses it. */
+export interface WsEndpoint {
+  readonly handlers: WsHandlers;
+  readonly limits: ConnectionLimits;
+  readonly origins: OriginPolicy;
+  readonly deflate: boolean | PerMessageDeflateOptions;
+  readonly protocols: readonly string[] | WsProtocolChooser;
+  /** The upgrade step, or null when there is none. */
+  upgrade(req: WsUpgradeRequest): WsUpgradeResult | Promise<WsUpgradeResult>;
+  readonly hasUpgrade: boolean;
+}
+
+function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimits {
+  return Object.freeze({
+    maxPayload: b.maxPayload ?? config.wsMaxPayload,
+    maxFragments: b.maxFragments ?? config.wsMaxFragments,
+    closeTimeout: b.closeTimeout ?? config.wsCloseTimeout,
+    idleTimeout: b.idleTimeout ?? config.wsIdleTimeout,
+    maxBackpressure: b.maxBackpressure ?? config.wsMaxBackpressure,
+    backpressurePolicy: b.backpressurePolicy ?? config.wsBackpressurePolicy,
+    maxQueuedBytes: b.maxQueuedBytes ?? config.wsMaxQueuedBytes,
+  });
+}
+
+/** A function's result as the connection wants it: undefined when synchronous, else a promise. */
+function pending(result: unknown): void | Promise<void> {
+  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return undefined;
+  return Promise.resolve(result).then(ignore);
+}
+function ignore(): void {}
+
+/** An app.ws() endpoint. */
+export function behaviourEndpoint(b: WsBehaviour, config: ResolvedSettings): WsEndpoint {
+  const { open, message, close, drain, upgrade } = b;
+  return {
+    handlers: {
+      open: open === undefined ? ignore : (ctx) => pending(open.call(b, ctx)),
+      message: message === undefined ? ignore : (ctx) => pending(message.call(b, ctx)),
+      close: close === undefined ? ignore : (ctx) => pending(close.call(b, ctx)),
+      drain: drain === undefined ? ignore : (ws) => void pending(drain.call(b, ws))?.catch(logDrainFailure),
+      defaultReply: false,
+    },
+    limits: limitsOf(config, b),
+    origins: b.origins ?? config.wsOrigins,
+    deflate: b.perMessageDeflate ?? config.wsPerMessageDeflate,
+    protocols: b.protocols ?? [],
+    upgrade: upgrade === undefined ? ignore : (req) => upgrade.call(b, req),
+    hasUpgrade: upgrade !== undefined,
+  };
+}
+
+function logDrainFailure(err: unknown): void {
+  console.error('krozen: a WebSocket drain handler failed:', err);
+}
+
+/** The global endpoint at settings.wsPath: the ws:* hooks, pykrozen's default reply. */
+export function hookEndpoint(hooks: Hooks, config: ResolvedSettings): WsEndpoint {
+  return {
+    handlers: hookHandlers(hooks),
+    limits: limitsOf(config),
+    origins: config.wsOrigins,
+    deflate: config.wsPerMessageDeflate,
+    protocols: config.wsProtocols,
+    upgrade(req) {
+      const ctx: WsUpgradeContext = { req, data: undefined };
+      const result = hooks.run('ws:upgrade', ctx);
+      return result === undefined ? ctx : result.then(() => ctx);
+    },
+    get hasUpgrade() {
+      return hooks.has('ws:upgrade');
+    },
+  };
+}
+
+/** Whether the global endpoint is served now (settings.wsEndpoint; 'auto': once a ws:* hook exists). */
+export function hookEndpointOn(hooks: Hooks, config: ResolvedSettings): boolean {
+  return config.wsEndpoint === 'on' || (config.wsEndpoint === 'auto' && hasWsHooks(hooks));
+}
