@@ -1,8 +1,10 @@
 // The krozen demo: a live chat board. HTTP routes, a router group with OpenAPI metadata, middleware,
-// hooks, a static page, and WebSocket topics (one per room), all on one port.
+// hooks, a static page, a session cookie, and an authenticated WebSocket endpoint per room
+// (app.ws('/chat/:room'), one topic per room), all on one port.
 // In your own project: require('krozen') instead of the relative path.
 const path = require('node:path');
-const { createApp, router, file, error } = require('../../dist/index.js');
+const { randomBytes } = require('node:crypto');
+const { createApp, router, file, error, HttpError } = require('../../dist/index.js');
 
 const MAX_HISTORY = 50;
 const ROOMS = ['lobby', 'random', 'dev'];
@@ -18,6 +20,8 @@ function createDemoApp(overrides = {}) {
   });
   app.state.history = Object.fromEntries(ROOMS.map((room) => [room, []]));
   app.state.online = 0;
+  /** Session token (the HttpOnly cookie) → the name the visitor chose. */
+  app.state.sessions = new Map();
 
   // Middleware: every response says how long it took.
   app.use((req, res) => {
@@ -50,39 +54,68 @@ function createDemoApp(overrides = {}) {
     deliver(app, req.params.room, message);
     return { status: 201, body: message };
   }, { summary: 'Post a message (as if sent over WebSocket)', responses: { 201: 'Posted', 400: 'Bad message', 404: 'No such room' } });
+  api.post('/session', function logIn(req) {
+    const name = typeof req.body?.name === 'string' && req.body.name.trim() ? req.body.name.trim().slice(0, 40) : 'anonymous';
+    const token = randomBytes(18).toString('base64url');
+    app.state.sessions.set(token, name);
+    return {
+      status: 201,
+      headers: { 'set-cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` },
+      body: { name },
+    };
+  }, { summary: 'Log in: a session cookie for the chat WebSocket', responses: { 201: 'Logged in' } });
   api.get('/stats', function stats() {
     return { body: { online: app.state.online, rooms: ROOMS } };
   }, { summary: 'Who is online', tags: ['status'] });
   app.includeRouter(api);
 
-  // WebSocket: /ws?room=lobby joins a room (a topic).
-  app.on('ws:connect', ({ ws }) => {
-    const room = ws.data.room = roomOf(ws);
-    ws.subscribe(`room:${room}`);
-    ws.subscribe('presence');
-    app.state.online += 1;
-    ws.send({ type: 'history', room, messages: app.state.history[room] });
-    app.publish('presence', { type: 'presence', online: app.state.online });
-  });
-  app.on('ws:message', (ctx) => {
-    ctx.stop = true; // no default echo: the room hears it through the topic
-    const message = toMessage(ctx.data);
-    if (!message) {
-      ctx.reply = { type: 'error', error: 'Expected {"name": string, "text": string}' };
-      return;
-    }
-    deliver(app, ctx.ws.data.room, message);
-  });
-  app.on('ws:disconnect', () => {
-    app.state.online -= 1;
-    app.publish('presence', { type: 'presence', online: app.state.online });
+  // WebSocket: /chat/<room> joins a room (a topic), for logged-in visitors only, speaking chat.v1.
+  app.ws('/chat/:room', {
+    protocols: ['chat.v1'],
+    // Before the handshake: an unknown room is a 404, no session a 401 (a JSON body, no 101). The browser
+    // sends the session cookie with the handshake; settings.wsOrigins (same-origin by default) has already
+    // refused pages of other sites that would ride on it.
+    upgrade(req) {
+      const room = req.params.room;
+      if (!ROOMS.includes(room)) throw new HttpError(404, `No room ${room}`);
+      const user = app.state.sessions.get(cookie(req.headers.cookie, SESSION_COOKIE));
+      if (user === undefined) throw new HttpError(401, 'Log in first (POST /api/session)');
+      return { data: { user, room } };
+    },
+    open({ ws }) {
+      const { room } = ws.data;
+      ws.subscribe(`room:${room}`);
+      ws.subscribe('presence');
+      app.state.online += 1;
+      ws.send({ type: 'history', room, messages: app.state.history[room] });
+      app.publish('presence', { type: 'presence', online: app.state.online });
+    },
+    message(ctx) {
+      // The room hears it through the topic (app.ws endpoints have no default echo).
+      const message = toMessage({ name: ctx.ws.data.user, text: ctx.data?.text });
+      if (!message) {
+        ctx.reply = { type: 'error', error: 'Expected {"text": string}' };
+        return;
+      }
+      deliver(app, ctx.ws.data.room, message);
+    },
+    close() {
+      app.state.online -= 1;
+      app.publish('presence', { type: 'presence', online: app.state.online });
+    },
   });
   return app;
 }
 
-function roomOf(ws) {
-  const room = new URLSearchParams((ws.url ?? '').split('?')[1] ?? '').get('room');
-  return ROOMS.includes(room) ? room : 'lobby';
+const SESSION_COOKIE = 'demo_session';
+
+/** One cookie's value from a Cookie header. */
+function cookie(header, name) {
+  for (const part of String(header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 function toMessage(body) {

@@ -1,4 +1,5 @@
-// The chat page: joins a room over WebSocket (/ws?room=…), shows its history and live messages.
+// The chat page: logs in (a session cookie), joins a room over WebSocket (/chat/<room>, subprotocol
+// chat.v1), shows its history and live messages.
 const ROOMS = ['lobby', 'random', 'dev'];
 const $ = (id) => document.getElementById(id);
 let socket = null;
@@ -31,14 +32,26 @@ function setStatus(state, label) {
   $('status').textContent = label;
 }
 
-function join(next) {
+async function logIn() {
+  const res = await fetch('/api/session', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: $('name').value }),
+  });
+  return (await res.json()).name;
+}
+
+async function join(next) {
   room = next;
   renderRooms();
   $('messages').replaceChildren();
   if (socket) socket.close(1000, 'switching rooms');
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?room=${room}`);
+  socket = null;
+  const me = await logIn(); // the handshake carries the session cookie; without it the server answers 401
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${room}`, ['chat.v1']);
   socket = ws;
-  ws.onopen = () => setStatus('open', `connected to #${room}`);
+  ws.onopen = () => {
+    document.body.dataset.protocol = ws.protocol;
+    setStatus('open', `connected to #${room} as ${me} (${ws.protocol})`);
+  };
   ws.onclose = () => { if (socket === ws) setStatus('closed', 'disconnected'); };
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data);
@@ -53,7 +66,7 @@ $('compose').onsubmit = (e) => {
   e.preventDefault();
   const text = $('text').value;
   if (!text.trim() || !socket || socket.readyState !== WebSocket.OPEN) return;
-  socket.send(JSON.stringify({ name: $('name').value || 'anonymous', text }));
+  socket.send(JSON.stringify({ text }));
   $('text').value = '';
 };
 
