@@ -94,7 +94,11 @@ export class RedisTransport implements PubSubTransport {
       return;
     }
     this.writer.seal(topic, binary, buf);
-    this.pub.publish(this.options.prefix + topic, buf).then(this.onSent, this.onNotSent);
+    try {
+      this.pub.publish(this.options.prefix + topic, buf).then(this.onSent, this.onNotSent);
+    } catch {
+      this.counts.notSent++; // a client closed under us throws instead of rejecting: local delivery already happened
+    }
   }
 
   stats(): RedisStats {
