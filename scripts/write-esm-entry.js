@@ -1,5 +1,7 @@
 // Writes dist/index.mjs: an ES module face over the CommonJS build, with every export named,
-// so `import { createApp } from 'krozen'` and `require('krozen')` share one instance.
+// so `import { createApp } from 'krozen'` and `require('krozen')` share one instance; and its types,
+// dist/index.d.mts (an ESM declaration file, so TypeScript's node16/nodenext resolution sees ESM for
+// `import`: publint and @arethetypeswrong/cli check this).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -12,3 +14,7 @@ const lines = [
   '',
 ];
 fs.writeFileSync(path.join(dist, 'index.mjs'), lines.join('\n'));
+fs.writeFileSync(
+  path.join(dist, 'index.d.mts'),
+  ["export * from './index.js';", "import * as cjs from './index.js';", 'export default cjs;', ''].join('\n'),
+);

@@ -19,8 +19,9 @@ export interface NativeMaskBinding {
 
 export const nativeMask = native as unknown as NativeMaskBinding | null;
 export const nativeExpected = process.env.KROZEN_NO_NATIVE !== '1';
-// x64 only: under qemu-user an arm64 Node reads the x64 host's /proc/cpuinfo.
-export const cpuHasAvx2 = process.arch === 'x64' && /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+// Linux x64 only: other systems have no /proc/cpuinfo, and under qemu-user an arm64 Node reads the x64 host's.
+export const cpuHasAvx2 = process.platform === 'linux' && process.arch === 'x64' &&
+  /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 
 /** One implementation of the three entry points. */
 export interface Impl {

@@ -48,8 +48,18 @@ beforeAll(() => {
   qemuBin = execFileSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).trim(); // PATH below has no tools
   armNode = execFileSync('bash', [path.join(root, 'scripts', 'node-line.sh'), ARM_NODE], { encoding: 'utf8' }).trim();
   PATH = noCompilerPath(work);
-  // The real `npm pack`, scripts on: prepack builds dist/ and the prebuilds.
-  execFileSync('npm', ['pack', '--pack-destination', work], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The real `npm pack`, scripts on: prepack builds dist/ and the prebuilds. It runs in a copy of this
+  // checkout (its files, as git lists them, uncommitted changes included), so this checkout's dist/ and
+  // prebuilds/ are never rewritten under suites that run at the same time (.ci/run runs several at once).
+  const src = path.join(work, 'src');
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  for (const file of listed.split('\0')) {
+    if (file === '' || !fs.existsSync(path.join(root, file))) continue; // deleted, not yet committed
+    fs.mkdirSync(path.dirname(path.join(src, file)), { recursive: true });
+    fs.copyFileSync(path.join(root, file), path.join(src, file));
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
+  execFileSync('npm', ['pack', '--pack-destination', work], { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] });
   tarball = path.join(work, fs.readdirSync(work).find((f) => f.endsWith('.tgz'))!);
   files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
   project = installInto(work, tarball, 'release', PATH, ['--ignore-scripts']);
@@ -67,6 +77,12 @@ test('npm pack ships the linux-x64 and linux-arm64 prebuilds, each built for its
   expect(elfMachine(path.join(prebuilds, 'linux-x64', 'krozen.node'))).toBe(0x3e);
   expect(elfMachine(path.join(prebuilds, 'linux-arm64', 'krozen.node'))).toBe(0xb7);
   expect(files.some((f) => f.startsWith('package/build/'))).toBe(false);
+});
+
+test('the tarball has what a registry user expects: LICENSE, CHANGELOG, README, types for require and import', () => {
+  for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md', 'dist/index.d.ts', 'dist/index.d.mts', 'dist/index.mjs']) {
+    expect(files).toContain(`package/${f}`);
+  }
 });
 
 test('x64: installed with --ignore-scripts and no compiler, the prebuild loads and a WebSocket echo works', () => {
