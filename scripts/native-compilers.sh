@@ -11,7 +11,7 @@
 # of a loadable Windows addon: that is the win32 job of .github/workflows/prebuild.yml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-test-tools.sh clang g++-aarch64-linux-gnu >/dev/null
+bash scripts/ensure-test-tools.sh --only clang g++-aarch64-linux-gnu >/dev/null
 
 node_include="$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")"
 addon_api="$(node -p "require('node-addon-api').include_dir")"

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-bash scripts/ensure-test-tools.sh g++-aarch64-linux-gnu >/dev/null
+bash scripts/ensure-test-tools.sh --only g++-aarch64-linux-gnu >/dev/null
 
 scratch="$(mktemp -d /tmp/krozen-prebuild.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT

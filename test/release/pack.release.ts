@@ -44,7 +44,7 @@ function elfMachine(file: string): number {
 }
 
 beforeAll(() => {
-  execFileSync('bash', [path.join(root, 'scripts', 'ensure-test-tools.sh'), 'g++-aarch64-linux-gnu', 'qemu-user'], { stdio: 'inherit' });
+  execFileSync('bash', [path.join(root, 'scripts', 'ensure-test-tools.sh'), '--only', 'g++-aarch64-linux-gnu', 'qemu-user'], { stdio: 'inherit' });
   qemuBin = execFileSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).trim(); // PATH below has no tools
   armNode = execFileSync('bash', [path.join(root, 'scripts', 'node-line.sh'), ARM_NODE], { encoding: 'utf8' }).trim();
   PATH = noCompilerPath(work);
