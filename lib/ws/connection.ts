@@ -437,25 +437,18 @@ type SocketWithWs = Duplex & { [kWs]: WebSocket };
 
 // Listeners shared by every connection (no closures per connection). They run inside Node's event
 // emission, where a throw would end the process: a fault ends this socket only.
-function socketOnData(this: SocketWithWs, chunk: Buffer): void {
-  // Not reached once direct reads are on (Node no longer pushes to the stream).
-  try {
-    this[kWs].onData(chunk);
-  } catch (err) {
-    listenerFault('WebSocket data', err, this);
-  }
-}
-
-function socketListener(where: string, call: (ws: WebSocket) => void): (this: SocketWithWs) => void {
-  return function (this: SocketWithWs): void {
+function socketListener(where: string, call: (ws: WebSocket, chunk: Buffer) => void): (this: SocketWithWs, chunk: Buffer) => void {
+  return function (this: SocketWithWs, chunk: Buffer): void {
     try {
-      call(this[kWs]);
+      call(this[kWs], chunk);
     } catch (err) {
       listenerFault(where, err, this);
     }
   };
 }
 
+// 'data' is not emitted once direct reads are on (Node no longer pushes to the stream).
+const socketOnData = socketListener('WebSocket data', (ws, chunk) => ws.onData(chunk));
 const socketOnEnd = socketListener('WebSocket end', (ws) => ws.onEnd());
 const socketOnClose = socketListener('WebSocket close', (ws) => ws.onSocketClose());
 const socketOnDrain = socketListener('WebSocket drain', (ws) => ws.onDrain());
