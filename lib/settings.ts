@@ -46,6 +46,10 @@ export interface Settings {
   reusePort: boolean;
   /** Largest request body read into memory, in bytes (413 beyond). */
   maxBodySize: number;
+  /** Most fields in a URL-encoded form body (413 beyond). */
+  formMaxFields: number;
+  /** Secret(s) for signed cookies: the first signs (when you pass it to setCookie), all verify (rotation). */
+  cookieSecret: string | string[] | undefined;
   /** Time allowed to receive the request headers, ms (node:http headersTimeout). */
   headersTimeout: number;
   /** Time allowed to receive the whole request, ms (node:http requestTimeout). */
@@ -131,6 +135,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     backlog: 2048,
     reusePort: false,
     maxBodySize: 1024 * 1024,
+    formMaxFields: 1000,
+    cookieSecret: undefined,
     headersTimeout: 10_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,

@@ -1,8 +1,10 @@
 // Request bodies: read with a size limit (413 without reading the rest into memory), then parsed by
-// content type: application/json (and +json) → JSON or 400; no type → JSON, else string; text/* → string;
-// anything else → Buffer.
+// content type: application/json (and +json) → JSON or 400; no type → JSON, else string;
+// application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
+// text/* → string; anything else → Buffer.
 import type { BodyReceiver, TransportRequest } from '../transport/types';
 import { HttpError } from './http-error';
+import { parseQuery, type Query } from './query';
 
 const CLOSE = { connection: 'close' };
 
@@ -76,8 +78,15 @@ class BodyCollector<C> implements BodyReceiver {
 
 const JSON_TYPE = 'application/json';
 
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** What parseBody needs from the settings. */
+export interface BodyLimits {
+  formMaxFields: number;
+}
+
 /** Turns the body bytes into what handlers see as req.body. */
-export function parseBody(bytes: Buffer, contentType: string | undefined): unknown {
+export function parseBody(bytes: Buffer, contentType: string | undefined, limits: BodyLimits): unknown {
   if (bytes.length === 0) return undefined;
   if (contentType === undefined || contentType === '') {
     const text = bytes.toString('utf8');
@@ -96,6 +105,7 @@ export function parseBody(bytes: Buffer, contentType: string | undefined): unkno
       throw new HttpError(400, 'Invalid JSON');
     }
   }
+  if (type === FORM_TYPE) return parseForm(bytes.toString('utf8'), limits.formMaxFields);
   if (type.startsWith('text/')) return bytes.toString('utf8');
   return bytes;
 }
@@ -104,4 +114,14 @@ export function parseBody(bytes: Buffer, contentType: string | undefined): unkno
 export function mediaType(contentType: string): string {
   const semi = contentType.indexOf(';');
   return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** An `application/x-www-form-urlencoded` body: the query string rules (repeated keys → arrays). */
+function parseForm(text: string, maxFields: number): Query {
+  try {
+    return parseQuery(text, maxFields, () => new HttpError(413, `Too many form fields (limit ${maxFields})`));
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 400) throw new HttpError(400, 'Malformed percent-encoding in form');
+    throw err;
+  }
 }

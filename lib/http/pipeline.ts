@@ -10,7 +10,7 @@ import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from 
 import { KrozenRequest } from './request';
 import { Response } from './response';
 import { HttpError } from './http-error';
-import { decodePath } from './query';
+import { decodePath, routeParam, routingPath } from './query';
 import { parseBody, readBody } from './body';
 import { mergeHeaders, sendResponse } from './send';
 import { checkResult, ResultShapeError } from './result';
@@ -85,7 +85,15 @@ class Exchange implements HttpHookContext {
   /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
   response: Response | null;
 
-  constructor(host: PipelineHost, req: KrozenRequest, out: ResponseSink, match: Exchange['match'], isHead: boolean) {
+  constructor(
+    host: PipelineHost,
+    req: KrozenRequest,
+    out: ResponseSink,
+    match: Exchange['match'],
+    isHead: boolean,
+    /** The path as the router matched it (per-segment decoded: see query.ts routingPath). */
+    readonly routePath: string,
+  ) {
     this.host = host;
     this.req = req;
     this.out = out;
@@ -113,17 +121,24 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
   const isHead = method === 'HEAD';
   const url = raw.url;
   const q = url.indexOf('?');
-  let path: string;
-  try {
-    path = decodePath(q === -1 ? url : url.slice(0, q));
-  } catch (err) {
-    sendHttpError(out, err as HttpError, isHead);
-    return;
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  let path = rawPath;
+  let routePath = rawPath;
+  if (rawPath.indexOf('%') !== -1) {
+    try {
+      path = decodePath(rawPath);
+      routePath = routingPath(rawPath);
+    } catch (err) {
+      sendHttpError(out, err as HttpError, isHead);
+      return;
+    }
   }
   const rawQuery = q === -1 ? '' : url.slice(q + 1);
-  const match = host.routeTable.find(isHead ? 'GET' : method, path);
+  const match = host.routeTable.find(isHead ? 'GET' : method, routePath);
+  if (match !== null && routePath !== path) for (const name in match.params) match.params[name] = routeParam(match.params[name]);
   const req = new KrozenRequest(method, path, rawQuery, match === null ? {} : match.params, raw);
-  const ex = new Exchange(host, req, out, match, isHead);
+  req.cookieSecret = host.settings.cookieSecret;
+  const ex = new Exchange(host, req, out, match, isHead, routePath);
   if (rawQuery.indexOf('%') !== -1) {
     // Decode now so a malformed query is a 400 even for a handler that never reads it.
     try {
@@ -142,7 +157,7 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
 
 function onBody(ex: Exchange, bytes: Buffer): void {
   try {
-    ex.req.body = parseBody(bytes, ex.req.headers['content-type']);
+    ex.req.body = parseBody(bytes, ex.req.headers['content-type'], ex.host.settings);
   } catch (err) {
     fail(ex, err);
     return;
@@ -265,7 +280,7 @@ export function allowHeader(methods: readonly string[]): string {
 function noRoute(ex: Exchange): void {
   const req = ex.req;
   const res = ex.res;
-  const methods = ex.host.routeTable.methodsFor(req.path);
+  const methods = ex.host.routeTable.methodsFor(ex.routePath);
   if (methods.length === 0) {
     res.status = 404;
     res.body = { error: 'Not Found', method: req.method, path: req.path };

@@ -1,19 +1,34 @@
-// Query string parsing: `+` and %XX decoded, a repeated key keeps the last value,
-// malformed percent-encoding is a 400.
+// Query strings and URL-encoded forms: `+` and %XX decoded; malformed percent-encoding is a 400.
+// Repeated keys, the documented rule: a key that appears once is a string; a key that appears more than
+// once is an array of its values in order (`?tag=a&tag=b` → `{ tag: ['a', 'b'] }`); a key written with
+// `[]` is always an array, the brackets removed (`?id[]=7` → `{ id: ['7'] }`). Nothing else is nested
+// (`a[b]=1` stays the key `a[b]`). The result has no prototype, so `__proto__` is an ordinary key.
 import { HttpError } from './http-error';
 
-export function parseQuery(raw: string): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
+export type QueryValue = string | string[];
+export type Query = Record<string, QueryValue>;
+
+/** Parses `raw` (no leading `?`); more than `maxFields` pairs → `tooMany()` is thrown. */
+export function parseQuery(raw: string, maxFields = Infinity, tooMany?: () => Error): Query {
+  const out: Query = Object.create(null);
   if (raw.length === 0) return out;
   let start = 0;
+  let fields = 0;
   while (start <= raw.length) {
     let end = raw.indexOf('&', start);
     if (end === -1) end = raw.length;
     if (end > start) {
+      if (++fields > maxFields) throw tooMany === undefined ? new HttpError(400, 'Too many query parameters') : tooMany();
       const eq = raw.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
-      const key = decodeComponent(raw.slice(start, hasValue ? eq : end));
-      out[key] = hasValue ? decodeComponent(raw.slice(eq + 1, end)) : '';
+      let key = decodeComponent(raw.slice(start, hasValue ? eq : end));
+      const value = hasValue ? decodeComponent(raw.slice(eq + 1, end)) : '';
+      const forceArray = key.length > 2 && key.endsWith('[]');
+      if (forceArray) key = key.slice(0, -2);
+      const current = out[key];
+      if (current === undefined) out[key] = forceArray ? [value] : value;
+      else if (typeof current === 'string') out[key] = [current, value];
+      else current.push(value);
     }
     start = end + 1;
   }
@@ -31,7 +46,7 @@ export function decodeComponent(text: string): string {
   }
 }
 
-/** Decodes a pathname (`+` stays `+`); throws a 400 on malformed encoding. */
+/** The pathname, percent-decoded (`+` stays `+`); throws a 400 on malformed encoding. */
 export function decodePath(path: string): string {
   if (path.indexOf('%') === -1) return path;
   try {
@@ -39,4 +54,31 @@ export function decodePath(path: string): string {
   } catch {
     throw new HttpError(400, 'Malformed percent-encoding in path');
   }
+}
+
+/**
+ * The pathname the router matches: each segment decoded on its own, so an encoded slash (`%2F`) stays
+ * inside its segment instead of splitting it. A decoded segment that holds `/` or `%` carries them
+ * escaped (`%2F`, `%25`), which routeParam() undoes in the captured values.
+ */
+export function routingPath(path: string): string {
+  if (path.indexOf('%') === -1) return path;
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    if (seg.indexOf('%') === -1) continue;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      throw new HttpError(400, 'Malformed percent-encoding in path');
+    }
+    segments[i] = decoded.indexOf('/') === -1 && decoded.indexOf('%') === -1 ? decoded : decoded.replace(/%/g, '%25').replace(/\//g, '%2F');
+  }
+  return segments.join('/');
+}
+
+/** A route parameter captured from routingPath()'s form → its decoded value. */
+export function routeParam(value: string): string {
+  return value.indexOf('%') === -1 ? value : value.replace(/%2F|%25/g, (m) => (m === '%2F' ? '/' : '%'));
 }

@@ -2,7 +2,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawRequest, TransportRequest } from '../transport/types';
 import type { Request } from './types';
-import { parseQuery } from './query';
+import { parseQuery, type Query } from './query';
+import { parseCookies, verifiedCookies } from './cookies';
 
 export class KrozenRequest implements Request {
   method: string;
@@ -14,7 +15,11 @@ export class KrozenRequest implements Request {
   readonly transport: TransportRequest;
   /** The raw query string (after `?`, before any `#`), parsed on first read of `query`. */
   private rawQuery: string;
-  private parsedQuery: Record<string, string> | undefined;
+  private parsedQuery: Query | undefined;
+  private parsedCookies: Record<string, string> | undefined;
+  private verified: Record<string, string> | undefined;
+  /** settings.cookieSecret, for signedCookies. */
+  cookieSecret: string | readonly string[] | undefined;
   /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
   private extraStash: Record<string, unknown> | undefined;
 
@@ -27,6 +32,9 @@ export class KrozenRequest implements Request {
     this.transport = transport;
     this.rawQuery = rawQuery;
     this.parsedQuery = undefined;
+    this.parsedCookies = undefined;
+    this.verified = undefined;
+    this.cookieSecret = undefined;
     this.extraStash = undefined;
   }
 
@@ -40,7 +48,17 @@ export class KrozenRequest implements Request {
     return this.transport.remoteAddress;
   }
 
-  get query(): Record<string, string> {
+  get cookies(): Record<string, string> {
+    if (this.parsedCookies === undefined) this.parsedCookies = parseCookies(this.headers.cookie);
+    return this.parsedCookies;
+  }
+
+  get signedCookies(): Record<string, string> {
+    if (this.verified === undefined) this.verified = verifiedCookies(this.cookies, this.cookieSecret);
+    return this.verified;
+  }
+
+  get query(): Query {
     if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery);
     return this.parsedQuery;
   }

@@ -1,5 +1,6 @@
 // The response object given to middleware and hooks, and the helpers handlers return.
 import type { HeaderValue, ResponseInit } from './types';
+import { setCookie, type CookieOptions } from './cookies';
 
 /**
  * A response under construction. Middleware gets one (set `stop = true` to send it at once);
@@ -17,6 +18,11 @@ export class Response implements ResponseInit {
     this.body = body;
     this.headers = headers === undefined ? {} : headers;
     this.stop = false;
+  }
+
+  /** Adds a Set-Cookie header (setCookie's defaults: Path=/, HttpOnly, SameSite=Lax); returns this. */
+  cookie(name: string, value: string, options?: CookieOptions): this {
+    return setCookie(this, name, value, options);
   }
 }
 

@@ -74,7 +74,11 @@ export function mergeHeaders(
   if (source === undefined) return target;
   for (const name in source) {
     const value = source[name];
-    if (value !== undefined) target[lowerName(name)] = value;
+    if (value === undefined) continue;
+    const lower = lowerName(name);
+    // Cookies from middleware and from the handler are all sent.
+    if (lower === 'set-cookie' && target[lower] !== undefined) target[lower] = ([] as string[]).concat(target[lower] as string, value as string);
+    else target[lower] = value;
   }
   return target;
 }

@@ -9,8 +9,15 @@ export interface Request {
   path: string;
   /** Lower-case header names, as Node gives them. */
   headers: IncomingHttpHeaders;
-  /** Parsed on first access; `+` and %XX decoded; a repeated key: the last wins. */
-  readonly query: Record<string, string>;
+  /**
+   * Parsed on first access; `+` and %XX decoded. A key seen once → a string; seen more than once → an
+   * array of its values in order; written `key[]=` → always an array (see query.ts).
+   */
+  readonly query: Record<string, string | string[]>;
+  /** The Cookie header as name → value, parsed on first access. */
+  readonly cookies: Record<string, string>;
+  /** Cookies signed with settings.cookieSecret whose signature checks (values without the signature). */
+  readonly signedCookies: Record<string, string>;
   /** Route parameters (`:name`, `*name`). */
   params: Record<string, string>;
   /** JSON (application/json or no content type), string (text/*), Buffer (other types), or undefined. */

@@ -134,9 +134,9 @@ describe('percent-decoding', () => {
     expect(await res.json()).toEqual({ path: '/path/café au+lait', name: 'café au+lait' });
   });
 
-  test('query: + is a space, %XX decoded, the last repeated key wins, empty values', async () => {
+  test('query: + is a space, %XX decoded, a repeated key is an array, empty values', async () => {
     const res = await fetch(`${r.base}/query?q=hello+world&x=1&x=2&e=%E2%9C%93&flag&empty=`);
-    expect(await res.json()).toEqual({ q: 'hello world', x: '2', e: '✓', flag: '', empty: '' });
+    expect(await res.json()).toEqual({ q: 'hello world', x: ['1', '2'], e: '✓', flag: '', empty: '' });
   });
 
   test.each(['/path/%E0%A4%A', '/path/%zz', '/path/100%'])('malformed path %s → 400', async (path) => {
