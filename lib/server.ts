@@ -9,6 +9,7 @@ import type { TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
+import { checkJsonSettings } from './json';
 import { resolveSettings } from './settings';
 import { WsUpgrade } from './ws/upgrade';
 
@@ -59,6 +60,7 @@ export class Server {
 
   async run(options: RunOptions = {}): Promise<this> {
     if (this.running) throw new Error('This server is already running');
+    checkJsonSettings(this.app.settings);
     this.running = true;
     const app = this.app;
     for (const p of options.plugins ?? []) app.plugin(p);

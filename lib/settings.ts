@@ -46,6 +46,10 @@ export interface Settings {
   reusePort: boolean;
   /** Largest request body read into memory, in bytes (413 beyond). */
   maxBodySize: number;
+  /** Deepest nesting of arrays/objects in a JSON body or WebSocket JSON message: HTTP 400 / WebSocket 1008 beyond. */
+  jsonMaxDepth: number;
+  /** Integers outside ±(2^53 − 1) parse to BigInt and BigInt encodes exactly (Node ≥ 22; an error at start before). */
+  jsonBigInt: boolean;
   /** Most fields in a URL-encoded form body (413 beyond). */
   formMaxFields: number;
   /** Secret(s) for signed cookies: the first signs (when you pass it to setCookie), all verify (rotation). */
@@ -135,6 +139,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     backlog: 2048,
     reusePort: false,
     maxBodySize: 1024 * 1024,
+    jsonMaxDepth: 128,
+    jsonBigInt: false,
     formMaxFields: 1000,
     cookieSecret: undefined,
     headersTimeout: 10_000,
@@ -236,6 +242,11 @@ export const SETTING_RULES = {
     typeof (v as RedisClientLike).duplicate === 'function', 'a node-redis client (publish and duplicate)')),
   redisPrefix: str,
   publishMaxPayload: int(0),
+  jsonMaxDepth: int(1),
+  jsonBigInt: bool,
+  formMaxFields: int(0),
+  cookieSecret: optional(rule((v) => (typeof v === 'string' && v.length > 0) ||
+    (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)), 'a non-empty string or list of them')),
 } satisfies Record<keyof Settings, SettingRule>;
 
 /** Settings as the running server reads them: checked once, frozen (nested objects too). */

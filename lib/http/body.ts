@@ -1,10 +1,12 @@
 // Request bodies: read with a size limit (413 without reading the rest into memory), then parsed by
-// content type: application/json (and +json) → JSON or 400; no type → JSON, else string;
+// content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth; BigInt for
+// big integers with settings.jsonBigInt: ../json.ts); no type → JSON, else string;
 // application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
 // text/* → string; anything else → Buffer.
 import type { BodyReceiver, TransportRequest } from '../transport/types';
 import { HttpError } from './http-error';
 import { parseQuery, type Query } from './query';
+import { JsonDepthError, parseJson, type JsonSettings } from '../json';
 
 const CLOSE = { connection: 'close' };
 
@@ -81,7 +83,7 @@ const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** What parseBody needs from the settings. */
-export interface BodyLimits {
+export interface BodyLimits extends JsonSettings {
   formMaxFields: number;
 }
 
@@ -91,8 +93,9 @@ export function parseBody(bytes: Buffer, contentType: string | undefined, limits
   if (contentType === undefined || contentType === '') {
     const text = bytes.toString('utf8');
     try {
-      return JSON.parse(text);
-    } catch {
+      return parseJson(text, limits);
+    } catch (err) {
+      if (err instanceof JsonDepthError) throw new HttpError(400, err.message);
       return text;
     }
   }
@@ -100,9 +103,9 @@ export function parseBody(bytes: Buffer, contentType: string | undefined, limits
   const type = contentType === JSON_TYPE ? JSON_TYPE : mediaType(contentType);
   if (type === JSON_TYPE || type.endsWith('+json')) {
     try {
-      return JSON.parse(bytes.toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'Invalid JSON');
+      return parseJson(bytes.toString('utf8'), limits);
+    } catch (err) {
+      throw new HttpError(400, err instanceof JsonDepthError ? err.message : 'Invalid JSON');
     }
   }
   if (type === FORM_TYPE) return parseForm(bytes.toString('utf8'), limits.formMaxFields);

@@ -334,7 +334,7 @@ function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>
   if (ex.sent) return;
   ex.sent = true;
   try {
-    sendResponse(ex.out, status, headers, body, ex.isHead);
+    sendResponse(ex.out, status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { utf8WithHeadroom } from '../backend';
 import type { ResponseSink } from '../transport/types';
+import { stringifyWithBigInt } from '../json';
 import type { HeaderValue } from './types';
 
 const JSON_TYPE = 'application/json';
@@ -25,6 +26,8 @@ export function sendResponse(
   headers: Record<string, HeaderValue>,
   body: unknown,
   isHead: boolean,
+  /** settings.jsonBigInt: BigInt values are written as exact integers. */
+  bigInt = false,
 ): void {
   if (body === undefined) {
     headers['content-length'] = 0;
@@ -49,7 +52,7 @@ export function sendResponse(
     }
     return;
   } else {
-    const json = JSON.stringify(body) as string | undefined;
+    const json = bigInt ? stringifyWithBigInt(body) : (JSON.stringify(body) as string | undefined);
     if (json === undefined) throw new TypeError('Response body is not JSON-serializable');
     if (json.length < STRING_BODY_MAX_CHARS) {
       bytes = json;

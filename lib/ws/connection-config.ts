@@ -11,6 +11,9 @@ export interface ConnectionLimits {
   readonly backpressurePolicy: 'drop' | 'close';
   /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
   readonly maxQueuedBytes: number;
+  /** settings.jsonMaxDepth / jsonBigInt, for JSON text messages (../json.ts). */
+  readonly jsonMaxDepth: number;
+  readonly jsonBigInt: boolean;
 }
 
 /** @internal What the upgrade tells a new connection about itself. */

@@ -299,7 +299,7 @@ export class WebSocket extends EventEmitter {
 
   /** Runs the message handler(s), then sends the reply (or the default one). */
   private dispatch(binary: boolean, payload: Buffer, headroom: boolean, transient: boolean): void {
-    const ctx = new WsMessageContext(this, binary, payload, transient, headroom);
+    const ctx = new WsMessageContext(this, binary, payload, transient, headroom, this.limits);
     let result: void | Promise<void> = undefined;
     try {
       result = this.handlers.message(ctx);

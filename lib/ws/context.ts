@@ -1,6 +1,10 @@
 // The objects the ws:* hooks (and an app.ws() behaviour's functions) receive.
 import type { WebSocket } from './connection';
 import { HEADROOM } from './sender';
+import { CloseCode } from './close-codes';
+import { JsonDepthError, parseJson, type JsonSettings } from '../json';
+
+const DEFAULT_JSON: JsonSettings = { jsonMaxDepth: 128, jsonBigInt: false };
 
 /** The upgrade request, as upgrade() and ws:upgrade hooks see it (before any byte of the answer). */
 export interface WsUpgradeRequest {
@@ -71,6 +75,8 @@ export class WsMessageContext {
     payload: Buffer,
     inReadBuffer = false,
     headroom = false,
+    /** settings.jsonMaxDepth / jsonBigInt for `data`. */
+    private readonly json: JsonSettings = DEFAULT_JSON,
   ) {
     this.bytes = payload;
     this.inReadBuffer = inReadBuffer;
@@ -123,9 +129,11 @@ export class WsMessageContext {
       this.parsed = undefined;
       if (!this.binary) {
         try {
-          this.parsed = JSON.parse(this.raw as string);
-        } catch {
+          this.parsed = parseJson(this.raw as string, this.json);
+        } catch (err) {
           this.invalidJson = true;
+          // Too deep: refused before any hook sees it; the connection closes with 1008 and the reason.
+          if (err instanceof JsonDepthError) this.ws.close(CloseCode.POLICY_VIOLATION, err.message);
         }
       }
     }

@@ -99,6 +99,8 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
     maxBackpressure: b.maxBackpressure ?? config.wsMaxBackpressure,
     backpressurePolicy: b.backpressurePolicy ?? config.wsBackpressurePolicy,
     maxQueuedBytes: b.maxQueuedBytes ?? config.wsMaxQueuedBytes,
+    jsonMaxDepth: config.jsonMaxDepth,
+    jsonBigInt: config.jsonBigInt,
   });
 }
 

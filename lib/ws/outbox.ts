@@ -4,6 +4,7 @@
 // outbox reports back only a failure and "the queue emptied".
 import type { Duplex } from 'node:stream';
 import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
+import { stringifyWithBigInt } from '../json';
 import { listenerFault } from '../listener-guard';
 import { Failures, type Failure } from './close-codes';
 import type { PerMessageDeflate } from './deflate';
@@ -22,6 +23,8 @@ export interface OutboxOwner {
 export interface OutboxLimits {
   readonly maxBackpressure: number;
   readonly backpressurePolicy: 'drop' | 'close';
+  /** settings.jsonBigInt: JSON values are encoded with BigInt written exactly. */
+  readonly jsonBigInt?: boolean;
 }
 
 type Queued = { frame: Buffer } | { opcode: number; compress: Buffer };
@@ -75,6 +78,8 @@ export class Outbox {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
       throw new TypeError(`Cannot send ${typeof value} as JSON`);
     }
+    // settings.jsonBigInt: BigInt values written exactly (JSON.rawJSON) for sends, replies and echoes alike.
+    if (this.limits.jsonBigInt) return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(stringifyWithBigInt(value) as string, HEADROOM));
     return this.sendEncoded(Opcode.TEXT, encodeJsonWithHeadroom(value, HEADROOM));
   }
 
