@@ -133,7 +133,7 @@ export class App implements PipelineHost {
 
   private addRoute(method: string, path: string, handler: Handler, info: RouteInfo): void {
     const upper = method.toUpperCase();
-    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody });
+    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody, compress: info.compress });
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 

@@ -27,6 +27,8 @@ export interface RouteInfo {
   operationId?: string;
   responses: Record<string, string>;
   rawBody: boolean;
+  /** False when the route opted out of response compression. */
+  compress: boolean;
 }
 
 export type RouteListener = (method: string, fullPath: string, handler: Handler, info: RouteInfo) => void;
@@ -43,7 +45,8 @@ export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonl
     for (const [code, description] of Object.entries(meta.responses)) responses[code] = description;
   }
   if (Object.keys(responses).length === 0) responses['200'] = 'Success';
-  const info: RouteInfo = { tags, deprecated: meta?.deprecated === true, responses, rawBody: meta?.rawBody === true };
+  const info: RouteInfo = { tags, deprecated: meta?.deprecated === true, responses, rawBody: meta?.rawBody === true,
+    compress: meta?.compress !== false };
   if (meta?.summary !== undefined) info.summary = meta.summary;
   if (meta?.description !== undefined) info.description = meta.description;
   const operationId = meta?.operationId ?? handlerName(handler);

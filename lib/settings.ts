@@ -62,6 +62,10 @@ export interface Settings {
   keepAliveTimeout: number;
   /** Graceful stop: in-flight requests get this long before connections are destroyed, ms. */
   shutdownTimeout: number;
+  /** Compress responses (br, zstd, gzip by Accept-Encoding) of compressible types; a route can opt out. */
+  compression: boolean;
+  /** Smallest response body compressed, bytes. */
+  compressionThreshold: number;
   /** Static files up to this size are cached in memory; larger ones are streamed. */
   staticCacheMaxFileSize: number;
   /** The static file cache holds at most this many files (least recently used out first)... */
@@ -147,6 +151,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     shutdownTimeout: 10_000,
+    compression: true,
+    compressionThreshold: 1024,
     staticCacheMaxFileSize: 1024 * 1024,
     staticCacheMaxEntries: 1000,
     staticCacheMaxBytes: 64 * 1024 * 1024,

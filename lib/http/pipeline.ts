@@ -14,6 +14,7 @@ import { decodePath, routeParam, routingPath } from './query';
 import { parseBody, readBody } from './body';
 import { mergeHeaders, sendResponse } from './send';
 import { checkResult, ResultShapeError } from './result';
+import { CompressingSink } from './compress';
 
 /** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
 export type Middleware = (req: Request, res: Response) => unknown;
@@ -23,6 +24,8 @@ export interface Route {
   handler: Handler;
   /** Leave the body unread: the handler reads req.raw (uploads). */
   rawBody: boolean;
+  /** False: this route's responses are never compressed. */
+  compress?: boolean;
 }
 
 /** The route table as the pipeline needs it (RadixRouter<Route> fits). */
@@ -334,13 +337,21 @@ function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>
   if (ex.sent) return;
   ex.sent = true;
   try {
-    sendResponse(ex.out, status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
+    sendResponse(outFor(ex), status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);
     if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
     else ex.out.destroy();
   }
+}
+
+/** The sink to answer through: the transport's, wrapped to compress when settings and the route allow it. */
+function outFor(ex: Exchange): ResponseSink {
+  const settings = ex.host.settings;
+  if (!settings.compression || ex.req.headers['accept-encoding'] === undefined) return ex.out;
+  if (ex.match !== null && ex.match.value.compress === false) return ex.out;
+  return new CompressingSink(ex.out, ex.req.headers['accept-encoding'], { threshold: settings.compressionThreshold });
 }
 
 const INTERNAL_ERROR = 'Internal Server Error';

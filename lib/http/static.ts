@@ -7,8 +7,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../settings';
 import { settings as globalSettings } from '../settings';
-import type { Handler, HandlerResult, Request, ResponseInit } from './types';
-import { LazyFileStream, loadFile, type CacheLimits, type LoadedFile } from './file-cache';
+import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from './types';
+import { LazyFileStream, loadFile, type CacheLimits, type LoadedFile, type LoadOptions } from './file-cache';
+import { acceptedCodings, isCompressible } from './compress';
 import { ifRangeMatches, parseRange, type RangeDecision } from './range';
 
 export { clearFileCache } from './file-cache';
@@ -89,6 +90,11 @@ export interface StaticOptions {
   cacheControl?: string;
   /** Seconds a browser may use the file without asking: `public, max-age=N`. */
   maxAge?: number;
+  /**
+   * Serve `<file>.br` / `<file>.gz` (made at build time) instead of compressing on the fly, when the client
+   * accepts the coding and the sibling exists (default true; needs settings.compression).
+   */
+  precompressed?: boolean;
   /** Adds `immutable` (for hashed file names that never change): `public, max-age=N, immutable` (N default one year). */
   immutable?: boolean;
 }
@@ -164,6 +170,7 @@ export function createStaticHandler(settings: Settings, prefix: string, opts: St
     throw new TypeError(`serveStatic dotfiles must be 'deny' or 'allow', got ${JSON.stringify(opts.dotfiles)}`);
   }
   const cacheControl = cacheControlFor(opts);
+  const precompressed = opts.precompressed !== false;
   let root: StaticRoot | undefined;
 
   return function serveStaticFile(req: Request): Promise<HandlerResult> {
@@ -171,11 +178,18 @@ export function createStaticHandler(settings: Settings, prefix: string, opts: St
     if (index !== undefined && (rel === '' || rel.endsWith('/'))) rel += index;
     if (!isSafeRelativePath(rel) || (!allowDotfiles && hasDotSegment(rel))) return Promise.resolve(notFound());
     root = staticRoot(root, settings.baseDir);
-    return loadFromDisk(root, root.root + path.sep + rel, settings, req, cacheControl);
+    return loadFromDisk(root, root.root + path.sep + rel, settings, req, cacheControl, precompressed);
   };
 }
 
-async function loadFromDisk(root: StaticRoot, absPath: string, settings: Settings, req: Request, cacheControl: string): Promise<ResponseInit> {
+async function loadFromDisk(
+  root: StaticRoot,
+  absPath: string,
+  settings: Settings,
+  req: Request,
+  cacheControl: string,
+  precompressed: boolean,
+): Promise<ResponseInit> {
   if (root.realRoot === undefined) {
     try {
       root.realRoot = await fsp.realpath(root.root);
@@ -183,9 +197,35 @@ async function loadFromDisk(root: StaticRoot, absPath: string, settings: Setting
       return notFound(); // no static directory (yet)
     }
   }
-  const file = await loadFile(absPath, { ...cacheLimits(settings), realRoot: root.realRoot });
-  return file ? fileResponse(file, req, 200, file.contentType, cacheControl) : notFound();
+  const limits = { ...cacheLimits(settings), realRoot: root.realRoot };
+  const file = await loadFile(absPath, limits);
+  if (!file) return notFound();
+  if (precompressed && settings.compression) {
+    const sibling = await precompressedSibling(absPath, file, req, limits);
+    if (sibling !== undefined) return sibling;
+  }
+  return fileResponse(file, req, 200, file.contentType, cacheControl);
+
+  /** `<file>.br` / `<file>.gz` when the client accepts that coding and the sibling exists (not for a Range). */
+  async function precompressedSibling(abs: string, original: LoadedFile, r: Request, opts: LoadOptions): Promise<ResponseInit | undefined> {
+    const accept = r.headers['accept-encoding'];
+    if (accept === undefined || r.headers.range !== undefined || !isCompressible(original.contentType)) return undefined;
+    for (const coding of acceptedCodings(accept, PRECOMPRESSED)) {
+      const sibling = await loadFile(abs + SIBLING_EXT[coding], opts);
+      if (sibling === undefined) continue;
+      const res = fileResponse(sibling, r, 200, original.contentType, cacheControl);
+      const headers = res.headers as Record<string, HeaderValue>;
+      if (res.status !== 304) headers['content-encoding'] = coding;
+      delete headers['accept-ranges'];
+      headers.vary = 'Accept-Encoding';
+      return res;
+    }
+    return undefined;
+  }
 }
+
+const PRECOMPRESSED = ['br', 'gzip'];
+const SIBLING_EXT: Record<string, string> = { br: '.br', gzip: '.gz' };
 
 function cacheLimits(settings: Settings): CacheLimits {
   return {

@@ -52,4 +52,6 @@ export type Handler = (req: Request) => HandlerResult | Promise<HandlerResult>;
 export interface RouteOptions {
   /** Leave the body unread (the handler reads req.raw itself, e.g. uploads). */
   rawBody?: boolean;
+  /** false: never compress this route's responses (settings.compression applies otherwise). */
+  compress?: boolean;
 }
