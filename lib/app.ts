@@ -5,7 +5,8 @@ import { createSettings, settings as globalSettings, type Settings } from './set
 import { RadixRouter } from './router';
 import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
-import type { Middleware, PipelineHost, Route } from './http/pipeline';
+import type { HttpHookContext, Middleware, PipelineHost, Route } from './http/pipeline';
+import { inject, type InjectOptions, type InjectResponse } from './http/inject';
 import { registerInternalRoutes } from './http/internal';
 import { createStaticHandler, type StaticOptions } from './http/static';
 import { createUploadHandler, type UploadHandler } from './http/upload';
@@ -104,6 +105,31 @@ export class App implements PipelineHost {
     if (typeof mw !== 'function') throw new TypeError('Middleware must be a function');
     this.middleware.push(mw);
     return this;
+  }
+
+  /**
+   * Runs `fn(req, res)` on every request before its body is read (req.body is still undefined): set
+   * `res.stop = true` (or throw an HttpError) to answer at once, e.g. 401 or 429, without reading the body.
+   */
+  onRequest(fn: Middleware): this {
+    if (typeof fn !== 'function') throw new TypeError('onRequest needs a function');
+    this.hooks.on('request', (ctx) => fn(ctx.req, ctx.res));
+    return this;
+  }
+
+  /** Runs `fn(req, res)` for every answer, whatever the method or outcome, before it is encoded (logs, metrics). */
+  onResponse(fn: Middleware): this {
+    if (typeof fn !== 'function') throw new TypeError('onResponse needs a function');
+    this.hooks.on('response', (ctx) => fn(ctx.req, ctx.res));
+    return this;
+  }
+
+  /**
+   * Runs one request through the whole pipeline without a socket (tests): `{ status, headers, body }`,
+   * what the wire would carry. See http/inject.ts.
+   */
+  inject(options: InjectOptions): Promise<InjectResponse> {
+    return inject(this, options);
   }
 
   /** Adds a hook (see HookEvents for the names and their contexts); an unknown name throws a TypeError. */

@@ -28,6 +28,10 @@ export interface HookEvents {
   'http:options:after': HttpHookContext;
   error: ErrorHookContext;
   'ws:upgrade': WsUpgradeContext;
+  /** Before the body is read (app.onRequest): res.stop answers at once. */
+  request: HttpHookContext;
+  /** Every answer, just before it is encoded (app.onResponse). */
+  response: HttpHookContext;
   'ws:connect': WsConnectContext;
   'ws:message': WsMessageContext;
   'ws:disconnect': WsDisconnectContext;
@@ -41,7 +45,7 @@ const HOOK_EVENTS = {
   'http:get': true, 'http:get:after': true, 'http:post': true, 'http:post:after': true,
   'http:put': true, 'http:put:after': true, 'http:delete': true, 'http:delete:after': true,
   'http:patch': true, 'http:patch:after': true, 'http:options': true, 'http:options:after': true,
-  error: true,
+  error: true, request: true, response: true,
   'ws:upgrade': true, 'ws:connect': true, 'ws:message': true, 'ws:disconnect': true,
 } satisfies Record<HookName, true>;
 

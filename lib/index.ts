@@ -28,6 +28,8 @@ export type { CookieOptions } from './http/cookies';
 export { file, clearFileCache } from './http/static';
 export type { FileOptions, StaticOptions } from './http/static';
 export type { UploadedFile, UploadHandler } from './http/upload';
+export type { InjectOptions, InjectResponse } from './http/inject';
+export type { Logger } from './logger';
 export { router, RouterGroup } from './router-group';
 export type { RouteMeta, RouteInfo } from './router-group';
 export { RadixRouter } from './router';

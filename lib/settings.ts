@@ -7,6 +7,7 @@ import {
 } from './setting-rules';
 import type { RedisClientLike } from './pubsub/redis-client';
 import { isToken } from './ws/protocols';
+import type { Logger } from './logger';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -29,8 +30,10 @@ export interface Settings {
   host: string;
   /** Pathname that upgrades to WebSocket (the query string is ignored). */
   wsPath: string;
-  /** Print listening URLs and worker start lines. */
+  /** Print listening URLs and worker start lines; 500 bodies say why a handler result was refused. */
   debug: boolean;
+  /** Where krozen's error lines go: pino or any object with error/warn/info/debug (default: the console). */
+  logger: Logger | undefined;
   /** Root for serveStatic: files are served from `<baseDir>/static`. */
   baseDir: string;
   /** >1: that many processes share the port through node:cluster. */
@@ -138,6 +141,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     host: '127.0.0.1',
     wsPath: '/ws',
     debug: false,
+    logger: undefined,
     baseDir: process.cwd(),
     workers: 1,
     backlog: 2048,
@@ -251,6 +255,11 @@ export const SETTING_RULES = {
   jsonMaxDepth: int(1),
   jsonBigInt: bool,
   formMaxFields: int(0),
+  compression: bool,
+  compressionThreshold: int(0),
+  logger: optional(rule((v) => v !== null && typeof v === 'object' &&
+    ['error', 'warn', 'info', 'debug'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function'),
+  "an object with error, warn, info and debug methods (pino's shape)")),
   cookieSecret: optional(rule((v) => (typeof v === 'string' && v.length > 0) ||
     (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)), 'a non-empty string or list of them')),
 } satisfies Record<keyof Settings, SettingRule>;

@@ -1,123 +1,21 @@
-// The request pipeline: built-ins (URL decoding, route lookup, body reading) → middleware in order
-// → `http:<method>` hooks → the route → `http:<method>:after` hooks (also for 404/405) → encoding.
+// The request pipeline: built-ins (URL decoding, route lookup) → `request` hooks (app.onRequest, before the
+// body) → body reading → middleware in order → `http:<method>` hooks → the route → `http:<method>:after`
+// hooks (also for 404/405) → `response` hooks (every answer) → encoding and compression (respond.ts).
 // It stays synchronous until something returns a promise, and allocates closures only on async paths:
 // every step is a module-level function of one per-request `Exchange`. It never touches a socket: it reads
 // a TransportRequest and answers through a ResponseSink (lib/transport/types.ts).
 import type { ResponseSink, TransportRequest } from '../transport/types';
-import type { Hooks } from '../hooks';
-import type { Settings } from '../settings';
-import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from './types';
+import type { HandlerResult, ResponseInit } from './types';
 import { KrozenRequest } from './request';
-import { Response } from './response';
-import { HttpError } from './http-error';
+import type { HttpError } from './http-error';
 import { decodePath, routeParam, routingPath } from './query';
 import { parseBody, readBody } from './body';
-import { mergeHeaders, sendResponse } from './send';
-import { checkResult, ResultShapeError } from './result';
-import { CompressingSink } from './compress';
+import { mergeHeaders } from './send';
+import { checkResult } from './result';
+import { Exchange, type HttpHookContext, type PipelineHost } from './exchange';
+import { fail, finish, send, sendHttpError } from './respond';
 
-/** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
-export type Middleware = (req: Request, res: Response) => unknown;
-
-/** What the router stores per route. */
-export interface Route {
-  handler: Handler;
-  /** Leave the body unread: the handler reads req.raw (uploads). */
-  rawBody: boolean;
-  /** False: this route's responses are never compressed. */
-  compress?: boolean;
-}
-
-/** The route table as the pipeline needs it (RadixRouter<Route> fits). */
-export interface RouteTable {
-  find(method: string, path: string): { value: Route; params: Record<string, string> } | null;
-  methodsFor(path: string): string[];
-}
-
-/** What the pipeline needs from an App. */
-export interface PipelineHost {
-  readonly settings: Settings;
-  readonly hooks: Hooks;
-  readonly middleware: readonly Middleware[];
-  readonly routeTable: RouteTable;
-}
-
-/** The context of `http:<method>` and `http:<method>:after` hooks. */
-export interface HttpHookContext {
-  req: Request;
-  res: Response;
-}
-
-/** The context of `error` hooks: `res` is the 500 about to go out; change it to shape the answer. */
-export interface ErrorHookContext extends HttpHookContext {
-  error: unknown;
-}
-
-interface HookNames {
-  before: string;
-  after: string;
-}
-
-// HEAD runs GET's hooks: it is a GET without the body.
-const HOOK_NAMES: Record<string, HookNames> = {
-  GET: { before: 'http:get', after: 'http:get:after' },
-  HEAD: { before: 'http:get', after: 'http:get:after' },
-  POST: { before: 'http:post', after: 'http:post:after' },
-  PUT: { before: 'http:put', after: 'http:put:after' },
-  DELETE: { before: 'http:delete', after: 'http:delete:after' },
-  PATCH: { before: 'http:patch', after: 'http:patch:after' },
-  OPTIONS: { before: 'http:options', after: 'http:options:after' },
-};
-
-function hookNames(method: string): HookNames {
-  const known = HOOK_NAMES[method];
-  if (known !== undefined) return known;
-  const lower = method.toLowerCase();
-  return { before: `http:${lower}`, after: `http:${lower}:after` };
-}
-
-/** One request on its way through the pipeline; also the context object of the http hooks. */
-class Exchange implements HttpHookContext {
-  req: KrozenRequest;
-  readonly host: PipelineHost;
-  readonly out: ResponseSink;
-  readonly match: { value: Route; params: Record<string, string> } | null;
-  readonly isHead: boolean;
-  readonly hookNames: HookNames;
-  sent: boolean;
-  /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
-  response: Response | null;
-
-  constructor(
-    host: PipelineHost,
-    req: KrozenRequest,
-    out: ResponseSink,
-    match: Exchange['match'],
-    isHead: boolean,
-    /** The path as the router matched it (per-segment decoded: see query.ts routingPath). */
-    readonly routePath: string,
-  ) {
-    this.host = host;
-    this.req = req;
-    this.out = out;
-    this.match = match;
-    this.isHead = isHead;
-    this.hookNames = hookNames(req.method);
-    this.sent = false;
-    this.response = null;
-  }
-
-  /** Created on first use: a request that meets no middleware or hook goes from the handler's result to the wire. */
-  get res(): Response {
-    if (this.response === null) this.response = new Response();
-    return this.response;
-  }
-
-  set res(value: Response) {
-    this.response = value;
-  }
-}
-
+export type { Middleware, Route, RouteTable, PipelineHost, HttpHookContext, ErrorHookContext } from './exchange';
 /** Runs one request through the pipeline; the answer goes to `out`, exactly once. */
 export function handleRequest(host: PipelineHost, raw: TransportRequest, out: ResponseSink): void {
   const method = raw.method;
@@ -151,8 +49,46 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
       return;
     }
   }
+  if (host.hooks.has('request')) runRequestHooks(ex);
+  else readRequestBody(ex);
+}
+
+/**
+ * The `request` phase (app.onRequest): before the body is read, so a 401 or 429 costs no body bytes. An
+ * answer from here (res.stop, or a throw) closes the connection when a body was announced: it is never read.
+ */
+function runRequestHooks(ex: Exchange): void {
+  let pending: void | Promise<void>;
+  try {
+    pending = ex.host.hooks.run<HttpHookContext>('request', ex, isStopped);
+  } catch (err) {
+    failBeforeBody(ex, err);
+    return;
+  }
+  if (pending !== undefined) pending.then(() => afterRequestHooks(ex), (err) => failBeforeBody(ex, err));
+  else afterRequestHooks(ex);
+}
+
+function afterRequestHooks(ex: Exchange): void {
+  const res = ex.response;
+  if (res === null || !res.stop) {
+    readRequestBody(ex);
+    return;
+  }
+  if (ex.req.transport.hasBody) res.headers.connection = 'close';
+  finish(ex);
+}
+
+function failBeforeBody(ex: Exchange, err: unknown): void {
+  if (ex.req.transport.hasBody) ex.res.headers.connection = 'close';
+  fail(ex, err);
+}
+
+function readRequestBody(ex: Exchange): void {
+  const raw = ex.req.transport;
+  const match = ex.match;
   if (raw.hasBody && (match === null || !match.value.rawBody)) {
-    readBody(raw, host.settings.maxBodySize, ex, onBody, fail);
+    readBody(raw, ex.host.settings.maxBodySize, ex, onBody, fail);
     return;
   }
   runMiddleware(ex, 0);
@@ -328,98 +264,3 @@ function sendResult(ex: Exchange, result: ResponseInit | undefined): void {
   send(ex, init.status === undefined ? 200 : init.status, headers, init.body);
 }
 
-function finish(ex: Exchange): void {
-  const res = ex.res;
-  send(ex, res.status, mergeHeaders({}, res.headers), res.body);
-}
-
-function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
-  if (ex.sent) return;
-  ex.sent = true;
-  try {
-    sendResponse(outFor(ex), status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
-  } catch (err) {
-    // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
-    console.error(`krozen: cannot send the response to ${ex.req.method} ${ex.req.path}:`, err);
-    if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
-    else ex.out.destroy();
-  }
-}
-
-/** The sink to answer through: the transport's, wrapped to compress when settings and the route allow it. */
-function outFor(ex: Exchange): ResponseSink {
-  const settings = ex.host.settings;
-  if (!settings.compression || ex.req.headers['accept-encoding'] === undefined) return ex.out;
-  if (ex.match !== null && ex.match.value.compress === false) return ex.out;
-  return new CompressingSink(ex.out, ex.req.headers['accept-encoding'], { threshold: settings.compressionThreshold });
-}
-
-const INTERNAL_ERROR = 'Internal Server Error';
-
-/** The 500 body: no detail for the client, except what a debug run should show about a bad handler result. */
-function internalError(ex: Exchange | undefined, err: unknown): Record<string, string> {
-  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError) return { error: INTERNAL_ERROR, detail: err.message };
-  return { error: INTERNAL_ERROR };
-}
-
-// Headers that describe a body: an error answer has its own.
-const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-range', 'etag', 'last-modified']);
-
-/** The headers middleware and hooks had set (CORS, request ids…), kept on an error answer. */
-function keptHeaders(ex: Exchange): Record<string, HeaderValue> {
-  const kept: Record<string, HeaderValue> = {};
-  const res = ex.response;
-  if (res === null) return kept;
-  for (const name in res.headers) {
-    const lower = name.toLowerCase();
-    if (!BODY_HEADERS.has(lower) && res.headers[name] !== undefined) kept[lower] = res.headers[name];
-  }
-  return kept;
-}
-
-function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean, headers: Record<string, HeaderValue> = {}): void {
-  if (err.headers !== undefined) Object.assign(headers, err.headers);
-  sendResponse(out, err.status, headers, { error: err.message }, isHead);
-}
-
-/** Any throw or rejection: an HttpError answers with its status; anything else is logged and becomes a 500. */
-function fail(ex: Exchange, err: unknown): void {
-  if (ex.sent) {
-    console.error(`krozen: error after the response to ${ex.req.method} ${ex.req.path} was sent:`, err);
-    return;
-  }
-  if (err instanceof HttpError) {
-    ex.sent = true;
-    sendHttpError(ex.out, err, ex.isHead, keptHeaders(ex));
-    return;
-  }
-  console.error(`krozen: unhandled error in ${ex.req.method} ${ex.req.path}:`, err);
-  const res = new Response(internalError(ex, err), 500, keptHeaders(ex));
-  ex.res = res;
-  const hooks = ex.host.hooks;
-  if (!hooks.has('error')) {
-    finish(ex);
-    return;
-  }
-  const ctx: ErrorHookContext = { req: ex.req, res, error: err };
-  let pending: void | Promise<void>;
-  try {
-    pending = hooks.run<ErrorHookContext>('error', ctx);
-  } catch (hookErr) {
-    failInErrorHook(ex, hookErr);
-    return;
-  }
-  if (pending !== undefined) pending.then(() => finishError(ex, ctx), (hookErr) => failInErrorHook(ex, hookErr));
-  else finishError(ex, ctx);
-}
-
-function finishError(ex: Exchange, ctx: ErrorHookContext): void {
-  ex.res = ctx.res;
-  finish(ex);
-}
-
-function failInErrorHook(ex: Exchange, err: unknown): void {
-  console.error('krozen: an error hook threw:', err);
-  ex.res = new Response(internalError(undefined, err), 500, keptHeaders(ex));
-  finish(ex);
-}

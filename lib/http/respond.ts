@@ -1,0 +1,140 @@
+// The end of the HTTP pipeline: the `response` hook, encoding (send.ts) through the transport's sink (wrapped
+// for compression), and every failure's answer: an HttpError's status, else a logged 500 that keeps the
+// headers middleware set and that `error` hooks may reshape.
+import type { ResponseSink } from '../transport/types';
+import type { HeaderValue } from './types';
+import { Response } from './response';
+import { HttpError } from './http-error';
+import { mergeHeaders, sendResponse } from './send';
+import { ResultShapeError } from './result';
+import { CompressingSink } from './compress';
+import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
+import { logError } from '../logger';
+
+export function finish(ex: Exchange): void {
+  const res = ex.res;
+  send(ex, res.status, mergeHeaders({}, res.headers), res.body);
+}
+
+/** Answers once: through the `response` hooks (when there are any), then encoded to the sink. */
+export function send(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
+  if (ex.sent) return;
+  ex.sent = true;
+  const hooks = ex.host.hooks;
+  if (!hooks.has('response')) {
+    write(ex, status, headers, body);
+    return;
+  }
+  // One hook for every answer, whatever the method or outcome (logs, metrics): it sees and may change it.
+  const ctx: HttpHookContext = { req: ex.req, res: new Response(body, status, headers) };
+  const done = (): void => write(ex, ctx.res.status, mergeHeaders({}, ctx.res.headers), ctx.res.body);
+  let pending: void | Promise<void> = undefined;
+  try {
+    pending = hooks.run<HttpHookContext>('response', ctx);
+  } catch (err) {
+    logError(ex.host.settings.logger, 'a response hook threw', err, where(ex));
+  }
+  if (pending === undefined) {
+    done();
+    return;
+  }
+  pending.then(done, (err) => {
+    logError(ex.host.settings.logger, 'a response hook threw', err, where(ex));
+    done();
+  });
+}
+
+function where(ex: Exchange): Record<string, unknown> {
+  return { method: ex.req.method, path: ex.req.path };
+}
+
+function write(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
+  try {
+    sendResponse(outFor(ex), status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
+  } catch (err) {
+    // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
+    logError(ex.host.settings.logger, `cannot send the response to ${ex.req.method} ${ex.req.path}`, err, where(ex));
+    if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
+    else ex.out.destroy();
+  }
+}
+
+/** The sink to answer through: the transport's, wrapped to compress when settings and the route allow it. */
+function outFor(ex: Exchange): ResponseSink {
+  const settings = ex.host.settings;
+  if (!settings.compression || ex.req.headers['accept-encoding'] === undefined) return ex.out;
+  if (ex.match !== null && ex.match.value.compress === false) return ex.out;
+  return new CompressingSink(ex.out, ex.req.headers['accept-encoding'], { threshold: settings.compressionThreshold });
+}
+
+const INTERNAL_ERROR = 'Internal Server Error';
+
+/** The 500 body: no detail for the client, except what a debug run should show about a bad handler result. */
+function internalError(ex: Exchange | undefined, err: unknown): Record<string, string> {
+  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError) return { error: INTERNAL_ERROR, detail: err.message };
+  return { error: INTERNAL_ERROR };
+}
+
+// Headers that describe a body: an error answer has its own.
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-range', 'etag', 'last-modified']);
+
+/** The headers middleware and hooks had set (CORS, request ids…), kept on an error answer. */
+function keptHeaders(ex: Exchange): Record<string, HeaderValue> {
+  const kept: Record<string, HeaderValue> = {};
+  const res = ex.response;
+  if (res === null) return kept;
+  for (const name in res.headers) {
+    const lower = name.toLowerCase();
+    if (!BODY_HEADERS.has(lower) && res.headers[name] !== undefined) kept[lower] = res.headers[name];
+  }
+  return kept;
+}
+
+/** An HttpError's answer before there is an Exchange (a malformed path). */
+export function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean): void {
+  sendResponse(out, err.status, err.headers === undefined ? {} : { ...err.headers }, { error: err.message }, isHead);
+}
+
+/** Any throw or rejection: an HttpError answers with its status; anything else is logged and becomes a 500. */
+export function fail(ex: Exchange, err: unknown): void {
+  const logger = ex.host.settings.logger;
+  if (ex.sent) {
+    logError(logger, `error after the response to ${ex.req.method} ${ex.req.path} was sent`, err, where(ex));
+    return;
+  }
+  if (err instanceof HttpError) {
+    const headers = keptHeaders(ex);
+    if (err.headers !== undefined) Object.assign(headers, err.headers);
+    send(ex, err.status, headers, { error: err.message });
+    return;
+  }
+  logError(logger, `unhandled error in ${ex.req.method} ${ex.req.path}`, err, where(ex));
+  const res = new Response(internalError(ex, err), 500, keptHeaders(ex));
+  ex.res = res;
+  const hooks = ex.host.hooks;
+  if (!hooks.has('error')) {
+    finish(ex);
+    return;
+  }
+  const ctx: ErrorHookContext = { req: ex.req, res, error: err };
+  let pending: void | Promise<void>;
+  try {
+    pending = hooks.run<ErrorHookContext>('error', ctx);
+  } catch (hookErr) {
+    failInErrorHook(ex, hookErr);
+    return;
+  }
+  if (pending !== undefined) pending.then(() => finishError(ex, ctx), (hookErr) => failInErrorHook(ex, hookErr));
+  else finishError(ex, ctx);
+}
+
+function finishError(ex: Exchange, ctx: ErrorHookContext): void {
+  ex.res = ctx.res;
+  finish(ex);
+}
+
+function failInErrorHook(ex: Exchange, err: unknown): void {
+  logError(ex.host.settings.logger, 'an error hook threw', err, where(ex));
+  ex.res = new Response(internalError(undefined, err), 500, keptHeaders(ex));
+  finish(ex);
+}
