@@ -18,11 +18,11 @@ const app = createApp({
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
 app.get('/stats', () => ({ body: app.pubsub.stats() }));
-app.post('/publish', (req) => ({ body: { local: app.publish(req.query.topic ?? 'news', req.body), pid: process.pid } }));
+app.post('/publish', (req) => ({ body: { local: app.publish((req.query.topic as string | undefined) ?? 'news', req.body), pid: process.pid } }));
 // n publishes of {pid, seq} in one synchronous loop (order per publisher and topic).
 app.post('/burst', (req) => {
   const n = Number(req.query.n ?? 10);
-  for (let seq = 1; seq <= n; seq++) app.publish(req.query.topic ?? 'news', { pid: process.pid, seq });
+  for (let seq = 1; seq <= n; seq++) app.publish((req.query.topic as string | undefined) ?? 'news', { pid: process.pid, seq });
   return { body: { n } };
 });
 app.on('ws:connect', ({ ws }: { ws: { url: string; subscribe(topic: string): void; send(v: unknown): void } }) => {
