@@ -11,6 +11,7 @@ import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker }
 import { assertReusePort } from './reuse-port';
 import { checkJsonSettings } from './json';
 import { checkLogger } from './logger';
+import { checkTlsSettings } from './transport/tls';
 import { resolveSettings } from './settings';
 import { WsUpgrade } from './ws/upgrade';
 
@@ -63,6 +64,7 @@ export class Server {
     if (this.running) throw new Error('This server is already running');
     checkJsonSettings(this.app.settings);
     checkLogger(this.app.settings.logger);
+    checkTlsSettings(this.app.settings.tls);
     this.running = true;
     const app = this.app;
     for (const p of options.plugins ?? []) app.plugin(p);
@@ -76,7 +78,7 @@ export class Server {
       this.primary = new ClusterPrimary(settings);
       this.boundPort = await this.primary.start();
       installSignalHandlers(this);
-      if (settings.debug) console.log(`krozen: ${settings.workers} workers on http://${settings.host}:${this.boundPort}`);
+      if (settings.debug) console.log(`krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
       await app.hooks.run<ServerHookContext>('server:start', { server: this });
       return this;
     }
@@ -88,11 +90,11 @@ export class Server {
     installSignalHandlers(this);
     if (isClusterWorker()) {
       wireClusterWorker(this, this.boundPort);
-      if (settings.debug) console.log(`krozen: worker ${process.pid} listening on http://${settings.host}:${this.boundPort}`);
+      if (settings.debug) console.log(`krozen: worker ${process.pid} listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
       return this; // server:start fires once, in the primary
     }
     if (settings.debug) {
-      console.log(`krozen: listening on http://${settings.host}:${this.boundPort} (WebSocket: ws://${settings.host}:${this.boundPort}${settings.wsPath})`);
+      console.log(`krozen: listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`);
     }
     await app.hooks.run<ServerHookContext>('server:start', { server: this });
     return this;

@@ -8,6 +8,7 @@ import {
 import type { RedisClientLike } from './pubsub/redis-client';
 import { isToken } from './ws/protocols';
 import type { Logger } from './logger';
+import type { TlsSettings } from './transport/tls';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -32,6 +33,11 @@ export interface Settings {
   wsPath: string;
   /** Print listening URLs and worker start lines; 500 bodies say why a handler result was refused. */
   debug: boolean;
+  /**
+   * HTTPS and WSS on the same port: { key, cert, … } as tls.createServer takes them (undefined: plain HTTP).
+   * Keep the key out of the repository (read it from a file or a secret store at start).
+   */
+  tls: TlsSettings | undefined;
   /** Where krozen's error lines go: pino or any object with error/warn/info/debug (default: the console). */
   logger: Logger | undefined;
   /** Root for serveStatic: files are served from `<baseDir>/static`. */
@@ -141,6 +147,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     host: '127.0.0.1',
     wsPath: '/ws',
     debug: false,
+    tls: undefined,
     logger: undefined,
     baseDir: process.cwd(),
     workers: 1,

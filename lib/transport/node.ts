@@ -6,6 +6,7 @@ import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../settings';
 import { listenerFault } from '../listener-guard';
 import { onClientError } from './client-error';
+import { createNodeServer } from './tls';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -151,13 +152,13 @@ export class NodeTransport implements TransportServer {
     // node:http wants headersTimeout <= requestTimeout (0 = no request timeout).
     const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
     const request = handlers.request;
-    const server = http.createServer({
+    const server = createNodeServer({
       headersTimeout,
       requestTimeout: s.requestTimeout,
       keepAliveTimeout: s.keepAliveTimeout,
       // How often node:http checks the two timeouts above: often enough for short test timeouts.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
-    } as http.ServerOptions, (req, res) => {
+    } as http.ServerOptions, s.tls, (req, res) => {
       // Every listener here runs inside node:http's event emission: a throw would end the process, so a
       // fault ends that connection only (listener-guard.ts).
       try {
