@@ -86,7 +86,9 @@ export function cors(options: CorsOptions = {}): Plugin {
   return {
     name: 'cors',
     setup(app: App) {
-      app.use(apply);
+      // Before the body: a preflight is answered without reading one, and the CORS headers are already on
+      // the response when the body turns out too big (413) or malformed (400), so the page can read why.
+      app.onRequest(apply);
     },
   };
 }

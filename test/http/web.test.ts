@@ -11,7 +11,7 @@ describe('CORS plugin', () => {
   let server: TestServer;
   let url: string;
   beforeAll(async () => {
-    server = await startServer({}, (app) => {
+    server = await startServer({ maxBodySize: 100 }, (app) => {
       app.plugin(cors({ origin: ['https://app.example', /\.trusted\.example$/], credentials: true, exposedHeaders: ['x-total'], maxAge: 600 }));
       app.get('/items', () => ({ body: [1], headers: { 'x-total': '1' } }));
       app.post('/items', (req) => ({ status: 201, body: req.body }));
@@ -72,6 +72,15 @@ describe('CORS plugin', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  test('a 413 (body over the limit) and a 400 (invalid JSON) carry the CORS headers too', async () => {
+    const big = await request(server.port, '/items', { method: 'POST', headers: { origin: 'https://app.example', 'content-type': 'text/plain' }, body: 'x'.repeat(500) });
+    expect(big.status).toBe(413);
+    expect(big.headers['access-control-allow-origin']).toBe('https://app.example');
+    const bad = await request(server.port, '/items', { method: 'POST', headers: { origin: 'https://app.example', 'content-type': 'application/json' }, body: '{bad' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['access-control-allow-origin']).toBe('https://app.example');
   });
 
   test("origin '*' answers '*'; credentials with '*' is refused at setup", async () => {
