@@ -7,6 +7,7 @@ import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
 import type { HttpHookContext, Middleware, PipelineHost, Route } from './http/pipeline';
 import { inject, type InjectOptions, type InjectResponse } from './http/inject';
+import { stringifyWithBigInt } from './json';
 import { registerInternalRoutes } from './http/internal';
 import { createStaticHandler, type StaticOptions } from './http/static';
 import { createUploadHandler, type UploadHandler } from './http/upload';
@@ -179,6 +180,10 @@ export class App implements PipelineHost {
    * every process on the same Redis; returns how many subscribers in this process it was written to.
    */
   publish(topic: string, value: unknown): number {
+    // jsonBigInt: the JSON text is made here (BigInt written exactly) and published as that text.
+    if (this.settings.jsonBigInt && typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof ArrayBuffer)) {
+      return this.pubsub.publish(topic, stringifyWithBigInt(value));
+    }
     return this.pubsub.publish(topic, value);
   }
 

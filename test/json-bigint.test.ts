@@ -62,7 +62,7 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
     expect(text).toBe(`{"max":${2n ** 64n},"neg":${-(2n ** 70n)},"small":1,"list":[12345678901234567890]}`);
   });
 
-  test('WebSocket: the same round trip (ws client)', async () => {
+  test('WebSocket: the same round trip, and a publish (ws client)', async () => {
     const ns = timeNs();
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
     await new Promise((resolve, reject) => {
@@ -72,6 +72,10 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
     const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
     ws.send(`{"ts":${ns}}`);
     expect(await reply).toBe(`{"echo":{"ts":${ns}},"type":"bigint"}`);
+    // A publish of a BigInt reaches subscribers exact too.
+    const published = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
+    ws.send(`{"ts":${ns},"publish":true}`);
+    expect(await published).toBe(`{"published":${ns}}`);
     ws.close();
   });
 });

@@ -9,9 +9,12 @@ app.post('/echo', (req) => {
   return { body: { echo: body, type: typeof body.ts } };
 });
 app.get('/big', () => ({ body: { max: 2n ** 64n, neg: -(2n ** 70n), small: 1n, list: [12345678901234567890n] } }));
+app.on('ws:connect', (ctx: { ws: { subscribe(topic: string): void } }) => ctx.ws.subscribe('ticks'));
 app.on('ws:message', (ctx: { data: unknown; reply: unknown }) => {
-  const data = ctx.data as { ts?: unknown };
-  if (data !== undefined && typeof data.ts === 'bigint') ctx.reply = { echo: data, type: 'bigint' };
+  const data = ctx.data as { ts?: unknown; publish?: boolean };
+  if (data === undefined || typeof data.ts !== 'bigint') return;
+  if (data.publish) app.publish('ticks', { published: data.ts });
+  else ctx.reply = { echo: data, type: 'bigint' };
 });
 
 new Server(app).run().then((server) => console.log(JSON.stringify({ ready: server.port })));
