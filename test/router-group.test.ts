@@ -108,6 +108,7 @@ describe('router groups: metadata', () => {
       operationId: 'listThings',
       responses: { '200': 'Success' },
       rawBody: false,
+      compress: true,
     });
   });
 
@@ -130,6 +131,7 @@ describe('router groups: metadata', () => {
       operationId: 'makeThing',
       responses: { 201: 'Created', 400: 'Bad input' },
       rawBody: true,
+      compress: false,
     });
     const info: RouteInfo = g.routes()[0][3];
     expect(info).toEqual({
@@ -140,6 +142,7 @@ describe('router groups: metadata', () => {
       operationId: 'makeThing',
       responses: { '201': 'Created', '400': 'Bad input' },
       rawBody: true,
+      compress: false,
     });
   });
 
@@ -165,6 +168,7 @@ describe('router groups: metadata', () => {
       operationId: 'noop',
       responses: { '200': 'Success' },
       rawBody: false,
+      compress: true,
     });
   });
 
