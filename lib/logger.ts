@@ -13,13 +13,10 @@ export interface Logger {
 
 const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
-/** Throws at startup for a settings.logger that lacks a level method. */
-export function checkLogger(logger: unknown): void {
-  if (logger === undefined) return;
-  const missing = LEVELS.filter((level) => typeof (logger as Record<string, unknown> | null)?.[level] !== 'function');
-  if (missing.length > 0) {
-    throw new TypeError(`settings.logger needs the methods ${LEVELS.join(', ')} (pino's shape); missing: ${missing.join(', ')}`);
-  }
+/** True for pino or any object with its level methods (the settings.logger rule). */
+export function isLogger(value: unknown): boolean {
+  return value !== null && typeof value === 'object' &&
+    LEVELS.every((level) => typeof (value as Record<string, unknown>)[level] === 'function');
 }
 
 /** An error worth a line: to settings.logger as `{ err, ...fields }` + message, else console.error. */

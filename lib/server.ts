@@ -10,8 +10,6 @@ import type { Plugin } from './plugin';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
 import { checkJsonSettings } from './json';
-import { checkLogger } from './logger';
-import { checkTlsSettings } from './transport/tls';
 import { resolveSettings } from './settings';
 import { WsUpgrade } from './ws/upgrade';
 
@@ -63,8 +61,6 @@ export class Server {
   async run(options: RunOptions = {}): Promise<this> {
     if (this.running) throw new Error('This server is already running');
     checkJsonSettings(this.app.settings);
-    checkLogger(this.app.settings.logger);
-    checkTlsSettings(this.app.settings.tls);
     this.running = true;
     const app = this.app;
     for (const p of options.plugins ?? []) app.plugin(p);

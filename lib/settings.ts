@@ -7,8 +7,8 @@ import {
 } from './setting-rules';
 import type { RedisClientLike } from './pubsub/redis-client';
 import { isToken } from './ws/protocols';
-import type { Logger } from './logger';
-import type { TlsSettings } from './transport/tls';
+import { isLogger, type Logger } from './logger';
+import { hasTlsCredentials, type TlsSettings } from './transport/tls';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -264,9 +264,8 @@ export const SETTING_RULES = {
   formMaxFields: int(0),
   compression: bool,
   compressionThreshold: int(0),
-  logger: optional(rule((v) => v !== null && typeof v === 'object' &&
-    ['error', 'warn', 'info', 'debug'].every((level) => typeof (v as Record<string, unknown>)[level] === 'function'),
-  "an object with error, warn, info and debug methods (pino's shape)")),
+  logger: optional(rule(isLogger, "pino or an object with error, warn, info and debug methods")),
+  tls: optional(rule(hasTlsCredentials, '{ key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes')),
   cookieSecret: optional(rule((v) => (typeof v === 'string' && v.length > 0) ||
     (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)), 'a non-empty string or list of them')),
 } satisfies Record<keyof Settings, SettingRule>;

@@ -85,5 +85,5 @@ test('plain HTTP on the TLS port gets no HTTP answer', async () => {
 });
 
 test('settings.tls without key and cert is a startup error', async () => {
-  await expect(new Server(createApp({ port: 0, tls: { key } })).run()).rejects.toThrow('settings.tls needs key and cert (PEM strings or Buffers), or pfx');
+  await expect(new Server(createApp({ port: 0, tls: { key } })).run()).rejects.toThrow('settings.tls must be undefined or { key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes');
 });

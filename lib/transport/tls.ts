@@ -8,13 +8,11 @@ import type { TlsOptions } from 'node:tls';
 /** settings.tls: what tls.createServer accepts; key + cert (or pfx) are required. */
 export type TlsSettings = TlsOptions;
 
-/** Throws at startup for TLS settings that cannot serve anything. */
-export function checkTlsSettings(tls: TlsSettings | undefined): void {
-  if (tls === undefined) return;
-  if (tls === null || typeof tls !== 'object') throw new TypeError('settings.tls must be an object: { key, cert, … }');
-  if (tls.pfx === undefined && (tls.key === undefined || tls.cert === undefined)) {
-    throw new TypeError('settings.tls needs key and cert (PEM strings or Buffers), or pfx');
-  }
+/** True for TLS settings that can serve: an object with key + cert, or pfx (the settings.tls rule). */
+export function hasTlsCredentials(tls: unknown): boolean {
+  if (tls === null || typeof tls !== 'object') return false;
+  const t = tls as TlsOptions;
+  return t.pfx !== undefined || (t.key !== undefined && t.cert !== undefined);
 }
 
 /** An http.Server, or an https one (same API for requests and upgrades) when `tls` is set. */
