@@ -40,7 +40,7 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    if (child.exitCode === null) {
+    if (child !== undefined && child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;

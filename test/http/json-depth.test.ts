@@ -48,7 +48,7 @@ describe('HTTP', () => {
 describe('WebSocket', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ jsonMaxDepth: 64 }, () => undefined);
+    server = await startServer({ jsonMaxDepth: 64, wsEndpoint: 'on' }, () => undefined);
   });
   afterAll(() => server.stop());
 
