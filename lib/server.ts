@@ -4,8 +4,9 @@
 import type * as http from 'node:http';
 import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
-import { NodeTransport, type TransportHandlers } from './transport/node';
-import type { TransportServer } from './transport/types';
+import { NodeTransport } from './transport/node';
+import { KrozenTransport } from './transport/krozen/server';
+import type { TransportHandlers, TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
@@ -25,7 +26,7 @@ export interface ServerHookContext {
 
 export class Server {
   readonly app: App;
-  /** The node:http server (undefined in a cluster primary, which does not serve requests itself). */
+  /** The node:http server with settings.transport 'node' (undefined otherwise, and in a cluster primary). */
   http: http.Server | undefined;
   private primary: ClusterPrimary | undefined;
   private boundPort: number | undefined;
@@ -105,10 +106,13 @@ export class Server {
           socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           return;
         }
-        const request = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, remoteAddress: req.socket.remoteAddress, httpVersion: req.httpVersion };
+        // node:http gives its IncomingMessage (the peer on its socket), krozen's transport an UpgradeRequest.
+        const peer = req.remoteAddress ?? (req as { socket?: { remoteAddress?: string } }).socket?.remoteAddress;
+        const request = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, remoteAddress: peer, httpVersion: req.httpVersion };
         (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
       },
     };
+    if (app.settings.transport === 'krozen') return new KrozenTransport(app.settings, handlers);
     const transport = new NodeTransport(app.settings, handlers);
     this.http = transport.server;
     return transport;

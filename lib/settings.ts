@@ -129,6 +129,19 @@ export interface Settings {
   infoEndpoint: boolean;
   /** Serve /_internal/openapi.json (every route). Off by default: it maps the whole API for anyone. */
   openapiEndpoint: boolean;
+  /**
+   * The HTTP/1.1 engine: 'krozen' (its own parser and writer on `net` sockets) or 'node' (node:http).
+   * Both run the same pipeline, limits and WebSocket upgrades.
+   */
+  transport: 'krozen' | 'node';
+  /** Open connections (WebSocket ones included) before new ones get a 503 and are closed; 0 = no cap. */
+  maxConnections: number;
+  /** Largest request head (request line + header fields), bytes: 431 beyond (node:http's maxHeaderSize). */
+  maxHeaderSize: number;
+  /** Most header fields in a request: 431 beyond (krozen transport; node:http keeps the first 2000). */
+  maxHeaderCount: number;
+  /** Longest request-target, bytes: 414 beyond (krozen transport; node:http: within maxHeaderSize). */
+  maxUrlLength: number;
   /** The `info` of /_internal/openapi.json (default: title 'krozen', version: krozen's). */
   openapi: { title?: string; version?: string; description?: string };
   /** Scaling out: publish through Redis pub/sub (e.g. 'redis://127.0.0.1:6379'); needs the `redis` package. */
@@ -190,8 +203,19 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     redisClient: undefined,
     redisPrefix: 'krozen:',
     publishMaxPayload: 1024 * 1024,
+    transport: defaultTransport(),
+    maxConnections: 0,
+    maxHeaderSize: 16 * 1024,
+    maxHeaderCount: 100,
+    maxUrlLength: 8 * 1024,
     ...overrides,
   };
+}
+
+/** 'krozen'; KROZEN_TRANSPORT=node|krozen changes the default (CI runs the test suite once per transport). */
+function defaultTransport(): Settings['transport'] {
+  const env = process.env.KROZEN_TRANSPORT;
+  return env === 'krozen' || env === 'node' ? env : 'krozen';
 }
 
 /** The global settings (pykrozen style): change fields before Server.run(). */
@@ -268,6 +292,11 @@ export const SETTING_RULES = {
   tls: optional(rule(hasTlsCredentials, '{ key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes')),
   cookieSecret: optional(rule((v) => (typeof v === 'string' && v.length > 0) ||
     (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)), 'a non-empty string or list of them')),
+  transport: oneOf('krozen', 'node'),
+  maxConnections: int(0),
+  maxHeaderSize: int(1),
+  maxHeaderCount: int(1),
+  maxUrlLength: int(1),
 } satisfies Record<keyof Settings, SettingRule>;
 
 /** Settings as the running server reads them: checked once, frozen (nested objects too). */

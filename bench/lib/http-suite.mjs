@@ -1,8 +1,11 @@
-// An HTTP suite round for one server: check the route answers correctly, warm up, then one measured wrk run.
+// An HTTP suite round for one server: check the route answers correctly, warm up, then one measured wrk run,
+// then the server's memory per idle keep-alive connection.
+import net from 'node:net';
 import path from 'node:path';
 import { benchDir } from './servers.mjs';
 import { runWrk } from './wrk.mjs';
 import { Window, limitOf } from './measure.mjs';
+import { memory } from './proc.mjs';
 
 export const POST_SCRIPT = path.join(benchDir, 'load', 'post-echo.lua');
 const POST_BODY = { id: 12345, name: 'krozen bench', tags: ['fast', 'json'], active: true, score: 98.6, note: 'hello' };
@@ -21,6 +24,33 @@ export async function checkRoute(port, kind) {
   }
 }
 
+/** Idle keep-alive connections opened after the load to measure the server's memory per connection. */
+export const IDLE_CONNECTIONS = 1000;
+const IDLE_SETTLE_MS = 400;
+
+/**
+ * Opens `count` connections that each send one GET /json and then stay open, idle (keep-alive); returns the
+ * server's RSS growth per connection in bytes. All within the servers' keep-alive timeouts (5 s and up).
+ */
+async function idleMemoryPerConnection(server, count) {
+  const before = memory(server.pid);
+  const sockets = [];
+  try {
+    await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      sockets.push(socket);
+      socket.once('error', reject);
+      socket.once('data', () => resolve());
+      socket.once('connect', () => socket.write('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    })));
+    await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+    const after = memory(server.pid);
+    return before && after ? (after.rss - before.rss) / count : null;
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+}
+
 export async function runHttpRound(server, kind, { duration, warmup }) {
   await checkRoute(server.port, kind);
   const url = `http://127.0.0.1:${server.port}${kind === 'get' ? '/json' : '/echo'}`;
@@ -30,7 +60,9 @@ export async function runHttpRound(server, kind, { duration, warmup }) {
   const wrk = await runWrk({ url, seconds: duration, script }, () => win.begin());
   win.end();
   const serverCpuMicros = win.serverCpuMicros;
+  const rssPerConn = await idleMemoryPerConnection(server, IDLE_CONNECTIONS).catch(() => null);
   return {
+    rssPerConn,
     rate: wrk.rate,
     ops: wrk.requests,
     seconds: wrk.seconds,

@@ -9,8 +9,9 @@ export const rootDir = path.resolve(benchDir, '..');
 
 // http: GET /json + POST /echo; ws: exact echo on /ws (and BENCH_WS_MODE=publish, see servers/README.md).
 export const SERVERS = {
-  krozen: { file: 'krozen.mjs', env: {}, http: true, ws: true },
-  'krozen-js': { file: 'krozen.mjs', env: { KROZEN_NO_NATIVE: '1' }, http: true, ws: true },
+  krozen: { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
+  'krozen-node': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'node' }, http: true, ws: true },
+  'krozen-js': { file: 'krozen.mjs', env: { KROZEN_NO_NATIVE: '1', KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
   'node-http': { file: 'node-http.mjs', env: {}, http: true, ws: false },
   fastify: { file: 'fastify.mjs', env: {}, http: true, ws: false },
   ws: { file: 'ws.mjs', env: {}, http: true, ws: true },

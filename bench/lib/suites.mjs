@@ -1,5 +1,6 @@
 // The benchmark suites: what load each applies, to which servers, against which baseline peer.
-const HTTP_SERVERS = ['krozen', 'krozen-js', 'node-http', 'fastify', 'uws'];
+// krozen runs its own transport; krozen-node is the same app on node:http (settings.transport = 'node').
+const HTTP_SERVERS = ['krozen', 'krozen-node', 'krozen-js', 'node-http', 'fastify', 'uws'];
 const WS_SERVERS = ['krozen', 'krozen-js', 'ws', 'ws-js', 'uws'];
 const KIB64 = 64 * 1024;
 

@@ -19,9 +19,10 @@ const fmt = (x, digits) => (x === null || x === undefined ? '–' : x.toFixed(di
 const fmtRatio = (x) => (x === null || x === undefined ? '–' : `${x.toFixed(2)}×`);
 
 export function suiteTable(suite, rows) {
-  const idle = suite.ws?.mode === 'idle';
+  // RSS per connection: ws-idle's WebSocket connections; the HTTP suites' idle keep-alive connections.
+  const idle = suite.ws?.mode === 'idle' || suite.kind === 'http';
   const head = ['server', suite.unit, 'p50', 'p99', 'server CPU µs/op', 'peak RSS MB'];
-  if (idle) head.push('RSS/conn KB', `RSS/conn vs ${suite.baseline}`);
+  if (idle) head.push(suite.kind === 'http' ? 'RSS/idle keep-alive conn KB' : 'RSS/conn KB', `RSS/conn vs ${suite.baseline}`);
   head.push(`throughput vs ${suite.baseline}`, `CPU/op vs ${suite.baseline}`, 'notes');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {

@@ -67,8 +67,8 @@ class BodyCollector<C> implements BodyReceiver {
     this.done(this.ctx, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size));
   }
 
-  abort(reason: string): void {
-    if (!this.settled) this.fail(new HttpError(400, reason, CLOSE));
+  abort(reason: string, status = 400): void {
+    if (!this.settled) this.fail(new HttpError(status, reason, CLOSE));
   }
 
   private fail(err: HttpError): void {

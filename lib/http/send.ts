@@ -30,7 +30,8 @@ export function sendResponse(
   bigInt = false,
 ): void {
   if (body === undefined) {
-    headers['content-length'] = 0;
+    // RFC 9110 §8.6: no Content-Length on 204 (node:http would send the 0 it is given).
+    if (status !== 204) headers['content-length'] = 0;
     sink.end(status, headers, null);
     return;
   }

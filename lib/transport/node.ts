@@ -7,22 +7,17 @@ import type { Settings } from '../settings';
 import { listenerFault } from '../listener-guard';
 import { onClientError } from './client-error';
 import { createNodeServer } from './tls';
+import { ConnectionLimit } from './connection-limit';
 import type {
   BodyReceiver,
   OutgoingHeaders,
   RawRequest,
   RequestHandler,
   ResponseSink,
+  TransportHandlers,
   TransportRequest,
   TransportServer,
 } from './types';
-
-/** What the server gives a transport: the pipeline, and where upgrade requests go. */
-export interface TransportHandlers {
-  request: RequestHandler;
-  /** A request with `Upgrade` (and `Connection: upgrade`): the socket and any bytes read past the head. */
-  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
-}
 
 const RECEIVER = Symbol('krozen.bodyReceiver');
 type Receiving = http.IncomingMessage & { [RECEIVER]: BodyReceiver };
@@ -158,24 +153,42 @@ export class NodeTransport implements TransportServer {
       keepAliveTimeout: s.keepAliveTimeout,
       // How often node:http checks the two timeouts above: often enough for short test timeouts.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
+      maxHeaderSize: s.maxHeaderSize,
+      // Host is checked below, to answer with the same JSON error as every other refusal.
+      requireHostHeader: false,
     } as http.ServerOptions, s.tls, (req, res) => {
       // Every listener here runs inside node:http's event emission: a throw would end the process, so a
       // fault ends that connection only (listener-guard.ts).
       try {
-        if (this.closing) res.shouldKeepAlive = false;
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
+        // (llhttp would keep the connection for whatever bytes follow).
+        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined)) {
+          res.shouldKeepAlive = false;
+        }
+        if (req.httpVersionMinor === 1 && !hasOneHost(req)) {
+          refuseBadRequest(res);
+          return;
+        }
         handleNodeRequest(request, req, res);
       } catch (err) {
         listenerFault('request', err, req.socket);
       }
     });
     server.keepAliveTimeout = s.keepAliveTimeout;
+    // settings.maxConnections: node:http's own connection listener runs only for admitted sockets.
+    const limit = new ConnectionLimit(s.maxConnections);
+    const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
+    server.removeListener('connection', nodeListener);
     server.on('connection', (socket: Socket) => {
       try {
+        if (!limit.admit(socket)) return;
         this.sockets.add(socket);
         socket.once('close', () => this.sockets.delete(socket));
       } catch (err) {
         listenerFault('connection', err, socket);
+        return;
       }
+      nodeListener.call(server, socket);
     });
     server.on('clientError', onClientError);
     const upgrade = handlers.upgrade;
@@ -223,4 +236,24 @@ export class NodeTransport implements TransportServer {
 
 function destroyOnError(this: Duplex): void {
   this.destroy();
+}
+
+/** RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host (llhttp does not check; node:http keeps the first). */
+function hasOneHost(req: http.IncomingMessage): boolean {
+  if (req.headers.host === undefined) return false;
+  const raw = req.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && name.toLowerCase() === 'host') count++;
+  }
+  return count === 1;
+}
+
+const BAD_REQUEST_BODY = JSON.stringify({ error: 'Bad Request' });
+
+function refuseBadRequest(res: http.ServerResponse): void {
+  res.shouldKeepAlive = false;
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': BAD_REQUEST_BODY.length, connection: 'close' });
+  res.end(BAD_REQUEST_BODY);
 }

@@ -23,15 +23,18 @@
 // The pipeline (lib/http/pipeline.ts) never touches a socket: node:http (lib/transport/node.ts), krozen's
 // own HTTP/1.1 (lib/transport/krozen/) and an in-memory inject all implement these two interfaces.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { HeaderValue } from '../http/types';
 
 /** Receives a request body as it arrives; exactly one of end() / abort() ends it. */
 export interface BodyReceiver {
   data(chunk: Buffer): void;
   end(): void;
-  /** The body will not complete: the client went away or the framing broke (`reason` says which). */
-  abort(reason: string): void;
+  /**
+   * The body will not complete: the client went away, the framing broke or it took too long. `reason`
+   * becomes the error text, `status` the answer (default 400).
+   */
+  abort(reason: string, status?: number): void;
 }
 
 /** The request body as a stream, with the head fields uploads read (node:http's IncomingMessage fits). */
@@ -74,12 +77,22 @@ export interface ResponseSink {
 /** What a transport calls for each request: the pipeline, bound to an app. */
 export type RequestHandler = (request: TransportRequest, sink: ResponseSink) => void;
 
-/** The head of a request that asks for a protocol upgrade (WebSocket). */
+/** The head of a request that asks for a protocol upgrade (WebSocket); node:http's IncomingMessage fits. */
 export interface UpgradeRequest {
-  readonly method: string;
-  readonly url: string;
+  readonly method?: string;
+  readonly url?: string;
   readonly headers: IncomingHttpHeaders;
-  readonly remoteAddress: string | undefined;
+  readonly httpVersion: string;
+  readonly httpVersionMajor: number;
+  readonly httpVersionMinor: number;
+  readonly remoteAddress?: string;
+}
+
+/** What the server gives a transport: the pipeline, and where upgrade requests go. */
+export interface TransportHandlers {
+  request: RequestHandler;
+  /** A request with `Connection: upgrade` and `Upgrade`: its head, the socket, and any bytes read past the head. */
+  upgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void;
 }
 
 /** A listening server of one transport, as lib/server.ts drives it. */

@@ -1,4 +1,4 @@
-// Direct reads: a WebSocket's TCP socket reads straight into memory the connection chooses, instead of a
+// Direct reads: a TCP socket (an HTTP connection of the krozen transport, a WebSocket) reads straight into memory the connection chooses, instead of a
 // fresh 64 KiB allocation per read pushed through the Readable stream. This is Node's own `onread` socket
 // option (net.Socket({ onread })), switched on after the HTTP upgrade: its three per-socket symbols are
 // found by description on the socket and `useUserBuffer` is called on the handle. Everything is
@@ -116,13 +116,17 @@ type DirectSocket = Socket & Record<symbol, unknown> & { _handle?: Handle | null
  * socket or this Node does not support it.
  */
 export function startDirectRead(socket: unknown, reader: DirectReader): boolean {
-  if (!enabled || !(socket instanceof Socket) || socket.constructor !== Socket) return false;
+  if (!(socket instanceof Socket) || socket.constructor !== Socket) return false;
   const k = findKeys();
   if (k === null) return false;
   const s = socket as DirectSocket;
   const handle = s._handle;
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
-  if (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null) return false;
+  // A socket the HTTP transport already reads directly is handed on to the new reader (always: it has no
+  // 'data' path left to fall back to).
+  const handedOn = s[k.callback] === onSocketRead;
+  if (!enabled && !handedOn) return false;
+  if (!handedOn && (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null)) return false;
   if (s.readableLength !== 0 || s.destroyed || !s.readable) return false;
   s[kReader] = reader;
   const first = reader.nextReadBuffer();

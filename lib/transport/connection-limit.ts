@@ -1,0 +1,40 @@
+// settings.maxConnections, for either transport: past the cap a new connection gets a 503 with a JSON body
+// and is closed; the ones already open are not disturbed. Upgraded (WebSocket) connections count too.
+import type { Socket } from 'node:net';
+
+const BODY = JSON.stringify({ error: 'Service Unavailable: too many connections' });
+const REFUSAL =
+  `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n` +
+  `connection: close\r\nretry-after: 1\r\n\r\n${BODY}`;
+
+/** How long a refused connection may linger before it is destroyed. */
+const REFUSED_LINGER_MS = 2000;
+
+export class ConnectionLimit {
+  private open = 0;
+
+  /** `max` <= 0: no cap. */
+  constructor(readonly max: number) {}
+
+  get count(): number {
+    return this.open;
+  }
+
+  /** Counts `socket` while it stays open; or answers 503, closes it and returns false. */
+  admit(socket: Socket): boolean {
+    if (this.max > 0 && this.open >= this.max) {
+      // Read and drop what the client sends, so the close is a FIN after the answer, not a reset before it.
+      socket.on('error', ignore);
+      socket.on('end', () => socket.destroy());
+      socket.resume();
+      socket.end(REFUSAL, 'latin1');
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+      return false;
+    }
+    this.open++;
+    socket.once('close', () => this.open--);
+    return true;
+  }
+}
+
+function ignore(): void {}

@@ -1,0 +1,552 @@
+// One client connection of the krozen transport: reads request heads and bodies off the socket, hands each
+// request to the pipeline, and writes the responses back in request order (pipelining). Framing decisions
+// (RFC 9112 §6 and §9): a request that asks to close, HTTP/1.0 without keep-alive, a response with
+// `connection: close`, a body left unread or a framing error end the connection after that response.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import type { RequestHandler } from '../types';
+import { ChunkedDecoder } from './chunked';
+import { KrozenExchange, type ExchangeHost } from './exchange';
+import { HeadError, checkHeadPrefix, latin1, parseHead, type ParserLimits } from './parser';
+import { errorResponse } from './errors';
+import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
+
+/** What a connection needs from its transport. */
+export interface ConnectionOwner {
+  readonly handler: RequestHandler;
+  readonly limits: ConnectionLimits;
+  /** Graceful stop under way: answer what is in flight with `connection: close`, take nothing new. */
+  readonly closing: boolean;
+  /** An upgrade request reached the head of the line: the socket and the bytes after the head go there. */
+  upgrade(ex: KrozenExchange, socket: Socket, rest: Buffer): void;
+  /** The connection is done (closed or handed off). */
+  release(conn: Connection): void;
+}
+
+export interface ConnectionLimits extends ParserLimits {
+  /** Largest request head (request line + fields), bytes: 431 beyond. */
+  maxHeaderSize: number;
+  /** Requests parsed ahead of their responses; reading stops at this many. */
+  maxPipelined: number;
+}
+
+/** Where a connection is, for the timeout sweep. */
+export const enum Phase {
+  /** Waiting for the first byte of a request (keep-alive idle). */
+  Idle,
+  /** Receiving a request head. */
+  Head,
+  /** Receiving a request body. */
+  Body,
+  /** Request received; the pipeline and the writes are under way (no timeout: the response is ours). */
+  Busy,
+  /** The response that ends the connection went out; waiting for the client's FIN. */
+  Closing,
+}
+
+// Why reading is paused (a bit each); reading resumes when none is left.
+const PAUSE_BODY = 1;
+const PAUSE_PIPELINE = 2;
+const PAUSE_WRITE = 4;
+const PAUSE_HANDOFF = 8;
+
+/** Queued response bytes past which the connection stops reading new requests (a slow reader). */
+const WRITE_HIGH_WATER = 64 * 1024;
+/** Bodies up to this size are copied behind the head into one buffer: one write instead of a writev. */
+const COPY_BODY_MAX = 16 * 1024;
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export class Connection implements ExchangeHost, DirectReader {
+  readonly remoteAddress: string | undefined;
+  phase = Phase.Idle;
+  /** Date.now() when the current phase began (Head: when the request head began). */
+  since: number;
+  private buf: Buffer | null = null;
+  private pos = 0;
+  /** Exchanges whose responses are not all written, in request order; queue[0] may write. */
+  private readonly queue: KrozenExchange[] = [];
+  /** The exchange whose body is being received, with what is left of it. */
+  private bodyEx: KrozenExchange | null = null;
+  private bodyLeft = 0;
+  private decoder: ChunkedDecoder | null = null;
+  /** No further request is read (a close was asked for, a framing error, a hand-off). */
+  private lastRequestSeen = false;
+  private ended = false;
+  private paused = 0;
+  private peerEnded = false;
+  private readonly onChunk: (chunk: Buffer) => void;
+  /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
+  private transient = false;
+  private processing = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: ConnectionOwner,
+    now: number,
+  ) {
+    this.remoteAddress = socket.remoteAddress;
+    this.since = now;
+    this.phase = Phase.Head;
+    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
+  }
+
+  /** Bytes from the socket ('data' path: the chunk is ours to keep). */
+  data(chunk: Buffer): void {
+    if (this.ended) return; // after the last response: read and drop until the client closes
+    this.transient = false;
+    if (this.buf === null) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+    this.process();
+  }
+
+  /** DirectReader: `n` bytes read into the shared scratch buffer, valid only during this call. */
+  onDirectRead(scratch: Buffer, n: number): void {
+    if (this.ended) return;
+    if (this.buf === null) {
+      this.buf = scratch.subarray(0, n);
+      this.pos = 0;
+      this.transient = true;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), scratch.subarray(0, n)]);
+      this.pos = 0;
+      this.transient = false;
+    }
+    this.process();
+    // What is left (a head cut by the read, a paused connection's input) must outlive the scratch buffer.
+    if (this.transient && this.buf !== null) {
+      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.pos = 0;
+    }
+    this.transient = false;
+  }
+
+  nextReadBuffer(): Buffer {
+    return scratchBuffer();
+  }
+
+  /** A body piece to hand on: a view of a chunk we own, or a copy out of the scratch buffer. */
+  private keep(chunk: Buffer): Buffer {
+    return this.transient ? Buffer.from(chunk) : chunk;
+  }
+
+  private process(): void {
+    if (this.processing) return; // resumed from inside the loop (a response written synchronously): it goes on
+    this.processing = true;
+    try {
+      this.processLoop();
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private processLoop(): void {
+    while (this.buf !== null && this.paused === 0 && !this.ended) {
+      const buf = this.buf;
+      if (this.pos >= buf.length) {
+        this.buf = null;
+        break;
+      }
+      if (this.bodyEx !== null) {
+        if (!this.readBody(buf)) return;
+        continue;
+      }
+      if (this.lastRequestSeen) {
+        this.buf = null; // nothing after the last request is read
+        break;
+      }
+      if (this.queue.length >= this.owner.limits.maxPipelined) {
+        this.pause(PAUSE_PIPELINE);
+        break;
+      }
+      if (!this.readHead(buf)) break;
+    }
+  }
+
+  /** Parses one head from buf[pos..] and dispatches it; false when more bytes are needed or reading ended. */
+  private readHead(buf: Buffer): boolean {
+    let start = this.pos;
+    // RFC 9112 §2.2: empty lines before a request line are ignored.
+    while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+    this.pos = start;
+    if (start >= buf.length) return false;
+    if (this.phase === Phase.Idle || this.phase === Phase.Busy) {
+      this.phase = Phase.Head;
+      this.since = Date.now();
+    }
+    const limits = this.owner.limits;
+    const end = buf.indexOf(CRLF_CRLF, start);
+    if (end === -1) {
+      if (buf.length - start > limits.maxHeaderSize) {
+        this.refuse(TOO_LARGE);
+      } else {
+        const wrong = checkHeadPrefix(buf, start, buf.length);
+        if (wrong !== null) this.refuse(wrong);
+      }
+      return false;
+    }
+    if (end + 4 - start > limits.maxHeaderSize) {
+      this.refuse(TOO_LARGE);
+      return false;
+    }
+    const parsed = parseHead(latin1(buf, start, end + 2), limits);
+    this.pos = end + 4;
+    if (parsed instanceof HeadError) {
+      this.refuse(parsed);
+      return false;
+    }
+    const ex = new KrozenExchange(this, parsed);
+    this.queue.push(ex);
+    if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
+    if (parsed.upgrade && parsed.bodyLength === 0) {
+      this.lastRequestSeen = true;
+      this.pause(PAUSE_HANDOFF);
+      if (this.queue[0] === ex) this.handOff(ex);
+      return false;
+    }
+    if (parsed.bodyLength !== 0) {
+      this.bodyEx = ex;
+      this.phase = Phase.Body;
+      if (parsed.bodyLength > 0) this.bodyLeft = parsed.bodyLength;
+      else this.decoder = new ChunkedDecoder(limits);
+    } else {
+      this.phase = Phase.Busy;
+    }
+    this.dispatch(ex);
+    return true;
+  }
+
+  /** Feeds body bytes to bodyEx; false when reading stopped (a framing error). */
+  private readBody(buf: Buffer): boolean {
+    const ex = this.bodyEx as KrozenExchange;
+    const decoder = this.decoder;
+    if (decoder === null) {
+      const take = Math.min(this.bodyLeft, buf.length - this.pos);
+      const chunk = this.pos === 0 && take === buf.length ? buf : buf.subarray(this.pos, this.pos + take);
+      this.pos += take;
+      this.bodyLeft -= take;
+      if (this.bodyLeft === 0) this.bodyEx = null;
+      ex.bodyData(this.keep(chunk));
+      if (this.bodyLeft === 0) this.endBody(ex);
+      return true;
+    }
+    const next = decoder.decode(buf, this.pos, buf.length, this.onChunk);
+    if (next === -1) {
+      // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
+      this.bodyEx = null;
+      this.decoder = null;
+      this.lastRequestSeen = true;
+      this.buf = null;
+      const err = decoder.error as HeadError;
+      if (ex.headersSent) this.destroy();
+      else ex.bodyAbort(STATUS_CODES[err.status] as string, err.status);
+      return false;
+    }
+    this.pos = next;
+    if (decoder.done) {
+      this.bodyEx = null;
+      this.decoder = null;
+      this.endBody(ex);
+    }
+    return true;
+  }
+
+  private endBody(ex: KrozenExchange): void {
+    if (this.phase === Phase.Body) this.phase = Phase.Busy;
+    ex.bodyEnd();
+  }
+
+  private dispatch(ex: KrozenExchange): void {
+    try {
+      this.owner.handler(ex, ex);
+    } catch (err) {
+      // The pipeline answers its own errors; reaching here is a bug in it. This connection only pays.
+      console.error('krozen: request handler threw:', err);
+      this.destroy();
+    }
+  }
+
+  /** A request that cannot be parsed: answer (if nothing is in flight ahead of it) and close. */
+  private refuse(err: HeadError): void {
+    this.lastRequestSeen = true;
+    this.buf = null;
+    this.phase = Phase.Busy;
+    const text = errorResponse(err.status);
+    if (this.queue.length === 0) this.finish(text);
+    else this.queue[this.queue.length - 1].onDone = () => this.finish(text);
+  }
+
+  // ---- ExchangeHost ----
+
+  pauseReading(): void {
+    this.pause(PAUSE_BODY);
+  }
+
+  resumeReading(): void {
+    this.resume(PAUSE_BODY);
+  }
+
+  sendContinue(): void {
+    if (!this.ended) this.socket.write(CONTINUE, 'latin1');
+  }
+
+  keepAliveAfter(ex: KrozenExchange): boolean {
+    if (!ex.head.keepAlive || this.owner.closing || this.ended) return false;
+    // A body the client is still sending (or was told to wait with) would be taken for the next request.
+    if (!ex.bodyComplete) return false;
+    return !(this.lastRequestSeen && this.queue[this.queue.length - 1] === ex && this.peerEnded);
+  }
+
+  respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void {
+    ex.closeAfter = close;
+    if (this.queue[0] !== ex) {
+      ex.deferred = { head, latin1Head, body, stream: null, chunked: false };
+      return;
+    }
+    this.write(head, latin1Head, body);
+    this.done(ex);
+  }
+
+  respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void {
+    ex.closeAfter = close;
+    if (this.queue[0] !== ex) {
+      ex.deferred = { head, latin1Head: true, body: null, stream: body, chunked };
+      return;
+    }
+    this.socket.write(head, 'latin1');
+    this.pipeStream(ex, body, chunked);
+  }
+
+  private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
+    const socket = this.socket;
+    if (this.ended) return;
+    if (body === null) {
+      socket.write(head, 'latin1');
+    } else if (typeof body === 'string') {
+      if (!latin1Head) {
+        socket.write(head + body);
+      } else {
+        socket.cork();
+        socket.write(head, 'latin1');
+        socket.write(body);
+        socket.uncork();
+      }
+    } else if (body.length <= COPY_BODY_MAX) {
+      const out = Buffer.allocUnsafe(head.length + body.length);
+      out.write(head, 0, 'latin1');
+      out.set(body, head.length);
+      socket.write(out);
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    }
+    if (socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
+  }
+
+  private pipeStream(ex: KrozenExchange, body: Readable, chunked: boolean): void {
+    const socket = this.socket;
+    let finished = false;
+    const onDrain = (): void => {
+      body.resume();
+    };
+    const cleanup = (): void => {
+      finished = true;
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+    };
+    const onClose = (): void => {
+      if (!finished) {
+        cleanup();
+        body.destroy();
+      }
+    };
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+    body.on('data', (chunk: Buffer | string) => {
+      if (finished || this.ended) return;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (bytes.length === 0) return;
+      let ok: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+        socket.write(bytes);
+        ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+      } else {
+        ok = socket.write(bytes);
+      }
+      if (!ok) body.pause();
+    });
+    body.once('end', () => {
+      if (finished) return;
+      cleanup();
+      if (chunked && !this.ended) socket.write('0\r\n\r\n', 'latin1');
+      this.done(ex);
+    });
+    body.once('error', (err: NodeJS.ErrnoException) => {
+      if (finished) return;
+      cleanup();
+      if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error('krozen: response stream failed:', err);
+      this.destroy();
+    });
+  }
+
+  /** `ex`'s response is fully handed to the socket: the next one may go. */
+  private done(ex: KrozenExchange): void {
+    const queue = this.queue;
+    if (queue[0] === ex) queue.shift();
+    const after = ex.onDone;
+    if (ex.closeAfter) {
+      this.finish(null);
+      return;
+    }
+    if (after !== null) {
+      after();
+      return;
+    }
+    const next = queue[0];
+    if (next !== undefined) {
+      if (next.head.upgrade && next.head.bodyLength === 0) {
+        this.handOff(next);
+        return;
+      }
+      const d = next.deferred;
+      if (d !== null) {
+        next.deferred = null;
+        if (d.stream !== null) {
+          this.socket.write(d.head, 'latin1');
+          this.pipeStream(next, d.stream, d.chunked);
+        } else {
+          this.write(d.head, d.latin1Head, d.body);
+          this.done(next);
+        }
+        return;
+      }
+    }
+    if (queue.length === 0) {
+      if (this.peerEnded) {
+        this.finish(null);
+        return;
+      }
+      if (this.bodyEx === null && (this.buf === null || this.pos >= this.buf.length)) {
+        this.phase = Phase.Idle;
+        this.since = Date.now();
+      }
+    }
+    if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined) this.resume(PAUSE_PIPELINE);
+  }
+
+  private handOff(ex: KrozenExchange): void {
+    this.queue.length = 0;
+    this.ended = true;
+    const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos));
+    this.buf = null;
+    this.owner.release(this);
+    this.owner.upgrade(ex, this.socket, rest);
+  }
+
+  /** Ends the connection: `last` (an error response) goes out first, then FIN; input is dropped after. */
+  private finish(last: string | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.length = 0;
+    this.buf = null;
+    this.phase = Phase.Closing;
+    this.since = Date.now();
+    const socket = this.socket;
+    if (last !== null) socket.end(last, 'latin1');
+    else socket.end();
+    // Keep reading (and dropping) until the client closes, so a late request cannot cause a reset.
+    if (this.paused !== 0) {
+      this.paused = 0;
+      socket.resume();
+    }
+  }
+
+  private pause(reason: number): void {
+    if (this.paused === 0) this.socket.pause();
+    this.paused |= reason;
+  }
+
+  private resume(reason: number): void {
+    if ((this.paused & reason) === 0) return;
+    this.paused &= ~reason;
+    if (this.paused === 0 && !this.ended) {
+      this.socket.resume();
+      this.process();
+    }
+  }
+
+  // ---- socket events (the transport forwards them) ----
+
+  drained(): void {
+    this.resume(PAUSE_WRITE);
+  }
+
+  /** The client sent FIN: answer what was asked, then close. */
+  peerEnd(): void {
+    this.peerEnded = true;
+    if (this.bodyEx !== null) {
+      const ex = this.bodyEx;
+      this.bodyEx = null;
+      ex.bodyAbort('Request aborted');
+    }
+    this.lastRequestSeen = true;
+    if (this.queue.length === 0 || this.ended) this.finish(null);
+  }
+
+  /** The socket closed (or failed): whatever is in flight is abandoned. */
+  closed(): void {
+    this.ended = true;
+    const ex = this.bodyEx;
+    this.bodyEx = null;
+    if (ex !== null) ex.bodyAbort('Request aborted');
+    this.queue.length = 0;
+    this.buf = null;
+  }
+
+  /** The timeout sweep: answer 408 while the request is being received, else just close. */
+  timedOut(): void {
+    if (this.phase === Phase.Head || this.phase === Phase.Body) {
+      if (this.bodyEx !== null) {
+        const ex = this.bodyEx;
+        this.bodyEx = null;
+        this.lastRequestSeen = true;
+        if (!ex.headersSent) {
+          ex.bodyAbort('Request Timeout', 408);
+          // The pipeline answers a 400 for the aborted body; make sure the connection goes too.
+          return;
+        }
+        this.destroy();
+        return;
+      }
+      if (this.queue.length === 0) this.finish(errorResponse(408));
+      else this.destroy();
+      return;
+    }
+    this.destroy();
+  }
+
+  /** Graceful stop: a connection with nothing in flight closes now; a busy one after its response. */
+  closeIfIdle(): void {
+    if (this.queue.length === 0 && this.bodyEx === null && this.buf === null) this.destroy();
+  }
+
+  destroy(): void {
+    this.ended = true;
+    this.socket.destroy();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large');

@@ -1,0 +1,217 @@
+// One request on a krozen connection: the pipeline's TransportRequest (head + body as it arrives) and its
+// ResponseSink (the answer, framed here and written in order by the connection).
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
+import type { RequestHead } from './parser';
+import { CHUNKED_LINE, CLOSE_LINE, KEEP_ALIVE_LINE, currentDateLine, serializeHead } from './writer';
+
+/** What an exchange needs from its connection. */
+export interface ExchangeHost {
+  readonly remoteAddress: string | undefined;
+  /** Body bytes buffered with nobody reading them passed this: stop reading the socket until a reader comes. */
+  pauseReading(): void;
+  resumeReading(): void;
+  /** Writes "100 Continue" now. */
+  sendContinue(): void;
+  /** Whether the connection can stay open after this exchange's response (decided when its head goes out). */
+  keepAliveAfter(ex: KrozenExchange): boolean;
+  /** A complete response (head + optional body) for `ex`, written now or when the exchanges before it are done. */
+  respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void;
+  /** A streamed response for `ex`: head now (or in turn), then `body`, chunked or not. */
+  respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void;
+  /** Drop the connection (a failure after the head went out). */
+  destroy(): void;
+}
+
+/** A response waiting for its turn. */
+export interface DeferredResponse {
+  head: string;
+  latin1Head: boolean;
+  body: string | Uint8Array | null;
+  stream: Readable | null;
+  chunked: boolean;
+}
+
+/** Body bytes kept for a reader that has not come yet, before the socket is paused. */
+const PENDING_BODY_MAX = 64 * 1024;
+const NO_CHUNKS: Buffer[] = [];
+
+export class KrozenExchange implements TransportRequest, ResponseSink {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly hasBody: boolean;
+  headersSent = false;
+  /** Set by the connection: close it after this response. */
+  closeAfter = false;
+  /** A response ready before its turn (pipelining): written when the exchanges ahead are done. */
+  deferred: DeferredResponse | null = null;
+  /** Run (instead of moving on to the next exchange) once this response is written: a refusal queued behind it. */
+  onDone: (() => void) | null = null;
+  /** The request body arrived whole (or there was none). */
+  bodyComplete: boolean;
+  private receiver: BodyReceiver | null = null;
+  private streamed: BodyStream | null = null;
+  private pending: Buffer[] = NO_CHUNKS;
+  private pendingBytes = 0;
+  private abortReason: string | null = null;
+  private abortStatus = 400;
+  private continueSent = false;
+
+  constructor(
+    readonly host: ExchangeHost,
+    readonly head: RequestHead,
+  ) {
+    this.method = head.method;
+    this.url = head.url;
+    this.headers = head.headers;
+    this.hasBody = head.bodyLength !== 0;
+    this.bodyComplete = !this.hasBody;
+  }
+
+  get httpVersion(): string {
+    return this.head.minor === 1 ? '1.1' : '1.0';
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.host.remoteAddress;
+  }
+
+  // ---- request body: the connection feeds it, the pipeline reads it ----
+
+  /** From the connection: a piece of this request's body. */
+  bodyData(chunk: Buffer): void {
+    if (this.receiver !== null) {
+      this.receiver.data(chunk);
+    } else if (this.streamed !== null) {
+      if (!this.streamed.push(chunk)) this.host.pauseReading();
+    } else if (!this.headersSent) {
+      if (this.pending === NO_CHUNKS) this.pending = [];
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > PENDING_BODY_MAX) this.host.pauseReading();
+    }
+    // Answered without reading it: the bytes are dropped (the connection closes after such a response).
+  }
+
+  bodyEnd(): void {
+    this.bodyComplete = true;
+    if (this.receiver !== null) this.receiver.end();
+    else if (this.streamed !== null) this.streamed.push(null);
+  }
+
+  /** The body will not complete (client gone, framing error, timeout): `status` is the answer. */
+  bodyAbort(reason: string, status = 400): void {
+    if (this.bodyComplete || this.abortReason !== null) return;
+    this.abortReason = reason;
+    this.abortStatus = status;
+    if (this.receiver !== null) this.receiver.abort(reason, status);
+    else if (this.streamed !== null) this.streamed.abort(reason);
+  }
+
+  readBody(receiver: BodyReceiver): void {
+    this.receiver = receiver;
+    this.startReading();
+    const pending = this.pending;
+    this.pending = NO_CHUNKS;
+    for (let i = 0; i < pending.length; i++) receiver.data(pending[i]);
+    if (this.abortReason !== null) receiver.abort(this.abortReason, this.abortStatus);
+    else if (this.bodyComplete) receiver.end();
+  }
+
+  bodyStream(): RawRequest {
+    if (this.streamed !== null) return this.streamed;
+    const stream = new BodyStream(this);
+    this.streamed = stream;
+    this.startReading();
+    const pending = this.pending;
+    this.pending = NO_CHUNKS;
+    for (let i = 0; i < pending.length; i++) stream.push(pending[i]);
+    if (this.abortReason !== null) stream.abort(this.abortReason);
+    else if (this.bodyComplete) stream.push(null);
+    return stream;
+  }
+
+  private startReading(): void {
+    if (this.head.expectContinue && !this.continueSent && !this.bodyComplete) {
+      this.continueSent = true;
+      this.host.sendContinue();
+    }
+    if (this.pendingBytes > PENDING_BODY_MAX) {
+      this.pendingBytes = 0;
+      this.host.resumeReading();
+    }
+  }
+
+  /** True when the client was told to wait for 100 Continue and never was: its body may never come. */
+  get awaitingContinue(): boolean {
+    return this.head.expectContinue && !this.continueSent;
+  }
+
+  // ---- response ----
+
+  end(status: number, headers: OutgoingHeaders, body: string | Uint8Array | null): void {
+    if (this.headersSent) return;
+    const info = serializeHead(status, headers);
+    this.headersSent = true;
+    const close = info.close || !this.host.keepAliveAfter(this);
+    const head = `${info.text}${currentDateLine()}${this.framingLine(close)}\r\n`;
+    const noBody = body === null || this.head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    this.host.respond(this, head, info.latin1, noBody ? null : body, close);
+  }
+
+  stream(status: number, headers: OutgoingHeaders, body: Readable): void {
+    if (this.headersSent) {
+      body.destroy();
+      return;
+    }
+    const info = serializeHead(status, headers);
+    this.headersSent = true;
+    const noBody = this.head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    // Without a length, HTTP/1.1 gets chunked; HTTP/1.0 ends the body by closing the connection.
+    const chunked = !noBody && !info.hasLength && this.head.minor === 1;
+    const close = info.close || (!noBody && !info.hasLength && !chunked) || !this.host.keepAliveAfter(this);
+    const head = `${info.text}${currentDateLine()}${chunked ? CHUNKED_LINE : ''}${this.framingLine(close)}\r\n`;
+    if (noBody) {
+      body.destroy();
+      this.host.respond(this, head, info.latin1, null, close);
+      return;
+    }
+    this.host.respondStream(this, head, body, chunked, close);
+  }
+
+  private framingLine(close: boolean): string {
+    if (close) return CLOSE_LINE;
+    return this.head.minor === 0 ? KEEP_ALIVE_LINE : '';
+  }
+
+  destroy(): void {
+    this.host.destroy();
+  }
+}
+
+/** A request body as a Readable (req.raw on this transport): uploads and rawBody routes pipe it. */
+class BodyStream extends Readable implements RawRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+
+  constructor(private readonly exchange: KrozenExchange) {
+    super();
+    this.method = exchange.method;
+    this.url = exchange.url;
+    this.headers = exchange.headers;
+  }
+
+  override _read(): void {
+    this.exchange.host.resumeReading();
+  }
+
+  /** As node:http's IncomingMessage: 'aborted', then an error only for whoever listens for one. */
+  abort(reason: string): void {
+    this.emit('aborted');
+    const err = Object.assign(new Error(reason), { code: 'ECONNRESET' });
+    this.destroy(this.listenerCount('error') > 0 ? err : undefined);
+  }
+}

@@ -1,0 +1,196 @@
+// krozen's own HTTP/1.1 transport on `net` sockets (settings.transport = 'krozen'): accepts connections
+// (under settings.maxConnections), runs one timeout sweep for all of them (head, body, keep-alive idle),
+// hands upgrade requests over with their socket, and stops gracefully.
+import * as net from 'node:net';
+import type { Settings } from '../../settings';
+import { ConnectionLimit } from '../connection-limit';
+import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
+import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
+import type { KrozenExchange } from './exchange';
+import { startDirectRead } from '../../ws/direct-read';
+
+/** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
+export const MAX_PIPELINED = 16;
+/** A connection that sent its last response waits this long for the client's FIN, ms. */
+const CLOSE_LINGER_MS = 2000;
+
+const CONNECTION = Symbol('krozen.connection');
+type Tracked = net.Socket & { [CONNECTION]: Connection };
+
+export class KrozenTransport implements TransportServer, ConnectionOwner {
+  readonly server: net.Server;
+  readonly handler: RequestHandler;
+  readonly limits: ConnectionLimits;
+  closing = false;
+  private readonly connections = new Set<Connection>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly limit: ConnectionLimit;
+  private readonly settings: Settings;
+  private readonly onUpgrade: TransportHandlers['upgrade'];
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(settings: Settings, handlers: TransportHandlers) {
+    this.settings = settings;
+    this.handler = handlers.request;
+    this.onUpgrade = handlers.upgrade;
+    this.limits = {
+      maxHeaderSize: settings.maxHeaderSize,
+      maxHeaderCount: settings.maxHeaderCount,
+      maxUrlLength: settings.maxUrlLength,
+      maxPipelined: MAX_PIPELINED,
+    };
+    this.limit = new ConnectionLimit(settings.maxConnections);
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  listen(port: number, host: string, backlog: number): Promise<number> {
+    const server = this.server;
+    return new Promise<number>((resolve, reject) => {
+      const onListenError = (err: Error): void => reject(err);
+      server.once('error', onListenError);
+      server.listen({ port, host, backlog }, () => {
+        server.off('error', onListenError);
+        this.startSweep();
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.limit.admit(socket)) return;
+    this.sockets.add(socket);
+    const conn = new Connection(socket, this, Date.now());
+    (socket as Tracked)[CONNECTION] = conn;
+    this.connections.add(conn);
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.release(conn);
+      conn.closed();
+    });
+    // Reads land in one shared buffer instead of a fresh allocation per read (see lib/ws/direct-read.ts).
+    startDirectRead(socket, conn);
+    if (this.closing) conn.destroy();
+  }
+
+  release(conn: Connection): void {
+    this.connections.delete(conn);
+  }
+
+  upgrade(ex: KrozenExchange, socket: net.Socket, rest: Buffer): void {
+    socket.off('data', onSocketData);
+    socket.off('end', onSocketEnd);
+    socket.off('drain', onSocketDrain);
+    // As node:http leaves it: the next 'data' listener starts the flow again.
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+    const req: UpgradeRequest = {
+      method: ex.method,
+      url: ex.url,
+      headers: ex.headers,
+      httpVersion: ex.httpVersion,
+      httpVersionMajor: 1,
+      httpVersionMinor: ex.head.minor,
+      remoteAddress: ex.remoteAddress,
+    };
+    try {
+      this.onUpgrade(req, socket, rest);
+    } catch (err) {
+      console.error('krozen: the upgrade handler threw:', err);
+      socket.destroy();
+    }
+  }
+
+  /** One timer for every connection's deadlines (as node:http's connectionsCheckingInterval). */
+  private startSweep(): void {
+    const s = this.settings;
+    const shortest = Math.min(s.headersTimeout || Infinity, s.requestTimeout || Infinity, s.keepAliveTimeout || Infinity);
+    const interval = Math.max(50, Math.min(1000, Number.isFinite(shortest) ? Math.floor(shortest / 4) : 1000));
+    this.sweeper = setInterval(() => this.sweep(), interval);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const s = this.settings;
+    for (const conn of this.connections) {
+      const age = now - conn.since;
+      let expired = false;
+      switch (conn.phase) {
+        case Phase.Idle:
+          expired = s.keepAliveTimeout > 0 && age > s.keepAliveTimeout;
+          break;
+        case Phase.Head:
+          expired = (s.headersTimeout > 0 && age > s.headersTimeout) || (s.requestTimeout > 0 && age > s.requestTimeout);
+          break;
+        case Phase.Body:
+          expired = s.requestTimeout > 0 && age > s.requestTimeout;
+          break;
+        case Phase.Closing:
+          expired = age > CLOSE_LINGER_MS;
+          break;
+        default:
+          break;
+      }
+      if (!expired) continue;
+      try {
+        if (conn.phase === Phase.Idle || conn.phase === Phase.Closing) conn.destroy();
+        else conn.timedOut();
+      } catch (err) {
+        console.error('krozen: timeout handling failed:', err);
+        conn.destroy();
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const conn of this.connections) conn.closeIfIdle();
+    return closed.finally(() => clearInterval(this.sweeper));
+  }
+
+  destroyConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+}
+
+// Socket listeners shared by every connection (`this` is the socket). A fault in one connection is logged
+// and ends that connection, never the process.
+function onSocketData(this: Tracked, chunk: Buffer): void {
+  const conn = this[CONNECTION];
+  try {
+    conn.data(chunk);
+  } catch (err) {
+    fault(conn, err);
+  }
+}
+
+function onSocketEnd(this: Tracked): void {
+  const conn = this[CONNECTION];
+  try {
+    conn.peerEnd();
+  } catch (err) {
+    fault(conn, err);
+  }
+}
+
+function onSocketDrain(this: Tracked): void {
+  const conn = this[CONNECTION];
+  try {
+    conn.drained();
+  } catch (err) {
+    fault(conn, err);
+  }
+}
+
+function onSocketError(this: Tracked): void {
+  // 'close' follows; ECONNRESET and EPIPE are the client's business.
+}
+
+function fault(conn: Connection, err: unknown): void {
+  console.error('krozen: connection fault (connection closed):', err);
+  conn.destroy();
+}

@@ -1,0 +1,115 @@
+// Response heads: the status line and header lines as one latin1 string, written once per response.
+// Status lines are precomputed, the Date line is cached for the current second, and the framing lines the
+// transport adds (connection, transfer-encoding) are constants. Header names and values are checked as
+// node:http checks them (a bad one throws before anything is written, so the pipeline can still send a 500).
+import { STATUS_CODES } from 'node:http';
+import type { OutgoingHeaders } from '../types';
+import { FIELD_VALUE, isToken, parseLength } from './parser';
+
+const statusLines: string[] = [];
+for (const code of Object.keys(STATUS_CODES)) {
+  statusLines[Number(code)] = `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\n`;
+}
+
+function statusLine(status: number): string {
+  const line = statusLines[status];
+  if (line !== undefined) return line;
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new RangeError(`Invalid status code: ${String(status)}`);
+  }
+  return `HTTP/1.1 ${status} Unknown\r\n`;
+}
+
+let dateLine = '';
+let dateTimer: NodeJS.Timeout | undefined;
+
+function clearDate(): void {
+  dateLine = '';
+  dateTimer = undefined;
+}
+
+/** `date: <IMF-fixdate>\r\n`, computed at most once per second. */
+export function currentDateLine(): string {
+  if (dateLine === '') {
+    const now = Date.now();
+    dateLine = `date: ${new Date(now).toUTCString()}\r\n`;
+    dateTimer = setTimeout(clearDate, 1000 - (now % 1000));
+    dateTimer.unref();
+  }
+  return dateLine;
+}
+
+export const KEEP_ALIVE_LINE = 'connection: keep-alive\r\n';
+export const CLOSE_LINE = 'connection: close\r\n';
+export const CHUNKED_LINE = 'transfer-encoding: chunked\r\n';
+
+/** How the head was framed: what the writer must do with the body and the connection. */
+export interface HeadInfo {
+  text: string;
+  /** Some header value holds a byte above 0x7f: the head must be written as latin1, apart from a UTF-8 body. */
+  latin1: boolean;
+  /** The response itself asked to close the connection (a `connection: close` header). */
+  close: boolean;
+  /** A content-length was given. */
+  hasLength: boolean;
+}
+
+const scratch: HeadInfo = { text: '', latin1: false, close: false, hasLength: false };
+
+/**
+ * Serializes the status line and `headers` into `scratch` (returned, reused by the next call); the caller
+ * appends the Date line, its framing lines and the blank line. Throws on an invalid status, name or value.
+ */
+export function serializeHead(status: number, headers: OutgoingHeaders): HeadInfo {
+  let text = statusLine(status);
+  let latin1 = false;
+  let close = false;
+  let hasLength = false;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (name === 'content-length') {
+      const length = typeof value === 'number' ? value : parseLength(String(value));
+      if (!(length >= 0)) throw new TypeError(`Invalid content-length: ${JSON.stringify(value)}`);
+      // RFC 9110 §8.6: never on 1xx and 204.
+      if (status === 204 || status < 200) continue;
+      hasLength = true;
+      text += `content-length: ${length}\r\n`;
+      continue;
+    }
+    if (!isToken(name, 0, name.length)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    if (name === 'connection' || name === 'transfer-encoding' || name === 'date') {
+      // The transport owns framing; `connection: close` from the pipeline is honoured.
+      if (name === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(String(value))) close = true;
+      continue;
+    }
+    if (typeof value === 'object') {
+      for (let i = 0; i < value.length; i++) {
+        const v = String(value[i]);
+        if (checkValue(name, v)) latin1 = true;
+        text += `${name}: ${v}\r\n`;
+      }
+    } else {
+      const v = typeof value === 'string' ? value : String(value);
+      if (checkValue(name, v)) latin1 = true;
+      text += `${name}: ${v}\r\n`;
+    }
+  }
+  const out = scratch;
+  out.text = text;
+  out.latin1 = latin1;
+  out.close = close;
+  out.hasLength = hasLength;
+  return out;
+}
+
+/** Throws on a CTL (header injection); returns true when the value holds a byte above 0x7f. */
+function checkValue(name: string, value: string): boolean {
+  let high = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || FIELD_VALUE[c] !== 1) throw new TypeError(`Invalid character in header content ["${name}"]`);
+    if (c > 0x7f) high = true;
+  }
+  return high;
+}
