@@ -10,6 +10,7 @@ import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
 import { HeadError, checkHeadPrefix, latin1, parseHead, type ParserLimits } from './parser';
 import { errorResponse } from './errors';
+import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
 
 /** What a connection needs from its transport. */
@@ -268,8 +269,8 @@ export class Connection implements ExchangeHost, DirectReader {
       this.owner.handler(ex, ex);
     } catch (err) {
       // The pipeline answers its own errors; reaching here is a bug in it. This connection only pays.
-      console.error('krozen: request handler threw:', err);
-      this.destroy();
+      this.ended = true;
+      listenerFault('krozen request', err, this.socket);
     }
   }
 

@@ -8,6 +8,7 @@ import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest
 import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
 import type { KrozenExchange } from './exchange';
 import { startDirectRead } from '../../ws/direct-read';
+import { listenerFault } from '../../listener-guard';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;
@@ -69,7 +70,11 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     socket.on('close', () => {
       this.sockets.delete(socket);
       this.release(conn);
-      conn.closed();
+      try {
+        conn.closed();
+      } catch (err) {
+        listenerFault('krozen connection close', err);
+      }
     });
     // Reads land in one shared buffer instead of a fresh allocation per read (see lib/ws/direct-read.ts).
     startDirectRead(socket, conn);
@@ -98,8 +103,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     try {
       this.onUpgrade(req, socket, rest);
     } catch (err) {
-      console.error('krozen: the upgrade handler threw:', err);
-      socket.destroy();
+      listenerFault('krozen upgrade', err, socket);
     }
   }
 
@@ -139,8 +143,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
         if (conn.phase === Phase.Idle || conn.phase === Phase.Closing) conn.destroy();
         else conn.timedOut();
       } catch (err) {
-        console.error('krozen: timeout handling failed:', err);
-        conn.destroy();
+        listenerFault('krozen timeout sweep', err, conn.socket);
       }
     }
   }
@@ -191,6 +194,6 @@ function onSocketError(this: Tracked): void {
 }
 
 function fault(conn: Connection, err: unknown): void {
-  console.error('krozen: connection fault (connection closed):', err);
   conn.destroy();
+  listenerFault('krozen connection', err, conn.socket);
 }
