@@ -112,7 +112,11 @@ export class Server {
         (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
       },
     };
-    if (app.settings.transport === 'krozen') return new KrozenTransport(app.settings, handlers);
+    // TLS is node's (settings.tls, when set, runs on the node transport: krozen's is plain TCP for now).
+    const tls = (app.settings as { tls?: unknown }).tls;
+    if (app.settings.transport === 'krozen' && (tls === undefined || tls === null || tls === false)) {
+      return new KrozenTransport(app.settings, handlers);
+    }
     const transport = new NodeTransport(app.settings, handlers);
     this.http = transport.server;
     return transport;

@@ -28,7 +28,7 @@ beforeAll(async () => {
       ctx.stop = true;
     });
     app.get('/json', () => ({ body: { ok: true } }));
-  });
+  }, { transport: 'node' }); // these faults are injected into node:http's listeners (the krozen transport's: test/transport)
 });
 afterAll(async () => {
   await srv.stop();

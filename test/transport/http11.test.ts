@@ -19,6 +19,8 @@ function routes(app: App): void {
   app.get('/big', () => ({ body: Buffer.alloc(100_000, 0x61) }));
   app.get('/stream', () => ({ body: Readable.from([Buffer.from('ab'), Buffer.from('cd')]) }));
   app.get('/ip', (req) => ({ body: { ip: req.remoteAddress } }));
+  app.get('/inject', () => ({ body: 'x', headers: { 'content-type': 'text/plain', 'x-a': 'a\r\nset-cookie: evil=1' } }));
+  app.get('/no-content', () => ({ status: 204 }));
 }
 
 async function start(transport: string, overrides: Partial<Settings> = {}): Promise<Running> {
@@ -77,8 +79,10 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     const c = open(r.port);
     c.socket.write('GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n');
     const res = parseResponses(await c.closed);
-    expect(res).toHaveLength(1);
+    expect(res[0].status).toBe(200);
     expect(res[0].headers.connection).toBe('close');
+    // The request after it is not served (node:http answers those bytes with a 400, krozen drops them).
+    expect(res.filter((x) => x.status === 200)).toHaveLength(1);
   });
 
   test('HTTP/1.0: closed after the response unless keep-alive is asked for', async () => {
@@ -185,6 +189,24 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     const raw = await rawRequest(r.port, 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(raw.toLowerCase()).toContain('transfer-encoding: chunked');
     expect(raw.endsWith('2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n')).toBe(true);
+  });
+
+  test('a header value with CR/LF is never written: 500 instead (no header injection)', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const raw = await rawRequest(r.port, 'GET /inject HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect(parseResponses(raw)[0].status).toBe(500);
+      expect(raw.toLowerCase()).not.toContain('evil');
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test('204: no body and no Content-Length (RFC 9110 §8.6); the connection stays usable', async () => {
+    const raw = await rawRequest(r.port, 'GET /no-content HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(raw.startsWith('HTTP/1.1 204')).toBe(true);
+    expect(raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase()).not.toContain('content-length');
+    expect(raw.endsWith('{"ok":true}')).toBe(true);
   });
 
   test('req.remoteAddress is the peer', async () => {

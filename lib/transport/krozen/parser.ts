@@ -126,7 +126,8 @@ export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadEr
   const sp1 = s.indexOf(' ');
   if (sp1 <= 0 || sp1 > lineEnd) return sp1 === 0 ? BAD_METHOD : BAD_REQUEST_LINE;
   const method = s.slice(0, sp1);
-  if (!COMMON_METHODS.has(method) && !KNOWN_METHODS.has(method)) return isToken(s, 0, sp1) ? UNKNOWN_METHOD : BAD_METHOD;
+  const known = COMMON_METHODS.has(method) || KNOWN_METHODS.has(method);
+  if (!known && !isToken(s, 0, sp1)) return BAD_METHOD;
   const sp2 = s.indexOf(' ', sp1 + 1);
   if (sp2 === -1 || sp2 > lineEnd) return BAD_REQUEST_LINE;
   if (sp2 - sp1 - 1 > limits.maxUrlLength) return URI_TOO_LONG;
@@ -141,6 +142,8 @@ export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadEr
   else if (m === 0x30) minor = 0;
   else return isVersionShape(s, sp2 + 1, lineEnd) ? VERSION_NOT_SUPPORTED : BAD_VERSION;
 
+  // A well-formed request line with a method node:http does not know (an ill-formed one was a 400 above).
+  if (!known) return UNKNOWN_METHOD;
   let url = s.slice(sp1 + 1, sp2);
   let absoluteHost: string | undefined;
   const first = url.charCodeAt(0);
@@ -344,8 +347,11 @@ export function checkHeadPrefix(buf: Buffer, start: number, end: number): HeadEr
   }
   const method = latin1(buf, start, i);
   if (i === start && i < end) return BAD_METHOD;
-  if (!isMethodPrefix(method) || (i < end && !KNOWN_METHODS.has(method))) return UNKNOWN_METHOD;
-  if (i === end) return null;
+  // Not the start of any method node:http knows: garbage, a 400. A complete unknown token is judged with
+  // its whole line (501 when the line is well-formed).
+  if (i === end) return isMethodPrefix(method) ? null : BAD_METHOD;
+  // An unknown method is refused (501) unless the rest of what came is ill-formed (400), as a whole head is.
+  const verdict = KNOWN_METHODS.has(method) ? null : UNKNOWN_METHOD;
   i++;
   const target = i;
   while (i < end && buf[i] !== 0x20) {
@@ -354,7 +360,7 @@ export function checkHeadPrefix(buf: Buffer, start: number, end: number): HeadEr
     i++;
   }
   if (i === target && i < end) return BAD_TARGET;
-  if (i === end) return null;
+  if (i === end) return verdict;
   i++;
   for (let k = 0; k < VERSION_TEMPLATE.length && i < end; k++, i++) {
     const want = VERSION_TEMPLATE.charCodeAt(k);
@@ -394,5 +400,5 @@ export function checkHeadPrefix(buf: Buffer, start: number, end: number): HeadEr
     }
     i++;
   }
-  return null;
+  return verdict;
 }

@@ -77,7 +77,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       text += `content-length: ${length}\r\n`;
       continue;
     }
-    if (!isToken(name, 0, name.length)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    if (!checkedNames.has(name)) checkName(name);
     if (name === 'connection' || name === 'transfer-encoding' || name === 'date') {
       // The transport owns framing; `connection: close` from the pipeline is honoured.
       if (name === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(String(value))) close = true;
@@ -91,7 +91,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       }
     } else {
       const v = typeof value === 'string' ? value : String(value);
-      if (checkValue(name, v)) latin1 = true;
+      if (!checkedValues.has(v) && checkValue(name, v)) latin1 = true;
       text += `${name}: ${v}\r\n`;
     }
   }
@@ -103,6 +103,17 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
   return out;
 }
 
+// Names and short ASCII values seen valid before (content-type: application/json…) skip the byte check.
+const checkedNames = new Set<string>();
+const checkedValues = new Set<string>();
+const CHECKED_MAX = 256;
+const CHECKED_VALUE_MAX_LENGTH = 64;
+
+function checkName(name: string): void {
+  if (!isToken(name, 0, name.length)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+  if (checkedNames.size < CHECKED_MAX) checkedNames.add(name);
+}
+
 /** Throws on a CTL (header injection); returns true when the value holds a byte above 0x7f. */
 function checkValue(name: string, value: string): boolean {
   let high = false;
@@ -111,5 +122,6 @@ function checkValue(name: string, value: string): boolean {
     if (c > 0xff || FIELD_VALUE[c] !== 1) throw new TypeError(`Invalid character in header content ["${name}"]`);
     if (c > 0x7f) high = true;
   }
+  if (!high && value.length <= CHECKED_VALUE_MAX_LENGTH && checkedValues.size < CHECKED_MAX) checkedValues.add(value);
   return high;
 }
