@@ -44,12 +44,14 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
-  listen(port: number, host: string, backlog: number): Promise<number> {
+  listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     const server = this.server;
+    // reusePort in a cluster worker: its own socket (exclusive), not the primary's shared handle.
+    const options = reusePort ? { port, host, backlog, reusePort, exclusive: true } : { port, host, backlog };
     return new Promise<number>((resolve, reject) => {
       const onListenError = (err: Error): void => reject(err);
       server.once('error', onListenError);
-      server.listen({ port, host, backlog }, () => {
+      server.listen(options, () => {
         server.off('error', onListenError);
         this.startSweep();
         resolve((server.address() as net.AddressInfo).port);
