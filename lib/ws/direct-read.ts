@@ -150,6 +150,9 @@ function onSocketRead(this: DirectSocket, n: number, buf: Buffer): boolean {
   lastSocket = this;
   try {
     reader.onDirectRead(buf, n);
+    // The read may have handed the socket on (an HTTP connection upgraded to WebSocket): the next buffer is
+    // the new reader's, or the read it set up (a payload window, its own slab) would land elsewhere.
+    lastReader = this[kReader] as DirectReader;
     return true;
   } catch (err) {
     lastReader = null;
