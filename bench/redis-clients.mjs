@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePeer } from './lib/peers.mjs';
+import { installCleanup, track } from './lib/children.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -37,7 +38,7 @@ function freePort() {
 
 async function startRedis() {
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true }));
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise((resolve) => { const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); }); s.on('error', () => resolve(false)); });
     if (ok) return { port, stop: () => proc.kill('SIGKILL') };
@@ -104,6 +105,7 @@ async function latency(pair) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
+installCleanup(); // the redis-server goes with this process, however it ends
 const redis = await startRedis();
 try {
   const url = `redis://127.0.0.1:${redis.port}`;

@@ -73,7 +73,7 @@ export class Server {
     if (settings.workers > 1 && !isClusterWorker()) {
       await app.pubsub.start('primary');
       this.primary = new ClusterPrimary(settings);
-      this.boundPort = await this.primary.start();
+      this.boundPort = await this.primary.start().catch(stopPubSubAndThrow(app));
       installSignalHandlers(this);
       if (settings.debug) console.log(`krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
       await app.hooks.run<ServerHookContext>('server:start', { server: this });
@@ -83,7 +83,8 @@ export class Server {
     await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     const transport = this.createTransport();
     this.transport = transport;
-    this.boundPort = await transport.listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort);
+    this.boundPort = await transport.listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort)
+      .catch(stopPubSubAndThrow(app));
     installSignalHandlers(this);
     if (isClusterWorker()) {
       wireClusterWorker(this, this.boundPort);
@@ -159,6 +160,14 @@ export class Server {
     await app.pubsub.stop();
     if (!isClusterWorker()) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }
+}
+
+/** A run() that fails after pub/sub started leaves no Redis connection or IPC listener behind. */
+function stopPubSubAndThrow(app: App): (err: unknown) => Promise<never> {
+  return async (err) => {
+    await app.pubsub.stop();
+    throw err;
+  };
 }
 
 // SIGINT / SIGTERM stop every running Server gracefully, then the process exits.

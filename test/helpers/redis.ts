@@ -71,6 +71,10 @@ export async function startRedis(): Promise<RedisServer> {
   const launch = async (): Promise<ChildProcess> => {
     const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     proc.on('error', () => undefined); // ENOENT shows as the PING wait failing with the exit code
+    // If the test process ends without stop() (a crash, a killed run), the server goes with it.
+    const onExit = (): void => void proc.kill('SIGKILL');
+    process.once('exit', onExit);
+    proc.once('exit', () => process.off('exit', onExit));
     await waitForPong(port, proc);
     return proc;
   };

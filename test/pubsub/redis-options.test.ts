@@ -162,6 +162,14 @@ test('a client passed in publishes; krozen subscribes on its duplicate and leave
   }
 }, 20000);
 
+test('a run() that cannot listen (port taken) closes the Redis connections it opened', async () => {
+  const a = await start();
+  const clients = async () => Number(/connected_clients:(\d+)/.exec(await redis.command('INFO clients'))?.[1]);
+  const before = await clients();
+  await expect(startApp(() => undefined, { redisUrl: redis.url, port: a.port })).rejects.toThrow(/EADDRINUSE/);
+  await untilAsync(async () => (await clients()) === before, 5000, 'connections closed');
+});
+
 test('a bad redisUrl is a clear error at run()', async () => {
   await expect(startApp(() => undefined, { redisUrl: 'localhost:6379' })).rejects.toThrow(/settings.redisUrl must be a redis:\/\/ or rediss:\/\/ URL/);
 });
