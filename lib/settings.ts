@@ -53,6 +53,12 @@ export interface Settings {
    * process of the same user can bind the port too and take a share of the connections.
    */
   reusePort: boolean;
+  /**
+   * Bytes of responses queued on one HTTP connection (a client that pipelines requests without reading):
+   * a response that would take answers already waiting past this closes the connection. 0 = no cap.
+   * (Enforced by the node:http transport.)
+   */
+  httpMaxBackpressure: number;
   /** Largest request body read into memory, in bytes (413 beyond). */
   maxBodySize: number;
   /** Deepest nesting of arrays/objects in a JSON body or WebSocket JSON message: HTTP 400 / WebSocket 1008 beyond. */
@@ -166,6 +172,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     workers: 1,
     backlog: 2048,
     reusePort: false,
+    httpMaxBackpressure: 16 * 1024 * 1024,
     maxBodySize: 1024 * 1024,
     jsonMaxDepth: 128,
     jsonBigInt: false,
@@ -251,6 +258,7 @@ export const SETTING_RULES = {
   workers: int(1),
   backlog: int(0),
   reusePort: bool,
+  httpMaxBackpressure: int(0),
   maxBodySize: int(0),
   headersTimeout: int(0),
   requestTimeout: int(0),

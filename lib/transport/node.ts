@@ -8,6 +8,7 @@ import { listenerFault } from '../listener-guard';
 import { onClientError } from './client-error';
 import { createNodeServer } from './tls';
 import { ConnectionLimit } from './connection-limit';
+import { admitResponse } from './response-backlog';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -32,6 +33,8 @@ export class NodeExchange implements TransportRequest, ResponseSink {
   constructor(
     readonly req: http.IncomingMessage,
     readonly res: http.ServerResponse,
+    /** settings.httpMaxBackpressure (response-backlog.ts); 0 = no cap. */
+    private readonly maxBacklog = 0,
   ) {
     this.method = req.method as string;
     this.url = req.url as string;
@@ -69,6 +72,10 @@ export class NodeExchange implements TransportRequest, ResponseSink {
 
   end(status: number, headers: OutgoingHeaders, body: string | Uint8Array | null): void {
     const res = this.res;
+    if (this.maxBacklog !== 0 && body !== null) {
+      // A string's UTF-16 length: a cheap lower bound of its bytes.
+      if (!admitResponse(this.req, res, body.length, this.maxBacklog)) return;
+    }
     res.writeHead(status, headers as http.OutgoingHttpHeaders);
     // node:http drops the body itself for HEAD, 204 and 304.
     if (body === null) res.end();
@@ -131,8 +138,8 @@ function onStreamDone(err: NodeJS.ErrnoException | null): void {
 }
 
 /** Runs `handler` for a node:http request (also what bench/http-overhead.mjs drives without a socket). */
-export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const exchange = new NodeExchange(req, res);
+export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMessage, res: http.ServerResponse, maxBacklog = 0): void {
+  const exchange = new NodeExchange(req, res, maxBacklog);
   handler(exchange, exchange);
 }
 
@@ -147,6 +154,7 @@ export class NodeTransport implements TransportServer {
     // node:http wants headersTimeout <= requestTimeout (0 = no request timeout).
     const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
     const request = handlers.request;
+    const maxBacklog = s.httpMaxBackpressure;
     const server = createNodeServer({
       headersTimeout,
       requestTimeout: s.requestTimeout,
@@ -169,7 +177,7 @@ export class NodeTransport implements TransportServer {
           refuseBadRequest(res);
           return;
         }
-        handleNodeRequest(request, req, res);
+        handleNodeRequest(request, req, res, maxBacklog);
       } catch (err) {
         listenerFault('request', err, req.socket);
       }
