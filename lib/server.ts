@@ -35,6 +35,8 @@ export class Server {
   private closing = false;
   private running = false;
   private stopping: Promise<void> | undefined;
+  /** A server:start hook failed: stop() runs no server:stop hooks. */
+  private startFailed = false;
   private static last: Server | undefined;
 
   constructor(app: App = globalApp) {
@@ -76,7 +78,7 @@ export class Server {
       this.boundPort = await this.primary.start().catch(stopPubSubAndThrow(app));
       installSignalHandlers(this);
       if (settings.debug) console.log(`krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
-      await app.hooks.run<ServerHookContext>('server:start', { server: this });
+      await this.runStartHooks();
       return this;
     }
 
@@ -94,8 +96,19 @@ export class Server {
     if (settings.debug) {
       console.log(`krozen: listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`);
     }
-    await app.hooks.run<ServerHookContext>('server:start', { server: this });
+    await this.runStartHooks();
     return this;
+  }
+
+  /** server:start; when a hook fails, the server is stopped (no server:stop hooks) and run() rejects. */
+  private async runStartHooks(): Promise<void> {
+    try {
+      await this.app.hooks.run<ServerHookContext>('server:start', { server: this });
+    } catch (err) {
+      this.startFailed = true;
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
   }
 
   private createTransport(): TransportServer {
@@ -135,7 +148,7 @@ export class Server {
     if (this.primary !== undefined) {
       await this.primary.stop(app.settings.shutdownTimeout);
       await app.pubsub.stop();
-      await app.hooks.run<ServerHookContext>('server:stop', { server: this });
+      if (!this.startFailed) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
       return;
     }
     const transport = this.transport;
@@ -158,7 +171,7 @@ export class Server {
       clearTimeout(timer);
     }
     await app.pubsub.stop();
-    if (!isClusterWorker()) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
+    if (!isClusterWorker() && !this.startFailed) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }
 }
 
