@@ -4,7 +4,6 @@
 // unhandled rejection.
 import type { App } from '../lib/app';
 import type { WebSocket } from '../lib/ws/connection';
-import type { WsMessageContext } from '../lib/ws';
 import { Server } from '../lib/server';
 import { createApp } from '../lib/app';
 import { request, startApp, type Running } from './helpers/server';
@@ -121,7 +120,7 @@ describe.each(MODES)('WebSocket, %s', (mode) => {
   test('ws:message → closed with 1011, logged once, others served', async () => {
     await withApp((app) => {
       const fn = failing(mode, 'ws:message');
-      app.on<WsMessageContext>('ws:message', (ctx) => (ctx.raw === 'fail' ? fn() : undefined));
+      app.on('ws:message', (ctx) => (ctx.raw === 'fail' ? fn() : undefined));
     }, async (r) => {
       const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
       ws.send('fail');
