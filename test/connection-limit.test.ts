@@ -12,7 +12,7 @@ describe('maxConnections: 2', () => {
   beforeAll(async () => {
     r = await startApp((app) => {
       app.get('/json', () => ({ body: { ok: true } }));
-    }, { maxConnections: 2 });
+    }, { maxConnections: 2, wsEndpoint: 'on' });
   });
   afterAll(() => r.stop());
 
