@@ -34,7 +34,7 @@ app.post('/publish', (req) => ({ body: { delivered: app.publish(req.body.topic, 
 app.get('/stats', () => {
   if (typeof globalThis.gc === 'function') globalThis.gc();
   const m = process.memoryUsage();
-  return { body: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: app.ws.size } };
+  return { body: { rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: app.wsHub.size } };
 });
 
 const server = await new Server(app).run();
