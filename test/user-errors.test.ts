@@ -174,5 +174,6 @@ test.each(MODES)('server:stop that fails (%s) → stop() rejects, the server is 
   app.on('server:stop', failing(mode, 'server:stop'));
   const server = await new Server(app).run();
   await expect(server.stop()).rejects.toThrow(`user fault in server:stop (${mode})`);
-  expect(server.http?.listening).toBe(false);
+  expect(server.http?.listening ?? false).toBe(false);
+  await expect(request(server.port, { path: '/ok', timeoutMs: 2000 })).rejects.toThrow();
 });
