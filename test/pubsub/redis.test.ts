@@ -12,7 +12,7 @@ const children: Child[] = [];
 const clients: Client[] = [];
 
 async function server(env: Record<string, string> = {}): Promise<Child> {
-  const child = await startChild({ REDIS_URL: redis.url, ...env }, 30000, APP);
+  const child = await startChild({ REDIS_URL: redis.url, ...env }, 60000, APP);
   children.push(child);
   return child;
 }
@@ -65,7 +65,7 @@ test('two servers, two processes: what one publishes reaches a ws client on the 
   await post(b.port, '/burst?n=200', '');
 
   const expected = 3 + 200;
-  await until(() => published(onA).length >= expected && published(onB).length >= expected, 10000, 'deliveries');
+  await until(() => published(onA).length >= expected && published(onB).length >= expected, 20000, 'deliveries');
   await new Promise((resolve) => setTimeout(resolve, 150)); // a duplicate would arrive meanwhile
   for (const c of [onA, onB]) {
     const got = published(c);
@@ -82,7 +82,7 @@ test('two servers, two processes: what one publishes reaches a ws client on the 
   expect(sb.redis.sent).toBe(expected);
   const sa = await stats(a.port);
   expect(sa.redis.received).toBe(expected);
-}, 40000);
+}, 90000);
 
 test('two workers plus a second server: every publisher reaches every process, the primary included', async () => {
   const cluster = await server({ WORKERS: '2', PRIMARY_PUBLISH_MS: '100' });
@@ -96,8 +96,8 @@ test('two workers plus a second server: every publisher reaches every process, t
   await post(single.port, '/publish', '{"from":"single"}');
   const { pid: workerPid } = await post(cluster.port, '/publish', '{"from":"worker"}');
   const values = (c: Client) => published(c).map((m) => m.value as { from?: string });
-  await until(() => all.every((c) => values(c).some((v) => v.from === 'single') && values(c).some((v) => v.from === 'worker')), 10000, 'single + worker');
-  await until(() => all.every((c) => values(c).filter((v) => v.from === 'primary').length >= 2), 10000, 'primary publishes');
+  await until(() => all.every((c) => values(c).some((v) => v.from === 'single') && values(c).some((v) => v.from === 'worker')), 20000, 'single + worker');
+  await until(() => all.every((c) => values(c).filter((v) => v.from === 'primary').length >= 2), 20000, 'primary publishes');
   await new Promise((resolve) => setTimeout(resolve, 150));
   for (const c of all) {
     expect(values(c).filter((v) => v.from === 'single').length).toBe(1);
@@ -106,7 +106,7 @@ test('two workers plus a second server: every publisher reaches every process, t
   expect(onWorkers.map((c) => c.pid)).toContain(workerPid);
   // Workers use Redis, not IPC, when it is configured.
   expect((await stats(cluster.port)).transport).toBe('redis');
-}, 40000);
+}, 90000);
 
 test('Redis killed mid-test: local publish goes on, losses are counted, remote delivery resumes after the restart', async () => {
   const [a, b] = await Promise.all([server(), server()]);
@@ -114,19 +114,19 @@ test('Redis killed mid-test: local publish goes on, losses are counted, remote d
   const onB = await client(b.port);
   await waitForSubscribers('krozen:news', 2);
   await post(b.port, '/publish', '{"n":1}');
-  await until(() => published(onA).length === 1, 10000, 'first message');
+  await until(() => published(onA).length === 1, 20000, 'first message');
 
   await redis.kill();
-  await untilAsync(async () => (await stats(b.port)).redis.connected === false, 10000, 'B sees Redis down');
+  await untilAsync(async () => (await stats(b.port)).redis.connected === false, 20000, 'B sees Redis down');
   expect(await post(b.port, '/publish', '{"n":2}')).toEqual({ local: 1, pid: b.proc.pid }); // local still works
-  await until(() => published(onB).length === 2, 10000, 'local delivery while down');
+  await until(() => published(onB).length === 2, 20000, 'local delivery while down');
   expect((await stats(b.port)).redis.notSent).toBeGreaterThanOrEqual(1);
 
   await redis.restart();
   await untilAsync(async () => (await stats(a.port)).redis.connected && (await stats(b.port)).redis.connected, 15000, 'reconnected');
   await waitForSubscribers('krozen:news', 2); // resubscribed
   await post(b.port, '/publish', '{"n":3}');
-  await until(() => published(onA).length === 2, 10000, 'remote delivery after restart');
+  await until(() => published(onA).length === 2, 20000, 'remote delivery after restart');
   expect(published(onA).map((m) => m.value)).toEqual([{ n: 1 }, { n: 3 }]);
   expect(published(onB).map((m) => m.value)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   const sb = (await stats(b.port)).redis;
@@ -134,7 +134,7 @@ test('Redis killed mid-test: local publish goes on, losses are counted, remote d
   // Both processes lived through it (no crash, no unhandled rejection).
   for (const child of [a, b]) expect(child.proc.exitCode).toBeNull();
   expect(a.stderr.join('') + b.stderr.join('')).toContain('Redis connection lost');
-}, 60000);
+}, 90000);
 
 test('graceful stop unsubscribes and closes the Redis connections', async () => {
   const [a, b] = await Promise.all([server(), server()]);
@@ -146,10 +146,10 @@ test('graceful stop unsubscribes and closes the Redis connections', async () => 
   expect(await a.exited).toBe(0);
   expect(await numsub('krozen:news')).toBe(1);
   expect(await connectedClients()).toBe(before - 2); // its publisher and subscriber connections
-}, 30000);
+}, 90000);
 
 async function waitForSubscribers(channel: string, n: number): Promise<void> {
-  await untilAsync(async () => (await numsub(channel)) === n, 10000, `${n} subscribers on ${channel}`);
+  await untilAsync(async () => (await numsub(channel)) === n, 20000, `${n} subscribers on ${channel}`);
 }
 
 async function connectedClients(): Promise<number> {

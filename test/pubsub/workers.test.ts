@@ -9,9 +9,9 @@ let child: Child;
 let clients: Client[] = [];
 
 beforeAll(async () => {
-  child = await startChild({ WORKERS: '2', PRIMARY_PUBLISH_MS: '50' }, 30000, APP);
+  child = await startChild({ WORKERS: '2', PRIMARY_PUBLISH_MS: '50' }, 60000, APP);
   clients = await connectToEach(child.port, 2);
-}, 40000);
+}, 70000);
 
 afterAll(async () => {
   for (const c of clients) c.ws.terminate();
