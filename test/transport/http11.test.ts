@@ -188,7 +188,9 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     expect(big[0].body).toBe('a'.repeat(100_000));
     const raw = await rawRequest(r.port, 'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(raw.toLowerCase()).toContain('transfer-encoding: chunked');
-    expect(raw.endsWith('2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n')).toBe(true);
+    // Chunk boundaries carry no meaning (Node 24+ coalesces the two writes into one chunk): decode and compare.
+    expect(raw.endsWith('0\r\n\r\n')).toBe(true);
+    expect(decodeChunked(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toBe('abcd');
   });
 
   test('a header value with CR/LF is never written: 500 instead (no header injection)', async () => {
@@ -356,3 +358,20 @@ describe('krozen transport only (stricter than node:http, or node:http lacks it)
     }
   });
 });
+
+/** Decodes a chunked body (no trailers), checking each chunk's size line; throws on a framing error. */
+function decodeChunked(body: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) throw new Error('chunk size line without CRLF');
+    const size = parseInt(body.slice(at, eol), 16);
+    if (!Number.isFinite(size)) throw new Error(`bad chunk size ${JSON.stringify(body.slice(at, eol))}`);
+    at = eol + 2;
+    if (size === 0) return out;
+    out += body.slice(at, at + size);
+    if (body.slice(at + size, at + size + 2) !== '\r\n') throw new Error('chunk data not followed by CRLF');
+    at += size + 2;
+  }
+}
