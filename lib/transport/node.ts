@@ -8,6 +8,7 @@ import { listenerFault } from '../listener-guard';
 import { onClientError } from './client-error';
 import { createNodeServer } from './tls';
 import { ConnectionLimit } from './connection-limit';
+import { listenOn } from './listen';
 import { admitResponse } from './response-backlog';
 import type {
   BodyReceiver,
@@ -213,18 +214,9 @@ export class NodeTransport implements TransportServer {
   }
 
   listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
-    const server = this.server;
-    // reusePort in a cluster worker: its own socket (exclusive), not the primary's shared handle.
-    const options = reusePort ? { port, host, backlog, reusePort, exclusive: true } : { port, host, backlog };
-    return new Promise<number>((resolve, reject) => {
-      const onListenError = (err: Error): void => reject(err);
-      server.once('error', onListenError);
-      server.listen(options, () => {
-        server.off('error', onListenError);
-        resolve((server.address() as { port: number }).port);
-      });
-    });
+    return listenOn(this.server, port, host, backlog, reusePort);
   }
+
 
   close(): Promise<void> {
     const server = this.server;

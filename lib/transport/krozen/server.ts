@@ -4,6 +4,7 @@
 import * as net from 'node:net';
 import type { Settings } from '../../settings';
 import { ConnectionLimit } from '../connection-limit';
+import { listenOn } from '../listen';
 import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
 import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
 import type { KrozenExchange } from './exchange';
@@ -44,20 +45,12 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
   }
 
-  listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
-    const server = this.server;
-    // reusePort in a cluster worker: its own socket (exclusive), not the primary's shared handle.
-    const options = reusePort ? { port, host, backlog, reusePort, exclusive: true } : { port, host, backlog };
-    return new Promise<number>((resolve, reject) => {
-      const onListenError = (err: Error): void => reject(err);
-      server.once('error', onListenError);
-      server.listen(options, () => {
-        server.off('error', onListenError);
-        this.startSweep();
-        resolve((server.address() as net.AddressInfo).port);
-      });
-    });
+  async listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
+    const bound = await listenOn(this.server, port, host, backlog, reusePort);
+    this.startSweep();
+    return bound;
   }
+
 
   private accept(socket: net.Socket): void {
     if (!this.limit.admit(socket)) return;
