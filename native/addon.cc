@@ -3,10 +3,12 @@
 
 #include "json.h"
 #include "mask.h"
+#include "socket_write.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   krozen::InitMask(env, exports);
   krozen::InitJson(env, exports);
+  krozen::InitSocketWrite(env, exports);
   return exports;
 }
 

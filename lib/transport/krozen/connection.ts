@@ -12,6 +12,7 @@ import { HeadError, checkHeadPrefix, latin1, parseHead, type ParserLimits } from
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
+import { directWriteFd, writeDirect } from './direct-write';
 
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
@@ -82,6 +83,8 @@ export class Connection implements ExchangeHost, DirectReader {
   /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
   private transient = false;
   private processing = false;
+  /** The socket's descriptor for direct writes (./direct-write.ts), or -1. */
+  private readonly fd: number;
 
   constructor(
     readonly socket: Socket,
@@ -89,6 +92,7 @@ export class Connection implements ExchangeHost, DirectReader {
     now: number,
   ) {
     this.remoteAddress = socket.remoteAddress;
+    this.fd = directWriteFd(socket);
     this.since = now;
     this.phase = Phase.Head;
     this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
@@ -328,6 +332,10 @@ export class Connection implements ExchangeHost, DirectReader {
   private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
     const socket = this.socket;
     if (this.ended) return;
+    if (this.fd !== -1 && writeDirect(socket, this.fd, head, body)) {
+      if (socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
+      return;
+    }
     if (body === null) {
       socket.write(head, 'latin1');
     } else if (typeof body === 'string') {

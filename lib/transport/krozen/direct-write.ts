@@ -1,0 +1,67 @@
+// Direct response writes: with the addon, a whole response (head and body) goes onto the socket's file
+// descriptor in one native call (native/socket_write.cc) instead of through the socket's Writable stream,
+// whose per-write bookkeeping (a WriteWrap, the after-write ticks) cost more than the send itself. Only
+// when nothing is queued on the socket (so nothing can be overtaken); what the kernel does not take at once
+// goes through socket.write(), which from then on keeps the order. Without the addon, on platforms whose
+// sockets have no fd (Windows), or with KROZEN_DIRECT_WRITE=0, responses go through socket.write() as before:
+// the same bytes.
+import type { Socket } from 'node:net';
+import { native } from '../../backend/load';
+
+type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
+
+let writeResponse: WriteResponse | null =
+  native !== null && typeof native.writeResponse === 'function' && process.platform !== 'win32'
+    ? (native.writeResponse as WriteResponse)
+    : null;
+if (process.env.KROZEN_DIRECT_WRITE === '0') writeResponse = null;
+
+/** How direct writes went since start (tests check that each path ran). */
+export const directWriteCounts = { whole: 0, partial: 0, declined: 0 };
+
+/** Whether connections opened now write directly (tests compare both paths). */
+export function directWriteActive(): boolean {
+  return writeResponse !== null;
+}
+
+/** Turns direct writes off (or back on, when the addon has them) for connections opened from now on. */
+export function setDirectWrite(on: boolean): void {
+  writeResponse =
+    on && native !== null && typeof native.writeResponse === 'function' && process.platform !== 'win32'
+      ? (native.writeResponse as WriteResponse)
+      : null;
+}
+
+/** The descriptor direct writes use for `socket`, or -1 (no addon, not a plain TCP socket, no fd). */
+export function directWriteFd(socket: Socket): number {
+  if (writeResponse === null) return -1;
+  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
+  if (handle === null || typeof handle !== 'object') return -1;
+  const fd = handle.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}
+
+/**
+ * Writes `head` (Latin-1) and `body` on `socket` through `fd` when nothing is queued there; true when it did
+ * (whole, or the rest handed to socket.write), false when the caller must write it the ordinary way.
+ */
+export function writeDirect(socket: Socket, fd: number, head: string, body: string | Uint8Array | null): boolean {
+  const write = writeResponse;
+  if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0) return false;
+  const sent = write(fd, head, body);
+  if (sent === -1) {
+    directWriteCounts.whole++;
+    return true;
+  }
+  if (sent === 0) {
+    directWriteCounts.declined++;
+    return false;
+  }
+  directWriteCounts.partial++;
+  // The kernel took part of it: the rest goes behind it through the stream (rare: a full socket buffer).
+  const headBytes = Buffer.from(head, 'latin1');
+  const all =
+    body === null ? headBytes : Buffer.concat([headBytes, typeof body === 'string' ? Buffer.from(body) : body]);
+  socket.write(all.subarray(sent));
+  return true;
+}
