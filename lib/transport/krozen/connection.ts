@@ -31,6 +31,11 @@ export interface ConnectionLimits extends ParserLimits {
   maxHeaderSize: number;
   /** Requests parsed ahead of their responses; reading stops at this many. */
   maxPipelined: number;
+  /**
+   * settings.httpMaxBackpressure: response bytes that may wait on one connection (unsent, or ready behind an
+   * answer still going out); a response that would take them past it closes the connection. 0 = no cap.
+   */
+  maxBackpressure: number;
 }
 
 /** Where a connection is, for the timeout sweep. */
@@ -83,6 +88,8 @@ export class Connection implements ExchangeHost, DirectReader {
   /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
   private transient = false;
   private processing = false;
+  /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
+  private deferredBytes = 0;
   /** The socket's descriptor for direct writes (./direct-write.ts), or -1. */
   private readonly fd: number;
 
@@ -311,8 +318,11 @@ export class Connection implements ExchangeHost, DirectReader {
 
   respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void {
     ex.closeAfter = close;
+    const bytes = head.length + (body === null ? 0 : body.length);
+    if (!this.admit(bytes)) return;
     if (this.queue[0] !== ex) {
-      ex.deferred = { head, latin1Head, body, stream: null, chunked: false };
+      this.deferredBytes += bytes;
+      ex.deferred = { head, latin1Head, body, stream: null, chunked: false, bytes };
       return;
     }
     this.write(head, latin1Head, body);
@@ -321,12 +331,31 @@ export class Connection implements ExchangeHost, DirectReader {
 
   respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void {
     ex.closeAfter = close;
+    if (!this.admit(head.length)) {
+      body.destroy();
+      return;
+    }
     if (this.queue[0] !== ex) {
-      ex.deferred = { head, latin1Head: true, body: null, stream: body, chunked };
+      this.deferredBytes += head.length;
+      ex.deferred = { head, latin1Head: true, body: null, stream: body, chunked, bytes: head.length };
       return;
     }
     this.socket.write(head, 'latin1');
     this.pipeStream(ex, body, chunked);
+  }
+
+  /**
+   * maxBackpressure: a response of about `bytes` may wait here unless answers already wait and it would take
+   * them past the cap (then the connection is destroyed: a client that pipelines and never reads). One
+   * response of any size on a connection with nothing waiting always goes.
+   */
+  private admit(bytes: number): boolean {
+    const cap = this.owner.limits.maxBackpressure;
+    if (cap === 0) return true;
+    const waiting = this.socket.writableLength + this.deferredBytes;
+    if (waiting === 0 || waiting + bytes <= cap) return true;
+    this.destroy();
+    return false;
   }
 
   private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
@@ -432,6 +461,7 @@ export class Connection implements ExchangeHost, DirectReader {
       const d = next.deferred;
       if (d !== null) {
         next.deferred = null;
+        this.deferredBytes -= d.bytes;
         if (d.stream !== null) {
           this.socket.write(d.head, 'latin1');
           this.pipeStream(next, d.stream, d.chunked);

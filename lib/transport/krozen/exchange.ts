@@ -31,6 +31,8 @@ export interface DeferredResponse {
   body: string | Uint8Array | null;
   stream: Readable | null;
   chunked: boolean;
+  /** Its size as counted against maxBackpressure (string bodies by length: close enough for a cap). */
+  bytes: number;
 }
 
 /** Body bytes kept for a reader that has not come yet, before the socket is paused. */

@@ -40,6 +40,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
       maxHeaderCount: settings.maxHeaderCount,
       maxUrlLength: settings.maxUrlLength,
       maxPipelined: MAX_PIPELINED,
+      maxBackpressure: settings.httpMaxBackpressure,
     };
     this.limit = new ConnectionLimit(settings.maxConnections);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
