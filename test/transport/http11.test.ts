@@ -59,6 +59,17 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     expect(res[0].headers.date).toMatch(/GMT$/);
   });
 
+  test('a kept connection is told the keep-alive timeout (client pools drop idle sockets before the server does)', async () => {
+    const kept = parseResponses(await rawRequest(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(kept[0].headers['keep-alive']).toBe('timeout=5');
+    const kept10 = parseResponses(await rawRequest(r.port, 'GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'));
+    expect(kept10[0].headers.connection).toBe('keep-alive');
+    expect(kept10[0].headers['keep-alive']).toBe('timeout=5');
+    const closing = parseResponses(await rawRequest(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    expect(closing[0].headers.connection).toBe('close');
+    expect(closing[0].headers['keep-alive']).toBeUndefined();
+  });
+
   test('pipelined requests are answered in request order, a slow first one included', async () => {
     const raw = await rawRequest(
       r.port,

@@ -36,6 +36,8 @@ export interface ConnectionLimits extends ParserLimits {
    * answer still going out); a response that would take them past it closes the connection. 0 = no cap.
    */
   maxBackpressure: number;
+  /** ExchangeHost.keepAliveLines (writer.ts keepAliveLines for settings.keepAliveTimeout). */
+  keepAliveLines: readonly [string, string];
 }
 
 /** Where a connection is, for the timeout sweep. */
@@ -307,6 +309,10 @@ export class Connection implements ExchangeHost, DirectReader {
 
   sendContinue(): void {
     if (!this.ended) this.socket.write(CONTINUE, 'latin1');
+  }
+
+  get keepAliveLines(): readonly [string, string] {
+    return this.owner.limits.keepAliveLines;
   }
 
   keepAliveAfter(ex: KrozenExchange): boolean {

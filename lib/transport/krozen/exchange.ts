@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
-import { CHUNKED_LINE, CLOSE_LINE, KEEP_ALIVE_LINE, currentDateLine, serializeHead } from './writer';
+import { CHUNKED_LINE, CLOSE_LINE, currentDateLine, serializeHead } from './writer';
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -14,6 +14,13 @@ export interface ExchangeHost {
   resumeReading(): void;
   /** Writes "100 Continue" now. */
   sendContinue(): void;
+  /**
+   * The framing lines of a response that keeps the connection, by the request's minor version: HTTP/1.0
+   * needs `connection: keep-alive`; both get `keep-alive: timeout=N` (as node:http sends), so a client
+   * pool (Node's http.Agent reads it) drops an idle socket before the server's keepAliveTimeout does,
+   * instead of sending a request into a connection the server is closing.
+   */
+  readonly keepAliveLines: readonly [string, string];
   /** Whether the connection can stay open after this exchange's response (decided when its head goes out). */
   keepAliveAfter(ex: KrozenExchange): boolean;
   /** A complete response (head + optional body) for `ex`, written now or when the exchanges before it are done. */
@@ -185,7 +192,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
 
   private framingLine(close: boolean): string {
     if (close) return CLOSE_LINE;
-    return this.head.minor === 0 ? KEEP_ALIVE_LINE : '';
+    return this.host.keepAliveLines[this.head.minor];
   }
 
   destroy(): void {

@@ -8,6 +8,7 @@ import { listenOn } from '../listen';
 import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
 import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
 import type { KrozenExchange } from './exchange';
+import { keepAliveLines } from './writer';
 import { startDirectRead } from '../../ws/direct-read';
 import { listenerFault } from '../../listener-guard';
 
@@ -41,6 +42,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
       maxUrlLength: settings.maxUrlLength,
       maxPipelined: MAX_PIPELINED,
       maxBackpressure: settings.httpMaxBackpressure,
+      keepAliveLines: keepAliveLines(settings.keepAliveTimeout),
     };
     this.limit = new ConnectionLimit(settings.maxConnections);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));

@@ -40,6 +40,12 @@ export function currentDateLine(): string {
 }
 
 export const KEEP_ALIVE_LINE = 'connection: keep-alive\r\n';
+
+/** The framing lines of a kept-alive response to HTTP/1.0 and 1.1 (see ExchangeHost.keepAliveLines). */
+export function keepAliveLines(keepAliveTimeoutMs: number): [string, string] {
+  const hint = keepAliveTimeoutMs > 0 ? `keep-alive: timeout=${Math.floor(keepAliveTimeoutMs / 1000)}\r\n` : '';
+  return [KEEP_ALIVE_LINE + hint, hint];
+}
 export const CLOSE_LINE = 'connection: close\r\n';
 export const CHUNKED_LINE = 'transfer-encoding: chunked\r\n';
 
