@@ -155,7 +155,18 @@ describe.each([
   });
 
   test('a connection that completes frames (small messages, or a large one at a steady pace) stays open', async () => {
-    const c = await RawClient.open(idle.port);
+    // A 1 s idle sweep: the 512 KiB frame below takes ~80 ms to write; a loaded CI machine may stretch that
+    // past the 300 ms server's 2–3 sweeps (it was closed with 1001 there once), but not past 2–3 s.
+    const steady = await startWs((app) => exactEcho(app), { wsIdleTimeout: 1000 });
+    try {
+      await staysOpen(steady);
+    } finally {
+      await steady.stop();
+    }
+  });
+
+  async function staysOpen(server: RunningWs): Promise<void> {
+    const c = await RawClient.open(server.port);
     for (let i = 0; i < 30; i++) {
       c.send({ opcode: 1, payload: `m${i}` });
       expect((await c.next()).payload.toString()).toBe(`m${i}`);
@@ -164,9 +175,11 @@ describe.each([
     const payload = randomBytes(MiB / 2);
     await c.writeChopped(encodeFrame({ opcode: 2, payload }), 64 * 1024, 10);
     const echo = await c.next(5000);
+    expect(echo.opcode === 8 ? `closed ${echo.payload.readUInt16BE(0)}` : echo.opcode).toBe(2);
+    expect(echo.payload.length).toBe(payload.length);
     expect(echo.payload.equals(payload)).toBe(true);
     c.send({ opcode: 1, payload: 'still open' });
     expect((await c.next()).payload.toString()).toBe('still open');
     c.destroy();
-  });
+  }
 });
