@@ -1,4 +1,4 @@
-// Property-based fuzzing of the HTTP request path on a real server in its own process: mutated requests
+// Property-based fuzzing of the HTTP request path on real servers in their own processes (one per transport): mutated requests
 // alone and as sequences on one kept-alive connection (good, mutated, maybe good again), ended by a FIN at
 // any point. The process never dies, every connection is answered or closed (no hang), every answer is
 // well-formed HTTP, a request on a new connection is served after each case, and no listener faults.
@@ -51,6 +51,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 const sequence = fc.record({
+  /** Each case goes to one of two servers: the krozen transport and node:http's. */
+  transport: fc.constantFrom('krozen' as const, 'node' as const),
   first: fc.constantFrom(...GOOD.slice(0, 7)),
   target: fc.constantFrom(...GOOD),
   mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
@@ -98,16 +100,18 @@ function statusLines(raw: string): number[] {
   return [...raw.matchAll(/HTTP\/1\.[01] (\d{3}) [^\r\n]*\r\n/g)].map((m) => Number(m[1]));
 }
 
-let child: Child;
+const children: Record<'krozen' | 'node', Child> = {} as Record<'krozen' | 'node', Child>;
 beforeAll(async () => {
-  child = await startChild({ SHUTDOWN_TIMEOUT: '500' });
+  children.krozen = await startChild({ SHUTDOWN_TIMEOUT: '500', KROZEN_TRANSPORT: 'krozen' });
+  children.node = await startChild({ SHUTDOWN_TIMEOUT: '500', KROZEN_TRANSPORT: 'node' });
 });
 afterAll(async () => {
-  await killChild(child);
+  await Promise.all([killChild(children.krozen), killChild(children.node)]);
 });
 
-test('mutated requests and sequences on one connection: answered or closed, the process lives', async () => {
+test('mutated requests and sequences on one connection, on both transports: answered or closed, the process lives', async () => {
   await fuzz('http request path', fc.asyncProperty(sequence, async (s) => {
+    const child = children[s.transport];
     let target: Buffer = Buffer.from(s.target, 'latin1');
     for (const m of s.mutations) target = mutate(target, m);
     let bytes: Buffer = Buffer.concat([Buffer.from(s.first, 'latin1'), target, Buffer.from(s.after ?? '', 'latin1')]);
@@ -120,5 +124,5 @@ test('mutated requests and sequences on one connection: answered or closed, the 
     const health = await request(child.port, { path: '/_internal/health' });
     expect(health.status).toBe(200);
   }), 60);
-  expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+  for (const child of Object.values(children)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
 }, fuzzTimeout(60_000));

@@ -12,7 +12,8 @@ import { HeadError, checkHeadPrefix, latin1, parseHead, type ParserLimits } from
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
-import { directWriteFd, writeDirect } from './direct-write';
+import { directWriteFd } from './direct-write';
+import { pipeResponseBody, writeResponse } from './response-output';
 
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
@@ -62,8 +63,6 @@ const PAUSE_HANDOFF = 8;
 
 /** Queued response bytes past which the connection stops reading new requests (a slow reader). */
 const WRITE_HIGH_WATER = 64 * 1024;
-/** Bodies up to this size are copied behind the head into one buffer: one write instead of a writev. */
-const COPY_BODY_MAX = 16 * 1024;
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -365,83 +364,16 @@ export class Connection implements ExchangeHost, DirectReader {
   }
 
   private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
-    const socket = this.socket;
     if (this.ended) return;
-    if (this.fd !== -1 && writeDirect(socket, this.fd, head, body)) {
-      if (socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
-      return;
-    }
-    if (body === null) {
-      socket.write(head, 'latin1');
-    } else if (typeof body === 'string') {
-      if (!latin1Head) {
-        socket.write(head + body);
-      } else {
-        socket.cork();
-        socket.write(head, 'latin1');
-        socket.write(body);
-        socket.uncork();
-      }
-    } else if (body.length <= COPY_BODY_MAX) {
-      const out = Buffer.allocUnsafe(head.length + body.length);
-      out.write(head, 0, 'latin1');
-      out.set(body, head.length);
-      socket.write(out);
-    } else {
-      socket.cork();
-      socket.write(head, 'latin1');
-      socket.write(body);
-      socket.uncork();
-    }
-    if (socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
+    writeResponse(this.socket, this.fd, head, latin1Head, body);
+    if (this.socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
   }
 
   private pipeStream(ex: KrozenExchange, body: Readable, chunked: boolean): void {
-    const socket = this.socket;
-    let finished = false;
-    const onDrain = (): void => {
-      body.resume();
-    };
-    const cleanup = (): void => {
-      finished = true;
-      socket.off('drain', onDrain);
-      socket.off('close', onClose);
-    };
-    const onClose = (): void => {
-      if (!finished) {
-        cleanup();
-        body.destroy();
-      }
-    };
-    socket.on('drain', onDrain);
-    socket.on('close', onClose);
-    body.on('data', (chunk: Buffer | string) => {
-      if (finished || this.ended) return;
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (bytes.length === 0) return;
-      let ok: boolean;
-      if (chunked) {
-        socket.cork();
-        socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
-        socket.write(bytes);
-        ok = socket.write('\r\n', 'latin1');
-        socket.uncork();
-      } else {
-        ok = socket.write(bytes);
-      }
-      if (!ok) body.pause();
-    });
-    body.once('end', () => {
-      if (finished) return;
-      cleanup();
-      if (chunked && !this.ended) socket.write('0\r\n\r\n', 'latin1');
-      this.done(ex);
-    });
-    body.once('error', (err: NodeJS.ErrnoException) => {
-      if (finished) return;
-      cleanup();
-      if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error('krozen: response stream failed:', err);
-      this.destroy();
+    pipeResponseBody(this.socket, body, chunked, {
+      ended: () => this.ended,
+      done: () => this.done(ex),
+      failed: () => this.destroy(),
     });
   }
 

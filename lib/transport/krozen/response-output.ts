@@ -1,0 +1,95 @@
+// Putting one response on a connection's socket: a whole response (head + body) in as few writes as
+// possible — one native send when the addon can (direct-write.ts), else one socket write for a small body
+// and a corked pair for a large one — and a streamed body, chunked or not, with backpressure.
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { writeDirect } from './direct-write';
+
+/** Bodies up to this size are copied behind the head into one buffer: one write instead of a writev. */
+const COPY_BODY_MAX = 16 * 1024;
+
+/** Writes `head` (Latin-1) and `body` (a string as UTF-8) on `socket`; `fd` is its direct-write fd or -1. */
+export function writeResponse(socket: Socket, fd: number, head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
+  if (fd !== -1 && writeDirect(socket, fd, head, body)) return;
+  if (body === null) {
+    socket.write(head, 'latin1');
+  } else if (typeof body === 'string') {
+    if (!latin1Head) {
+      socket.write(head + body);
+    } else {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    }
+  } else if (body.length <= COPY_BODY_MAX) {
+    const out = Buffer.allocUnsafe(head.length + body.length);
+    out.write(head, 0, 'latin1');
+    out.set(body, head.length);
+    socket.write(out);
+  } else {
+    socket.cork();
+    socket.write(head, 'latin1');
+    socket.write(body);
+    socket.uncork();
+  }
+}
+
+/** What pipeResponseBody reports to its connection. */
+export interface StreamOwner {
+  /** The connection ended: what the body still yields is dropped. */
+  ended(): boolean;
+  /** The body was written whole (with its last chunk when chunked). */
+  done(): void;
+  /** The body failed after the head went out: the connection must be dropped. */
+  failed(): void;
+}
+
+/** Writes `body` after its head (already written): chunked framing when `chunked`, paused while the socket is full. */
+export function pipeResponseBody(socket: Socket, body: Readable, chunked: boolean, owner: StreamOwner): void {
+  let finished = false;
+  const onDrain = (): void => {
+    body.resume();
+  };
+  const cleanup = (): void => {
+    finished = true;
+    socket.off('drain', onDrain);
+    socket.off('close', onClose);
+  };
+  const onClose = (): void => {
+    if (!finished) {
+      cleanup();
+      body.destroy();
+    }
+  };
+  socket.on('drain', onDrain);
+  socket.on('close', onClose);
+  body.on('data', (chunk: Buffer | string) => {
+    if (finished || owner.ended()) return;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (bytes.length === 0) return;
+    let ok: boolean;
+    if (chunked) {
+      socket.cork();
+      socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+      socket.write(bytes);
+      ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+    } else {
+      ok = socket.write(bytes);
+    }
+    if (!ok) body.pause();
+  });
+  body.once('end', () => {
+    if (finished) return;
+    cleanup();
+    if (chunked && !owner.ended()) socket.write('0\r\n\r\n', 'latin1');
+    owner.done();
+  });
+  body.once('error', (err: NodeJS.ErrnoException) => {
+    if (finished) return;
+    cleanup();
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') console.error('krozen: response stream failed:', err);
+    owner.failed();
+  });
+}
