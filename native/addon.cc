@@ -1,6 +1,7 @@
 // Registers the addon's exports; each hot path lives in its own file.
 #include <napi.h>
 
+#include "http_head.h"
 #include "json.h"
 #include "mask.h"
 #include "socket_write.h"
@@ -8,6 +9,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   krozen::InitMask(env, exports);
   krozen::InitJson(env, exports);
+  krozen::InitHttpHead(env, exports);
   krozen::InitSocketWrite(env, exports);
   return exports;
 }

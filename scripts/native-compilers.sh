@@ -3,7 +3,7 @@
 #   - g++ and clang++ (x86-64 Linux): every file, against Node's headers and node-addon-api;
 #   - aarch64-linux-gnu-g++: every file (the NEON kernel; the arm64 prebuild is built by prebuild-all.sh);
 #   - clang++ --target=x86_64-pc-windows-msvc: the Node-API-free kernel files (cpu.h, dispatch.h,
-#     mask_kernels.cc, utf8.cc), twice: as clang-cl compiles them (per-function target attributes, MSVC
+#     mask_kernels.cc, utf8.cc, http_head_kernels.cc), twice: as clang-cl compiles them (per-function target attributes, MSVC
 #     intrinsics __cpuidex/_xgetbv), and with __clang__ undefined, the spelling real MSVC (cl.exe) reads
 #     (no target attributes; AVX2 intrinsics allowed in any function, imitated with -mavx2).
 # Windows has no C++ standard library here, so the MSVC-mode checks use a few stub headers (below) for
@@ -60,7 +60,7 @@ printf '#pragma once\ntypedef int jmp_buf[16];\n' >"$stubs/setjmp.h"
 
 msvc=(--target=x86_64-pc-windows-msvc -fms-extensions -fms-compatibility -std=c++17 -O2 -Wall -Wextra -Werror
   -nostdinc++ -nostdlibinc -isystem "$stubs")
-for f in native/mask_kernels.cc native/utf8.cc; do
+for f in native/mask_kernels.cc native/utf8.cc native/http_head_kernels.cc; do
   clang++ "${msvc[@]}" -c -o "$stubs/clang-cl.obj" "$f"
   clang++ "${msvc[@]}" -Wno-builtin-macro-redefined -U__clang__ -mavx2 -mpopcnt -c -o "$stubs/msvc.obj" "$f"
 done

@@ -1,0 +1,98 @@
+// HTTP request heads, the Node-API side: one call per head scans buf[start, end) into a Uint32Array the
+// caller reuses (http_head_kernels.cc does the work; lib/transport/krozen/parser-native.ts builds the
+// head from the offsets). Every range is checked here and answered with a code, never a throw: the
+// caller is the transport's read path, which has no use for an exception. Only a wrong argument type
+// (a programming error) throws a TypeError.
+#include "http_head.h"
+
+#include <cmath>
+#include <string>
+
+#include "args.h"
+#include "http_head_kernels.h"
+
+namespace krozen {
+namespace {
+
+// A non-negative integer up to `hi`, else false (NaN, fractions, negatives, non-numbers).
+bool GetCount(napi_env env, napi_value value, double hi, size_t* out) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok) return false;
+  if (!(d >= 0 && d <= hi) || d != std::floor(d)) return false;
+  *out = static_cast<size_t>(d);
+  return true;
+}
+
+napi_value Number(napi_env env, int32_t n) {
+  napi_value result;
+  return napi_create_int32(env, n, &result) == napi_ok ? result : nullptr;
+}
+
+// scanHead(buf, start, end, out, maxUrlLength, maxHeaderCount) -> field count, or a negative code
+// (http_head_kernels.h: HttpHeadError). Offsets in `out` index `buf`.
+napi_value ScanHeadEntry(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  args::Bytes buf;
+  if (!args::GetBytes(env, argv[0], "buf must be a Uint8Array", &buf)) return nullptr;
+  napi_typedarray_type type;
+  size_t out_length = 0;
+  void* out_data = nullptr;
+  if (napi_get_typedarray_info(env, argv[3], &type, &out_length, &out_data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array) {
+    args::ThrowType(env, "out must be a Uint32Array");
+    return nullptr;
+  }
+  if (out_data == nullptr) out_length = 0;  // detached
+  size_t start, end, max_url, max_fields;
+  if (!GetCount(env, argv[1], UINT32_MAX, &start) || !GetCount(env, argv[2], UINT32_MAX, &end) ||
+      start > end || end > buf.length) {
+    return Number(env, kHeadBadRange);
+  }
+  if (!GetCount(env, argv[4], 9007199254740991.0, &max_url) ||
+      !GetCount(env, argv[5], 9007199254740991.0, &max_fields)) {
+    return Number(env, kHeadBadRange);
+  }
+  const uint8_t* data = buf.data == nullptr ? reinterpret_cast<const uint8_t*>("") : buf.data + start;
+  return Number(env, ScanHead(HttpHeadKernelTable().Current(), data, end - start, static_cast<uint32_t>(start),
+                              max_url, max_fields, static_cast<uint32_t*>(out_data), out_length));
+}
+
+// ---- kernel introspection (tests and benchmarks) ------------------------------------------
+
+Napi::Value HttpHeadKernel(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), HttpHeadKernelTable().Current().name);
+}
+
+Napi::Value HttpHeadKernelNames(const Napi::CallbackInfo& info) {
+  return args::KernelNames(info.Env(), HttpHeadKernelTable());
+}
+
+// _setHttpHeadKernel(name): forces one scan kernel process-wide; returns the previous name.
+Napi::Value SetHttpHeadKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    args::ThrowType(env, "kernel must be a string");
+    return env.Undefined();
+  }
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  KernelTable<HttpHeadKernels>& table = HttpHeadKernelTable();
+  const int previous = name.find('\0') == std::string::npos ? table.Select(name.c_str()) : -1;
+  if (previous < 0) {
+    args::ThrowRange(env, "kernel not available on this CPU");
+    return env.Undefined();
+  }
+  return Napi::String::New(env, table.At(previous).name);
+}
+
+}  // namespace
+
+void InitHttpHead(Napi::Env env, Napi::Object exports) {
+  args::Export(env, exports, "scanHead", ScanHeadEntry);
+  exports.Set("httpHeadKernel", Napi::Function::New(env, HttpHeadKernel, "httpHeadKernel"));
+  exports.Set("httpHeadKernels", Napi::Function::New(env, HttpHeadKernelNames, "httpHeadKernels"));
+  exports.Set("_setHttpHeadKernel", Napi::Function::New(env, SetHttpHeadKernel, "_setHttpHeadKernel"));
+}
+
+}  // namespace krozen
