@@ -34,14 +34,16 @@ EOF
 cat >"$stubs/cstdint" <<'EOF'
 #pragma once
 typedef unsigned char uint8_t; typedef unsigned short uint16_t; typedef unsigned int uint32_t;
-typedef unsigned long long uint64_t; typedef long long int64_t; typedef unsigned long long uintptr_t;
-namespace std { using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t; using ::int64_t; using ::uintptr_t; }
+typedef unsigned long long uint64_t; typedef long long int64_t; typedef unsigned long long uintptr_t; typedef int int32_t;
+#define UINT32_MAX 0xffffffffu
+namespace std { using ::uint8_t; using ::uint16_t; using ::uint32_t; using ::uint64_t; using ::int64_t; using ::uintptr_t; using ::int32_t; }
 EOF
 cat >"$stubs/cstring" <<'EOF'
 #pragma once
 #include <cstddef>
 extern "C" void* memcpy(void*, const void*, size_t); extern "C" int strcmp(const char*, const char*);
-namespace std { using ::memcpy; using ::strcmp; }
+extern "C" const void* memchr(const void*, int, size_t); extern "C" int memcmp(const void*, const void*, size_t);
+namespace std { using ::memcpy; using ::strcmp; using ::memchr; using ::memcmp; }
 EOF
 cat >"$stubs/atomic" <<'EOF'
 #pragma once

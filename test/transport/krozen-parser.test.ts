@@ -1,138 +1,162 @@
-// The krozen transport's head parser and chunked decoder, byte by byte against RFC 9112.
+// The krozen transport's head parsers (JS scan and addon scan, one suite for both) and chunked decoder,
+// byte by byte against RFC 9112; then the two parsers against each other on generated heads.
 import { ChunkedDecoder, MAX_CHUNK_LINE } from '../../lib/transport/krozen/chunked';
-import { HeadError, parseHead, type RequestHead } from '../../lib/transport/krozen/parser';
+import { HeadError, type ParserLimits, type RequestHead } from '../../lib/transport/krozen/parser';
+import { httpParser, parseHeadJs, parseHeadNative } from '../../lib/transport/krozen/parser-native';
+import { native } from '../../lib/backend/load';
 
 const LIMITS = { maxUrlLength: 64, maxHeaderCount: 5 };
 
-function head(text: string): RequestHead {
-  const r = parseHead(text, LIMITS);
-  if (r instanceof HeadError) throw new Error(`refused ${r.status}: ${r.message}`);
-  return r;
+type BufferParser = (buf: Buffer, start: number, end: number, limits: ParserLimits) => RequestHead | HeadError;
+// The native parser only with the addon; the KROZEN_NO_NATIVE=1 run checks that the JS one is chosen.
+const PARSERS: [string, BufferParser][] = [['js', parseHeadJs]];
+if (native !== null) PARSERS.push(['native', parseHeadNative]);
+
+/** `text` as latin1 bytes inside a larger buffer (bytes before and after it), parsed from its offsets. */
+function parseText(parse: BufferParser, text: string, limits: ParserLimits = LIMITS): RequestHead | HeadError {
+  const bytes = Buffer.from(`junk\r\n${text}\r\n\r\nGET`, 'latin1');
+  return parse(bytes, 6, 6 + Buffer.byteLength(text, 'latin1'), limits);
 }
 
-function status(text: string): number {
-  const r = parseHead(text, LIMITS);
-  return r instanceof HeadError ? r.status : 200;
-}
-
-describe('request line (RFC 9112 §3)', () => {
-  test('method, target and version', () => {
-    const h = head('GET /a?b=1 HTTP/1.1\r\nHost: x\r\n');
-    expect([h.method, h.url, h.minor, h.keepAlive, h.bodyLength]).toEqual(['GET', '/a?b=1', 1, true, 0]);
-    expect(head('PROPFIND / HTTP/1.0\r\n').method).toBe('PROPFIND');
-  });
-
-  test.each([
-    ['lower-case version', 'GET / http/1.1\r\nHost: x\r\n', 400],
-    ['two spaces', 'GET  / HTTP/1.1\r\nHost: x\r\n', 400],
-    ['space after version', 'GET / HTTP/1.1 \r\nHost: x\r\n', 400],
-    ['leading space', ' GET / HTTP/1.1\r\nHost: x\r\n', 400],
-    ['method with a delimiter', 'GE(T / HTTP/1.1\r\nHost: x\r\n', 400],
-    ['tab in the target', 'GET /a\tb HTTP/1.1\r\nHost: x\r\n', 400],
-    ['non-ASCII target byte', 'GET /\xe9 HTTP/1.1\r\nHost: x\r\n', 400],
-    ['missing target', 'GET HTTP/1.1\r\nHost: x\r\n', 400],
-    ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: x\r\n', 505],
-    ['HTTP/1.2', 'GET / HTTP/1.2\r\nHost: x\r\n', 505],
-    ['garbage version', 'GET / HTTP/1.x\r\nHost: x\r\n', 400],
-    ['target over the limit', `GET /${'a'.repeat(64)} HTTP/1.1\r\nHost: x\r\n`, 414],
-    ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n', 400],
-    ['asterisk with GET', 'GET * HTTP/1.1\r\nHost: x\r\n', 400],
-    ['relative target', 'GET a/b HTTP/1.1\r\nHost: x\r\n', 400],
-    ['a method node:http does not know', 'FROB / HTTP/1.1\r\nHost: x\r\n', 501],
-    ['absolute-form without Host on 1.1', 'GET http://a/ HTTP/1.1\r\n', 400],
-  ])('%s → %d', (_name, text, want) => {
-    expect(status(text)).toBe(want);
-  });
-
-  test('absolute-form: the pipeline sees the path; its authority replaces Host (§3.2.2)', () => {
-    const h = head('GET http://example.com:8080/p/q?x=1 HTTP/1.1\r\nHost: other\r\n');
-    expect(h.url).toBe('/p/q?x=1');
-    expect(h.headers.host).toBe('example.com:8080');
-    expect(head('GET http://example.com HTTP/1.1\r\nHost: x\r\n').url).toBe('/');
-    expect(head('GET http://example.com?a HTTP/1.1\r\nHost: x\r\n').url).toBe('/?a');
-    expect(status('GET http://user@example.com/ HTTP/1.1\r\nHost: x\r\n')).toBe(400);
-  });
-
-  test('asterisk-form for OPTIONS', () => {
-    expect(head('OPTIONS * HTTP/1.1\r\nHost: x\r\n').url).toBe('*');
-  });
+test('the parser in use: native only with the addon', () => {
+  if (native === null) expect(httpParser).toBe('js');
+  else expect(['js', 'native']).toContain(httpParser);
+  if (process.env.KROZEN_HTTP_PARSER === 'js' || process.env.KROZEN_HTTP_PARSER === 'native') {
+    expect(httpParser).toBe(native === null ? 'js' : process.env.KROZEN_HTTP_PARSER);
+  }
 });
 
-describe('field lines (RFC 9112 §5)', () => {
-  test('names are lower-cased, values trimmed, repeats joined as node:http joins them', () => {
-    const h = head(
-      'GET / HTTP/1.1\r\nHost: x\r\nX-A:  one \t\r\nx-a: two\r\nCookie: a=1\r\ncookie: b=2\r\n',
-    );
-    expect(h.headers['x-a']).toBe('one, two');
-    expect(h.headers.cookie).toBe('a=1; b=2');
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nContent-Type: text/a\r\n').headers['content-type']).toBe('text/a');
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n').headers['set-cookie']).toEqual(['a', 'b']);
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r\nUser-Agent: b\r\n').headers['user-agent']).toBe('a');
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n').headers['x-empty']).toBe('');
+describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
+  function head(text: string): RequestHead {
+    const r = parseText(parse, text);
+    if (r instanceof HeadError) throw new Error(`refused ${r.status}: ${r.message}`);
+    return r;
+  }
+
+  function status(text: string): number {
+    const r = parseText(parse, text);
+    return r instanceof HeadError ? r.status : 200;
+  }
+
+  describe('request line (RFC 9112 §3)', () => {
+    test('method, target and version', () => {
+      const h = head('GET /a?b=1 HTTP/1.1\r\nHost: x\r\n');
+      expect([h.method, h.url, h.minor, h.keepAlive, h.bodyLength]).toEqual(['GET', '/a?b=1', 1, true, 0]);
+      expect(head('PROPFIND / HTTP/1.0\r\n').method).toBe('PROPFIND');
+    });
+
+    test.each([
+      ['lower-case version', 'GET / http/1.1\r\nHost: x\r\n', 400],
+      ['two spaces', 'GET  / HTTP/1.1\r\nHost: x\r\n', 400],
+      ['space after version', 'GET / HTTP/1.1 \r\nHost: x\r\n', 400],
+      ['leading space', ' GET / HTTP/1.1\r\nHost: x\r\n', 400],
+      ['method with a delimiter', 'GE(T / HTTP/1.1\r\nHost: x\r\n', 400],
+      ['tab in the target', 'GET /a\tb HTTP/1.1\r\nHost: x\r\n', 400],
+      ['non-ASCII target byte', 'GET /\xe9 HTTP/1.1\r\nHost: x\r\n', 400],
+      ['missing target', 'GET HTTP/1.1\r\nHost: x\r\n', 400],
+      ['HTTP/2.0', 'GET / HTTP/2.0\r\nHost: x\r\n', 505],
+      ['HTTP/1.2', 'GET / HTTP/1.2\r\nHost: x\r\n', 505],
+      ['garbage version', 'GET / HTTP/1.x\r\nHost: x\r\n', 400],
+      ['target over the limit', `GET /${'a'.repeat(64)} HTTP/1.1\r\nHost: x\r\n`, 414],
+      ['CONNECT', 'CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n', 400],
+      ['asterisk with GET', 'GET * HTTP/1.1\r\nHost: x\r\n', 400],
+      ['relative target', 'GET a/b HTTP/1.1\r\nHost: x\r\n', 400],
+      ['a method node:http does not know', 'FROB / HTTP/1.1\r\nHost: x\r\n', 501],
+      ['absolute-form without Host on 1.1', 'GET http://a/ HTTP/1.1\r\n', 400],
+    ])('%s → %d', (_name, text, want) => {
+      expect(status(text)).toBe(want);
+    });
+
+    test('absolute-form: the pipeline sees the path; its authority replaces Host (§3.2.2)', () => {
+      const h = head('GET http://example.com:8080/p/q?x=1 HTTP/1.1\r\nHost: other\r\n');
+      expect(h.url).toBe('/p/q?x=1');
+      expect(h.headers.host).toBe('example.com:8080');
+      expect(head('GET http://example.com HTTP/1.1\r\nHost: x\r\n').url).toBe('/');
+      expect(head('GET http://example.com?a HTTP/1.1\r\nHost: x\r\n').url).toBe('/?a');
+      expect(status('GET http://user@example.com/ HTTP/1.1\r\nHost: x\r\n')).toBe(400);
+    });
+
+    test('asterisk-form for OPTIONS', () => {
+      expect(head('OPTIONS * HTTP/1.1\r\nHost: x\r\n').url).toBe('*');
+    });
   });
 
-  test.each([
-    ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n', 400],
-    ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n', 400],
-    ['no colon', 'GET / HTTP/1.1\r\nHost: x\r\nX-A\r\n', 400],
-    ['empty name', 'GET / HTTP/1.1\r\nHost: x\r\n: v\r\n', 400],
-    ['NUL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n', 400],
-    ['lone CR in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n', 400],
-    ['lone LF in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\nb\r\n', 400],
-    ['DEL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n', 400],
-    ['NUL in a name', 'GET / HTTP/1.1\r\nHost: x\r\nX\0A: b\r\n', 400],
-    ['too many fields', 'GET / HTTP/1.1\r\nHost: x\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\ne: 1\r\n', 431],
-    ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\nX-A: 1\r\n', 400],
-    ['two Host fields', 'GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n', 400],
-    ['unknown expectation', 'GET / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n', 417],
-  ])('%s → %d', (_name, text, want) => {
-    expect(status(text)).toBe(want);
+  describe('field lines (RFC 9112 §5)', () => {
+    test('names are lower-cased, values trimmed, repeats joined as node:http joins them', () => {
+      const h = head(
+        'GET / HTTP/1.1\r\nHost: x\r\nX-A:  one \t\r\nx-a: two\r\nCookie: a=1\r\ncookie: b=2\r\n',
+      );
+      expect(h.headers['x-a']).toBe('one, two');
+      expect(h.headers.cookie).toBe('a=1; b=2');
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nContent-Type: text/a\r\n').headers['content-type']).toBe('text/a');
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n').headers['set-cookie']).toEqual(['a', 'b']);
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r\nUser-Agent: b\r\n').headers['user-agent']).toBe('a');
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n').headers['x-empty']).toBe('');
+    });
+
+    test.each([
+      ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : x\r\n', 400],
+      ['obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n', 400],
+      ['no colon', 'GET / HTTP/1.1\r\nHost: x\r\nX-A\r\n', 400],
+      ['empty name', 'GET / HTTP/1.1\r\nHost: x\r\n: v\r\n', 400],
+      ['NUL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n', 400],
+      ['lone CR in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n', 400],
+      ['lone LF in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\nb\r\n', 400],
+      ['DEL in a value', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n', 400],
+      ['NUL in a name', 'GET / HTTP/1.1\r\nHost: x\r\nX\0A: b\r\n', 400],
+      ['too many fields', 'GET / HTTP/1.1\r\nHost: x\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\ne: 1\r\n', 431],
+      ['HTTP/1.1 without Host', 'GET / HTTP/1.1\r\nX-A: 1\r\n', 400],
+      ['two Host fields', 'GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n', 400],
+      ['unknown expectation', 'GET / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n', 417],
+    ])('%s → %d', (_name, text, want) => {
+      expect(status(text)).toBe(want);
+    });
+
+    test('obs-text (bytes above 0x7f) is allowed in values; HTTP/1.0 needs no Host', () => {
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n').headers['x-a']).toBe('caf\xe9');
+      expect(head('GET / HTTP/1.0\r\n').minor).toBe(0);
+    });
   });
 
-  test('obs-text (bytes above 0x7f) is allowed in values; HTTP/1.0 needs no Host', () => {
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n').headers['x-a']).toBe('caf\xe9');
-    expect(head('GET / HTTP/1.0\r\n').minor).toBe(0);
-  });
-});
+  describe('message framing (RFC 9112 §6)', () => {
+    test.each([
+      ['Content-Length and Transfer-Encoding', 'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n', 400],
+      ['two differing Content-Lengths', 'Content-Length: 3\r\nContent-Length: 4\r\n', 400],
+      ['two equal Content-Lengths (stricter than required)', 'Content-Length: 3\r\nContent-Length: 3\r\n', 400],
+      ['a list in Content-Length', 'Content-Length: 3, 3\r\n', 400],
+      ['a signed Content-Length', 'Content-Length: +3\r\n', 400],
+      ['a hex Content-Length', 'Content-Length: 0x3\r\n', 400],
+      ['an overflowing Content-Length', 'Content-Length: 99999999999999999999\r\n', 400],
+      ['chunked not last', 'Transfer-Encoding: chunked, gzip\r\n', 400],
+      ['chunked twice', 'Transfer-Encoding: chunked, chunked\r\n', 400],
+      ['an unknown coding before chunked', 'Transfer-Encoding: gzip, chunked\r\n', 501],
+      ['identity alone', 'Transfer-Encoding: identity\r\n', 400],
+    ])('%s → %d', (_name, fields, want) => {
+      expect(status(`POST / HTTP/1.1\r\nHost: x\r\n${fields}`)).toBe(want);
+    });
 
-describe('message framing (RFC 9112 §6)', () => {
-  test.each([
-    ['Content-Length and Transfer-Encoding', 'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n', 400],
-    ['two differing Content-Lengths', 'Content-Length: 3\r\nContent-Length: 4\r\n', 400],
-    ['two equal Content-Lengths (stricter than required)', 'Content-Length: 3\r\nContent-Length: 3\r\n', 400],
-    ['a list in Content-Length', 'Content-Length: 3, 3\r\n', 400],
-    ['a signed Content-Length', 'Content-Length: +3\r\n', 400],
-    ['a hex Content-Length', 'Content-Length: 0x3\r\n', 400],
-    ['an overflowing Content-Length', 'Content-Length: 99999999999999999999\r\n', 400],
-    ['chunked not last', 'Transfer-Encoding: chunked, gzip\r\n', 400],
-    ['chunked twice', 'Transfer-Encoding: chunked, chunked\r\n', 400],
-    ['an unknown coding before chunked', 'Transfer-Encoding: gzip, chunked\r\n', 501],
-    ['identity alone', 'Transfer-Encoding: identity\r\n', 400],
-  ])('%s → %d', (_name, fields, want) => {
-    expect(status(`POST / HTTP/1.1\r\nHost: x\r\n${fields}`)).toBe(want);
-  });
+    test('body length: Content-Length, chunked (-1), none', () => {
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n').bodyLength).toBe(12);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n').bodyLength).toBe(-1);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\n').bodyLength).toBe(0);
+    });
 
-  test('body length: Content-Length, chunked (-1), none', () => {
-    expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n').bodyLength).toBe(12);
-    expect(head('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n').bodyLength).toBe(-1);
-    expect(head('POST / HTTP/1.1\r\nHost: x\r\n').bodyLength).toBe(0);
-  });
+    test('keep-alive: 1.1 by default, 1.0 only when asked; TE on 1.0 closes after the answer (§6.1)', () => {
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n').keepAlive).toBe(false);
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, Close\r\n').keepAlive).toBe(false);
+      expect(head('GET / HTTP/1.0\r\n').keepAlive).toBe(false);
+      expect(head('GET / HTTP/1.0\r\nConnection: keep-alive\r\n').keepAlive).toBe(true);
+      const te10 = head('POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n');
+      expect(te10.bodyLength).toBe(-1);
+      expect(te10.keepAlive).toBe(false);
+    });
 
-  test('keep-alive: 1.1 by default, 1.0 only when asked; TE on 1.0 closes after the answer (§6.1)', () => {
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n').keepAlive).toBe(false);
-    expect(head('GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, Close\r\n').keepAlive).toBe(false);
-    expect(head('GET / HTTP/1.0\r\n').keepAlive).toBe(false);
-    expect(head('GET / HTTP/1.0\r\nConnection: keep-alive\r\n').keepAlive).toBe(true);
-    const te10 = head('POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n');
-    expect(te10.bodyLength).toBe(-1);
-    expect(te10.keepAlive).toBe(false);
-  });
-
-  test('upgrade and 100-continue', () => {
-    expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n').upgrade).toBe(true);
-    expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n').upgrade).toBe(false);
-    expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n').expectContinue).toBe(true);
-    expect(head('POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n').expectContinue).toBe(false);
+    test('upgrade and 100-continue', () => {
+      expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n').upgrade).toBe(true);
+      expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n').upgrade).toBe(false);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n').expectContinue).toBe(true);
+      expect(head('POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n').expectContinue).toBe(false);
+    });
   });
 });
 

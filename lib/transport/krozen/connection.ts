@@ -8,7 +8,8 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from '../types';
 import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
-import { HeadError, checkHeadPrefix, latin1, parseHead, type ParserLimits } from './parser';
+import { HeadError, checkHeadPrefix, type ParserLimits } from './parser';
+import { parseRequestHead } from './parser-native';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
@@ -209,7 +210,7 @@ export class Connection implements ExchangeHost, DirectReader {
       this.refuse(TOO_LARGE);
       return false;
     }
-    const parsed = parseHead(latin1(buf, start, end + 2), limits);
+    const parsed = parseRequestHead(buf, start, end + 2, limits);
     this.pos = end + 4;
     if (parsed instanceof HeadError) {
       this.refuse(parsed);

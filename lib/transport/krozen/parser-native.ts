@@ -1,0 +1,101 @@
+// The request-head parser with its scan in the addon (native/http_head_kernels.cc): one Node-API call finds
+// every delimiter and checks every byte class (SIMD), writing offsets into a reused Uint32Array; JS then
+// cuts the strings and applies the same framing rules as parser.ts (head-rules.ts). Same RequestHead,
+// same HeadError for every input (test/transport/krozen-parser.test.ts compares them).
+//
+// Which parser runs: KROZEN_HTTP_PARSER=js|native, read once at load; without it, DEFAULT_PARSER below.
+// Without the addon it is always the JS one.
+import { native } from '../../backend/load';
+import {
+  BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
+  FieldSet, HeadError, OBS_FOLD, TOO_MANY_HEADERS, URI_TOO_LONG, VERSION_NOT_SUPPORTED,
+  finishHead, resolveTarget, type ParserLimits, type RequestHead,
+} from './head-rules';
+import { latin1, parseHead } from './parser';
+
+/** The addon's HTTP head entry points (native/http_head.cc). */
+export interface HttpHeadNative {
+  /** Scans buf[start, end) into out; the field count or a negative code (http_head_kernels.h). */
+  scanHead(buf: Uint8Array, start: number, end: number, out: Uint32Array, maxUrlLength: number, maxHeaderCount: number): number;
+  /** The scan kernel in use: 'avx2' | 'sse2' | 'neon' | 'scalar'. */
+  httpHeadKernel(): string;
+  /** The kernels this CPU can run, best first. */
+  httpHeadKernels(): string[];
+  /** Forces a kernel (tests and benchmarks only; process-wide); returns the previous one. */
+  _setHttpHeadKernel(name: string): string;
+}
+
+export const httpHeadNative: HttpHeadNative | null =
+  native !== null && typeof native.scanHead === 'function' ? (native as unknown as HttpHeadNative) : null;
+
+// The scan's codes (native/http_head_kernels.h: HttpHeadError), by -code. Request-line codes 1..6;
+// field-line codes 10..14 come after the request-target is judged, as in parser.ts.
+const SCAN_ERRORS: (HeadError | undefined)[] = [];
+SCAN_ERRORS[1] = BAD_REQUEST_LINE;
+SCAN_ERRORS[2] = BAD_METHOD;
+SCAN_ERRORS[3] = URI_TOO_LONG;
+SCAN_ERRORS[4] = BAD_TARGET;
+SCAN_ERRORS[5] = BAD_VERSION;
+SCAN_ERRORS[6] = VERSION_NOT_SUPPORTED;
+SCAN_ERRORS[10] = BAD_HEADER;
+SCAN_ERRORS[11] = OBS_FOLD;
+SCAN_ERRORS[12] = BAD_HEADER_NAME;
+SCAN_ERRORS[13] = TOO_MANY_HEADERS;
+SCAN_ERRORS[14] = BAD_HEADER_VALUE;
+const FIRST_FIELD_CODE = -10;
+
+// sp1, sp2, line end, minor, then name start, name end, value start, value end per field.
+const LINE_SLOTS = 4;
+let offsets = new Uint32Array(LINE_SLOTS + 4 * 100);
+
+/** The head in buf[start, end) (request line to the last field line's CRLF), scanned by the addon. */
+export function parseHeadNative(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
+  if (httpHeadNative === null) throw new Error('parseHeadNative: the addon is not loaded');
+  const slots = LINE_SLOTS + 4 * limits.maxHeaderCount;
+  if (offsets.length < slots) offsets = new Uint32Array(slots);
+  const out = offsets;
+  const count = httpHeadNative.scanHead(buf, start, end, out, limits.maxUrlLength, limits.maxHeaderCount);
+  if (count < 0 && count > FIRST_FIELD_CODE) return scanError(count);
+  // One string for the head; every part is a slice of it (a V8 substring, no call out of JS per part).
+  const s = latin1(buf, start, end);
+  const method = s.slice(0, out[0] - start);
+  const target = s.slice(out[0] + 1 - start, out[1] - start);
+  const url = resolveTarget(method, target);
+  if (typeof url !== 'string') return url;
+  if (count < 0) return scanError(count);
+  const fields = new FieldSet();
+  for (let f = 0, k = LINE_SLOTS; f < count; f++, k += 4) {
+    fields.add(s.slice(out[k] - start, out[k + 1] - start), s.slice(out[k + 2] - start, out[k + 3] - start));
+  }
+  return finishHead(method, target, url, out[3], fields);
+}
+
+function scanError(code: number): HeadError {
+  const error = SCAN_ERRORS[-code];
+  // -20 (out too small) and -21 (range) are this file's bugs, never the client's.
+  if (error === undefined) throw new RangeError(`scanHead returned ${code}`);
+  return error;
+}
+
+/** The JS parser on the same arguments. */
+export function parseHeadJs(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
+  return parseHead(latin1(buf, start, end), limits);
+}
+
+export type HttpParserName = 'js' | 'native';
+
+// Chosen by bench/http-parser.mjs and the server bench (bench/README.md, "HTTP head parser").
+const DEFAULT_PARSER: HttpParserName = 'js';
+
+function choose(): HttpParserName {
+  if (httpHeadNative === null) return 'js';
+  const wanted = process.env.KROZEN_HTTP_PARSER;
+  return wanted === 'js' || wanted === 'native' ? wanted : DEFAULT_PARSER;
+}
+
+/** The parser the transport uses: KROZEN_HTTP_PARSER when set (and the addon loaded for 'native'). */
+export const httpParser: HttpParserName = choose();
+
+/** Parses the head in buf[start, end) with the parser in use. */
+export const parseRequestHead: (buf: Buffer, start: number, end: number, limits: ParserLimits) => RequestHead | HeadError =
+  httpParser === 'native' ? parseHeadNative : parseHeadJs;
