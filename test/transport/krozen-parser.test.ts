@@ -2,7 +2,7 @@
 // byte by byte against RFC 9112; then the two parsers against each other on generated heads.
 import { ChunkedDecoder, MAX_CHUNK_LINE } from '../../lib/transport/krozen/chunked';
 import { HeadError, type ParserLimits, type RequestHead } from '../../lib/transport/krozen/parser';
-import { httpParser, parseHeadJs, parseHeadNative } from '../../lib/transport/krozen/parser-native';
+import { NATIVE_MIN_HEAD, httpParser, parseHeadJs, parseHeadNative, parseRequestHead } from '../../lib/transport/krozen/parser-native';
 import { native } from '../../lib/backend/load';
 
 const LIMITS = { maxUrlLength: 64, maxHeaderCount: 5 };
@@ -20,9 +20,25 @@ function parseText(parse: BufferParser, text: string, limits: ParserLimits = LIM
 
 test('the parser in use: native only with the addon', () => {
   if (native === null) expect(httpParser).toBe('js');
-  else expect(['js', 'native']).toContain(httpParser);
-  if (process.env.KROZEN_HTTP_PARSER === 'js' || process.env.KROZEN_HTTP_PARSER === 'native') {
-    expect(httpParser).toBe(native === null ? 'js' : process.env.KROZEN_HTTP_PARSER);
+  else if (process.env.KROZEN_HTTP_PARSER === 'js' || process.env.KROZEN_HTTP_PARSER === 'native') {
+    expect(httpParser).toBe(process.env.KROZEN_HTTP_PARSER);
+  } else {
+    expect(httpParser).toBe('auto');
+  }
+});
+
+// The transport's choice (by head size under 'auto'): heads on both sides of NATIVE_MIN_HEAD.
+const chosen = (buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError =>
+  parseRequestHead(buf, start, end, limits);
+PARSERS.push(['in use', chosen]);
+
+test('heads on both sides of NATIVE_MIN_HEAD parse alike', () => {
+  for (let size = NATIVE_MIN_HEAD - 3; size <= NATIVE_MIN_HEAD + 3; size++) {
+    const text = `GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(size - 34)}\r\n`;
+    expect(text.length).toBe(size);
+    const want = parseText(parseHeadJs, text);
+    expect(parseText(chosen, text)).toEqual(want);
+    expect((want as RequestHead).headers['x-pad']).toHaveLength(size - 34);
   }
 });
 

@@ -82,7 +82,8 @@ function lowerName(name: string): string {
 
 const COMMON_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 // The methods node:http (llhttp) knows; any other token is answered 501 (RFC 9110 §9.1).
-export const KNOWN_METHODS = new Set(METHODS);
+const KNOWN_METHODS = new Set(METHODS);
+export { KNOWN_METHODS }; // by name: an `export const` is read as `exports.X` at every use
 
 export function isKnownMethod(method: string): boolean {
   return COMMON_METHODS.has(method) || KNOWN_METHODS.has(method);

@@ -3,8 +3,8 @@
 // cuts the strings and applies the same framing rules as parser.ts (head-rules.ts). Same RequestHead,
 // same HeadError for every input (test/transport/krozen-parser.test.ts compares them).
 //
-// Which parser runs: KROZEN_HTTP_PARSER=js|native, read once at load; without it, DEFAULT_PARSER below.
-// Without the addon it is always the JS one.
+// Which parser runs: KROZEN_HTTP_PARSER=js|native|auto, read once at load; without it 'auto': the JS scan
+// for heads shorter than NATIVE_MIN_HEAD, the addon's above. Without the addon it is always the JS one.
 import { native } from '../../backend/load';
 import {
   BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
@@ -82,20 +82,29 @@ export function parseHeadJs(buf: Buffer, start: number, end: number, limits: Par
   return parseHead(latin1(buf, start, end), limits);
 }
 
-export type HttpParserName = 'js' | 'native';
+export type HttpParserName = 'js' | 'native' | 'auto';
 
-// Chosen by bench/http-parser.mjs and the server bench (bench/README.md, "HTTP head parser").
-const DEFAULT_PARSER: HttpParserName = 'js';
+// Below this many bytes (request line to the last field's CRLF) the JS scan is faster: the Node-API call
+// costs ~80 ns, more than the JS scan of a short head. `node bench/http-parser.mjs --crossover` (Node 20,
+// AVX2, shared 2-core machine): wrk's GET at 44 B js 303 ns / native 354; 80 B 429 / 456; 96 B 456 / 413;
+// 128 B 541 / 422; 256 B 730 / 428. Browser heads (~650 B) 2.8 µs / 1.7 µs (bench/README.md).
+export const NATIVE_MIN_HEAD = 90;
+
+function parseHeadAuto(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
+  return end - start < NATIVE_MIN_HEAD ? parseHeadJs(buf, start, end, limits) : parseHeadNative(buf, start, end, limits);
+}
 
 function choose(): HttpParserName {
   if (httpHeadNative === null) return 'js';
   const wanted = process.env.KROZEN_HTTP_PARSER;
-  return wanted === 'js' || wanted === 'native' ? wanted : DEFAULT_PARSER;
+  return wanted === 'js' || wanted === 'native' ? wanted : 'auto';
 }
 
-/** The parser the transport uses: KROZEN_HTTP_PARSER when set (and the addon loaded for 'native'). */
+/** The parser the transport uses: KROZEN_HTTP_PARSER when set (the native ones only with the addon). */
 export const httpParser: HttpParserName = choose();
+
+const PARSERS = { js: parseHeadJs, native: parseHeadNative, auto: parseHeadAuto };
 
 /** Parses the head in buf[start, end) with the parser in use. */
 export const parseRequestHead: (buf: Buffer, start: number, end: number, limits: ParserLimits) => RequestHead | HeadError =
-  httpParser === 'native' ? parseHeadNative : parseHeadJs;
+  PARSERS[httpParser];
