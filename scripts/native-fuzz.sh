@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer runs of the native kernels with AddressSanitizer and UndefinedBehaviorSanitizer:
-# native/fuzz/fuzz_mask.cc (mask_kernels.cc) and native/fuzz/fuzz_utf8.cc (utf8.cc), built with clang
+# native/fuzz/fuzz_mask.cc (mask_kernels.cc), native/fuzz/fuzz_utf8.cc (utf8.cc) and
+# native/fuzz/fuzz_http_head.cc (http_head_kernels.cc), built with clang
 # outside the addon (the kernels have no Node-API code), every kernel this CPU has in each run.
 #   bash scripts/native-fuzz.sh [seconds per target]      (default 30; .ci/run uses 20; a long run: 600)
 # KROZEN_FUZZ_CORPUS=dir keeps the corpus between runs. A finding stops the run, prints the input
@@ -27,8 +28,12 @@ if ! clang++ "${flags[@]}" "$work/probe.cc" -o "$work/probe" 2>/dev/null; then
 fi
 
 total=0
-for target in mask utf8; do
-  case "$target" in mask) kernel=native/mask_kernels.cc ;; utf8) kernel=native/utf8.cc ;; esac
+for target in mask utf8 http_head; do
+  case "$target" in
+    mask) kernel=native/mask_kernels.cc ;;
+    utf8) kernel=native/utf8.cc ;;
+    http_head) kernel=native/http_head_kernels.cc ;;
+  esac
   clang++ "${flags[@]}" "native/fuzz/fuzz_$target.cc" "$kernel" -o "$work/fuzz_$target"
   corpus="${KROZEN_FUZZ_CORPUS:-$work}/corpus_$target"
   mkdir -p "$corpus"
