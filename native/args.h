@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace krozen {
 namespace args {
@@ -99,6 +100,24 @@ Napi::Value KernelNames(Napi::Env env, const Table& table) {
     names.Set(static_cast<uint32_t>(i), Napi::String::New(env, table.At(i).name));
   }
   return names;
+}
+
+// _set<Name>Kernel(name): selects a kernel of a KernelTable by name, process-wide (tests and benchmarks).
+// Returns the new name; a non-string is TypeError, a name this CPU has no kernel for RangeError.
+template <typename Table>
+Napi::Value SelectKernel(const Napi::CallbackInfo& info, Table& table) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    ThrowType(env, "kernel must be a string");
+    return env.Undefined();
+  }
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  // A name with a NUL inside names no kernel (Select compares C strings).
+  if (name.find('\0') != std::string::npos || table.Select(name.c_str()) < 0) {
+    ThrowRange(env, "kernel not available on this CPU");
+    return env.Undefined();
+  }
+  return Napi::String::New(env, table.Current().name);
 }
 
 }  // namespace args

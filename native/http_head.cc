@@ -6,7 +6,6 @@
 #include "http_head.h"
 
 #include <cmath>
-#include <string>
 
 #include "args.h"
 #include "http_head_kernels.h"
@@ -69,22 +68,8 @@ Napi::Value HttpHeadKernelNames(const Napi::CallbackInfo& info) {
   return args::KernelNames(info.Env(), HttpHeadKernelTable());
 }
 
-// _setHttpHeadKernel(name): forces one scan kernel process-wide; returns the previous name.
-Napi::Value SetHttpHeadKernel(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    args::ThrowType(env, "kernel must be a string");
-    return env.Undefined();
-  }
-  const std::string name = info[0].As<Napi::String>().Utf8Value();
-  KernelTable<HttpHeadKernels>& table = HttpHeadKernelTable();
-  const int previous = name.find('\0') == std::string::npos ? table.Select(name.c_str()) : -1;
-  if (previous < 0) {
-    args::ThrowRange(env, "kernel not available on this CPU");
-    return env.Undefined();
-  }
-  return Napi::String::New(env, table.At(previous).name);
-}
+// _setHttpHeadKernel(name): forces one scan kernel process-wide; returns its name.
+Napi::Value SetHttpHeadKernel(const Napi::CallbackInfo& info) { return args::SelectKernel(info, HttpHeadKernelTable()); }
 
 }  // namespace
 

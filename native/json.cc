@@ -171,21 +171,7 @@ Napi::Value Utf8Kernel(const Napi::CallbackInfo& info) {
 
 // _setUtf8Kernel(name): for tests and benchmarks, so every kernel is checked on a CPU that has them all.
 // The kernel is process-wide (read by every thread): set it only while no worker encodes. Returns the new name.
-Napi::Value SetUtf8Kernel(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    args::ThrowType(env, "kernel must be a string");
-    return env.Undefined();
-  }
-  const std::string name = info[0].As<Napi::String>().Utf8Value();
-  KernelTable<Utf8Kernels>& table = Utf8KernelTable();
-  // A name with a NUL inside names no kernel (Select compares C strings).
-  if (name.find('\0') != std::string::npos || table.Select(name.c_str()) < 0) {
-    args::ThrowRange(env, "kernel not available on this CPU");
-    return env.Undefined();
-  }
-  return Napi::String::New(env, table.Current().name);
-}
+Napi::Value SetUtf8Kernel(const Napi::CallbackInfo& info) { return args::SelectKernel(info, Utf8KernelTable()); }
 
 }  // namespace
 

@@ -21,7 +21,7 @@ export interface HttpHeadNative {
   httpHeadKernel(): string;
   /** The kernels this CPU can run, best first. */
   httpHeadKernels(): string[];
-  /** Forces a kernel (tests and benchmarks only; process-wide); returns the previous one. */
+  /** Forces a kernel (tests and benchmarks only; process-wide); returns its name. */
   _setHttpHeadKernel(name: string): string;
 }
 
