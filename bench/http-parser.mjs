@@ -119,7 +119,7 @@ for (let round = 0; round < ROUNDS + 2; round++) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`\nHTTP head parser, ns per head (median of ${ROUNDS} interleaved rounds; scan kernel '${kernel}'; ` +
-  `node ${process.version}; \`node bench/http-parser.mjs${quick ? ' --quick' : ''}\`)\n`);
+  `node ${process.version}; \`node bench/http-parser.mjs${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`)\n`);
 if (crossover) {
   console.log('| head | js | native | native/js |');
   console.log('| --- | ---: | ---: | ---: |');
