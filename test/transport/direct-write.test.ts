@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { native } from '../../lib/backend/load';
-import { directWriteActive, directWriteCounts, setDirectWrite } from '../../lib/transport/krozen/direct-write';
+import { canWriteDirect, directWriteActive, directWriteCounts, setDirectWrite, writeDirect } from '../../lib/transport/krozen/direct-write';
 import type { App } from '../../lib/app';
 import { rawRequest, startApp } from '../helpers/server';
 
@@ -107,4 +107,30 @@ test('a response the kernel takes only part of: the rest follows in order, then 
   } finally {
     await r.stop();
   }
+});
+
+test('a destroyed socket is never written by its old fd (the number may already belong to another connection)', async () => {
+  if (!directWriteActive()) return expect(canWriteDirect(new net.Socket())).toBe(false);
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted: net.Socket[] = [];
+  server.on('connection', (s) => accepted.push(s));
+  const a = net.connect(port, '127.0.0.1');
+  const b = net.connect(port, '127.0.0.1');
+  const got: Buffer[] = [];
+  b.on('data', (c) => got.push(c));
+  a.on('error', () => undefined);
+  while (accepted.length < 2) await new Promise((r) => setTimeout(r, 5));
+  const [sa] = accepted;
+  expect(canWriteDirect(sa)).toBe(true);
+  expect(writeDirect(sa, 'HTTP/1.1 200 OK\r\n\r\n', null)).toBe(true);
+  sa.destroy(); // fd closed now; 'close' comes later
+  expect(writeDirect(sa, 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n', 'leak')).toBe(false);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(Buffer.concat(got).length).toBe(0);
+  a.destroy();
+  b.destroy();
+  for (const s of accepted) s.destroy();
+  await new Promise((resolve) => server.close(resolve));
 });

@@ -13,7 +13,7 @@ import { parseRequestHead } from './parser-native';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
-import { directWriteFd } from './direct-write';
+import { canWriteDirect } from './direct-write';
 import { pipeResponseBody, writeResponse } from './response-output';
 
 /** What a connection needs from its transport. */
@@ -92,8 +92,8 @@ export class Connection implements ExchangeHost, DirectReader {
   private processing = false;
   /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
   private deferredBytes = 0;
-  /** The socket's descriptor for direct writes (./direct-write.ts), or -1. */
-  private readonly fd: number;
+  /** Responses may go out by direct writes (./direct-write.ts). */
+  private readonly direct: boolean;
 
   constructor(
     readonly socket: Socket,
@@ -101,7 +101,7 @@ export class Connection implements ExchangeHost, DirectReader {
     now: number,
   ) {
     this.remoteAddress = socket.remoteAddress;
-    this.fd = directWriteFd(socket);
+    this.direct = canWriteDirect(socket);
     this.since = now;
     this.phase = Phase.Head;
     this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
@@ -366,7 +366,7 @@ export class Connection implements ExchangeHost, DirectReader {
 
   private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
     if (this.ended) return;
-    writeResponse(this.socket, this.fd, head, latin1Head, body);
+    writeResponse(this.socket, this.direct, head, latin1Head, body);
     if (this.socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
   }
 

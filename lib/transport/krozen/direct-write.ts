@@ -32,9 +32,18 @@ export function setDirectWrite(on: boolean): void {
       : null;
 }
 
-/** The descriptor direct writes use for `socket`, or -1 (no addon, not a plain TCP socket, no fd). */
-export function directWriteFd(socket: Socket): number {
-  if (writeResponse === null) return -1;
+/** Whether `socket` can be written directly at all (a plain TCP socket with an fd, the addon loaded). */
+export function canWriteDirect(socket: Socket): boolean {
+  return writeResponse !== null && fdOf(socket) !== -1;
+}
+
+/**
+ * The socket's descriptor now, or -1. Read at every write, never kept: destroy() closes the fd at once (its
+ * 'close' event comes later), and the number can be reused by the next accepted connection before that
+ * event, so a kept number could write one client's response to another.
+ */
+function fdOf(socket: Socket): number {
+  if (socket.destroyed) return -1;
   const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
   if (handle === null || typeof handle !== 'object') return -1;
   const fd = handle.fd;
@@ -42,12 +51,14 @@ export function directWriteFd(socket: Socket): number {
 }
 
 /**
- * Writes `head` (Latin-1) and `body` on `socket` through `fd` when nothing is queued there; true when it did
+ * Writes `head` (Latin-1) and `body` on `socket` through its fd when nothing is queued there; true when it did
  * (whole, or the rest handed to socket.write), false when the caller must write it the ordinary way.
  */
-export function writeDirect(socket: Socket, fd: number, head: string, body: string | Uint8Array | null): boolean {
+export function writeDirect(socket: Socket, head: string, body: string | Uint8Array | null): boolean {
   const write = writeResponse;
-  if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0) return false;
+  if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0 || socket.writableEnded) return false;
+  const fd = fdOf(socket);
+  if (fd === -1) return false;
   const sent = write(fd, head, body);
   if (sent === -1) {
     directWriteCounts.whole++;

@@ -8,9 +8,9 @@ import { writeDirect } from './direct-write';
 /** Bodies up to this size are copied behind the head into one buffer: one write instead of a writev. */
 const COPY_BODY_MAX = 16 * 1024;
 
-/** Writes `head` (Latin-1) and `body` (a string as UTF-8) on `socket`; `fd` is its direct-write fd or -1. */
-export function writeResponse(socket: Socket, fd: number, head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
-  if (fd !== -1 && writeDirect(socket, fd, head, body)) return;
+/** Writes `head` (Latin-1) and `body` (a string as UTF-8) on `socket`; `direct`: try a direct write first. */
+export function writeResponse(socket: Socket, direct: boolean, head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
+  if (direct && writeDirect(socket, head, body)) return;
   if (body === null) {
     socket.write(head, 'latin1');
   } else if (typeof body === 'string') {
