@@ -8,10 +8,13 @@ import { Window, limitOf } from './measure.mjs';
 import { memory } from './proc.mjs';
 
 export const POST_SCRIPT = path.join(benchDir, 'load', 'post-echo.lua');
+// kind 'browser': GET /json with a browser's head.
+const BROWSER_SCRIPT = path.join(benchDir, 'load', 'browser-get.lua');
 const POST_BODY = { id: 12345, name: 'krozen bench', tags: ['fast', 'json'], active: true, score: 98.6, note: 'hello' };
 
 /** One request to the route; throws unless the server answers it as the benchmark expects. */
 export async function checkRoute(port, kind) {
+  if (kind === 'browser') kind = 'get';
   const url = `http://127.0.0.1:${port}${kind === 'get' ? '/json' : '/echo'}`;
   const init = kind === 'get' ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(POST_BODY) };
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
@@ -53,8 +56,8 @@ async function idleMemoryPerConnection(server, count) {
 
 export async function runHttpRound(server, kind, { duration, warmup }) {
   await checkRoute(server.port, kind);
-  const url = `http://127.0.0.1:${server.port}${kind === 'get' ? '/json' : '/echo'}`;
-  const script = kind === 'post' ? POST_SCRIPT : undefined;
+  const url = `http://127.0.0.1:${server.port}${kind === 'post' ? '/echo' : '/json'}`;
+  const script = kind === 'post' ? POST_SCRIPT : kind === 'browser' ? BROWSER_SCRIPT : undefined;
   if (warmup > 0) await runWrk({ url, seconds: warmup, script });
   const win = new Window(server.pid);
   const wrk = await runWrk({ url, seconds: duration, script }, () => win.begin());

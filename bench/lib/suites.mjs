@@ -13,6 +13,11 @@ export const SUITES = {
     kind: 'http', http: 'post', servers: HTTP_SERVERS, baseline: 'node-http', unit: 'req/s',
     title: 'POST /echo, 103 B JSON (wrk -t1 -c50, bench/load/post-echo.lua)',
   },
+  'http-browser': {
+    kind: 'http', http: 'browser', servers: ['krozen', 'krozen-jsparser', 'krozen-cparser', 'node-http'],
+    baseline: 'node-http', unit: 'req/s',
+    title: 'GET /json with a browser\'s 14-field head (wrk -t1 -c50, bench/load/browser-get.lua)',
+  },
   'ws-pingpong': {
     kind: 'ws', ws: { mode: 'echo', connections: 50, inflight: 1, size: 64 }, servers: WS_SERVERS, baseline: 'ws',
     unit: 'msg/s', title: 'WebSocket echo, 64 B text, 50 connections, 1 in flight each',
