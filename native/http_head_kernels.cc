@@ -143,28 +143,13 @@ KROZEN_TARGET("avx2") inline uint32_t BadValueAvx2(__m256i x) {
   return ~static_cast<uint32_t>(_mm256_movemask_epi8(ok)) | del;
 }
 
-KROZEN_TARGET("avx2") size_t TokenAvx2(const uint8_t* d, size_t i, size_t n) {
+template <uint32_t (*Bad)(__m256i), uint32_t (*BadSse2)(__m128i), uint8_t Class>
+KROZEN_TARGET("avx2") size_t ScanAvx2(const uint8_t* d, size_t i, size_t n) {
   for (; i + 32 <= n; i += 32) {
-    const uint32_t bad = BadTokenAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
+    const uint32_t bad = Bad(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
     if (bad != 0) return i + Ctz32(bad);
   }
-  return ScanSse2<BadTokenSse2, kToken>(d, i, n);
-}
-
-KROZEN_TARGET("avx2") size_t TargetAvx2(const uint8_t* d, size_t i, size_t n) {
-  for (; i + 32 <= n; i += 32) {
-    const uint32_t bad = BadTargetAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
-    if (bad != 0) return i + Ctz32(bad);
-  }
-  return ScanSse2<BadTargetSse2, kTarget>(d, i, n);
-}
-
-KROZEN_TARGET("avx2") size_t ValueAvx2(const uint8_t* d, size_t i, size_t n) {
-  for (; i + 32 <= n; i += 32) {
-    const uint32_t bad = BadValueAvx2(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
-    if (bad != 0) return i + Ctz32(bad);
-  }
-  return ScanSse2<BadValueSse2, kValue>(d, i, n);
+  return ScanSse2<BadSse2, Class>(d, i, n);
 }
 #endif  // KROZEN_X64
 
@@ -362,7 +347,8 @@ int32_t ScanHead(const HttpHeadKernels& kernels, const uint8_t* d, size_t n, uin
 KernelTable<HttpHeadKernels>& HttpHeadKernelTable() {
   static KernelTable<HttpHeadKernels> table([](KernelTable<HttpHeadKernels>& t) {
 #if defined(KROZEN_X64)
-    if (cpu::Get().avx2) t.Add({"avx2", TokenAvx2, TargetAvx2, ValueAvx2});
+    if (cpu::Get().avx2) t.Add({"avx2", ScanAvx2<BadTokenAvx2, BadTokenSse2, kToken>, ScanAvx2<BadTargetAvx2, BadTargetSse2, kTarget>,
+                              ScanAvx2<BadValueAvx2, BadValueSse2, kValue>});
     t.Add({"sse2", ScanSse2<BadTokenSse2, kToken>, ScanSse2<BadTargetSse2, kTarget>, ScanSse2<BadValueSse2, kValue>});
 #endif
 #if defined(KROZEN_NEON)
