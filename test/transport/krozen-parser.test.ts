@@ -42,6 +42,19 @@ test('heads on both sides of NATIVE_MIN_HEAD parse alike', () => {
   }
 });
 
+test.each(PARSERS)('%s: a huge maxHeaderCount costs nothing more; the limit still holds exactly', (_name, parse) => {
+  const fields = 'a: 1\r\n'.repeat(6);
+  const text = `GET / HTTP/1.1\r\nHost: x\r\n${fields}`;
+  const big = parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 2 ** 31 });
+  expect((big as RequestHead).headers.a).toBe('1, 1, 1, 1, 1, 1');
+  expect(parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 7 })).not.toBeInstanceOf(HeadError);
+  expect((parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 6 }) as HeadError).status).toBe(431);
+  // The tightest head: every field line 4 bytes.
+  const tight = `GET / HTTP/1.0\r\n${'a:\r\n'.repeat(9)}`;
+  expect((parseText(parse, tight, { maxUrlLength: 64, maxHeaderCount: 9 }) as RequestHead).headers.a).toBe(', , , , , , , , ');
+  expect((parseText(parse, tight, { maxUrlLength: 64, maxHeaderCount: 8 }) as HeadError).status).toBe(431);
+});
+
 describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
   function head(text: string): RequestHead {
     const r = parseText(parse, text);

@@ -51,10 +51,14 @@ let offsets = new Uint32Array(LINE_SLOTS + 4 * 100);
 /** The head in buf[start, end) (request line to the last field line's CRLF), scanned by the addon. */
 export function parseHeadNative(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
   if (httpHeadNative === null) throw new Error('parseHeadNative: the addon is not loaded');
-  const slots = LINE_SLOTS + 4 * limits.maxHeaderCount;
+  // A field line is at least 4 bytes ("a:" CRLF): no head holds more fields than that, whatever the limit
+  // says, so `out` stays as small as the head allows (maxHeaderSize bounds it) and the 431 check still
+  // fires exactly past maxHeaderCount.
+  const maxFields = Math.min(limits.maxHeaderCount, ((end - start) >>> 2) + 1);
+  const slots = LINE_SLOTS + 4 * maxFields;
   if (offsets.length < slots) offsets = new Uint32Array(slots);
   const out = offsets;
-  const count = httpHeadNative.scanHead(buf, start, end, out, limits.maxUrlLength, limits.maxHeaderCount);
+  const count = httpHeadNative.scanHead(buf, start, end, out, limits.maxUrlLength, maxFields);
   if (count < 0 && count > FIRST_FIELD_CODE) return scanError(count);
   // One string for the head; every part is a slice of it (a V8 substring, no call out of JS per part).
   const s = latin1(buf, start, end);
