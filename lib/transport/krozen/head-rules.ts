@@ -80,13 +80,24 @@ function lowerName(name: string): string {
   return lower;
 }
 
-const COMMON_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 // The methods node:http (llhttp) knows; any other token is answered 501 (RFC 9110 §9.1).
 const KNOWN_METHODS = new Set(METHODS);
 export { KNOWN_METHODS }; // by name: an `export const` is read as `exports.X` at every use
 
 export function isKnownMethod(method: string): boolean {
-  return COMMON_METHODS.has(method) || KNOWN_METHODS.has(method);
+  // The common ones by comparison: a Set lookup hashes the fresh string first (1.3% of a GET's user CPU).
+  switch (method) {
+    case 'GET':
+    case 'POST':
+    case 'PUT':
+    case 'DELETE':
+    case 'PATCH':
+    case 'HEAD':
+    case 'OPTIONS':
+      return true;
+    default:
+      return KNOWN_METHODS.has(method);
+  }
 }
 
 /**
