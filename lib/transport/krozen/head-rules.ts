@@ -73,6 +73,42 @@ const lowerNames = new Map<string, string>();
 const LOWER_NAMES_MAX = 512;
 
 function lowerName(name: string): string {
+  // The most common spellings by comparison: the result is a constant (internalized) string, so neither a
+  // Map lookup nor the header object's store has to hash the freshly sliced name.
+  switch (name) {
+    case 'Host':
+    case 'host':
+      return 'host';
+    case 'Content-Length':
+    case 'content-length':
+      return 'content-length';
+    case 'Content-Type':
+    case 'content-type':
+      return 'content-type';
+    case 'Connection':
+    case 'connection':
+      return 'connection';
+    case 'User-Agent':
+    case 'user-agent':
+      return 'user-agent';
+    case 'Accept':
+    case 'accept':
+      return 'accept';
+    case 'Accept-Encoding':
+    case 'accept-encoding':
+      return 'accept-encoding';
+    case 'Accept-Language':
+    case 'accept-language':
+      return 'accept-language';
+    case 'Cookie':
+    case 'cookie':
+      return 'cookie';
+    case 'Authorization':
+    case 'authorization':
+      return 'authorization';
+    default:
+      break;
+  }
   const known = lowerNames.get(name);
   if (known !== undefined) return known;
   const lower = name.toLowerCase();

