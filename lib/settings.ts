@@ -220,7 +220,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
 }
 
 /** 'krozen'; KROZEN_TRANSPORT=node|krozen changes the default (CI runs the test suite once per transport). */
-function defaultTransport(): Settings['transport'] {
+/** settings.transport's default: KROZEN_TRANSPORT when it names one, else 'krozen'. */
+export function defaultTransport(): Settings['transport'] {
   const env = process.env.KROZEN_TRANSPORT;
   return env === 'krozen' || env === 'node' ? env : 'krozen';
 }

@@ -171,7 +171,7 @@ describe('router groups, plugins, state, built-in endpoints', () => {
     expect(info.version).toBe(require('../package.json').version);
     expect(info.node).toBe(process.version);
     expect(info.plugins).toEqual(['counter']);
-    expect(info.backends.server).toBe('node:http');
+    expect(info.backends.server).toBe(r.app.settings.transport === 'node' ? 'node:http' : 'krozen');
     const native = process.env.KROZEN_NO_NATIVE !== '1';
     expect(info.backends.json === 'js').toBe(!native || info.backends.json === 'js');
     if (!native) {

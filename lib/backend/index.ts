@@ -3,6 +3,7 @@ import { loadError } from './load';
 import { maskBackend, type MaskBackend } from './mask';
 import { jsonBackend, type JsonBackend } from './json';
 import { directReadActive } from '../ws/direct-read';
+import { defaultTransport } from '../settings';
 
 export { mask, unmask, unmaskFrom } from './mask';
 export { encodeJson, encodeJsonWithHeadroom, utf8WithHeadroom } from './json';
@@ -17,18 +18,21 @@ export interface Backends {
    * KROZEN_WS_STREAM_READ=1, or when this Node line no longer has what direct reads need.
    */
   wsRead: 'direct' | 'stream';
-  /** The HTTP transport under the framework. */
-  server: 'node:http';
+  /**
+   * The HTTP transport: the one asked for (an app's settings.transport, 'node' when it serves TLS), else
+   * the default ('krozen' unless KROZEN_TRANSPORT=node).
+   */
+  server: 'krozen' | 'node:http';
   /** Why the addon is not in use, when it is not. */
   loadError?: string;
 }
 
-export function getBackends(): Backends {
+export function getBackends(transport: 'krozen' | 'node' = defaultTransport()): Backends {
   const backends: Backends = {
     mask: maskBackend,
     json: jsonBackend,
     wsRead: directReadActive() ? 'direct' : 'stream',
-    server: 'node:http',
+    server: transport === 'node' ? 'node:http' : 'krozen',
   };
   if (loadError !== undefined) backends.loadError = loadError;
   return backends;

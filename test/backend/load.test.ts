@@ -8,7 +8,9 @@ const forcedOff = process.env.KROZEN_NO_NATIVE === '1';
 test('the addon is loaded unless forced off', () => {
   expect(native !== null).toBe(!forcedOff);
   const backends = getBackends();
-  expect(backends.server).toBe('node:http');
+  expect(backends.server).toBe(process.env.KROZEN_TRANSPORT === 'node' ? 'node:http' : 'krozen');
+  expect(getBackends('node').server).toBe('node:http');
+  expect(getBackends('krozen').server).toBe('krozen');
   if (forcedOff) {
     expect(backends.loadError).toBe('KROZEN_NO_NATIVE=1');
     expect(backends.mask).toBe('js');
