@@ -68,6 +68,11 @@ export function hasWsHooks(hooks: Hooks): boolean {
 
 export class Hooks {
   private readonly chains = new Map<string, Hook<any>[]>();
+  /**
+   * Whether any hook of the HTTP pipeline is registered (request, response, http:*): without one, a request
+   * skips every per-phase lookup (four Map lookups per request otherwise).
+   */
+  httpHooks = false;
 
   /** Adds `hook` to the chain of `event`; an unknown event name throws a TypeError. */
   on<E extends HookName>(event: E, hook: Hook<HookEvents[E]>): void {
@@ -76,6 +81,7 @@ export class Hooks {
     const chain = this.chains.get(event);
     if (chain) chain.push(hook);
     else this.chains.set(event, [hook]);
+    if (event === 'request' || event === 'response' || event.startsWith('http:')) this.httpHooks = true;
   }
 
   /** The hooks registered for `event`, or undefined when there are none (a cheap check on hot paths). */

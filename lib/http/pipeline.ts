@@ -49,7 +49,7 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
       return;
     }
   }
-  if (host.hooks.has('request')) runRequestHooks(ex);
+  if (host.hooks.httpHooks && host.hooks.has('request')) runRequestHooks(ex);
   else readRequestBody(ex);
 }
 
@@ -141,7 +141,7 @@ function isStopped(ctx: HttpHookContext): boolean {
 function runBeforeHooks(ex: Exchange): void {
   const hooks = ex.host.hooks;
   const name = ex.hookNames.before;
-  if (!hooks.has(name)) {
+  if (!hooks.httpHooks || !hooks.has(name)) {
     runRoute(ex);
     return;
   }
@@ -190,7 +190,8 @@ function applyResult(ex: Exchange, value: HandlerResult): void {
     fail(ex, err);
     return;
   }
-  if (ex.response === null && !ex.host.hooks.has(ex.hookNames.after)) {
+  const hooks = ex.host.hooks;
+  if (ex.response === null && (!hooks.httpHooks || !hooks.has(ex.hookNames.after))) {
     // Nothing has seen or will see a Response: the result goes to the wire as it is.
     sendResult(ex, result);
     return;
@@ -238,7 +239,7 @@ function noRoute(ex: Exchange): void {
 function runAfterHooks(ex: Exchange): void {
   const hooks = ex.host.hooks;
   const name = ex.hookNames.after;
-  if (!hooks.has(name)) {
+  if (!hooks.httpHooks || !hooks.has(name)) {
     finish(ex);
     return;
   }

@@ -21,7 +21,7 @@ export function send(ex: Exchange, status: number, headers: Record<string, Heade
   if (ex.sent) return;
   ex.sent = true;
   const hooks = ex.host.hooks;
-  if (!hooks.has('response')) {
+  if (!hooks.httpHooks || !hooks.has('response')) {
     write(ex, status, headers, body);
     return;
   }

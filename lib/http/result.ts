@@ -15,7 +15,10 @@ export class ResultShapeError extends TypeError {
   }
 }
 
-const INIT_KEYS = new Set(['status', 'body', 'headers', 'stop']);
+/** The keys a ResponseInit may have (compared, not looked up in a Set: for-in keys are constants). */
+function isInitKey(key: string): boolean {
+  return key === 'body' || key === 'status' || key === 'headers' || key === 'stop';
+}
 
 /** A WHATWG Response (Node's global fetch Response or any look-alike with the same surface). */
 function isWebResponse(value: object): value is globalThis.Response {
@@ -40,7 +43,7 @@ export function checkResult(result: unknown, where: string): ResponseInit | unde
   if (typeof result !== 'object' || Array.isArray(result)) return badShape(result, where);
   if (isWebResponse(result)) return fromWebResponse(result);
   for (const key in result) {
-    if (!INIT_KEYS.has(key)) return badShape(result, where);
+    if (!isInitKey(key)) return badShape(result, where);
   }
   const init = result as ResponseInit;
   if (init.status !== undefined && !(Number.isInteger(init.status) && init.status >= 100 && init.status <= 999)) {

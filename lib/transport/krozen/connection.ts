@@ -191,13 +191,14 @@ export class Connection implements ExchangeHost, DirectReader {
     while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
     this.pos = start;
     if (start >= buf.length) return false;
-    if (this.phase === Phase.Idle || this.phase === Phase.Busy) {
-      this.phase = Phase.Head;
-      this.since = Date.now();
-    }
     const limits = this.owner.limits;
     const end = buf.indexOf(CRLF_CRLF, start);
+    // A head that is whole in this read never waits: no clock read unless it must (it waits for more bytes,
+    // or its body follows and the request timeout runs on), as a clock read costs as much as a Map lookup.
+    const waits = this.phase === Phase.Idle || this.phase === Phase.Busy;
+    if (waits) this.phase = Phase.Head;
     if (end === -1) {
+      if (waits) this.since = Date.now();
       if (buf.length - start > limits.maxHeaderSize) {
         this.refuse(TOO_LARGE);
       } else {
@@ -220,6 +221,7 @@ export class Connection implements ExchangeHost, DirectReader {
     this.queue.push(ex);
     if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
     if (parsed.upgrade && parsed.bodyLength === 0) {
+      if (waits) this.since = Date.now();
       this.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
       if (this.queue[0] === ex) this.handOff(ex);
@@ -228,6 +230,7 @@ export class Connection implements ExchangeHost, DirectReader {
     if (parsed.bodyLength !== 0) {
       this.bodyEx = ex;
       this.phase = Phase.Body;
+      if (waits) this.since = Date.now();
       if (parsed.bodyLength > 0) this.bodyLeft = parsed.bodyLength;
       else this.decoder = new ChunkedDecoder(limits);
     } else {

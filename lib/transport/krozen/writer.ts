@@ -95,7 +95,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       text += contentLengthLine(length);
       continue;
     }
-    if (!checkedNames.has(name)) checkName(name);
+    if (name !== 'content-type' && !checkedNames.has(name)) checkName(name);
     if (name === 'connection' || name === 'transfer-encoding' || name === 'date') {
       // The transport owns framing; `connection: close` from the pipeline is honoured.
       if (name === 'connection' && /(^|,)\s*close\s*(,|$)/i.test(String(value))) close = true;
@@ -109,7 +109,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       }
     } else {
       const v = typeof value === 'string' ? value : String(value);
-      if (!checkedValues.has(v) && checkValue(name, v)) latin1 = true;
+      if (!isCommonValue(v) && !checkedValues.has(v) && checkValue(name, v)) latin1 = true;
       text += `${name}: ${v}\r\n`;
     }
   }
@@ -119,6 +119,11 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
   out.close = close;
   out.hasLength = hasLength;
   return out;
+}
+
+/** The content types krozen itself sets (constants: compared by pointer before any Set lookup). */
+function isCommonValue(v: string): boolean {
+  return v === 'application/json' || v === 'text/plain; charset=utf-8' || v === 'text/html; charset=utf-8';
 }
 
 // Names and short ASCII values seen valid before (content-type: application/json…) skip the byte check.
