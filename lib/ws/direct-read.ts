@@ -124,39 +124,59 @@ export function startDirectRead(socket: unknown, reader: DirectReader): boolean 
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   // A socket the HTTP transport already reads directly is handed on to the new reader (always: it has no
   // 'data' path left to fall back to).
-  const handedOn = s[k.callback] === onSocketRead;
+  const slot = s[kReader] as ReaderSlot | undefined;
+  const handedOn = slot !== undefined && s[k.callback] === slot.onRead;
   if (!enabled && !handedOn) return false;
   if (!handedOn && (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null)) return false;
   if (s.readableLength !== 0 || s.destroyed || !s.readable) return false;
-  s[kReader] = reader;
   const first = reader.nextReadBuffer();
+  if (handedOn) {
+    slot.reader = reader;
+  } else {
+    const own = new ReaderSlot(s, reader);
+    s[kReader] = own;
+    s[k.callback] = own.onRead;
+  }
   s[k.buffer] = first;
-  s[k.callback] = onSocketRead;
   s[k.generator] = nextBuffer;
   handle.useUserBuffer(first);
   return true;
 }
 
-// Node calls the callback with the socket as `this`, then the generator with no receiver, synchronously
-// after it: the socket just read is remembered in between (no closure per connection).
+/**
+ * A socket's reader, and the read callback bound to it: one per socket, so a read finds its reader in a
+ * field of one shape (not a symbol-keyed load on the socket, whose shapes vary).
+ */
+class ReaderSlot {
+  readonly onRead: (n: number, buf: Buffer) => boolean;
+
+  constructor(
+    readonly socket: DirectSocket,
+    public reader: DirectReader,
+  ) {
+    this.onRead = (n, buf) => onSocketRead(this, n, buf);
+  }
+}
+
+// Node calls the callback, then the generator with no receiver, synchronously after it: the socket just
+// read is remembered in between.
 let lastReader: DirectReader | null = null;
 let lastSocket: DirectSocket | null = null;
 
 // Both run inside Node's read callback, where a throw would end the process: a fault ends this socket only.
-function onSocketRead(this: DirectSocket, n: number, buf: Buffer): boolean {
-  const reader = this[kReader] as DirectReader | undefined;
-  if (reader === undefined) return false;
+function onSocketRead(slot: ReaderSlot, n: number, buf: Buffer): boolean {
+  const reader = slot.reader;
   lastReader = reader;
-  lastSocket = this;
+  lastSocket = slot.socket;
   try {
     reader.onDirectRead(buf, n);
     // The read may have handed the socket on (an HTTP connection upgraded to WebSocket): the next buffer is
     // the new reader's, or the read it set up (a payload window, its own slab) would land elsewhere.
-    lastReader = this[kReader] as DirectReader;
+    lastReader = slot.reader;
     return true;
   } catch (err) {
     lastReader = null;
-    listenerFault('WebSocket direct read', err, this);
+    listenerFault('WebSocket direct read', err, slot.socket);
     return false; // Node stops reading this socket
   }
 }

@@ -66,6 +66,21 @@ const PAUSE_HANDOFF = 8;
 const WRITE_HIGH_WATER = 64 * 1024;
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
+const HEAD_SCAN_JS_MAX = 256;
+
+/** Where the blank line that ends a head starts in buf[start, end) (at its CR), or -1. */
+function headEnd(buf: Buffer, start: number, end: number): number {
+  if (end - start > HEAD_SCAN_JS_MAX) {
+    const at = buf.subarray(start, end).indexOf(CRLF_CRLF);
+    return at === -1 ? -1 : start + at;
+  }
+  // Each LF: is it the second of CR LF CR LF?
+  for (let i = start + 3; i < end; i++) {
+    if (buf[i] === 0x0a && buf[i - 2] === 0x0a && buf[i - 1] === 0x0d && buf[i - 3] === 0x0d) return i - 3;
+  }
+  return -1;
+}
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class Connection implements ExchangeHost, DirectReader {
@@ -73,8 +88,10 @@ export class Connection implements ExchangeHost, DirectReader {
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
   since: number;
+  /** Unread input is buf[pos, end): a direct read leaves the shared scratch buffer whole (no view per read). */
   private buf: Buffer | null = null;
   private pos = 0;
+  private end = 0;
   /** Exchanges whose responses are not all written, in request order; queue[0] may write. */
   private readonly queue: KrozenExchange[] = [];
   /** The exchange whose body is being received, with what is left of it. */
@@ -113,11 +130,11 @@ export class Connection implements ExchangeHost, DirectReader {
     this.transient = false;
     if (this.buf === null) {
       this.buf = chunk;
-      this.pos = 0;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-      this.pos = 0;
+      this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), chunk]);
     }
+    this.pos = 0;
+    this.end = this.buf.length;
     this.process();
   }
 
@@ -125,19 +142,21 @@ export class Connection implements ExchangeHost, DirectReader {
   onDirectRead(scratch: Buffer, n: number): void {
     if (this.ended) return;
     if (this.buf === null) {
-      this.buf = scratch.subarray(0, n);
-      this.pos = 0;
+      this.buf = scratch;
+      this.end = n;
       this.transient = true;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), scratch.subarray(0, n)]);
-      this.pos = 0;
+      this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), scratch.subarray(0, n)]);
+      this.end = this.buf.length;
       this.transient = false;
     }
+    this.pos = 0;
     this.process();
     // What is left (a head cut by the read, a paused connection's input) must outlive the scratch buffer.
     if (this.transient && this.buf !== null) {
-      this.buf = Buffer.from(this.buf.subarray(this.pos));
+      this.buf = Buffer.from(this.buf.subarray(this.pos, this.end));
       this.pos = 0;
+      this.end = this.buf.length;
     }
     this.transient = false;
   }
@@ -164,7 +183,7 @@ export class Connection implements ExchangeHost, DirectReader {
   private processLoop(): void {
     while (this.buf !== null && this.paused === 0 && !this.ended) {
       const buf = this.buf;
-      if (this.pos >= buf.length) {
+      if (this.pos >= this.end) {
         this.buf = null;
         break;
       }
@@ -187,22 +206,23 @@ export class Connection implements ExchangeHost, DirectReader {
   /** Parses one head from buf[pos..] and dispatches it; false when more bytes are needed or reading ended. */
   private readHead(buf: Buffer): boolean {
     let start = this.pos;
+    const length = this.end;
     // RFC 9112 §2.2: empty lines before a request line are ignored.
-    while (start + 1 < buf.length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+    while (start + 1 < length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
     this.pos = start;
-    if (start >= buf.length) return false;
+    if (start >= length) return false;
     const limits = this.owner.limits;
-    const end = buf.indexOf(CRLF_CRLF, start);
+    const end = headEnd(buf, start, length);
     // A head that is whole in this read never waits: no clock read unless it must (it waits for more bytes,
     // or its body follows and the request timeout runs on), as a clock read costs as much as a Map lookup.
     const waits = this.phase === Phase.Idle || this.phase === Phase.Busy;
     if (waits) this.phase = Phase.Head;
     if (end === -1) {
       if (waits) this.since = Date.now();
-      if (buf.length - start > limits.maxHeaderSize) {
+      if (length - start > limits.maxHeaderSize) {
         this.refuse(TOO_LARGE);
       } else {
-        const wrong = checkHeadPrefix(buf, start, buf.length);
+        const wrong = checkHeadPrefix(buf, start, length);
         if (wrong !== null) this.refuse(wrong);
       }
       return false;
@@ -245,7 +265,7 @@ export class Connection implements ExchangeHost, DirectReader {
     const ex = this.bodyEx as KrozenExchange;
     const decoder = this.decoder;
     if (decoder === null) {
-      const take = Math.min(this.bodyLeft, buf.length - this.pos);
+      const take = Math.min(this.bodyLeft, this.end - this.pos);
       const chunk = this.pos === 0 && take === buf.length ? buf : buf.subarray(this.pos, this.pos + take);
       this.pos += take;
       this.bodyLeft -= take;
@@ -254,7 +274,7 @@ export class Connection implements ExchangeHost, DirectReader {
       if (this.bodyLeft === 0) this.endBody(ex);
       return true;
     }
-    const next = decoder.decode(buf, this.pos, buf.length, this.onChunk);
+    const next = decoder.decode(buf, this.pos, this.end, this.onChunk);
     if (next === -1) {
       // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
       this.bodyEx = null;
@@ -419,7 +439,7 @@ export class Connection implements ExchangeHost, DirectReader {
         this.finish(null);
         return;
       }
-      if (this.bodyEx === null && (this.buf === null || this.pos >= this.buf.length)) {
+      if (this.bodyEx === null && (this.buf === null || this.pos >= this.end)) {
         this.phase = Phase.Idle;
         this.since = Date.now();
       }
@@ -430,7 +450,7 @@ export class Connection implements ExchangeHost, DirectReader {
   private handOff(ex: KrozenExchange): void {
     this.queue.length = 0;
     this.ended = true;
-    const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos));
+    const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos, this.end));
     this.buf = null;
     this.owner.release(this);
     this.owner.upgrade(ex, this.socket, rest);

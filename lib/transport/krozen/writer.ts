@@ -39,6 +39,35 @@ export function currentDateLine(): string {
   return dateLine;
 }
 
+// The end of a head — Date line, framing lines, blank line — as one flat string per framing, made once a
+// second: a response then adds one string to its header lines instead of three, and the addon copies
+// fewer pieces out of V8.
+let tailDate = '';
+const tailFramings: string[] = [];
+const tails: string[] = [];
+
+/** `date: …\r\n` + `framing` + `\r\n`, cached for the current second (`framing`: one of a few constants). */
+export function headTail(framing: string): string {
+  const date = currentDateLine();
+  if (date !== tailDate) {
+    tailDate = date;
+    tailFramings.length = 0;
+    tails.length = 0;
+  }
+  for (let i = 0; i < tailFramings.length; i++) if (tailFramings[i] === framing) return tails[i];
+  const tail = flat(`${date}${framing}\r\n`);
+  if (tailFramings.length < 8) {
+    tailFramings.push(framing);
+    tails.push(tail);
+  }
+  return tail;
+}
+
+/** `s` as one sequential string (a concatenation is a tree of pieces until something flattens it). */
+function flat(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
 export const KEEP_ALIVE_LINE = 'connection: keep-alive\r\n';
 
 /** The framing lines of a kept-alive response to HTTP/1.0 and 1.1 (see ExchangeHost.keepAliveLines). */
