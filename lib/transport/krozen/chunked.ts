@@ -4,7 +4,8 @@
 // Sizes are hex digits only (no sign, no spaces, at most 13 digits: below 2^53); a chunk-size line with its
 // extensions is bounded; trailer lines are checked like header lines, bounded in count and bytes, then
 // dropped (nothing in krozen reads trailers).
-import { FIELD_VALUE, HeadError, TOKEN, isToken, latin1 } from './parser';
+import { FIELD_VALUE, TOKEN, isToken, latin1 } from './parser';
+import { HeadError } from './head-rules';
 
 const SIZE = 0;
 const EXT = 1;

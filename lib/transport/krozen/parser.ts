@@ -52,19 +52,35 @@ export function isToken(s: string, from: number, to: number): boolean {
  * field line, the blank line excluded). Returns the head or the error to answer with.
  */
 export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadError {
+  // One pass per line: each character is looked at once, to classify it and to find the delimiters (no
+  // indexOf per delimiter: a call each). The errors and their order are the indexOf formulation's: the
+  // first CRLF ends the line; no space in it is a bad request line, a space first a bad method, …
   // Request line (RFC 9112 §3): method SP request-target SP HTTP-version CRLF, single spaces.
   const lineEnd = s.indexOf('\r\n');
   if (lineEnd === -1) return BAD_REQUEST_LINE;
-  const sp1 = s.indexOf(' ');
-  if (sp1 <= 0 || sp1 > lineEnd) return sp1 === 0 ? BAD_METHOD : BAD_REQUEST_LINE;
-  if (!isToken(s, 0, sp1)) return BAD_METHOD;
-  const sp2 = s.indexOf(' ', sp1 + 1);
-  if (sp2 === -1 || sp2 > lineEnd) return BAD_REQUEST_LINE;
+  let i = 0;
+  let tokenOk = true;
+  for (; i < lineEnd; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20) break;
+    if (TOKEN[c] !== 1) tokenOk = false;
+  }
+  const sp1 = i;
+  if (sp1 === lineEnd) return BAD_REQUEST_LINE;
+  if (sp1 === 0) return BAD_METHOD;
+  if (!tokenOk) return BAD_METHOD;
+  let targetOk = true;
+  for (i = sp1 + 1; i < lineEnd; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20) break;
+    if (TARGET[c] !== 1) targetOk = false;
+  }
+  const sp2 = i;
+  if (sp2 === lineEnd) return BAD_REQUEST_LINE;
   if (sp2 - sp1 - 1 > limits.maxUrlLength) return URI_TOO_LONG;
-  if (sp2 === sp1 + 1) return BAD_TARGET;
-  for (let i = sp1 + 1; i < sp2; i++) if (TARGET[s.charCodeAt(i)] !== 1) return BAD_TARGET;
+  if (sp2 === sp1 + 1 || !targetOk) return BAD_TARGET;
   let minor: number;
-  if (lineEnd - sp2 - 1 !== 8 || !s.startsWith('HTTP/1.', sp2 + 1)) {
+  if (lineEnd - sp2 - 1 !== 8 || !isHttp1(s, sp2 + 1)) {
     return isVersionShape(s, sp2 + 1, lineEnd) ? VERSION_NOT_SUPPORTED : BAD_VERSION;
   }
   const m = s.charCodeAt(lineEnd - 1);
@@ -83,23 +99,49 @@ export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadEr
   let pos = lineEnd + 2;
   const total = s.length;
   while (pos < total) {
-    const eol = s.indexOf('\r\n', pos);
-    if (eol === -1) return BAD_HEADER;
-    const c0 = s.charCodeAt(pos);
-    if (c0 === 0x20 || c0 === 0x09) return OBS_FOLD;
-    const colon = s.indexOf(':', pos);
-    if (colon === -1 || colon > eol) return BAD_HEADER;
-    if (!isToken(s, pos, colon)) return BAD_HEADER_NAME;
+    // The name, up to the colon; a CRLF first (or no CRLF at all) is a line without one.
+    let nameOk = true;
+    let colon = -1;
+    for (i = pos; i < total; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x3a) {
+        colon = i;
+        break;
+      }
+      if (c === 0x0d && s.charCodeAt(i + 1) === 0x0a) break;
+      if (TOKEN[c] !== 1) nameOk = false;
+    }
+    if (colon === -1) return i === total || !isOws(s.charCodeAt(pos)) ? BAD_HEADER : OBS_FOLD;
+    // The value, up to the CRLF; a CR or LF alone is a bad value byte.
+    let valueOk = true;
+    for (i = colon + 1; i < total; i++) {
+      const c = s.charCodeAt(i);
+      if (FIELD_VALUE[c] !== 1) {
+        if (c === 0x0d && s.charCodeAt(i + 1) === 0x0a) break;
+        valueOk = false;
+      }
+    }
+    if (i === total) return BAD_HEADER;
+    const eol = i;
+    if (isOws(s.charCodeAt(pos))) return OBS_FOLD;
+    if (colon === pos || !nameOk) return BAD_HEADER_NAME;
     if (++count > limits.maxHeaderCount) return TOO_MANY_HEADERS;
+    if (!valueOk) return BAD_HEADER_VALUE;
     let vs = colon + 1;
     let ve = eol;
     while (vs < ve && isOws(s.charCodeAt(vs))) vs++;
     while (ve > vs && isOws(s.charCodeAt(ve - 1))) ve--;
-    for (let i = vs; i < ve; i++) if (FIELD_VALUE[s.charCodeAt(i)] !== 1) return BAD_HEADER_VALUE;
     fields.add(s.slice(pos, colon), s.slice(vs, ve));
     pos = eol + 2;
   }
   return finishHead(method, target, url, minor, fields);
+}
+
+/** s[from, from + 7) is `HTTP/1.`. */
+function isHttp1(s: string, from: number): boolean {
+  return s.charCodeAt(from) === 0x48 && s.charCodeAt(from + 1) === 0x54 && s.charCodeAt(from + 2) === 0x54 &&
+    s.charCodeAt(from + 3) === 0x50 && s.charCodeAt(from + 4) === 0x2f && s.charCodeAt(from + 5) === 0x31 &&
+    s.charCodeAt(from + 6) === 0x2e;
 }
 
 function isOws(c: number): boolean {

@@ -4,7 +4,8 @@
 // node:http checks them (a bad one throws before anything is written, so the pipeline can still send a 500).
 import { STATUS_CODES } from 'node:http';
 import type { OutgoingHeaders } from '../types';
-import { FIELD_VALUE, isToken, parseLength } from './parser';
+import { FIELD_VALUE, isToken } from './parser';
+import { parseLength } from './head-rules';
 
 const statusLines: string[] = [];
 for (const code of Object.keys(STATUS_CODES)) {
