@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
-import { CHUNKED_LINE, CLOSE_LINE, currentDateLine, headTail, serializeHead } from './writer';
+import { CHUNKED_LINE, CLOSE_LINE, commonHead, currentDateLine, headTail, serializeHead } from './writer';
 
 /** What an exchange needs from its connection. */
 export interface ExchangeHost {
@@ -165,7 +165,8 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     const info = serializeHead(status, headers);
     this.headersSent = true;
     const close = info.close || !this.host.keepAliveAfter(this);
-    const head = info.text + headTail(this.framingLine(close));
+    const framing = this.framingLine(close);
+    const head = info.commonLength === -1 ? info.text + headTail(framing) : commonHead(info, framing);
     const noBody = body === null || this.head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     this.host.respond(this, head, info.latin1, noBody ? null : body, close);
   }

@@ -64,6 +64,41 @@ export function headTail(framing: string): string {
   return tail;
 }
 
+// Whole common heads (HeadInfo.commonLength) for the current second: [framing][type][length].
+let commonDate = '';
+let commonCount = 0;
+/** Heads cached per second at most (a response of every length 0…4095 would otherwise cache them all). */
+const COMMON_HEADS_MAX = 256;
+const commonFramings: string[] = [];
+const commonHeads: Array<Array<Array<string | undefined>>> = [];
+
+/** The whole head for a common response (serializeHead said which) with `framing`: one flat string. */
+export function commonHead(info: HeadInfo, framing: string): string {
+  const date = currentDateLine();
+  if (date !== commonDate) {
+    commonDate = date;
+    commonFramings.length = 0;
+    commonHeads.length = 0;
+    commonCount = 0;
+  }
+  let f = 0;
+  while (f < commonFramings.length && commonFramings[f] !== framing) f++;
+  if (f === commonFramings.length) {
+    if (f === 8) return info.text + headTail(framing); // more framings than the transport has: not cached
+    commonFramings.push(framing);
+    commonHeads.push(COMMON_TYPES.map(() => []));
+  }
+  const heads = commonHeads[f][info.commonType];
+  let head = heads[info.commonLength];
+  if (head !== undefined) return head;
+  head = flat(info.text + headTail(framing));
+  if (commonCount < COMMON_HEADS_MAX) {
+    commonCount++;
+    heads[info.commonLength] = head;
+  }
+  return head;
+}
+
 /** `s` as one sequential string (a concatenation is a tree of pieces until something flattens it). */
 function flat(s: string): string {
   return Buffer.from(s, 'latin1').toString('latin1');
@@ -100,9 +135,23 @@ export interface HeadInfo {
   close: boolean;
   /** A content-length was given. */
   hasLength: boolean;
+  /**
+   * The head is the commonest one — `200`, then `content-length: N`, then `content-type` with one of
+   * COMMON_TYPES and nothing else — and this is N (commonType says which type); else -1. Such heads are
+   * cached whole and flat (commonHead), so `text` need not be written out.
+   */
+  commonLength: number;
+  commonType: number;
 }
 
-const scratch: HeadInfo = { text: '', latin1: false, close: false, hasLength: false };
+const scratch: HeadInfo = { text: '', latin1: false, close: false, hasLength: false, commonLength: -1, commonType: -1 };
+
+/** The content types krozen itself sets (constants: compared by pointer before any Set lookup). */
+const COMMON_TYPES = ['application/json', 'text/plain; charset=utf-8', 'text/html; charset=utf-8'] as const;
+
+function commonTypeIndex(v: string): number {
+  return v === COMMON_TYPES[0] ? 0 : v === COMMON_TYPES[1] ? 1 : v === COMMON_TYPES[2] ? 2 : -1;
+}
 
 /**
  * Serializes the status line and `headers` into `scratch` (returned, reused by the next call); the caller
@@ -113,6 +162,10 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
   let latin1 = false;
   let close = false;
   let hasLength = false;
+  // The common shape, field by field: 0 nothing yet, 1 content-length, 2 then a common content-type; -1 not it.
+  let shape = status === 200 ? 0 : -1;
+  let commonLength = -1;
+  let commonType = -1;
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
@@ -123,8 +176,20 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       if (status === 204 || status < 200) continue;
       hasLength = true;
       text += contentLengthLine(length);
+      if (shape === 0 && Number.isInteger(length) && length < LENGTH_LINES_MAX) {
+        shape = 1;
+        commonLength = length;
+      } else {
+        shape = -1;
+      }
       continue;
     }
+    if (shape === 1 && name === 'content-type' && typeof value === 'string' && (commonType = commonTypeIndex(value)) !== -1) {
+      shape = 2;
+      text += `content-type: ${value}\r\n`;
+      continue;
+    }
+    shape = -1;
     if (name !== 'content-type' && !checkedNames.has(name)) checkName(name);
     if (name === 'connection' || name === 'transfer-encoding' || name === 'date') {
       // The transport owns framing; `connection: close` from the pipeline is honoured.
@@ -148,12 +213,14 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
   out.latin1 = latin1;
   out.close = close;
   out.hasLength = hasLength;
+  const common = shape === 2;
+  out.commonLength = common ? commonLength : -1;
+  out.commonType = common ? commonType : -1;
   return out;
 }
 
-/** The content types krozen itself sets (constants: compared by pointer before any Set lookup). */
 function isCommonValue(v: string): boolean {
-  return v === 'application/json' || v === 'text/plain; charset=utf-8' || v === 'text/html; charset=utf-8';
+  return commonTypeIndex(v) !== -1;
 }
 
 // Names and short ASCII values seen valid before (content-type: application/json…) skip the byte check.
