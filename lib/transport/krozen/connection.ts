@@ -43,9 +43,6 @@ export interface ConnectionLimits extends ParserLimits {
   keepAliveLines: readonly [string, string];
 }
 
-/** Connection.since of an Idle connection the timeout sweep has not seen yet. */
-export const UNSTAMPED = -1;
-
 /** Where a connection is, for the timeout sweep. */
 export const enum Phase {
   /** Waiting for the first byte of a request (keep-alive idle). */
@@ -90,7 +87,7 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 export class Connection implements ExchangeHost, DirectReader {
   readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
-  /** Date.now() when the current phase began (Head: when the request head began); UNSTAMPED: not yet known. */
+  /** Date.now() when the current phase began (Head: when the request head began). */
   since: number;
   /** Unread input is buf[pos, end): a direct read leaves the shared scratch buffer whole (no view per read). */
   private buf: Buffer | null = null;
@@ -445,9 +442,7 @@ export class Connection implements ExchangeHost, DirectReader {
       }
       if (this.bodyEx === null && (this.buf === null || this.pos >= this.end)) {
         this.phase = Phase.Idle;
-        // Stamped by the next timeout sweep instead of a clock read per response: the idle timeout then
-        // runs from up to one sweep interval later (never earlier) than the response went out.
-        this.since = UNSTAMPED;
+        this.since = Date.now();
       }
     }
     if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined) this.resume(PAUSE_PIPELINE);

@@ -6,7 +6,7 @@ import type { Settings } from '../../settings';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
 import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
-import { Connection, Phase, UNSTAMPED, type ConnectionLimits, type ConnectionOwner } from './connection';
+import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
 import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
 import { startDirectRead } from '../../ws/direct-read';
@@ -118,10 +118,6 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     const now = Date.now();
     const s = this.settings;
     for (const conn of this.connections) {
-      if (conn.since === UNSTAMPED) {
-        conn.since = now;
-        continue;
-      }
       const age = now - conn.since;
       let expired = false;
       switch (conn.phase) {
