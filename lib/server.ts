@@ -11,7 +11,7 @@ import type { Plugin } from './plugin';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
 import { checkJsonSettings } from './json';
-import { resolveSettings } from './settings';
+import { resolveSettings, servingTransport } from './settings';
 import { WsUpgrade } from './ws/upgrade';
 
 export interface RunOptions {
@@ -126,11 +126,7 @@ export class Server {
         (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
       },
     };
-    // TLS is node's (settings.tls, when set, runs on the node transport: krozen's is plain TCP for now).
-    const tls = (app.settings as { tls?: unknown }).tls;
-    if (app.settings.transport === 'krozen' && (tls === undefined || tls === null || tls === false)) {
-      return new KrozenTransport(app.settings, handlers);
-    }
+    if (servingTransport(app.settings) === 'krozen') return new KrozenTransport(app.settings, handlers);
     const transport = new NodeTransport(app.settings, handlers);
     this.http = transport.server;
     return transport;

@@ -219,11 +219,16 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
   };
 }
 
-/** 'krozen'; KROZEN_TRANSPORT=node|krozen changes the default (CI runs the test suite once per transport). */
-/** settings.transport's default: KROZEN_TRANSPORT when it names one, else 'krozen'. */
+/** settings.transport's default: KROZEN_TRANSPORT=node|krozen when set (CI runs the suite once per transport), else 'krozen'. */
 export function defaultTransport(): Settings['transport'] {
   const env = process.env.KROZEN_TRANSPORT;
   return env === 'krozen' || env === 'node' ? env : 'krozen';
+}
+
+/** The transport that serves `settings`: settings.transport, except that TLS is node's (krozen's is plain TCP for now). */
+export function servingTransport(settings: Settings): Settings['transport'] {
+  const tls = (settings as { tls?: unknown }).tls;
+  return tls === undefined || tls === null || tls === false ? settings.transport : 'node';
 }
 
 /** The global settings (pykrozen style): change fields before Server.run(). */

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { getBackends } from '../backend';
+import { servingTransport } from '../settings';
 import { buildOpenApiDocument } from './openapi';
 import type { App } from '../app';
 import type { Request, ResponseInit } from './types';
@@ -22,12 +23,6 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
-/** The transport `app` runs on: its settings.transport, except that TLS is served by node:http (server.ts). */
-function servingTransport(app: App): 'krozen' | 'node' {
-  const tls = (app.settings as { tls?: unknown }).tls;
-  return tls === undefined || tls === null || tls === false ? app.settings.transport : 'node';
-}
-
 export function registerInternalRoutes(app: App): void {
   const health = { status: 'ok' };
   app.get('/_internal/health', function health_() {
@@ -37,7 +32,7 @@ export function registerInternalRoutes(app: App): void {
   app.get('/_internal/info', function info(req) {
     if (!app.settings.infoEndpoint) return notFound(req);
     return {
-      body: { version: packageVersion(), node: process.version, backends: getBackends(servingTransport(app)), plugins: app.pluginNames(), pubsub: app.pubsub.stats() },
+      body: { version: packageVersion(), node: process.version, backends: getBackends(servingTransport(app.settings)), plugins: app.pluginNames(), pubsub: app.pubsub.stats() },
     };
   }, { summary: 'Version, Node.js, backends, plugins and pub/sub counters', tags: ['internal'], operationId: 'internalInfo' });
 

@@ -67,6 +67,7 @@ const PAUSE_HANDOFF = 8;
 const WRITE_HIGH_WATER = 64 * 1024;
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
 const HEAD_SCAN_JS_MAX = 256;
 
@@ -82,7 +83,6 @@ function headEnd(buf: Buffer, start: number, end: number): number {
   }
   return -1;
 }
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export class Connection implements ExchangeHost, DirectReader {
   readonly remoteAddress: string | undefined;
@@ -214,12 +214,12 @@ export class Connection implements ExchangeHost, DirectReader {
     if (start >= length) return false;
     const limits = this.owner.limits;
     const end = headEnd(buf, start, length);
-    // A head that is whole in this read never waits: no clock read unless it must (it waits for more bytes,
-    // or its body follows and the request timeout runs on), as a clock read costs as much as a Map lookup.
-    const waits = this.phase === Phase.Idle || this.phase === Phase.Busy;
-    if (waits) this.phase = Phase.Head;
+    // A new head starts its phase's clock only when the phase outlasts this read (more bytes to wait for, a
+    // body under the request timeout, a hand-off): a head whole in one read reads no clock at all.
+    const newHead = this.phase === Phase.Idle || this.phase === Phase.Busy;
+    if (newHead) this.phase = Phase.Head;
     if (end === -1) {
-      if (waits) this.since = Date.now();
+      if (newHead) this.since = Date.now();
       if (length - start > limits.maxHeaderSize) {
         this.refuse(TOO_LARGE);
       } else {
@@ -240,9 +240,10 @@ export class Connection implements ExchangeHost, DirectReader {
     }
     const ex = new KrozenExchange(this, parsed);
     this.queue.push(ex);
+    // A body (request timeout) or a hand-off still to come: the phase runs on from now.
+    if (newHead && (parsed.bodyLength !== 0 || parsed.upgrade)) this.since = Date.now();
     if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
     if (parsed.upgrade && parsed.bodyLength === 0) {
-      if (waits) this.since = Date.now();
       this.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
       if (this.queue[0] === ex) this.handOff(ex);
@@ -251,7 +252,6 @@ export class Connection implements ExchangeHost, DirectReader {
     if (parsed.bodyLength !== 0) {
       this.bodyEx = ex;
       this.phase = Phase.Body;
-      if (waits) this.since = Date.now();
       if (parsed.bodyLength > 0) this.bodyLeft = parsed.bodyLength;
       else this.decoder = new ChunkedDecoder(limits);
     } else {

@@ -40,58 +40,52 @@ export function currentDateLine(): string {
   return dateLine;
 }
 
-// The end of a head — Date line, framing lines, blank line — as one flat string per framing, made once a
-// second: a response then adds one string to its header lines instead of three, and the addon copies
-// fewer pieces out of V8.
-let tailDate = '';
-const tailFramings: string[] = [];
-const tails: string[] = [];
+// Per framing (the few constant lines the transport ends a head with), for the current second: the end of a
+// head — Date line, framing lines, blank line — as one flat string, so a response adds one string to its
+// header lines instead of three; and whole common heads (HeadInfo.commonLength), [type][length], so the
+// commonest response's head needs no concatenation at all.
+interface FramingHeads {
+  framing: string;
+  tail: string;
+  heads: Array<Array<string | undefined>>;
+}
+let cacheDate = '';
+const framings: FramingHeads[] = [];
+/** Framings cached at most (the transport has three). */
+const FRAMINGS_MAX = 8;
+/** Whole heads cached per second at most (a response of every length 0…4095 would otherwise cache them all). */
+const COMMON_HEADS_MAX = 256;
+let commonCount = 0;
+
+/** This second's cache for `framing`, or null when too many framings are cached. */
+function framingHeads(framing: string): FramingHeads | null {
+  const date = currentDateLine();
+  if (date !== cacheDate) {
+    cacheDate = date;
+    framings.length = 0;
+    commonCount = 0;
+  }
+  for (let i = 0; i < framings.length; i++) if (framings[i].framing === framing) return framings[i];
+  if (framings.length === FRAMINGS_MAX) return null;
+  const entry: FramingHeads = { framing, tail: flat(`${date}${framing}\r\n`), heads: COMMON_TYPES.map(() => []) };
+  framings.push(entry);
+  return entry;
+}
 
 /** `date: …\r\n` + `framing` + `\r\n`, cached for the current second (`framing`: one of a few constants). */
 export function headTail(framing: string): string {
-  const date = currentDateLine();
-  if (date !== tailDate) {
-    tailDate = date;
-    tailFramings.length = 0;
-    tails.length = 0;
-  }
-  for (let i = 0; i < tailFramings.length; i++) if (tailFramings[i] === framing) return tails[i];
-  const tail = flat(`${date}${framing}\r\n`);
-  if (tailFramings.length < 8) {
-    tailFramings.push(framing);
-    tails.push(tail);
-  }
-  return tail;
+  const entry = framingHeads(framing);
+  return entry === null ? `${currentDateLine()}${framing}\r\n` : entry.tail;
 }
-
-// Whole common heads (HeadInfo.commonLength) for the current second: [framing][type][length].
-let commonDate = '';
-let commonCount = 0;
-/** Heads cached per second at most (a response of every length 0…4095 would otherwise cache them all). */
-const COMMON_HEADS_MAX = 256;
-const commonFramings: string[] = [];
-const commonHeads: Array<Array<Array<string | undefined>>> = [];
 
 /** The whole head for a common response (serializeHead said which) with `framing`: one flat string. */
 export function commonHead(info: HeadInfo, framing: string): string {
-  const date = currentDateLine();
-  if (date !== commonDate) {
-    commonDate = date;
-    commonFramings.length = 0;
-    commonHeads.length = 0;
-    commonCount = 0;
-  }
-  let f = 0;
-  while (f < commonFramings.length && commonFramings[f] !== framing) f++;
-  if (f === commonFramings.length) {
-    if (f === 8) return info.text + headTail(framing); // more framings than the transport has: not cached
-    commonFramings.push(framing);
-    commonHeads.push(COMMON_TYPES.map(() => []));
-  }
-  const heads = commonHeads[f][info.commonType];
+  const entry = framingHeads(framing);
+  if (entry === null) return `${info.text}${currentDateLine()}${framing}\r\n`;
+  const heads = entry.heads[info.commonType];
   let head = heads[info.commonLength];
   if (head !== undefined) return head;
-  head = flat(info.text + headTail(framing));
+  head = flat(info.text + entry.tail);
   if (commonCount < COMMON_HEADS_MAX) {
     commonCount++;
     heads[info.commonLength] = head;
@@ -204,7 +198,7 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       }
     } else {
       const v = typeof value === 'string' ? value : String(value);
-      if (!isCommonValue(v) && !checkedValues.has(v) && checkValue(name, v)) latin1 = true;
+      if (commonTypeIndex(v) === -1 && !checkedValues.has(v) && checkValue(name, v)) latin1 = true;
       text += `${name}: ${v}\r\n`;
     }
   }
@@ -217,10 +211,6 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
   out.commonLength = common ? commonLength : -1;
   out.commonType = common ? commonType : -1;
   return out;
-}
-
-function isCommonValue(v: string): boolean {
-  return commonTypeIndex(v) !== -1;
 }
 
 // Names and short ASCII values seen valid before (content-type: application/json…) skip the byte check.
