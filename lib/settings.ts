@@ -59,6 +59,12 @@ export interface Settings {
    * (Enforced by the node:http transport.)
    */
   httpMaxBackpressure: number;
+  /**
+   * A response that makes no progress for this long, ms, ends its connection (both transports): bytes are
+   * waiting to be sent and the client has taken none of them (a client that never reads, a stalled stream).
+   * Counted from the last byte the socket accepted, so a slow but moving download is never cut. 0 = never.
+   */
+  sendTimeout: number;
   /** Largest request body read into memory, in bytes (413 beyond). */
   maxBodySize: number;
   /** Deepest nesting of arrays/objects in a JSON body or WebSocket JSON message: HTTP 400 / WebSocket 1008 beyond. */
@@ -172,7 +178,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     workers: 1,
     backlog: 2048,
     reusePort: false,
-    httpMaxBackpressure: 16 * 1024 * 1024,
+    httpMaxBackpressure: 1024 * 1024,
+    sendTimeout: 15_000,
     maxBodySize: 1024 * 1024,
     jsonMaxDepth: 128,
     jsonBigInt: false,
@@ -265,6 +272,7 @@ export const SETTING_RULES = {
   backlog: int(0),
   reusePort: bool,
   httpMaxBackpressure: int(0),
+  sendTimeout: int(0),
   maxBodySize: int(0),
   headersTimeout: int(0),
   requestTimeout: int(0),
