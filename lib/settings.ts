@@ -62,7 +62,9 @@ export interface Settings {
   /**
    * A response that makes no progress for this long, ms, ends its connection (both transports): bytes are
    * waiting to be sent and the client has taken none of them (a client that never reads, a stalled stream).
-   * Counted from the last byte the socket accepted, so a slow but moving download is never cut. 0 = never.
+   * Counted from the last time the kernel took more of the waiting bytes, so a slow but moving download is
+   * not cut; the kernel takes them in steps (about a third of the socket's send buffer, megabytes on fast
+   * links), so keep it well above a few seconds. 0 = never.
    */
   sendTimeout: number;
   /** Largest request body read into memory, in bytes (413 beyond). */

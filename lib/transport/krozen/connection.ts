@@ -15,6 +15,8 @@ import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
 import { canWriteDirect } from './direct-write';
+import { asksForWebSocket } from '../upgrade-rule';
+import { SendWatch, sendPending } from '../send-progress';
 import { pipeResponseBody, writeResponse } from './response-output';
 
 /** What a connection needs from its transport. */
@@ -51,7 +53,10 @@ export const enum Phase {
   Head,
   /** Receiving a request body. */
   Body,
-  /** Request received; the pipeline and the writes are under way (no timeout: the response is ours). */
+  /**
+   * Request received; the pipeline and the writes are under way. No receive timeout: the response is ours;
+   * what bounds it is the send deadline (settings.sendTimeout), in every phase.
+   */
   Busy,
   /** The response that ends the connection went out; waiting for the client's FIN. */
   Closing,
@@ -70,6 +75,8 @@ const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
 const HEAD_SCAN_JS_MAX = 256;
+/** Smallest buffer kept for input that outlives a read (a head cut by the read): it then grows by doubling. */
+const KEPT_INPUT_MIN = 1024;
 
 /** Where the blank line that ends a head starts in buf[start, end) (at its CR), or -1. */
 function headEnd(buf: Buffer, start: number, end: number): number {
@@ -82,6 +89,12 @@ function headEnd(buf: Buffer, start: number, end: number): number {
     if (buf[i] === 0x0a && buf[i - 2] === 0x0a && buf[i - 1] === 0x0d && buf[i - 3] === 0x0d) return i - 3;
   }
   return -1;
+}
+
+/** Just past the last LF in buf[from, end), or `from` when there is none. */
+function lineEnds(buf: Buffer, from: number, end: number): number {
+  for (let i = end - 1; i >= from; i--) if (buf[i] === 0x0a) return i + 1;
+  return from;
 }
 
 export class Connection implements ExchangeHost, DirectReader {
@@ -107,11 +120,22 @@ export class Connection implements ExchangeHost, DirectReader {
   private readonly onChunk: (chunk: Buffer) => void;
   /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
   private transient = false;
+  /** buf was allocated here, so bytes may be appended past `end` (a slow head grows in place, not by re-copying). */
+  private owned = false;
+  /**
+   * Bytes of the current partial head (from `pos`) already searched for its end, and the offset from `pos`
+   * where its unchecked field lines start: a head arriving a byte at a time is scanned once in all, not once
+   * per read (a 16 KB head at a byte per millisecond cost quadratic CPU before).
+   */
+  private headScanned = 0;
+  private headCheckedTo = 0;
   private processing = false;
   /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
   private deferredBytes = 0;
   /** Responses may go out by direct writes (./direct-write.ts). */
   private readonly direct: boolean;
+  /** Send progress, made when the sweep first finds bytes waiting (most connections never need one). */
+  private sendWatch: SendWatch | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -131,11 +155,12 @@ export class Connection implements ExchangeHost, DirectReader {
     this.transient = false;
     if (this.buf === null) {
       this.buf = chunk;
+      this.owned = false;
+      this.pos = 0;
+      this.end = chunk.length;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), chunk]);
+      this.append(chunk, chunk.length);
     }
-    this.pos = 0;
-    this.end = this.buf.length;
     this.process();
   }
 
@@ -144,22 +169,43 @@ export class Connection implements ExchangeHost, DirectReader {
     if (this.ended) return;
     if (this.buf === null) {
       this.buf = scratch;
+      this.pos = 0;
       this.end = n;
       this.transient = true;
+      this.owned = false;
     } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), scratch.subarray(0, n)]);
-      this.end = this.buf.length;
+      this.append(scratch, n);
       this.transient = false;
     }
-    this.pos = 0;
     this.process();
     // What is left (a head cut by the read, a paused connection's input) must outlive the scratch buffer.
     if (this.transient && this.buf !== null) {
-      this.buf = Buffer.from(this.buf.subarray(this.pos, this.end));
-      this.pos = 0;
-      this.end = this.buf.length;
+      const view = this.buf.subarray(this.pos, this.end);
+      this.buf = null;
+      this.append(view, view.length);
     }
     this.transient = false;
+  }
+
+  /**
+   * Appends src[0, n) to the unread input buf[pos, end): in place when buf is ours and has room, else into a
+   * new buffer with room to spare (doubling), so input that arrives in small reads costs linear copying.
+   */
+  private append(src: Buffer, n: number): void {
+    const buf = this.buf;
+    if (buf !== null && this.owned && buf.length - this.end >= n) {
+      src.copy(buf, this.end, 0, n);
+      this.end += n;
+      return;
+    }
+    const have = buf === null ? 0 : this.end - this.pos;
+    const next = Buffer.allocUnsafe(Math.max(KEPT_INPUT_MIN, 2 * (have + n)));
+    if (buf !== null) buf.copy(next, 0, this.pos, this.end);
+    src.copy(next, have, 0, n);
+    this.buf = next;
+    this.owned = true;
+    this.pos = 0;
+    this.end = have + n;
   }
 
   nextReadBuffer(): Buffer {
@@ -210,24 +256,34 @@ export class Connection implements ExchangeHost, DirectReader {
     const length = this.end;
     // RFC 9112 §2.2: empty lines before a request line are ignored.
     while (start + 1 < length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-    this.pos = start;
+    if (start !== this.pos) {
+      this.pos = start;
+      this.headScanned = 0;
+      this.headCheckedTo = 0;
+    }
     if (start >= length) return false;
     const limits = this.owner.limits;
-    const end = headEnd(buf, start, length);
+    // What earlier reads searched holds no blank line (one may straddle their end: back up 3 bytes).
+    const end = headEnd(buf, this.headScanned > 3 ? start + this.headScanned - 3 : start, length);
     // A new head starts its phase's clock only when the phase outlasts this read (more bytes to wait for, a
     // body under the request timeout, a hand-off): a head whole in one read reads no clock at all.
     const newHead = this.phase === Phase.Idle || this.phase === Phase.Busy;
     if (newHead) this.phase = Phase.Head;
     if (end === -1) {
       if (newHead) this.since = Date.now();
+      this.headScanned = length - start;
       if (length - start > limits.maxHeaderSize) {
         this.refuse(TOO_LARGE);
       } else {
-        const wrong = checkHeadPrefix(buf, start, length);
+        const checked = this.headCheckedTo;
+        const wrong = checkHeadPrefix(buf, start, length, checked === 0 ? -1 : start + checked);
         if (wrong !== null) this.refuse(wrong);
+        else this.headCheckedTo = lineEnds(buf, start + checked, length) - start;
       }
       return false;
     }
+    this.headScanned = 0;
+    this.headCheckedTo = 0;
     if (end + 4 - start > limits.maxHeaderSize) {
       this.refuse(TOO_LARGE);
       return false;
@@ -239,11 +295,13 @@ export class Connection implements ExchangeHost, DirectReader {
       return false;
     }
     const ex = new KrozenExchange(this, parsed);
+    // Only a WebSocket upgrade leaves HTTP; any other Upgrade (h2c) is answered by its route (RFC 9110 §7.8).
+    ex.upgrade = parsed.upgrade && asksForWebSocket(parsed.headers);
     this.queue.push(ex);
     // A body (request timeout) or a hand-off still to come: the phase runs on from now.
-    if (newHead && (parsed.bodyLength !== 0 || parsed.upgrade)) this.since = Date.now();
+    if (newHead && (parsed.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
     if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
-    if (parsed.upgrade && parsed.bodyLength === 0) {
+    if (ex.upgrade && parsed.bodyLength === 0) {
       this.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
       if (this.queue[0] === ex) this.handOff(ex);
@@ -331,8 +389,24 @@ export class Connection implements ExchangeHost, DirectReader {
     this.resume(PAUSE_BODY);
   }
 
-  sendContinue(): void {
-    if (!this.ended) this.socket.write(CONTINUE, 'latin1');
+  /**
+   * An interim response goes in order like any other: only when `ex` is at the head of the line, else once
+   * the responses before it are written (a 100 sent at once would land inside an earlier response's body).
+   */
+  sendContinue(ex: KrozenExchange): void {
+    if (this.ended) return;
+    if (this.queue[0] !== ex) {
+      ex.continueDue = true;
+      return;
+    }
+    this.writeContinue(ex);
+  }
+
+  private writeContinue(ex: KrozenExchange): void {
+    ex.continueDue = false;
+    this.socket.write(CONTINUE, 'latin1');
+    // The client sends its body only now: the request timeout for it starts here.
+    if (this.bodyEx === ex) this.since = Date.now();
   }
 
   get keepAliveLines(): readonly [string, string] {
@@ -348,6 +422,8 @@ export class Connection implements ExchangeHost, DirectReader {
 
   respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void {
     ex.closeAfter = close;
+    // A response that closes the connection: no request behind it is read (or run: it would go unanswered).
+    if (close) this.lastRequestSeen = true;
     const bytes = head.length + (body === null ? 0 : body.length);
     if (!this.admit(bytes)) return;
     if (this.queue[0] !== ex) {
@@ -361,6 +437,7 @@ export class Connection implements ExchangeHost, DirectReader {
 
   respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void {
     ex.closeAfter = close;
+    if (close) this.lastRequestSeen = true;
     if (!this.admit(head.length)) {
       body.destroy();
       return;
@@ -417,7 +494,10 @@ export class Connection implements ExchangeHost, DirectReader {
     }
     const next = queue[0];
     if (next !== undefined) {
-      if (next.head.upgrade && next.head.bodyLength === 0) {
+      // Its 100 Continue was held back while the responses before it went out; a final answer ready already
+      // replaces it (the client then must not send the body).
+      if (next.continueDue && next.deferred === null) this.writeContinue(next);
+      if (next.upgrade && next.head.bodyLength === 0) {
         this.handOff(next);
         return;
       }
@@ -517,26 +597,42 @@ export class Connection implements ExchangeHost, DirectReader {
     this.buf = null;
   }
 
-  /** The timeout sweep: answer 408 while the request is being received, else just close. */
+  /**
+   * The timeout sweep: a request still being received gets 408 — after the answers to the requests before
+   * it, which are never lost to a stalled next head — else the connection just closes.
+   */
   timedOut(): void {
     if (this.phase === Phase.Head || this.phase === Phase.Body) {
       if (this.bodyEx !== null) {
         const ex = this.bodyEx;
         this.bodyEx = null;
+        this.decoder = null;
         this.lastRequestSeen = true;
-        if (!ex.headersSent) {
-          ex.bodyAbort('Request Timeout', 408);
-          // The pipeline answers a 400 for the aborted body; make sure the connection goes too.
-          return;
-        }
-        this.destroy();
+        this.buf = null;
+        this.phase = Phase.Busy;
+        // The pipeline answers 408 for the aborted body (with connection: close). An answer given before the
+        // body came said close already (the body was incomplete): it goes out, then the connection ends.
+        if (!ex.headersSent) ex.bodyAbort('Request Timeout', 408);
         return;
       }
-      if (this.queue.length === 0) this.finish(errorResponse(408));
-      else this.destroy();
+      this.refuse(TIMED_OUT);
       return;
     }
     this.destroy();
+  }
+
+  /** settings.sendTimeout: bytes have waited on the socket with none taken for `limit` ms. */
+  sendStalled(now: number, limit: number): boolean {
+    if (this.sendWatch === null) {
+      if (!sendPending(this.socket)) return false;
+      this.sendWatch = new SendWatch();
+    }
+    return this.sendWatch.stalled(this.socket, now, limit);
+  }
+
+  /** The last response went out whole (nothing waits on the socket): the wait for the client's FIN runs. */
+  get flushed(): boolean {
+    return !sendPending(this.socket);
   }
 
   /** Graceful stop: a connection with nothing in flight closes now; a busy one after its response. */
@@ -552,3 +648,4 @@ export class Connection implements ExchangeHost, DirectReader {
 
 const EMPTY = Buffer.alloc(0);
 const TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large');
+const TIMED_OUT = new HeadError(408, 'Request Timeout');

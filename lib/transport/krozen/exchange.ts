@@ -12,8 +12,8 @@ export interface ExchangeHost {
   /** Body bytes buffered with nobody reading them passed this: stop reading the socket until a reader comes. */
   pauseReading(): void;
   resumeReading(): void;
-  /** Writes "100 Continue" now. */
-  sendContinue(): void;
+  /** Writes "100 Continue" for `ex`: now, or when the responses before it are out (interim responses keep order). */
+  sendContinue(ex: KrozenExchange): void;
   /**
    * The framing lines of a response that keeps the connection, by the request's minor version: HTTP/1.0
    * needs `connection: keep-alive`; both get `keep-alive: timeout=N` (as node:http sends), so a client
@@ -58,6 +58,10 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   deferred: DeferredResponse | null = null;
   /** Run (instead of moving on to the next exchange) once this response is written: a refusal queued behind it. */
   onDone: (() => void) | null = null;
+  /** A WebSocket upgrade: the socket is handed over once the responses before it are out. */
+  upgrade = false;
+  /** Its 100 Continue waits for the responses before it (set and cleared by the connection). */
+  continueDue = false;
   /** The request body arrived whole (or there was none). */
   bodyComplete: boolean;
   private receiver: BodyReceiver | null = null;
@@ -145,7 +149,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   private startReading(): void {
     if (this.head.expectContinue && !this.continueSent && !this.bodyComplete) {
       this.continueSent = true;
-      this.host.sendContinue();
+      this.host.sendContinue(this);
     }
     if (this.pendingBytes > PENDING_BODY_MAX) {
       this.pendingBytes = 0;

@@ -167,7 +167,10 @@ const VERSION_TEMPLATE = 'HTTP/d.d\r\n';
  * request that is already wrong is refused now, not after a timeout (llhttp refuses as bytes arrive too).
  * null: nothing wrong so far.
  */
-export function checkHeadPrefix(buf: Buffer, start: number, end: number): HeadError | null {
+export function checkHeadPrefix(buf: Buffer, start: number, end: number, fieldsFrom = -1): HeadError | null {
+  // Resuming: buf[start, fieldsFrom) is whole lines that passed this check before (a slow head is checked
+  // once in all, not once per read).
+  if (fieldsFrom > start) return checkFieldLines(buf, fieldsFrom, end, null);
   if (end - start === 1 && buf[start] === 0x0d) return null; // perhaps an empty line before the request
   let i = start;
   while (i < end && buf[i] !== 0x20) {
@@ -196,7 +199,11 @@ export function checkHeadPrefix(buf: Buffer, start: number, end: number): HeadEr
     const c = buf[i];
     if (want === 0x64 /* d */ ? c < 0x30 || c > 0x39 : c !== want) return BAD_VERSION;
   }
-  // Field lines so far.
+  return checkFieldLines(buf, i, end, verdict);
+}
+
+/** The field lines of a partial head from buf[i] (a line start) to `end`; `verdict` when nothing is wrong. */
+function checkFieldLines(buf: Buffer, i: number, end: number, verdict: HeadError | null): HeadError | null {
   let lineStart = true;
   let inValue = false;
   let nameStart = i;

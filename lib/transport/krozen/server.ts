@@ -108,7 +108,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
   /** One timer for every connection's deadlines (as node:http's connectionsCheckingInterval). */
   private startSweep(): void {
     const s = this.settings;
-    const shortest = Math.min(s.headersTimeout || Infinity, s.requestTimeout || Infinity, s.keepAliveTimeout || Infinity);
+    const shortest = Math.min(s.headersTimeout || Infinity, s.requestTimeout || Infinity, s.keepAliveTimeout || Infinity, s.sendTimeout || Infinity);
     const interval = Math.max(50, Math.min(1000, Number.isFinite(shortest) ? Math.floor(shortest / 4) : 1000));
     this.sweeper = setInterval(() => this.sweep(), interval);
     this.sweeper.unref();
@@ -117,7 +117,13 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
   private sweep(): void {
     const now = Date.now();
     const s = this.settings;
+    const sendTimeout = s.sendTimeout;
     for (const conn of this.connections) {
+      // The send deadline holds in every phase: a client that takes none of what waits for it is dropped.
+      if (sendTimeout > 0 && conn.sendStalled(now, sendTimeout)) {
+        conn.destroy();
+        continue;
+      }
       const age = now - conn.since;
       let expired = false;
       switch (conn.phase) {
@@ -131,7 +137,9 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
           expired = s.requestTimeout > 0 && age > s.requestTimeout;
           break;
         case Phase.Closing:
-          expired = age > CLOSE_LINGER_MS;
+          // The linger for the client's FIN starts once the last response is out (a big one may take long).
+          if (!conn.flushed) conn.since = now;
+          else expired = age > CLOSE_LINGER_MS;
           break;
         default:
           break;

@@ -1,0 +1,52 @@
+// How far a socket's sending has got, for settings.sendTimeout: a response that makes no progress for that
+// long ends its connection. Progress is bytes the kernel accepted, which grows while a client reads, even in
+// the middle of one large write (a 50 MB body is one write: its completion alone would come too late).
+import type { Socket } from 'node:net';
+
+interface SendCounters {
+  /** Bytes handed to libuv so far (net.Socket's own count). */
+  _bytesDispatched?: unknown;
+  _handle?: { writeQueueSize?: unknown } | null;
+}
+
+/** Bytes of `socket`'s writes the kernel took so far: only grows; equal between two looks = no progress. */
+export function bytesSent(socket: Socket): number {
+  const s = socket as unknown as SendCounters;
+  const dispatched = s._bytesDispatched;
+  const handle = s._handle;
+  const queued = handle === null || handle === undefined ? undefined : handle.writeQueueSize;
+  if (typeof dispatched === 'number' && typeof queued === 'number') return dispatched - queued;
+  // Without the internals: bytes of whole writes completed (progress shows once per write).
+  return socket.bytesWritten - socket.writableLength;
+}
+
+/** Whether bytes wait to be sent on `socket` (in the stream or in libuv's queue). */
+export function sendPending(socket: Socket): boolean {
+  if (socket.writableLength !== 0) return true;
+  const handle = (socket as unknown as SendCounters)._handle;
+  const queued = handle === null || handle === undefined ? undefined : handle.writeQueueSize;
+  return typeof queued === 'number' && queued > 0;
+}
+
+/**
+ * Tracks one connection's send progress across looks by a periodic sweep (no timer or listener per write):
+ * `stalled(now, limit)` is true once bytes have waited with none sent for more than `limit` ms.
+ */
+export class SendWatch {
+  private sent = 0;
+  private since = 0;
+
+  stalled(socket: Socket, now: number, limit: number): boolean {
+    if (!sendPending(socket)) {
+      this.since = 0;
+      return false;
+    }
+    const sent = bytesSent(socket);
+    if (this.since === 0 || sent !== this.sent) {
+      this.sent = sent;
+      this.since = now;
+      return false;
+    }
+    return now - this.since > limit;
+  }
+}
