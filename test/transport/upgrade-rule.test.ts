@@ -1,0 +1,47 @@
+// Only a WebSocket upgrade leaves HTTP (issue 19): any other Upgrade — curl --http2 sends `Upgrade: h2c`
+// on a plain GET — is ignored as RFC 9110 §7.8 allows, and the route answers, on both transports; a
+// WebSocket upgrade on the same server still gets its 101.
+import WebSocket from 'ws';
+import type { Settings } from '../../lib/settings';
+import { asksForWebSocket } from '../../lib/transport/upgrade-rule';
+import { parseResponses, rawRequest, startApp } from '../helpers/server';
+
+const TRANSPORTS = ['node', 'krozen'] as const;
+
+test('asksForWebSocket reads the Upgrade list, any case and place', () => {
+  expect(asksForWebSocket({ upgrade: 'websocket' })).toBe(true);
+  expect(asksForWebSocket({ upgrade: 'WebSocket' })).toBe(true);
+  expect(asksForWebSocket({ upgrade: 'h2c, websocket' })).toBe(true);
+  expect(asksForWebSocket({ upgrade: 'h2c' })).toBe(false);
+  expect(asksForWebSocket({ upgrade: 'websocket/13' })).toBe(false);
+  expect(asksForWebSocket({})).toBe(false);
+});
+
+describe.each(TRANSPORTS)('upgrades on the %s transport', (transport) => {
+  test('GET with Upgrade: h2c gets the route, and the connection goes on', async () => {
+    const running = await startApp((app) => {
+      app.get('/hello', () => ({ body: { hello: 'world' } }));
+      app.ws('/ws', { message: (ctx) => { ctx.reply = ctx.raw; } });
+    }, { transport: transport as Settings['transport'] });
+    try {
+      const raw = await rawRequest(running.port, [
+        'GET /hello HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',
+        'GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      ]);
+      const responses = parseResponses(raw);
+      expect(responses.map((r) => r.status)).toEqual([200, 200]);
+      expect(JSON.parse(responses[0].body)).toEqual({ hello: 'world' });
+
+      const ws = new WebSocket(`ws://127.0.0.1:${running.port}/ws`);
+      const echoed = await new Promise<string>((resolve, reject) => {
+        ws.on('open', () => ws.send('ping'));
+        ws.on('message', (data) => resolve(String(data)));
+        ws.on('error', reject);
+      });
+      expect(echoed).toBe('ping');
+      ws.close();
+    } finally {
+      await running.stop();
+    }
+  });
+});
