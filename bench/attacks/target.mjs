@@ -26,6 +26,10 @@ app.get('/big', () => {
   });
   return { body, headers: { 'content-type': 'application/octet-stream', 'content-length': String(5 * 1024 * 1024) } };
 });
+// Open connections as the transport counts them (the attack tool's own two included).
+app.get('/connections', () => new Promise((resolve) => {
+  server.transport.server.getConnections((err, n) => resolve({ body: { open: err ? -1 : n } }));
+}));
 app.post('/echo', (req) => ({ body: { length: typeof req.body === 'string' ? req.body.length : 0 } }));
 
 const server = await new Server(app).run();
