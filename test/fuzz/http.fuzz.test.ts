@@ -4,10 +4,17 @@
 // well-formed HTTP (read in order as a client frames it: any 100 Continue only between whole responses,
 // never ahead of the first request's answer), a request on a new connection is served after each case,
 // and no listener faults.
+// A second property runs generated attacks (../helpers/http-attackers.ts: tiny and extension-heavy chunks,
+// 100-continue pipelined behind a big or slow answer, clients that never read, stalled next heads) on
+// both transports, against servers with short timeouts (../helpers/attack-app.ts): each must end as a
+// sound server ends it, while a health GET on another connection is answered within a bound and the
+// server's RSS stays within a bound of where it was when the attack began.
 import * as net from 'node:net';
 import fc from 'fast-check';
 import { killChild, startChild, type Child } from '../helpers/child';
 import { request } from '../helpers/server';
+import { HealthWatch } from '../helpers/health-watch';
+import { runAttack, type Attack, type ServerLimits } from '../helpers/http-attackers';
 import { interimOrderError, parseResponseStream } from '../helpers/response-stream';
 import { handshakeRequest } from '../ws/helpers';
 import { fuzz, fuzzTimeout } from './config';
@@ -145,3 +152,74 @@ test('mutated requests and sequences on one connection, on both transports: answ
   for (const child of Object.values(children)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
 }, fuzzTimeout(60_000));
 
+// ---- attacks --------------------------------------------------------------------------------------------
+
+/** The attack servers' settings (attack-app.ts env), and the slack on their timers for a busy 2-core machine. */
+const LIMITS: ServerLimits = { maxBodySize: 1024 * 1024, sendTimeout: 1000, headersTimeout: 1000, slackMs: 2000 };
+/** Health GETs on another connection while an attack runs: each answered within this, ms (stalls seen were 6-10 s). */
+const HEALTH_BOUND_MS = 1000;
+/** RSS growth allowed during one attack, bytes (sound limits hold about maxBodySize + httpMaxBackpressure). */
+const RSS_BOUND = 64 * 1024 * 1024;
+
+const MiB = 1024 * 1024;
+const attack: fc.Arbitrary<Attack> = fc.oneof(
+  fc.record({
+    kind: fc.constant('tiny-chunks' as const),
+    chunkBytes: fc.integer({ min: 1, max: 8 }),
+    extBytes: fc.constantFrom(0, 0, 3, 100, 1000),
+    bodyBytes: fc.oneof(fc.constant('over' as const), fc.integer({ min: 1, max: 65536 })),
+  }),
+  fc.record({
+    kind: fc.constant('continue-behind' as const),
+    first: fc.constantFrom('stream' as const, 'slow' as const, 'bytes' as const),
+    firstBytes: fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 65536, max: 2 * MiB })),
+    bodyBytes: fc.integer({ min: 1, max: 65536 }),
+  }),
+  // Sizes well past the loopback's kernel buffers (a few MiB each way), so the server is left holding.
+  fc.oneof(
+    fc.integer({ min: 64 * 1024, max: MiB }).map((bytes) => ({ kind: 'never-read' as const, mode: 'pipelined' as const, count: Math.ceil((32 * MiB) / bytes), bytes })),
+    fc.integer({ min: 64 * MiB, max: 256 * MiB }).map((bytes) => ({ kind: 'never-read' as const, mode: 'download' as const, count: 1, bytes })),
+  ),
+  fc.record({
+    kind: fc.constant('stalled-head' as const),
+    first: fc.constantFrom('bytes' as const, 'slow' as const, 'stream' as const),
+    firstBytes: fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 65536, max: 4 * MiB })),
+    partial: fc.nat(),
+    split: fc.boolean(),
+  }),
+);
+
+const attackers: Record<'krozen' | 'node', Child> = {} as Record<'krozen' | 'node', Child>;
+
+describe('attacks', () => {
+  beforeAll(async () => {
+    const env = { SEND_TIMEOUT: String(LIMITS.sendTimeout), HEADERS_TIMEOUT: String(LIMITS.headersTimeout), MAX_BODY: String(LIMITS.maxBodySize) };
+    attackers.krozen = await startChild({ ...env, KROZEN_TRANSPORT: 'krozen' }, 20000, './test/helpers/attack-app.ts');
+    attackers.node = await startChild({ ...env, KROZEN_TRANSPORT: 'node' }, 20000, './test/helpers/attack-app.ts');
+  });
+  afterAll(async () => {
+    await Promise.all([killChild(attackers.krozen), killChild(attackers.node)]);
+  });
+
+  test('attacks on both transports end as a sound server ends them; health answered and RSS bounded meanwhile', async () => {
+    const cases = fc.noShrink(fc.record({ transport: fc.constantFrom('krozen' as const, 'node' as const), attack }));
+    await fuzz('http attacks', fc.asyncProperty(cases, async ({ transport, attack: a }) => {
+      const child = attackers[transport];
+      const watch = new HealthWatch(child.port, { memoryPath: '/memory', timeoutMs: 5000 });
+      await watch.start();
+      const outcome = await runAttack(child.port, a, LIMITS);
+      const health = await watch.stop();
+      const problems: string[] = [];
+      if (!outcome.ok) problems.push(outcome.why);
+      if (health.failed > 0 || health.max > HEALTH_BOUND_MS) {
+        problems.push(`health GETs: ${health.failed} of ${health.probes} unanswered, slowest ${Math.round(health.max)} ms (bound ${HEALTH_BOUND_MS})`);
+      }
+      if (health.rssPeak - health.rssBase > RSS_BOUND) {
+        problems.push(`server RSS ${Math.round(health.rssBase / MiB)} -> ${Math.round(health.rssPeak / MiB)} MiB during the attack (bound +${RSS_BOUND / MiB})`);
+      }
+      if (child.proc.exitCode !== null) problems.push(`the ${transport} server died: ${child.stderr.join('').slice(-300)}`);
+      if (problems.length > 0) throw new Error(`${transport}: ${problems.join('; ')}`);
+    }), 16);
+    for (const child of Object.values(attackers)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+  }, fuzzTimeout(240_000));
+});
