@@ -34,7 +34,7 @@ const WebSocket = require('ws');
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The attackers and the health watch are the HTTP fuzz property's (TypeScript, stripped on require).
 require(path.join(here, '..', 'test', 'helpers', 'ts-register.js'));
-const { runAttack } = require(path.join(here, '..', 'test', 'helpers', 'http-attackers.ts'));
+const { KNOWN_ATTACKS, attackLabel, runAttack } = require(path.join(here, '..', 'test', 'helpers', 'http-attackers.ts'));
 const { HealthWatch } = require(path.join(here, '..', 'test', 'helpers', 'health-watch.ts'));
 
 const args = process.argv.slice(2);
@@ -187,30 +187,9 @@ let lorisOn = false;
 
 // ---- HTTP attackers (issue 19's class: test/helpers/http-attackers.ts) --------------------------------
 const MiB = 1024 * 1024;
-/** What each kind's attackers cycle through (sizes past the loopback's kernel buffers where that matters). */
-const ATTACK_VARIANTS = {
-  'tiny-chunks': [
-    { chunkBytes: 1, extBytes: 0, bodyBytes: 'over' },
-    { chunkBytes: 1, extBytes: 1000, bodyBytes: 'over' },
-    { chunkBytes: 3, extBytes: 100, bodyBytes: 'over' },
-    { chunkBytes: 1, extBytes: 0, bodyBytes: 65536 },
-    { chunkBytes: 2, extBytes: 1000, bodyBytes: 1500 },
-  ],
-  'continue-behind': [
-    { first: 'stream', firstBytes: MiB, bodyBytes: 4096 },
-    { first: 'slow', firstBytes: 1000, bodyBytes: 1000 },
-    { first: 'bytes', firstBytes: 2 * MiB, bodyBytes: 4096 },
-  ],
-  'never-read': [
-    { mode: 'pipelined', count: 512, bytes: 65536 },
-    { mode: 'download', count: 1, bytes: 64 * MiB },
-  ],
-  'stalled-head': [
-    { first: 'bytes', firstBytes: 1000, partial: 10, split: false },
-    { first: 'slow', firstBytes: 1000, partial: 30, split: true },
-    { first: 'stream', firstBytes: 4 * MiB, partial: 50, split: false },
-  ],
-};
+/** What each kind's attackers cycle through: the known shapes (the fuzz table runs the same). */
+const ATTACK_VARIANTS = {};
+for (const a of KNOWN_ATTACKS) (ATTACK_VARIANTS[a.kind] ??= []).push(a);
 const attackKinds = Object.keys(ATTACK_VARIANTS);
 /** Per kind: attacks run, ended right, failed; failures by variant (count and the first reason). */
 const attackStats = Object.fromEntries(attackKinds.map((k) => [k, { runs: 0, ok: 0, failed: 0, byVariant: new Map() }]));
@@ -221,14 +200,14 @@ async function attacker(kind, slot) {
   const variants = ATTACK_VARIANTS[kind];
   for (let i = slot; attacking; i++) {
     const variant = variants[i % variants.length];
-    const outcome = await runAttack(port, { kind, ...variant }, ATTACK_LIMITS);
+    const outcome = await runAttack(port, variant, ATTACK_LIMITS);
     const st = attackStats[kind];
     st.runs++;
     if (outcome.ok) {
       st.ok++;
     } else {
       st.failed++;
-      const key = JSON.stringify(variant);
+      const key = attackLabel(variant);
       const seen = st.byVariant.get(key) ?? { count: 0, first: outcome.why };
       seen.count++;
       st.byVariant.set(key, seen);

@@ -4,17 +4,17 @@
 // well-formed HTTP (read in order as a client frames it: any 100 Continue only between whole responses,
 // never ahead of the first request's answer), a request on a new connection is served after each case,
 // and no listener faults.
-// A second property runs generated attacks (../helpers/http-attackers.ts: tiny and extension-heavy chunks,
-// 100-continue pipelined behind a big or slow answer, clients that never read, stalled next heads) on
-// both transports, against servers with short timeouts (../helpers/attack-app.ts): each must end as a
-// sound server ends it, while a health GET on another connection is answered within a bound and the
-// server's RSS stays within a bound of where it was when the attack began.
+// Then attacks (../helpers/http-attackers.ts: tiny and extension-heavy chunks, 100-continue pipelined
+// behind a big or slow answer, clients that never read, stalled next heads) on both transports, against
+// servers with short timeouts (../helpers/attack-app.ts): the known shapes as a table, and a property of
+// generated ones. Each must end as a sound server ends it, while a health GET on another connection is
+// answered within a bound and the server's RSS stays within a bound of where it was when it began.
 import * as net from 'node:net';
 import fc from 'fast-check';
 import { killChild, startChild, type Child } from '../helpers/child';
 import { request } from '../helpers/server';
 import { HealthWatch } from '../helpers/health-watch';
-import { runAttack, type Attack, type ServerLimits } from '../helpers/http-attackers';
+import { KNOWN_ATTACKS, attackLabel, runAttack, type Attack, type ServerLimits } from '../helpers/http-attackers';
 import { interimOrderError, parseResponseStream } from '../helpers/response-stream';
 import { handshakeRequest } from '../ws/helpers';
 import { fuzz, fuzzTimeout } from './config';
@@ -191,6 +191,25 @@ const attack: fc.Arbitrary<Attack> = fc.oneof(
 
 const attackers: Record<'krozen' | 'node', Child> = {} as Record<'krozen' | 'node', Child>;
 
+/** Runs `a` on the `transport` server while watching it: what went wrong (empty: it ended as it should). */
+async function attackProblems(transport: 'krozen' | 'node', a: Attack): Promise<string[]> {
+  const child = attackers[transport];
+  const watch = new HealthWatch(child.port, { memoryPath: '/memory', timeoutMs: 5000 });
+  await watch.start();
+  const outcome = await runAttack(child.port, a, LIMITS);
+  const health = await watch.stop();
+  const problems: string[] = [];
+  if (!outcome.ok) problems.push(outcome.why);
+  if (health.failed > 0 || health.max > HEALTH_BOUND_MS) {
+    problems.push(`health GETs: ${health.failed} of ${health.probes} unanswered, slowest ${Math.round(health.max)} ms (bound ${HEALTH_BOUND_MS})`);
+  }
+  if (health.rssPeak - health.rssBase > RSS_BOUND) {
+    problems.push(`server RSS ${Math.round(health.rssBase / MiB)} -> ${Math.round(health.rssPeak / MiB)} MiB during the attack (bound +${RSS_BOUND / MiB})`);
+  }
+  if (child.proc.exitCode !== null) problems.push(`the ${transport} server died: ${child.stderr.join('').slice(-300)}`);
+  return problems;
+}
+
 describe('attacks', () => {
   beforeAll(async () => {
     const env = { SEND_TIMEOUT: String(LIMITS.sendTimeout), HEADERS_TIMEOUT: String(LIMITS.headersTimeout), MAX_BODY: String(LIMITS.maxBodySize) };
@@ -199,27 +218,20 @@ describe('attacks', () => {
   });
   afterAll(async () => {
     await Promise.all([killChild(attackers.krozen), killChild(attackers.node)]);
+    for (const child of Object.values(attackers)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
   });
 
-  test('attacks on both transports end as a sound server ends them; health answered and RSS bounded meanwhile', async () => {
+  // Every known shape on both transports, every run (a few generated cases alone would miss some).
+  const table = KNOWN_ATTACKS.flatMap((a) => (['krozen', 'node'] as const).map((t) => [t, attackLabel(a), a] as const));
+  test.each(table)('%s: %s', async (transport, _label, a) => {
+    expect(await attackProblems(transport, a)).toEqual([]);
+  }, 60_000);
+
+  test('generated attacks on both transports end as a sound server ends them; health answered and RSS bounded meanwhile', async () => {
     const cases = fc.noShrink(fc.record({ transport: fc.constantFrom('krozen' as const, 'node' as const), attack }));
     await fuzz('http attacks', fc.asyncProperty(cases, async ({ transport, attack: a }) => {
-      const child = attackers[transport];
-      const watch = new HealthWatch(child.port, { memoryPath: '/memory', timeoutMs: 5000 });
-      await watch.start();
-      const outcome = await runAttack(child.port, a, LIMITS);
-      const health = await watch.stop();
-      const problems: string[] = [];
-      if (!outcome.ok) problems.push(outcome.why);
-      if (health.failed > 0 || health.max > HEALTH_BOUND_MS) {
-        problems.push(`health GETs: ${health.failed} of ${health.probes} unanswered, slowest ${Math.round(health.max)} ms (bound ${HEALTH_BOUND_MS})`);
-      }
-      if (health.rssPeak - health.rssBase > RSS_BOUND) {
-        problems.push(`server RSS ${Math.round(health.rssBase / MiB)} -> ${Math.round(health.rssPeak / MiB)} MiB during the attack (bound +${RSS_BOUND / MiB})`);
-      }
-      if (child.proc.exitCode !== null) problems.push(`the ${transport} server died: ${child.stderr.join('').slice(-300)}`);
+      const problems = await attackProblems(transport, a);
       if (problems.length > 0) throw new Error(`${transport}: ${problems.join('; ')}`);
-    }), 16);
-    for (const child of Object.values(attackers)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+    }), 8);
   }, fuzzTimeout(240_000));
 });

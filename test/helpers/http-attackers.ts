@@ -39,6 +39,33 @@ export interface AttackOutcome {
   ms: number;
 }
 
+const MiB = 1024 * 1024;
+/**
+ * The known shapes of the class, one or more per kind (the fuzz table runs each on both transports; the
+ * soak's attackers cycle through their kind's). Sizes past the loopback's kernel buffers where it matters.
+ */
+export const KNOWN_ATTACKS: readonly Attack[] = [
+  { kind: 'tiny-chunks', chunkBytes: 1, extBytes: 0, bodyBytes: 'over' },
+  { kind: 'tiny-chunks', chunkBytes: 1, extBytes: 1000, bodyBytes: 'over' },
+  { kind: 'tiny-chunks', chunkBytes: 3, extBytes: 100, bodyBytes: 'over' },
+  { kind: 'tiny-chunks', chunkBytes: 1, extBytes: 0, bodyBytes: 65536 },
+  { kind: 'tiny-chunks', chunkBytes: 2, extBytes: 1000, bodyBytes: 1500 },
+  { kind: 'continue-behind', first: 'stream', firstBytes: MiB, bodyBytes: 4096 },
+  { kind: 'continue-behind', first: 'slow', firstBytes: 1000, bodyBytes: 1000 },
+  { kind: 'continue-behind', first: 'bytes', firstBytes: 2 * MiB, bodyBytes: 4096 },
+  { kind: 'never-read', mode: 'pipelined', count: 512, bytes: 65536 },
+  { kind: 'never-read', mode: 'download', count: 1, bytes: 64 * MiB },
+  { kind: 'stalled-head', first: 'bytes', firstBytes: 1000, partial: 10, split: false },
+  { kind: 'stalled-head', first: 'slow', firstBytes: 1000, partial: 30, split: true },
+  { kind: 'stalled-head', first: 'stream', firstBytes: 4 * MiB, partial: 50, split: false },
+];
+
+/** An attack in a few words (for test names and soak output). */
+export function attackLabel(a: Attack): string {
+  const { kind, ...rest } = a;
+  return `${kind} ${Object.entries(rest).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+}
+
 /** Runs `attack` on 127.0.0.1:`port`; never rejects, always ends (every wait is bounded). */
 export async function runAttack(port: number, attack: Attack, limits: ServerLimits): Promise<AttackOutcome> {
   const t0 = performance.now();
