@@ -24,6 +24,9 @@ const GOOD = [
   'GET /pid?a=1&b=%20 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n',
   'POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"a":[1,2]}',
   'POST /publish HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n',
+  // A late answer and a request that asks for 100 Continue: pipelined, the interim answer must wait its turn.
+  'GET /slow?ms=30 HTTP/1.1\r\nHost: x\r\n\r\n',
+  'POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n{"a":[1,2]}',
   'GET /_internal/health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n',
   'HEAD /pid HTTP/1.1\r\nHost: x\r\n\r\n',
   'GET /nope HTTP/1.0\r\n\r\n',
@@ -63,10 +66,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 const sequence = fc.record({
   /** Each case goes to one of two servers: the krozen transport and node:http's. */
   transport: fc.constantFrom('krozen' as const, 'node' as const),
-  first: fc.constantFrom(...GOOD.slice(0, 7)),
+  first: fc.constantFrom(...GOOD.slice(0, -1)),
   target: fc.constantFrom(...GOOD),
   mutations: fc.array(mutation, { minLength: 1, maxLength: 3 }),
-  after: fc.option(fc.constantFrom(...GOOD.slice(0, 7)), { nil: undefined }),
+  after: fc.option(fc.constantFrom(...GOOD.slice(0, -1)), { nil: undefined }),
   finAt: fc.option(fc.nat(), { nil: undefined }),
   pieces: fc.array(fc.nat(), { maxLength: 4 }),
 });
@@ -112,15 +115,17 @@ function statusLines(raw: string): number[] {
 
 /**
  * The answers read in order as a client frames them: well-framed, and a 100 Continue never where the
- * first request's (which never asks) answer belongs. Skipped when a HEAD was sent (its answer's length
+ * first request's answer belongs unless it asked for one. Skipped when a HEAD was sent (its answer's length
  * describes no body, and which request it was is lost to the mutations).
  */
-function checkInterimOrder(sent: string, firstLength: number, received: string): void {
+function checkInterimOrder(sent: string, first: string, received: string): void {
   if (/HEAD/i.test(sent)) return;
   const stream = parseResponseStream(Buffer.from(received, 'latin1'), true);
   if (stream.error !== null) throw new Error(`answers not framed as HTTP: ${stream.error}`);
-  const asks = /expect:[ \t]*100-continue/i.test(sent.slice(firstLength));
-  const order = interimOrderError(stream.responses, [false, asks, asks]);
+  // Loosely: node:http honours any Expect value with 100-continue in it as a word ("{100-continue").
+  const asks = (text: string): boolean => /100-continue/i.test(text);
+  const rest = asks(sent.slice(first.length));
+  const order = interimOrderError(stream.responses, [asks(first), rest, rest]);
   if (order !== null) throw new Error(order);
 }
 
@@ -144,7 +149,7 @@ test('mutated requests and sequences on one connection, on both transports: answ
     expect(outcome.closed).toBe(true);
     const statuses = statusLines(outcome.received);
     for (const st of statuses) expect(st >= 100 && st < 600).toBe(true);
-    checkInterimOrder(bytes.toString('latin1'), s.first.length, outcome.received);
+    checkInterimOrder(bytes.toString('latin1'), s.first, outcome.received);
     expect(child.proc.exitCode).toBeNull();
     const health = await request(child.port, { path: '/_internal/health' });
     expect(health.status).toBe(200);
