@@ -1,6 +1,6 @@
 // Attackers on the HTTP/1.1 server (issue 19's class: a connection that costs the server far more than it
 // sends, or that one misbehaving client turns into a stall or wrong bytes for others). Each runs one raw
-// connection against a server with the routes of ./attack-app.ts (bench/soak/server.mjs has them too),
+// connection against a server with the routes of ./attack-routes.js (./attack-app.ts, bench/soak/server.mjs),
 // bounded in time, and says whether the connection ended the way a sound server ends it:
 //   tiny-chunks      a chunked body in 1..8-byte chunks, optionally with long chunk extensions: under the
 //                    body limit it is read whole (200, right length and sum); past it, 413 and close before
@@ -13,7 +13,8 @@
 //                    then a 408 or a close within headersTimeout + slack.
 // Used by test/fuzz/http.fuzz.test.ts (generated parameters, both transports) and bench/soak.mjs (mixed in).
 import { Wire } from './wire';
-import { interimOrderError, parseResponseStream, patternMismatch, patternBytes, type StreamedResponse } from './response-stream';
+import { patternBytes, patternMismatch } from './byte-pattern';
+import { interimOrderError, parseResponseStream, type StreamedResponse } from './response-stream';
 
 export type Attack =
   | { kind: 'tiny-chunks'; chunkBytes: number; extBytes: number; bodyBytes: number | 'over' }

@@ -3,33 +3,7 @@
 // close; a 101 ends the HTTP part; not for HEAD requests, whose answers have a length and no body), plus
 // the checks the attackers make on it: every 100 Continue sits between complete responses and belongs to
 // a request that asked for it (an interim answer inside another's body breaks the framing or the body's
-// byte pattern; one ahead of an earlier final answer is taken for that request's).
-// The byte pattern: byte i of a test body is PATTERN[i % 251] (a prime period, so a shifted or spliced
-// body does not match by luck).
-
-const PERIOD = 251;
-const PATTERN = Buffer.alloc(PERIOD * 2);
-for (let i = 0; i < PATTERN.length; i++) PATTERN[i] = 0x21 + ((i % PERIOD) * 37) % 94; // printable
-
-/** n bytes of the pattern starting at offset `from`. */
-export function patternBytes(from: number, n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  let at = 0;
-  let phase = from % PERIOD;
-  while (at < n) {
-    const take = Math.min(n - at, PERIOD - phase);
-    PATTERN.copy(out, at, phase, phase + take);
-    at += take;
-    phase = 0;
-  }
-  return out;
-}
-
-/** Where `body` first differs from the pattern (-1: it matches). */
-export function patternMismatch(body: Buffer): number {
-  for (let i = 0; i < body.length; i++) if (body[i] !== PATTERN[i % PERIOD]) return i;
-  return -1;
-}
+// byte pattern, ./byte-pattern.js; one ahead of an earlier final answer is taken for that request's).
 
 export interface StreamedResponse {
   status: number;
