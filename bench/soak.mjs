@@ -7,13 +7,21 @@
 // churn of --churn connect/echo/close per second (20 = 1,200 a minute); 4 HTTP keep-alive clients
 // alternating GET and POST (checksummed bodies); a malformed request every 500 ms; 1,000 slow-loris
 // connections trickling header bytes (--loris N).
+// HTTP attackers (test/helpers/http-attackers.ts, issue 19's class), --attackers N of each kind (default 1;
+// --tiny-chunks, --continue, --never-read, --stalled-heads N set one kind), each running one attack after
+// another (--attack-gap ms apart, default 500): tiny and extension-heavy chunked bodies (413 and close past
+// maxBodySize), 100-continue pipelined behind a big or slow answer (answers whole, the 100 after the first),
+// clients that never read (closed within sendTimeout, --send-timeout ms, default 5000, + slack) and stalled
+// next heads (answer 1 whole, then 408 or close at headersTimeout + slack). A health GET on a connection of
+// its own every 100 ms all along; its p50/p99 are reported.
 // Before the soak, two 5-second phases measure HTTP p99 on the idle server and with the slow-loris
 // connections only (pass: within 2x, plus 2 ms for timer noise).
 // Every 10 s: server RSS and heap (after a full GC). At the end: sent / delivered / lost / reordered /
-// corrupted per kind, dropped by the backpressure policy (counted apart), p99s. Pass: nothing lost,
-// reordered or corrupted, every malformed request answered or closed, RSS and heap growth under
-// --max-growth (5%) over the last half of the run, the loris p99 condition. Exit code 1 when a condition
-// fails; the last line says which.
+// corrupted per kind, dropped by the backpressure policy (counted apart), p99s, attacks run / ended
+// right / failed per kind. Pass: nothing lost, reordered or corrupted, every malformed request answered or
+// closed, every attack ended right, every health GET answered and their p99 within --max-health-p99 ms
+// (default 100), RSS and heap growth under --max-growth (5%) over the last half of the run, the loris
+// p99 condition. Exit code 1 when a condition fails; the last line says which.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -24,6 +32,10 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The attackers and the health watch are the HTTP fuzz property's (TypeScript, stripped on require).
+require(path.join(here, '..', 'test', 'helpers', 'ts-register.js'));
+const { KNOWN_ATTACKS, attackLabel, runAttack } = require(path.join(here, '..', 'test', 'helpers', 'http-attackers.ts'));
+const { HealthWatch } = require(path.join(here, '..', 'test', 'helpers', 'health-watch.ts'));
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -35,6 +47,19 @@ const CONNECTIONS = opt('connections', 10_000);
 const CHURN_PER_S = opt('churn', 20);
 const LORIS = opt('loris', 1000);
 const MAX_GROWTH = opt('max-growth', 5) / 100;
+const ATTACKERS = opt('attackers', 1);
+const ATTACKER_SLOTS = {
+  'tiny-chunks': opt('tiny-chunks', ATTACKERS),
+  'continue-behind': opt('continue', ATTACKERS),
+  'never-read': opt('never-read', ATTACKERS),
+  'stalled-head': opt('stalled-heads', ATTACKERS),
+};
+const ATTACK_GAP_MS = opt('attack-gap', 500);
+const SEND_TIMEOUT = opt('send-timeout', 5000);
+/** The server's headersTimeout (the stalled-head attackers expect their 408 by it). */
+const HEADERS_TIMEOUT = 5000;
+/** Health p99 bound, ms: the soak's HTTP p99 is ~12 ms; the tiny-chunk stalls of issue 19 pushed health p99 to 160-230 ms. */
+const MAX_HEALTH_P99 = opt('max-health-p99', 100);
 const SAMPLE_MS = 10_000;
 /** Publishes to slow readers carry 32 KiB: their kernel buffers fill within seconds and the policy drops. */
 const SLOW_FILL = 'x'.repeat(32 * 1024);
@@ -64,7 +89,10 @@ function p99(list) {
 }
 
 // ---- the server -------------------------------------------------------------------------------
-const server = spawn(process.execPath, ['--expose-gc', path.join(here, 'soak', 'server.mjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(process.execPath, ['--expose-gc', path.join(here, 'soak', 'server.mjs')], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, SOAK_SEND_TIMEOUT: String(SEND_TIMEOUT), SOAK_HEADERS_TIMEOUT: String(HEADERS_TIMEOUT) },
+});
 let serverDied = null;
 server.on('exit', (code, signal) => { serverDied = `${code ?? signal}`; });
 let serverErr = '';
@@ -158,6 +186,37 @@ function startLoris(n) {
 }
 let lorisOn = false;
 
+// ---- HTTP attackers (issue 19's class: test/helpers/http-attackers.ts) --------------------------------
+const MiB = 1024 * 1024;
+/** What each kind's attackers cycle through: the known shapes (the fuzz table runs the same). */
+const ATTACK_VARIANTS = {};
+for (const a of KNOWN_ATTACKS) (ATTACK_VARIANTS[a.kind] ??= []).push(a);
+const attackKinds = Object.keys(ATTACK_VARIANTS);
+/** Per kind: attacks run, ended right, failed; failures by variant (count and the first reason). */
+const attackStats = Object.fromEntries(attackKinds.map((k) => [k, { runs: 0, ok: 0, failed: 0, byVariant: new Map() }]));
+/** The server's limits as the attackers expect them; timers get 3 s of slack on a loaded 2-core machine. */
+const ATTACK_LIMITS = { maxBodySize: MiB, sendTimeout: SEND_TIMEOUT, headersTimeout: HEADERS_TIMEOUT, slackMs: 3000 };
+let attacking = false;
+async function attacker(kind, slot) {
+  const variants = ATTACK_VARIANTS[kind];
+  for (let i = slot; attacking; i++) {
+    const variant = variants[i % variants.length];
+    const outcome = await runAttack(port, variant, ATTACK_LIMITS);
+    const st = attackStats[kind];
+    st.runs++;
+    if (outcome.ok) {
+      st.ok++;
+    } else {
+      st.failed++;
+      const key = attackLabel(variant);
+      const seen = st.byVariant.get(key) ?? { count: 0, first: outcome.why };
+      seen.count++;
+      st.byVariant.set(key, seen);
+    }
+    await sleep(ATTACK_GAP_MS);
+  }
+}
+
 // ---- WebSocket clients --------------------------------------------------------------------------
 function open(onMessage) {
   return new Promise((resolve, reject) => {
@@ -205,7 +264,9 @@ function line(text) {
   process.stdout.write(text + '\n');
 }
 
-line(`soak: ${MINUTES} min; ${CONNECTIONS} WebSocket connections (${nIdle} idle, ${nChatty} chatty, ${nSub} subscribed, ${nSlow} slow readers), churn ${CHURN_PER_S}/s, ${LORIS} slow-loris, server pid ${server.pid}`);
+const attackerCount = Object.values(ATTACKER_SLOTS).reduce((a, b) => a + b, 0);
+line(`soak: ${MINUTES} min; ${CONNECTIONS} WebSocket connections (${nIdle} idle, ${nChatty} chatty, ${nSub} subscribed, ${nSlow} slow readers), churn ${CHURN_PER_S}/s, ${LORIS} slow-loris, ` +
+  `${attackerCount} HTTP attackers, server pid ${server.pid}`);
 
 // Phase A / B: HTTP p99 idle, then with slow-loris connections.
 const p99Idle = await measureHttpP99(5000);
@@ -303,6 +364,13 @@ const slowReading = setInterval(() => {
   }
 }, 100);
 const slowAlive = setInterval(() => { for (const st of slow) if (st.socket.writable) st.socket.write(maskedText('k')); }, 2000);
+
+// Attackers and the health watch run from here to the end.
+const health = new HealthWatch(port, { everyMs: 100, timeoutMs: 5000 });
+await health.start();
+attacking = true;
+const attackers = [];
+for (const kind of attackKinds) for (let i = 0; i < ATTACKER_SLOTS[kind]; i++) attackers.push(attacker(kind, i));
 
 const started = Date.now();
 const endAt = started + MINUTES * 60_000;
@@ -404,6 +472,9 @@ clearInterval(slowReading);
 clearInterval(slowAlive);
 running = false;
 lorisOn = false;
+attacking = false;
+// Health is measured over the soak proper (the wind-down is quieter).
+const healthStopped = health.stop();
 await Promise.all(httpClients);
 await publishing;
 await sleep(2000);
@@ -412,6 +483,10 @@ for (const st of slow) {
   st.socket.resume();
 }
 await sleep(3000);
+// Every attack ends on its own within about 45 s (the longest: a chunked upload the server never answers).
+let attackersDone = false;
+await Promise.race([Promise.all(attackers).then(() => { attackersDone = true; }), sleep(60_000)]);
+const healthReport = await healthStopped;
 for (const [, st] of chattyState) stats['ws-echo'].lost += Math.max(0, st.sent - st.next);
 for (const [, st] of subState) {
   while (unpublished.has(st.next)) st.next++;
@@ -438,6 +513,15 @@ line(`dropped by the backpressure policy (slow readers): ${droppedByPolicy} of $
 line(`malformed requests: ${malformed.sent} sent, ${malformed.closed} closed (${malformed.answered} with an answer), ${malformed.hung} hung`);
 line(`p99: http ${p99(latencies.http).toFixed(2)} ms (${latencies.http.length} requests), ws echo ${p99(latencies['ws-echo']).toFixed(2)} ms (${latencies['ws-echo'].length})`);
 if (errors.length > 0) line(`client errors: ${errors.length} (first: ${errors[0]})`);
+line(`HTTP attackers (${attackKinds.map((k) => `${ATTACKER_SLOTS[k]} ${k}`).join(', ')}; ${ATTACK_GAP_MS} ms between one attacker's attacks):`);
+line('attack              runs   ended right  failed');
+for (const k of attackKinds) {
+  const s = attackStats[k];
+  line(`${k.padEnd(16)} ${String(s.runs).padStart(7)} ${String(s.ok).padStart(13)} ${String(s.failed).padStart(7)}`);
+  for (const [variant, f] of s.byVariant) line(`  ${variant}: ${f.count} failed; first: ${f.first}`);
+}
+line(`health GET (a connection of its own, every 100 ms): ${healthReport.probes} probes, p50 ${healthReport.p50.toFixed(2)} ms, ` +
+  `p99 ${healthReport.p99.toFixed(2)} ms, max ${healthReport.max.toFixed(0)} ms, ${healthReport.failed} not answered 200 within 5 s`);
 
 // pass conditions
 const failures = [];
@@ -449,6 +533,13 @@ for (const k of kinds) {
   if (s.corrupted > 0) failures.push(`${k}: ${s.corrupted} corrupted`);
 }
 if (malformed.hung > 0) failures.push(`${malformed.hung} malformed requests neither answered nor closed`);
+for (const k of attackKinds) {
+  const s = attackStats[k];
+  if (s.failed > 0) failures.push(`${k}: ${s.failed} of ${s.runs} attacks did not end right (first: ${[...s.byVariant.values()][0].first})`);
+}
+if (!attackersDone) failures.push('attackers still running 60 s after the end');
+if (healthReport.failed > 0) failures.push(`${healthReport.failed} health GETs not answered 200 within 5 s`);
+if (healthReport.p99 > MAX_HEALTH_P99) failures.push(`health GET p99 ${healthReport.p99.toFixed(1)} ms > ${MAX_HEALTH_P99} ms`);
 if (p99Loris > 2 * p99Idle + 2) failures.push(`http p99 with slow-loris ${p99Loris.toFixed(2)} ms > 2x idle ${p99Idle.toFixed(2)} ms (+2 ms)`);
 const warm = samples.filter((s) => s.t >= (MINUTES * 60) / 2);
 if (warm.length >= 2) {
@@ -471,5 +562,5 @@ if (failures.length > 0) {
   line(`soak: FAIL — ${failures.join('; ')}`);
   process.exit(1);
 }
-line('soak: PASS — nothing lost, reordered or corrupted; memory flat; every malformed request answered or closed');
+line('soak: PASS — nothing lost, reordered or corrupted; memory flat; every malformed request answered or closed; every attack ended right; health p99 bounded');
 process.exit(0);
