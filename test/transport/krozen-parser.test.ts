@@ -141,6 +141,22 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(status(text)).toBe(want);
     });
 
+    test('names that are Object.prototype members are fields like any other (prototype-free map)', () => {
+      const text = 'GET / HTTP/1.1\r\nHost: x\r\nconstructor: y\r\n__proto__: x\r\nhasOwnProperty: z\r\ntoString: t\r\n' +
+        'valueOf: v\r\n__proto__: x2\r\n';
+      const h = parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 10 }) as RequestHead;
+      expect(h.headers.constructor).toBe('y');
+      expect(Object.getOwnPropertyDescriptor(h.headers, '__proto__')?.value).toBe('x, x2');
+      expect(h.headers.hasownproperty).toBe('z');
+      expect(h.headers.tostring).toBe('t');
+      expect(h.headers.valueof).toBe('v');
+      expect(Object.keys(h.headers)).toEqual(['host', 'constructor', '__proto__', 'hasownproperty', 'tostring', 'valueof']);
+      // Nothing inherited: a name that was never sent is undefined, whatever Object.prototype has.
+      expect((h.headers as Record<string, unknown>).hasOwnProperty).toBeUndefined();
+      expect((h.headers as Record<string, unknown>).toString).toBeUndefined();
+      expect(({} as Record<string, unknown>).__proto__).toBe(Object.prototype);
+    });
+
     test('obs-text (bytes above 0x7f) is allowed in values; HTTP/1.0 needs no Host', () => {
       expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n').headers['x-a']).toBe('caf\xe9');
       expect(head('GET / HTTP/1.0\r\n').minor).toBe(0);
