@@ -253,4 +253,15 @@ describe('chunked decoder (RFC 9112 §7.1)', () => {
     expect(decode(`0\r\nX-T: ${'a'.repeat(300)}\r\n\r\n`).error).toBe(431);
     expect(decode('0\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\n\r\n').error).toBe(431);
   });
+
+  test('the extensions of a body: 16 KiB plus as many as its data bytes, then 413', () => {
+    const ext = `;e=${'a'.repeat(1017)}`; // 1020 extension bytes on each chunk line
+    const chunks = (n: number, data: string): string => `${data.length.toString(16)}${ext}\r\n${data}\r\n`.repeat(n);
+    // 16 lines of 1-byte chunks: 16320 bytes, under 16384 + 16.
+    expect(decode(`${chunks(16, 'x')}0\r\n\r\n`)).toEqual({ body: 'x'.repeat(16), rest: 0, error: null });
+    expect(decode(`${chunks(17, 'x')}0\r\n\r\n`).error).toBe(413);
+    expect(decode(`${chunks(17, 'x')}0\r\n\r\n`, 7).error).toBe(413);
+    // Chunks carrying at least as much data as extension are never refused for it.
+    expect(decode(`${chunks(40, 'y'.repeat(1020))}0\r\n\r\n`).body).toHaveLength(40 * 1020);
+  });
 });

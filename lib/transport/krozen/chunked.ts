@@ -2,8 +2,11 @@
 //   chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF;  last-chunk = 1*"0" [ chunk-ext ] CRLF
 //   then trailer field lines and a final CRLF.
 // Sizes are hex digits only (no sign, no spaces, at most 13 digits: below 2^53); a chunk-size line with its
-// extensions is bounded; trailer lines are checked like header lines, bounded in count and bytes, then
-// dropped (nothing in krozen reads trailers).
+// extensions is bounded, and so are the extensions of the whole body: past FREE_EXTENSIONS bytes they may
+// not outweigh the chunk data (1-byte chunks carrying long extensions are refused with 413 after a few
+// kilobytes, not read for a gigabyte; the reader's limit charges tiny chunks themselves, ../../http/body.ts);
+// trailer lines are checked like header lines, bounded in count and bytes, then dropped (nothing in krozen
+// reads trailers).
 import { FIELD_VALUE, TOKEN, isToken, latin1 } from './parser';
 import { HeadError } from './head-rules';
 
@@ -29,6 +32,12 @@ const EXT_AFTER_QUOTE = 6;
 /** Longest chunk-size line (digits + extensions), bytes. */
 export const MAX_CHUNK_LINE = 1024;
 const MAX_SIZE_DIGITS = 13;
+/**
+ * Extension bytes a body may carry beyond its data bytes. node:http bounds extensions to 16 KiB per chunk
+ * (node_http_parser.cc, 413) and not per body; this bounds the body. Legitimate extensions are a few bytes
+ * per chunk of kilobytes (AWS SigV4's ~85-byte signature per 64 KiB chunk is the heaviest in use).
+ */
+const FREE_EXTENSIONS = 16 * 1024;
 
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
@@ -44,6 +53,7 @@ const BAD_EXT = new HeadError(400, 'Bad Request: invalid chunk extension');
 const BAD_CHUNK_END = new HeadError(400, 'Bad Request: chunk data not followed by CRLF');
 const BAD_TRAILER = new HeadError(400, 'Bad Request: malformed trailer field');
 const TRAILER_TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large: trailer section');
+const EXTENSIONS_TOO_LARGE = new HeadError(413, 'Payload Too Large: chunk extensions outweigh the data');
 
 export interface ChunkLimits {
   maxHeaderSize: number;
@@ -59,6 +69,9 @@ export class ChunkedDecoder {
   private trailerLine = '';
   private trailerBytes = 0;
   private trailerCount = 0;
+  /** Chunk data bytes and chunk extension bytes so far. */
+  private dataBytes = 0;
+  private extBytes = 0;
   /** Set when decode() returned -1. */
   error: HeadError | null = null;
 
@@ -101,6 +114,7 @@ export class ChunkedDecoder {
         case EXT: {
           const c = buf[i];
           if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail(EXT_TOO_LONG);
+          if (++this.extBytes > FREE_EXTENSIONS + this.dataBytes) return this.fail(EXTENSIONS_TOO_LARGE);
           if (!this.extByte(c)) return this.fail(BAD_EXT);
           i++;
           break;
@@ -113,6 +127,7 @@ export class ChunkedDecoder {
         case DATA: {
           const take = Math.min(this.size, end - i);
           onData(buf.subarray(i, i + take));
+          this.dataBytes += take;
           this.size -= take;
           i += take;
           if (this.size === 0) this.state = DATA_CR;

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
+import { BodyPieces } from '../body-pieces';
 import { CHUNKED_LINE, CLOSE_LINE, commonHead, currentDateLine, headTail, serializeHead } from './writer';
 
 /** What an exchange needs from its connection. */
@@ -44,7 +45,6 @@ export interface DeferredResponse {
 
 /** Body bytes kept for a reader that has not come yet, before the socket is paused. */
 const PENDING_BODY_MAX = 64 * 1024;
-const NO_CHUNKS: Buffer[] = [];
 
 export class KrozenExchange implements TransportRequest, ResponseSink {
   readonly method: string;
@@ -62,8 +62,10 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   bodyComplete: boolean;
   private receiver: BodyReceiver | null = null;
   private streamed: BodyStream | null = null;
-  private pending: Buffer[] = NO_CHUNKS;
-  private pendingBytes = 0;
+  /** Body bytes that came before a reader (coalesced: tiny chunks do not cost a Buffer each). */
+  private pending: BodyPieces | null = null;
+  /** Reading is paused until a reader comes: pending passed PENDING_BODY_MAX. */
+  private pausedForPending = false;
   private abortReason: string | null = null;
   private abortStatus = 400;
   private continueSent = false;
@@ -96,10 +98,12 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     } else if (this.streamed !== null) {
       if (!this.streamed.push(chunk)) this.host.pauseReading();
     } else if (!this.headersSent) {
-      if (this.pending === NO_CHUNKS) this.pending = [];
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes > PENDING_BODY_MAX) this.host.pauseReading();
+      if (this.pending === null) this.pending = new BodyPieces(PENDING_BODY_MAX);
+      this.pending.add(chunk);
+      if (this.pending.size > PENDING_BODY_MAX && !this.pausedForPending) {
+        this.pausedForPending = true;
+        this.host.pauseReading();
+      }
     }
     // Answered without reading it: the bytes are dropped (the connection closes after such a response).
   }
@@ -122,8 +126,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   readBody(receiver: BodyReceiver): void {
     this.receiver = receiver;
     this.startReading();
-    const pending = this.pending;
-    this.pending = NO_CHUNKS;
+    const pending = this.takePending();
     for (let i = 0; i < pending.length; i++) receiver.data(pending[i]);
     if (this.abortReason !== null) receiver.abort(this.abortReason, this.abortStatus);
     else if (this.bodyComplete) receiver.end();
@@ -134,12 +137,18 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     const stream = new BodyStream(this);
     this.streamed = stream;
     this.startReading();
-    const pending = this.pending;
-    this.pending = NO_CHUNKS;
+    const pending = this.takePending();
     for (let i = 0; i < pending.length; i++) stream.push(pending[i]);
     if (this.abortReason !== null) stream.abort(this.abortReason);
     else if (this.bodyComplete) stream.push(null);
     return stream;
+  }
+
+  private takePending(): Buffer[] {
+    const pending = this.pending;
+    if (pending === null) return NO_PIECES;
+    this.pending = null;
+    return pending.take();
   }
 
   private startReading(): void {
@@ -147,8 +156,8 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
       this.continueSent = true;
       this.host.sendContinue();
     }
-    if (this.pendingBytes > PENDING_BODY_MAX) {
-      this.pendingBytes = 0;
+    if (this.pausedForPending) {
+      this.pausedForPending = false;
       this.host.resumeReading();
     }
   }
@@ -200,6 +209,8 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     this.host.destroy();
   }
 }
+
+const NO_PIECES: Buffer[] = [];
 
 /** A request body as a Readable (req.raw on this transport): uploads and rawBody routes pipe it. */
 class BodyStream extends Readable implements RawRequest {
