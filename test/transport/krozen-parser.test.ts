@@ -203,6 +203,43 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(head('POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n').expectContinue).toBe(false);
     });
   });
+
+  // Where the krozen transport read on and node:http (llhttp) closed (issue 19): refused as llhttp refuses.
+  describe('refused as llhttp refuses them', () => {
+    const TE = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ';
+    test.each([
+      ['a tab after chunked', `${TE}chunked\t\r\n`],
+      ['a space and a tab after chunked', `${TE}chunked \t\r\n`],
+      ['a tab after chunked, another field after it', `${TE}chunked\t\r\nX-A: 1\r\n`],
+      ['an empty list element after chunked', `${TE}chunked,\r\n`],
+      ['an empty list element and a space after chunked', `${TE}Chunked, \r\n`],
+      ['a tab and an empty list element after chunked', `${TE}chunked\t,\r\n`],
+      ['a second Transfer-Encoding field that is an empty list element', `${TE}chunked\r\nTransfer-Encoding: ,\r\n`],
+      ['"+" in an absolute-form scheme', 'GET http+s://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['"-" in an absolute-form scheme', 'GET a-b://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['"." in an absolute-form scheme', 'GET a.b://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['a digit in an absolute-form scheme', 'GET h2://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['a WebSocket upgrade with a Content-Length body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n'],
+      ['a WebSocket upgrade with a chunked body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nTransfer-Encoding: chunked\r\n'],
+    ])('%s → 400', (_name, text) => {
+      expect(status(text)).toBe(400);
+    });
+
+    test('what llhttp accepts still parses: leading or trailing spaces, empty elements before chunked', () => {
+      expect(head(`${TE}chunked \r\n`).bodyLength).toBe(-1);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n').bodyLength).toBe(-1);
+      expect(head(`${TE}, chunked\r\n`).bodyLength).toBe(-1);
+      expect(head(`${TE},, chunked\r\n`).bodyLength).toBe(-1);
+      expect(head(`${TE}\r\nTransfer-Encoding: chunked\r\n`).bodyLength).toBe(-1);
+      expect(head('GET HTTP://x/a HTTP/1.1\r\nHost: y\r\n').url).toBe('/a');
+      // A WebSocket upgrade with an empty body is an upgrade; another protocol's upgrade with a body is
+      // served as the plain request it also is (the connection hands off only bodiless heads).
+      const ws = head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n');
+      expect([ws.upgrade, ws.bodyLength]).toEqual([true, 0]);
+      const h2c = head('POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 2\r\n');
+      expect([h2c.upgrade, h2c.bodyLength]).toEqual([true, 2]);
+    });
+  });
 });
 
 describe('chunked decoder (RFC 9112 §7.1)', () => {
@@ -246,6 +283,13 @@ describe('chunked decoder (RFC 9112 §7.1)', () => {
     ['malformed trailer', '0\r\nno colon\r\n\r\n'],
   ])('%s → 400', (_name, wire) => {
     expect(decode(wire).error).toBe(400);
+  });
+
+  test('Content-Length or Transfer-Encoding as a trailer → 400 (as llhttp); other trailers are dropped', () => {
+    expect(decode('1\r\nx\r\n0\r\nContent-Length: 5\r\n\r\n').error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\ncontent-length: 0\r\n\r\n', 1).error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n').error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\nConnection: close\r\nContent-Length-X: 1\r\n\r\n')).toEqual({ body: 'x', rest: 0, error: null });
   });
 
   test('bounded: long extensions → 400, trailers past the limits → 431', () => {

@@ -6,7 +6,7 @@
 // not outweigh the chunk data (1-byte chunks carrying long extensions are refused with 413 after a few
 // kilobytes, not read for a gigabyte; the reader's limit charges tiny chunks themselves, ../../http/body.ts);
 // trailer lines are checked like header lines, bounded in count and bytes, then dropped (nothing in krozen
-// reads trailers).
+// reads trailers); Content-Length or Transfer-Encoding among them is refused (400), as llhttp refuses it.
 import { FIELD_VALUE, TOKEN, isToken, latin1 } from './parser';
 import { HeadError } from './head-rules';
 
@@ -52,6 +52,7 @@ const EXT_TOO_LONG = new HeadError(400, 'Bad Request: chunk extensions too long'
 const BAD_EXT = new HeadError(400, 'Bad Request: invalid chunk extension');
 const BAD_CHUNK_END = new HeadError(400, 'Bad Request: chunk data not followed by CRLF');
 const BAD_TRAILER = new HeadError(400, 'Bad Request: malformed trailer field');
+const FRAMING_TRAILER = new HeadError(400, 'Bad Request: framing field in the trailer section');
 const TRAILER_TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large: trailer section');
 const EXTENSIONS_TOO_LARGE = new HeadError(413, 'Payload Too Large: chunk extensions outweigh the data');
 
@@ -167,6 +168,7 @@ export class ChunkedDecoder {
             return i;
           }
           if (!isFieldLine(line)) return this.fail(BAD_TRAILER);
+          if (isFramingField(line)) return this.fail(FRAMING_TRAILER);
           if (++this.trailerCount > this.limits.maxHeaderCount) return this.fail(TRAILER_TOO_LARGE);
           this.trailerLine = '';
           this.state = TRAILER;
@@ -238,6 +240,20 @@ export class ChunkedDecoder {
     this.error = err;
     return -1;
   }
+}
+
+/**
+ * Content-Length or Transfer-Encoding as a trailer. RFC 9110 §6.5 has a recipient drop it (this decoder
+ * drops every trailer), but llhttp refuses the message: a proxy that merged it into the head would frame
+ * what follows differently, so krozen refuses it too rather than answer and read on. Other framing-looking
+ * trailers (Connection: close, which llhttp obeys after the answer) are dropped: they cannot change where
+ * this message ends, and a client that sends another request on the connection is served.
+ */
+function isFramingField(line: string): boolean {
+  const colon = line.indexOf(':');
+  if (colon !== 14 && colon !== 17) return false;
+  const name = line.slice(0, colon).toLowerCase();
+  return name === 'content-length' || name === 'transfer-encoding';
 }
 
 function isFieldLine(line: string): boolean {
