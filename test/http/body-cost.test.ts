@@ -14,6 +14,7 @@ jest.setTimeout(60_000);
 function routes(app: App): void {
   app.get('/health', () => ({ body: { ok: true } }));
   app.post('/echo', (req) => ({ body: { length: (req.body as Buffer).length } }));
+  app.upload('/upload', (files) => ({ body: { sizes: files.map((f) => f.size) } }));
 }
 
 function start(transport: string, overrides: Partial<Settings> = {}): Promise<Running> {
@@ -29,11 +30,25 @@ interface Sent {
   wireBytes: number;
 }
 
+/** What goes around the repeated chunks: the head, and whole chunks before and after them. */
+interface Frame {
+  head: string;
+  before: string;
+  after: string;
+}
+
+const ECHO: Frame = { head: HEAD, before: '', after: '' };
+
+/** One chunk of `text` (empty: nothing). */
+function chunk(text: string): string {
+  return text === '' ? '' : `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+}
+
 /**
- * Sends HEAD, then `record` `count` times (in writes of about 16 KiB, each read whole by one server read), then the last
- * chunk; stops writing as soon as the server answers, or after `maxMs` / `maxBytes`.
+ * Sends the head, then `record` `count` times (in writes of about 16 KiB, each read whole by one server
+ * read), then the last chunk; stops writing as soon as the server answers, or after `maxMs` / `maxBytes`.
  */
-function sendChunks(port: number, record: Buffer, count: number, maxMs = 10_000, maxBytes = 256 * MiB): Promise<Sent> {
+function sendChunks(port: number, record: Buffer, count: number, maxMs = 10_000, maxBytes = 256 * MiB, frame = ECHO): Promise<Sent> {
   const perBatch = Math.max(1, Math.floor(16 * 1024 / record.length));
   const batch = Buffer.concat(Array.from({ length: perBatch }, () => record));
   return new Promise((resolve) => {
@@ -59,7 +74,7 @@ function sendChunks(port: number, record: Buffer, count: number, maxMs = 10_000,
     socket.on('error', () => {});
     socket.on('connect', async () => {
       const deadline = Date.now() + maxMs;
-      socket.write(HEAD);
+      socket.write(frame.head + chunk(frame.before));
       let left = count;
       while (left > 0 && answeredAt === -1 && !socket.destroyed && Date.now() < deadline && flushed < maxBytes) {
         const n = Math.min(left, perBatch);
@@ -74,7 +89,7 @@ function sendChunks(port: number, record: Buffer, count: number, maxMs = 10_000,
         // next bytes would draw a reset, and the reset would drop the unread answer).
         await new Promise((r) => setTimeout(r, 2));
       }
-      if (left === 0 && !socket.destroyed) socket.write('0\r\n\r\n');
+      if (left === 0 && !socket.destroyed) socket.write(`${chunk(frame.after)}0\r\n\r\n`);
       clearTimeout(idle);
       idle = setTimeout(finish, answeredAt === -1 && left === 0 ? 5000 : 300);
     });
@@ -134,6 +149,28 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       expect(JSON.parse(res.body)).toEqual({ length: 1_000_000 });
       if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, '1-byte chunks: peak RSS growth', growth);
       expect(growth).toBeLessThan(40 * MiB);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  test('an upload of a 1 MB file in 1-byte chunks: held coalesced (bounded RSS growth)', async () => {
+    const app = await start(transport);
+    try {
+      const upload: Frame = {
+        head: 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n',
+        before: '--b\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n',
+        after: '\r\n--b--\r\n',
+      };
+      let sent: Sent | undefined;
+      const growth = await peakRssGrowth(async () => {
+        sent = await sendChunks(app.port, ONE_BYTE, 1_000_000, 30_000, 256 * MiB, upload);
+      });
+      const [res] = parseResponses((sent as Sent).response);
+      expect(res?.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ sizes: [1_000_000] });
+      if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'upload of 1-byte chunks: peak RSS growth', growth);
+      expect(growth).toBeLessThan(64 * MiB);
     } finally {
       await app.stop();
     }
