@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
-import { BodyPieces } from '../body-pieces';
+import { BodyPieces, KEEP_WHOLE } from '../body-pieces';
 import { CHUNKED_LINE, CLOSE_LINE, commonHead, currentDateLine, headTail, serializeHead } from './writer';
 
 /** What an exchange needs from its connection. */
@@ -62,6 +62,14 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   bodyComplete: boolean;
   private receiver: BodyReceiver | null = null;
   private streamed: BodyStream | null = null;
+  /**
+   * Pieces for `streamed` held until the socket read that brought them is done (a microtask), then pushed
+   * together: a body of 1-byte chunks reaches the reader in slabs, not as a push (and a 'data' event, and a
+   * Buffer in the stream's queue) per byte. Made on the first small piece.
+   */
+  private streamHeld: BodyPieces | null = null;
+  private flushStream: (() => void) | null = null;
+  private flushQueued = false;
   /** Body bytes that came before a reader (coalesced: tiny chunks do not cost a Buffer each). */
   private pending: BodyPieces | null = null;
   /** Reading is paused until a reader comes: pending passed PENDING_BODY_MAX. */
@@ -96,7 +104,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     if (this.receiver !== null) {
       this.receiver.data(chunk);
     } else if (this.streamed !== null) {
-      if (!this.streamed.push(chunk)) this.host.pauseReading();
+      this.streamPiece(this.streamed, chunk);
     } else if (!this.headersSent) {
       if (this.pending === null) this.pending = new BodyPieces(PENDING_BODY_MAX);
       this.pending.add(chunk);
@@ -111,7 +119,10 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   bodyEnd(): void {
     this.bodyComplete = true;
     if (this.receiver !== null) this.receiver.end();
-    else if (this.streamed !== null) this.streamed.push(null);
+    else if (this.streamed !== null) {
+      this.pushHeld();
+      this.streamed.push(null);
+    }
   }
 
   /** The body will not complete (client gone, framing error, timeout): `status` is the answer. */
@@ -120,7 +131,10 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     this.abortReason = reason;
     this.abortStatus = status;
     if (this.receiver !== null) this.receiver.abort(reason, status);
-    else if (this.streamed !== null) this.streamed.abort(reason);
+    else if (this.streamed !== null) {
+      if (this.streamHeld !== null) this.streamHeld.clear();
+      this.streamed.abort(reason);
+    }
   }
 
   readBody(receiver: BodyReceiver): void {
@@ -142,6 +156,34 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     if (this.abortReason !== null) stream.abort(this.abortReason);
     else if (this.bodyComplete) stream.push(null);
     return stream;
+  }
+
+  private streamPiece(stream: BodyStream, chunk: Buffer): void {
+    if (!this.flushQueued) {
+      if (chunk.length >= KEEP_WHOLE) {
+        if (!stream.push(chunk)) this.host.pauseReading();
+        return;
+      }
+      if (this.streamHeld === null) {
+        this.streamHeld = new BodyPieces(PENDING_BODY_MAX);
+        this.flushStream = () => this.pushHeld();
+      }
+      this.flushQueued = true;
+      queueMicrotask(this.flushStream as () => void);
+    }
+    (this.streamHeld as BodyPieces).add(chunk);
+  }
+
+  /** Pushes the held pieces to the stream (the read that brought them is over, or the body ended). */
+  private pushHeld(): void {
+    this.flushQueued = false;
+    const held = this.streamHeld;
+    const stream = this.streamed;
+    if (held === null || stream === null || held.size === 0) return;
+    const pieces = held.take();
+    let more = true;
+    for (let i = 0; i < pieces.length; i++) more = stream.push(pieces[i]);
+    if (!more) this.host.pauseReading();
   }
 
   private takePending(): Buffer[] {
