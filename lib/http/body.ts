@@ -1,9 +1,11 @@
-// Request bodies: read with a size limit (413 without reading the rest into memory), then parsed by
+// Request bodies: read with a size limit (413 without reading the rest into memory; the limit counts a
+// per-piece cost too, so a body of tiny chunks cannot cost far more than its bytes), then parsed by
 // content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth; BigInt for
 // big integers with settings.jsonBigInt: ../json.ts); no type → JSON, else string;
 // application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
 // text/* → string; anything else → Buffer.
 import type { BodyReceiver, TransportRequest } from '../transport/types';
+import { BodyPieces, KEEP_WHOLE } from '../transport/body-pieces';
 import { HttpError } from './http-error';
 import { parseQuery, type Query } from './query';
 import { JsonDepthError, parseJson, type JsonSettings } from '../json';
@@ -34,11 +36,21 @@ export function readBody<C>(request: TransportRequest, limit: number, ctx: C, do
   request.readBody(new BodyCollector(ctx, limit, done, failed));
 }
 
-const NO_CHUNKS: Buffer[] = [];
+/**
+ * What a small body piece (under KEEP_WHOLE bytes) costs beyond its bytes, charged against the limit for
+ * each one past the first FREE_PIECES: each is a callback, a 'data' event and a Buffer on its way in,
+ * whatever its size. A body in ordinary pieces (socket reads, chunks of a kilobyte or more) pays nothing; a
+ * body of 1-byte chunks reaches a 1 MiB limit after ~16k pieces (~100 kB on the wire), not a million.
+ */
+const PIECE_COST = 64;
+const FREE_PIECES = 64;
+export { PIECE_COST, FREE_PIECES }; // by name: an `export const` is read as `exports.X` at every use
 
-class BodyCollector<C> implements BodyReceiver {
-  chunks: Buffer[] = [];
-  size = 0;
+/** Collects the body: pieces are held coalesced (BodyPieces), so tiny chunks cost their bytes, not a Buffer each. */
+class BodyCollector<C> extends BodyPieces implements BodyReceiver {
+  /** Small pieces seen: past FREE_PIECES each one costs PIECE_COST more against the limit. */
+  small = 0;
+  overhead = 0;
   /** Set once done or failed: later calls are ignored (the request is over for us). */
   settled = false;
 
@@ -47,24 +59,24 @@ class BodyCollector<C> implements BodyReceiver {
     readonly limit: number,
     readonly done: BodyDone<C>,
     readonly failed: BodyFailed<C>,
-  ) {}
+  ) {
+    super(limit);
+  }
 
   data(chunk: Buffer): void {
     if (this.settled) return;
-    this.size += chunk.length;
-    if (this.size > this.limit) {
+    if (chunk.length < KEEP_WHOLE && ++this.small > FREE_PIECES) this.overhead += PIECE_COST;
+    if (this.size + chunk.length + this.overhead > this.limit) {
       this.fail(tooLarge(this.limit));
       return;
     }
-    this.chunks.push(chunk);
+    this.add(chunk);
   }
 
   end(): void {
     if (this.settled) return;
     this.settled = true;
-    const chunks = this.chunks;
-    this.chunks = NO_CHUNKS;
-    this.done(this.ctx, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, this.size));
+    this.done(this.ctx, this.join());
   }
 
   abort(reason: string, status = 400): void {
@@ -73,7 +85,7 @@ class BodyCollector<C> implements BodyReceiver {
 
   private fail(err: HttpError): void {
     this.settled = true;
-    this.chunks = NO_CHUNKS;
+    this.clear();
     this.failed(this.ctx, err);
   }
 }

@@ -2,6 +2,7 @@
 // count, field count and field size. The handler gets the files; the text fields land in req.body.
 import busboy from 'busboy';
 import type { Settings } from '../settings';
+import { BodyPieces } from '../transport/body-pieces';
 import type { Handler, HandlerResult, Request, ResponseInit } from './types';
 
 export interface UploadedFile {
@@ -124,24 +125,24 @@ function readMultipart(req: Request, settings: Settings): Promise<{ files: Uploa
 
     parser.on('file', (fieldname, stream, info) => {
       openFiles++;
-      const chunks: Buffer[] = [];
-      let size = 0;
+      // Coalesced: a file sent in 1-byte chunks is not a Buffer per byte (node:http makes one per chunk).
+      const content = new BodyPieces(settings.uploadMaxFileSize + 1);
       stream.on('data', (chunk: Buffer) => {
         if (settled) return;
-        size += chunk.length;
-        chunks.push(chunk);
+        content.add(chunk);
       });
       stream.on('limit', () => fail(new UploadRejection(413, 'File too large')));
       stream.on('error', (err) => fail(new UploadRejection(400, malformedMessage(err))));
       stream.on('end', () => {
         openFiles--;
         if (settled) return;
+        const size = content.size;
         files.push({
           fieldname,
           filename: info.filename ?? '',
           contentType: info.mimeType,
           size,
-          content: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
+          content: content.join(),
         });
         maybeDone();
       });

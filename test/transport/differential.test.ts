@@ -5,7 +5,7 @@
 // KROZEN_FUZZ_SEED).
 import * as net from 'node:net';
 import type { App } from '../../lib/app';
-import { startApp, type Running } from '../helpers/server';
+import { rawRequest, startApp, type Running } from '../helpers/server';
 
 const ITERATIONS = Number(process.env.KROZEN_FUZZ_ITERATIONS ?? 240);
 const SEED = Number(process.env.KROZEN_FUZZ_SEED ?? 0x6b726f7a);
@@ -183,6 +183,7 @@ function stricterReason(bytes: Buffer, krozenStatuses: number[]): string | null 
 function routes(app: App): void {
   app.get('/json', () => ({ body: { ok: true } }));
   app.post('/echo', (req) => ({ body: req.body ?? null }));
+  app.ws('/ws', { message() {} });
 }
 
 test(`krozen decides as llhttp does, or stricter for a named reason (${ITERATIONS} cases, seed ${SEED})`, async () => {
@@ -220,4 +221,66 @@ test(`krozen decides as llhttp does, or stricter for a named reason (${ITERATION
   }
   if (process.env.KROZEN_FUZZ_REPORT === '1') console.log('stricter on purpose:', Object.fromEntries(stricter));
   expect(failures).toEqual([]);
+});
+
+// The cases where krozen read the next pipelined request and node:http closed (issue 19), decided on
+// purpose: each followed by a GET on the same connection. `same`: krozen answers exactly as node:http does.
+const NEXT = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n';
+const CHUNKED_POST = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: ';
+const BODY = '\r\n\r\n2\r\n{}\r\n0\r\n\r\n';
+const WS_HEAD = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+const DECIDED: [string, string, string][] = [
+  ['Transfer-Encoding: chunked + tab', `${CHUNKED_POST}chunked\t${BODY}`, '400 close'],
+  ['Transfer-Encoding: chunked + space + tab', `${CHUNKED_POST}chunked \t${BODY}`, '400 close'],
+  ['Transfer-Encoding: chunked,', `${CHUNKED_POST}chunked,${BODY}`, '400 close'],
+  ['Transfer-Encoding: chunked, (space)', `${CHUNKED_POST}chunked, ${BODY}`, '400 close'],
+  ['Transfer-Encoding: chunked + tab + ,', `${CHUNKED_POST}chunked\t,${BODY}`, '400 close'],
+  ['Transfer-Encoding: chunked, then a field that is ","', `${CHUNKED_POST}chunked\r\nTransfer-Encoding: ,${BODY}`, '400 close'],
+  ['Content-Length trailer', `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nContent-Length: 5\r\n\r\n`, '400 close'],
+  ['Transfer-Encoding trailer', `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n`, '400 close'],
+  ['"+" in the scheme', 'GET http+s://x/json HTTP/1.1\r\nHost: x\r\n\r\n', '400 close'],
+  ['a digit in the scheme', 'GET h2://x/json HTTP/1.1\r\nHost: x\r\n\r\n', '400 close'],
+  // Accepted by both, and the next request answered: no over-refusal around the cases above.
+  ['Transfer-Encoding: chunked + space', `${CHUNKED_POST}chunked ${BODY}`, '200,200'],
+  ['Transfer-Encoding: , chunked', `${CHUNKED_POST}, chunked${BODY}`, '200,200'],
+  ['an ordinary trailer', `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: 1\r\n\r\n`, '200,200'],
+];
+
+/** The final statuses on one connection, then " close" when the server sent `connection: close`. */
+function outcome(raw: string): string {
+  const statuses = [...raw.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((m) => m[1]).filter((st) => st >= '200');
+  return statuses.join(',') + (/\r\nconnection: close\r\n/i.test(raw) ? ' close' : '');
+}
+
+describe('parser differences decided on purpose (pipelined GET after each)', () => {
+  let node: Running;
+  let krozen: Running;
+  beforeAll(async () => {
+    node = await startApp(routes, { transport: 'node' });
+    krozen = await startApp(routes, { transport: 'krozen' });
+  });
+  afterAll(async () => {
+    await Promise.all([node.stop(), krozen.stop()]);
+  });
+
+  test.each(DECIDED.map(([name, bytes, want]) => [`${name}: both ${want}`, bytes, want]))('%s', async (_title, bytes, want) => {
+    const [n, k] = await Promise.all([rawRequest(node.port, bytes + NEXT, 200), rawRequest(krozen.port, bytes + NEXT, 200)]);
+    expect(outcome(n)).toBe(want);
+    expect(outcome(k)).toBe(want);
+  });
+
+  test('a WebSocket handshake with a body: node:http hands the body to the WebSocket as frames, krozen refuses', async () => {
+    const bytes = `${WS_HEAD}Content-Length: 5\r\n\r\nhello${NEXT}`;
+    const [n, k] = await Promise.all([rawRequest(node.port, bytes, 200), rawRequest(krozen.port, bytes, 200)]);
+    expect(n.startsWith('HTTP/1.1 101 ')).toBe(true);
+    expect(outcome(k)).toBe('400 close');
+  });
+
+  test('Connection: close as a trailer: dropped by krozen (the next request is served), obeyed by node:http', async () => {
+    const bytes = `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nConnection: close\r\n\r\n${NEXT}`;
+    const [n, k] = await Promise.all([rawRequest(node.port, bytes, 200), rawRequest(krozen.port, bytes, 200)]);
+    expect(outcome(n)).toMatch(/^200(,400)? close$/);
+    expect(outcome(k)).toBe('200,200');
+  });
 });

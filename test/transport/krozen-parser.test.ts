@@ -141,6 +141,22 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(status(text)).toBe(want);
     });
 
+    test('names that are Object.prototype members are fields like any other (prototype-free map)', () => {
+      const text = 'GET / HTTP/1.1\r\nHost: x\r\nconstructor: y\r\n__proto__: x\r\nhasOwnProperty: z\r\ntoString: t\r\n' +
+        'valueOf: v\r\n__proto__: x2\r\n';
+      const h = parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 10 }) as RequestHead;
+      expect(h.headers.constructor).toBe('y');
+      expect(Object.getOwnPropertyDescriptor(h.headers, '__proto__')?.value).toBe('x, x2');
+      expect(h.headers.hasownproperty).toBe('z');
+      expect(h.headers.tostring).toBe('t');
+      expect(h.headers.valueof).toBe('v');
+      expect(Object.keys(h.headers)).toEqual(['host', 'constructor', '__proto__', 'hasownproperty', 'tostring', 'valueof']);
+      // Nothing inherited: a name that was never sent is undefined, whatever Object.prototype has.
+      expect((h.headers as Record<string, unknown>).hasOwnProperty).toBeUndefined();
+      expect((h.headers as Record<string, unknown>).toString).toBeUndefined();
+      expect(({} as Record<string, unknown>).__proto__).toBe(Object.prototype);
+    });
+
     test('obs-text (bytes above 0x7f) is allowed in values; HTTP/1.0 needs no Host', () => {
       expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xe9\r\n').headers['x-a']).toBe('caf\xe9');
       expect(head('GET / HTTP/1.0\r\n').minor).toBe(0);
@@ -185,6 +201,43 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n').upgrade).toBe(false);
       expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n').expectContinue).toBe(true);
       expect(head('POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n').expectContinue).toBe(false);
+    });
+  });
+
+  // Where the krozen transport read on and node:http (llhttp) closed (issue 19): refused as llhttp refuses.
+  describe('refused as llhttp refuses them', () => {
+    const TE = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ';
+    test.each([
+      ['a tab after chunked', `${TE}chunked\t\r\n`],
+      ['a space and a tab after chunked', `${TE}chunked \t\r\n`],
+      ['a tab after chunked, another field after it', `${TE}chunked\t\r\nX-A: 1\r\n`],
+      ['an empty list element after chunked', `${TE}chunked,\r\n`],
+      ['an empty list element and a space after chunked', `${TE}Chunked, \r\n`],
+      ['a tab and an empty list element after chunked', `${TE}chunked\t,\r\n`],
+      ['a second Transfer-Encoding field that is an empty list element', `${TE}chunked\r\nTransfer-Encoding: ,\r\n`],
+      ['"+" in an absolute-form scheme', 'GET http+s://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['"-" in an absolute-form scheme', 'GET a-b://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['"." in an absolute-form scheme', 'GET a.b://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['a digit in an absolute-form scheme', 'GET h2://x/a HTTP/1.1\r\nHost: x\r\n'],
+      ['a WebSocket upgrade with a Content-Length body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n'],
+      ['a WebSocket upgrade with a chunked body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nTransfer-Encoding: chunked\r\n'],
+    ])('%s → 400', (_name, text) => {
+      expect(status(text)).toBe(400);
+    });
+
+    test('what llhttp accepts still parses: leading or trailing spaces, empty elements before chunked', () => {
+      expect(head(`${TE}chunked \r\n`).bodyLength).toBe(-1);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\tchunked\r\n').bodyLength).toBe(-1);
+      expect(head(`${TE}, chunked\r\n`).bodyLength).toBe(-1);
+      expect(head(`${TE},, chunked\r\n`).bodyLength).toBe(-1);
+      expect(head(`${TE}\r\nTransfer-Encoding: chunked\r\n`).bodyLength).toBe(-1);
+      expect(head('GET HTTP://x/a HTTP/1.1\r\nHost: y\r\n').url).toBe('/a');
+      // A WebSocket upgrade with an empty body is an upgrade; another protocol's upgrade with a body is
+      // served as the plain request it also is (the connection hands off only bodiless heads).
+      const ws = head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n');
+      expect([ws.upgrade, ws.bodyLength]).toEqual([true, 0]);
+      const h2c = head('POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 2\r\n');
+      expect([h2c.upgrade, h2c.bodyLength]).toEqual([true, 2]);
     });
   });
 });
@@ -232,9 +285,27 @@ describe('chunked decoder (RFC 9112 §7.1)', () => {
     expect(decode(wire).error).toBe(400);
   });
 
+  test('Content-Length or Transfer-Encoding as a trailer → 400 (as llhttp); other trailers are dropped', () => {
+    expect(decode('1\r\nx\r\n0\r\nContent-Length: 5\r\n\r\n').error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\ncontent-length: 0\r\n\r\n', 1).error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n').error).toBe(400);
+    expect(decode('1\r\nx\r\n0\r\nConnection: close\r\nContent-Length-X: 1\r\n\r\n')).toEqual({ body: 'x', rest: 0, error: null });
+  });
+
   test('bounded: long extensions → 400, trailers past the limits → 431', () => {
     expect(decode(`1;${'a'.repeat(MAX_CHUNK_LINE)}\r\nx\r\n0\r\n\r\n`).error).toBe(400);
     expect(decode(`0\r\nX-T: ${'a'.repeat(300)}\r\n\r\n`).error).toBe(431);
     expect(decode('0\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\n\r\n').error).toBe(431);
+  });
+
+  test('the extensions of a body: 16 KiB plus as many as its data bytes, then 413', () => {
+    const ext = `;e=${'a'.repeat(1017)}`; // 1020 extension bytes on each chunk line
+    const chunks = (n: number, data: string): string => `${data.length.toString(16)}${ext}\r\n${data}\r\n`.repeat(n);
+    // 16 lines of 1-byte chunks: 16320 bytes, under 16384 + 16.
+    expect(decode(`${chunks(16, 'x')}0\r\n\r\n`)).toEqual({ body: 'x'.repeat(16), rest: 0, error: null });
+    expect(decode(`${chunks(17, 'x')}0\r\n\r\n`).error).toBe(413);
+    expect(decode(`${chunks(17, 'x')}0\r\n\r\n`, 7).error).toBe(413);
+    // Chunks carrying at least as much data as extension are never refused for it.
+    expect(decode(`${chunks(40, 'y'.repeat(1020))}0\r\n\r\n`).body).toHaveLength(40 * 1020);
   });
 });

@@ -2,8 +2,11 @@
 //   chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF;  last-chunk = 1*"0" [ chunk-ext ] CRLF
 //   then trailer field lines and a final CRLF.
 // Sizes are hex digits only (no sign, no spaces, at most 13 digits: below 2^53); a chunk-size line with its
-// extensions is bounded; trailer lines are checked like header lines, bounded in count and bytes, then
-// dropped (nothing in krozen reads trailers).
+// extensions is bounded, and so are the extensions of the whole body: past FREE_EXTENSIONS bytes they may
+// not outweigh the chunk data (1-byte chunks carrying long extensions are refused with 413 after a few
+// kilobytes, not read for a gigabyte; the reader's limit charges tiny chunks themselves, ../../http/body.ts);
+// trailer lines are checked like header lines, bounded in count and bytes, then dropped (nothing in krozen
+// reads trailers); Content-Length or Transfer-Encoding among them is refused (400), as llhttp refuses it.
 import { FIELD_VALUE, TOKEN, isToken, latin1 } from './parser';
 import { HeadError } from './head-rules';
 
@@ -29,6 +32,12 @@ const EXT_AFTER_QUOTE = 6;
 /** Longest chunk-size line (digits + extensions), bytes. */
 export const MAX_CHUNK_LINE = 1024;
 const MAX_SIZE_DIGITS = 13;
+/**
+ * Extension bytes a body may carry beyond its data bytes. node:http bounds extensions to 16 KiB per chunk
+ * (node_http_parser.cc, 413) and not per body; this bounds the body. Legitimate extensions are a few bytes
+ * per chunk of kilobytes (AWS SigV4's ~85-byte signature per 64 KiB chunk is the heaviest in use).
+ */
+const FREE_EXTENSIONS = 16 * 1024;
 
 const HEX = new Int8Array(256).fill(-1);
 for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
@@ -43,7 +52,9 @@ const EXT_TOO_LONG = new HeadError(400, 'Bad Request: chunk extensions too long'
 const BAD_EXT = new HeadError(400, 'Bad Request: invalid chunk extension');
 const BAD_CHUNK_END = new HeadError(400, 'Bad Request: chunk data not followed by CRLF');
 const BAD_TRAILER = new HeadError(400, 'Bad Request: malformed trailer field');
+const FRAMING_TRAILER = new HeadError(400, 'Bad Request: framing field in the trailer section');
 const TRAILER_TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large: trailer section');
+const EXTENSIONS_TOO_LARGE = new HeadError(413, 'Payload Too Large: chunk extensions outweigh the data');
 
 export interface ChunkLimits {
   maxHeaderSize: number;
@@ -59,6 +70,9 @@ export class ChunkedDecoder {
   private trailerLine = '';
   private trailerBytes = 0;
   private trailerCount = 0;
+  /** Chunk data bytes and chunk extension bytes so far. */
+  private dataBytes = 0;
+  private extBytes = 0;
   /** Set when decode() returned -1. */
   error: HeadError | null = null;
 
@@ -101,6 +115,7 @@ export class ChunkedDecoder {
         case EXT: {
           const c = buf[i];
           if (++this.lineBytes > MAX_CHUNK_LINE) return this.fail(EXT_TOO_LONG);
+          if (++this.extBytes > FREE_EXTENSIONS + this.dataBytes) return this.fail(EXTENSIONS_TOO_LARGE);
           if (!this.extByte(c)) return this.fail(BAD_EXT);
           i++;
           break;
@@ -113,6 +128,7 @@ export class ChunkedDecoder {
         case DATA: {
           const take = Math.min(this.size, end - i);
           onData(buf.subarray(i, i + take));
+          this.dataBytes += take;
           this.size -= take;
           i += take;
           if (this.size === 0) this.state = DATA_CR;
@@ -152,6 +168,7 @@ export class ChunkedDecoder {
             return i;
           }
           if (!isFieldLine(line)) return this.fail(BAD_TRAILER);
+          if (isFramingField(line)) return this.fail(FRAMING_TRAILER);
           if (++this.trailerCount > this.limits.maxHeaderCount) return this.fail(TRAILER_TOO_LARGE);
           this.trailerLine = '';
           this.state = TRAILER;
@@ -223,6 +240,20 @@ export class ChunkedDecoder {
     this.error = err;
     return -1;
   }
+}
+
+/**
+ * Content-Length or Transfer-Encoding as a trailer. RFC 9110 §6.5 has a recipient drop it (this decoder
+ * drops every trailer), but llhttp refuses the message: a proxy that merged it into the head would frame
+ * what follows differently, so krozen refuses it too rather than answer and read on. Other framing-looking
+ * trailers (Connection: close, which llhttp obeys after the answer) are dropped: they cannot change where
+ * this message ends, and a client that sends another request on the connection is served.
+ */
+function isFramingField(line: string): boolean {
+  const colon = line.indexOf(':');
+  if (colon !== 14 && colon !== 17) return false;
+  const name = line.slice(0, colon).toLowerCase();
+  return name === 'content-length' || name === 'transfer-encoding';
 }
 
 function isFieldLine(line: string): boolean {

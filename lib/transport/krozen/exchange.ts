@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
+import { BodyPieces, KEEP_WHOLE } from '../body-pieces';
 import { CHUNKED_LINE, CLOSE_LINE, commonHead, currentDateLine, headTail, serializeHead } from './writer';
 
 /** What an exchange needs from its connection. */
@@ -44,7 +45,6 @@ export interface DeferredResponse {
 
 /** Body bytes kept for a reader that has not come yet, before the socket is paused. */
 const PENDING_BODY_MAX = 64 * 1024;
-const NO_CHUNKS: Buffer[] = [];
 
 export class KrozenExchange implements TransportRequest, ResponseSink {
   readonly method: string;
@@ -66,8 +66,18 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   bodyComplete: boolean;
   private receiver: BodyReceiver | null = null;
   private streamed: BodyStream | null = null;
-  private pending: Buffer[] = NO_CHUNKS;
-  private pendingBytes = 0;
+  /**
+   * Pieces for `streamed` held until the socket read that brought them is done (a microtask), then pushed
+   * together: a body of 1-byte chunks reaches the reader in slabs, not as a push (and a 'data' event, and a
+   * Buffer in the stream's queue) per byte. Made on the first small piece.
+   */
+  private streamHeld: BodyPieces | null = null;
+  private flushStream: (() => void) | null = null;
+  private flushQueued = false;
+  /** Body bytes that came before a reader (coalesced: tiny chunks do not cost a Buffer each). */
+  private pending: BodyPieces | null = null;
+  /** Reading is paused until a reader comes: pending passed PENDING_BODY_MAX. */
+  private pausedForPending = false;
   private abortReason: string | null = null;
   private abortStatus = 400;
   private continueSent = false;
@@ -98,12 +108,14 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     if (this.receiver !== null) {
       this.receiver.data(chunk);
     } else if (this.streamed !== null) {
-      if (!this.streamed.push(chunk)) this.host.pauseReading();
+      this.streamPiece(this.streamed, chunk);
     } else if (!this.headersSent) {
-      if (this.pending === NO_CHUNKS) this.pending = [];
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes > PENDING_BODY_MAX) this.host.pauseReading();
+      if (this.pending === null) this.pending = new BodyPieces(PENDING_BODY_MAX);
+      this.pending.add(chunk);
+      if (this.pending.size > PENDING_BODY_MAX && !this.pausedForPending) {
+        this.pausedForPending = true;
+        this.host.pauseReading();
+      }
     }
     // Answered without reading it: the bytes are dropped (the connection closes after such a response).
   }
@@ -111,7 +123,10 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   bodyEnd(): void {
     this.bodyComplete = true;
     if (this.receiver !== null) this.receiver.end();
-    else if (this.streamed !== null) this.streamed.push(null);
+    else if (this.streamed !== null) {
+      this.pushHeld();
+      this.streamed.push(null);
+    }
   }
 
   /** The body will not complete (client gone, framing error, timeout): `status` is the answer. */
@@ -120,14 +135,16 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     this.abortReason = reason;
     this.abortStatus = status;
     if (this.receiver !== null) this.receiver.abort(reason, status);
-    else if (this.streamed !== null) this.streamed.abort(reason);
+    else if (this.streamed !== null) {
+      if (this.streamHeld !== null) this.streamHeld.clear();
+      this.streamed.abort(reason);
+    }
   }
 
   readBody(receiver: BodyReceiver): void {
     this.receiver = receiver;
     this.startReading();
-    const pending = this.pending;
-    this.pending = NO_CHUNKS;
+    const pending = this.takePending();
     for (let i = 0; i < pending.length; i++) receiver.data(pending[i]);
     if (this.abortReason !== null) receiver.abort(this.abortReason, this.abortStatus);
     else if (this.bodyComplete) receiver.end();
@@ -138,12 +155,46 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     const stream = new BodyStream(this);
     this.streamed = stream;
     this.startReading();
-    const pending = this.pending;
-    this.pending = NO_CHUNKS;
+    const pending = this.takePending();
     for (let i = 0; i < pending.length; i++) stream.push(pending[i]);
     if (this.abortReason !== null) stream.abort(this.abortReason);
     else if (this.bodyComplete) stream.push(null);
     return stream;
+  }
+
+  private streamPiece(stream: BodyStream, chunk: Buffer): void {
+    if (!this.flushQueued) {
+      if (chunk.length >= KEEP_WHOLE) {
+        if (!stream.push(chunk)) this.host.pauseReading();
+        return;
+      }
+      if (this.streamHeld === null) {
+        this.streamHeld = new BodyPieces(PENDING_BODY_MAX);
+        this.flushStream = () => this.pushHeld();
+      }
+      this.flushQueued = true;
+      queueMicrotask(this.flushStream as () => void);
+    }
+    (this.streamHeld as BodyPieces).add(chunk);
+  }
+
+  /** Pushes the held pieces to the stream (the read that brought them is over, or the body ended). */
+  private pushHeld(): void {
+    this.flushQueued = false;
+    const held = this.streamHeld;
+    const stream = this.streamed;
+    if (held === null || stream === null || held.size === 0) return;
+    const pieces = held.take();
+    let more = true;
+    for (let i = 0; i < pieces.length; i++) more = stream.push(pieces[i]);
+    if (!more) this.host.pauseReading();
+  }
+
+  private takePending(): Buffer[] {
+    const pending = this.pending;
+    if (pending === null) return NO_PIECES;
+    this.pending = null;
+    return pending.take();
   }
 
   private startReading(): void {
@@ -151,8 +202,8 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
       this.continueSent = true;
       this.host.sendContinue(this);
     }
-    if (this.pendingBytes > PENDING_BODY_MAX) {
-      this.pendingBytes = 0;
+    if (this.pausedForPending) {
+      this.pausedForPending = false;
       this.host.resumeReading();
     }
   }
@@ -204,6 +255,8 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     this.host.destroy();
   }
 }
+
+const NO_PIECES: Buffer[] = [];
 
 /** A request body as a Readable (req.raw on this transport): uploads and rawBody routes pipe it. */
 class BodyStream extends Readable implements RawRequest {

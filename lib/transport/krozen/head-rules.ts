@@ -1,8 +1,11 @@
 // The framing rules of a request head (RFC 9112 §3.2, §6, §9; RFC 9110 §10.1.1): what the request-target's
 // form means, Host, Content-Length vs Transfer-Encoding, keep-alive, upgrade and Expect. Both parsers call
 // these once their scan has found the fields: parser.ts (the scan in JS) and parser-native.ts (the scan in
-// the addon), so the two cannot disagree on a rule.
+// the addon), so the two cannot disagree on a rule. Where the RFC reads looser than llhttp and a looser
+// reading could frame a request differently from node:http behind the same proxy (a tab or an empty list
+// element after `chunked`, a scheme with digits or "+-."), llhttp's refusal is kept.
 import { METHODS, type IncomingHttpHeaders } from 'node:http';
+import { asksForWebSocket } from '../upgrade-rule';
 
 /** Why a head was refused: the status and the JSON error text; the connection closes after it. */
 export class HeadError {
@@ -49,6 +52,8 @@ export const BAD_LENGTH = new HeadError(400, 'Bad Request: invalid Content-Lengt
 export const REPEATED_LENGTH = new HeadError(400, 'Bad Request: repeated Content-Length');
 export const LENGTH_AND_CHUNKED = new HeadError(400, 'Bad Request: both Content-Length and Transfer-Encoding');
 export const CHUNKED_NOT_LAST = new HeadError(400, 'Bad Request: chunked is not the final transfer coding');
+export const BAD_CODING_LIST = new HeadError(400, 'Bad Request: malformed Transfer-Encoding');
+export const UPGRADE_WITH_BODY = new HeadError(400, 'Bad Request: a WebSocket handshake with a body');
 export const UNKNOWN_CODING = new HeadError(501, 'Not Implemented: transfer coding');
 export const UNKNOWN_METHOD = new HeadError(501, 'Not Implemented: method');
 export const NO_HOST = new HeadError(400, 'Bad Request: missing Host');
@@ -177,19 +182,42 @@ function endOfAuthority(target: string, from: number): number {
     : queryStart === -1 ? pathStart : Math.min(pathStart, queryStart);
 }
 
+/**
+ * The header object's constructor: its prototype has no prototype, so a field named `constructor`,
+ * `__proto__` or `toString` is a field like any other (no inherited value to join onto, no prototype to
+ * set), and the object is still an ordinary fast-mode one (Object.create(null) makes a dictionary).
+ */
+const HeaderMap = function HeaderMap() {} as unknown as new () => IncomingHttpHeaders;
+HeaderMap.prototype = Object.create(null);
+
 /** The field lines of one head, as node:http's header object, and the counts the framing rules need. */
 export class FieldSet {
-  readonly headers: IncomingHttpHeaders = {};
+  readonly headers: IncomingHttpHeaders = new HeaderMap();
   hostCount = 0;
   lengthCount = 0;
+  /** A Transfer-Encoding field ended in a list separator or in whitespace with a tab (see add). */
+  badCodingList = false;
 
-  /** Adds one field line: `rawName` as sent, `value` with OWS trimmed. */
-  add(rawName: string, value: string): void {
+  /**
+   * Adds one field line: `rawName` as sent, `value` with OWS trimmed; `tabAfter`: a tab was among the
+   * trimmed trailing whitespace. A Transfer-Encoding field whose value ends in "," (an empty list element,
+   * `chunked,` or `chunked, `) or in whitespace holding a tab (`chunked\t`) is refused as llhttp refuses it:
+   * RFC 9110 lets a recipient ignore the empty element and the OWS, but a proxy in front that reads the
+   * same bytes as "not chunked" would frame the body differently (request smuggling).
+   */
+  add(rawName: string, value: string, tabAfter: boolean): void {
     const name = lowerName(rawName);
     if (name === 'host') this.hostCount++;
     else if (name === 'content-length') this.lengthCount++;
+    else if (name === 'transfer-encoding' && (tabAfter || value.charCodeAt(value.length - 1) === 0x2c)) this.badCodingList = true;
     addField(this.headers, name, value);
   }
+}
+
+/** s[from, to) (a field's trailing whitespace) holds a tab. */
+export function hasTab(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 0x09) return true;
+  return false;
 }
 
 /**
@@ -212,6 +240,7 @@ export function finishHead(method: string, target: string, url: string, minor: n
   const cl = headers['content-length'];
   if (te !== undefined) {
     if (cl !== undefined) return LENGTH_AND_CHUNKED;
+    if (fields.badCodingList) return BAD_CODING_LIST;
     const coding = finalCoding(te);
     if (coding !== null) return coding;
     bodyLength = -1;
@@ -235,6 +264,10 @@ export function finishHead(method: string, target: string, url: string, minor: n
       upgrade = options.upgrade && headers.upgrade !== undefined;
     }
   }
+  // A WebSocket handshake (RFC 6455 §4.1: a GET) has no body: llhttp hands the body's bytes to the
+  // WebSocket layer as frames; refused here instead (the connection hands off only a head without a body).
+  // Other upgrades with a body are served as the plain request they also are (../upgrade-rule.ts).
+  if (upgrade && bodyLength !== 0 && asksForWebSocket(headers)) return UPGRADE_WITH_BODY;
   // §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing: answer this one, then close.
   if (minor === 0 && te !== undefined) keepAlive = false;
 
@@ -247,10 +280,15 @@ export function finishHead(method: string, target: string, url: string, minor: n
   return { method: commonMethod(method) ?? method, url, minor, headers, bodyLength, keepAlive, upgrade, expectContinue };
 }
 
+/**
+ * Letters only, as llhttp's URL parser: RFC 3986 also allows digits, "+", "-" and "." after the first, but
+ * the scheme's authority replaces Host here, and accepting what node:http refuses is how two parsers on one
+ * path come to disagree about a request.
+ */
 function isScheme(url: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = url.charCodeAt(i) | 0x20;
-    if (!((c >= 0x61 && c <= 0x7a) || (i > 0 && ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)))) return false;
+    if (c < 0x61 || c > 0x7a) return false;
   }
   return true;
 }

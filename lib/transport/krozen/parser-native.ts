@@ -9,7 +9,7 @@ import { native } from '../../backend/load';
 import {
   BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
   FieldSet, HeadError, OBS_FOLD, TOO_MANY_HEADERS, URI_TOO_LONG, VERSION_NOT_SUPPORTED,
-  finishHead, resolveTarget, type ParserLimits, type RequestHead,
+  finishHead, hasTab, resolveTarget, type ParserLimits, type RequestHead,
 } from './head-rules';
 import { latin1, parseHead } from './parser';
 
@@ -69,7 +69,10 @@ export function parseHeadNative(buf: Buffer, start: number, end: number, limits:
   if (count < 0) return scanError(count);
   const fields = new FieldSet();
   for (let f = 0, k = LINE_SLOTS; f < count; f++, k += 4) {
-    fields.add(s.slice(out[k] - start, out[k + 1] - start), s.slice(out[k + 2] - start, out[k + 3] - start));
+    const valueEnd = out[k + 3] - start;
+    // The line ends 2 bytes (CRLF) before the next line starts; the last one 2 bytes before `end`.
+    const lineEnd = (f + 1 < count ? out[k + 4] : end) - 2 - start;
+    fields.add(s.slice(out[k] - start, out[k + 1] - start), s.slice(out[k + 2] - start, valueEnd), valueEnd !== lineEnd && hasTab(s, valueEnd, lineEnd));
   }
   return finishHead(method, target, url, out[3], fields);
 }

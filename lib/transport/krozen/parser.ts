@@ -7,7 +7,7 @@
 import {
   BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_LENGTH, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
   FieldSet, HeadError, KNOWN_METHODS, OBS_FOLD, TOO_MANY_HEADERS, UNKNOWN_METHOD, URI_TOO_LONG, VERSION_NOT_SUPPORTED,
-  finishHead, resolveTarget, type ParserLimits, type RequestHead,
+  finishHead, hasTab, resolveTarget, type ParserLimits, type RequestHead,
 } from './head-rules';
 
 export { HeadError, parseLength, type ParserLimits, type RequestHead } from './head-rules';
@@ -131,7 +131,7 @@ export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadEr
     let ve = eol;
     while (vs < ve && isOws(s.charCodeAt(vs))) vs++;
     while (ve > vs && isOws(s.charCodeAt(ve - 1))) ve--;
-    fields.add(s.slice(pos, colon), s.slice(vs, ve));
+    fields.add(s.slice(pos, colon), s.slice(vs, ve), ve !== eol && hasTab(s, ve, eol));
     pos = eol + 2;
   }
   return finishHead(method, target, url, minor, fields);
