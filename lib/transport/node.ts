@@ -10,6 +10,7 @@ import { createNodeServer } from './tls';
 import { ConnectionLimit } from './connection-limit';
 import { listenOn } from './listen';
 import { admitResponse } from './response-backlog';
+import { SendWatch } from './send-watch';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -148,6 +149,8 @@ export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMes
 export class NodeTransport implements TransportServer {
   readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** settings.sendTimeout: connections whose response bytes stopped moving (send-watch.ts). */
+  private readonly sendWatch: SendWatch;
   private closing = false;
 
   constructor(settings: Settings, handlers: TransportHandlers) {
@@ -156,6 +159,8 @@ export class NodeTransport implements TransportServer {
     const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
     const request = handlers.request;
     const maxBacklog = s.httpMaxBackpressure;
+    const sendWatch = new SendWatch(s.sendTimeout);
+    this.sendWatch = sendWatch;
     const server = createNodeServer({
       headersTimeout,
       requestTimeout: s.requestTimeout,
@@ -192,7 +197,11 @@ export class NodeTransport implements TransportServer {
       try {
         if (!limit.admit(socket)) return;
         this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
+        sendWatch.add(socket);
+        socket.once('close', () => {
+          this.sockets.delete(socket);
+          sendWatch.delete(socket);
+        });
       } catch (err) {
         listenerFault('connection', err, socket);
         return;
@@ -204,6 +213,7 @@ export class NodeTransport implements TransportServer {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       // node:http took its own 'error' listener off this socket: an error with none ends the process.
       socket.on('error', destroyOnError);
+      sendWatch.delete(socket as Socket);
       try {
         upgrade(req, socket, head);
       } catch (err) {
@@ -225,7 +235,10 @@ export class NodeTransport implements TransportServer {
     server.closeIdleConnections();
     // Connections whose last request finishes after close() become idle: close those as they do.
     const sweeper = setInterval(() => server.closeIdleConnections(), 25);
-    return closed.finally(() => clearInterval(sweeper));
+    return closed.finally(() => {
+      clearInterval(sweeper);
+      this.sendWatch.stop();
+    });
   }
 
   destroyConnections(): void {
