@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../settings';
 import { listenerFault } from '../listener-guard';
-import { onClientError } from './client-error';
+import { markClosing, onClientError } from './client-error';
+import { inFlightResponse } from '../node-internals';
+import { NodeIncomingMessage, requestEndsConnection } from './node-incoming';
 import { createNodeServer } from './tls';
 import { ConnectionLimit } from './connection-limit';
 import { listenOn } from './listen';
@@ -170,15 +172,20 @@ export class NodeTransport implements TransportServer {
       maxHeaderSize: s.maxHeaderSize,
       // Host is checked below, to answer with the same JSON error as every other refusal.
       requireHostHeader: false,
+      // Only WebSocket upgrades reach the 'upgrade' listener; any other is a request like the rest.
+      IncomingMessage: NodeIncomingMessage,
     } as http.ServerOptions, s.tls, (req, res) => {
       // Every listener here runs inside node:http's event emission: a throw would end the process, so a
       // fault ends that connection only (listener-guard.ts).
       try {
         // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
         // (llhttp would keep the connection for whatever bytes follow).
-        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined)) {
+        // A refused upgrade (node-incoming.ts): llhttp parses nothing after it, so the connection ends.
+        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) || requestEndsConnection(req)) {
           res.shouldKeepAlive = false;
         }
+        // Bytes behind a request whose answer closes the connection are not answered (client-error.ts).
+        if (!res.shouldKeepAlive) markClosing(req.socket);
         if (req.httpVersionMinor === 1 && !hasOneHost(req)) {
           refuseBadRequest(res);
           return;
@@ -189,6 +196,9 @@ export class NodeTransport implements TransportServer {
       }
     });
     server.keepAliveTimeout = s.keepAliveTimeout;
+    // A client that half-closes after its request still gets the answer (node:http's default drops the
+    // requests in progress and ends the socket at once); the connection ends after the last answer.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     // settings.maxConnections: node:http's own connection listener runs only for admitted sockets.
     const limit = new ConnectionLimit(s.maxConnections);
     const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
@@ -214,11 +224,14 @@ export class NodeTransport implements TransportServer {
       // node:http took its own 'error' listener off this socket: an error with none ends the process.
       socket.on('error', destroyOnError);
       sendWatch.delete(socket as Socket);
-      try {
-        upgrade(req, socket, head);
-      } catch (err) {
-        listenerFault('upgrade', err, socket);
-      }
+      // A pipelined upgrade behind requests still being answered: its 101 goes out after their answers.
+      afterAnswers(socket, () => {
+        try {
+          upgrade(req, socket, head);
+        } catch (err) {
+          listenerFault('upgrade', err, socket);
+        }
+      });
     });
     this.server = server;
   }
@@ -245,6 +258,34 @@ export class NodeTransport implements TransportServer {
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();
   }
+}
+
+/**
+ * Runs `then` once every response node:http has on `socket` has finished (at once when none). node:http
+ * emits 'upgrade' as soon as the head is parsed, while answers to the requests before it may still be in
+ * progress; it moves the socket on to the next queued answer when one finishes, before our 'finish'
+ * listener runs, so each round looks at the current one.
+ */
+function afterAnswers(socket: Duplex, then: () => void): void {
+  const res = inFlightResponse(socket);
+  if (res === null || res.writableFinished) {
+    if (socket.destroyed) return;
+    // node:http arms its keep-alive timer when the last answer finishes; that is not the upgraded protocol's.
+    (socket as Socket).setTimeout?.(0);
+    then();
+    return;
+  }
+  const next = (): void => {
+    res.off('close', next);
+    res.off('finish', next);
+    try {
+      afterAnswers(socket, then);
+    } catch (err) {
+      listenerFault('upgrade', err, socket);
+    }
+  };
+  res.once('finish', next);
+  res.once('close', next);
 }
 
 function destroyOnError(this: Duplex): void {
