@@ -223,9 +223,10 @@ export class NodeTransport implements TransportServer {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       // node:http took its own 'error' listener off this socket: an error with none ends the process.
       socket.on('error', destroyOnError);
-      sendWatch.delete(socket as Socket);
-      // A pipelined upgrade behind requests still being answered: its 101 goes out after their answers.
+      // A pipelined upgrade behind requests still being answered: its 101 goes out after their answers
+      // (still under sendTimeout until then: a client that never reads them must not hold the socket).
       afterAnswers(socket, () => {
+        sendWatch.delete(socket as Socket);
         try {
           upgrade(req, socket, head);
         } catch (err) {
@@ -263,13 +264,14 @@ export class NodeTransport implements TransportServer {
 /**
  * Runs `then` once every response node:http has on `socket` has finished (at once when none). node:http
  * emits 'upgrade' as soon as the head is parsed, while answers to the requests before it may still be in
- * progress; it moves the socket on to the next queued answer when one finishes, before our 'finish'
- * listener runs, so each round looks at the current one.
+ * progress or queued. Its own 'finish' listener (the first) detaches the finished answer and attaches the
+ * next queued one, so an answer still attached has not had its 'finish' yet, even when writableFinished
+ * already says true (that getter only sees that the bytes left it): each round waits on the current one.
  */
 function afterAnswers(socket: Duplex, then: () => void): void {
+  if (socket.destroyed) return;
   const res = inFlightResponse(socket);
-  if (res === null || res.writableFinished) {
-    if (socket.destroyed) return;
+  if (res === null) {
     // node:http arms its keep-alive timer when the last answer finishes; that is not the upgraded protocol's.
     (socket as Socket).setTimeout?.(0);
     then();

@@ -79,6 +79,12 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
     expect(text.indexOf('{"slow":true}')).toBeLessThan(text.indexOf('HTTP/1.1 101'));
   });
 
+  test('a WebSocket upgrade behind 20 pipelined GETs gets its 101 after all their answers', async () => {
+    const gets = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=20 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(10);
+    const { text } = await exchange(r.port, gets + WS_HEAD, { ms: 1500 });
+    expect(statusLines(text)).toEqual([...Array(20).fill('HTTP/1.1 200 OK'), 'HTTP/1.1 101 Switching Protocols']);
+  });
+
   test('nothing is written after a Connection: close answer (bytes behind it are not parsed)', async () => {
     const { text, closed } = await exchange(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);

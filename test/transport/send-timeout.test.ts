@@ -27,6 +27,7 @@ function routes(app: App): void {
   app.get('/big', () => ({ body: Buffer.alloc(256 * 1024, 0x62) }));
   app.get('/stream', () => ({ body: bigStream() }));
   app.get('/ok', () => ({ body: { ok: true } }));
+  app.ws('/ws', { message: () => undefined });
   // 64 MB in one write: progress inside it must count.
   app.get('/huge', () => ({ body: Buffer.alloc(64 * 1024 * 1024, 0x63) }));
 }
@@ -87,6 +88,19 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout', (transport) => {
     socket.destroy();
     // The server still answers others.
     expect((await fetch(`${r.base}/ok`)).status).toBe(200);
+  });
+
+  test('a non-reader whose pipelined GETs end with a WebSocket upgrade is closed too', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    const start = Date.now();
+    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100) + upgrade);
+    const entry = await serverSide(before);
+    expect(await closedWithin(entry, 10_000)).toBe(true);
+    expect((entry.closedAt as number) - start).toBeLessThan(SEND_TIMEOUT + SLACK);
+    socket.destroy();
   });
 
   test('a streamed 50 MB body to a client that never reads is closed within sendTimeout', async () => {
