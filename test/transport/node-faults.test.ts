@@ -17,7 +17,13 @@ function routes(app: App): void {
   });
   app.post('/echo', (req) => ({ body: req.body }));
   app.ws('/ws', { message: () => undefined });
+  app.get('/counted', () => {
+    counted++;
+    return { body: Buffer.alloc(64 * 1024, 0x61) };
+  });
 }
+
+let counted = 0;
 
 const WS_HEAD =
   'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
@@ -128,5 +134,22 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
   test('a WebSocket upgrade still upgrades', async () => {
     const { text } = await exchange(r.port, WS_HEAD, { ms: 500 });
     expect(statusLines(text)).toEqual(['HTTP/1.1 101 Switching Protocols']);
+  });
+
+  test('a pipelining non-reader closed by httpMaxBackpressure: the requests behind are not run', async () => {
+    const capped = await startApp(routes, { transport: transport as Settings['transport'], httpMaxBackpressure: 256 * 1024 });
+    try {
+      counted = 0;
+      const socket = net.connect(capped.port, '127.0.0.1');
+      socket.pause();
+      socket.on('error', () => undefined);
+      socket.write('GET /counted HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(1000));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The kernel's buffers take some answers, then the cap ends the connection: a few dozen handlers ran.
+      expect(counted).toBeLessThan(200);
+      socket.destroy();
+    } finally {
+      await capped.stop();
+    }
   });
 });
