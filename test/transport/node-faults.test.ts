@@ -17,6 +17,14 @@ function routes(app: App): void {
   });
   app.post('/echo', (req) => ({ body: req.body }));
   app.ws('/ws', { message: () => undefined });
+  // A refusal before the body: its answer closes the connection (the body is never read).
+  app.onRequest((req, res) => {
+    if (req.path !== '/guarded') return;
+    res.status = 401;
+    res.body = { error: 'Unauthorized' };
+    res.stop = true;
+  });
+  app.post('/guarded', () => ({ body: 'never' }));
   app.get('/counted', () => {
     counted++;
     return { body: Buffer.alloc(64 * 1024, 0x61) };
@@ -95,6 +103,12 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
     const { text, closed } = await exchange(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
     expect(text.endsWith('{"ok":true}')).toBe(true);
+    expect(closed).toBe(true);
+  });
+
+  test('nothing is written after an answer the pipeline closes the connection with (a refusal before the body)', async () => {
+    const { text, closed } = await exchange(r.port, 'POST /guarded HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcdNOT HTTP AT ALL\r\n\r\n');
+    expect(statusLines(text)).toEqual(['HTTP/1.1 401 Unauthorized']);
     expect(closed).toBe(true);
   });
 
