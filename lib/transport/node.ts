@@ -162,6 +162,7 @@ export class NodeTransport implements TransportServer {
     const request = handlers.request;
     const maxBacklog = s.httpMaxBackpressure;
     const sendWatch = new SendWatch(s.sendTimeout);
+    const secure = s.tls !== undefined;
     this.sendWatch = sendWatch;
     const server = createNodeServer({
       headersTimeout,
@@ -215,17 +216,21 @@ export class NodeTransport implements TransportServer {
       try {
         if (!limit.admit(socket)) return;
         this.sockets.add(socket);
-        sendWatch.add(socket);
-        socket.once('close', () => {
-          this.sockets.delete(socket);
-          sendWatch.delete(socket);
-        });
+        if (!secure) watchSends(socket);
+        socket.once('close', () => this.sockets.delete(socket));
       } catch (err) {
         listenerFault('connection', err, socket);
         return;
       }
       nodeListener.call(server, socket);
     });
+    // sendTimeout watches the socket responses are written to: over TLS that is the TLS socket (the TCP
+    // one under it only carries what TLS already took).
+    const watchSends = (socket: Socket): void => {
+      sendWatch.add(socket);
+      socket.once('close', () => sendWatch.delete(socket));
+    };
+    if (secure) server.on('secureConnection', watchSends);
     server.on('clientError', onClientError);
     const upgrade = handlers.upgrade;
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
