@@ -208,6 +208,13 @@ export class NodeTransport implements TransportServer {
     // A client that half-closes after its request still gets the answer (node:http's default drops the
     // requests in progress and ends the socket at once); the connection ends after the last answer.
     (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    // sendTimeout watches the socket responses are written to: over TLS that is the TLS socket (the TCP
+    // one under it only carries what TLS already took).
+    const watchSends = (socket: Socket): void => {
+      sendWatch.add(socket);
+      socket.once('close', () => sendWatch.delete(socket));
+    };
+    if (secure) server.on('secureConnection', watchSends);
     // settings.maxConnections: node:http's own connection listener runs only for admitted sockets.
     const limit = new ConnectionLimit(s.maxConnections);
     const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
@@ -224,13 +231,6 @@ export class NodeTransport implements TransportServer {
       }
       nodeListener.call(server, socket);
     });
-    // sendTimeout watches the socket responses are written to: over TLS that is the TLS socket (the TCP
-    // one under it only carries what TLS already took).
-    const watchSends = (socket: Socket): void => {
-      sendWatch.add(socket);
-      socket.once('close', () => sendWatch.delete(socket));
-    };
-    if (secure) server.on('secureConnection', watchSends);
     server.on('clientError', onClientError);
     const upgrade = handlers.upgrade;
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
