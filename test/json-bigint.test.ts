@@ -80,6 +80,10 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
     const published = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
     ws.send(`{"ts":${ns},"publish":true}`);
     expect(await published).toBe(`{"published":${ns}}`);
+    // So does one through app.wsHub.publish (this process only), as ws.send would write it.
+    const fromHub = new Promise<string>((resolve) => ws.once('message', (d) => resolve(d.toString())));
+    ws.send(`{"ts":${ns},"hubPublish":true}`);
+    expect(await fromHub).toBe(`{"hub":${ns}}`);
     ws.close();
   });
 });

@@ -119,7 +119,6 @@ export class CompressingSink implements ResponseSink {
   }
 
   end(status: number, headers: OutgoingHeaders, body: string | Uint8Array | null): void {
-    // HEAD (body null) keeps GET's identity headers: its compressed length is unknown without the body.
     if (body === null) {
       this.inner.end(status, headers, body);
       return;
@@ -141,6 +140,32 @@ export class CompressingSink implements ResponseSink {
     const out = compressSync(coding, bytes);
     headers['content-length'] = out.length;
     this.inner.end(status, headers, out);
+  }
+
+  /**
+   * A HEAD's answer: the headers GET would get from end() (`body`: its bytes) or stream() (`body` null),
+   * coding, Vary and length included, then no body. A body small enough to be compressed in one call is
+   * compressed for its length; a bigger one would be streamed, so no length is announced.
+   */
+  head(status: number, headers: OutgoingHeaders, body: string | Uint8Array | null): void {
+    if (body === null) {
+      const length = headers['content-length'];
+      const coding = this.codingFor(status, headers, length === undefined ? undefined : Number(length));
+      if (coding !== undefined) {
+        encoded(headers, coding);
+        delete headers['content-length'];
+      }
+      this.inner.end(status, headers, null);
+      return;
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const coding = this.codingFor(status, headers, bytes.length);
+    if (coding !== undefined) {
+      encoded(headers, coding);
+      if (bytes.length > SYNC_LIMIT) delete headers['content-length'];
+      else headers['content-length'] = compressSync(coding, bytes).length;
+    }
+    this.inner.end(status, headers, null);
   }
 
   stream(status: number, headers: OutgoingHeaders, body: Readable): void {

@@ -22,6 +22,13 @@ export function onClientError(err: NodeJS.ErrnoException | null | undefined, soc
 
 /** Sockets already answered: node:http reports every later parse error of the same socket again. */
 const answered = new WeakSet<Duplex>();
+/** Sockets whose current answer ends the connection (Connection: close): bytes after it get no answer. */
+const closing = new WeakSet<object>();
+
+/** The answer being made on `socket` closes it: a parse error behind it is not answered (node.ts). */
+export function markClosing(socket: object | null): void {
+  if (socket !== null) closing.add(socket);
+}
 
 function answerClientError(err: NodeJS.ErrnoException | null | undefined, socket: Duplex): void {
   if (answered.has(socket)) return;
@@ -29,6 +36,13 @@ function answerClientError(err: NodeJS.ErrnoException | null | undefined, socket
   const code = err?.code ?? '';
   if (code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
+    return;
+  }
+  if (closing.has(socket)) {
+    // RFC 9112 §9.6: nothing is sent after the answer that closes the connection, so what the client sent
+    // behind it is ignored. node:http ends the socket once that answer is out; if it is out already, now.
+    const last = inFlightResponse(socket);
+    if (last === null || last.writableEnded) socket.end();
     return;
   }
   // A pipelined request that failed behind one still being answered: that answer goes out first.

@@ -5,11 +5,14 @@ import type { Socket } from 'node:net';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../settings';
 import { listenerFault } from '../listener-guard';
-import { onClientError } from './client-error';
+import { markClosing, onClientError } from './client-error';
+import { inFlightResponse } from '../node-internals';
+import { NodeIncomingMessage, requestEndsConnection } from './node-incoming';
 import { createNodeServer } from './tls';
 import { ConnectionLimit } from './connection-limit';
 import { listenOn } from './listen';
 import { admitResponse } from './response-backlog';
+import { SendWatch } from './send-watch';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -148,6 +151,8 @@ export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMes
 export class NodeTransport implements TransportServer {
   readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  /** settings.sendTimeout: connections whose response bytes stopped moving (send-watch.ts). */
+  private readonly sendWatch: SendWatch;
   private closing = false;
 
   constructor(settings: Settings, handlers: TransportHandlers) {
@@ -156,6 +161,9 @@ export class NodeTransport implements TransportServer {
     const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
     const request = handlers.request;
     const maxBacklog = s.httpMaxBackpressure;
+    const sendWatch = new SendWatch(s.sendTimeout);
+    const secure = s.tls !== undefined;
+    this.sendWatch = sendWatch;
     const server = createNodeServer({
       headersTimeout,
       requestTimeout: s.requestTimeout,
@@ -165,15 +173,28 @@ export class NodeTransport implements TransportServer {
       maxHeaderSize: s.maxHeaderSize,
       // Host is checked below, to answer with the same JSON error as every other refusal.
       requireHostHeader: false,
+      // Only WebSocket upgrades reach the 'upgrade' listener; any other is a request like the rest.
+      IncomingMessage: NodeIncomingMessage,
     } as http.ServerOptions, s.tls, (req, res) => {
       // Every listener here runs inside node:http's event emission: a throw would end the process, so a
       // fault ends that connection only (listener-guard.ts).
       try {
+        // node:http parses every request of a chunk in one go, even after the connection was destroyed (by
+        // httpMaxBackpressure, say): 2,000 pipelined GETs would all run their handlers for nobody. Destroyed
+        // now, each skips the 'aborted' error (and its stack trace) node:http makes for it at the close
+        // (a third less CPU for such a flood; the parsing itself cannot be stopped from here).
+        if (req.socket.destroyed) {
+          req.destroy();
+          return;
+        }
         // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
         // (llhttp would keep the connection for whatever bytes follow).
-        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined)) {
+        // A refused upgrade (node-incoming.ts): llhttp parses nothing after it, so the connection ends.
+        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) || requestEndsConnection(req)) {
           res.shouldKeepAlive = false;
         }
+        // Bytes behind a request whose answer closes the connection are not answered (client-error.ts).
+        if (!res.shouldKeepAlive) markClosing(req.socket);
         if (req.httpVersionMinor === 1 && !hasOneHost(req)) {
           refuseBadRequest(res);
           return;
@@ -184,6 +205,16 @@ export class NodeTransport implements TransportServer {
       }
     });
     server.keepAliveTimeout = s.keepAliveTimeout;
+    // A client that half-closes after its request still gets the answer (node:http's default drops the
+    // requests in progress and ends the socket at once); the connection ends after the last answer.
+    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    // sendTimeout watches the socket responses are written to: over TLS that is the TLS socket (the TCP
+    // one under it only carries what TLS already took).
+    const watchSends = (socket: Socket): void => {
+      sendWatch.add(socket);
+      socket.once('close', () => sendWatch.delete(socket));
+    };
+    if (secure) server.on('secureConnection', watchSends);
     // settings.maxConnections: node:http's own connection listener runs only for admitted sockets.
     const limit = new ConnectionLimit(s.maxConnections);
     const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
@@ -192,6 +223,7 @@ export class NodeTransport implements TransportServer {
       try {
         if (!limit.admit(socket)) return;
         this.sockets.add(socket);
+        if (!secure) watchSends(socket);
         socket.once('close', () => this.sockets.delete(socket));
       } catch (err) {
         listenerFault('connection', err, socket);
@@ -204,11 +236,16 @@ export class NodeTransport implements TransportServer {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       // node:http took its own 'error' listener off this socket: an error with none ends the process.
       socket.on('error', destroyOnError);
-      try {
-        upgrade(req, socket, head);
-      } catch (err) {
-        listenerFault('upgrade', err, socket);
-      }
+      // A pipelined upgrade behind requests still being answered: its 101 goes out after their answers
+      // (still under sendTimeout until then: a client that never reads them must not hold the socket).
+      afterAnswers(socket, () => {
+        sendWatch.delete(socket as Socket);
+        try {
+          upgrade(req, socket, head);
+        } catch (err) {
+          listenerFault('upgrade', err, socket);
+        }
+      });
     });
     this.server = server;
   }
@@ -225,13 +262,45 @@ export class NodeTransport implements TransportServer {
     server.closeIdleConnections();
     // Connections whose last request finishes after close() become idle: close those as they do.
     const sweeper = setInterval(() => server.closeIdleConnections(), 25);
-    return closed.finally(() => clearInterval(sweeper));
+    return closed.finally(() => {
+      clearInterval(sweeper);
+      this.sendWatch.stop();
+    });
   }
 
   destroyConnections(): void {
     for (const socket of this.sockets) socket.destroy();
     this.server.closeAllConnections();
   }
+}
+
+/**
+ * Runs `then` once every response node:http has on `socket` has finished (at once when none). node:http
+ * emits 'upgrade' as soon as the head is parsed, while answers to the requests before it may still be in
+ * progress or queued. Its own 'finish' listener (the first) detaches the finished answer and attaches the
+ * next queued one, so an answer still attached has not had its 'finish' yet, even when writableFinished
+ * already says true (that getter only sees that the bytes left it): each round waits on the current one.
+ */
+function afterAnswers(socket: Duplex, then: () => void): void {
+  if (socket.destroyed) return;
+  const res = inFlightResponse(socket);
+  if (res === null) {
+    // node:http arms its keep-alive timer when the last answer finishes; that is not the upgraded protocol's.
+    (socket as Socket).setTimeout?.(0);
+    then();
+    return;
+  }
+  const next = (): void => {
+    res.off('close', next);
+    res.off('finish', next);
+    try {
+      afterAnswers(socket, then);
+    } catch (err) {
+      listenerFault('upgrade', err, socket);
+    }
+  };
+  res.once('finish', next);
+  res.once('close', next);
 }
 
 function destroyOnError(this: Duplex): void {

@@ -53,12 +53,18 @@ export class WsHub {
   publish(topic: string, value: unknown, maxPayload = Infinity): number {
     const subscribers = this.topicsIndex.subscribers(topic);
     if (subscribers === undefined) return 0;
-    const frame = frameValue(value);
-    if (frame.length - 2 > maxPayload) {
-      const bytes = payloadLength(frame);
-      if (bytes > maxPayload) throw payloadTooLarge(bytes, maxPayload);
-    }
-    return writeToAll(subscribers, frame);
+    // Each subscriber gets the frame ws.send would make for it: a JSON value follows its settings.jsonBigInt
+    // (a BigInt written exactly, or a TypeError as JSON.stringify gives). Framed once per rule in use.
+    // Both frames are made before any is written: a value one rule cannot encode reaches nobody.
+    let exactRules = 0;
+    if (isJsonValue(value)) for (const ws of subscribers) if (bigIntRule(ws)) exactRules++;
+    const exact = exactRules === 0 ? undefined : checkedFrame(frameValue(value, true), maxPayload);
+    const plain = exactRules === subscribers.size ? undefined : checkedFrame(frameValue(value), maxPayload);
+    if (exact === undefined) return writeToAll(subscribers, plain as Buffer);
+    if (plain === undefined) return writeToAll(subscribers, exact);
+    let count = 0;
+    for (const ws of subscribers) if (ws.sendFrame(bigIntRule(ws) ? exact : plain)) count++;
+    return count;
   }
 
   /** @internal A payload from another process: framed once here, written to each local subscriber. */
@@ -137,6 +143,25 @@ export class WsHub {
       }
     }
   }
+}
+
+function isJsonValue(value: unknown): boolean {
+  return typeof value !== 'string' && !(value instanceof Uint8Array) && !(value instanceof ArrayBuffer);
+}
+
+/** The subscriber's settings.jsonBigInt (its connection limits: the rule its ws.send follows). */
+function bigIntRule(ws: WebSocket): boolean {
+  // connection.ts keeps its limits private; an index access reads them without widening its public API.
+  return ws['limits'].jsonBigInt;
+}
+
+/** `frame`, after checking its payload against publishMaxPayload. */
+function checkedFrame(frame: Buffer, maxPayload: number): Buffer {
+  if (frame.length - 2 > maxPayload) {
+    const bytes = payloadLength(frame);
+    if (bytes > maxPayload) throw payloadTooLarge(bytes, maxPayload);
+  }
+  return frame;
 }
 
 function writeToAll(subscribers: ReadonlySet<WebSocket>, frame: Buffer): number {

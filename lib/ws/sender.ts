@@ -3,6 +3,7 @@
 // that room: one allocation and no copy per message.
 import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
 import { MAX_CLOSE_REASON_BYTES } from './close-codes';
+import { stringifyWithBigInt } from '../json';
 
 export const Opcode = {
   CONTINUATION: 0x0,
@@ -53,11 +54,15 @@ export function frameText(text: string): Buffer {
   return frameInHeadroom(utf8WithHeadroom(text, HEADROOM), Opcode.TEXT);
 }
 
-/** A text frame of JSON.stringify(value). Throws a TypeError for values JSON cannot encode. */
-export function frameJson(value: unknown): Buffer {
+/**
+ * A text frame of JSON.stringify(value); with `bigInt` (settings.jsonBigInt), BigInt values written exactly,
+ * as ws.send writes them (outbox.ts). Throws a TypeError for values JSON cannot encode.
+ */
+export function frameJson(value: unknown, bigInt = false): Buffer {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
     throw new TypeError(`Cannot send ${typeof value} as JSON`);
   }
+  if (bigInt) return frameText(stringifyWithBigInt(value) as string);
   return frameInHeadroom(encodeJsonWithHeadroom(value, HEADROOM), Opcode.TEXT);
 }
 
@@ -77,12 +82,15 @@ export function frameHeader(opcode: number, payloadLength: number, compressed = 
   return out;
 }
 
-/** ws.send / publish semantics: string → text, bytes → binary, anything else → JSON text. One Buffer. */
-export function frameValue(value: unknown): Buffer {
+/**
+ * ws.send / publish semantics: string → text, bytes → binary, anything else → JSON text (`bigInt`: with
+ * settings.jsonBigInt's exact BigInt). One Buffer.
+ */
+export function frameValue(value: unknown, bigInt = false): Buffer {
   if (typeof value === 'string') return frameText(value);
   if (value instanceof Uint8Array) return frameCopy(Opcode.BINARY, value);
   if (value instanceof ArrayBuffer) return frameCopy(Opcode.BINARY, new Uint8Array(value));
-  return frameJson(value);
+  return frameJson(value, bigInt);
 }
 
 /** A close frame; code undefined → empty payload. The caller has validated code and reason. */

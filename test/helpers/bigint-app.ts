@@ -11,9 +11,10 @@ app.post('/echo', (req) => {
 app.get('/big', () => ({ body: { max: 2n ** 64n, neg: -(2n ** 70n), small: 1n, list: [12345678901234567890n] } }));
 app.on('ws:connect', (ctx: { ws: { subscribe(topic: string): void } }) => ctx.ws.subscribe('ticks'));
 app.on('ws:message', (ctx: { data: unknown; reply: unknown }) => {
-  const data = ctx.data as { ts?: unknown; publish?: boolean };
+  const data = ctx.data as { ts?: unknown; publish?: boolean; hubPublish?: boolean };
   if (data === undefined || typeof data.ts !== 'bigint') return;
   if (data.publish) app.publish('ticks', { published: data.ts });
+  else if (data.hubPublish) app.wsHub.publish('ticks', { hub: data.ts });
   else ctx.reply = { echo: data, type: 'bigint' };
 });
 

@@ -106,10 +106,12 @@ describe('dynamic responses', () => {
     expect(JSON.parse(zlib.gunzipSync(r.body).toString())).toEqual(huge);
   });
 
-  test('HEAD keeps identity headers', async () => {
+  test('HEAD announces the headers GET sends: the coding and its length (issue 19; more in answers.test.ts)', async () => {
+    const get = await request(server.port, '/json', { headers: { 'accept-encoding': 'br' } });
     const r = await request(server.port, '/json', { method: 'HEAD', headers: { 'accept-encoding': 'br' } });
     expect(r.status).toBe(200);
-    expect(r.headers['content-encoding']).toBeUndefined();
+    expect(r.headers['content-encoding']).toBe('br');
+    expect(r.headers['content-length']).toBe(get.headers['content-length']);
     expect(r.body.length).toBe(0);
   });
 });

@@ -11,7 +11,8 @@ import { rawRequest, startApp } from '../helpers/server';
 const TEXT = 'h\u00e9llo \u{1F600} lone \ud800 end'; // Latin-1, astral, a lone surrogate (sent as U+FFFD)
 const BIG = Buffer.alloc(4 * 1024 * 1024);
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + (i >> 13)) & 0xff;
-const BIG_TEXT = 'ab\u{1F600}'.repeat(20_000); // 160 KB of UTF-8: more than the native stage holds
+const BIG_TEXT = 'ab\u{1F600}'.repeat(20_000); // 160 KB of UTF-8 (the pipeline hands long texts over as bytes)
+const BIG_HEAD = 'p'.repeat(70_000); // a head more than the native stage holds: the write is declined
 const SMALL = Buffer.from([0, 1, 2, 0xff, 0x80, 13, 10]);
 
 function routes(app: App): void {
@@ -19,12 +20,13 @@ function routes(app: App): void {
   app.get('/small', () => ({ body: SMALL }));
   app.get('/big', () => ({ body: BIG }));
   app.get('/big-text', () => ({ body: BIG_TEXT, headers: { 'content-type': 'text/plain' } }));
+  app.get('/big-head', () => ({ body: TEXT, headers: { 'content-type': 'text/plain', 'x-pad': BIG_HEAD } }));
   app.get('/json', () => ({ body: { ok: true, s: TEXT } }));
   app.get('/stream', () => ({ body: Readable.from([Buffer.from('ab'), Buffer.from('cd')]) }));
   app.get('/empty', () => ({ status: 204 }));
 }
 
-const PIPELINE = ['/text', '/small', '/json', '/stream', '/empty', '/big-text', '/text']
+const PIPELINE = ['/text', '/small', '/json', '/stream', '/empty', '/big-text', '/big-head', '/text']
   .map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`)
   .join('') + 'HEAD /text HTTP/1.1\r\nHost: x\r\n\r\n';
 
@@ -50,7 +52,7 @@ test('the same bytes as socket.write(): text, bytes, JSON, streamed, empty, over
       results.push(await exchange(r.port, PIPELINE));
       if (direct && directWriteActive()) {
         expect(directWriteCounts.whole - before.whole).toBeGreaterThanOrEqual(5);
-        expect(directWriteCounts.declined - before.declined).toBeGreaterThanOrEqual(1); // /big-text
+        expect(directWriteCounts.declined - before.declined).toBeGreaterThanOrEqual(1); // /big-head
       }
     } finally {
       await r.stop();
@@ -67,6 +69,7 @@ test('the same bytes as socket.write(): text, bytes, JSON, streamed, empty, over
   expect(raw).toContain('2\r\nab\r\n');
   expect(raw).toContain('HTTP/1.1 204 No Content');
   expect(raw).toContain(Buffer.from(BIG_TEXT).toString('latin1'));
+  expect(raw).toContain(`\r\nx-pad: ${BIG_HEAD}\r\n`);
   // The HEAD answer comes last, with the GET's length and no body.
   const last = raw.slice(raw.lastIndexOf('HTTP/1.1 200 OK'));
   expect(last).toMatch(new RegExp(`content-length: ${Buffer.byteLength(TEXT)}\r\n`));

@@ -1,0 +1,182 @@
+// settings.sendTimeout on both transports (issue 19, item 3): a client that never reads its answers —
+// pipelined GETs, or one big streamed body — loses its connection within sendTimeout (plus one sweep);
+// a slow client that keeps reading is never cut. Raw sockets, paused, so the kernel buffers fill.
+import * as net from 'node:net';
+import { Readable } from 'node:stream';
+import type { App } from '../../lib/app';
+import type { Settings } from '../../lib/settings';
+import { startApp, type Running } from '../helpers/server';
+
+const TRANSPORTS = ['node', 'krozen'] as const;
+const SEND_TIMEOUT = 500;
+// One sweep (a quarter of the timeout) plus a loaded machine's scheduling.
+const SLACK = 1500;
+
+/** A 50 MB body made as it is read (64 KiB at a time): nothing holds it whole. */
+function bigStream(): Readable {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  let left = 800;
+  return new Readable({
+    read() {
+      this.push(left-- > 0 ? chunk : null);
+    },
+  });
+}
+
+function routes(app: App): void {
+  app.get('/big', () => ({ body: Buffer.alloc(256 * 1024, 0x62) }));
+  app.get('/stream', () => ({ body: bigStream() }));
+  app.get('/ok', () => ({ body: { ok: true } }));
+  app.ws('/ws', { message: () => undefined });
+  // 64 MB in one write: progress inside it must count.
+  app.get('/huge', () => ({ body: Buffer.alloc(64 * 1024 * 1024, 0x63) }));
+}
+
+/** Server-side sockets, in accept order, each with when it closed (a paused client would not notice). */
+function watchServerSockets(r: Running): Array<{ closedAt?: number }> {
+  const seen: Array<{ closedAt?: number }> = [];
+  const server = (r.server as unknown as { transport: { server: net.Server } }).transport.server;
+  server.on('connection', (socket: net.Socket) => {
+    const entry: { closedAt?: number } = {};
+    seen.push(entry);
+    socket.once('close', () => (entry.closedAt = Date.now()));
+  });
+  return seen;
+}
+
+/** A connection that reads nothing (paused): the kernel buffers fill, then the server's sends stall. */
+function openPaused(port: number): net.Socket {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.pause();
+  socket.on('error', () => undefined);
+  return socket;
+}
+
+async function closedWithin(entry: { closedAt?: number } | undefined, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (entry?.closedAt === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return entry?.closedAt !== undefined;
+}
+
+describe.each(TRANSPORTS)('transport %s: sendTimeout', (transport) => {
+  let r: Running;
+  let accepted: Array<{ closedAt?: number }>;
+  beforeAll(async () => {
+    // No backlog cap here: only the send deadline may end these connections.
+    r = await startApp(routes, { transport: transport as Settings['transport'], sendTimeout: SEND_TIMEOUT, httpMaxBackpressure: 0 });
+    accepted = watchServerSockets(r);
+  });
+  afterAll(() => r.stop());
+
+  /** The server side of the connection just opened (accepted before any bytes come back). */
+  async function serverSide(before: number): Promise<{ closedAt?: number }> {
+    while (accepted.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    return accepted[before];
+  }
+
+  test('a client that pipelines GETs and never reads is closed', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    const start = Date.now();
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(200));
+    const entry = await serverSide(before);
+    // 50 MB of answers cannot all sit in the kernel's buffers: sending stalls, then the deadline runs.
+    expect(await closedWithin(entry, 10_000)).toBe(true);
+    const took = (entry.closedAt as number) - start;
+    console.log(`${transport}: pipelining non-reader closed after ${took} ms (sendTimeout ${SEND_TIMEOUT})`);
+    expect(took).toBeLessThan(SEND_TIMEOUT + SLACK);
+    socket.destroy();
+    // The server still answers others.
+    expect((await fetch(`${r.base}/ok`)).status).toBe(200);
+  });
+
+  test('a non-reader whose pipelined GETs end with a WebSocket upgrade is closed too', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    const start = Date.now();
+    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
+    socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100) + upgrade);
+    const entry = await serverSide(before);
+    expect(await closedWithin(entry, 10_000)).toBe(true);
+    expect((entry.closedAt as number) - start).toBeLessThan(SEND_TIMEOUT + SLACK);
+    socket.destroy();
+  });
+
+  test('a streamed 50 MB body to a client that never reads is closed within sendTimeout', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    const start = Date.now();
+    socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    const entry = await serverSide(before);
+    // Filling the loopback buffers takes a few ms; then nothing moves and the deadline runs.
+    expect(await closedWithin(entry, 10_000)).toBe(true);
+    const took = (entry.closedAt as number) - start;
+    console.log(`${transport}: streamed body to a non-reader closed after ${took} ms (sendTimeout ${SEND_TIMEOUT})`);
+    expect(took).toBeLessThan(SEND_TIMEOUT + SLACK);
+    socket.destroy();
+  });
+
+});
+
+// The kernel paces what the server sees: a paused loopback client that reads 64 KiB every 100 ms reopens its
+// TCP window about every 2.3 s (1.5 MB at a time), so a slow reader is tested against a longer timeout.
+const SLOW_SEND_TIMEOUT = 4000;
+
+describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transport) => {
+  let r: Running;
+  let accepted: Array<{ closedAt?: number }>;
+  beforeAll(async () => {
+    r = await startApp(routes, { transport: transport as Settings['transport'], sendTimeout: SLOW_SEND_TIMEOUT, httpMaxBackpressure: 0 });
+    accepted = watchServerSockets(r);
+  });
+  afterAll(() => r.stop());
+
+  async function serverSide(before: number): Promise<{ closedAt?: number }> {
+    while (accepted.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    return accepted[before];
+  }
+
+  test('a slow client that keeps reading is not cut', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    const entry = await serverSide(before);
+    let received = 0;
+    // 64 KiB every 100 ms for two timeouts.
+    const reader = setInterval(() => {
+      for (let got = 0; got < 64 * 1024;) {
+        const chunk = socket.read() as Buffer | null;
+        if (chunk === null) break;
+        got += chunk.length;
+        received += chunk.length;
+      }
+    }, 100);
+    await new Promise((resolve) => setTimeout(resolve, 2 * SLOW_SEND_TIMEOUT));
+    clearInterval(reader);
+    expect(entry.closedAt).toBeUndefined();
+    expect(received).toBeGreaterThan(2 * 1024 * 1024);
+    socket.destroy();
+  });
+
+  test('a slow client reading one big Buffer body (one write) is not cut', async () => {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    socket.write('GET /huge HTTP/1.1\r\nHost: x\r\n\r\n');
+    const entry = await serverSide(before);
+    let received = 0;
+    const reader = setInterval(() => {
+      for (let got = 0; got < 64 * 1024;) {
+        const chunk = socket.read() as Buffer | null;
+        if (chunk === null) break;
+        got += chunk.length;
+        received += chunk.length;
+      }
+    }, 100);
+    await new Promise((resolve) => setTimeout(resolve, 2 * SLOW_SEND_TIMEOUT));
+    clearInterval(reader);
+    expect(entry.closedAt).toBeUndefined();
+    expect(received).toBeGreaterThan(2 * 1024 * 1024);
+    socket.destroy();
+  });
+});
