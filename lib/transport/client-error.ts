@@ -30,6 +30,11 @@ export function markClosing(socket: object | null): void {
   if (socket !== null) closing.add(socket);
 }
 
+/** Whether an answer on `socket` closes it: a request parsed behind it is not run (node.ts). */
+export function isClosing(socket: object | null): boolean {
+  return socket !== null && closing.has(socket);
+}
+
 function answerClientError(err: NodeJS.ErrnoException | null | undefined, socket: Duplex): void {
   if (answered.has(socket)) return;
   answered.add(socket);

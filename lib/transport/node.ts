@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../settings';
 import { listenerFault } from '../listener-guard';
-import { markClosing, onClientError } from './client-error';
+import { isClosing, markClosing, onClientError } from './client-error';
 import { inFlightResponse } from '../node-internals';
 import { NodeIncomingMessage, requestEndsConnection } from './node-incoming';
 import { createNodeServer } from './tls';
@@ -80,6 +80,8 @@ export class NodeExchange implements TransportRequest, ResponseSink {
       // A string's UTF-16 length: a cheap lower bound of its bytes.
       if (!admitResponse(this.req, res, body.length, this.maxBacklog)) return;
     }
+    // The pipeline closes the connection with this answer: requests parsed behind it are not run.
+    if (headers.connection === 'close') markClosing(this.req.socket);
     res.writeHead(status, headers as http.OutgoingHttpHeaders);
     // node:http drops the body itself for HEAD, 204 and 304.
     if (body === null) res.end();
@@ -88,6 +90,7 @@ export class NodeExchange implements TransportRequest, ResponseSink {
 
   stream(status: number, headers: OutgoingHeaders, body: Readable): void {
     const res = this.res;
+    if (headers.connection === 'close') markClosing(this.req.socket);
     res.writeHead(status, headers as http.OutgoingHttpHeaders);
     if (status === 204 || status === 304) {
       body.destroy();
@@ -185,6 +188,12 @@ export class NodeTransport implements TransportServer {
         // (a third less CPU for such a flood; the parsing itself cannot be stopped from here).
         if (req.socket.destroyed) {
           req.destroy();
+          return;
+        }
+        // Likewise behind an answer that closes the connection (a 413, say): it would run for nobody. Its
+        // body, if any, is dropped; the connection ends once that answer is out.
+        if (isClosing(req.socket)) {
+          req.resume();
           return;
         }
         // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close

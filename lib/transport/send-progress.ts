@@ -1,6 +1,9 @@
 // How far a socket's sending has got, for settings.sendTimeout: a response that makes no progress for that
-// long ends its connection. Progress is bytes the kernel accepted, which grows while a client reads, even in
-// the middle of one large write (a 50 MB body is one write: its completion alone would come too late).
+// long ends its connection (both transports: the krozen transport's sweep, ./send-watch.ts on node:http).
+// Progress is bytes the kernel accepted, which grows while a client reads, even in the middle of one large
+// write (a 50 MB body is one write: its completion alone would come too late). The kernel sets the pace of
+// what is seen: a receiver reopens its TCP window in steps (on loopback about 1.5 MB with autotuned buffers),
+// so a client must read about that much per timeout to show progress.
 import type { Socket } from 'node:net';
 
 interface SendCounters {
@@ -32,7 +35,7 @@ export function sendPending(socket: Socket): boolean {
  * Tracks one connection's send progress across looks by a periodic sweep (no timer or listener per write):
  * `stalled(now, limit)` is true once bytes have waited with none sent for more than `limit` ms.
  */
-export class SendWatch {
+export class SendProgress {
   private sent = 0;
   private since = 0;
 

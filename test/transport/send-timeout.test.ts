@@ -30,6 +30,8 @@ function routes(app: App): void {
   app.ws('/ws', { message: () => undefined });
   // 64 MB in one write: progress inside it must count.
   app.get('/huge', () => ({ body: Buffer.alloc(64 * 1024 * 1024, 0x63) }));
+  // 12 MB that ends the connection: the wait for the client's FIN must not cut it short.
+  app.get('/last', () => ({ body: Buffer.alloc(12 * 1024 * 1024, 0x64), headers: { connection: 'close' } }));
 }
 
 /** Server-side sockets, in accept order, each with when it closed (a paused client would not notice). */
@@ -179,4 +181,29 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
     expect(received).toBeGreaterThan(2 * 1024 * 1024);
     socket.destroy();
   });
+
+  test('a slow client gets the whole of a 12 MB answer that closes the connection', async () => {
+    const received = await new Promise<number>((resolve, reject) => {
+      const socket = net.connect(r.port, '127.0.0.1');
+      let bytes = 0;
+      let sinceTick = 0;
+      const tick = setInterval(() => {
+        sinceTick = 0;
+        socket.resume();
+      }, 100);
+      socket.on('data', (c: Buffer) => {
+        bytes += c.length;
+        sinceTick += c.length;
+        // About 2.5 MB/s: several seconds for the answer, longer than the 2 s the server waits for a FIN.
+        if (sinceTick >= 256 * 1024) socket.pause();
+      });
+      socket.on('close', () => {
+        clearInterval(tick);
+        resolve(bytes);
+      });
+      socket.on('error', reject);
+      socket.write('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    expect(received).toBeGreaterThan(12 * 1024 * 1024);
+  }, 30_000);
 });

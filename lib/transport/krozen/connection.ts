@@ -16,7 +16,7 @@ import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
 import { canWriteDirect } from './direct-write';
 import { asksForWebSocket } from '../upgrade-rule';
-import { SendWatch, sendPending } from '../send-progress';
+import { SendProgress, sendPending } from '../send-progress';
 import { pipeResponseBody, writeResponse } from './response-output';
 
 /** What a connection needs from its transport. */
@@ -135,7 +135,7 @@ export class Connection implements ExchangeHost, DirectReader {
   /** Responses may go out by direct writes (./direct-write.ts). */
   private readonly direct: boolean;
   /** Send progress, made when the sweep first finds bytes waiting (most connections never need one). */
-  private sendWatch: SendWatch | null = null;
+  private sendProgress: SendProgress | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -623,11 +623,11 @@ export class Connection implements ExchangeHost, DirectReader {
 
   /** settings.sendTimeout: bytes have waited on the socket with none taken for `limit` ms. */
   sendStalled(now: number, limit: number): boolean {
-    if (this.sendWatch === null) {
+    if (this.sendProgress === null) {
       if (!sendPending(this.socket)) return false;
-      this.sendWatch = new SendWatch();
+      this.sendProgress = new SendProgress();
     }
-    return this.sendWatch.stalled(this.socket, now, limit);
+    return this.sendProgress.stalled(this.socket, now, limit);
   }
 
   /** The last response went out whole (nothing waits on the socket): the wait for the client's FIN runs. */

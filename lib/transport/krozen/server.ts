@@ -128,7 +128,10 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
       let expired = false;
       switch (conn.phase) {
         case Phase.Idle:
-          expired = s.keepAliveTimeout > 0 && age > s.keepAliveTimeout;
+          // Idle means no request; the last answer may still be going out to a slow reader: the keep-alive
+          // clock starts once it is out (sendTimeout watches it meanwhile).
+          if (!conn.flushed) conn.since = now;
+          else expired = s.keepAliveTimeout > 0 && age > s.keepAliveTimeout;
           break;
         case Phase.Head:
           expired = (s.headersTimeout > 0 && age > s.headersTimeout) || (s.requestTimeout > 0 && age > s.requestTimeout);
