@@ -1,5 +1,5 @@
-// Request bodies: read with a size limit (413 without reading the rest into memory; the limit counts a
-// per-piece cost too, so a body of tiny chunks cannot cost far more than its bytes), then parsed by
+// Request bodies: read with a size limit (413 without reading the rest into memory; the limit counts the
+// framing of tiny chunks too, so a body of them cannot cost far more than its bytes), then parsed by
 // content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth; BigInt for
 // big integers with settings.jsonBigInt: ../json.ts); no type → JSON, else string;
 // application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
@@ -38,11 +38,12 @@ export function readBody<C>(request: TransportRequest, limit: number, ctx: C, do
 
 /**
  * What a small body piece (under KEEP_WHOLE bytes) costs beyond its bytes, charged against the limit for
- * each one past the first FREE_PIECES: each is a callback, a 'data' event and a Buffer on its way in,
- * whatever its size. A body in ordinary pieces (socket reads, chunks of a kilobyte or more) pays nothing; a
- * body of 1-byte chunks reaches a 1 MiB limit after ~16k pieces (~100 kB on the wire), not a million.
+ * each one past the first FREE_PIECES: the framing the smallest chunk carries on the wire ("1" CRLF, data,
+ * CRLF), so the limit bounds a chunked body's bytes on the wire, not only its payload. A body in ordinary
+ * pieces (socket reads, chunks of a kilobyte or more) pays nothing; a body of 1-byte chunks reaches a 1 MiB
+ * limit after ~175k of them (6 bytes each on the wire), not a million, and a 64 KiB one still passes.
  */
-const PIECE_COST = 64;
+const PIECE_COST = 5;
 const FREE_PIECES = 64;
 export { PIECE_COST, FREE_PIECES }; // by name: an `export const` is read as `exports.X` at every use
 

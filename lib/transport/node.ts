@@ -13,6 +13,7 @@ import { ConnectionLimit } from './connection-limit';
 import { listenOn } from './listen';
 import { admitResponse } from './response-backlog';
 import { SendWatch } from './send-watch';
+import { ChunkBudget } from './node-chunk-budget';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -25,7 +26,8 @@ import type {
 } from './types';
 
 const RECEIVER = Symbol('krozen.bodyReceiver');
-type Receiving = http.IncomingMessage & { [RECEIVER]: BodyReceiver };
+const BUDGET = Symbol('krozen.chunkBudget');
+type Receiving = http.IncomingMessage & { [RECEIVER]: BodyReceiver; [BUDGET]: ChunkBudget | undefined };
 
 /** One node:http request/response pair, as the pipeline sees it. */
 export class NodeExchange implements TransportRequest, ResponseSink {
@@ -60,6 +62,8 @@ export class NodeExchange implements TransportRequest, ResponseSink {
   readBody(receiver: BodyReceiver): void {
     const req = this.req as Receiving;
     req[RECEIVER] = receiver;
+    // A chunked body's extensions are bounded per body (node-chunk-budget.ts); a sized one needs no check.
+    req[BUDGET] = req.headers['transfer-encoding'] !== undefined && req.socket !== null ? new ChunkBudget(req.socket) : undefined;
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -109,6 +113,13 @@ export class NodeExchange implements TransportRequest, ResponseSink {
 // event emission, where a throw would end the process: a fault ends this request's connection only.
 function onData(this: Receiving, chunk: Buffer): void {
   try {
+    const budget = this[BUDGET];
+    if (budget !== undefined && !budget.take(chunk.length)) {
+      this[BUDGET] = undefined;
+      this.off('data', onData);
+      this[RECEIVER].abort('Payload Too Large: chunk extensions outweigh the data', 413);
+      return;
+    }
     this[RECEIVER].data(chunk);
   } catch (err) {
     listenerFault('request body', err, this.socket);
