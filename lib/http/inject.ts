@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../transport/types';
 import { handleRequest, type PipelineHost } from './pipeline';
 import { checkJsonSettings } from '../json';
+import { HeaderMap } from '../transport/header-map';
 
 export interface InjectOptions {
   /** Default GET. */
@@ -34,7 +35,7 @@ export interface InjectResponse {
 }
 
 function requestHeaders(options: InjectOptions, body: Buffer | undefined): IncomingHttpHeaders {
-  const headers: IncomingHttpHeaders = {};
+  const headers: IncomingHttpHeaders = new HeaderMap();
   for (const name in options.headers ?? {}) {
     const value = (options.headers as Record<string, unknown>)[name];
     if (value === undefined) continue;

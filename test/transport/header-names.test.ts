@@ -2,6 +2,7 @@
 // `toString`) on both transports: the handler sees the values sent, and nothing else is touched.
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings';
+import { createApp } from '../../lib/app';
 import { parseResponses, rawRequest, startApp } from '../helpers/server';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
@@ -43,4 +44,13 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       await app.stop();
     }
   });
+});
+
+test('app.inject: the same names reach the handler as the strings given', async () => {
+  const app = createApp();
+  routes(app);
+  const res = await app.inject({ method: 'GET', url: '/headers', headers: { constructor: 'y', hasOwnProperty: 'z', toString: 't' } });
+  expect(res.status).toBe(200);
+  expect(res.json()).toMatchObject({ constructor: 'y', hasownproperty: 'z', tostring: 't', polluted: false });
+  expect((res.json() as { types: string[] }).types).toEqual(['string', 'string', 'string']);
 });

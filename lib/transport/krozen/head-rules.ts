@@ -6,6 +6,7 @@
 // element after `chunked`, a scheme with digits or "+-."), llhttp's refusal is kept.
 import { METHODS, type IncomingHttpHeaders } from 'node:http';
 import { asksForWebSocket } from '../upgrade-rule';
+import { HeaderMap } from '../header-map';
 
 /** Why a head was refused: the status and the JSON error text; the connection closes after it. */
 export class HeadError {
@@ -182,13 +183,6 @@ function endOfAuthority(target: string, from: number): number {
     : queryStart === -1 ? pathStart : Math.min(pathStart, queryStart);
 }
 
-/**
- * The header object's constructor: its prototype has no prototype, so a field named `constructor`,
- * `__proto__` or `toString` is a field like any other (no inherited value to join onto, no prototype to
- * set), and the object is still an ordinary fast-mode one (Object.create(null) makes a dictionary).
- */
-const HeaderMap = function HeaderMap() {} as unknown as new () => IncomingHttpHeaders;
-HeaderMap.prototype = Object.create(null);
 
 /** The field lines of one head, as node:http's header object, and the counts the framing rules need. */
 export class FieldSet {
