@@ -49,8 +49,10 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
 test('app.inject: the same names reach the handler as the strings given', async () => {
   const app = createApp();
   routes(app);
-  const res = await app.inject({ method: 'GET', url: '/headers', headers: { constructor: 'y', hasOwnProperty: 'z', toString: 't' } });
+  // A computed key: an own property named __proto__ (a literal `__proto__: 'x'` would set the prototype).
+  const headers = { constructor: 'y', ['__proto__']: 'x', hasOwnProperty: 'z', toString: 't' };
+  const res = await app.inject({ method: 'GET', url: '/headers', headers });
   expect(res.status).toBe(200);
-  expect(res.json()).toMatchObject({ constructor: 'y', hasownproperty: 'z', tostring: 't', polluted: false });
+  expect(res.json()).toMatchObject({ constructor: 'y', proto: 'x', hasownproperty: 'z', tostring: 't', polluted: false });
   expect((res.json() as { types: string[] }).types).toEqual(['string', 'string', 'string']);
 });
