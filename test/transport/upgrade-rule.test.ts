@@ -16,6 +16,8 @@ test('asksForWebSocket reads the Upgrade list, any case and place', () => {
   expect(asksForWebSocket({ upgrade: 'h2c' })).toBe(false);
   expect(asksForWebSocket({ upgrade: 'websocket/13' })).toBe(false);
   expect(asksForWebSocket({})).toBe(false);
+  // A handshake attempt with a wrong Upgrade goes to the WebSocket layer, which refuses it (400).
+  expect(asksForWebSocket({ upgrade: 'h2c', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' })).toBe(true);
 });
 
 describe.each(TRANSPORTS)('upgrades on the %s transport', (transport) => {
