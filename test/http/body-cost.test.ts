@@ -208,6 +208,8 @@ test('krozen: a streamed body (req.raw) of 1-byte chunks reaches the reader in s
 });
 
 describe.each(TRANSPORTS)('%s transport, server in a child process', (transport) => {
+  // The bounds: before coalescing these grew the child by ~160 MB (krozen) and ~440 MB (node:http); after,
+  // 10-45 MB depending on the Node line (Node 26's upload path measured 42 MB).
   test('a limit that admits it: 1 MB of 1-byte chunks is held coalesced (bounded RSS growth)', async () => {
     const child = await startMeasured(transport, { MAX_BODY_SIZE: String(256 * MiB) });
     try {
@@ -219,7 +221,7 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
       expect(res?.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ length: 1_000_000 });
       if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, '1-byte chunks: peak RSS growth', growth);
-      expect(growth).toBeLessThan(40 * MiB);
+      expect(growth).toBeLessThan(64 * MiB);
     } finally {
       await killChild(child);
     }
@@ -241,7 +243,7 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
       expect(res?.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ sizes: [1_000_000] });
       if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'upload of 1-byte chunks: peak RSS growth', growth);
-      expect(growth).toBeLessThan(40 * MiB);
+      expect(growth).toBeLessThan(64 * MiB);
     } finally {
       await killChild(child);
     }
