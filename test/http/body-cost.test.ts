@@ -269,8 +269,9 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
       if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'health GET delays (ms)', delays.join(','));
       // node:http parses every chunk of every read it takes (a callback, a Buffer copy and a 'data' event
       // each, ~3 µs per 1-byte chunk) before it looks at the next socket: ~175k of them per body before the
-      // 413 is its floor here. Before the fix: no answer within 10 s on node:http, 3.9 s on krozen.
-      expect(Math.max(...delays)).toBeLessThan(transport === 'krozen' ? 500 : 2000);
+      // 413 is its floor here. Before the fix: no answer within 10 s on node:http, 3.9 s on krozen. The
+      // bounds leave room for CI, where a second test lane shares the two cores (krozen's worst seen: 520 ms).
+      expect(Math.max(...delays)).toBeLessThan(transport === 'krozen' ? 1500 : 3000);
     } finally {
       await killChild(child);
     }

@@ -7,8 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { Readable } from 'node:stream';
 import { startApp, type Running } from '../helpers/server';
+import { bigStream } from '../helpers/slow-bodies';
 
 const SEND_TIMEOUT = 500;
 const SLACK = 1500;
@@ -17,15 +17,6 @@ let dir: string;
 let r: Running;
 const closedAt: number[] = [];
 
-function bigStream(): Readable {
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  let left = 800;
-  return new Readable({
-    read() {
-      this.push(left-- > 0 ? chunk : null);
-    },
-  });
-}
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-send-'));

@@ -2,26 +2,15 @@
 // pipelined GETs, or one big streamed body — loses its connection within sendTimeout (plus one sweep);
 // a slow client that keeps reading is never cut. Raw sockets, paused, so the kernel buffers fill.
 import * as net from 'node:net';
-import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings';
 import { startApp, type Running } from '../helpers/server';
+import { bigStream, readSlowly } from '../helpers/slow-bodies';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 const SEND_TIMEOUT = 500;
 // One sweep (a quarter of the timeout) plus a loaded machine's scheduling.
 const SLACK = 1500;
-
-/** A 50 MB body made as it is read (64 KiB at a time): nothing holds it whole. */
-function bigStream(): Readable {
-  const chunk = Buffer.alloc(64 * 1024, 0x61);
-  let left = 800;
-  return new Readable({
-    read() {
-      this.push(left-- > 0 ? chunk : null);
-    },
-  });
-}
 
 function routes(app: App): void {
   app.get('/big', () => ({ body: Buffer.alloc(256 * 1024, 0x62) }));
@@ -144,18 +133,8 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
     const socket = openPaused(r.port);
     socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
     const entry = await serverSide(before);
-    let received = 0;
     // 64 KiB every 100 ms for two timeouts.
-    const reader = setInterval(() => {
-      for (let got = 0; got < 64 * 1024;) {
-        const chunk = socket.read() as Buffer | null;
-        if (chunk === null) break;
-        got += chunk.length;
-        received += chunk.length;
-      }
-    }, 100);
-    await new Promise((resolve) => setTimeout(resolve, 2 * SLOW_SEND_TIMEOUT));
-    clearInterval(reader);
+    const received = await readSlowly(socket, 64 * 1024, 2 * SLOW_SEND_TIMEOUT);
     expect(entry.closedAt).toBeUndefined();
     expect(received).toBeGreaterThan(2 * 1024 * 1024);
     socket.destroy();
@@ -166,17 +145,7 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
     const socket = openPaused(r.port);
     socket.write('GET /huge HTTP/1.1\r\nHost: x\r\n\r\n');
     const entry = await serverSide(before);
-    let received = 0;
-    const reader = setInterval(() => {
-      for (let got = 0; got < 64 * 1024;) {
-        const chunk = socket.read() as Buffer | null;
-        if (chunk === null) break;
-        got += chunk.length;
-        received += chunk.length;
-      }
-    }, 100);
-    await new Promise((resolve) => setTimeout(resolve, 2 * SLOW_SEND_TIMEOUT));
-    clearInterval(reader);
+    const received = await readSlowly(socket, 64 * 1024, 2 * SLOW_SEND_TIMEOUT);
     expect(entry.closedAt).toBeUndefined();
     expect(received).toBeGreaterThan(2 * 1024 * 1024);
     socket.destroy();
