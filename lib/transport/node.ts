@@ -14,6 +14,7 @@ import { listenOn } from './listen';
 import { admitResponse } from './response-backlog';
 import { SendWatch } from './send-watch';
 import { ChunkBudget } from './node-chunk-budget';
+import { lingerOnClose } from './lingering-close';
 import type {
   BodyReceiver,
   OutgoingHeaders,
@@ -244,6 +245,7 @@ export class NodeTransport implements TransportServer {
         if (!limit.admit(socket)) return;
         this.sockets.add(socket);
         if (!secure) watchSends(socket);
+        lingerOnClose(socket);
         socket.once('close', () => this.sockets.delete(socket));
       } catch (err) {
         listenerFault('connection', err, socket);
