@@ -1,15 +1,19 @@
 // Instructions per request / per message, counted by valgrind's callgrind: the A/B measure for hot-path
 // changes on a shared, noisy machine (instruction counts do not move with a neighbour's load).
 //
-//   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 2000] [--small 2000] [--large 6000]
-//                            [--transport krozen|node] [--repeat 1]
+//   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
+//                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node]
 //
 // For each case the server under test (bench/servers/krozen.mjs, this checkout's dist/) runs under callgrind
-// twice: warm-up + SMALL exchanges, then warm-up + LARGE; the client runs outside valgrind, one connection,
-// one exchange in flight. Per exchange = (Ir(large) - Ir(small)) / (large - small): start-up, warm-up and
-// shutdown cancel out. All threads are counted (V8's helper threads included), which is why a
-// --single-threaded node is used. A/B: run it in two worktrees (each with its own dist/) and compare.
-import { spawn } from 'node:child_process';
+// with instrumentation off; the client (outside valgrind; one connection, one exchange in flight) warms it up,
+// then `callgrind_control -i on` starts counting and each window of COUNT exchanges ends with a dump
+// (`callgrind_control -d`): Ir / COUNT is the cost of one exchange, start-up excluded. The first DISCARD
+// windows after instrumentation starts cost 2-4x more (the process suddenly runs ~50x slower and V8's
+// time-driven work catches up) and are dropped; the windows after them agree within ~1%. (The difference of
+// two whole runs of different lengths moved ±20% with start-up noise.) All threads count, which is why node
+// runs --single-threaded (CG_NODE_FLAGS overrides). A/B: run it in two worktrees (each with its own dist/)
+// and compare the medians.
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -25,9 +29,10 @@ const args = Object.fromEntries(
   }),
 );
 const cases = (args.cases ?? 'http-get,http-post,ws-echo').split(',');
-const warmup = Number(args.warmup ?? 2000);
-const small = Number(args.small ?? 2000);
-const large = Number(args.large ?? 6000);
+const warmup = Number(args.warmup ?? 6000);
+const count = Number(args.count ?? 3000);
+const discard = Number(args.discard ?? 3);
+const windows = Number(args.windows ?? 3);
 const repeat = Number(args.repeat ?? 1);
 const transport = args.transport ?? 'krozen';
 
@@ -108,12 +113,12 @@ function freePort() {
   });
 }
 
-/** Total instructions (Ir) of one server run under callgrind that served warm-up + `count` exchanges. */
-async function countRun(name, count) {
+/** Instructions (Ir) per exchange in each measured window of one server run under callgrind. */
+async function countWindows(name) {
   const port = await freePort();
-  const out = path.join(os.tmpdir(), `krozen-callgrind-${process.pid}-${name}-${count}.out`);
-  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath,
-    '--single-threaded', path.join(here, 'servers/krozen.mjs')], {
+  const out = path.join(os.tmpdir(), `krozen-callgrind-${process.pid}-${name}.out`);
+  const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath,
+    ...(process.env.CG_NODE_FLAGS ?? '--single-threaded').split(' ').filter(Boolean), path.join(here, 'servers/krozen.mjs')], {
     env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -125,26 +130,31 @@ async function countRun(name, count) {
     child.on('exit', () => reject(new Error(`server exited:\n${log}`)));
   });
   await drive[name](port, warmup);
-  await drive[name](port, count);
+  execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+  for (let w = 0; w < discard + windows; w++) {
+    await drive[name](port, count);
+    execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
+  }
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-  const text = fs.readFileSync(out, 'utf8');
-  fs.rmSync(out, { force: true });
-  const m = /^(?:summary|totals): (\d+)/m.exec(text);
-  if (!m) throw new Error(`no totals in ${out}`);
-  return Number(m[1]);
+  const per = [];
+  for (let w = discard + 1; w <= discard + windows; w++) {
+    const m = /^(?:summary|totals): (\d+)/m.exec(fs.readFileSync(`${out}.${w}`, 'utf8'));
+    if (!m) throw new Error(`no totals in ${out}.${w}`);
+    per.push(Math.round(Number(m[1]) / count));
+  }
+  for (const f of fs.readdirSync(os.tmpdir())) if (f.startsWith(path.basename(out))) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
+  return per;
 }
 
 const rows = [];
+const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}`;
 for (const name of cases) {
-  for (let r = 0; r < repeat; r++) {
-    const a = await countRun(name, small);
-    const b = await countRun(name, large);
-    const per = Math.round((b - a) / (large - small));
-    rows.push({ name, per });
-    console.log(`${name}: ${per} instructions per exchange (Ir ${a} @${small}, ${b} @${large}; ` +
-      `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''})`);
-  }
+  const runs = [];
+  for (let r = 0; r < repeat; r++) runs.push(...(await countWindows(name)));
+  const median = [...runs].sort((a, b) => a - b)[runs.length >> 1];
+  rows.push({ name, median, runs });
+  console.log(`${name}: ${median} instructions per exchange (median; runs ${runs.join(', ')}; ${count} after ${warmup} warm-up; ${where})`);
 }
 if (args.json) fs.writeFileSync(args.json, JSON.stringify(rows, null, 2));
