@@ -1,0 +1,74 @@
+// ESLint (flat config): typescript-eslint's `recommended` set (not the type-checked one: lint stays fast,
+// `npm run typecheck` does the types), value-import cycles in lib/, and no console in lib/ outside the
+// logger. Formatting is prettier's (`npm run format`), so no formatting rule here.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+import globals from 'globals';
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      'dist/**',
+      'build/**',
+      'prebuilds/**',
+      'coverage/**',
+      'docs/api/**',
+      'bench/results/**',
+      'bench/.peers/**',
+      'native/**',
+    ],
+  },
+  {
+    files: [
+      'lib/**/*.ts',
+      'test/**/*.{ts,js}',
+      'bench/**/*.mjs',
+      'scripts/**/*.{js,mjs}',
+      'examples/**/*.{ts,js}',
+      '*.{js,mjs}',
+    ],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2022,
+      globals: { ...globals.node },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {},
+  },
+  // CommonJS sources: require() is how they import.
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['test/**'],
+    languageOptions: { globals: { ...globals.jest } },
+  },
+  {
+    files: ['examples/demo/static/**'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  // lib/: no value-import cycle (`import type` and `import { type X }` are erased, so they may loop).
+  {
+    files: ['lib/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Without these, import-x reads no .ts dependency and so finds no cycle at all.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.d.ts', '.js', '.json', '.node'] })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  // lib/: log lines go through the logger (settings.logger or its console fallback), nowhere else.
+  {
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/logger.ts', 'lib/base/logger.ts'],
+    rules: { 'no-console': 'error' },
+  },
+);
