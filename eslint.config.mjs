@@ -35,7 +35,13 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
-    rules: {},
+    rules: {
+      // `any` appears only at deliberate boundaries (app.state's user bag, the hook map, redis's listener
+      // signatures, tests reading loose JSON); strict tsc covers the rest.
+      '@typescript-eslint/no-explicit-any': 'off',
+      // The code base matches byte ranges on purpose (/[^\x00-\xff]/ Latin-1 checks, JSON escaping).
+      'no-control-regex': 'off',
+    },
   },
   // CommonJS sources: require() is how they import.
   {
