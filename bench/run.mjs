@@ -53,7 +53,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-function suiteFor(name, opts) {
+function suiteFor(name) {
   const suite = SUITES[name];
   if (suite.ws?.mode !== 'idle') return { suite, note: null };
   // Server and generator each hold one descriptor per connection (plus a few dozen of their own).
@@ -66,7 +66,7 @@ function suiteFor(name, opts) {
 }
 
 async function runSuite(name, opts, availability) {
-  const { suite, note } = suiteFor(name, opts);
+  const { suite, note } = suiteFor(name);
   const notes = note ? [note] : [];
   if (suite.kind === 'micro') {
     const micro = await runMicro(name, suite, opts);

@@ -70,7 +70,7 @@ export class FrameReader {
       const b0 = chunk[off];
       const b1 = chunk[off + 1];
       let len = b1 & 0x7f;
-      let header = 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+      const header = 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
       if (end - off < header) { this.pending = Buffer.from(chunk.subarray(off)); return; }
       if (len === 126) len = chunk.readUInt16BE(off + 2);
       else if (len === 127) len = chunk.readUInt32BE(off + 2) * 2 ** 32 + chunk.readUInt32BE(off + 6);

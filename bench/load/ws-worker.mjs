@@ -27,7 +27,6 @@ let running = false;
 let messages = 0;
 let bytes = 0;
 let errors = 0;
-let closed = 0;
 let histogram = newHistogram();
 const conns = [];
 let publisher = null;
@@ -59,7 +58,7 @@ function open(id, role) {
       if (rest.length > 0) { conn.reader.push(rest); afterRead(conn); }
     });
     socket.on('error', (err) => { if (!upgraded) { fail(conn, err.message); resolve(null); } else if (running) fail(conn, err.message); });
-    socket.on('close', () => { closed++; if (!upgraded) resolve(null); });
+    socket.on('close', () => { if (!upgraded) resolve(null); });
   });
 }
 
