@@ -1,12 +1,13 @@
 // ESLint (flat config): typescript-eslint's `recommended` set (not the type-checked one: lint stays fast,
 // `npm run typecheck` does the types), value-import cycles in lib/, and no console in lib/ outside the
 // logger. Formatting is prettier's (`npm run format`), so no formatting rule here.
+import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 import globals from 'globals';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       '**/node_modules/**',
@@ -49,8 +50,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // Jest's globals in the jest suites only (the .js files in test/ run under plain node, one is a jest stand-in).
   {
-    files: ['test/**'],
+    files: ['test/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
   },
   {
