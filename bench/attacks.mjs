@@ -30,7 +30,15 @@ async function startTarget(transport, env = {}) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (!(await waitForPort(port, 15_000, () => child.exitCode !== null))) throw new Error('target did not start');
-  return { port, pid: child.pid, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGKILL'); }) };
+  return {
+    port,
+    pid: child.pid,
+    stop: () =>
+      new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGKILL');
+      }),
+  };
 }
 
 /** Samples the server every 50 ms: peak RSS, and a health GET on its own connection (one at a time). */
@@ -54,10 +62,18 @@ function watch(target) {
           socket.on('error', () => undefined);
         }
         let got = '';
-        const timer = setTimeout(() => { socket.destroy(); socket = null; resolve(false); }, 10_000);
+        const timer = setTimeout(() => {
+          socket.destroy();
+          socket = null;
+          resolve(false);
+        }, 10_000);
         const onData = (c) => {
           got += c.toString('latin1');
-          if (got.includes('{"ok":true}')) { clearTimeout(timer); socket.off('data', onData); resolve(true); }
+          if (got.includes('{"ok":true}')) {
+            clearTimeout(timer);
+            socket.off('data', onData);
+            resolve(true);
+          }
         };
         socket.on('data', onData);
         socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -94,9 +110,17 @@ function collect(socket, ms) {
   return new Promise((resolve) => {
     let got = '';
     const started = Date.now();
-    const done = () => { clearTimeout(timer); resolve({ got, ms: Date.now() - started }); };
-    const timer = setTimeout(() => { socket.destroy(); done(); }, ms);
-    socket.on('data', (c) => { if (got.length < 4096) got += c.toString('latin1'); });
+    const done = () => {
+      clearTimeout(timer);
+      resolve({ got, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done();
+    }, ms);
+    socket.on('data', (c) => {
+      if (got.length < 4096) got += c.toString('latin1');
+    });
     socket.on('error', () => undefined);
     socket.once('close', done);
   });
@@ -106,12 +130,20 @@ function collect(socket, ms) {
 async function sendUntilAnswered(socket, parts, capBytes) {
   let sent = 0;
   let answered = false;
-  socket.once('data', () => { answered = true; });
-  socket.once('close', () => { answered = true; });
+  socket.once('data', () => {
+    answered = true;
+  });
+  socket.once('close', () => {
+    answered = true;
+  });
   for (const part of parts) {
     if (answered || socket.destroyed || sent >= capBytes) break;
     sent += part.length;
-    if (!socket.write(part)) await new Promise((r) => { socket.once('drain', r); socket.once('close', r); });
+    if (!socket.write(part))
+      await new Promise((r) => {
+        socket.once('drain', r);
+        socket.once('close', r);
+      });
   }
   return sent;
 }
@@ -119,23 +151,30 @@ async function sendUntilAnswered(socket, parts, capBytes) {
 function* tinyChunks(payloadBytes, extension = '') {
   const one = Buffer.from(`1${extension}\r\nx\r\n`, 'latin1');
   const batch = Buffer.concat(Array(1024).fill(one));
-  for (let left = payloadBytes; left > 0; left -= 1024) yield left >= 1024 ? batch : Buffer.concat(Array(left).fill(one));
+  for (let left = payloadBytes; left > 0; left -= 1024)
+    yield left >= 1024 ? batch : Buffer.concat(Array(left).fill(one));
   yield Buffer.from('0\r\n\r\n');
 }
 
 const CHUNKED_HEAD = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n';
 
 async function tinyBodies(port, count, extension = '', cap = 1.1 * MB) {
-  const results = await Promise.all(Array.from({ length: count }, async () => {
-    const socket = await connect(port);
-    socket.on('error', () => undefined);
-    const answer = collect(socket, 60_000);
-    socket.write(CHUNKED_HEAD);
-    const sent = await sendUntilAnswered(socket, tinyChunks(extension ? 1e9 : MB, extension), extension ? 1024 * MB : cap * 6);
-    const { got } = await answer;
-    socket.destroy();
-    return { sent, status: Number(got.split(' ')[1]) || 0 };
-  }));
+  const results = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const socket = await connect(port);
+      socket.on('error', () => undefined);
+      const answer = collect(socket, 60_000);
+      socket.write(CHUNKED_HEAD);
+      const sent = await sendUntilAnswered(
+        socket,
+        tinyChunks(extension ? 1e9 : MB, extension),
+        extension ? 1024 * MB : cap * 6,
+      );
+      const { got } = await answer;
+      socket.destroy();
+      return { sent, status: Number(got.split(' ')[1]) || 0 };
+    }),
+  );
   const statuses = [...new Set(results.map((r) => r.status))].join('/');
   return `status ${statuses}; ${(results.reduce((a, r) => a + r.sent, 0) / count / MB).toFixed(1)} MB sent per client`;
 }
@@ -152,20 +191,25 @@ async function openConnections(port) {
 
 async function neverReaders(port, count, request, holdMs) {
   const before = await openConnections(port);
-  const sockets = await Promise.all(Array.from({ length: count }, async () => {
-    const s = await connect(port);
-    s.on('error', () => undefined);
-    s.pause();
-    s.write(request);
-    return s;
-  }));
+  const sockets = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const s = await connect(port);
+      s.on('error', () => undefined);
+      s.pause();
+      s.write(request);
+      return s;
+    }),
+  );
   const started = Date.now();
   let peak = 0;
   let allClosed = null;
   while (Date.now() - started < holdMs) {
     const held = (await openConnections(port)) - before;
     peak = Math.max(peak, held);
-    if (held <= 0) { allClosed = Date.now() - started; break; }
+    if (held <= 0) {
+      allClosed = Date.now() - started;
+      break;
+    }
     await sleep(250);
   }
   for (const s of sockets) s.destroy();
@@ -175,13 +219,15 @@ async function neverReaders(port, count, request, holdMs) {
 }
 
 async function capHeldByNeverReaders(port) {
-  const held = await Promise.all(Array.from({ length: 10 }, async () => {
-    const s = await connect(port);
-    s.on('error', () => undefined);
-    s.pause();
-    s.write('GET /100k HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(200));
-    return s;
-  }));
+  const held = await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      const s = await connect(port);
+      s.on('error', () => undefined);
+      s.pause();
+      s.write('GET /100k HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(200));
+      return s;
+    }),
+  );
   const started = Date.now();
   let refusedUntil = 0;
   for (let t = 0; t < 30_000; t += 500) {
@@ -199,17 +245,19 @@ async function capHeldByNeverReaders(port) {
 
 async function slowHeads(port, count, headBytes, perMs) {
   const head = `GET /health HTTP/1.1\r\nHost: x\r\n${'x-pad: '.concat('a'.repeat(90), '\r\n').repeat(Math.ceil(headBytes / 99))}\r\n`;
-  await Promise.all(Array.from({ length: count }, async () => {
-    const s = await connect(port);
-    s.setNoDelay(true);
-    s.on('error', () => undefined);
-    for (let i = 0; i < head.length; i += perMs) {
-      s.write(head.slice(i, i + perMs));
-      await sleep(1);
-    }
-    await sleep(200);
-    s.destroy();
-  }));
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      const s = await connect(port);
+      s.setNoDelay(true);
+      s.on('error', () => undefined);
+      for (let i = 0; i < head.length; i += perMs) {
+        s.write(head.slice(i, i + perMs));
+        await sleep(1);
+      }
+      await sleep(200);
+      s.destroy();
+    }),
+  );
   return `${count} heads of ${(head.length / 1024).toFixed(0)} KB at ${perMs} B/ms`;
 }
 
@@ -218,7 +266,10 @@ const ATTACKS = {
   'tiny-chunks-6': { item: 1, run: (p) => tinyBodies(p, 6) },
   'tiny-chunks-16': { item: 1, run: (p) => tinyBodies(p, 16) },
   'chunk-extensions': { item: 1, run: (p) => tinyBodies(p, 1, `;e=${'v'.repeat(995)}`) },
-  'never-read-200': { item: 3, run: (p) => neverReaders(p, 200, 'GET /100k HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100), 40_000) },
+  'never-read-200': {
+    item: 3,
+    run: (p) => neverReaders(p, 200, 'GET /100k HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100), 40_000),
+  },
   'never-read-stream': { item: 3, run: (p) => neverReaders(p, 20, 'GET /big HTTP/1.1\r\nHost: x\r\n\r\n', 40_000) },
   'max-connections-10': { item: 3, env: { MAX_CONNECTIONS: '10' }, run: (p) => capHeldByNeverReaders(p) },
   'slow-heads': { item: 6, env: { MAX_HEADER_SIZE: String(32 * 1024) }, run: (p) => slowHeads(p, 20, 16 * 1024, 1) },
@@ -241,13 +292,19 @@ for (const [name, attack] of Object.entries(ATTACKS)) {
     await target.stop();
     const row = { attack: name, item: attack.item, transport, ...m, seen };
     rows.push(row);
-    console.log(`${name} on ${transport}: +${m.peakMB.toFixed(0)} MB peak RSS, ${m.cpuS.toFixed(2)} s CPU, health max ${m.healthMax} ms / p99 ${m.healthP99} ms; ${seen}`);
+    console.log(
+      `${name} on ${transport}: +${m.peakMB.toFixed(0)} MB peak RSS, ${m.cpuS.toFixed(2)} s CPU, health max ${m.healthMax} ms / p99 ${m.healthP99} ms; ${seen}`,
+    );
   }
 }
 
-console.log('\n| attack (issue 19 item) | transport | peak RSS over start | server CPU | health GET max / p99 | what the attacker saw |');
+console.log(
+  '\n| attack (issue 19 item) | transport | peak RSS over start | server CPU | health GET max / p99 | what the attacker saw |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.attack} (${r.item}) | ${r.transport} | +${r.peakMB.toFixed(0)} MB | ${r.cpuS.toFixed(2)} s | ${r.healthMax} / ${r.healthP99} ms | ${r.seen} |`);
+  console.log(
+    `| ${r.attack} (${r.item}) | ${r.transport} | +${r.peakMB.toFixed(0)} MB | ${r.cpuS.toFixed(2)} s | ${r.healthMax} / ${r.healthP99} ms | ${r.seen} |`,
+  );
 }
 console.log(`\ncommand: node bench/attacks.mjs ${args.join(' ')}`.trim());

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const BODY = Buffer.from('{"id":12345,"name":"krozen bench","tags":["fast","json"],"active":true,"score":98.6,"note":"hello"}');
+const BODY = Buffer.from(
+  '{"id":12345,"name":"krozen bench","tags":["fast","json"],"active":true,"score":98.6,"note":"hello"}',
+);
 
 // The same logic as bench/servers/node-http.mjs.
 function bareHandler(req, res) {
@@ -59,7 +61,11 @@ async function child(variant, kind) {
     } else {
       req.method = 'POST';
       req.url = '/echo';
-      req.headers = { host: '127.0.0.1:8000', 'content-type': 'application/json', 'content-length': String(BODY.length) };
+      req.headers = {
+        host: '127.0.0.1:8000',
+        'content-type': 'application/json',
+        'content-length': String(BODY.length),
+      };
     }
     const res = new http.ServerResponse(req);
     if (kind === 'get') {
@@ -67,7 +73,9 @@ async function child(variant, kind) {
       if (res.outputData.length === 0) throw new Error(`${variant}: GET answered nothing`);
       return undefined;
     }
-    const done = new Promise((resolve) => { settle = resolve; });
+    const done = new Promise((resolve) => {
+      settle = resolve;
+    });
     res.end = function endAndSettle(a, b, c) {
       end.call(this, a, b, c);
       settle();
@@ -101,20 +109,29 @@ async function main() {
   if (args[0] === '--child') return child(args[1], args[2]);
   const at = args.indexOf('--rounds');
   const rounds = at === -1 ? 5 : Number(args[at + 1]);
-  const variants = [['bare', {}], ['krozen', {}], ['krozen-js', { KROZEN_NO_NATIVE: '1' }]];
+  const variants = [
+    ['bare', {}],
+    ['krozen', {}],
+    ['krozen-js', { KROZEN_NO_NATIVE: '1' }],
+  ];
   for (const kind of ['get', 'post']) {
     const best = new Map(variants.map(([name]) => [name, Infinity]));
     for (let r = 0; r < rounds; r++) {
       for (const [name, env] of variants) {
-        const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name === 'bare' ? 'bare' : 'krozen', kind],
-          { env: { ...process.env, ...env }, encoding: 'utf8' });
+        const out = execFileSync(
+          process.execPath,
+          [fileURLToPath(import.meta.url), '--child', name === 'bare' ? 'bare' : 'krozen', kind],
+          { env: { ...process.env, ...env }, encoding: 'utf8' },
+        );
         best.set(name, Math.min(best.get(name), Number(out.trim())));
       }
     }
     const bare = best.get('bare');
     for (const [name] of variants) {
       const ns = best.get(name);
-      console.log(`${kind.padEnd(4)} ${name.padEnd(10)} ${String(ns).padStart(6)} ns/request  ${name === 'bare' ? '' : `(${ns >= bare ? '+' : ''}${ns - bare} ns vs the bare handler)`}`);
+      console.log(
+        `${kind.padEnd(4)} ${name.padEnd(10)} ${String(ns).padStart(6)} ns/request  ${name === 'bare' ? '' : `(${ns >= bare ? '+' : ''}${ns - bare} ns vs the bare handler)`}`,
+      );
     }
   }
 }

@@ -49,7 +49,12 @@ for (let i = 0; i < 38; i++) many.push(`X-Field-${i}: value-${i}-${'v'.repeat(i 
 const HEADS = {
   'wrk GET (40 B)': ['GET /json HTTP/1.1', 'Host: 127.0.0.1:8000'],
   [`browser GET (${browser.length - 1} fields)`]: browser,
-  'JSON POST (100 B)': ['POST /echo HTTP/1.1', 'Host: 127.0.0.1:8000', 'Content-Type: application/json', 'Content-Length: 103'],
+  'JSON POST (100 B)': [
+    'POST /echo HTTP/1.1',
+    'Host: 127.0.0.1:8000',
+    'Content-Type: application/json',
+    'Content-Length: 103',
+  ],
   '40 fields': many,
 };
 
@@ -118,8 +123,13 @@ for (let round = 0; round < ROUNDS + 2; round++) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`\nHTTP head parser, ns per head (median of ${ROUNDS} interleaved rounds; scan kernel '${kernel}'; ` +
-  `node ${process.version}; \`node bench/http-parser.mjs${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`)\n`);
+console.log(
+  `\nHTTP head parser, ns per head (median of ${ROUNDS} interleaved rounds; scan kernel '${kernel}'; ` +
+    `node ${process.version}; \`node bench/http-parser.mjs${process.argv
+      .slice(2)
+      .map((a) => ` ${a}`)
+      .join('')}\`)\n`,
+);
 if (crossover) {
   console.log('| head | js | native | native/js |');
   console.log('| --- | ---: | ---: | ---: |');
@@ -130,10 +140,14 @@ if (crossover) {
 for (const [name, byMethod] of results) {
   const m = (k) => median(byMethod.get(k));
   if (crossover) {
-    console.log(`| ${name} | ${m('js').toFixed(0)} | ${m('native').toFixed(0)} | ${(m('native') / m('js')).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${m('js').toFixed(0)} | ${m('native').toFixed(0)} | ${(m('native') / m('js')).toFixed(2)} |`,
+    );
     continue;
   }
-  console.log(`| ${name} | ${m('js').toFixed(0)} | ${m('native').toFixed(0)} | ${(m('native') / m('js')).toFixed(2)} | ` +
-    `${m('native-scalar').toFixed(0)} | ${m('scan').toFixed(0)} |`);
+  console.log(
+    `| ${name} | ${m('js').toFixed(0)} | ${m('native').toFixed(0)} | ${(m('native') / m('js')).toFixed(2)} | ` +
+      `${m('native-scalar').toFixed(0)} | ${m('scan').toFixed(0)} |`,
+  );
 }
 if (sink < 0) console.log(sink);

@@ -40,9 +40,16 @@ function rngFrom(seed) {
 const small = { id: 12345, name: 'krozen bench', ok: true, score: 98.6, tags: ['fast', 'json'] };
 
 const records = Array.from({ length: 100 }, (_, i) => ({
-  id: i, uuid: `a1b2c3d4-${i.toString(16).padStart(8, '0')}`, name: `user ${i}`, email: `user${i}@example.com`,
-  active: i % 3 === 0, balance: Math.round(i * 1337) / 100, age: 20 + (i % 50), tags: ['alpha', 'beta', 'gamma'],
-  address: { street: `${i} Main Street`, city: 'Springfield', zip: '12345' }, created: '2024-01-01T00:00:00.000Z',
+  id: i,
+  uuid: `a1b2c3d4-${i.toString(16).padStart(8, '0')}`,
+  name: `user ${i}`,
+  email: `user${i}@example.com`,
+  active: i % 3 === 0,
+  balance: Math.round(i * 1337) / 100,
+  age: 20 + (i % 50),
+  tags: ['alpha', 'beta', 'gamma'],
+  address: { street: `${i} Main Street`, city: 'Springfield', zip: '12345' },
+  created: '2024-01-01T00:00:00.000Z',
   note: 'lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore',
 }));
 
@@ -50,8 +57,20 @@ const records = Array.from({ length: 100 }, (_, i) => ({
 function mixedShape() {
   const rng = rngFrom(42);
   const plain = ['the', 'quick', 'brown', 'fox', 'jumps', 'over', 'lazy', 'dog', 'server', 'socket', 'frame', 'bytes'];
-  const special = ['"quoted"', 'back\\slash', 'line\nbreak', 'tab\there', 'caf\u00e9', 'na\u00efve', '\u4e2d\u6587',
-    '\ud83d\ude00', '</script>', 'ctrl\u0001', '\u00fcber', '\u2028sep'];
+  const special = [
+    '"quoted"',
+    'back\\slash',
+    'line\nbreak',
+    'tab\there',
+    'caf\u00e9',
+    'na\u00efve',
+    '\u4e2d\u6587',
+    '\ud83d\ude00',
+    '</script>',
+    'ctrl\u0001',
+    '\u00fcber',
+    '\u2028sep',
+  ];
   const word = () => (rng() < 0.16 ? special : plain)[Math.floor(rng() * 12)];
   const sentence = (n) => Array.from({ length: n }, word).join(' ');
   const out = [];
@@ -68,25 +87,42 @@ const str = { type: 'string' };
 const num = { type: 'number' };
 const bool = { type: 'boolean' };
 const schemas = {
-  small: { type: 'object', properties: { id: { type: 'integer' }, name: str, ok: bool, score: num, tags: { type: 'array', items: str } } },
+  small: {
+    type: 'object',
+    properties: { id: { type: 'integer' }, name: str, ok: bool, score: num, tags: { type: 'array', items: str } },
+  },
   records: {
     type: 'array',
     items: {
       type: 'object',
       properties: {
-        id: { type: 'integer' }, uuid: str, name: str, email: str, active: bool, balance: num, age: { type: 'integer' },
+        id: { type: 'integer' },
+        uuid: str,
+        name: str,
+        email: str,
+        active: bool,
+        balance: num,
+        age: { type: 'integer' },
         tags: { type: 'array', items: str },
-        address: { type: 'object', properties: { street: str, city: str, zip: str } }, created: str, note: str,
+        address: { type: 'object', properties: { street: str, city: str, zip: str } },
+        created: str,
+        note: str,
       },
     },
   },
-  mixed: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' }, title: str, body: str, score: num, flag: bool } } },
+  mixed: {
+    type: 'array',
+    items: { type: 'object', properties: { id: { type: 'integer' }, title: str, body: str, score: num, flag: bool } },
+  },
 };
 
 // ---- timing ----
 // Each loop is compiled from its own source (new Function) so V8 keeps separate type feedback per method.
 function loop(body, ...names) {
-  return (...values) => new Function(...names, `return function (n) { let r; for (let k = 0; k < n; k++) { r = ${body}; } return r; };`)(...values);
+  return (...values) =>
+    new Function(...names, `return function (n) { let r; for (let k = 0; k < n; k++) { r = ${body}; } return r; };`)(
+      ...values,
+    );
 }
 
 // CPU time of this process (user + system), not wall time: on a machine shared with other busy tenants
@@ -108,7 +144,9 @@ function measure(methods) {
   const rounds = perOp.some((n) => n === 2) ? BIG_ROUNDS : ROUNDS;
   const best = methods.map(() => Infinity);
   for (let r = 0; r < rounds; r++) {
-    methods.forEach((m, i) => { best[i] = Math.min(best[i], timeBatch(m.run, perOp[i])); });
+    methods.forEach((m, i) => {
+      best[i] = Math.min(best[i], timeBatch(m.run, perOp[i]));
+    });
   }
   return best;
 }
@@ -128,61 +166,90 @@ function forcedNative(text, headroom) {
 
 const fmtUs = (ns) => (ns / 1e3 >= 100 ? (ns / 1e3).toFixed(0) : (ns / 1e3).toFixed(2));
 const fmtX = (x) => `${x.toFixed(2)}×`;
-const results = { node: process.version, backend: json.jsonBackend, kernel: binding ? binding.utf8Kernel() : null, quick, shapes: {}, strings: {} };
+const results = {
+  node: process.version,
+  backend: json.jsonBackend,
+  kernel: binding ? binding.utf8Kernel() : null,
+  quick,
+  shapes: {},
+  strings: {},
+};
 const started = Date.now();
 
 // ---- shapes ----
 if (!crossover) {
-console.log(`## encodeJson, node ${process.version}, backend ${json.jsonBackend}${binding ? ` (${binding.utf8Kernel()})` : ''}${quick ? ', --quick' : ''}\n`);
-const shapeRows = [];
-const shapeMethods = ['Buffer.from(JSON.stringify)', 'encodeJson', 'encodeJson, JS twin', 'encodeJsonWithHeadroom(14)',
-  'encodeJsonWithHeadroom(14), JS twin', 'fast-json-stringify + Buffer.from', 'JSON.stringify only (no bytes)'];
-for (const [name, value] of [['small', small], ['records', records], ['mixed', mixed]]) {
-  const stringify = fastJson(schemas[name]);
-  const want = Buffer.from(JSON.stringify(value));
-  same(json.encodeJson(value), want, 'encodeJson');
-  same(json.encodeJsonJs(value), want, 'encodeJsonJs');
-  same(json.encodeJsonWithHeadroom(value, 14), want, 'encodeJsonWithHeadroom');
-  same(Buffer.from(stringify(value)), want, 'fast-json-stringify');
-  const methods = [
-    { run: loop('Buffer.from(JSON.stringify(v))', 'v')(value) },
-    { run: loop('enc(v)', 'enc', 'v')(json.encodeJson, value) },
-    { run: loop('enc(v)', 'enc', 'v')(json.encodeJsonJs, value) },
-    { run: loop('enc(v, 14)', 'enc', 'v')(json.encodeJsonWithHeadroom, value) },
-    { run: loop('enc(v, 14)', 'enc', 'v')(json.encodeJsonWithHeadroomJs, value) },
-    { run: loop('Buffer.from(s(v))', 's', 'v')(stringify, value) },
-    { run: loop('JSON.stringify(v)', 'v')(value) },
+  console.log(
+    `## encodeJson, node ${process.version}, backend ${json.jsonBackend}${binding ? ` (${binding.utf8Kernel()})` : ''}${quick ? ', --quick' : ''}\n`,
+  );
+  const shapeRows = [];
+  const shapeMethods = [
+    'Buffer.from(JSON.stringify)',
+    'encodeJson',
+    'encodeJson, JS twin',
+    'encodeJsonWithHeadroom(14)',
+    'encodeJsonWithHeadroom(14), JS twin',
+    'fast-json-stringify + Buffer.from',
+    'JSON.stringify only (no bytes)',
   ];
-  const ns = measure(methods);
-  const row = { bytes: want.length, text: JSON.stringify(value).length, nsPerOp: {}, ratio: {} };
-  shapeMethods.forEach((m, i) => { row.nsPerOp[m] = ns[i]; row.ratio[m] = ns[0] / ns[i]; });
-  // The cost split: the same text to bytes, without the stringify.
-  const text = JSON.stringify(value);
-  const split = measure([
-    { run: loop('Buffer.from(t)', 't')(text) },
-    { run: loop('u(t, 0)', 'u', 't')(json.utf8WithHeadroom, text) },
-  ]);
-  row.textToBytes = { 'Buffer.from(text)': split[0], 'utf8WithHeadroom(text, 0)': split[1] };
-  results.shapes[name] = row;
-  shapeRows.push([name, row]);
-}
-console.log(`| method | ${shapeRows.map(([n, r]) => `${n} (${r.bytes} B)`).join(' | ')} |`);
-console.log(`|---|${shapeRows.map(() => '---').join('|')}|`);
-for (const m of shapeMethods) {
-  console.log(`| ${m} | ${shapeRows.map(([, r]) => `${fmtX(r.ratio[m])} (${fmtUs(r.nsPerOp[m])} µs)`).join(' | ')} |`);
-}
-for (const m of ['Buffer.from(text)', 'utf8WithHeadroom(text, 0)']) {
-  console.log(`| text → bytes only: ${m} | ${shapeRows.map(([, r]) => `${fmtUs(r.textToBytes[m])} µs`).join(' | ')} |`);
-}
-console.log('\nRatios: Buffer.from(JSON.stringify(x)) time / method time (higher is faster). Best of interleaved rounds.\n');
+  for (const [name, value] of [
+    ['small', small],
+    ['records', records],
+    ['mixed', mixed],
+  ]) {
+    const stringify = fastJson(schemas[name]);
+    const want = Buffer.from(JSON.stringify(value));
+    same(json.encodeJson(value), want, 'encodeJson');
+    same(json.encodeJsonJs(value), want, 'encodeJsonJs');
+    same(json.encodeJsonWithHeadroom(value, 14), want, 'encodeJsonWithHeadroom');
+    same(Buffer.from(stringify(value)), want, 'fast-json-stringify');
+    const methods = [
+      { run: loop('Buffer.from(JSON.stringify(v))', 'v')(value) },
+      { run: loop('enc(v)', 'enc', 'v')(json.encodeJson, value) },
+      { run: loop('enc(v)', 'enc', 'v')(json.encodeJsonJs, value) },
+      { run: loop('enc(v, 14)', 'enc', 'v')(json.encodeJsonWithHeadroom, value) },
+      { run: loop('enc(v, 14)', 'enc', 'v')(json.encodeJsonWithHeadroomJs, value) },
+      { run: loop('Buffer.from(s(v))', 's', 'v')(stringify, value) },
+      { run: loop('JSON.stringify(v)', 'v')(value) },
+    ];
+    const ns = measure(methods);
+    const row = { bytes: want.length, text: JSON.stringify(value).length, nsPerOp: {}, ratio: {} };
+    shapeMethods.forEach((m, i) => {
+      row.nsPerOp[m] = ns[i];
+      row.ratio[m] = ns[0] / ns[i];
+    });
+    // The cost split: the same text to bytes, without the stringify.
+    const text = JSON.stringify(value);
+    const split = measure([
+      { run: loop('Buffer.from(t)', 't')(text) },
+      { run: loop('u(t, 0)', 'u', 't')(json.utf8WithHeadroom, text) },
+    ]);
+    row.textToBytes = { 'Buffer.from(text)': split[0], 'utf8WithHeadroom(text, 0)': split[1] };
+    results.shapes[name] = row;
+    shapeRows.push([name, row]);
+  }
+  console.log(`| method | ${shapeRows.map(([n, r]) => `${n} (${r.bytes} B)`).join(' | ')} |`);
+  console.log(`|---|${shapeRows.map(() => '---').join('|')}|`);
+  for (const m of shapeMethods) {
+    console.log(
+      `| ${m} | ${shapeRows.map(([, r]) => `${fmtX(r.ratio[m])} (${fmtUs(r.nsPerOp[m])} µs)`).join(' | ')} |`,
+    );
+  }
+  for (const m of ['Buffer.from(text)', 'utf8WithHeadroom(text, 0)']) {
+    console.log(
+      `| text → bytes only: ${m} | ${shapeRows.map(([, r]) => `${fmtUs(r.textToBytes[m])} µs`).join(' | ')} |`,
+    );
+  }
+  console.log(
+    '\nRatios: Buffer.from(JSON.stringify(x)) time / method time (higher is faster). Best of interleaved rounds.\n',
+  );
 }
 
 // ---- strings: text → bytes ----
 const sizes = crossover
   ? [128, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 16384]
   : quick
-  ? [16, 256, 1024, 4096, 16384, 65536, 1 << 20, 16 << 20]
-  : [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1 << 20, 4 << 20, 16 << 20];
+    ? [16, 256, 1024, 4096, 16384, 65536, 1 << 20, 16 << 20]
+    : [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1 << 20, 4 << 20, 16 << 20];
 function textOf(kind, length) {
   const rng = rngFrom(length);
   let s = '';
@@ -197,7 +264,9 @@ function textOf(kind, length) {
 }
 const stringMethods = ['Buffer.from', 'utf8WithHeadroom (auto)', 'native forced', 'JS twin'];
 console.log(`## text → UTF-8 bytes, headroom 14 (Buffer.from has none)${crossover ? ', crossover' : ''}\n`);
-console.log(`| text | Buffer.from µs | utf8WithHeadroom (auto) | native forced | JS twin |${crossover ? ' native / JS twin |' : ''}`);
+console.log(
+  `| text | Buffer.from µs | utf8WithHeadroom (auto) | native forced | JS twin |${crossover ? ' native / JS twin |' : ''}`,
+);
 console.log(`|---|---|---|---|---|${crossover ? '---|' : ''}`);
 for (const kind of ['ascii', 'latin1', 'two-byte']) {
   results.strings[kind] = {};
@@ -215,16 +284,25 @@ for (const kind of ['ascii', 'latin1', 'two-byte']) {
     const ns = measure(methods);
     if (!binding) ns.splice(2, 0, NaN);
     const row = { units: text.length, bytes: want.length, nsPerOp: {}, ratio: {} };
-    stringMethods.forEach((m, i) => { row.nsPerOp[m] = ns[i]; row.ratio[m] = ns[0] / ns[i]; });
+    stringMethods.forEach((m, i) => {
+      row.nsPerOp[m] = ns[i];
+      row.ratio[m] = ns[0] / ns[i];
+    });
     results.strings[kind][size] = row;
     const label = size >= 1 << 20 ? `${size / (1 << 20)} Mi` : size >= 1024 ? `${size / 1024} Ki` : `${size}`;
     const cell = (m) => (Number.isNaN(row.nsPerOp[m]) ? 'n/a' : `${fmtX(row.ratio[m])}`);
     const vsTwin = crossover ? ` ${fmtX(row.nsPerOp['JS twin'] / row.nsPerOp['native forced'])} |` : '';
-    console.log(`| ${kind} ${label} units | ${fmtUs(ns[0])} | ${cell(stringMethods[1])} | ${cell(stringMethods[2])} | ${cell(stringMethods[3])} |${vsTwin}`);
+    console.log(
+      `| ${kind} ${label} units | ${fmtUs(ns[0])} | ${cell(stringMethods[1])} | ${cell(stringMethods[2])} | ${cell(stringMethods[3])} |${vsTwin}`,
+    );
   }
 }
-console.log('\nRatios: Buffer.from(text) time / method time. ascii: JSON-like ASCII; latin1: 10% é; two-byte: 15% é, 20% CJK, 5% emoji.');
-console.log(`Thresholds in use: NATIVE_MIN_LATIN1_CHARS=${json.NATIVE_MIN_LATIN1_CHARS}, NATIVE_MIN_TWO_BYTE_CHARS=${json.NATIVE_MIN_TWO_BYTE_CHARS}`);
+console.log(
+  '\nRatios: Buffer.from(text) time / method time. ascii: JSON-like ASCII; latin1: 10% é; two-byte: 15% é, 20% CJK, 5% emoji.',
+);
+console.log(
+  `Thresholds in use: NATIVE_MIN_LATIN1_CHARS=${json.NATIVE_MIN_LATIN1_CHARS}, NATIVE_MIN_TWO_BYTE_CHARS=${json.NATIVE_MIN_TWO_BYTE_CHARS}`,
+);
 
 results.seconds = (Date.now() - started) / 1000;
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -44,10 +44,19 @@ const defaultKernel = kernels[0];
 function loop(body) {
   return new Function('fn', 'src', 'key', 'out', `return function (n) { for (let k = 0; k < n; k++) { ${body} } };`);
 }
-const wsUnmaskLoop = new Function('src', 'key', `return function (n) {
-  for (let k = 0; k < n; k++) { const len = src.length; for (let i = 0; i < len; i++) src[i] ^= key[i & 3]; } };`);
-const wsMaskLoop = new Function('src', 'key', 'out', `return function (n) {
-  for (let k = 0; k < n; k++) { const len = src.length; for (let i = 0; i < len; i++) out[i] = src[i] ^ key[i & 3]; } };`);
+const wsUnmaskLoop = new Function(
+  'src',
+  'key',
+  `return function (n) {
+  for (let k = 0; k < n; k++) { const len = src.length; for (let i = 0; i < len; i++) src[i] ^= key[i & 3]; } };`,
+);
+const wsMaskLoop = new Function(
+  'src',
+  'key',
+  'out',
+  `return function (n) {
+  for (let k = 0; k < n; k++) { const len = src.length; for (let i = 0; i < len; i++) out[i] = src[i] ^ key[i & 3]; } };`,
+);
 
 function methods(op, src, key, out) {
   const list = [];
@@ -63,7 +72,8 @@ function methods(op, src, key, out) {
   } else {
     const len = src.length;
     if (native) add('krozen', () => loop(`fn(src, key, out, 0, ${len});`)(krozen.mask, src, key, out), defaultKernel);
-    for (const k of kernels) add(`native ${k}`, () => loop(`fn(src, key, out, 0, ${len});`)(native.maskWord, src, word, out), k);
+    for (const k of kernels)
+      add(`native ${k}`, () => loop(`fn(src, key, out, 0, ${len});`)(native.maskWord, src, word, out), k);
     add('krozen JS twin', () => loop(`fn(src, key, out, 0, ${len});`)(twin.mask, src, key, out));
     add('bufferutil', () => loop(`fn(src, key, out, 0, ${len});`)(bufferutil.mask, src, key, out));
     add('ws JS loop', () => wsMaskLoop(src, key, out));
@@ -89,7 +99,9 @@ function wordLoop() {
   });
   const key = randomBytes(4);
   console.log(`JS twin unmask, ns per call (best of 40 interleaved rounds), by WORD_LOOP_MIN\n`);
-  console.log(`| size | ${candidates.map((v) => `min ${v}`).join(' | ')} |\n|---|${candidates.map(() => '---:').join('|')}|`);
+  console.log(
+    `| size | ${candidates.map((v) => `min ${v}`).join(' | ')} |\n|---|${candidates.map(() => '---:').join('|')}|`,
+  );
   for (const size of [64, 80, 96, 112, 128, 160, 192, 256, 384]) {
     const buf = randomBytes(size);
     const loops = variants.map((m) => loop('fn(src, key);')(m.unmask, buf, key, null));
@@ -124,13 +136,15 @@ function calibrate(m) {
   return Math.max(1, Math.round((n * BATCH_MS * 1e6) / Math.max(ns, 1)));
 }
 
-
 function measure(op, size) {
   const src = randomBytes(size);
   const out = Buffer.alloc(size);
   const key = randomBytes(4);
   const list = methods(op, src, key, out);
-  for (const m of list) { m.iterations = calibrate(m); m.samples = []; }
+  for (const m of list) {
+    m.iterations = calibrate(m);
+    m.samples = [];
+  }
   for (let r = 0; r < ROUNDS; r++) {
     for (const m of list) m.samples.push((size * m.iterations) / timeBatch(m, m.iterations)); // bytes/ns = GB/s
   }
@@ -151,11 +165,17 @@ function fmt(v) {
 
 function table(op, sizes, rows) {
   const names = Object.keys(rows[0]);
-  const lines = [`### ${op}: GB/s (ratio to bufferutil)`, '', `| size | ${names.join(' | ')} |`,
-    `|---|${names.map(() => '---:').join('|')}|`];
+  const lines = [
+    `### ${op}: GB/s (ratio to bufferutil)`,
+    '',
+    `| size | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|`,
+  ];
   sizes.forEach((size, i) => {
     const base = rows[i].bufferutil;
-    const cells = names.map((n) => (n === 'bufferutil' ? fmt(rows[i][n]) : `${fmt(rows[i][n])} (${(rows[i][n] / base).toFixed(2)}×)`));
+    const cells = names.map((n) =>
+      n === 'bufferutil' ? fmt(rows[i][n]) : `${fmt(rows[i][n])} (${(rows[i][n] / base).toFixed(2)}×)`,
+    );
     lines.push(`| ${label(size)} | ${cells.join(' | ')} |`);
   });
   return lines.join('\n');
@@ -165,11 +185,21 @@ const sizes = crossover
   ? [16, 32, 48, 64, 80, 96, 112, 128, 192, 256, 512]
   : [16, 64, 125, 1024, 16 * 1024, 64 * 1024, 1 << 20, 16 << 20];
 
-console.log(`node ${process.version}, krozen mask backend: ${krozen.maskBackend}, kernels: ${kernels.join(', ') || 'none'}`
-  + `${loadError ? ` (addon: ${loadError})` : ''}; bufferutil: ${bufferutilNative ? 'native' : 'JS fallback (!)'}; `
-  + `best of ${ROUNDS} interleaved rounds x ${BATCH_MS} ms`);
+console.log(
+  `node ${process.version}, krozen mask backend: ${krozen.maskBackend}, kernels: ${kernels.join(', ') || 'none'}` +
+    `${loadError ? ` (addon: ${loadError})` : ''}; bufferutil: ${bufferutilNative ? 'native' : 'JS fallback (!)'}; ` +
+    `best of ${ROUNDS} interleaved rounds x ${BATCH_MS} ms`,
+);
 const started = Date.now();
-const report = { node: process.version, maskBackend: krozen.maskBackend, kernels, bufferutilNative, rounds: ROUNDS, batchMs: BATCH_MS, results: {} };
+const report = {
+  node: process.version,
+  maskBackend: krozen.maskBackend,
+  kernels,
+  bufferutilNative,
+  rounds: ROUNDS,
+  batchMs: BATCH_MS,
+  results: {},
+};
 for (const op of ['unmask', 'mask']) {
   const rows = sizes.map((size) => measure(op, size));
   report.results[op] = Object.fromEntries(sizes.map((s, i) => [s, rows[i]]));
@@ -177,4 +207,7 @@ for (const op of ['unmask', 'mask']) {
 }
 console.log(`\n(${((Date.now() - started) / 1000).toFixed(1)} s)`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, `bench/results/${crossover ? 'mask-crossover' : 'mask'}.json`), JSON.stringify(report, null, 2));
+writeFileSync(
+  join(root, `bench/results/${crossover ? 'mask-crossover' : 'mask'}.json`),
+  JSON.stringify(report, null, 2),
+);

@@ -27,11 +27,23 @@ suites: ${SUITE_ORDER.join(', ')} (default: all)
 servers: ${Object.keys(SERVERS).join(', ')} (default: each suite's list)`;
 
 function parseArgs(argv) {
-  const opts = { suites: [], quick: false, servers: null, rounds: null, duration: null, warmup: null, genThreads: 2,
-    out: path.join(benchDir, 'results'), serversDir: path.join(benchDir, 'servers') };
+  const opts = {
+    suites: [],
+    quick: false,
+    servers: null,
+    rounds: null,
+    duration: null,
+    warmup: null,
+    genThreads: 2,
+    out: path.join(benchDir, 'results'),
+    serversDir: path.join(benchDir, 'servers'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
     if (a === '--quick') opts.quick = true;
     else if (a === '--servers') opts.servers = value().split(',').filter(Boolean);
     else if (a === '--rounds') opts.rounds = Number(value());
@@ -40,8 +52,10 @@ function parseArgs(argv) {
     else if (a === '--gen-threads') opts.genThreads = Number(value());
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--servers-dir') opts.serversDir = path.resolve(value());
-    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
     else if (!SUITES[a]) throw new Error(`unknown suite '${a}'\n${USAGE}`);
     else opts.suites.push(a);
   }
@@ -53,7 +67,7 @@ function parseArgs(argv) {
   return opts;
 }
 
-function suiteFor(name, opts) {
+function suiteFor(name) {
   const suite = SUITES[name];
   if (suite.ws?.mode !== 'idle') return { suite, note: null };
   // Server and generator each hold one descriptor per connection (plus a few dozen of their own).
@@ -61,12 +75,14 @@ function suiteFor(name, opts) {
   const want = suite.ws.connections;
   if (limit >= want + 256) return { suite, note: null };
   const connections = Math.max(100, limit - 256);
-  return { suite: { ...suite, ws: { ...suite.ws, connections } },
-    note: `fd hard limit is ${limit}: opened ${connections} connections instead of ${want}` };
+  return {
+    suite: { ...suite, ws: { ...suite.ws, connections } },
+    note: `fd hard limit is ${limit}: opened ${connections} connections instead of ${want}`,
+  };
 }
 
 async function runSuite(name, opts, availability) {
-  const { suite, note } = suiteFor(name, opts);
+  const { suite, note } = suiteFor(name);
   const notes = note ? [note] : [];
   if (suite.kind === 'micro') {
     const micro = await runMicro(name, suite, opts);
@@ -75,7 +91,8 @@ async function runSuite(name, opts, availability) {
   }
   if (suite.kind === 'http') {
     const missing = wrkMissing();
-    if (missing) return { title: suite.title, kind: 'http', baseline: suite.baseline, rows: [], notes: [missing], error: missing };
+    if (missing)
+      return { title: suite.title, kind: 'http', baseline: suite.baseline, rows: [], notes: [missing], error: missing };
   }
   // --servers may also pick a server outside the suite's default list, if it serves that kind of load.
   const names = opts.servers ? opts.servers.filter((s) => SERVERS[s][suite.kind]) : suite.servers;
@@ -93,7 +110,8 @@ async function runSuite(name, opts, availability) {
       let proc = null;
       try {
         proc = await startServer(server, opts.serversDir, suite.env ?? {});
-        const result = suite.kind === 'http' ? await runHttpRound(proc, suite.http, timing) : await runWsRound(proc, suite, timing);
+        const result =
+          suite.kind === 'http' ? await runHttpRound(proc, suite.http, timing) : await runWsRound(proc, suite, timing);
         perServer[server].rounds.push(result);
       } catch (err) {
         perServer[server].failures.push(err.message.split('\n')[0].slice(0, 300));
@@ -108,18 +126,23 @@ async function runSuite(name, opts, availability) {
   const { rows, baselineMissing } = aggregate(suite, perServer);
   if (baselineMissing) notes.push(`baseline ${suite.baseline} has no result: no ratios`);
   if (rows.some((r) => r.limit === 'generator')) {
-    notes.push('generator-bound: the load generator (not the server) was the limit for the rows marked so; compare server CPU µs/op there');
+    notes.push(
+      'generator-bound: the load generator (not the server) was the limit for the rows marked so; compare server CPU µs/op there',
+    );
   }
   if (rows.some((r) => r.limit === 'contended')) {
-    notes.push('CPU contended: other processes kept the machine busy while neither server nor generator saturated; figures are noisy');
+    notes.push(
+      'CPU contended: other processes kept the machine busy while neither server nor generator saturated; figures are noisy',
+    );
   }
   return { title: suite.title, kind: suite.kind, baseline: suite.baseline, unit: suite.unit, rows, notes };
 }
 
 function printSuite(name, result) {
   console.log(`\n## ${name}: ${result.title}\n`);
-  if (result.kind === 'micro') { if (result.output) console.log(result.output); }
-  else if (result.rows.length > 0) console.log(suiteTable(SUITES[name], result.rows));
+  if (result.kind === 'micro') {
+    if (result.output) console.log(result.output);
+  } else if (result.rows.length > 0) console.log(suiteTable(SUITES[name], result.rows));
   for (const n of result.notes) console.log(`\n> ${n}`);
 }
 
@@ -139,15 +162,31 @@ async function main() {
   const results = {
     date: started.toISOString(),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism?.() ?? os.cpus().length,
-      memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
-    options: { quick: opts.quick, rounds: opts.rounds, duration: opts.duration, warmup: opts.warmup, genThreads: opts.genThreads },
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.availableParallelism?.() ?? os.cpus().length,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+    },
+    options: {
+      quick: opts.quick,
+      rounds: opts.rounds,
+      duration: opts.duration,
+      warmup: opts.warmup,
+      genThreads: opts.genThreads,
+    },
     suites: {},
   };
-  console.log(`# krozen bench: ${results.date}, ${results.machine.cpu}, ${results.machine.cores} cores, Node ${process.version}`);
-  console.log(`rounds ${opts.rounds} × ${opts.duration} s (+${opts.warmup} s warm-up), servers interleaved; medians over rounds`);
-  const wantsKrozen = opts.suites.some((n) => SUITES[n].kind !== 'micro')
-    && (!opts.servers || opts.servers.some((s) => s.startsWith('krozen')));
+  console.log(
+    `# krozen bench: ${results.date}, ${results.machine.cpu}, ${results.machine.cores} cores, Node ${process.version}`,
+  );
+  console.log(
+    `rounds ${opts.rounds} × ${opts.duration} s (+${opts.warmup} s warm-up), servers interleaved; medians over rounds`,
+  );
+  const wantsKrozen =
+    opts.suites.some((n) => SUITES[n].kind !== 'micro') &&
+    (!opts.servers || opts.servers.some((s) => s.startsWith('krozen')));
   results.krozen = wantsKrozen ? krozenBuildNotes() : [];
   for (const note of results.krozen) console.log(`> ${note}`);
   const availability = new Map();
@@ -160,7 +199,9 @@ async function main() {
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   writeResults(results, opts, stamp);
-  console.log(`\nresults: ${path.relative(process.cwd(), path.join(opts.out, `${stamp}.json`))}, latest.json, latest.svg (${results.seconds.toFixed(0)} s)`);
+  console.log(
+    `\nresults: ${path.relative(process.cwd(), path.join(opts.out, `${stamp}.json`))}, latest.json, latest.svg (${results.seconds.toFixed(0)} s)`,
+  );
 }
 
 main().catch((err) => {

@@ -20,7 +20,12 @@ if (samples.length < 2) {
   process.exit(1);
 }
 const title = (/^soak: .*$/m.exec(readFileSync(logFile, 'utf8')) ?? ['soak'])[0];
-const W = 640, H = 260, L = 48, R = 110, T = 34, B = 32;
+const W = 640,
+  H = 260,
+  L = 48,
+  R = 110,
+  T = 34,
+  B = 32;
 const tMax = samples[samples.length - 1].t;
 const yMax = Math.ceil(Math.max(...samples.map((s) => s.rss)) / 50) * 50;
 const x = (t) => L + ((W - L - R) * t) / tMax;

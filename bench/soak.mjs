@@ -34,7 +34,9 @@ const WebSocket = require('ws');
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The attackers and the health watch are the HTTP fuzz property's (TypeScript, stripped on require).
 require(path.join(here, '..', 'test', 'helpers', 'ts-register.js'));
-const { KNOWN_ATTACKS, attackLabel, runAttack } = require(path.join(here, '..', 'test', 'helpers', 'http-attackers.ts'));
+const { KNOWN_ATTACKS, attackLabel, runAttack } = require(
+  path.join(here, '..', 'test', 'helpers', 'http-attackers.ts'),
+);
 const { HealthWatch } = require(path.join(here, '..', 'test', 'helpers', 'health-watch.ts'));
 
 const args = process.argv.slice(2);
@@ -69,7 +71,10 @@ const checksum = (s) => {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 };
-const payload = (n) => Math.random().toString(36).repeat(1 + (n % 4));
+const payload = (n) =>
+  Math.random()
+    .toString(36)
+    .repeat(1 + (n % 4));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---- counts -----------------------------------------------------------------------------------
@@ -94,9 +99,13 @@ const server = spawn(process.execPath, ['--expose-gc', path.join(here, 'soak', '
   env: { ...process.env, SOAK_SEND_TIMEOUT: String(SEND_TIMEOUT), SOAK_HEADERS_TIMEOUT: String(HEADERS_TIMEOUT) },
 });
 let serverDied = null;
-server.on('exit', (code, signal) => { serverDied = `${code ?? signal}`; });
+server.on('exit', (code, signal) => {
+  serverDied = `${code ?? signal}`;
+});
 let serverErr = '';
-server.stderr.on('data', (d) => { serverErr += d; });
+server.stderr.on('data', (d) => {
+  serverErr += d;
+});
 const port = await new Promise((resolve, reject) => {
   let buf = '';
   server.stdout.on('data', (d) => {
@@ -114,12 +123,21 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 });
 function httpCall(method, pathName, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: pathName, agent,
-      headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathName,
+        agent,
+        headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.end(data);
@@ -177,7 +195,9 @@ function startLoris(n) {
     const s = net.connect(port, '127.0.0.1');
     s.on('error', () => undefined);
     // The server cuts each one at headersTimeout (408): it comes back, so the pressure stays.
-    s.on('close', () => { if (lorisOn) startLoris(1); });
+    s.on('close', () => {
+      if (lorisOn) startLoris(1);
+    });
     s.write('GET /json HTTP/1.1\r\nHost: x\r\n');
     const timer = setInterval(() => s.writable && s.write('X'), 2000);
     s.on('close', () => clearInterval(timer));
@@ -193,7 +213,9 @@ const ATTACK_VARIANTS = {};
 for (const a of KNOWN_ATTACKS) (ATTACK_VARIANTS[a.kind] ??= []).push(a);
 const attackKinds = Object.keys(ATTACK_VARIANTS);
 /** Per kind: attacks run, ended right, failed; failures by variant (count and the first reason). */
-const attackStats = Object.fromEntries(attackKinds.map((k) => [k, { runs: 0, ok: 0, failed: 0, byVariant: new Map() }]));
+const attackStats = Object.fromEntries(
+  attackKinds.map((k) => [k, { runs: 0, ok: 0, failed: 0, byVariant: new Map() }]),
+);
 /** The server's limits as the attackers expect them; timers get 3 s of slack on a loaded 2-core machine. */
 const ATTACK_LIMITS = { maxBodySize: MiB, sendTimeout: SEND_TIMEOUT, headersTimeout: HEADERS_TIMEOUT, slackMs: 3000 };
 let attacking = false;
@@ -233,16 +255,31 @@ const unpublished = new Set();
 function checkSeq(kind, state, text) {
   const s = stats[kind];
   let m;
-  try { m = JSON.parse(text); } catch { s.corrupted++; return; }
+  try {
+    m = JSON.parse(text);
+  } catch {
+    s.corrupted++;
+    return;
+  }
   if (m.subscribed) return;
-  if (m.k !== checksum(m.d)) { s.corrupted++; return; }
+  if (m.k !== checksum(m.d)) {
+    s.corrupted++;
+    return;
+  }
   if (kind === 'ws-publish') {
     // A publish whose answer was lost may still have gone out: not a gap either way (publish numbers only:
     // echo numbers are per connection and unrelated).
-    if (unpublished.has(m.s)) { state.next = Math.max(state.next, m.s + 1); return; }
+    if (unpublished.has(m.s)) {
+      state.next = Math.max(state.next, m.s + 1);
+      return;
+    }
     while (unpublished.has(state.next)) state.next++;
   }
-  if (m.s !== state.next) { s.reordered++; state.next = m.s + 1; return; }
+  if (m.s !== state.next) {
+    s.reordered++;
+    state.next = m.s + 1;
+    return;
+  }
   state.next++;
   s.delivered++;
 }
@@ -250,7 +287,7 @@ function checkSeq(kind, state, text) {
 async function openBatch(n, onMessage) {
   const out = [];
   for (let i = 0; i < n; i += 50) {
-    out.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => open(onMessage))));
+    out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => open(onMessage)))));
   }
   return out;
 }
@@ -265,8 +302,10 @@ function line(text) {
 }
 
 const attackerCount = Object.values(ATTACKER_SLOTS).reduce((a, b) => a + b, 0);
-line(`soak: ${MINUTES} min; ${CONNECTIONS} WebSocket connections (${nIdle} idle, ${nChatty} chatty, ${nSub} subscribed, ${nSlow} slow readers), churn ${CHURN_PER_S}/s, ${LORIS} slow-loris, ` +
-  `${attackerCount} HTTP attackers, server pid ${server.pid}`);
+line(
+  `soak: ${MINUTES} min; ${CONNECTIONS} WebSocket connections (${nIdle} idle, ${nChatty} chatty, ${nSub} subscribed, ${nSlow} slow readers), churn ${CHURN_PER_S}/s, ${LORIS} slow-loris, ` +
+    `${attackerCount} HTTP attackers, server pid ${server.pid}`,
+);
 
 // Phase A / B: HTTP p99 idle, then with slow-loris connections.
 const p99Idle = await measureHttpP99(5000);
@@ -294,7 +333,10 @@ const chatty = await openBatch(nChatty, (ws, text) => {
 chatty.forEach((ws, i) => chattyState.set(ws, { id: i, next: 0, sent: 0 }));
 const subState = new Map();
 const subs = await openBatch(nSub, (ws, text) => checkSeq('ws-publish', subState.get(ws), text));
-subs.forEach((ws) => { subState.set(ws, { next: 0 }); ws.send('{"sub":"news"}'); });
+subs.forEach((ws) => {
+  subState.set(ws, { next: 0 });
+  ws.send('{"sub":"news"}');
+});
 // Slow readers: raw sockets that take 2 KiB from the kernel every 100 ms (and send a tiny frame every 2 s,
 // so the idle sweep sees them alive); what is published to them piles up in the server until the 'drop'
 // policy (wsMaxBackpressure 64 KiB) refuses more.
@@ -312,8 +354,12 @@ function slowReader() {
     const socket = net.connect(port, '127.0.0.1');
     const st = { socket, last: -1, buf: Buffer.alloc(0), open: false };
     socket.on('error', reject);
-    socket.once('connect', () => socket.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    socket.once('connect', () =>
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
     const onData = (chunk) => {
       st.buf = Buffer.concat([st.buf, chunk]);
       if (!st.open) {
@@ -336,8 +382,15 @@ function slowParse(st) {
     if (b.length < 2) return;
     let len = b[1] & 0x7f;
     let hdr = 2;
-    if (len === 126) { if (b.length < 4) return; len = b.readUInt16BE(2); hdr = 4; }
-    else if (len === 127) { if (b.length < 10) return; len = Number(b.readBigUInt64BE(2)); hdr = 10; }
+    if (len === 126) {
+      if (b.length < 4) return;
+      len = b.readUInt16BE(2);
+      hdr = 4;
+    } else if (len === 127) {
+      if (b.length < 10) return;
+      len = Number(b.readBigUInt64BE(2));
+      hdr = 10;
+    }
     if (b.length < hdr + len) return;
     const opcode = b[0] & 0x0f;
     const text = opcode === 1 ? b.subarray(hdr, hdr + len).toString() : '';
@@ -363,7 +416,9 @@ const slowReading = setInterval(() => {
     if (chunk) st.onData(chunk);
   }
 }, 100);
-const slowAlive = setInterval(() => { for (const st of slow) if (st.socket.writable) st.socket.write(maskedText('k')); }, 2000);
+const slowAlive = setInterval(() => {
+  for (const st of slow) if (st.socket.writable) st.socket.write(maskedText('k'));
+}, 2000);
 
 // Attackers and the health watch run from here to the end.
 const health = new HealthWatch(port, { everyMs: 100, timeoutMs: 5000 });
@@ -377,77 +432,100 @@ const endAt = started + MINUTES * 60_000;
 const timers = [];
 
 // chatty: every connection sends every 200 ms
-timers.push(setInterval(() => {
-  for (const ws of chatty) {
-    const st = chattyState.get(ws);
-    if (ws.readyState !== 1) continue;
-    const d = payload(st.sent);
-    sentAt.set(`${st.id}:${st.sent}`, performance.now());
-    ws.send(JSON.stringify({ s: st.sent, k: checksum(d), d }));
-    st.sent++;
-    stats['ws-echo'].sent++;
-  }
-}, 200));
+timers.push(
+  setInterval(() => {
+    for (const ws of chatty) {
+      const st = chattyState.get(ws);
+      if (ws.readyState !== 1) continue;
+      const d = payload(st.sent);
+      sentAt.set(`${st.id}:${st.sent}`, performance.now());
+      ws.send(JSON.stringify({ s: st.sent, k: checksum(d), d }));
+      st.sent++;
+      stats['ws-echo'].sent++;
+    }
+  }, 200),
+);
 
 // publish to subscribers and slow readers every 100 ms
 let pubSeq = 0;
 let publishing = Promise.resolve();
-timers.push(setInterval(() => {
-  const s = pubSeq++;
-  const d = payload(s);
-  const message = JSON.stringify({ s, k: checksum(d), d });
-  publishing = publishing.then(async () => {
-    try {
-      const a = JSON.parse((await httpCall('POST', '/publish', { topic: 'news', message: JSON.parse(message) })).text);
-      stats['ws-publish'].sent += nSub;
-      if (a.delivered !== nSub) droppedByPolicy += nSub - a.delivered;
-    } catch (err) {
-      unpublished.add(s);
-      errors.push(`publish ${s}: ${err.message}`);
-    }
-    try {
-      const bigD = d + SLOW_FILL;
-      const big = JSON.stringify({ s, k: checksum(bigD), d: bigD });
-      const b = JSON.parse((await httpCall('POST', '/publish', { topic: 'slow', message: JSON.parse(big) })).text);
-      slowPublished += nSlow;
-      droppedByPolicy += nSlow - b.delivered;
-    } catch (err) {
-      errors.push(`slow publish ${s}: ${err.message}`);
-    }
-  });
-}, 100));
+timers.push(
+  setInterval(() => {
+    const s = pubSeq++;
+    const d = payload(s);
+    const message = JSON.stringify({ s, k: checksum(d), d });
+    publishing = publishing.then(async () => {
+      try {
+        const a = JSON.parse(
+          (await httpCall('POST', '/publish', { topic: 'news', message: JSON.parse(message) })).text,
+        );
+        stats['ws-publish'].sent += nSub;
+        if (a.delivered !== nSub) droppedByPolicy += nSub - a.delivered;
+      } catch (err) {
+        unpublished.add(s);
+        errors.push(`publish ${s}: ${err.message}`);
+      }
+      try {
+        const bigD = d + SLOW_FILL;
+        const big = JSON.stringify({ s, k: checksum(bigD), d: bigD });
+        const b = JSON.parse((await httpCall('POST', '/publish', { topic: 'slow', message: JSON.parse(big) })).text);
+        slowPublished += nSlow;
+        droppedByPolicy += nSlow - b.delivered;
+      } catch (err) {
+        errors.push(`slow publish ${s}: ${err.message}`);
+      }
+    });
+  }, 100),
+);
 
 // churn: connect, echo one checksummed message, close
-timers.push(setInterval(() => {
-  for (let i = 0; i < CHURN_PER_S / 10; i++) {
-    const d = payload(i);
-    const msg = JSON.stringify({ s: 0, k: checksum(d), d });
-    stats['ws-churn'].sent++;
-    open((ws, text) => {
-      if (text === msg) stats['ws-churn'].delivered++;
-      else stats['ws-churn'].corrupted++;
-      ws.close();
-    }).then((ws) => ws.send(msg), (err) => errors.push(`churn: ${err.message}`));
-  }
-}, 100));
+timers.push(
+  setInterval(() => {
+    for (let i = 0; i < CHURN_PER_S / 10; i++) {
+      const d = payload(i);
+      const msg = JSON.stringify({ s: 0, k: checksum(d), d });
+      stats['ws-churn'].sent++;
+      open((ws, text) => {
+        if (text === msg) stats['ws-churn'].delivered++;
+        else stats['ws-churn'].corrupted++;
+        ws.close();
+      }).then(
+        (ws) => ws.send(msg),
+        (err) => errors.push(`churn: ${err.message}`),
+      );
+    }
+  }, 100),
+);
 
 // malformed requests
-const GARBAGE = ['GET /json HTTP/1.1\r\nHo\0st: x\r\n\r\n', 'THIS IS NOT HTTP\r\n\r\n', 'POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n',
-  'GET / HTTP/1.1\r\nHost: x\r\nX-A', 'POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'];
-timers.push(setInterval(() => {
-  malformed.sent++;
-  const s = net.connect(port, '127.0.0.1');
-  let answered = false;
-  const hang = setTimeout(() => { malformed.hung++; s.destroy(); }, 8000);
-  s.on('data', () => { answered = true; });
-  s.on('error', () => undefined);
-  s.on('close', () => {
-    clearTimeout(hang);
-    malformed.closed++;
-    if (answered) malformed.answered++;
-  });
-  s.end(GARBAGE[malformed.sent % GARBAGE.length]);
-}, 500));
+const GARBAGE = [
+  'GET /json HTTP/1.1\r\nHo\0st: x\r\n\r\n',
+  'THIS IS NOT HTTP\r\n\r\n',
+  'POST /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n',
+  'GET / HTTP/1.1\r\nHost: x\r\nX-A',
+  'POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+];
+timers.push(
+  setInterval(() => {
+    malformed.sent++;
+    const s = net.connect(port, '127.0.0.1');
+    let answered = false;
+    const hang = setTimeout(() => {
+      malformed.hung++;
+      s.destroy();
+    }, 8000);
+    s.on('data', () => {
+      answered = true;
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(hang);
+      malformed.closed++;
+      if (answered) malformed.answered++;
+    });
+    s.end(GARBAGE[malformed.sent % GARBAGE.length]);
+  }, 500),
+);
 
 const httpClients = [0, 1, 2, 3].map((i) => httpClient(i, latencies.http));
 
@@ -457,8 +535,10 @@ async function sample() {
   const st = await serverStats();
   const t = Math.round((Date.now() - started) / 1000);
   samples.push({ t, rss: st.rss, heap: st.heapUsed });
-  line(`t=${String(t).padStart(4)}s rss ${(st.rss / 1048576).toFixed(1)} MiB heap ${(st.heapUsed / 1048576).toFixed(1)} MiB ws ${st.connections} ` +
-    `echo ${stats['ws-echo'].delivered}/${stats['ws-echo'].sent} publish ${stats['ws-publish'].delivered}/${stats['ws-publish'].sent} http ${stats.http.delivered}/${stats.http.sent}`);
+  line(
+    `t=${String(t).padStart(4)}s rss ${(st.rss / 1048576).toFixed(1)} MiB heap ${(st.heapUsed / 1048576).toFixed(1)} MiB ws ${st.connections} ` +
+      `echo ${stats['ws-echo'].delivered}/${stats['ws-echo'].sent} publish ${stats['ws-publish'].delivered}/${stats['ws-publish'].sent} http ${stats.http.delivered}/${stats.http.sent}`,
+  );
 }
 await sample();
 while (Date.now() < endAt && serverDied === null) {
@@ -485,7 +565,12 @@ for (const st of slow) {
 await sleep(3000);
 // Every attack ends on its own within about 45 s (the longest: a chunked upload the server never answers).
 let attackersDone = false;
-await Promise.race([Promise.all(attackers).then(() => { attackersDone = true; }), sleep(60_000)]);
+await Promise.race([
+  Promise.all(attackers).then(() => {
+    attackersDone = true;
+  }),
+  sleep(60_000),
+]);
 const healthReport = await healthStopped;
 for (const [, st] of chattyState) stats['ws-echo'].lost += Math.max(0, st.sent - st.next);
 for (const [, st] of subState) {
@@ -494,34 +579,50 @@ for (const [, st] of subState) {
   for (let seq = st.next; seq < pubSeq; seq++) if (!unpublished.has(seq)) missing++;
   stats['ws-publish'].lost += missing;
 }
-if (unpublished.size > 0) line(`publish requests that failed (not published, not counted as lost): ${unpublished.size}`);
+if (unpublished.size > 0)
+  line(`publish requests that failed (not published, not counted as lost): ${unpublished.size}`);
 // Slow readers: what they got plus what the policy dropped must be everything published to them.
 const slowClosed = slow.filter((st) => st.socket.destroyed).length;
 if (slowClosed > 0) errors.push(`${slowClosed} slow readers were closed by the server`);
 const slowLost = slowPublished - droppedByPolicy - slowReceived;
 stats['ws-publish'].lost += Math.max(0, slowLost);
-stats['ws-churn'].lost = Math.max(0, stats['ws-churn'].sent - stats['ws-churn'].delivered - stats['ws-churn'].corrupted);
+stats['ws-churn'].lost = Math.max(
+  0,
+  stats['ws-churn'].sent - stats['ws-churn'].delivered - stats['ws-churn'].corrupted,
+);
 const finalStats = serverDied === null ? await serverStats() : null;
 
 line('');
 line('kind          sent   delivered   lost  reordered  corrupted');
 for (const k of kinds) {
   const s = stats[k];
-  line(`${k.padEnd(12)} ${String(s.sent).padStart(7)} ${String(s.delivered).padStart(11)} ${String(s.lost).padStart(6)} ${String(s.reordered).padStart(10)} ${String(s.corrupted).padStart(10)}`);
+  line(
+    `${k.padEnd(12)} ${String(s.sent).padStart(7)} ${String(s.delivered).padStart(11)} ${String(s.lost).padStart(6)} ${String(s.reordered).padStart(10)} ${String(s.corrupted).padStart(10)}`,
+  );
 }
-line(`dropped by the backpressure policy (slow readers): ${droppedByPolicy} of ${slowPublished} (received ${slowReceived})`);
-line(`malformed requests: ${malformed.sent} sent, ${malformed.closed} closed (${malformed.answered} with an answer), ${malformed.hung} hung`);
-line(`p99: http ${p99(latencies.http).toFixed(2)} ms (${latencies.http.length} requests), ws echo ${p99(latencies['ws-echo']).toFixed(2)} ms (${latencies['ws-echo'].length})`);
+line(
+  `dropped by the backpressure policy (slow readers): ${droppedByPolicy} of ${slowPublished} (received ${slowReceived})`,
+);
+line(
+  `malformed requests: ${malformed.sent} sent, ${malformed.closed} closed (${malformed.answered} with an answer), ${malformed.hung} hung`,
+);
+line(
+  `p99: http ${p99(latencies.http).toFixed(2)} ms (${latencies.http.length} requests), ws echo ${p99(latencies['ws-echo']).toFixed(2)} ms (${latencies['ws-echo'].length})`,
+);
 if (errors.length > 0) line(`client errors: ${errors.length} (first: ${errors[0]})`);
-line(`HTTP attackers (${attackKinds.map((k) => `${ATTACKER_SLOTS[k]} ${k}`).join(', ')}; ${ATTACK_GAP_MS} ms between one attacker's attacks):`);
+line(
+  `HTTP attackers (${attackKinds.map((k) => `${ATTACKER_SLOTS[k]} ${k}`).join(', ')}; ${ATTACK_GAP_MS} ms between one attacker's attacks):`,
+);
 line('attack              runs   ended right  failed');
 for (const k of attackKinds) {
   const s = attackStats[k];
   line(`${k.padEnd(16)} ${String(s.runs).padStart(7)} ${String(s.ok).padStart(13)} ${String(s.failed).padStart(7)}`);
   for (const [variant, f] of s.byVariant) line(`  ${variant}: ${f.count} failed; first: ${f.first}`);
 }
-line(`health GET (a connection of its own, every 100 ms): ${healthReport.probes} probes, p50 ${healthReport.p50.toFixed(2)} ms, ` +
-  `p99 ${healthReport.p99.toFixed(2)} ms, max ${healthReport.max.toFixed(0)} ms, ${healthReport.failed} not answered 200 within 5 s`);
+line(
+  `health GET (a connection of its own, every 100 ms): ${healthReport.probes} probes, p50 ${healthReport.p50.toFixed(2)} ms, ` +
+    `p99 ${healthReport.p99.toFixed(2)} ms, max ${healthReport.max.toFixed(0)} ms, ${healthReport.failed} not answered 200 within 5 s`,
+);
 
 // pass conditions
 const failures = [];
@@ -535,12 +636,17 @@ for (const k of kinds) {
 if (malformed.hung > 0) failures.push(`${malformed.hung} malformed requests neither answered nor closed`);
 for (const k of attackKinds) {
   const s = attackStats[k];
-  if (s.failed > 0) failures.push(`${k}: ${s.failed} of ${s.runs} attacks did not end right (first: ${[...s.byVariant.values()][0].first})`);
+  if (s.failed > 0)
+    failures.push(
+      `${k}: ${s.failed} of ${s.runs} attacks did not end right (first: ${[...s.byVariant.values()][0].first})`,
+    );
 }
 if (!attackersDone) failures.push('attackers still running 60 s after the end');
 if (healthReport.failed > 0) failures.push(`${healthReport.failed} health GETs not answered 200 within 5 s`);
-if (healthReport.p99 > MAX_HEALTH_P99) failures.push(`health GET p99 ${healthReport.p99.toFixed(1)} ms > ${MAX_HEALTH_P99} ms`);
-if (p99Loris > 2 * p99Idle + 2) failures.push(`http p99 with slow-loris ${p99Loris.toFixed(2)} ms > 2x idle ${p99Idle.toFixed(2)} ms (+2 ms)`);
+if (healthReport.p99 > MAX_HEALTH_P99)
+  failures.push(`health GET p99 ${healthReport.p99.toFixed(1)} ms > ${MAX_HEALTH_P99} ms`);
+if (p99Loris > 2 * p99Idle + 2)
+  failures.push(`http p99 with slow-loris ${p99Loris.toFixed(2)} ms > 2x idle ${p99Idle.toFixed(2)} ms (+2 ms)`);
 const warm = samples.filter((s) => s.t >= (MINUTES * 60) / 2);
 if (warm.length >= 2) {
   const first = warm[0];
@@ -548,10 +654,15 @@ if (warm.length >= 2) {
   const rssGrowth = (last.rss - first.rss) / first.rss;
   const heapGrowth = (last.heap - first.heap) / first.heap;
   line(`growth over the last half: rss ${(rssGrowth * 100).toFixed(1)}%, heap ${(heapGrowth * 100).toFixed(1)}%`);
-  if (rssGrowth > MAX_GROWTH) failures.push(`RSS grew ${(rssGrowth * 100).toFixed(1)}% over the last half (limit ${MAX_GROWTH * 100}%)`);
-  if (heapGrowth > MAX_GROWTH) failures.push(`heap grew ${(heapGrowth * 100).toFixed(1)}% over the last half (limit ${MAX_GROWTH * 100}%)`);
+  if (rssGrowth > MAX_GROWTH)
+    failures.push(`RSS grew ${(rssGrowth * 100).toFixed(1)}% over the last half (limit ${MAX_GROWTH * 100}%)`);
+  if (heapGrowth > MAX_GROWTH)
+    failures.push(`heap grew ${(heapGrowth * 100).toFixed(1)}% over the last half (limit ${MAX_GROWTH * 100}%)`);
 }
-if (finalStats) line(`server at the end: rss ${(finalStats.rss / 1048576).toFixed(1)} MiB, heap ${(finalStats.heapUsed / 1048576).toFixed(1)} MiB`);
+if (finalStats)
+  line(
+    `server at the end: rss ${(finalStats.rss / 1048576).toFixed(1)} MiB, heap ${(finalStats.heapUsed / 1048576).toFixed(1)} MiB`,
+  );
 
 for (const ws of [...idle, ...chatty, ...subs]) ws.terminate();
 for (const st of slow) st.socket.destroy();
@@ -562,5 +673,7 @@ if (failures.length > 0) {
   line(`soak: FAIL — ${failures.join('; ')}`);
   process.exit(1);
 }
-line('soak: PASS — nothing lost, reordered or corrupted; memory flat; every malformed request answered or closed; every attack ended right; health p99 bounded');
+line(
+  'soak: PASS — nothing lost, reordered or corrupted; memory flat; every malformed request answered or closed; every attack ended right; health p99 bounded',
+);
 process.exit(0);

@@ -19,7 +19,10 @@ import { runWrk, wrkMissing } from './lib/wrk.mjs';
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(benchDir, '..');
 const args = process.argv.slice(2);
-const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i === -1 ? def : args[i + 1];
+};
 const quick = args.includes('--quick');
 const ROUNDS = Number(opt('--rounds', quick ? 1 : 3));
 const DURATION = Number(opt('--duration', quick ? 2 : 5));
@@ -35,15 +38,24 @@ function reusePortAvailable() {
 const variants = [];
 for (const n of WORKERS) {
   variants.push({ name: n === 1 ? '1 process' : `${n} workers (node:cluster)`, env: { WORKERS: String(n) } });
-  if (n > 1 && reusePortAvailable()) variants.push({ name: `${n} workers (reusePort)`, env: { WORKERS: String(n), REUSE_PORT: '1' } });
+  if (n > 1 && reusePortAvailable())
+    variants.push({ name: `${n} workers (reusePort)`, env: { WORKERS: String(n), REUSE_PORT: '1' } });
 }
 
 async function startKrozen(env) {
   const port = await freePort();
-  const child = track(spawn(process.execPath, [path.join(benchDir, 'servers', 'krozen.mjs')], {
-    cwd: rootDir, detached: true, stdio: 'ignore', env: { ...process.env, ...env, PORT: String(port) },
-  }));
-  if (!(await waitForPort(port, 20_000, () => child.exitCode !== null))) { await stop(child); throw new Error('krozen did not start'); }
+  const child = track(
+    spawn(process.execPath, [path.join(benchDir, 'servers', 'krozen.mjs')], {
+      cwd: rootDir,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, ...env, PORT: String(port) },
+    }),
+  );
+  if (!(await waitForPort(port, 20_000, () => child.exitCode !== null))) {
+    await stop(child);
+    throw new Error('krozen did not start');
+  }
   await new Promise((resolve) => setTimeout(resolve, 300)); // every worker up (the port answers with the first)
   return { port, stop: () => stop(child) };
 }
@@ -51,15 +63,33 @@ async function startKrozen(env) {
 async function main() {
   installCleanup();
   const missing = wrkMissing();
-  if (missing) { console.log(`> skipped: ${missing}`); return; }
+  if (missing) {
+    console.log(`> skipped: ${missing}`);
+    return;
+  }
   const results = Object.fromEntries(variants.map((v) => [v.name, []]));
   for (let r = 0; r < ROUNDS; r++) {
     for (const v of variants) {
       const server = await startKrozen(v.env);
       try {
-        await runWrk({ url: `http://127.0.0.1:${server.port}/json`, seconds: 1, connections: CONNECTIONS, threads: WRK_THREADS }); // warm-up
-        const w = await runWrk({ url: `http://127.0.0.1:${server.port}/json`, seconds: DURATION, connections: CONNECTIONS, threads: WRK_THREADS });
-        results[v.name].push({ rate: w.rate, p99: w.p99, errors: w.errors, wrkCores: w.clientCpuMicros / 1e6 / w.seconds });
+        await runWrk({
+          url: `http://127.0.0.1:${server.port}/json`,
+          seconds: 1,
+          connections: CONNECTIONS,
+          threads: WRK_THREADS,
+        }); // warm-up
+        const w = await runWrk({
+          url: `http://127.0.0.1:${server.port}/json`,
+          seconds: DURATION,
+          connections: CONNECTIONS,
+          threads: WRK_THREADS,
+        });
+        results[v.name].push({
+          rate: w.rate,
+          p99: w.p99,
+          errors: w.errors,
+          wrkCores: w.clientCpuMicros / 1e6 / w.seconds,
+        });
       } finally {
         await server.stop();
       }
@@ -73,14 +103,32 @@ async function main() {
   const summary = {};
   for (const v of variants) {
     const rs = results[v.name];
-    const s = { rate: median(rs.map((x) => x.rate)), p99: median(rs.map((x) => x.p99)), wrkCores: median(rs.map((x) => x.wrkCores)), errors: rs.reduce((a, x) => a + x.errors, 0) };
+    const s = {
+      rate: median(rs.map((x) => x.rate)),
+      p99: median(rs.map((x) => x.p99)),
+      wrkCores: median(rs.map((x) => x.wrkCores)),
+      errors: rs.reduce((a, x) => a + x.errors, 0),
+    };
     summary[v.name] = s;
-    console.log(`| krozen, ${v.name} | ${Math.round(s.rate).toLocaleString('en-US')} | ${(s.rate / base).toFixed(2)}× | ${(s.p99 / 1000).toFixed(2)} | ${s.wrkCores.toFixed(2)} |`);
+    console.log(
+      `| krozen, ${v.name} | ${Math.round(s.rate).toLocaleString('en-US')} | ${(s.rate / base).toFixed(2)}× | ${(s.p99 / 1000).toFixed(2)} | ${s.wrkCores.toFixed(2)} |`,
+    );
   }
-  console.log(`\n${ROUNDS} round(s) × ${DURATION} s, interleaved, medians; wrk -t${WRK_THREADS} -c${CONNECTIONS} on the same machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''}), Node ${process.version}${reusePortAvailable() ? '' : ' (no reusePort on this Node: Node 22.12+ / 23.1+ on Linux)'}.`);
+  console.log(
+    `\n${ROUNDS} round(s) × ${DURATION} s, interleaved, medians; wrk -t${WRK_THREADS} -c${CONNECTIONS} on the same machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''}), Node ${process.version}${reusePortAvailable() ? '' : ' (no reusePort on this Node: Node 22.12+ / 23.1+ on Linux)'}.`,
+  );
   const out = path.join(benchDir, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'workers.json'), `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, duration: DURATION, wrkThreads: WRK_THREADS, connections: CONNECTIONS, summary, perRound: results }, null, 1)}\n`);
+  writeFileSync(
+    path.join(out, 'workers.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, duration: DURATION, wrkThreads: WRK_THREADS, connections: CONNECTIONS, summary, perRound: results }, null, 1)}\n`,
+  );
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err.stack ?? err.message); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);

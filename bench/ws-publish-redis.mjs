@@ -28,7 +28,10 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const rootDir = path.resolve(benchDir, '..');
 const args = process.argv.slice(2);
 const has = (name) => args.includes(name);
-const opt = (name, def) => { const i = args.indexOf(name); return i === -1 ? def : args[i + 1]; };
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i === -1 ? def : args[i + 1];
+};
 const quick = has('--quick');
 const ROUNDS = Number(opt('--rounds', quick ? 1 : 3));
 const DURATION = Number(opt('--duration', quick ? 2 : 5));
@@ -43,7 +46,12 @@ const STAMP_BYTES = 16;
 const SERVER_FILES = { krozen: 'krozen-redis.mjs', socketio: 'socketio-redis.mjs' };
 const PROTOCOL = {
   krozen: { path: '/ws?pub', prefix: '', frame: (p) => p, join: false },
-  socketio: { path: '/socket.io/?EIO=4&transport=websocket&pub=1', prefix: '42["msg","', frame: (p) => Buffer.concat([Buffer.from('42["pub","'), p, Buffer.from('"]')]), join: true },
+  socketio: {
+    path: '/socket.io/?EIO=4&transport=websocket&pub=1',
+    prefix: '42["msg","',
+    frame: (p) => Buffer.concat([Buffer.from('42["pub","'), p, Buffer.from('"]')]),
+    join: true,
+  },
 };
 const PEERS = ['socket.io@4.8.4', '@socket.io/redis-adapter@8.3.0', 'redis@6.4.0'];
 
@@ -53,21 +61,35 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startRedis() {
   const port = await freePort();
-  const child = track(spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true }));
-  if (!(await waitForPort(port, 10_000, () => child.exitCode !== null))) throw new Error('redis-server did not start (Debian: apt-get install redis-server)');
+  const child = track(
+    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+      detached: true,
+    }),
+  );
+  if (!(await waitForPort(port, 10_000, () => child.exitCode !== null)))
+    throw new Error('redis-server did not start (Debian: apt-get install redis-server)');
   return { port, pid: child.pid, stop: () => stop(child) };
 }
 
 async function startServer(name, redisPort) {
   const port = await freePort();
   const [command, argv] = withRaisedFdLimit(process.execPath, [path.join(benchDir, 'servers', SERVER_FILES[name])]);
-  const child = track(spawn(command, argv, {
-    cwd: rootDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redisPort}`, PEERS: peersDir },
-  }));
+  const child = track(
+    spawn(command, argv, {
+      cwd: rootDir,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: String(port), REDIS_URL: `redis://127.0.0.1:${redisPort}`, PEERS: peersDir },
+    }),
+  );
   let output = '';
-  child.stdout.on('data', (d) => { output = (output + d).slice(-2000); });
-  child.stderr.on('data', (d) => { output = (output + d).slice(-2000); });
+  child.stdout.on('data', (d) => {
+    output = (output + d).slice(-2000);
+  });
+  child.stderr.on('data', (d) => {
+    output = (output + d).slice(-2000);
+  });
   if (!(await waitForPort(port, 15_000, () => child.exitCode !== null))) {
     await stop(child);
     throw new Error(`${name} did not start: ${output.trim().split('\n').at(-1) ?? ''}`);
@@ -85,7 +107,10 @@ function openRaw(port, urlPath, join, onText) {
     socket.on('connect', () => socket.write(handshakeRequest(port, urlPath)));
     socket.on('error', reject);
     socket.on('data', (chunk) => {
-      if (reader) { reader.push(chunk); return; }
+      if (reader) {
+        reader.push(chunk);
+        return;
+      }
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return;
@@ -94,10 +119,16 @@ function openRaw(port, urlPath, join, onText) {
         if (op !== OP_TEXT || head === null) return;
         if (!joined) {
           if (head[0] === 0x30) socket.write(maskedFrame(OP_TEXT, Buffer.from('40'), maskKey));
-          else if (head[0] === 0x34 && head[1] === 0x30) { joined = true; resolve(conn); }
+          else if (head[0] === 0x34 && head[1] === 0x30) {
+            joined = true;
+            resolve(conn);
+          }
           return;
         }
-        if (join && head[0] === 0x32 && len === 1) { socket.write(maskedFrame(OP_TEXT, Buffer.from('3'), maskKey)); return; }
+        if (join && head[0] === 0x32 && len === 1) {
+          socket.write(maskedFrame(OP_TEXT, Buffer.from('3'), maskKey));
+          return;
+        }
         onText(head);
       }, 32);
       const conn = { socket, send: (payload) => socket.write(maskedFrame(OP_TEXT, payload, maskKey)) };
@@ -114,13 +145,28 @@ function startGenerators(name, ports) {
   for (let t = 0; t < GEN_THREADS; t++) {
     const first = 1 + t * perThread;
     const count = Math.max(0, Math.min(perThread, SUBSCRIBERS - first));
-    workers.push(new Worker(path.join(benchDir, 'load', 'pubsub-worker.mjs'), { workerData: { ports, protocol: name, count, clockBase, first } }));
+    workers.push(
+      new Worker(path.join(benchDir, 'load', 'pubsub-worker.mjs'), {
+        workerData: { ports, protocol: name, count, clockBase, first },
+      }),
+    );
   }
-  const ask = (cmd, type) => Promise.all(workers.map((w) => new Promise((resolve) => {
-    const on = (msg) => { if (msg.type === type) { w.off('message', on); resolve(msg); } };
-    w.on('message', on);
-    w.postMessage({ cmd });
-  })));
+  const ask = (cmd, type) =>
+    Promise.all(
+      workers.map(
+        (w) =>
+          new Promise((resolve) => {
+            const on = (msg) => {
+              if (msg.type === type) {
+                w.off('message', on);
+                resolve(msg);
+              }
+            };
+            w.on('message', on);
+            w.postMessage({ cmd });
+          }),
+      ),
+    );
   return { ask, terminate: () => Promise.all(workers.map((w) => w.terminate())) };
 }
 
@@ -143,12 +189,17 @@ async function round(name, redis) {
       outstanding++;
       publisher.send(proto.frame(body));
     };
-    const tracker = await openRaw(b.port, name === 'krozen' ? '/ws' : '/socket.io/?EIO=4&transport=websocket', proto.join, (head) => {
-      if (name === 'socketio' && (head[0] !== 0x34 || head[1] !== 0x32)) return;
-      tracked++;
-      outstanding--;
-      if (running) while (outstanding < WINDOW) publishOne();
-    });
+    const tracker = await openRaw(
+      b.port,
+      name === 'krozen' ? '/ws' : '/socket.io/?EIO=4&transport=websocket',
+      proto.join,
+      (head) => {
+        if (name === 'socketio' && (head[0] !== 0x34 || head[1] !== 0x32)) return;
+        tracked++;
+        outstanding--;
+        if (running) while (outstanding < WINDOW) publishOne();
+      },
+    );
     publisher = await openRaw(a.port, proto.path, proto.join, () => undefined);
     await sleep(1000); // subscriptions settle (Redis SUBSCRIBE, room joins)
     running = true;
@@ -186,8 +237,10 @@ async function round(name, redis) {
       deliveriesPerSec: deliveries / seconds,
       crossPerSec: side[1] / seconds,
       localPerSec: side[0] / seconds,
-      crossP50: quantile(hist[1], 0.5) / 1000, crossP99: quantile(hist[1], 0.99) / 1000,
-      localP50: quantile(hist[0], 0.5) / 1000, localP99: quantile(hist[0], 0.99) / 1000,
+      crossP50: quantile(hist[1], 0.5) / 1000,
+      crossP99: quantile(hist[1], 0.99) / 1000,
+      localP50: quantile(hist[0], 0.5) / 1000,
+      localP99: quantile(hist[0], 0.99) / 1000,
       serverCpuUsPerDelivery: (cpu[0] + cpu[1]) / Math.max(1, deliveries),
       redisCpuUsPerPublish: cpu[2] / Math.max(1, trackedCount),
       errors,
@@ -199,13 +252,20 @@ async function round(name, redis) {
   }
 }
 
-const fmt = (x, digits = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (x, digits = 0) =>
+  x === null || x === undefined || !Number.isFinite(x)
+    ? '—'
+    : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
   installCleanup();
   for (const peer of SERVERS.includes('socketio') ? PEERS : []) {
     const why = ensurePeer(peer);
-    if (why) { console.error(`socket.io side skipped: ${why}`); SERVERS.splice(SERVERS.indexOf('socketio'), 1); break; }
+    if (why) {
+      console.error(`socket.io side skipped: ${why}`);
+      SERVERS.splice(SERVERS.indexOf('socketio'), 1);
+      break;
+    }
   }
   const redis = await startRedis();
   const rounds = Object.fromEntries(SERVERS.map((s) => [s, []]));
@@ -213,7 +273,11 @@ async function main() {
   try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const name of SERVERS) {
-        try { rounds[name].push(await round(name, redis)); } catch (err) { failures[name].push(err.message); }
+        try {
+          rounds[name].push(await round(name, redis));
+        } catch (err) {
+          failures[name].push(err.message);
+        }
         process.stderr.write('.');
       }
     }
@@ -221,7 +285,17 @@ async function main() {
     await redis.stop();
   }
   process.stderr.write('\n');
-  const keys = ['publishesPerSec', 'deliveriesPerSec', 'crossPerSec', 'crossP50', 'crossP99', 'localP50', 'localP99', 'serverCpuUsPerDelivery', 'redisCpuUsPerPublish'];
+  const keys = [
+    'publishesPerSec',
+    'deliveriesPerSec',
+    'crossPerSec',
+    'crossP50',
+    'crossP99',
+    'localP50',
+    'localP99',
+    'serverCpuUsPerDelivery',
+    'redisCpuUsPerPublish',
+  ];
   const summary = {};
   for (const name of SERVERS) {
     summary[name] = Object.fromEntries(keys.map((k) => [k, median(rounds[name].map((x) => x[k]))]));
@@ -229,20 +303,37 @@ async function main() {
     summary[name].errors = rounds[name].reduce((s, x) => s + x.errors, 0);
   }
   const label = { krozen: 'krozen + Redis', socketio: 'socket.io + @socket.io/redis-adapter' };
-  console.log(`| server | subscribers | publishes/s | deliveries/s | cross-process deliveries/s | cross-process p50 / p99 ms | same-process p50 / p99 ms | server CPU µs/delivery |`);
+  console.log(
+    `| server | subscribers | publishes/s | deliveries/s | cross-process deliveries/s | cross-process p50 / p99 ms | same-process p50 / p99 ms | server CPU µs/delivery |`,
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of SERVERS) {
     const s = summary[name];
-    console.log(`| ${label[name]} | ${s.subscribers} | ${fmt(s.publishesPerSec)} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.crossPerSec)} | ${fmt(s.crossP50, 1)} / ${fmt(s.crossP99, 1)} | ${fmt(s.localP50, 1)} / ${fmt(s.localP99, 1)} | ${fmt(s.serverCpuUsPerDelivery, 2)} |`);
+    console.log(
+      `| ${label[name]} | ${s.subscribers} | ${fmt(s.publishesPerSec)} | ${fmt(s.deliveriesPerSec)} | ${fmt(s.crossPerSec)} | ${fmt(s.crossP50, 1)} / ${fmt(s.crossP99, 1)} | ${fmt(s.localP50, 1)} / ${fmt(s.localP99, 1)} | ${fmt(s.serverCpuUsPerDelivery, 2)} |`,
+    );
   }
   if (summary.krozen && summary.socketio && summary.socketio.crossPerSec) {
-    console.log(`\nkrozen / socket.io: cross-process deliveries/s ${fmt(summary.krozen.crossPerSec / summary.socketio.crossPerSec, 2)}×, cross-process p99 ${fmt(summary.krozen.crossP99 / summary.socketio.crossP99, 2)}×`);
+    console.log(
+      `\nkrozen / socket.io: cross-process deliveries/s ${fmt(summary.krozen.crossPerSec / summary.socketio.crossPerSec, 2)}×, cross-process p99 ${fmt(summary.krozen.crossP99 / summary.socketio.crossP99, 2)}×`,
+    );
   }
-  console.log(`\n${ROUNDS} round(s) × ${DURATION} s (+${WARMUP} s warm-up), servers interleaved, medians; two server processes on one redis-server, ${SUBSCRIBERS} subscribers half on each, one publisher on A with ${WINDOW} × 64 B in flight; ${GEN_THREADS} generator threads. ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}.`);
+  console.log(
+    `\n${ROUNDS} round(s) × ${DURATION} s (+${WARMUP} s warm-up), servers interleaved, medians; two server processes on one redis-server, ${SUBSCRIBERS} subscribers half on each, one publisher on A with ${WINDOW} × 64 B in flight; ${GEN_THREADS} generator threads. ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}, Node ${process.version}.`,
+  );
   for (const name of SERVERS) for (const f of failures[name]) console.log(`> ${name}: round failed: ${f}`);
   const out = path.join(benchDir, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'ws-publish-redis.json'), `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, duration: DURATION, subscribers: SUBSCRIBERS, window: WINDOW, summary, perRound: rounds, failures }, null, 1)}\n`);
+  writeFileSync(
+    path.join(out, 'ws-publish-redis.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, duration: DURATION, subscribers: SUBSCRIBERS, window: WINDOW, summary, perRound: rounds, failures }, null, 1)}\n`,
+  );
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err.stack ?? err.message); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err.stack ?? err.message);
+    process.exit(1);
+  },
+);

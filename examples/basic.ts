@@ -20,21 +20,33 @@ export function createBasicApp(overrides: Parameters<typeof createApp>[0] = {}):
     res.headers['x-elapsed-ms'] = String(Date.now() - (req.extra.startedAt as number));
   });
 
-  app.get('/', () => html('<h1>krozen</h1><p>Try <a href="/api/todos">/api/todos</a> and <a href="/_internal/openapi.json">the OpenAPI document</a>.</p>'));
+  app.get('/', () =>
+    html(
+      '<h1>krozen</h1><p>Try <a href="/api/todos">/api/todos</a> and <a href="/_internal/openapi.json">the OpenAPI document</a>.</p>',
+    ),
+  );
   app.get('/hello/:name', (req) => ({ body: { hello: req.params.name, lang: req.query.lang ?? 'en' } }));
 
   // A router group: routes under /api with OpenAPI metadata.
   const api = router('/api', { tags: ['todos'] });
-  api.get('/todos', function listTodos() {
-    return { body: app.state.todos };
-  }, { summary: 'List the todos' });
-  api.post('/todos', async function createTodo(req) {
-    const body = req.body as { title?: unknown } | undefined;
-    if (typeof body?.title !== 'string' || body.title.length === 0) return error('Expected {"title": string}');
-    const todo = { id: app.state.todos.length + 1, title: body.title, done: false };
-    app.state.todos.push(todo);
-    return { status: 201, body: todo };
-  }, { summary: 'Add a todo', responses: { 201: 'Created', 400: 'Bad body' } });
+  api.get(
+    '/todos',
+    function listTodos() {
+      return { body: app.state.todos };
+    },
+    { summary: 'List the todos' },
+  );
+  api.post(
+    '/todos',
+    async function createTodo(req) {
+      const body = req.body as { title?: unknown } | undefined;
+      if (typeof body?.title !== 'string' || body.title.length === 0) return error('Expected {"title": string}');
+      const todo = { id: app.state.todos.length + 1, title: body.title, done: false };
+      app.state.todos.push(todo);
+      return { status: 201, body: todo };
+    },
+    { summary: 'Add a todo', responses: { 201: 'Created', 400: 'Bad body' } },
+  );
   app.includeRouter(api);
 
   app.serveStatic('/static');

@@ -5,7 +5,7 @@ import { createSettings, settings as globalSettings, type Settings } from './set
 import { RadixRouter } from './router';
 import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
-import type { HttpHookContext, Middleware, PipelineHost, Route } from './http/pipeline';
+import type { Middleware, PipelineHost, Route } from './http/pipeline';
 import { inject, type InjectOptions, type InjectResponse } from './http/inject';
 import { stringifyWithBigInt } from './json';
 import { registerInternalRoutes } from './http/internal';

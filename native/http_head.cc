@@ -45,8 +45,8 @@ napi_value ScanHeadEntry(napi_env env, napi_callback_info info) {
   }
   if (out_data == nullptr) out_length = 0;  // detached
   size_t start, end, max_url, max_fields;
-  if (!GetCount(env, argv[1], UINT32_MAX, &start) || !GetCount(env, argv[2], UINT32_MAX, &end) ||
-      start > end || end > buf.length) {
+  if (!GetCount(env, argv[1], UINT32_MAX, &start) || !GetCount(env, argv[2], UINT32_MAX, &end) || start > end ||
+      end > buf.length) {
     return Number(env, kHeadBadRange);
   }
   if (!GetCount(env, argv[4], 9007199254740991.0, &max_url) ||
@@ -54,8 +54,8 @@ napi_value ScanHeadEntry(napi_env env, napi_callback_info info) {
     return Number(env, kHeadBadRange);
   }
   const uint8_t* data = buf.data == nullptr ? reinterpret_cast<const uint8_t*>("") : buf.data + start;
-  return Number(env, ScanHead(HttpHeadKernelTable().Current(), data, end - start, static_cast<uint32_t>(start),
-                              max_url, max_fields, static_cast<uint32_t*>(out_data), out_length));
+  return Number(env, ScanHead(HttpHeadKernelTable().Current(), data, end - start, static_cast<uint32_t>(start), max_url,
+                              max_fields, static_cast<uint32_t*>(out_data), out_length));
 }
 
 // ---- kernel introspection (tests and benchmarks) ------------------------------------------
@@ -69,7 +69,9 @@ Napi::Value HttpHeadKernelNames(const Napi::CallbackInfo& info) {
 }
 
 // _setHttpHeadKernel(name): forces one scan kernel process-wide; returns its name.
-Napi::Value SetHttpHeadKernel(const Napi::CallbackInfo& info) { return args::SelectKernel(info, HttpHeadKernelTable()); }
+Napi::Value SetHttpHeadKernel(const Napi::CallbackInfo& info) {
+  return args::SelectKernel(info, HttpHeadKernelTable());
+}
 
 }  // namespace
 

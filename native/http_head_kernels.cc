@@ -29,8 +29,8 @@ constexpr uint8_t kValue = 4;
 
 constexpr bool IsDelimiter(int c) {
   // RFC 9110 §5.6.2: the visible characters that are not tchar.
-  return c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || (c >= ':' && c <= '@') ||
-         (c >= '[' && c <= ']') || c == '{' || c == '}';
+  return c == '"' || c == '(' || c == ')' || c == ',' || c == '/' || (c >= ':' && c <= '@') || (c >= '[' && c <= ']') ||
+         c == '{' || c == '}';
 }
 
 struct ClassTable {
@@ -144,7 +144,8 @@ KROZEN_TARGET("avx2") inline uint32_t BadValueAvx2(__m256i x) {
 }
 
 template <uint32_t (*Bad)(__m256i), uint32_t (*BadSse2)(__m128i), uint8_t Class>
-KROZEN_TARGET("avx2") size_t ScanAvx2(const uint8_t* d, size_t i, size_t n) {
+KROZEN_TARGET("avx2")
+size_t ScanAvx2(const uint8_t* d, size_t i, size_t n) {
   for (; i + 32 <= n; i += 32) {
     const uint32_t bad = Bad(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d + i)));
     if (bad != 0) return i + Ctz32(bad);
@@ -293,8 +294,8 @@ int32_t FieldLineExact(const uint8_t* d, size_t n, size_t pos, size_t count, siz
   return 0;
 }
 
-bool FieldLineFast(const HttpHeadKernels& k, const uint8_t* d, size_t n, size_t pos, size_t count,
-                   size_t max_fields, FieldLine* f) {
+bool FieldLineFast(const HttpHeadKernels& k, const uint8_t* d, size_t n, size_t pos, size_t count, size_t max_fields,
+                   FieldLine* f) {
   const size_t colon = k.token(d, pos, n);
   if (colon == pos || colon >= n || d[colon] != ':') return false;
   // The value class has no CR: the first byte out of it ends the line when it starts a CRLF.
@@ -347,8 +348,9 @@ int32_t ScanHead(const HttpHeadKernels& kernels, const uint8_t* d, size_t n, uin
 KernelTable<HttpHeadKernels>& HttpHeadKernelTable() {
   static KernelTable<HttpHeadKernels> table([](KernelTable<HttpHeadKernels>& t) {
 #if defined(KROZEN_X64)
-    if (cpu::Get().avx2) t.Add({"avx2", ScanAvx2<BadTokenAvx2, BadTokenSse2, kToken>, ScanAvx2<BadTargetAvx2, BadTargetSse2, kTarget>,
-                              ScanAvx2<BadValueAvx2, BadValueSse2, kValue>});
+    if (cpu::Get().avx2)
+      t.Add({"avx2", ScanAvx2<BadTokenAvx2, BadTokenSse2, kToken>, ScanAvx2<BadTargetAvx2, BadTargetSse2, kTarget>,
+             ScanAvx2<BadValueAvx2, BadValueSse2, kValue>});
     t.Add({"sse2", ScanSse2<BadTokenSse2, kToken>, ScanSse2<BadTargetSse2, kTarget>, ScanSse2<BadValueSse2, kValue>});
 #endif
 #if defined(KROZEN_NEON)

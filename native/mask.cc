@@ -35,8 +35,8 @@ bool GetKeyWord(napi_env env, napi_value value, uint32_t* key) {
     return args::ThrowRange(env, "key must be an integer from 0 to 2^32 - 1");
   }
   const uint32_t k = static_cast<uint32_t>(d);
-  const uint8_t bytes[4] = {static_cast<uint8_t>(k), static_cast<uint8_t>(k >> 8),
-                            static_cast<uint8_t>(k >> 16), static_cast<uint8_t>(k >> 24)};
+  const uint8_t bytes[4] = {static_cast<uint8_t>(k), static_cast<uint8_t>(k >> 8), static_cast<uint8_t>(k >> 16),
+                            static_cast<uint8_t>(k >> 24)};
   std::memcpy(key, bytes, 4);
   return true;
 }
@@ -56,8 +56,7 @@ napi_value Mask(napi_env env, napi_callback_info info) {
   Bytes source, output;
   uint32_t key;
   size_t offset, length;
-  if (!args::GetBytes(env, argv[0], "source must be a Uint8Array", &source) ||
-      !ReadKey(env, argv[1], &key) ||
+  if (!args::GetBytes(env, argv[0], "source must be a Uint8Array", &source) || !ReadKey(env, argv[1], &key) ||
       !args::GetBytes(env, argv[2], "output must be a Uint8Array", &output) ||
       !args::GetIndex(env, argv[3], 0, output.length, "offset must be a number",
                       "offset must be an integer from 0 to output.length", &offset) ||
@@ -89,8 +88,7 @@ napi_value Unmask(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
   Bytes buffer;
   uint32_t key;
-  if (!args::GetBytes(env, argv[0], "buffer must be a Uint8Array", &buffer) ||
-      !ReadKey(env, argv[1], &key)) {
+  if (!args::GetBytes(env, argv[0], "buffer must be a Uint8Array", &buffer) || !ReadKey(env, argv[1], &key)) {
     return nullptr;
   }
   if (buffer.length != 0) CurrentKernel()(buffer.data, buffer.data, buffer.length, key);
@@ -107,21 +105,17 @@ napi_value UnmaskFrom(napi_env env, napi_callback_info info) {
   Bytes buffer;
   uint32_t key;
   size_t phase, start = 0, end;
-  if (!args::GetBytes(env, argv[0], "buffer must be a Uint8Array", &buffer) ||
-      !ReadKey(env, argv[1], &key) ||
-      !args::GetIndex(env, argv[2], 0, 3, "phase must be a number",
-                      "phase must be an integer from 0 to 3", &phase)) {
+  if (!args::GetBytes(env, argv[0], "buffer must be a Uint8Array", &buffer) || !ReadKey(env, argv[1], &key) ||
+      !args::GetIndex(env, argv[2], 0, 3, "phase must be a number", "phase must be an integer from 0 to 3", &phase)) {
     return nullptr;
   }
-  if (!args::IsUndefined(env, argv[3]) &&
-      !args::GetIndex(env, argv[3], 0, buffer.length, "start must be a number",
-                      "start must be an integer from 0 to buffer.length", &start)) {
+  if (!args::IsUndefined(env, argv[3]) && !args::GetIndex(env, argv[3], 0, buffer.length, "start must be a number",
+                                                          "start must be an integer from 0 to buffer.length", &start)) {
     return nullptr;
   }
   end = buffer.length;
-  if (!args::IsUndefined(env, argv[4]) &&
-      !args::GetIndex(env, argv[4], start, buffer.length, "end must be a number",
-                      "end must be an integer from start to buffer.length", &end)) {
+  if (!args::IsUndefined(env, argv[4]) && !args::GetIndex(env, argv[4], start, buffer.length, "end must be a number",
+                                                          "end must be an integer from start to buffer.length", &end)) {
     return nullptr;
   }
   if (end > start) {
@@ -151,8 +145,7 @@ Napi::Value SetMaskKernel(const Napi::CallbackInfo& info) {
   // A name with a NUL inside names no kernel (Select compares C strings).
   const int previous = wanted.find('\0') == std::string::npos ? table.Select(wanted.c_str()) : -1;
   if (previous >= 0) return Napi::String::New(env, table.At(previous).name);
-  Napi::RangeError::New(env, "kernel '" + wanted + "' is not available on this CPU")
-      .ThrowAsJavaScriptException();
+  Napi::RangeError::New(env, "kernel '" + wanted + "' is not available on this CPU").ThrowAsJavaScriptException();
   return env.Undefined();
 }
 

@@ -57,8 +57,7 @@ void XorSse2(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   if (n < kAlignFrom || head == 0) return XorSse2Body(dst, src, n, key);
   const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
   XorSse2Body(dst + head, src + head, n - head, RotateKey(key, head));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
-                   _mm_xor_si128(first, _mm_set1_epi32(static_cast<int>(key))));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_xor_si128(first, _mm_set1_epi32(static_cast<int>(key))));
 }
 
 void XorSse2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
@@ -82,13 +81,11 @@ void XorSse2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   XorScalar(dst + i, src + i, n - i, key);
 }
 
-KROZEN_TARGET("avx2") void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n,
-                                                 uint32_t key);
+KROZEN_TARGET("avx2") void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key);
 
 // As XorSse2, with 32-byte stores: at 16 KiB in place, stores that straddle cache lines cost
 // ~40% (bench/mask.mjs: a payload at +1 of a 64-byte aligned block, 48 -> 80 GB/s aligned).
-KROZEN_TARGET("avx2") void XorAvx2(uint8_t* dst, const uint8_t* src, size_t n,
-                                             uint32_t key) {
+KROZEN_TARGET("avx2") void XorAvx2(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   const size_t head = (32 - (reinterpret_cast<uintptr_t>(dst) & 31)) & 31;
   if (n < kAlignFrom || head == 0) return XorAvx2Body(dst, src, n, key);
   const __m256i first = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
@@ -97,8 +94,7 @@ KROZEN_TARGET("avx2") void XorAvx2(uint8_t* dst, const uint8_t* src, size_t n,
                       _mm256_xor_si256(first, _mm256_set1_epi32(static_cast<int>(key))));
 }
 
-KROZEN_TARGET("avx2") void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n,
-                                                 uint32_t key) {
+KROZEN_TARGET("avx2") void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t n, uint32_t key) {
   const __m256i k = _mm256_set1_epi32(static_cast<int>(key));
   size_t i = 0;
   for (; i + 128 <= n; i += 128) {
@@ -117,8 +113,7 @@ KROZEN_TARGET("avx2") void XorAvx2Body(uint8_t* dst, const uint8_t* src, size_t 
   }
   if (i + 16 <= n) {
     __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
-                     _mm_xor_si128(a, _mm256_castsi256_si128(k)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, _mm256_castsi256_si128(k)));
     i += 16;
   }
   uint64_t key64 = (static_cast<uint64_t>(key) << 32) | key;

@@ -143,8 +143,6 @@ napi_value WriteResponse(napi_env env, napi_callback_info info) {
 
 }  // namespace
 
-void InitSocketWrite(napi_env env, napi_value exports) {
-  args::Export(env, exports, "writeResponse", WriteResponse);
-}
+void InitSocketWrite(napi_env env, napi_value exports) { args::Export(env, exports, "writeResponse", WriteResponse); }
 
 }  // namespace krozen

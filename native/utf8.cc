@@ -10,7 +10,6 @@
 
 #include "cpu.h"
 
-
 namespace krozen {
 namespace {
 
@@ -122,8 +121,8 @@ size_t Utf8LengthSse2(const char16_t* src, size_t n) {
       // cmpeq gives -1 where true: "is ASCII" adds back the lanes that must not count.
       __m128i isAscii = _mm_cmpeq_epi16(_mm_and_si128(v, mAscii), zero);
       __m128i isBelow800 = _mm_cmpeq_epi16(_mm_and_si128(v, mTwo), zero);
-      __m128i pair = _mm_and_si128(_mm_cmpeq_epi16(_mm_and_si128(v, mSur), high),
-                                   _mm_cmpeq_epi16(_mm_and_si128(next, mSur), low));
+      __m128i pair =
+          _mm_and_si128(_mm_cmpeq_epi16(_mm_and_si128(v, mSur), high), _mm_cmpeq_epi16(_mm_and_si128(next, mSur), low));
       // per lane: 2 + isAscii + isBelow800 + 2*pair (with true == -1) == extra bytes over 1
       acc = _mm_add_epi16(acc, _mm_add_epi16(_mm_add_epi16(isAscii, isBelow800), _mm_add_epi16(pair, pair)));
       acc = _mm_add_epi16(acc, _mm_add_epi16(ones, ones));
@@ -290,7 +289,8 @@ KROZEN_TARGET("avx2") inline uint8_t* CompactThree8(__m128i v, uint8_t* d, const
   __m256i c = _mm256_cvtepu16_epi32(v);
   __m256i low6 = _mm256_or_si256(_mm256_and_si256(c, six), cont);
   __m256i mid6 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(c, 6), six), cont);
-  __m256i two = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 6), _mm256_set1_epi32(0xC0)), _mm256_slli_epi32(low6, 8));
+  __m256i two =
+      _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 6), _mm256_set1_epi32(0xC0)), _mm256_slli_epi32(low6, 8));
   __m256i three = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi32(c, 12), _mm256_set1_epi32(0xE0)),
                                   _mm256_or_si256(_mm256_slli_epi32(mid6, 8), _mm256_slli_epi32(low6, 16)));
   __m256i ge80 = _mm256_cmpgt_epi32(c, _mm256_set1_epi32(0x7F));
@@ -300,9 +300,9 @@ KROZEN_TARGET("avx2") inline uint8_t* CompactThree8(__m128i v, uint8_t* d, const
   unsigned m2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(ge800)));
   unsigned keyLo = (m1 & 0xF) | ((m2 & 0xF) << 4);
   unsigned keyHi = (m1 >> 4) | (m2 & 0xF0);
-  __m256i control = _mm256_inserti128_si256(
-      _mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyLo]))),
-      _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyHi])), 1);
+  __m256i control =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyLo]))),
+                              _mm_load_si128(reinterpret_cast<const __m128i*>(t.three[keyHi])), 1);
   __m256i out = _mm256_shuffle_epi8(word, control);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(out));
   d += t.threeLength[keyLo];
@@ -344,8 +344,8 @@ KROZEN_TARGET("avx2,popcnt") size_t Utf8LengthAvx2(const char16_t* src, size_t n
 }
 
 // One block of 8 units at src[*i] (8 available, 32 bytes of room at d).
-KROZEN_TARGET("avx2") inline uint8_t* EncodeBlock8(const char16_t* src, size_t n, size_t* i, uint8_t* d,
-                                                             const CompactTables& t) {
+KROZEN_TARGET("avx2")
+inline uint8_t* EncodeBlock8(const char16_t* src, size_t n, size_t* i, uint8_t* d, const CompactTables& t) {
   __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + *i));
   if (_mm_testz_si128(v, _mm_set1_epi16(static_cast<short>(0xFF80)))) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm_packus_epi16(v, v));
@@ -467,17 +467,13 @@ KernelTable<Utf8Kernels>& Utf8KernelTable() {
   return table;
 }
 
-size_t Utf8LengthOfUtf16(const char16_t* src, size_t n) {
-  return Utf8KernelTable().Current().length_of_utf16(src, n);
-}
+size_t Utf8LengthOfUtf16(const char16_t* src, size_t n) { return Utf8KernelTable().Current().length_of_utf16(src, n); }
 
 size_t Utf16ToUtf8(const char16_t* src, size_t n, uint8_t* dst, size_t cap) {
   return Utf8KernelTable().Current().from_utf16(src, n, dst, cap);
 }
 
-size_t Utf8LengthOfLatin1(const uint8_t* src, size_t n) {
-  return Utf8KernelTable().Current().length_of_latin1(src, n);
-}
+size_t Utf8LengthOfLatin1(const uint8_t* src, size_t n) { return Utf8KernelTable().Current().length_of_latin1(src, n); }
 
 size_t Latin1ToUtf8(const uint8_t* src, size_t n, uint8_t* dst, size_t cap) {
   return Utf8KernelTable().Current().from_latin1(src, n, dst, cap);

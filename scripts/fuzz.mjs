@@ -23,28 +23,50 @@ if (!(minutes > 0)) {
 }
 
 const dir = path.join(process.cwd(), 'test', 'fuzz');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.fuzz.test.ts') && (only === undefined || f.startsWith(only)));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.fuzz.test.ts') && (only === undefined || f.startsWith(only)));
 // Properties per file (fuzz('name', ...) calls): the time is split between all of them.
-const properties = files.reduce((n, f) => n + (fs.readFileSync(path.join(dir, f), 'utf8').match(/\bfuzz\('/g) ?? []).length, 0);
+const properties = files.reduce(
+  (n, f) => n + (fs.readFileSync(path.join(dir, f), 'utf8').match(/\bfuzz\('/g) ?? []).length,
+  0,
+);
 const report = path.join(os.tmpdir(), `krozen-fuzz-${process.pid}.jsonl`);
 fs.rmSync(report, { force: true });
 
-console.log(`fuzz: ${properties} properties in ${files.length} files, ${minutes} min` + (seed ? `, seed ${seed}` : ', fresh seeds'));
+console.log(
+  `fuzz: ${properties} properties in ${files.length} files, ${minutes} min` +
+    (seed ? `, seed ${seed}` : ', fresh seeds'),
+);
 const env = { ...process.env, FUZZ_MINUTES: String(minutes), FUZZ_PROPERTIES: String(properties), FUZZ_REPORT: report };
 if (seed !== undefined) env.FUZZ_SEED = seed;
-const result = spawnSync('npx', ['jest', '--runInBand', ...files.map((f) => path.join('test', 'fuzz', f))], { stdio: 'inherit', env });
+const result = spawnSync('npx', ['jest', '--runInBand', ...files.map((f) => path.join('test', 'fuzz', f))], {
+  stdio: 'inherit',
+  env,
+});
 
-const lines = fs.existsSync(report) ? fs.readFileSync(report, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const lines = fs.existsSync(report)
+  ? fs
+      .readFileSync(report, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 let total = 0;
 console.log('\nfuzz report');
 for (const r of lines) {
   total += r.runs;
-  console.log(`  ${r.failed ? 'FAILED' : 'ok    '} ${r.name.padEnd(28)} ${String(r.runs).padStart(10)} executions  seed ${r.seed}`);
+  console.log(
+    `  ${r.failed ? 'FAILED' : 'ok    '} ${r.name.padEnd(28)} ${String(r.runs).padStart(10)} executions  seed ${r.seed}`,
+  );
 }
 const failed = lines.filter((r) => r.failed);
 console.log(`  total ${total} executions, ${failed.length} failing properties`);
 if (result.status !== 0 || failed.length > 0) {
-  console.log(`fuzz: FAILED (${failed.map((r) => `${r.name}: seed ${r.seed}`).join('; ') || `jest exit ${result.status}`})`);
+  console.log(
+    `fuzz: FAILED (${failed.map((r) => `${r.name}: seed ${r.seed}`).join('; ') || `jest exit ${result.status}`})`,
+  );
   process.exit(1);
 }
 console.log('fuzz: passed');

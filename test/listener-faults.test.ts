@@ -11,7 +11,7 @@ import { WsUpgrade } from '../lib/ws/upgrade';
 import { Receiver } from '../lib/ws/receiver';
 import { RawConnection } from './helpers/raw-connection';
 import { request } from './helpers/server';
-import { Inbox, closed, exactEcho, openWs, startWs, type RunningWs } from './ws/helpers';
+import { Inbox, closed, openWs, startWs, type RunningWs } from './ws/helpers';
 
 let srv: RunningWs;
 let errorSpy: jest.SpyInstance;

@@ -10,7 +10,12 @@ const overrides = {};
 if (env.MAX_CONNECTIONS) overrides.maxConnections = Number(env.MAX_CONNECTIONS);
 if (env.MAX_HEADER_SIZE) overrides.maxHeaderSize = Number(env.MAX_HEADER_SIZE);
 if (env.SEND_TIMEOUT) overrides.sendTimeout = Number(env.SEND_TIMEOUT);
-const app = createApp({ port: Number(env.PORT ?? 8000), host: '127.0.0.1', transport: env.TRANSPORT ?? 'krozen', ...overrides });
+const app = createApp({
+  port: Number(env.PORT ?? 8000),
+  host: '127.0.0.1',
+  transport: env.TRANSPORT ?? 'krozen',
+  ...overrides,
+});
 
 const hundredK = Buffer.alloc(100 * 1024, 0x61);
 app.get('/health', () => ({ body: { ok: true } }));
@@ -27,9 +32,13 @@ app.get('/big', () => {
   return { body, headers: { 'content-type': 'application/octet-stream', 'content-length': String(5 * 1024 * 1024) } };
 });
 // Open connections as the transport counts them (the attack tool's own two included).
-app.get('/connections', () => new Promise((resolve) => {
-  server.transport.server.getConnections((err, n) => resolve({ body: { open: err ? -1 : n } }));
-}));
+app.get(
+  '/connections',
+  () =>
+    new Promise((resolve) => {
+      server.transport.server.getConnections((err, n) => resolve({ body: { open: err ? -1 : n } }));
+    }),
+);
 app.post('/echo', (req) => ({ body: { length: typeof req.body === 'string' ? req.body.length : 0 } }));
 
 const server = await new Server(app).run();

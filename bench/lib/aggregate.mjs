@@ -1,7 +1,18 @@
 // Rounds → one row per server: medians over rounds, and ratios to the suite's baseline peer.
 import { median } from './stats.mjs';
 
-const FIELDS = ['rate', 'p50', 'p99', 'cpuPerOp', 'peakRss', 'rssPerConn', 'serverCpuShare', 'clientCpuShare', 'machineBusy', 'errors'];
+const FIELDS = [
+  'rate',
+  'p50',
+  'p99',
+  'cpuPerOp',
+  'peakRss',
+  'rssPerConn',
+  'serverCpuShare',
+  'clientCpuShare',
+  'machineBusy',
+  'errors',
+];
 
 export function aggregate(suite, perServer) {
   const rows = [];

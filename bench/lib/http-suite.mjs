@@ -16,11 +16,18 @@ const POST_BODY = { id: 12345, name: 'krozen bench', tags: ['fast', 'json'], act
 export async function checkRoute(port, kind) {
   if (kind === 'browser') kind = 'get';
   const url = `http://127.0.0.1:${port}${kind === 'get' ? '/json' : '/echo'}`;
-  const init = kind === 'get' ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(POST_BODY) };
+  const init =
+    kind === 'get'
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(POST_BODY) };
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
   const text = await res.text();
   let body;
-  try { body = JSON.parse(text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   const want = kind === 'get' ? { message: 'Hello, World!' } : POST_BODY;
   if (res.status !== 200 || JSON.stringify(body) !== JSON.stringify(want)) {
     throw new Error(`${kind === 'get' ? 'GET /json' : 'POST /echo'} answered ${res.status} ${text.slice(0, 120)}`);
@@ -39,13 +46,19 @@ async function idleMemoryPerConnection(server, count) {
   const before = memory(server.pid);
   const sockets = [];
   try {
-    await Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
-      const socket = net.connect(server.port, '127.0.0.1');
-      sockets.push(socket);
-      socket.once('error', reject);
-      socket.once('data', () => resolve());
-      socket.once('connect', () => socket.write('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
-    })));
+    await Promise.all(
+      Array.from(
+        { length: count },
+        () =>
+          new Promise((resolve, reject) => {
+            const socket = net.connect(server.port, '127.0.0.1');
+            sockets.push(socket);
+            socket.once('error', reject);
+            socket.once('data', () => resolve());
+            socket.once('connect', () => socket.write('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     const after = memory(server.pid);
     return before && after ? (after.rss - before.rss) / count : null;
@@ -77,6 +90,12 @@ export async function runHttpRound(server, kind, { duration, warmup }) {
     peakRss: win.mem?.peak ?? null,
     machineBusy: win.machineBusy,
     errors: wrk.errors,
-    limit: limitOf({ serverCpuMicros, clientCpuMicros: wrk.clientCpuMicros, seconds: wrk.seconds, clientThreads: 1, machineBusy: win.machineBusy }),
+    limit: limitOf({
+      serverCpuMicros,
+      clientCpuMicros: wrk.clientCpuMicros,
+      seconds: wrk.seconds,
+      clientThreads: 1,
+      machineBusy: win.machineBusy,
+    }),
   };
 }

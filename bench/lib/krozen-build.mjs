@@ -22,14 +22,24 @@ export function krozenBuildNotes() {
   const dist = path.join(rootDir, 'dist', 'index.js');
   if (!existsSync(dist)) return ['dist/ is missing: krozen rows are skipped (run `npm run build:ts`)'];
   if (newestMtime(path.join(rootDir, 'lib'), '.ts') > newestMtime(path.join(rootDir, 'dist'), '.js')) {
-    notes.push('WARNING: lib/ has changes newer than dist/: krozen rows measure the old build (run `npm run build:ts`)');
+    notes.push(
+      'WARNING: lib/ has changes newer than dist/: krozen rows measure the old build (run `npm run build:ts`)',
+    );
   }
-  for (const [label, env] of [['krozen', {}], ['krozen-js', { KROZEN_NO_NATIVE: '1' }]]) {
+  for (const [label, env] of [
+    ['krozen', {}],
+    ['krozen-js', { KROZEN_NO_NATIVE: '1' }],
+  ]) {
     try {
-      const out = execFileSync(process.execPath, ['-e', 'const b=require(process.argv[1]).getBackends();console.log(JSON.stringify(b))', dist],
-        { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
+      const out = execFileSync(
+        process.execPath,
+        ['-e', 'const b=require(process.argv[1]).getBackends();console.log(JSON.stringify(b))', dist],
+        { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 },
+      );
       const b = JSON.parse(out);
-      notes.push(`${label} backends: mask ${b.mask}, json ${b.json}${b.loadError && label === 'krozen' ? ` (addon not loaded: ${b.loadError})` : ''}`);
+      notes.push(
+        `${label} backends: mask ${b.mask}, json ${b.json}${b.loadError && label === 'krozen' ? ` (addon not loaded: ${b.loadError})` : ''}`,
+      );
     } catch (err) {
       notes.push(`${label}: cannot read its backends (${err.message.split('\n')[0]})`);
     }

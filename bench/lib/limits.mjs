@@ -13,5 +13,8 @@ export function hardFdLimit() {
 
 /** Wraps a command so it runs with its soft fd limit raised to the hard one; exec keeps the same PID. */
 export function withRaisedFdLimit(command, args) {
-  return ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 1048576 2>/dev/null; exec "$0" "$@"', command, ...args]];
+  return [
+    '/bin/sh',
+    ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 1048576 2>/dev/null; exec "$0" "$@"', command, ...args],
+  ];
 }

@@ -6,16 +6,29 @@ import { cpuMicros, memory, machineTicks } from './proc.mjs';
 export const CORES = os.availableParallelism?.() ?? os.cpus().length;
 
 export class Window {
-  constructor(pid) { this.pid = pid; this.cpu0 = null; this.cpu1 = null; }
-  begin() { this.cpu0 = cpuMicros(this.pid); this.machine0 = machineTicks(); }
-  end() { this.cpu1 = cpuMicros(this.pid); this.mem = memory(this.pid); this.machine1 = machineTicks(); }
+  constructor(pid) {
+    this.pid = pid;
+    this.cpu0 = null;
+    this.cpu1 = null;
+  }
+  begin() {
+    this.cpu0 = cpuMicros(this.pid);
+    this.machine0 = machineTicks();
+  }
+  end() {
+    this.cpu1 = cpuMicros(this.pid);
+    this.mem = memory(this.pid);
+    this.machine1 = machineTicks();
+  }
   /** Busy fraction of the whole machine (all processes, 0..1) during the window. */
   get machineBusy() {
     if (!this.machine0 || !this.machine1) return null;
     const total = this.machine1.total - this.machine0.total;
     return total > 0 ? (this.machine1.busy - this.machine0.busy) / total : null;
   }
-  get serverCpuMicros() { return this.cpu0 === null || this.cpu1 === null ? null : this.cpu1 - this.cpu0; }
+  get serverCpuMicros() {
+    return this.cpu0 === null || this.cpu1 === null ? null : this.cpu1 - this.cpu0;
+  }
 }
 
 /**

@@ -13,19 +13,43 @@ export function runMicro(suiteName, suite, { quick }) {
   if (!existsSync(script)) return Promise.resolve({ skipped: `bench/${suite.script} does not exist yet` });
   const args = [script, ...(quick ? ['--quick'] : [])];
   return new Promise((resolve) => {
-    const child = track(spawn(process.execPath, args, { cwd: rootDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: process.env }));
+    const child = track(
+      spawn(process.execPath, args, {
+        cwd: rootDir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        env: process.env,
+      }),
+    );
     let out = '';
     let err = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { err = (err + c).slice(-2000); });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      err = (err + c).slice(-2000);
+    });
     const timeoutMs = suite.timeoutMs ?? TIMEOUT_MS;
-    const timer = setTimeout(() => { err += `\n(timed out after ${timeoutMs / 1000} s)`; stop(child, 500); }, timeoutMs);
+    const timer = setTimeout(() => {
+      err += `\n(timed out after ${timeoutMs / 1000} s)`;
+      stop(child, 500);
+    }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (code !== 0) { resolve({ skipped: `node bench/${suite.script} failed (exit ${code}): ${err.trim().split('\n').slice(-2).join(' | ')}`, output: out }); return; }
+      if (code !== 0) {
+        resolve({
+          skipped: `node bench/${suite.script} failed (exit ${code}): ${err.trim().split('\n').slice(-2).join(' | ')}`,
+          output: out,
+        });
+        return;
+      }
       let data = null;
       const jsonFile = path.join(benchDir, 'results', `${suiteName}.json`);
-      try { if (existsSync(jsonFile)) data = JSON.parse(readFileSync(jsonFile, 'utf8')); } catch { data = null; }
+      try {
+        if (existsSync(jsonFile)) data = JSON.parse(readFileSync(jsonFile, 'utf8'));
+      } catch {
+        data = null;
+      }
       resolve({ output: out.trim(), data });
     });
   });

@@ -24,18 +24,28 @@ export function ensurePeer(spec, size = '') {
   if (!existsSync(marker)) {
     process.stderr.write(`installing ${spec} into bench/.peers (first use${size ? `, ${size}` : ''})…\n`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const result = spawnSync(npm, ['install', '--prefix', peersDir, '--save-exact', '--no-audit', '--no-fund', '--fetch-retries=1', spec], {
-      stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000, // bounded: without a registry, skip the peer and go on
-    });
+    const result = spawnSync(
+      npm,
+      ['install', '--prefix', peersDir, '--save-exact', '--no-audit', '--no-fund', '--fetch-retries=1', spec],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 180_000, // bounded: without a registry, skip the peer and go on
+      },
+    );
     if (result.status !== 0 || !existsSync(marker)) {
-      const lines = (result.stderr?.toString() ?? '').split('\n').filter((l) => /npm (error|ERR)/.test(l) && !/complete log/.test(l));
-      const detail = lines.slice(0, 2).map((l) => l.replace(/^npm (error|ERR!)\s*/, '')).join('; ') || result.error?.message || `exit ${result.status}`;
+      const lines = (result.stderr?.toString() ?? '')
+        .split('\n')
+        .filter((l) => /npm (error|ERR)/.test(l) && !/complete log/.test(l));
+      const detail =
+        lines
+          .slice(0, 2)
+          .map((l) => l.replace(/^npm (error|ERR!)\s*/, ''))
+          .join('; ') ||
+        result.error?.message ||
+        `exit ${result.status}`;
       why = `npm install ${spec} into bench/.peers failed (${detail})`;
     }
   }
   peerState.set(spec, why);
   return why;
 }
-
-
-

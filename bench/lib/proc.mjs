@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticksPerSecond = 100;
-try { ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch { /* default */ }
+try {
+  ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+} catch {
+  /* default */
+}
 
 /** User + system CPU time of `pid` (all its threads), in microseconds; null once it is gone. */
 export function cpuMicros(pid) {

@@ -12,21 +12,29 @@ export async function startServer(name, serversDir, extraEnv = {}) {
   const def = SERVERS[name];
   const port = await freePort();
   const [command, args] = withRaisedFdLimit(process.execPath, [path.join(serversDir, def.file)]);
-  const child = track(spawn(command, args, {
-    cwd: rootDir,
-    env: { ...process.env, ...def.env, ...extraEnv, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so stop() reaches anything it spawns
-  }));
+  const child = track(
+    spawn(command, args, {
+      cwd: rootDir,
+      env: { ...process.env, ...def.env, ...extraEnv, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so stop() reaches anything it spawns
+    }),
+  );
   let output = '';
-  const keep = (chunk) => { output = (output + chunk).slice(-4000); };
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-4000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = () => child.exitCode !== null || child.signalCode !== null;
   const up = await waitForPort(port, START_TIMEOUT_MS, exited);
   if (!up) {
     await stop(child);
-    const lines = output.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const last = lines.find((l) => /^\w*Error\b|^Error:|Cannot find/.test(l)) ?? lines.at(-1) ?? '';
     throw new Error(`${name} did not start on port ${port}${last ? `: ${last}` : ''}`);
   }

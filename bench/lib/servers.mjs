@@ -10,13 +10,28 @@ export const rootDir = path.resolve(benchDir, '..');
 // http: GET /json + POST /echo; ws: exact echo on /ws (and BENCH_WS_MODE=publish, see servers/README.md).
 export const SERVERS = {
   krozen: { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
-  'krozen-stream-write': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen', KROZEN_DIRECT_WRITE: '0' }, http: true, ws: true },
+  'krozen-stream-write': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'krozen', KROZEN_DIRECT_WRITE: '0' },
+    http: true,
+    ws: true,
+  },
   'krozen-node': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'node' }, http: true, ws: true },
   'krozen-js': { file: 'krozen.mjs', env: { KROZEN_NO_NATIVE: '1', KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
   // The HTTP head parser forced one way (default 'auto', lib/transport/krozen/parser-native.ts); pick them
   // with --servers (not in the suites' default lists).
-  'krozen-jsparser': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen', KROZEN_HTTP_PARSER: 'js' }, http: true, ws: false },
-  'krozen-cparser': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen', KROZEN_HTTP_PARSER: 'native' }, http: true, ws: false },
+  'krozen-jsparser': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'krozen', KROZEN_HTTP_PARSER: 'js' },
+    http: true,
+    ws: false,
+  },
+  'krozen-cparser': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'krozen', KROZEN_HTTP_PARSER: 'native' },
+    http: true,
+    ws: false,
+  },
   'node-http': { file: 'node-http.mjs', env: {}, http: true, ws: false },
   fastify: { file: 'fastify.mjs', env: {}, http: true, ws: false },
   ws: { file: 'ws.mjs', env: {}, http: true, ws: true },

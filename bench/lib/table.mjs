@@ -22,12 +22,18 @@ export function suiteTable(suite, rows) {
   // RSS per connection: ws-idle's WebSocket connections; the HTTP suites' idle keep-alive connections.
   const idle = suite.ws?.mode === 'idle' || suite.kind === 'http';
   const head = ['server', suite.unit, 'p50', 'p99', 'server CPU µs/op', 'peak RSS MB'];
-  if (idle) head.push(suite.kind === 'http' ? 'RSS/idle keep-alive conn KB' : 'RSS/conn KB', `RSS/conn vs ${suite.baseline}`);
+  if (idle)
+    head.push(suite.kind === 'http' ? 'RSS/idle keep-alive conn KB' : 'RSS/conn KB', `RSS/conn vs ${suite.baseline}`);
   head.push(`throughput vs ${suite.baseline}`, `CPU/op vs ${suite.baseline}`, 'notes');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     if (r.rounds === 0) {
-      lines.push(`| ${r.server} | ${head.slice(1, -1).map(() => '–').join(' | ')} | ${r.failures[0] ?? 'no data'} |`);
+      lines.push(
+        `| ${r.server} | ${head
+          .slice(1, -1)
+          .map(() => '–')
+          .join(' | ')} | ${r.failures[0] ?? 'no data'} |`,
+      );
       continue;
     }
     const notes = [];
@@ -35,8 +41,14 @@ export function suiteTable(suite, rows) {
     if (r.limit === 'contended') notes.push(`CPU contended (machine ${Math.round((r.machineBusy ?? 0) * 100)}% busy)`);
     if (r.errors) notes.push(`${r.errors} errors`);
     if (r.failures.length) notes.push(`${r.failures.length} failed rounds`);
-    const cells = [r.server, fmtRate(r.throughput), fmtLatency(r.p50), fmtLatency(r.p99), fmt(r.cpuPerOp, r.cpuPerOp >= 100 ? 0 : 1),
-      fmt(r.peakRss === null ? null : r.peakRss / 1048576, 1)];
+    const cells = [
+      r.server,
+      fmtRate(r.throughput),
+      fmtLatency(r.p50),
+      fmtLatency(r.p99),
+      fmt(r.cpuPerOp, r.cpuPerOp >= 100 ? 0 : 1),
+      fmt(r.peakRss === null ? null : r.peakRss / 1048576, 1),
+    ];
     if (idle) cells.push(fmt(r.rssPerConn === null ? null : r.rssPerConn / 1024, 1), fmtRatio(r.rssPerConnRatio));
     cells.push(fmtRatio(r.throughputRatio), fmtRatio(r.cpuRatio), notes.join('; '));
     lines.push(`| ${cells.join(' | ')} |`);

@@ -20,17 +20,20 @@ export function parseWrk(out) {
   const done = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(out);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!done || !rps) throw new Error(`cannot parse wrk output:\n${out}`);
-  const pct = (p) => { const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out); return m ? micros(m[1]) : null; };
+  const pct = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
+    return m ? micros(m[1]) : null;
+  };
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     requests: Number(done[1]),
-    seconds: Number(done[2]) * UNIT_MICROS[done[3]] / 1e6,
+    seconds: (Number(done[2]) * UNIT_MICROS[done[3]]) / 1e6,
     rate: Number(rps[1]),
     p50: pct(50),
     p99: pct(99),
-    errors: (non2xx ? Number(non2xx[1]) : 0)
-      + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+    errors:
+      (non2xx ? Number(non2xx[1]) : 0) + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
   };
 }
 
@@ -48,16 +51,25 @@ export function runWrk({ url, seconds, connections = 50, threads = 1, script }, 
     const before = reapedChildrenCpuMicros();
     const child = track(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     let out = '';
-    child.stdout.on('data', (c) => { out += c; });
-    child.stderr.on('data', (c) => { out += c; });
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.stderr.on('data', (c) => {
+      out += c;
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
-    child.once('error', (err) => { clearTimeout(killer); reject(err); });
+    child.once('error', (err) => {
+      clearTimeout(killer);
+      reject(err);
+    });
     child.once('close', (code) => {
       clearTimeout(killer);
       if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${out.trim()}`));
       try {
         resolve({ ...parseWrk(out), clientCpuMicros: reapedChildrenCpuMicros() - before });
-      } catch (err) { reject(err); }
+      } catch (err) {
+        reject(err);
+      }
     });
   });
 }

@@ -13,13 +13,20 @@ const SETTLE_MS = 500; // let the server finish its per-connection allocations b
 
 export function runGenerator(args, handlers = {}, timeoutMs = 120_000) {
   return new Promise((resolve, reject) => {
-    const argv = Object.entries(args).flatMap(([k, v]) => (v === true ? [`--${k}`] : v === false ? [] : [`--${k}`, String(v)]));
+    const argv = Object.entries(args).flatMap(([k, v]) =>
+      v === true ? [`--${k}`] : v === false ? [] : [`--${k}`, String(v)],
+    );
     const [command, cmdArgs] = withRaisedFdLimit(process.execPath, [GENERATOR, ...argv]);
     const child = track(spawn(command, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true }));
     let stderr = '';
     let result = null;
-    child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-2000); });
-    const timer = setTimeout(() => { stderr += '\n(generator timed out)'; stop(child, 500); }, timeoutMs);
+    child.stderr.on('data', (c) => {
+      stderr = (stderr + c).slice(-2000);
+    });
+    const timer = setTimeout(() => {
+      stderr += '\n(generator timed out)';
+      stop(child, 500);
+    }, timeoutMs);
     child.on('message', (msg) => {
       if (msg.type === 'result') result = msg.result;
       else handlers[msg.type]?.(msg, child);
@@ -38,12 +45,24 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
     const before = memory(server.pid);
     let after = null;
     win.begin();
-    const result = await runGenerator({ port: server.port, mode: 'idle', connections: suite.ws.connections, threads: genThreads, 'connect-concurrency': 256 }, {
-      opened: (msg, child) => {
-        win.end();
-        setTimeout(() => { after = memory(server.pid); child.send({ cmd: 'release' }); }, SETTLE_MS);
+    const result = await runGenerator(
+      {
+        port: server.port,
+        mode: 'idle',
+        connections: suite.ws.connections,
+        threads: genThreads,
+        'connect-concurrency': 256,
       },
-    });
+      {
+        opened: (msg, child) => {
+          win.end();
+          setTimeout(() => {
+            after = memory(server.pid);
+            child.send({ cmd: 'release' });
+          }, SETTLE_MS);
+        },
+      },
+    );
     const rssDelta = after && before ? after.rss - before.rss : null;
     return {
       rate: result.rate, // connections opened per second
@@ -58,10 +77,21 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
       limit: null,
     };
   }
-  const result = await runGenerator({
-    port: server.port, mode: suite.ws.mode, connections: suite.ws.connections, inflight: suite.ws.inflight,
-    size: suite.ws.size, binary: suite.ws.binary ?? false, duration, warmup, threads: genThreads,
-  }, { start: () => win.begin(), end: () => win.end() }, (duration + warmup + 90) * 1000);
+  const result = await runGenerator(
+    {
+      port: server.port,
+      mode: suite.ws.mode,
+      connections: suite.ws.connections,
+      inflight: suite.ws.inflight,
+      size: suite.ws.size,
+      binary: suite.ws.binary ?? false,
+      duration,
+      warmup,
+      threads: genThreads,
+    },
+    { start: () => win.begin(), end: () => win.end() },
+    (duration + warmup + 90) * 1000,
+  );
   const serverCpuMicros = win.serverCpuMicros;
   return {
     rate: result.rate,
@@ -75,6 +105,12 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
     peakRss: win.mem?.peak ?? null,
     machineBusy: win.machineBusy,
     errors: result.errors,
-    limit: limitOf({ serverCpuMicros, clientCpuMicros: result.clientCpuMicros, seconds: result.seconds, clientThreads: result.threads, machineBusy: win.machineBusy }),
+    limit: limitOf({
+      serverCpuMicros,
+      clientCpuMicros: result.clientCpuMicros,
+      seconds: result.seconds,
+      clientThreads: result.threads,
+      machineBusy: win.machineBusy,
+    }),
   };
 }

@@ -31,10 +31,16 @@ let running = false;
 const sockets = [];
 
 function onMessage(side, socket, op, len, head) {
-  if (op === OP_PING) { socket.write(pongFrame); return; }
+  if (op === OP_PING) {
+    socket.write(pongFrame);
+    return;
+  }
   if (op !== OP_TEXT || head === null) return;
   if (protocol === 'socketio') {
-    if (head[0] === 0x32 && len === 1) { socket.write(enginePong); return; } // engine.io ping
+    if (head[0] === 0x32 && len === 1) {
+      socket.write(enginePong);
+      return;
+    } // engine.io ping
     if (head[0] !== 0x34 || head[1] !== 0x32) return; // not an event (the open and join packets)
   }
   if (!running) return;
@@ -54,18 +60,29 @@ function open(index) {
     let reader = null;
     socket.on('connect', () => socket.write(handshakeRequest(port, proto.path)));
     socket.on('data', (chunk) => {
-      if (upgraded) { reader.push(chunk); return; }
+      if (upgraded) {
+        reader.push(chunk);
+        return;
+      }
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return;
-      if (!buffered.subarray(0, 12).toString('latin1').startsWith('HTTP/1.1 101')) { errors++; socket.destroy(); resolve(false); return; }
+      if (!buffered.subarray(0, 12).toString('latin1').startsWith('HTTP/1.1 101')) {
+        errors++;
+        socket.destroy();
+        resolve(false);
+        return;
+      }
       upgraded = true;
       let joined = protocol !== 'socketio';
       reader = new FrameReader((op, len, head) => {
         if (!joined) {
           // engine.io open packet `0{…}` → join the default namespace; its answer `40{…}` means subscribed.
           if (head !== null && head[0] === 0x30) socket.write(engineJoin);
-          else if (head !== null && head[0] === 0x34 && head[1] === 0x30) { joined = true; resolve(true); }
+          else if (head !== null && head[0] === 0x34 && head[1] === 0x30) {
+            joined = true;
+            resolve(true);
+          }
           return;
         }
         onMessage(side, socket, op, len, head);
@@ -75,7 +92,10 @@ function open(index) {
       const rest = buffered.subarray(end + 4);
       if (rest.length > 0) reader.push(rest);
     });
-    socket.on('error', () => { errors++; if (!upgraded) resolve(false); });
+    socket.on('error', () => {
+      errors++;
+      if (!upgraded) resolve(false);
+    });
   });
 }
 
@@ -83,7 +103,9 @@ parentPort.on('message', async (msg) => {
   if (msg.cmd === 'connect') {
     let next = 0;
     let ok = 0;
-    const lane = async () => { while (next < count) if (await open(first + next++)) ok++; };
+    const lane = async () => {
+      while (next < count) if (await open(first + next++)) ok++;
+    };
     await Promise.all(Array.from({ length: 20 }, lane));
     parentPort.postMessage({ type: 'connected', ok, errors });
   } else if (msg.cmd === 'go') {
@@ -93,7 +115,10 @@ parentPort.on('message', async (msg) => {
     parentPort.postMessage({ type: 'going' });
   } else if (msg.cmd === 'stop') {
     running = false;
-    parentPort.postMessage({ type: 'counts', counts, histograms, errors }, histograms.map((h) => h.buffer));
+    parentPort.postMessage(
+      { type: 'counts', counts, histograms, errors },
+      histograms.map((h) => h.buffer),
+    );
   } else if (msg.cmd === 'close') {
     for (const s of sockets) s.destroy();
     parentPort.postMessage({ type: 'closed' });

@@ -11,8 +11,10 @@ export const OP_PONG = 10;
 export function handshakeRequest(port, path) {
   const key = randomBytes(16).toString('base64');
   return Buffer.from(
-    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-    + `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`, 'latin1');
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    'latin1',
+  );
 }
 
 /** One complete client frame (FIN set, masked with `maskKey`): header and masked payload in one Buffer. */
@@ -22,8 +24,14 @@ export function maskedFrame(opcode, payload, maskKey) {
   const frame = Buffer.allocUnsafe(2 + extra + 4 + len);
   frame[0] = 0x80 | opcode;
   if (extra === 0) frame[1] = 0x80 | len;
-  else if (extra === 2) { frame[1] = 0x80 | 126; frame.writeUInt16BE(len, 2); }
-  else { frame[1] = 0x80 | 127; frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2); frame.writeUInt32BE(len >>> 0, 6); }
+  else if (extra === 2) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    frame.writeUInt32BE(len >>> 0, 6);
+  }
   const at = 2 + extra;
   maskKey.copy(frame, at);
   for (let i = 0; i < len; i++) frame[at + 4 + i] = payload[i] ^ maskKey[i & 3];
@@ -55,7 +63,10 @@ export class FrameReader {
   }
 
   push(chunk) {
-    if (this.pending !== null) { chunk = Buffer.concat([this.pending, chunk]); this.pending = null; }
+    if (this.pending !== null) {
+      chunk = Buffer.concat([this.pending, chunk]);
+      this.pending = null;
+    }
     const end = chunk.length;
     let off = 0;
     while (off < end) {
@@ -66,18 +77,30 @@ export class FrameReader {
         if (this.remaining === 0) this.frameDone();
         continue;
       }
-      if (end - off < 2) { this.pending = Buffer.from(chunk.subarray(off)); return; }
+      if (end - off < 2) {
+        this.pending = Buffer.from(chunk.subarray(off));
+        return;
+      }
       const b0 = chunk[off];
       const b1 = chunk[off + 1];
       let len = b1 & 0x7f;
-      let header = 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
-      if (end - off < header) { this.pending = Buffer.from(chunk.subarray(off)); return; }
+      const header = 2 + (len === 126 ? 2 : len === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+      if (end - off < header) {
+        this.pending = Buffer.from(chunk.subarray(off));
+        return;
+      }
       if (len === 126) len = chunk.readUInt16BE(off + 2);
       else if (len === 127) len = chunk.readUInt32BE(off + 2) * 2 ** 32 + chunk.readUInt32BE(off + 6);
       const opcode = b0 & 0x0f;
       const want = Math.min(this.headBytes, len);
-      if (want > 0 && end - off < header + want) { this.pending = Buffer.from(chunk.subarray(off)); return; }
-      if (opcode !== 0) { this.opcode = opcode; this.length = 0; }
+      if (want > 0 && end - off < header + want) {
+        this.pending = Buffer.from(chunk.subarray(off));
+        return;
+      }
+      if (opcode !== 0) {
+        this.opcode = opcode;
+        this.length = 0;
+      }
       this.head = want > 0 ? chunk.subarray(off + header, off + header + want) : null;
       this.fin = (b0 & 0x80) !== 0;
       this.length += len;

@@ -8,8 +8,17 @@ import { performance } from 'node:perf_hooks';
 import { newHistogram, mergeInto, quantile } from '../lib/stats.mjs';
 
 const DEFAULTS = {
-  port: 8000, path: '/ws', mode: 'echo', connections: 50, inflight: 1, size: 64, binary: false,
-  duration: 5, warmup: 1, threads: 2, connectConcurrency: 64,
+  port: 8000,
+  path: '/ws',
+  mode: 'echo',
+  connections: 50,
+  inflight: 1,
+  size: 64,
+  binary: false,
+  duration: 5,
+  warmup: 1,
+  threads: 2,
+  connectConcurrency: 64,
 };
 
 function parseArgs(argv) {
@@ -24,12 +33,17 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const toParent = (msg) => { if (process.send) process.send(msg); };
+const toParent = (msg) => {
+  if (process.send) process.send(msg);
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Hard bound: never outlive the run by more than a generous margin.
 const hardLimitMs = (opts.warmup + opts.duration + 60) * 1000;
-setTimeout(() => { process.stderr.write('ws-load: hard time limit reached\n'); process.exit(2); }, hardLimitMs).unref();
+setTimeout(() => {
+  process.stderr.write('ws-load: hard time limit reached\n');
+  process.exit(2);
+}, hardLimitMs).unref();
 
 const clockBase = performance.timeOrigin + performance.now();
 const threads = Math.max(1, Math.min(opts.threads, opts.connections));
@@ -37,16 +51,31 @@ const workers = [];
 for (let t = 0; t < threads; t++) {
   const share = Math.floor(opts.connections / threads) + (t < opts.connections % threads ? 1 : 0);
   const worker = new Worker(new URL('./ws-worker.mjs', import.meta.url), {
-    workerData: { ...opts, clockBase, connections: share, connectConcurrency: Math.max(1, Math.floor(opts.connectConcurrency / threads)) },
+    workerData: {
+      ...opts,
+      clockBase,
+      connections: share,
+      connectConcurrency: Math.max(1, Math.floor(opts.connectConcurrency / threads)),
+    },
   });
-  worker.on('error', (err) => { process.stderr.write(`ws-load worker error: ${err.stack}\n`); process.exit(3); });
-  worker.on('message', (msg) => { if (msg.type === 'warn') process.stderr.write(`ws-load: ${msg.text}\n`); });
+  worker.on('error', (err) => {
+    process.stderr.write(`ws-load worker error: ${err.stack}\n`);
+    process.exit(3);
+  });
+  worker.on('message', (msg) => {
+    if (msg.type === 'warn') process.stderr.write(`ws-load: ${msg.text}\n`);
+  });
   workers.push(worker);
 }
 
 function ask(worker, cmd, replyType) {
   return new Promise((resolve) => {
-    const onMessage = (msg) => { if (msg.type === replyType) { worker.off('message', onMessage); resolve(msg); } };
+    const onMessage = (msg) => {
+      if (msg.type === replyType) {
+        worker.off('message', onMessage);
+        resolve(msg);
+      }
+    };
     worker.on('message', onMessage);
     worker.postMessage({ cmd });
   });
@@ -55,8 +84,16 @@ const askAll = (cmd, replyType) => Promise.all(workers.map((w) => ask(w, cmd, re
 
 function waitForParent(cmd) {
   return new Promise((resolve) => {
-    if (!process.send) { sleep(opts.duration * 1000).then(resolve); return; }
-    const onMessage = (msg) => { if (msg?.cmd === cmd) { process.off('message', onMessage); resolve(); } };
+    if (!process.send) {
+      sleep(opts.duration * 1000).then(resolve);
+      return;
+    }
+    const onMessage = (msg) => {
+      if (msg?.cmd === cmd) {
+        process.off('message', onMessage);
+        resolve();
+      }
+    };
     process.on('message', onMessage);
   });
 }
@@ -95,21 +132,39 @@ async function main() {
   await askAll('close', 'closed');
 
   const histogram = newHistogram();
-  let messages = 0; let bytes = 0; let errors = 0;
-  for (const c of counts) { messages += c.messages; bytes += c.bytes; errors += c.errors; mergeInto(histogram, c.histogram); }
+  let messages = 0;
+  let bytes = 0;
+  let errors = 0;
+  for (const c of counts) {
+    messages += c.messages;
+    bytes += c.bytes;
+    errors += c.errors;
+    mergeInto(histogram, c.histogram);
+  }
   return {
-    mode: opts.mode, connections: count, seconds, messages, bytes, errors: errors + connectErrors,
-    rate: messages / seconds, p50: quantile(histogram, 0.5), p99: quantile(histogram, 0.99),
-    clientCpuMicros: cpu.user + cpu.system, threads,
+    mode: opts.mode,
+    connections: count,
+    seconds,
+    messages,
+    bytes,
+    errors: errors + connectErrors,
+    rate: messages / seconds,
+    p50: quantile(histogram, 0.5),
+    p99: quantile(histogram, 0.99),
+    clientCpuMicros: cpu.user + cpu.system,
+    threads,
   };
 }
 
-main().then((result) => {
-  toParent({ type: 'result', result });
-  if (!process.send) console.log(JSON.stringify(result));
-  process.exit(0);
-}, (err) => {
-  toParent({ type: 'error', message: err.message });
-  process.stderr.write(`ws-load: ${err.stack}\n`);
-  process.exit(1);
-});
+main().then(
+  (result) => {
+    toParent({ type: 'result', result });
+    if (!process.send) console.log(JSON.stringify(result));
+    process.exit(0);
+  },
+  (err) => {
+    toParent({ type: 'error', message: err.message });
+    process.stderr.write(`ws-load: ${err.stack}\n`);
+    process.exit(1);
+  },
+);

@@ -5,7 +5,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import {
-  FrameReader, handshakeRequest, maskedFrame, repeated, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT,
+  FrameReader,
+  handshakeRequest,
+  maskedFrame,
+  repeated,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
 } from './ws-frames.mjs';
 import { newHistogram, record } from '../lib/stats.mjs';
 
@@ -27,7 +35,6 @@ let running = false;
 let messages = 0;
 let bytes = 0;
 let errors = 0;
-let closed = 0;
 let histogram = newHistogram();
 const conns = [];
 let publisher = null;
@@ -39,34 +46,71 @@ function fail(conn, why) {
 
 function open(id, role) {
   return new Promise((resolve) => {
-    const conn = { id, role, socket: null, reader: null, sent: new Float64Array(Math.max(1, inflight)), head: 0, tail: 0, outstanding: 0 };
+    const conn = {
+      id,
+      role,
+      socket: null,
+      reader: null,
+      sent: new Float64Array(Math.max(1, inflight)),
+      head: 0,
+      tail: 0,
+      outstanding: 0,
+    };
     const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
     conn.socket = socket;
     let handshake = Buffer.alloc(0);
     let upgraded = false;
     socket.on('connect', () => socket.write(handshakeRequest(port, path)));
     socket.on('data', (chunk) => {
-      if (upgraded) { conn.reader.push(chunk); afterRead(conn); return; }
+      if (upgraded) {
+        conn.reader.push(chunk);
+        afterRead(conn);
+        return;
+      }
       handshake = Buffer.concat([handshake, chunk]);
       const endOfHead = handshake.indexOf('\r\n\r\n');
       if (endOfHead < 0) return;
       const status = handshake.subarray(0, handshake.indexOf('\r\n')).toString('latin1');
-      if (!/^HTTP\/1\.1 101/.test(status)) { fail(conn, `handshake refused: ${status}`); socket.destroy(); resolve(null); return; }
+      if (!/^HTTP\/1\.1 101/.test(status)) {
+        fail(conn, `handshake refused: ${status}`);
+        socket.destroy();
+        resolve(null);
+        return;
+      }
       upgraded = true;
-      conn.reader = new FrameReader((op, len, head) => onMessage(conn, op, len, head), role === 'echo' ? 0 : STAMP_BYTES);
+      conn.reader = new FrameReader(
+        (op, len, head) => onMessage(conn, op, len, head),
+        role === 'echo' ? 0 : STAMP_BYTES,
+      );
       resolve(conn);
       const rest = handshake.subarray(endOfHead + 4);
-      if (rest.length > 0) { conn.reader.push(rest); afterRead(conn); }
+      if (rest.length > 0) {
+        conn.reader.push(rest);
+        afterRead(conn);
+      }
     });
-    socket.on('error', (err) => { if (!upgraded) { fail(conn, err.message); resolve(null); } else if (running) fail(conn, err.message); });
-    socket.on('close', () => { closed++; if (!upgraded) resolve(null); });
+    socket.on('error', (err) => {
+      if (!upgraded) {
+        fail(conn, err.message);
+        resolve(null);
+      } else if (running) fail(conn, err.message);
+    });
+    socket.on('close', () => {
+      if (!upgraded) resolve(null);
+    });
   });
 }
 
 function onMessage(conn, op, len, head) {
-  if (op === OP_PING) { conn.socket.write(pongFrame); return; }
+  if (op === OP_PING) {
+    conn.socket.write(pongFrame);
+    return;
+  }
   if (op === OP_PONG) return;
-  if (op === OP_CLOSE) { if (running) fail(conn, 'server sent close'); return; }
+  if (op === OP_CLOSE) {
+    if (running) fail(conn, 'server sent close');
+    return;
+  }
   if (conn.role === 'echo') {
     if (op !== opcode || len !== size) fail(conn, `echo mismatch: opcode ${op} length ${len}, sent ${opcode}/${size}`);
     if (conn.outstanding > 0) {
@@ -83,7 +127,13 @@ function onMessage(conn, op, len, head) {
   if (head !== null && head.length === STAMP_BYTES && (messages % SAMPLE_EVERY === 0 || conn.role === 'pub')) {
     record(histogram, clockMicros() - Number(head.toString('latin1')));
   }
-  if (conn.role === 'sub') { messages++; bytes += len; } else { conn.outstanding--; conn.toSend = 1; }
+  if (conn.role === 'sub') {
+    messages++;
+    bytes += len;
+  } else {
+    conn.outstanding--;
+    conn.toSend = 1;
+  }
 }
 
 // After a read: send as many frames as echoes arrived, in one write.
@@ -97,7 +147,10 @@ function afterRead(conn) {
 
 function sendEcho(conn, k) {
   const now = performance.now();
-  for (let i = 0; i < k; i++) { conn.sent[conn.head] = now; conn.head = (conn.head + 1) % conn.sent.length; }
+  for (let i = 0; i < k; i++) {
+    conn.sent[conn.head] = now;
+    conn.head = (conn.head + 1) % conn.sent.length;
+  }
   conn.outstanding += k;
   conn.socket.write(k === 1 ? frame : burst.subarray(0, k * frame.length));
 }
@@ -110,7 +163,10 @@ function publishFrame() {
 
 function fillPublishWindow(conn) {
   const frames = [];
-  while (conn.outstanding < inflight) { frames.push(publishFrame()); conn.outstanding++; }
+  while (conn.outstanding < inflight) {
+    frames.push(publishFrame());
+    conn.outstanding++;
+  }
   if (frames.length > 0) conn.socket.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
 }
 
@@ -141,13 +197,19 @@ parentPort.on('message', async (msg) => {
     }
     case 'go': {
       running = true;
-      if (mode === 'publish') { if (publisher) fillPublishWindow(publisher); break; }
+      if (mode === 'publish') {
+        if (publisher) fillPublishWindow(publisher);
+        break;
+      }
       if (mode === 'idle') break;
       for (const conn of conns) sendEcho(conn, Math.max(1, inflight));
       break;
     }
     case 'reset':
-      messages = 0; bytes = 0; errors = 0; histogram = newHistogram();
+      messages = 0;
+      bytes = 0;
+      errors = 0;
+      histogram = newHistogram();
       parentPort.postMessage({ type: 'reset' });
       break;
     case 'stop':

@@ -5,9 +5,13 @@ import Fastify from 'fastify';
 const port = Number(process.env.PORT ?? 8000);
 const app = Fastify({ logger: false });
 
-app.get('/json', {
-  schema: { response: { 200: { type: 'object', properties: { message: { type: 'string' } } } } },
-}, async () => ({ message: 'Hello, World!' }));
+app.get(
+  '/json',
+  {
+    schema: { response: { 200: { type: 'object', properties: { message: { type: 'string' } } } } },
+  },
+  async () => ({ message: 'Hello, World!' }),
+);
 app.post('/echo', async (req) => req.body);
 
 await app.listen({ port, host: '127.0.0.1' });

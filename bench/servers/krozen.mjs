@@ -6,8 +6,10 @@ import krozen from '../../dist/index.js';
 const { createApp, Server } = krozen;
 // WORKERS=n (settings.workers) and REUSE_PORT=1 (settings.reusePort) for the workers suite.
 const app = createApp({
-  port: Number(process.env.PORT ?? 8000), host: '127.0.0.1',
-  workers: Number(process.env.WORKERS ?? 1), reusePort: process.env.REUSE_PORT === '1',
+  port: Number(process.env.PORT ?? 8000),
+  host: '127.0.0.1',
+  workers: Number(process.env.WORKERS ?? 1),
+  reusePort: process.env.REUSE_PORT === '1',
 });
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));
@@ -15,13 +17,20 @@ app.post('/echo', (req) => ({ body: req.body }));
 if (process.env.BENCH_WS_MODE === 'publish') {
   // ws-publish suite (bench/servers/README.md): every connection subscribes to 'bench'; every message is
   // published to all of them (sender included) instead of echoed.
-  app.on('ws:connect', ({ ws }) => { ws.subscribe('bench'); });
-  app.on('ws:message', (ctx) => { app.publish('bench', ctx.raw); ctx.stop = true; });
+  app.on('ws:connect', ({ ws }) => {
+    ws.subscribe('bench');
+  });
+  app.on('ws:message', (ctx) => {
+    app.publish('bench', ctx.raw);
+    ctx.stop = true;
+  });
 } else {
   // Exact echo: text as text, binary as binary, nothing else.
-  app.on('ws:message', (ctx) => { ctx.reply = ctx.raw; ctx.stop = true; });
+  app.on('ws:message', (ctx) => {
+    ctx.reply = ctx.raw;
+    ctx.stop = true;
+  });
 }
 
 const server = await new Server(app).run();
 console.log(`krozen listening on http://127.0.0.1:${server.port} (pid ${process.pid})`);
-

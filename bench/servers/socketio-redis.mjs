@@ -23,5 +23,7 @@ io.on('connection', (socket) => {
   else socket.join('bench');
 });
 httpServer.listen(Number(process.env.PORT ?? 8000), '127.0.0.1', () => {
-  console.log(`socket.io (Redis adapter) listening on http://127.0.0.1:${httpServer.address().port} (pid ${process.pid})`);
+  console.log(
+    `socket.io (Redis adapter) listening on http://127.0.0.1:${httpServer.address().port} (pid ${process.pid})`,
+  );
 });

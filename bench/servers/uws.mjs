@@ -19,13 +19,22 @@ app.get('/json', (res) => {
 app.post('/echo', (res) => {
   const chunks = [];
   let aborted = false;
-  res.onAborted(() => { aborted = true; });
+  res.onAborted(() => {
+    aborted = true;
+  });
   res.onData((chunk, isLast) => {
     chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the ArrayBuffer after the callback: copy
     if (!isLast || aborted) return;
     let body;
-    try { body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8'))); } catch {
-      res.cork(() => res.writeStatus('400 Bad Request').writeHeader('Content-Type', 'application/json').end('{"error":"Invalid JSON"}'));
+    try {
+      body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    } catch {
+      res.cork(() =>
+        res
+          .writeStatus('400 Bad Request')
+          .writeHeader('Content-Type', 'application/json')
+          .end('{"error":"Invalid JSON"}'),
+      );
       return;
     }
     res.cork(() => res.writeHeader('Content-Type', 'application/json').end(body));
@@ -36,15 +45,26 @@ app.ws('/ws', {
   maxPayloadLength: 16 * 1024 * 1024,
   maxBackpressure: 64 * 1024 * 1024,
   idleTimeout: 0,
-  open: (ws) => { if (publish) ws.subscribe(TOPIC); },
+  open: (ws) => {
+    if (publish) ws.subscribe(TOPIC);
+  },
   message: publish
-    ? (ws, message, isBinary) => { app.publish(TOPIC, message, isBinary); }
-    : (ws, message, isBinary) => { ws.send(message, isBinary); },
+    ? (ws, message, isBinary) => {
+        app.publish(TOPIC, message, isBinary);
+      }
+    : (ws, message, isBinary) => {
+        ws.send(message, isBinary);
+      },
 });
 app.any('/*', (res) => {
-  res.cork(() => res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"error":"Not found"}'));
+  res.cork(() =>
+    res.writeStatus('404 Not Found').writeHeader('Content-Type', 'application/json').end('{"error":"Not found"}'),
+  );
 });
 app.listen('127.0.0.1', port, (token) => {
-  if (!token) { console.error(`uws: cannot listen on 127.0.0.1:${port}`); process.exit(1); }
+  if (!token) {
+    console.error(`uws: cannot listen on 127.0.0.1:${port}`);
+    process.exit(1);
+  }
   console.log(`uws listening on http://127.0.0.1:${port} (pid ${process.pid})`);
 });

@@ -18,7 +18,9 @@ const server = http.createServer((req, res) => {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       let body;
-      try { body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8'))); } catch {
+      try {
+        body = JSON.stringify(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
         res.writeHead(400, { 'Content-Type': 'application/json' });
         res.end('{"error":"Invalid JSON"}');
         return;

@@ -30,7 +30,8 @@ function createDemoApp(overrides = {}) {
   });
   app.on('http:get:after', ({ req, res }) => {
     const started = req.extra.startedAt;
-    if (typeof started === 'bigint') res.headers['x-response-time'] = `${Number(process.hrtime.bigint() - started) / 1e3}us`;
+    if (typeof started === 'bigint')
+      res.headers['x-response-time'] = `${Number(process.hrtime.bigint() - started) / 1e3}us`;
   });
 
   app.get('/', () => file(path.join(__dirname, 'static', 'index.html')));
@@ -38,35 +39,59 @@ function createDemoApp(overrides = {}) {
 
   // The API, described at /_internal/openapi.json.
   const api = router('/api', { tags: ['chat'] });
-  api.get('/rooms', function listRooms() {
-    return { body: ROOMS.map((room) => ({ room, messages: app.state.history[room].length })) };
-  }, { summary: 'List the rooms', responses: { 200: 'The rooms and their message counts' } });
-  api.get('/rooms/:room/messages', function roomHistory(req) {
-    const history = app.state.history[req.params.room];
-    if (!history) return error('No such room', 404);
-    return { body: history };
-  }, { summary: 'The last messages of a room', responses: { 200: 'Messages, oldest first', 404: 'No such room' } });
-  api.post('/rooms/:room/messages', function postMessage(req) {
-    const history = app.state.history[req.params.room];
-    if (!history) return error('No such room', 404);
-    const message = toMessage(req.body);
-    if (!message) return error('Expected {"name": string, "text": string}', 400);
-    deliver(app, req.params.room, message);
-    return { status: 201, body: message };
-  }, { summary: 'Post a message (as if sent over WebSocket)', responses: { 201: 'Posted', 400: 'Bad message', 404: 'No such room' } });
-  api.post('/session', function logIn(req) {
-    const name = typeof req.body?.name === 'string' && req.body.name.trim() ? req.body.name.trim().slice(0, 40) : 'anonymous';
-    const token = randomBytes(18).toString('base64url');
-    app.state.sessions.set(token, name);
-    return {
-      status: 201,
-      headers: { 'set-cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` },
-      body: { name },
-    };
-  }, { summary: 'Log in: a session cookie for the chat WebSocket', responses: { 201: 'Logged in' } });
-  api.get('/stats', function stats() {
-    return { body: { online: app.state.online, rooms: ROOMS } };
-  }, { summary: 'Who is online', tags: ['status'] });
+  api.get(
+    '/rooms',
+    function listRooms() {
+      return { body: ROOMS.map((room) => ({ room, messages: app.state.history[room].length })) };
+    },
+    { summary: 'List the rooms', responses: { 200: 'The rooms and their message counts' } },
+  );
+  api.get(
+    '/rooms/:room/messages',
+    function roomHistory(req) {
+      const history = app.state.history[req.params.room];
+      if (!history) return error('No such room', 404);
+      return { body: history };
+    },
+    { summary: 'The last messages of a room', responses: { 200: 'Messages, oldest first', 404: 'No such room' } },
+  );
+  api.post(
+    '/rooms/:room/messages',
+    function postMessage(req) {
+      const history = app.state.history[req.params.room];
+      if (!history) return error('No such room', 404);
+      const message = toMessage(req.body);
+      if (!message) return error('Expected {"name": string, "text": string}', 400);
+      deliver(app, req.params.room, message);
+      return { status: 201, body: message };
+    },
+    {
+      summary: 'Post a message (as if sent over WebSocket)',
+      responses: { 201: 'Posted', 400: 'Bad message', 404: 'No such room' },
+    },
+  );
+  api.post(
+    '/session',
+    function logIn(req) {
+      const name =
+        typeof req.body?.name === 'string' && req.body.name.trim() ? req.body.name.trim().slice(0, 40) : 'anonymous';
+      const token = randomBytes(18).toString('base64url');
+      app.state.sessions.set(token, name);
+      return {
+        status: 201,
+        headers: { 'set-cookie': `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` },
+        body: { name },
+      };
+    },
+    { summary: 'Log in: a session cookie for the chat WebSocket', responses: { 201: 'Logged in' } },
+  );
+  api.get(
+    '/stats',
+    function stats() {
+      return { body: { online: app.state.online, rooms: ROOMS } };
+    },
+    { summary: 'Who is online', tags: ['status'] },
+  );
   app.includeRouter(api);
 
   // WebSocket: /chat/<room> joins a room (a topic), for logged-in visitors only, speaking chat.v1.

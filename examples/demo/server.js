@@ -10,9 +10,13 @@ const app = createDemoApp({
 
 new Server(app).run().then((server) => {
   const base = `http://127.0.0.1:${server.port}`;
-  console.log(`krozen demo (pid ${process.pid}) — backends: ${JSON.stringify(require('../../dist/index.js').getBackends())}`);
+  console.log(
+    `krozen demo (pid ${process.pid}) — backends: ${JSON.stringify(require('../../dist/index.js').getBackends())}`,
+  );
   console.log(`  chat page      ${base}/`);
-  console.log(`  WebSocket      ws://127.0.0.1:${server.port}/chat/lobby (subprotocol chat.v1, after POST /api/session)`);
+  console.log(
+    `  WebSocket      ws://127.0.0.1:${server.port}/chat/lobby (subprotocol chat.v1, after POST /api/session)`,
+  );
   console.log(`  API            ${base}/api/rooms`);
   console.log(`  OpenAPI        ${base}/_internal/openapi.json`);
   console.log(`  health, info   ${base}/_internal/health  ${base}/_internal/info`);

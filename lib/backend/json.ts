@@ -5,7 +5,6 @@ import { native } from './load';
 import {
   checkHeadroom,
   checkText,
-  encodeJsonJs,
   stringifyOrThrow,
   utf8WithHeadroomJs,
   zeroHeadroom,

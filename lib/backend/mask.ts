@@ -9,10 +9,6 @@ const { isUint8Array } = types;
 
 export type MaskBackend = 'native-avx2' | 'native-sse2' | 'native-neon' | 'native-scalar' | 'js';
 
-type MaskFn = (source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number) => void;
-type UnmaskFn = (buffer: Uint8Array, maskKey: Uint8Array) => void;
-type UnmaskFromFn = (buffer: Uint8Array, maskKey: Uint8Array, phase: number, start?: number, end?: number) => void;
-
 // The addon's *Word entry points take the mask as one number (mask[0] in the low byte): a number
 // crosses Node-API in a few ns, a 4-byte Uint8Array costs ~30 ns more (bench/mask.mjs --crossover).
 interface NativeMask {

@@ -16,8 +16,8 @@ using krozen::ScanHead;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3) return 0;
-  const size_t max_url = data[0];              // 0..255: the 414 check at every length
-  const size_t max_fields = data[1] & 31;      // 0..31: the 431 check
+  const size_t max_url = data[0];                       // 0..255: the 414 check at every length
+  const size_t max_fields = data[1] & 31;               // 0..31: the 431 check
   const uint32_t base = data[2] & 1 ? 0xfffff000u : 0;  // offsets near 2^32 (the range check)
   data += 3;
   size -= 3;

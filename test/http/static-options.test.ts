@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createApp } from '../../lib/app';
 import { clearFileCache, cacheControlFor } from '../../lib/http/static';
 import { parseRange, ifRangeMatches } from '../../lib/http/range';
 import { startServer, type TestServer } from '../fixtures/wire';
@@ -172,7 +173,6 @@ describe('Cache-Control', () => {
   });
 
   test('options are checked when the route is added', () => {
-    const { createApp } = require('../../lib/app') as typeof import('../../lib/app');
     expect(() => createApp().serveStatic('/x', { index: '../secret' })).toThrow(/index must be a plain file name/);
     expect(() => createApp().serveStatic('/x', { dotfiles: 'yes' as never })).toThrow(/dotfiles must be 'deny' or 'allow'/);
   });

@@ -32,7 +32,7 @@ function expectThrow(fn, name, what) {
   try {
     fn();
   } catch (err) {
-    if (err.name !== name) throw new Error(`${what}: expected ${name}, got ${err.name}: ${err.message}`);
+    if (err.name !== name) throw new Error(`${what}: expected ${name}, got ${err.name}: ${err.message}`, { cause: err });
     return;
   }
   throw new Error(`${what}: did not throw`);

@@ -3,7 +3,7 @@
 // echo (a text message and a 256 KiB masked binary one, long enough for the native unmask kernel).
 'use strict';
 const { createApp, Server, getBackends } = require('krozen');
-const WebSocket = require(process.argv[2]);
+const WsClient = require(process.argv[2]);
 
 async function main() {
   const app = createApp({ port: 0, host: '127.0.0.1' });
@@ -12,7 +12,7 @@ async function main() {
     ctx.stop = true;
   });
   const server = await new Server(app).run();
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+  const ws = new WsClient(`ws://127.0.0.1:${server.port}/ws`);
   const replies = [];
   const done = new Promise((resolve, reject) => {
     ws.on('message', (data, binary) => {

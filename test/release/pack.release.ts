@@ -134,11 +134,11 @@ test('arm64 under qemu-user: the native differential and bad-input tests pass ag
   fs.symlinkSync(path.join(project, 'node_modules', 'krozen', 'prebuilds'), path.join(compiled, 'prebuilds'));
   const tests = fs.readdirSync(path.join(compiled, 'test', 'backend')).filter((f) => f.endsWith('.test.js')).sort();
   expect(tests).toEqual(expect.arrayContaining(['cpu.test.js', 'json.test.js', 'mask-input.test.js', 'mask.test.js']));
-  let out = '';
+  let out: string;
   try {
     out = qemu([path.join(root, 'test', 'native', 'mini-jest.js'), ...tests.map((t) => path.join('test', 'backend', t))], compiled);
   } catch (err) {
-    throw new Error(`mini-jest failed under qemu:\n${(err as { stdout?: string }).stdout ?? ''}${(err as Error).message}`);
+    throw new Error(`mini-jest failed under qemu:\n${(err as { stdout?: string }).stdout ?? ''}${(err as Error).message}`, { cause: err });
   }
   const summary = /mini-jest: (\d+) passed, (\d+) failed/.exec(out);
   expect(summary).not.toBeNull();

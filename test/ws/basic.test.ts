@@ -1,7 +1,6 @@
 // First slice: handshake, echo (default and exact), close handshake, hooks order.
 import { getBackends } from '../../lib/backend';
 import { RawClient, startWs, exactEcho, openWs, Inbox, closed, type RunningWs } from './helpers';
-import type { WsMessageContext } from '../../lib/ws';
 
 describe('WebSocket basics', () => {
   let srv: RunningWs;

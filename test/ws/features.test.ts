@@ -1,6 +1,6 @@
 // Topics and publish, backpressure, idle timeout, graceful stop.
 import { Inbox, RawClient, closed, encodeFrame, openWs, sleep, startWs, type RunningWs } from './helpers';
-import type { WebSocket, WsConnectContext, WsMessageContext } from '../../lib/ws';
+import type { WebSocket } from '../../lib/ws';
 
 describe('topics and publish', () => {
   let srv: RunningWs;

@@ -7,7 +7,6 @@ import WsClient from 'ws';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
 import type { Settings } from '../../lib/settings';
-import type { WsMessageContext } from '../../lib/ws';
 
 export interface RunningWs {
   app: App;

@@ -1,7 +1,7 @@
 // pykrozen's WebSocket behaviours and the hooks, through the `ws` npm client.
 import WsClient from 'ws';
 import { Inbox, RawClient, closed, encodeFrame, openWs, sleep, startWs, type RunningWs } from './helpers';
-import type { WebSocket, WsConnectContext, WsDisconnectContext, WsMessageContext } from '../../lib/ws';
+import type { WebSocket } from '../../lib/ws';
 
 describe('default echo server (pykrozen behaviours)', () => {
   let srv: RunningWs;

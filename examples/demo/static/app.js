@@ -6,14 +6,20 @@ let socket = null;
 let room = new URLSearchParams(location.search).get('room') || 'lobby';
 
 function renderRooms() {
-  $('rooms').replaceChildren(...ROOMS.map((r) => {
-    const a = document.createElement('a');
-    a.href = `?room=${r}`;
-    a.textContent = `#${r}`;
-    if (r === room) a.className = 'current';
-    a.onclick = (e) => { e.preventDefault(); history.pushState(null, '', a.href); join(r); };
-    return a;
-  }));
+  $('rooms').replaceChildren(
+    ...ROOMS.map((r) => {
+      const a = document.createElement('a');
+      a.href = `?room=${r}`;
+      a.textContent = `#${r}`;
+      if (r === room) a.className = 'current';
+      a.onclick = (e) => {
+        e.preventDefault();
+        history.pushState(null, '', a.href);
+        join(r);
+      };
+      return a;
+    }),
+  );
 }
 
 function addMessage({ name, text, at }) {
@@ -34,7 +40,9 @@ function setStatus(state, label) {
 
 async function logIn() {
   const res = await fetch('/api/session', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: $('name').value }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: $('name').value }),
   });
   return (await res.json()).name;
 }
@@ -46,13 +54,17 @@ async function join(next) {
   if (socket) socket.close(1000, 'switching rooms');
   socket = null;
   const me = await logIn(); // the handshake carries the session cookie; without it the server answers 401
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${room}`, ['chat.v1']);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/chat/${room}`, [
+    'chat.v1',
+  ]);
   socket = ws;
   ws.onopen = () => {
     document.body.dataset.protocol = ws.protocol;
     setStatus('open', `connected to #${room} as ${me} (${ws.protocol})`);
   };
-  ws.onclose = () => { if (socket === ws) setStatus('closed', 'disconnected'); };
+  ws.onclose = () => {
+    if (socket === ws) setStatus('closed', 'disconnected');
+  };
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data);
     if (msg.type === 'history') msg.messages.forEach(addMessage);
