@@ -102,7 +102,13 @@ test('every ts / js block in the docs type-checks against krozen (strict, one mo
     virtual.set(p, b);
   }
   const host = ts.createCompilerHost(options);
-  const { fileExists, readFile, getSourceFile } = host;
+  const { fileExists, readFile, getSourceFile, directoryExists } = host;
+  const virtualDirs = new Set([...virtual.keys()].flatMap((p) => {
+    const dirs: string[] = [];
+    for (let d = path.dirname(p); d.length > root.length; d = path.dirname(d)) dirs.push(d);
+    return dirs;
+  }));
+  host.directoryExists = (d) => virtualDirs.has(path.resolve(d)) || (directoryExists?.call(host, d) ?? ts.sys.directoryExists(d));
   host.fileExists = (f) => virtual.has(path.resolve(f)) || fileExists.call(host, f);
   host.readFile = (f) => virtual.get(path.resolve(f))?.code ?? readFile.call(host, f);
   host.getSourceFile = (f, lang, onError, create) => {
