@@ -131,6 +131,38 @@ test('every ts / js block in the docs type-checks against krozen (strict, one mo
   expect(problems).toEqual([]);
 });
 
+// ---- links ------------------------------------------------------------------------------------------------
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces → '-'. */
+function anchorsOf(file: string): Set<string> {
+  const anchors = new Set<string>();
+  let fenced = false;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (/^\s*(`{3,}|~{3,})/.test(line)) fenced = !fenced;
+    const h = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
+    if (!h) continue;
+    let slug = h[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    for (let n = 1; anchors.has(slug); n++) slug = `${slug.replace(/-\d+$/, '')}-${n}`;
+    anchors.add(slug);
+  }
+  return anchors;
+}
+
+test('every relative link in the docs points to a file (and heading) that exists', () => {
+  const broken: string[] = [];
+  for (const doc of documents()) {
+    const text = fs.readFileSync(path.join(root, doc), 'utf8').replace(/^(`{3,}|~{3,})[\s\S]*?^\1\s*$/gm, '');
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = m[1];
+      if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
+      const [file, anchor] = target.split('#');
+      const resolved = file ? path.resolve(path.dirname(path.join(root, doc)), file) : path.join(root, doc);
+      if (!fs.existsSync(resolved)) { broken.push(`${doc}: ${target} (no such file)`); continue; }
+      if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
+
 // ---- the README's Quick start, run ----------------------------------------------------------------------
 const quickStart = allBlocks.filter((b) => b.doc === 'README.md' && b.name?.startsWith('quick-start/'));
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-quick-start-'));
