@@ -23,10 +23,15 @@ import { createHash, randomBytes } from 'node:crypto';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
-  process.argv.slice(2).join(' ').split('--').filter(Boolean).map((s) => {
-    const [k, ...v] = s.trim().split(/\s+/);
-    return [k, v.join(' ') || 'true'];
-  }),
+  process.argv
+    .slice(2)
+    .join(' ')
+    .split('--')
+    .filter(Boolean)
+    .map((s) => {
+      const [k, ...v] = s.trim().split(/\s+/);
+      return [k, v.join(' ') || 'true'];
+    }),
 );
 const cases = (args.cases ?? 'http-get,http-post,ws-echo').split(',');
 const warmup = Number(args.warmup ?? 6000);
@@ -59,7 +64,11 @@ function httpRequests(port, request, count) {
         const total = end + 4 + (m ? Number(m[1]) : 0);
         if (pending.length < total) return;
         pending = pending.subarray(total);
-        if (--left === 0) { socket.end(); resolve(); return; }
+        if (--left === 0) {
+          socket.end();
+          resolve();
+          return;
+        }
         socket.write(request);
       }
     });
@@ -73,28 +82,43 @@ function wsEchoes(port, count) {
     const key = randomBytes(16).toString('base64');
     const payload = Buffer.alloc(64, 'x');
     const mask = randomBytes(4);
-    const frame = Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask,
-      Buffer.from(payload.map((b, i) => b ^ mask[i & 3]))]);
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+    const frame = Buffer.concat([
+      Buffer.from([0x81, 0x80 | payload.length]),
+      mask,
+      Buffer.from(payload.map((b, i) => b ^ mask[i & 3])),
+    ]);
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
     let upgraded = false;
     let left = count;
     let pending = Buffer.alloc(0);
-    socket.on('connect', () => socket.write(
-      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    socket.on('connect', () =>
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
     socket.on('error', reject);
     socket.on('data', (chunk) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       if (!upgraded) {
         const end = pending.indexOf('\r\n\r\n');
         if (end < 0) return;
-        if (!pending.subarray(0, end).toString('latin1').includes(accept)) { reject(new Error('bad handshake')); return; }
+        if (!pending.subarray(0, end).toString('latin1').includes(accept)) {
+          reject(new Error('bad handshake'));
+          return;
+        }
         upgraded = true;
         pending = pending.subarray(end + 4);
         socket.write(frame);
       }
       while (pending.length >= 2 + payload.length) {
         pending = pending.subarray(2 + payload.length);
-        if (--left === 0) { socket.end(Buffer.from([0x88, 0x80, 0, 0, 0, 0])); resolve(); return; }
+        if (--left === 0) {
+          socket.end(Buffer.from([0x88, 0x80, 0, 0, 0, 0]));
+          resolve();
+          return;
+        }
         socket.write(frame);
       }
     });
@@ -109,7 +133,10 @@ const drive = {
 
 function freePort() {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -117,16 +144,34 @@ function freePort() {
 async function countWindows(name) {
   const port = await freePort();
   const out = path.join(os.tmpdir(), `krozen-callgrind-${process.pid}-${name}.out`);
-  const child = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath,
-    ...(process.env.CG_NODE_FLAGS ?? '--single-threaded').split(' ').filter(Boolean), path.join(here, 'servers/krozen.mjs')], {
-    env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      ...(process.env.CG_NODE_FLAGS ?? '--single-threaded').split(' ').filter(Boolean),
+      path.join(here, 'servers/krozen.mjs'),
+    ],
+    {
+      env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${log}`)), 120_000);
-    child.stdout.on('data', (d) => { log += d; if (log.includes('listening')) { clearTimeout(timer); resolve(); } });
-    child.stderr.on('data', (d) => { log += d; });
+    child.stdout.on('data', (d) => {
+      log += d;
+      if (log.includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr.on('data', (d) => {
+      log += d;
+    });
     child.on('exit', () => reject(new Error(`server exited:\n${log}`)));
   });
   await drive[name](port, warmup);
@@ -144,7 +189,8 @@ async function countWindows(name) {
     if (!m) throw new Error(`no totals in ${out}.${w}`);
     per.push(Math.round(Number(m[1]) / count));
   }
-  for (const f of fs.readdirSync(os.tmpdir())) if (f.startsWith(path.basename(out))) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
+  for (const f of fs.readdirSync(os.tmpdir()))
+    if (f.startsWith(path.basename(out))) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
   return per;
 }
 
@@ -155,6 +201,8 @@ for (const name of cases) {
   for (let r = 0; r < repeat; r++) runs.push(...(await countWindows(name)));
   const median = [...runs].sort((a, b) => a - b)[runs.length >> 1];
   rows.push({ name, median, runs });
-  console.log(`${name}: ${median} instructions per exchange (median; runs ${runs.join(', ')}; ${count} after ${warmup} warm-up; ${where})`);
+  console.log(
+    `${name}: ${median} instructions per exchange (median; runs ${runs.join(', ')}; ${count} after ${warmup} warm-up; ${where})`,
+  );
 }
 if (args.json) fs.writeFileSync(args.json, JSON.stringify(rows, null, 2));

@@ -167,7 +167,10 @@ export class App implements PipelineHost {
   /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>` (options: dotfiles, index, caching). */
   serveStatic(prefix: string, options?: StaticOptions): this {
     const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-    return this.get(`${base}/*path`, createStaticHandler(this.settings, base, options), { tags: ['static'], operationId: `static${base.replace(/[^A-Za-z0-9]/g, '_')}` });
+    return this.get(`${base}/*path`, createStaticHandler(this.settings, base, options), {
+      tags: ['static'],
+      operationId: `static${base.replace(/[^A-Za-z0-9]/g, '_')}`,
+    });
   }
 
   /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
@@ -181,7 +184,13 @@ export class App implements PipelineHost {
    */
   publish(topic: string, value: unknown): number {
     // jsonBigInt: the JSON text is made here (BigInt written exactly) and published as that text.
-    if (this.settings.jsonBigInt && typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof ArrayBuffer)) {
+    if (
+      this.settings.jsonBigInt &&
+      typeof value === 'object' &&
+      value !== null &&
+      !(value instanceof Uint8Array) &&
+      !(value instanceof ArrayBuffer)
+    ) {
       return this.pubsub.publish(topic, stringifyWithBigInt(value));
     }
     return this.pubsub.publish(topic, value);

@@ -87,7 +87,9 @@ export class ClusterPrimary {
           failed = true;
           this.stopping = true;
           for (const w of this.workers) w.process.kill('SIGKILL');
-          reject(new Error(`krozen: worker ${worker.process.pid} exited before listening (code ${code}, signal ${signal})`));
+          reject(
+            new Error(`krozen: worker ${worker.process.pid} exited before listening (code ${code}, signal ${signal})`),
+          );
         });
       }
     });
@@ -136,12 +138,15 @@ export class ClusterPrimary {
     this.stopping = true;
     for (const timer of this.restartTimers) clearTimeout(timer);
     this.restartTimers.clear();
-    const exits = [...this.workers].map((worker) => new Promise<void>((resolve) => {
-      if (worker.isDead()) return resolve();
-      worker.once('exit', () => resolve());
-      if (worker.isConnected()) worker.send({ krozen: 'stop' } satisfies ClusterMessage);
-      else worker.process.kill('SIGTERM');
-    }));
+    const exits = [...this.workers].map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve();
+          worker.once('exit', () => resolve());
+          if (worker.isConnected()) worker.send({ krozen: 'stop' } satisfies ClusterMessage);
+          else worker.process.kill('SIGTERM');
+        }),
+    );
     const killer = setTimeout(() => {
       for (const worker of this.workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
     }, shutdownTimeout + 1000);
@@ -162,7 +167,8 @@ interface StoppableServer {
 
 /** In a worker, once listening: tells the primary its port, and stops when the primary says so. */
 export function wireClusterWorker(server: StoppableServer, port: number): void {
-  if (process.connected) process.send!({ krozen: 'listening', port } satisfies ClusterMessage, undefined, undefined, ignoreSendError);
+  if (process.connected)
+    process.send!({ krozen: 'listening', port } satisfies ClusterMessage, undefined, undefined, ignoreSendError);
   process.on('message', (msg: unknown) => {
     if (!isClusterMessage(msg)) return;
     if (msg.krozen === 'stop') {

@@ -41,12 +41,27 @@ export type HookName = keyof HookEvents;
 
 /** The run-time list of HookEvents' names (`satisfies` keeps the two equal). */
 const HOOK_EVENTS = {
-  'server:start': true, 'server:stop': true,
-  'http:get': true, 'http:get:after': true, 'http:post': true, 'http:post:after': true,
-  'http:put': true, 'http:put:after': true, 'http:delete': true, 'http:delete:after': true,
-  'http:patch': true, 'http:patch:after': true, 'http:options': true, 'http:options:after': true,
-  error: true, request: true, response: true,
-  'ws:upgrade': true, 'ws:connect': true, 'ws:message': true, 'ws:disconnect': true,
+  'server:start': true,
+  'server:stop': true,
+  'http:get': true,
+  'http:get:after': true,
+  'http:post': true,
+  'http:post:after': true,
+  'http:put': true,
+  'http:put:after': true,
+  'http:delete': true,
+  'http:delete:after': true,
+  'http:patch': true,
+  'http:patch:after': true,
+  'http:options': true,
+  'http:options:after': true,
+  error: true,
+  request: true,
+  response: true,
+  'ws:upgrade': true,
+  'ws:connect': true,
+  'ws:message': true,
+  'ws:disconnect': true,
 } satisfies Record<HookName, true>;
 
 /** Hooks for other HTTP methods (`http:purge`, `http:purge:after`) are valid at run time (untyped). */
@@ -105,7 +120,12 @@ export class Hooks {
   }
 }
 
-function runFrom<C>(chain: readonly Hook<C>[], start: number, ctx: C, stopped?: (ctx: C) => boolean): void | Promise<void> {
+function runFrom<C>(
+  chain: readonly Hook<C>[],
+  start: number,
+  ctx: C,
+  stopped?: (ctx: C) => boolean,
+): void | Promise<void> {
   for (let i = start; i < chain.length; i++) {
     if (stopped !== undefined && stopped(ctx)) return undefined;
     const result = chain[i](ctx);

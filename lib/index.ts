@@ -39,8 +39,16 @@ export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteO
 export type { Plugin } from './plugin';
 export { WsHub, WebSocket, CloseCode } from './ws';
 export type {
-  WsMessageContext, WsConnectContext, WsDisconnectContext, WsUpgradeContext, WsUpgradeRequest, WsBehaviour, WsProtocolChooser,
-  WsUpgradeResult, OriginPolicy, UpgradeRequest,
+  WsMessageContext,
+  WsConnectContext,
+  WsDisconnectContext,
+  WsUpgradeContext,
+  WsUpgradeRequest,
+  WsBehaviour,
+  WsProtocolChooser,
+  WsUpgradeResult,
+  OriginPolicy,
+  UpgradeRequest,
 } from './ws';
 
 // pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`

@@ -96,7 +96,8 @@ function reviveBigInt(_key: string, value: unknown, ...rest: unknown[]): unknown
 /** JSON.parse under the settings: JsonDepthError past jsonMaxDepth, BigInt for big integers with jsonBigInt. */
 export function parseJson(text: string, settings: JsonSettings): unknown {
   if (exceedsDepth(text, settings.jsonMaxDepth)) throw new JsonDepthError(settings.jsonMaxDepth);
-  if (settings.jsonBigInt && LONG_DIGITS.test(text)) return JSON.parse(text, reviveBigInt as (k: string, v: unknown) => unknown);
+  if (settings.jsonBigInt && LONG_DIGITS.test(text))
+    return JSON.parse(text, reviveBigInt as (k: string, v: unknown) => unknown);
   return JSON.parse(text);
 }
 

@@ -26,7 +26,8 @@ const faults = new Map<string, FaultLog>();
  */
 export function listenerFault(where: string, err: unknown, socket?: Destroyable | null): void {
   try {
-    if (socket !== null && socket !== undefined && (socket as { destroyed?: boolean }).destroyed !== true) socket.destroy();
+    if (socket !== null && socket !== undefined && (socket as { destroyed?: boolean }).destroyed !== true)
+      socket.destroy();
   } catch {
     // A socket that cannot even be destroyed: nothing more to do for it.
   }

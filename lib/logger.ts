@@ -15,12 +15,20 @@ const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /** True for pino or any object with its level methods (the settings.logger rule). */
 export function isLogger(value: unknown): boolean {
-  return value !== null && typeof value === 'object' &&
-    LEVELS.every((level) => typeof (value as Record<string, unknown>)[level] === 'function');
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    LEVELS.every((level) => typeof (value as Record<string, unknown>)[level] === 'function')
+  );
 }
 
 /** An error worth a line: to settings.logger as `{ err, ...fields }` + message, else console.error. */
-export function logError(logger: Logger | undefined, message: string, err: unknown, fields?: Record<string, unknown>): void {
+export function logError(
+  logger: Logger | undefined,
+  message: string,
+  err: unknown,
+  fields?: Record<string, unknown>,
+): void {
   if (logger !== undefined) logger.error({ ...fields, err }, message);
   else console.error(`krozen: ${message}:`, err);
 }

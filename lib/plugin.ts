@@ -8,7 +8,7 @@ export interface Plugin {
 
 export function assertPlugin(p: unknown): asserts p is Plugin {
   const candidate = p as Partial<Plugin> | null;
-  if (candidate === null || typeof candidate !== 'object' && typeof candidate !== 'function') {
+  if (candidate === null || (typeof candidate !== 'object' && typeof candidate !== 'function')) {
     throw new TypeError('A plugin must be an object with a name and a setup(app) function');
   }
   if (typeof candidate.setup !== 'function') throw new TypeError('A plugin needs a setup(app) function');

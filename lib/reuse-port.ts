@@ -6,9 +6,12 @@
 const PLATFORMS = new Set(['linux', 'freebsd', 'sunos', 'aix']);
 
 /** Why reusePort cannot work in this process, or null when it can. */
-export function reusePortUnsupported(version = process.versions.node, platform: string = process.platform): string | null {
+export function reusePortUnsupported(
+  version = process.versions.node,
+  platform: string = process.platform,
+): string | null {
   const [major, minor] = version.split('.').map(Number);
-  if (major < 22 || (major === 22 && minor < 12) || major === 23 && minor < 1) {
+  if (major < 22 || (major === 22 && minor < 12) || (major === 23 && minor < 1)) {
     return `settings.reusePort needs Node 22.12+ or 23.1+ (this is Node ${version}); with settings.workers > 1, node:cluster shares the port instead`;
   }
   if (!PLATFORMS.has(platform)) {

@@ -45,8 +45,13 @@ export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonl
     for (const [code, description] of Object.entries(meta.responses)) responses[code] = description;
   }
   if (Object.keys(responses).length === 0) responses['200'] = 'Success';
-  const info: RouteInfo = { tags, deprecated: meta?.deprecated === true, responses, rawBody: meta?.rawBody === true,
-    compress: meta?.compress !== false };
+  const info: RouteInfo = {
+    tags,
+    deprecated: meta?.deprecated === true,
+    responses,
+    rawBody: meta?.rawBody === true,
+    compress: meta?.compress !== false,
+  };
   if (meta?.summary !== undefined) info.summary = meta.summary;
   if (meta?.description !== undefined) info.description = meta.description;
   const operationId = meta?.operationId ?? handlerName(handler);

@@ -108,8 +108,12 @@ export class RadixRouter<T> {
         names.push(name);
         if (node !== null) {
           const existing: string | null = isWildcard
-            ? (node.wildcard !== null ? node.wildcardName : null)
-            : (node.param !== null ? node.paramName : null);
+            ? node.wildcard !== null
+              ? node.wildcardName
+              : null
+            : node.param !== null
+              ? node.paramName
+              : null;
           if (existing !== null && existing !== name) {
             throw new Error(
               `Conflicting parameter names at ${p}: '${label(existing, isWildcard)}' vs '${label(name, isWildcard)}'`,

@@ -77,7 +77,10 @@ export class Server {
       this.primary = new ClusterPrimary(settings);
       this.boundPort = await this.primary.start().catch(stopPubSubAndThrow(app));
       installSignalHandlers(this);
-      if (settings.debug) console.log(`krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
+      if (settings.debug)
+        console.log(
+          `krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
+        );
       await this.runStartHooks();
       return this;
     }
@@ -85,16 +88,22 @@ export class Server {
     await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     const transport = this.createTransport();
     this.transport = transport;
-    this.boundPort = await transport.listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort)
+    this.boundPort = await transport
+      .listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort)
       .catch(stopPubSubAndThrow(app));
     installSignalHandlers(this);
     if (isClusterWorker()) {
       wireClusterWorker(this, this.boundPort);
-      if (settings.debug) console.log(`krozen: worker ${process.pid} listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`);
+      if (settings.debug)
+        console.log(
+          `krozen: worker ${process.pid} listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
+        );
       return this; // server:start fires once, in the primary
     }
     if (settings.debug) {
-      console.log(`krozen: listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`);
+      console.log(
+        `krozen: listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`,
+      );
     }
     await this.runStartHooks();
     return this;
@@ -122,7 +131,13 @@ export class Server {
         }
         // node:http gives its IncomingMessage (the peer on its socket), krozen's transport an UpgradeRequest.
         const peer = req.remoteAddress ?? (req as { socket?: { remoteAddress?: string } }).socket?.remoteAddress;
-        const request = { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, remoteAddress: peer, httpVersion: req.httpVersion };
+        const request = {
+          method: req.method ?? '',
+          url: req.url ?? '/',
+          headers: req.headers,
+          remoteAddress: peer,
+          httpVersion: req.httpVersion,
+        };
         (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
       },
     };
@@ -167,7 +182,8 @@ export class Server {
       clearTimeout(timer);
     }
     await app.pubsub.stop();
-    if (!isClusterWorker() && !this.startFailed) await app.hooks.run<ServerHookContext>('server:stop', { server: this });
+    if (!isClusterWorker() && !this.startFailed)
+      await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }
 }
 
@@ -193,7 +209,8 @@ function onSignal(signal: NodeJS.Signals): void {
   running.clear();
   uninstall();
   Promise.allSettled(servers.map((s) => s.stop())).then((results) => {
-    for (const r of results) if (r.status === 'rejected') console.error(`krozen: stop after ${signal} failed:`, r.reason);
+    for (const r of results)
+      if (r.status === 'rejected') console.error(`krozen: stop after ${signal} failed:`, r.reason);
     process.exit(0);
   });
 }

@@ -12,7 +12,10 @@ export function rule(check: (value: unknown) => boolean, expects: string): Setti
 }
 
 export const int = (min: number, max = Number.MAX_SAFE_INTEGER): SettingRule =>
-  rule((v) => isIntIn(v, min, max), max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`);
+  rule(
+    (v) => isIntIn(v, min, max),
+    max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`,
+  );
 export const bool = rule((v) => typeof v === 'boolean', 'true or false');
 export const str = rule((v) => typeof v === 'string', 'a string');
 export const urlPath = rule((v) => typeof v === 'string' && v.startsWith('/'), "a path starting with '/'");
@@ -20,7 +23,8 @@ export const oneOf = (...values: readonly unknown[]): SettingRule =>
   rule((v) => values.includes(v), `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
 
 /** undefined, or what `r` accepts. */
-export const optional = (r: SettingRule): SettingRule => rule((v) => v === undefined || r.check(v), `undefined or ${r.expects}`);
+export const optional = (r: SettingRule): SettingRule =>
+  rule((v) => v === undefined || r.check(v), `undefined or ${r.expects}`);
 
 export function isIntIn(v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
   return Number.isInteger(v) && (v as number) >= min && (v as number) <= max;

@@ -3,7 +3,18 @@
 // Server.run() resolves them once (resolveSettings): every value checked against SETTING_RULES, then a
 // frozen copy is what the server reads. A new setting is one field here and one line in SETTING_RULES.
 import {
-  bool, describeValue, fieldsOk, frozenCopy, int, isIntIn, oneOf, optional, rule, str, urlPath, type SettingRule,
+  bool,
+  describeValue,
+  fieldsOk,
+  frozenCopy,
+  int,
+  isIntIn,
+  oneOf,
+  optional,
+  rule,
+  str,
+  urlPath,
+  type SettingRule,
 } from './setting-rules';
 import type { RedisClientLike } from './pubsub/redis-client';
 import { isToken } from './ws/protocols';
@@ -245,23 +256,34 @@ export const settings: Settings = createSettings();
 
 const isBool = (x: unknown): boolean => typeof x === 'boolean';
 const isString = (x: unknown): boolean => typeof x === 'string';
-const deflateOptions = rule((v) => isBool(v) || fieldsOk(v, {
-  serverNoContextTakeover: isBool,
-  clientNoContextTakeover: isBool,
-  serverMaxWindowBits: (x) => isIntIn(x, 8, 15),
-  clientMaxWindowBits: (x) => isIntIn(x, 8, 15),
-  threshold: (x) => isIntIn(x, 0),
-  concurrencyLimit: (x) => isIntIn(x, 1),
-}), 'true, false or { serverNoContextTakeover?, clientNoContextTakeover?: boolean; serverMaxWindowBits?, ' +
-  'clientMaxWindowBits?: 8..15; threshold?: integer >= 0; concurrencyLimit?: integer >= 1 }');
-const openapiInfo = rule((v) => fieldsOk(v, { title: isString, version: isString, description: isString }),
-  '{ title?, version?, description?: string }');
+const deflateOptions = rule(
+  (v) =>
+    isBool(v) ||
+    fieldsOk(v, {
+      serverNoContextTakeover: isBool,
+      clientNoContextTakeover: isBool,
+      serverMaxWindowBits: (x) => isIntIn(x, 8, 15),
+      clientMaxWindowBits: (x) => isIntIn(x, 8, 15),
+      threshold: (x) => isIntIn(x, 0),
+      concurrencyLimit: (x) => isIntIn(x, 1),
+    }),
+  'true, false or { serverNoContextTakeover?, clientNoContextTakeover?: boolean; serverMaxWindowBits?, ' +
+    'clientMaxWindowBits?: 8..15; threshold?: integer >= 0; concurrencyLimit?: integer >= 1 }',
+);
+const openapiInfo = rule(
+  (v) => fieldsOk(v, { title: isString, version: isString, description: isString }),
+  '{ title?, version?, description?: string }',
+);
 
-const originPolicy = rule((v) => v === 'same-origin' || v === '*' ||
-  (Array.isArray(v) && v.every((o) => typeof o === 'string' && o.length > 0)),
-"'same-origin', '*' or a list of origins ('https://app.example.com')");
-const tokenList = rule((v) => Array.isArray(v) && v.every((p) => typeof p === 'string' && isToken(p)),
-  'a list of subprotocol names (HTTP tokens)');
+const originPolicy = rule(
+  (v) =>
+    v === 'same-origin' || v === '*' || (Array.isArray(v) && v.every((o) => typeof o === 'string' && o.length > 0)),
+  "'same-origin', '*' or a list of origins ('https://app.example.com')",
+);
+const tokenList = rule(
+  (v) => Array.isArray(v) && v.every((p) => typeof p === 'string' && isToken(p)),
+  'a list of subprotocol names (HTTP tokens)',
+);
 
 /** What each setting accepts: one line per setting (tsc fails when a setting has none). */
 export const SETTING_RULES = {
@@ -302,9 +324,20 @@ export const SETTING_RULES = {
   openapi: openapiInfo,
   infoEndpoint: bool,
   openapiEndpoint: bool,
-  redisUrl: rule((v) => v === undefined || (typeof v === 'string' && /^rediss?:\/\//.test(v)), 'a redis:// or rediss:// URL (or undefined)'),
-  redisClient: optional(rule((v) => v !== null && typeof v === 'object' && typeof (v as RedisClientLike).publish === 'function' &&
-    typeof (v as RedisClientLike).duplicate === 'function', 'a node-redis client (publish and duplicate)')),
+  redisUrl: rule(
+    (v) => v === undefined || (typeof v === 'string' && /^rediss?:\/\//.test(v)),
+    'a redis:// or rediss:// URL (or undefined)',
+  ),
+  redisClient: optional(
+    rule(
+      (v) =>
+        v !== null &&
+        typeof v === 'object' &&
+        typeof (v as RedisClientLike).publish === 'function' &&
+        typeof (v as RedisClientLike).duplicate === 'function',
+      'a node-redis client (publish and duplicate)',
+    ),
+  ),
   redisPrefix: str,
   publishMaxPayload: int(0),
   jsonMaxDepth: int(1),
@@ -312,10 +345,18 @@ export const SETTING_RULES = {
   formMaxFields: int(0),
   compression: bool,
   compressionThreshold: int(0),
-  logger: optional(rule(isLogger, "pino or an object with error, warn, info and debug methods")),
-  tls: optional(rule(hasTlsCredentials, '{ key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes')),
-  cookieSecret: optional(rule((v) => (typeof v === 'string' && v.length > 0) ||
-    (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)), 'a non-empty string or list of them')),
+  logger: optional(rule(isLogger, 'pino or an object with error, warn, info and debug methods')),
+  tls: optional(
+    rule(hasTlsCredentials, '{ key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes'),
+  ),
+  cookieSecret: optional(
+    rule(
+      (v) =>
+        (typeof v === 'string' && v.length > 0) ||
+        (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)),
+      'a non-empty string or list of them',
+    ),
+  ),
   transport: oneOf('krozen', 'node'),
   maxConnections: int(0),
   maxHeaderSize: int(1),
@@ -338,7 +379,8 @@ export function resolveSettings(input: Settings): ResolvedSettings {
       throw new TypeError(`Unknown setting "${name}"; the settings are: ${Object.keys(rules).join(', ')}`);
     }
     const value = (input as unknown as Record<string, unknown>)[name];
-    if (!rules[name].check(value)) throw new TypeError(`settings.${name} must be ${rules[name].expects} (got ${describeValue(value)})`);
+    if (!rules[name].check(value))
+      throw new TypeError(`settings.${name} must be ${rules[name].expects} (got ${describeValue(value)})`);
     out[name] = frozenCopy(value);
   }
   return Object.freeze(out) as unknown as ResolvedSettings;

@@ -19,11 +19,19 @@ test('routes, middleware headers, the after hook', async () => {
 });
 
 test('the router group', async () => {
-  const created = await fetch(`${base}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"ship it"}' });
+  const created = await fetch(`${base}/api/todos`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"title":"ship it"}',
+  });
   expect(created.status).toBe(201);
   const todos = await (await fetch(`${base}/api/todos`)).json();
   expect(todos.map((t: { title: string }) => t.title)).toEqual(['Try krozen', 'ship it']);
-  const bad = await fetch(`${base}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const bad = await fetch(`${base}/api/todos`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(bad.status).toBe(400);
 });
 

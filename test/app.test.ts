@@ -16,7 +16,10 @@ process.stdout.write(JSON.stringify(await new Validator().validate(JSON.parse(in
 
 function validate(doc: object): { valid: boolean; errors?: unknown } {
   const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATE], {
-    cwd: path.join(__dirname, '..'), input: JSON.stringify(doc), encoding: 'utf8', timeout: 20000,
+    cwd: path.join(__dirname, '..'),
+    input: JSON.stringify(doc),
+    encoding: 'utf8',
+    timeout: 20000,
   });
   return JSON.parse(stdout);
 }
@@ -25,7 +28,9 @@ describe('routing precedence through the server', () => {
   let r: Running;
   beforeAll(async () => {
     r = await startApp((app) => {
-      const tag = (name: string) => (req: { params: Record<string, string> }) => ({ body: { route: name, params: { ...req.params } } });
+      const tag = (name: string) => (req: { params: Record<string, string> }) => ({
+        body: { route: name, params: { ...req.params } },
+      });
       app.get('/', tag('root'));
       app.get('/users/list', tag('users-list'));
       app.get('/users/:id', tag('user'));
@@ -69,7 +74,8 @@ describe('routing precedence through the server', () => {
   });
 
   test('several methods on one path, PATCH included', async () => {
-    for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH']) expect((await route('/multi', m)).route).toBe(`multi-${m.toLowerCase()}`);
+    for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'])
+      expect((await route('/multi', m)).route).toBe(`multi-${m.toLowerCase()}`);
     expect(await route('/items/9', 'PATCH')).toEqual({ status: 200, route: 'item-patch', params: { id: '9' } });
     const options = await request(r.port, { method: 'OPTIONS', path: '/multi' });
     expect(options.headers.allow).toBe('GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS');
@@ -102,7 +108,9 @@ describe('registration errors', () => {
   });
 
   test('a route clashing with a built-in endpoint is a duplicate', () => {
-    expect(() => createApp().get('/_internal/health', () => undefined)).toThrow('Duplicate route: GET /_internal/health');
+    expect(() => createApp().get('/_internal/health', () => undefined)).toThrow(
+      'Duplicate route: GET /_internal/health',
+    );
   });
 });
 
@@ -111,26 +119,37 @@ describe('router groups, plugins, state, built-in endpoints', () => {
   const api = router('/api/v1', { tags: ['v1'] });
   let setupCalls = 0;
   beforeAll(async () => {
-    api.get('/', function apiRoot() {
-      return { body: 'root' };
-    }, { summary: 'API root' });
-    api.get('/things/', function listThings() {
-      return { body: ['a', 'b'] };
-    }, { tags: ['things'], description: 'All things', responses: { 200: 'The things', 404: 'None' } });
-    r = await startApp((app) => {
-      app.includeRouter(api);
-      app.plugin({
-        name: 'counter',
-        setup(a: App) {
-          setupCalls++;
-          a.state.hits = 0;
-          a.use(() => {
-            a.state.hits++;
-          });
-        },
-      });
-      app.get('/hits', () => ({ body: { hits: app.state.hits } }));
-    }, { infoEndpoint: true, openapiEndpoint: true });
+    api.get(
+      '/',
+      function apiRoot() {
+        return { body: 'root' };
+      },
+      { summary: 'API root' },
+    );
+    api.get(
+      '/things/',
+      function listThings() {
+        return { body: ['a', 'b'] };
+      },
+      { tags: ['things'], description: 'All things', responses: { 200: 'The things', 404: 'None' } },
+    );
+    r = await startApp(
+      (app) => {
+        app.includeRouter(api);
+        app.plugin({
+          name: 'counter',
+          setup(a: App) {
+            setupCalls++;
+            a.state.hits = 0;
+            a.use(() => {
+              a.state.hits++;
+            });
+          },
+        });
+        app.get('/hits', () => ({ body: { hits: app.state.hits } }));
+      },
+      { infoEndpoint: true, openapiEndpoint: true },
+    );
   });
   afterAll(() => r.stop());
 
@@ -201,7 +220,9 @@ describe('router groups, plugins, state, built-in endpoints', () => {
 
 describe('internal endpoints: health always, info and OpenAPI only when enabled', () => {
   test('defaults: /_internal/info and /_internal/openapi.json are 404 like an unknown path; health is 200', async () => {
-    const r = await startApp((app) => { app.get('/x', () => ({})); });
+    const r = await startApp((app) => {
+      app.get('/x', () => ({}));
+    });
     try {
       expect((await fetch(`${r.base}/_internal/health`)).status).toBe(200);
       for (const p of ['/_internal/info', '/_internal/openapi.json']) {
@@ -225,8 +246,12 @@ describe('internal endpoints: health always, info and OpenAPI only when enabled'
 
 describe('the OpenAPI document names the app', () => {
   test('settings.openapi sets title, version and description', async () => {
-    const r = await startApp((app) => { app.get('/x', () => ({})); },
-      { openapi: { title: 'Chat API', version: '2.3.4', description: 'A demo' }, openapiEndpoint: true });
+    const r = await startApp(
+      (app) => {
+        app.get('/x', () => ({}));
+      },
+      { openapi: { title: 'Chat API', version: '2.3.4', description: 'A demo' }, openapiEndpoint: true },
+    );
     try {
       const doc = await (await fetch(`${r.base}/_internal/openapi.json`)).json();
       expect(doc.info).toEqual({ title: 'Chat API', version: '2.3.4', description: 'A demo' });

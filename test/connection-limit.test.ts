@@ -10,9 +10,12 @@ const GET = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n';
 describe('maxConnections: 2', () => {
   let r: Running;
   beforeAll(async () => {
-    r = await startApp((app) => {
-      app.get('/json', () => ({ body: { ok: true } }));
-    }, { maxConnections: 2, wsEndpoint: 'on' });
+    r = await startApp(
+      (app) => {
+        app.get('/json', () => ({ body: { ok: true } }));
+      },
+      { maxConnections: 2, wsEndpoint: 'on' },
+    );
   });
   afterAll(() => r.stop());
 
@@ -81,13 +84,16 @@ describe.each(['node', 'krozen'] as const)('httpMaxBackpressure on the %s transp
   let r: Running;
   const big = Buffer.alloc(1024 * 1024, 0x78);
   beforeAll(async () => {
-    r = await startApp((app) => {
-      app.get('/big', () => ({ body: big }));
-      app.get('/slow', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return { body: { slow: true } };
-      });
-    }, { transport, httpMaxBackpressure: 4 * 1024 * 1024 });
+    r = await startApp(
+      (app) => {
+        app.get('/big', () => ({ body: big }));
+        app.get('/slow', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return { body: { slow: true } };
+        });
+      },
+      { transport, httpMaxBackpressure: 4 * 1024 * 1024 },
+    );
   });
   afterAll(() => r.stop());
 

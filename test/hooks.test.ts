@@ -14,8 +14,17 @@ test('app.on() with a misspelt event name throws a TypeError that lists the even
 
 test('every typed event and http:<method> of any HTTP method are accepted', () => {
   const hooks = new Hooks();
-  const names: HookName[] = ['server:start', 'server:stop', 'error', 'ws:connect', 'ws:message', 'ws:disconnect',
-    'http:get', 'http:get:after', 'http:options:after'];
+  const names: HookName[] = [
+    'server:start',
+    'server:stop',
+    'error',
+    'ws:connect',
+    'ws:message',
+    'ws:disconnect',
+    'http:get',
+    'http:get:after',
+    'http:options:after',
+  ];
   for (const name of names) hooks.on(name, () => undefined);
   hooks.on('http:purge' as HookName, () => undefined);
   hooks.on('http:propfind:after' as HookName, () => undefined);

@@ -26,7 +26,10 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
   let port: number;
   beforeAll(async () => {
     const bin = node22();
-    child = spawn(bin, ['-r', './test/helpers/ts-register.js', './test/helpers/bigint-app.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(bin, ['-r', './test/helpers/ts-register.js', './test/helpers/bigint-app.ts'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let errors = '';
     child.stderr!.on('data', (d: Buffer) => (errors += d.toString()));
     port = await new Promise<number>((resolve, reject) => {
@@ -54,7 +57,11 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
   test('HTTP: a time_ns() integer comes back digit for digit, and the handler saw a BigInt', async () => {
     const ns = timeNs();
     expect(Number.isSafeInteger(Number(ns))).toBe(false);
-    const res = await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"ts":${ns},"f":1.5,"n":42}` });
+    const res = await fetch(`http://127.0.0.1:${port}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"ts":${ns},"f":1.5,"n":42}`,
+    });
     const text = await res.text();
     expect(text).toBe(`{"echo":{"ts":${ns},"f":1.5,"n":42},"type":"bigint"}`);
     // What JSON.parse alone would have done to it (the bug the setting fixes):
@@ -96,17 +103,26 @@ describe('on this Node line', () => {
   if (nodeMajor() < 22) {
     test('jsonBigInt: true is a clear startup error', async () => {
       const server = new Server(createApp({ port: 0, jsonBigInt: true }));
-      await expect(server.run()).rejects.toThrow(/settings\.jsonBigInt needs Node\.js 22 or newer .* this is Node\.js v20/);
+      await expect(server.run()).rejects.toThrow(
+        /settings\.jsonBigInt needs Node\.js 22 or newer .* this is Node\.js v20/,
+      );
     });
   } else {
     test('parseJson / stringifyWithBigInt in process', () => {
-      const v = parseJson('{"a":18446744073709551616,"b":9007199254740991,"c":-9007199254740993,"d":1e21}', { jsonMaxDepth: 10, jsonBigInt: true }) as Record<string, unknown>;
+      const v = parseJson('{"a":18446744073709551616,"b":9007199254740991,"c":-9007199254740993,"d":1e21}', {
+        jsonMaxDepth: 10,
+        jsonBigInt: true,
+      }) as Record<string, unknown>;
       expect(v).toEqual({ a: 18446744073709551616n, b: 9007199254740991, c: -9007199254740993n, d: 1e21 });
-      expect(stringifyWithBigInt(v)).toBe('{"a":18446744073709551616,"b":9007199254740991,"c":-9007199254740993,"d":1e+21}');
+      expect(stringifyWithBigInt(v)).toBe(
+        '{"a":18446744073709551616,"b":9007199254740991,"c":-9007199254740993,"d":1e+21}',
+      );
     });
   }
 
   test('jsonBigInt off (default): big integers are JSON numbers, as JSON.parse gives them', () => {
-    expect(parseJson('[18446744073709551616]', { jsonMaxDepth: 10, jsonBigInt: false })).toEqual([18446744073709551616]);
+    expect(parseJson('[18446744073709551616]', { jsonMaxDepth: 10, jsonBigInt: false })).toEqual([
+      18446744073709551616,
+    ]);
   });
 });

@@ -21,14 +21,17 @@ const onEscape = (err: unknown): void => void escaped.push(err);
 beforeAll(async () => {
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
-  srv = await startWs((app) => {
-    app.on('ws:message', async (ctx) => {
-      if (ctx.raw === 'slow') await new Promise((resolve) => setTimeout(resolve, 20));
-      ctx.reply = ctx.raw;
-      ctx.stop = true;
-    });
-    app.get('/json', () => ({ body: { ok: true } }));
-  }, { transport: 'node' }); // these faults are injected into node:http's listeners (the krozen transport's: test/transport)
+  srv = await startWs(
+    (app) => {
+      app.on('ws:message', async (ctx) => {
+        if (ctx.raw === 'slow') await new Promise((resolve) => setTimeout(resolve, 20));
+        ctx.reply = ctx.raw;
+        ctx.stop = true;
+      });
+      app.get('/json', () => ({ body: { ok: true } }));
+    },
+    { transport: 'node' },
+  ); // these faults are injected into node:http's listeners (the krozen transport's: test/transport)
 });
 afterAll(async () => {
   await srv.stop();
@@ -59,7 +62,7 @@ function faultsOf(where: string): number {
 describe.each([
   ['direct reads', true, 'WebSocket direct read'],
   ['stream reads', false, 'WebSocket data'],
-])('a fault while parsing one connection\'s bytes (%s)', (_name, direct, where) => {
+])("a fault while parsing one connection's bytes (%s)", (_name, direct, where) => {
   test('ends that connection only, logged', async () => {
     setDirectRead(direct);
     const bystander = await openWs(srv.url);
@@ -73,7 +76,9 @@ describe.each([
     victim.send('boom');
     expect((await victimClosed).code).toBe(1006); // the socket was destroyed, no close frame
     expect(faultsOf(where)).toBe(before + 1);
-    expect(errorSpy.mock.calls.some((c) => String(c[0]).includes(where) && String(c[1]).includes('injected receiver fault'))).toBe(true);
+    expect(
+      errorSpy.mock.calls.some((c) => String(c[0]).includes(where) && String(c[1]).includes('injected receiver fault')),
+    ).toBe(true);
     bystander.send('and me?');
     expect((await bystanderInbox.next()).text).toBe('and me?');
     bystander.close();
@@ -148,7 +153,11 @@ test('a fault in the request listener destroys that socket only', async () => {
   const server = srv.server.http as http.Server;
   const sabotage = (req: http.IncomingMessage): void => {
     if (req.headers['x-fault'] === undefined) return;
-    Object.defineProperty(req, 'url', { get: () => { throw new Error('injected request fault'); } });
+    Object.defineProperty(req, 'url', {
+      get: () => {
+        throw new Error('injected request fault');
+      },
+    });
   };
   server.prependListener('request', sabotage);
   try {
@@ -165,7 +174,11 @@ test('a fault in the request listener destroys that socket only', async () => {
 test('repeated faults of one listener are logged with their count, not one line each', async () => {
   const server = srv.server.http as http.Server;
   const sabotage = (req: http.IncomingMessage): void => {
-    Object.defineProperty(req, 'url', { get: () => { throw new Error('injected repeated fault'); } });
+    Object.defineProperty(req, 'url', {
+      get: () => {
+        throw new Error('injected repeated fault');
+      },
+    });
   };
   server.prependListener('request', sabotage);
   try {
@@ -178,6 +191,8 @@ test('repeated faults of one listener are logged with their count, not one line 
     server.off('request', sabotage);
   }
   // The earlier test logged this listener's first fault; these five come within the interval.
-  expect(errorSpy.mock.calls.filter((c) => String(c[1]).includes('injected repeated fault')).length).toBeLessThanOrEqual(1);
+  expect(
+    errorSpy.mock.calls.filter((c) => String(c[1]).includes('injected repeated fault')).length,
+  ).toBeLessThanOrEqual(1);
   expect((await request(srv.port, { path: '/json' })).status).toBe(200);
 });

@@ -116,23 +116,31 @@ describe('router groups: metadata', () => {
     const g = router('/api', { tags: ['a', 'b'] });
     g.get('/x', noop, { tags: ['b', 'c', 'c'] });
     expect(g.routes()[0][3].tags).toEqual(['a', 'b', 'c']);
-    expect(router('/p').get('/x', noop, { tags: ['only'] }).routes()[0][3].tags).toEqual(['only']);
+    expect(
+      router('/p')
+        .get('/x', noop, { tags: ['only'] })
+        .routes()[0][3].tags,
+    ).toEqual(['only']);
     expect(router('/p').get('/x', noop).routes()[0][3].tags).toEqual([]);
   });
 
   test('every meta field is kept; an explicit operationId wins over the handler name', () => {
     const g = router('/api');
-    g.post('/things', function createThing() {
-      return undefined;
-    }, {
-      summary: 'Create a thing',
-      description: 'Longer text',
-      deprecated: true,
-      operationId: 'makeThing',
-      responses: { 201: 'Created', 400: 'Bad input' },
-      rawBody: true,
-      compress: false,
-    });
+    g.post(
+      '/things',
+      function createThing() {
+        return undefined;
+      },
+      {
+        summary: 'Create a thing',
+        description: 'Longer text',
+        deprecated: true,
+        operationId: 'makeThing',
+        responses: { 201: 'Created', 400: 'Bad input' },
+        rawBody: true,
+        compress: false,
+      },
+    );
     const info: RouteInfo = g.routes()[0][3];
     expect(info).toEqual({
       tags: [],
@@ -154,7 +162,13 @@ describe('router groups: metadata', () => {
     const g = router('/o')
       .get('/a', fetchUser)
       .get('/b', show.bind(null))
-      .get('/c', (() => () => undefined)());
+      .get(
+        '/c',
+        (
+          () => () =>
+            undefined
+        )(),
+      );
     const ids = g.routes().map((r) => r[3].operationId);
     expect(ids).toEqual(['fetchUser', 'show', undefined]);
     expect('operationId' in g.routes()[2][3]).toBe(false);

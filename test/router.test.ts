@@ -13,7 +13,12 @@ function hit(r: RadixRouter<string>, method: string, path: string) {
 }
 
 describe('RadixRouter: static routes', () => {
-  const r = build([['GET', '/'], ['GET', '/echo'], ['GET', '/a/b/c'], ['POST', '/echo']]);
+  const r = build([
+    ['GET', '/'],
+    ['GET', '/echo'],
+    ['GET', '/a/b/c'],
+    ['POST', '/echo'],
+  ]);
 
   test('exact static paths match with empty params', () => {
     expect(hit(r, 'GET', '/echo')).toEqual({ value: 'GET /echo', params: {} });
@@ -68,7 +73,10 @@ describe('RadixRouter: static routes', () => {
 
 describe('RadixRouter: :param and *wildcard', () => {
   test(':name matches one segment and captures it', () => {
-    const r = build([['GET', '/users/:id'], ['GET', '/users/:id/posts/:post']]);
+    const r = build([
+      ['GET', '/users/:id'],
+      ['GET', '/users/:id/posts/:post'],
+    ]);
     expect(hit(r, 'GET', '/users/42')).toEqual({ value: 'GET /users/:id', params: { id: '42' } });
     expect(hit(r, 'GET', '/users/42/posts/7')).toEqual({
       value: 'GET /users/:id/posts/:post',
@@ -79,7 +87,10 @@ describe('RadixRouter: :param and *wildcard', () => {
   });
 
   test(':name may match an empty segment: /users/ against /users/:id', () => {
-    const r = build([['GET', '/users/:id'], ['GET', '/a/:x/b']]);
+    const r = build([
+      ['GET', '/users/:id'],
+      ['GET', '/a/:x/b'],
+    ]);
     expect(hit(r, 'GET', '/users/')).toEqual({ value: 'GET /users/:id', params: { id: '' } });
     expect(hit(r, 'GET', '/a//b')).toEqual({ value: 'GET /a/:x/b', params: { x: '' } });
     expect(hit(r, 'GET', '/users')).toBeNull();
@@ -102,14 +113,20 @@ describe('RadixRouter: :param and *wildcard', () => {
   });
 
   test('bare * matches without capturing', () => {
-    const r = build([['GET', '/static/*'], ['GET', '/*']]);
+    const r = build([
+      ['GET', '/static/*'],
+      ['GET', '/*'],
+    ]);
     expect(hit(r, 'GET', '/static/x/y')).toEqual({ value: 'GET /static/*', params: {} });
     expect(hit(r, 'GET', '/anything/else')).toEqual({ value: 'GET /*', params: {} });
     expect(hit(r, 'GET', '/')).toEqual({ value: 'GET /*', params: {} });
   });
 
   test('a root wildcard catches everything, the root included, unless something more specific exists', () => {
-    const r = build([['GET', '/*path'], ['GET', '/api/:v']]);
+    const r = build([
+      ['GET', '/*path'],
+      ['GET', '/api/:v'],
+    ]);
     expect(hit(r, 'GET', '/')?.params).toEqual({ path: '' });
     expect(hit(r, 'GET', '/x/y')?.params).toEqual({ path: 'x/y' });
     expect(hit(r, 'GET', '/api/1')).toEqual({ value: 'GET /api/:v', params: { v: '1' } });
@@ -133,19 +150,28 @@ describe('RadixRouter: :param and *wildcard', () => {
 
 describe('RadixRouter: precedence and backtracking', () => {
   test('static beats :param: /users/list beats /users/:id', () => {
-    const r = build([['GET', '/users/:id'], ['GET', '/users/list']]);
+    const r = build([
+      ['GET', '/users/:id'],
+      ['GET', '/users/list'],
+    ]);
     expect(hit(r, 'GET', '/users/list')).toEqual({ value: 'GET /users/list', params: {} });
     expect(hit(r, 'GET', '/users/lis')).toEqual({ value: 'GET /users/:id', params: { id: 'lis' } });
   });
 
   test('registration order does not change precedence', () => {
-    const r = build([['GET', '/users/list'], ['GET', '/users/:id']]);
+    const r = build([
+      ['GET', '/users/list'],
+      ['GET', '/users/:id'],
+    ]);
     expect(hit(r, 'GET', '/users/list')?.value).toBe('GET /users/list');
     expect(hit(r, 'GET', '/users/7')?.value).toBe('GET /users/:id');
   });
 
   test(':param beats *wildcard: /files/:n/info beats /files/*rest, and *rest still gets the rest', () => {
-    const r = build([['GET', '/files/*rest'], ['GET', '/files/:n/info']]);
+    const r = build([
+      ['GET', '/files/*rest'],
+      ['GET', '/files/:n/info'],
+    ]);
     expect(hit(r, 'GET', '/files/a/info')).toEqual({ value: 'GET /files/:n/info', params: { n: 'a' } });
     expect(hit(r, 'GET', '/files/a/other')).toEqual({ value: 'GET /files/*rest', params: { rest: 'a/other' } });
     expect(hit(r, 'GET', '/files/a')).toEqual({ value: 'GET /files/*rest', params: { rest: 'a' } });
@@ -153,7 +179,10 @@ describe('RadixRouter: precedence and backtracking', () => {
   });
 
   test('a static branch that dead-ends falls back to :param: /a/:x/c vs /a/b/*rest', () => {
-    const r = build([['GET', '/a/:x/c'], ['GET', '/a/b/*rest']]);
+    const r = build([
+      ['GET', '/a/:x/c'],
+      ['GET', '/a/b/*rest'],
+    ]);
     // Static 'b' is tried first and its wildcard takes 'c'.
     expect(hit(r, 'GET', '/a/b/c')).toEqual({ value: 'GET /a/b/*rest', params: { rest: 'c' } });
     expect(hit(r, 'GET', '/a/b/d')).toEqual({ value: 'GET /a/b/*rest', params: { rest: 'd' } });
@@ -162,13 +191,19 @@ describe('RadixRouter: precedence and backtracking', () => {
   });
 
   test('backtracking out of a static branch into :param', () => {
-    const r = build([['GET', '/a/b/c'], ['GET', '/a/:x/d']]);
+    const r = build([
+      ['GET', '/a/b/c'],
+      ['GET', '/a/:x/d'],
+    ]);
     expect(hit(r, 'GET', '/a/b/d')).toEqual({ value: 'GET /a/:x/d', params: { x: 'b' } });
     expect(hit(r, 'GET', '/a/b/c')).toEqual({ value: 'GET /a/b/c', params: {} });
   });
 
   test('backtracking out of a :param branch into *wildcard keeps only the winning captures', () => {
-    const r = build([['GET', '/p/:a/:b/end'], ['GET', '/p/*rest']]);
+    const r = build([
+      ['GET', '/p/:a/:b/end'],
+      ['GET', '/p/*rest'],
+    ]);
     expect(hit(r, 'GET', '/p/1/2/end')).toEqual({ value: 'GET /p/:a/:b/end', params: { a: '1', b: '2' } });
     expect(hit(r, 'GET', '/p/1/2/nope')).toEqual({ value: 'GET /p/*rest', params: { rest: '1/2/nope' } });
   });
@@ -201,7 +236,11 @@ describe('RadixRouter: precedence and backtracking', () => {
   });
 
   test('a static segment must match whole, not as a prefix of the path segment', () => {
-    const r = build([['GET', '/ab/:x'], ['GET', '/a/:x'], ['GET', '/abc']]);
+    const r = build([
+      ['GET', '/ab/:x'],
+      ['GET', '/a/:x'],
+      ['GET', '/abc'],
+    ]);
     expect(hit(r, 'GET', '/abc/1')).toBeNull();
     expect(hit(r, 'GET', '/ab/1')).toEqual({ value: 'GET /ab/:x', params: { x: '1' } });
     expect(hit(r, 'GET', '/a/1')).toEqual({ value: 'GET /a/:x', params: { x: '1' } });
@@ -209,7 +248,10 @@ describe('RadixRouter: precedence and backtracking', () => {
   });
 
   test('a route ending at an inner node (prefix of a longer route)', () => {
-    const r = build([['GET', '/a/:id'], ['GET', '/a/:id/b']]);
+    const r = build([
+      ['GET', '/a/:id'],
+      ['GET', '/a/:id/b'],
+    ]);
     expect(hit(r, 'GET', '/a/1')?.value).toBe('GET /a/:id');
     expect(hit(r, 'GET', '/a/1/b')?.value).toBe('GET /a/:id/b');
     expect(hit(r, 'GET', '/a/1/')).toBeNull();
@@ -270,7 +312,12 @@ describe('RadixRouter: methods', () => {
 
 describe('RadixRouter: registration errors', () => {
   test('duplicate METHOD + path', () => {
-    const r = build([['GET', '/x'], ['GET', '/u/:id'], ['GET', '/f/*rest'], ['GET', '/s/*']]);
+    const r = build([
+      ['GET', '/x'],
+      ['GET', '/u/:id'],
+      ['GET', '/f/*rest'],
+      ['GET', '/s/*'],
+    ]);
     expect(() => r.add('GET', '/x', 'again')).toThrow(new Error('Duplicate route: GET /x'));
     expect(() => r.add('get', '/x', 'again')).toThrow(new Error('Duplicate route: GET /x'));
     expect(() => r.add('GET', '/u/:id', 'again')).toThrow(new Error('Duplicate route: GET /u/:id'));
@@ -323,7 +370,9 @@ describe('RadixRouter: registration errors', () => {
 
   test('__proto__ as a parameter name is rejected (it would replace the prototype)', () => {
     const r = new RadixRouter<number>();
-    expect(() => r.add('GET', '/a/:__proto__', 1)).toThrow(new Error("Invalid parameter name '__proto__' in /a/:__proto__"));
+    expect(() => r.add('GET', '/a/:__proto__', 1)).toThrow(
+      new Error("Invalid parameter name '__proto__' in /a/:__proto__"),
+    );
   });
 
   test('other dangerous-looking names are plain keys', () => {

@@ -29,7 +29,12 @@ test('HTTP and WebSocket share the port; app.publish reaches subscribers; stop c
   });
   const a = await open(`ws://127.0.0.1:${r.port}/ws?token=x`);
   const b = await open(`ws://127.0.0.1:${r.port}/ws`);
-  const res = await request(r.port, { method: 'POST', path: '/publish', body: '{"n":1}', headers: { 'content-type': 'application/json' } });
+  const res = await request(r.port, {
+    method: 'POST',
+    path: '/publish',
+    body: '{"n":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   expect(JSON.parse(res.text)).toEqual({ receivers: 2 });
   await until(() => a.messages.length === 1 && b.messages.length === 1);
   expect(a.messages).toEqual([{ n: 1 }]);
@@ -55,7 +60,12 @@ test('workers=2: a publish in one worker reaches subscribers in both', async () 
       pids.add((c.messages[0] as { pid: number }).pid);
     }
     expect(pids.size).toBe(2);
-    const res = await request(child.port, { method: 'POST', path: '/publish', body: '{"hello":"everyone"}', headers: { 'content-type': 'application/json' } });
+    const res = await request(child.port, {
+      method: 'POST',
+      path: '/publish',
+      body: '{"hello":"everyone"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     await until(() => clients.every((c) => c.messages.length === 2));
     for (const c of clients) expect(c.messages[1]).toEqual({ hello: 'everyone' });

@@ -57,10 +57,14 @@ test('graceful stop: the in-flight request completes, new connections are refuse
   let started!: () => void;
   const inHandler = new Promise<void>((resolve) => (started = resolve));
   const r = await startApp((app) => {
-    app.get('/slow', () => new Promise((resolve) => {
-      started();
-      release = () => resolve({ body: { finished: true } });
-    }));
+    app.get(
+      '/slow',
+      () =>
+        new Promise((resolve) => {
+          started();
+          release = () => resolve({ body: { finished: true } });
+        }),
+    );
   });
   const inflight = request(r.port, { path: '/slow' });
   await inHandler;
@@ -92,10 +96,16 @@ test('graceful stop closes idle keep-alive connections at once', async () => {
 });
 
 test('stop() destroys what is still running after shutdownTimeout', async () => {
-  const r = await startApp((app) => {
-    app.get('/forever', () => new Promise(() => undefined));
-  }, { shutdownTimeout: 200 });
-  const inflight = request(r.port, { path: '/forever' }).then(() => 'answered', () => 'cut');
+  const r = await startApp(
+    (app) => {
+      app.get('/forever', () => new Promise(() => undefined));
+    },
+    { shutdownTimeout: 200 },
+  );
+  const inflight = request(r.port, { path: '/forever' }).then(
+    () => 'answered',
+    () => 'cut',
+  );
   await new Promise((resolve) => setTimeout(resolve, 50));
   const t0 = Date.now();
   await r.stop();
@@ -107,9 +117,12 @@ test('stop() destroys what is still running after shutdownTimeout', async () => 
 describe('slow clients are cut off', () => {
   let r: Running;
   beforeAll(async () => {
-    r = await startApp((app) => {
-      app.post('/echo', (req) => ({ body: req.body }));
-    }, { headersTimeout: 300, requestTimeout: 600 });
+    r = await startApp(
+      (app) => {
+        app.post('/echo', (req) => ({ body: req.body }));
+      },
+      { headersTimeout: 300, requestTimeout: 600 },
+    );
   });
   afterAll(() => r.stop());
 
@@ -165,7 +178,9 @@ test('Server.run() / Server.stop() serve the global app', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/global-route`);
     expect(await res.json()).toBe('global');
     expect(res.headers.get('x-global-mw')).toBe('yes');
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`, { method: 'DELETE' })).json()).toBe('deleted');
+    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`, { method: 'DELETE' })).json()).toBe(
+      'deleted',
+    );
     await Server.stop();
   } finally {
     globalSettings.port = saved;

@@ -30,7 +30,10 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ wsBackpressurePolicy: 'drp' }, /settings\.wsBackpressurePolicy must be one of "drop", "close" \(got "drp"\)/],
   [{ wsPath: 'ws' }, /settings\.wsPath must be a path starting with '\/'/],
   [{ debug: 'yes' }, /settings\.debug must be true or false/],
-  [{ wsPerMessageDeflate: { serverMaxWindowBits: 16 } }, /settings\.wsPerMessageDeflate must be .*\(got \{"serverMaxWindowBits":16\}\)/],
+  [
+    { wsPerMessageDeflate: { serverMaxWindowBits: 16 } },
+    /settings\.wsPerMessageDeflate must be .*\(got \{"serverMaxWindowBits":16\}\)/,
+  ],
   [{ wsPerMessageDeflate: 'on' }, /settings\.wsPerMessageDeflate/],
   [{ openapi: { title: 1 } }, /settings\.openapi must be/],
 ])('%j is refused with an error naming the setting', (override, message) => {
@@ -38,8 +41,9 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
 });
 
 test('an unknown setting name (a typo) is refused', () => {
-  expect(() => resolveSettings({ ...createSettings(), wsMaxPayloadd: 5 } as unknown as Settings))
-    .toThrow(/Unknown setting "wsMaxPayloadd"/);
+  expect(() => resolveSettings({ ...createSettings(), wsMaxPayloadd: 5 } as unknown as Settings)).toThrow(
+    /Unknown setting "wsMaxPayloadd"/,
+  );
 });
 
 test('Server.run() rejects bad settings before it listens', async () => {

@@ -22,15 +22,35 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-'));
   const keyPath = path.join(dir, 'key.pem');
   certPath = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   key = fs.readFileSync(keyPath, 'utf8');
   cert = fs.readFileSync(certPath, 'utf8');
   const app = createApp({ port: 0, tls: { key, cert }, wsEndpoint: 'on' });
-  app.get('/json', (req) => ({ body: { secure: true, path: req.path, list: Array.from({ length: 1000 }, (_, i) => i) } }));
+  app.get('/json', (req) => ({
+    body: { secure: true, path: req.path, list: Array.from({ length: 1000 }, (_, i) => i) },
+  }));
   server = await new Server(app).run();
   port = server.port;
 });
@@ -44,7 +64,12 @@ test('HTTPS: curl --cacert verifies the certificate and gets the JSON', async ()
   const r = await curl(`https://127.0.0.1:${port}/json`, ['--cacert', certPath]);
   expect(r.status).toBe(200);
   expect(JSON.parse(r.body.toString())).toMatchObject({ secure: true, path: '/json' });
-  const byName = await curl(`https://localhost:${port}/json`, ['--cacert', certPath, '--resolve', `localhost:${port}:127.0.0.1`]);
+  const byName = await curl(`https://localhost:${port}/json`, [
+    '--cacert',
+    certPath,
+    '--resolve',
+    `localhost:${port}:127.0.0.1`,
+  ]);
   expect(byName.status).toBe(200);
 });
 
@@ -85,5 +110,7 @@ test('plain HTTP on the TLS port gets no HTTP answer', async () => {
 });
 
 test('settings.tls without key and cert is a startup error', async () => {
-  await expect(new Server(createApp({ port: 0, tls: { key } })).run()).rejects.toThrow('settings.tls must be undefined or { key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes');
+  await expect(new Server(createApp({ port: 0, tls: { key } })).run()).rejects.toThrow(
+    'settings.tls must be undefined or { key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes',
+  );
 });

@@ -2,13 +2,7 @@
 // ../../bench/json.mjs), the addon transcodes long texts (one copy out of V8, SIMD count + transcode
 // into one Buffer with headroom), and short texts stay in JS because a Node-API call costs 60–100 ns.
 import { native } from './load';
-import {
-  checkHeadroom,
-  checkText,
-  stringifyOrThrow,
-  utf8WithHeadroomJs,
-  zeroHeadroom,
-} from './json-js';
+import { checkHeadroom, checkText, stringifyOrThrow, utf8WithHeadroomJs, zeroHeadroom } from './json-js';
 
 export { MAX_HEADROOM, encodeJsonJs, encodeJsonWithHeadroomJs, utf8WithHeadroomJs } from './json-js';
 

@@ -82,7 +82,13 @@ function xorInPlace(buf: Uint8Array, maskKey: Uint8Array, phase: number, start: 
 const OVERLAP = 'source and output must not partially overlap';
 
 /** output[offset + i] = source[i] ^ mask[i & 3] for i < length (bufferutil's contract). */
-export function mask(source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number): void {
+export function mask(
+  source: Uint8Array,
+  maskKey: Uint8Array,
+  output: Uint8Array,
+  offset: number,
+  length: number,
+): void {
   checkBytes(source, 'source must be a Uint8Array');
   checkMask(maskKey);
   checkBytes(output, 'output must be a Uint8Array');
@@ -114,8 +120,14 @@ export function mask(source: Uint8Array, maskKey: Uint8Array, output: Uint8Array
       output[offset + i + 2] = source[i + 2] ^ m2;
       output[offset + i + 3] = source[i + 3] ^ m3;
     }
-    if (i < length) { output[offset + i] = source[i] ^ m0; i++; }
-    if (i < length) { output[offset + i] = source[i] ^ m1; i++; }
+    if (i < length) {
+      output[offset + i] = source[i] ^ m0;
+      i++;
+    }
+    if (i < length) {
+      output[offset + i] = source[i] ^ m1;
+      i++;
+    }
     if (i < length) output[offset + i] = source[i] ^ m2;
     return;
   }
@@ -139,9 +151,25 @@ export function unmaskFrom(buffer: Uint8Array, maskKey: Uint8Array, phase: numbe
   checkBytes(buffer, 'buffer must be a Uint8Array');
   checkMask(maskKey);
   checkIndex(phase, 0, 3, 'phase must be a number', 'phase must be an integer from 0 to 3');
-  const from = start === undefined ? 0
-    : checkIndex(start, 0, buffer.length, 'start must be a number', 'start must be an integer from 0 to buffer.length');
-  const to = end === undefined ? buffer.length
-    : checkIndex(end, from, buffer.length, 'end must be a number', 'end must be an integer from start to buffer.length');
+  const from =
+    start === undefined
+      ? 0
+      : checkIndex(
+          start,
+          0,
+          buffer.length,
+          'start must be a number',
+          'start must be an integer from 0 to buffer.length',
+        );
+  const to =
+    end === undefined
+      ? buffer.length
+      : checkIndex(
+          end,
+          from,
+          buffer.length,
+          'end must be a number',
+          'end must be an integer from start to buffer.length',
+        );
   xorInPlace(buffer, maskKey, phase, from, to);
 }

@@ -20,8 +20,14 @@ interface NativeMask {
 
 function nativeMask(): NativeMask | null {
   const b = native as Partial<NativeMask> | null;
-  if (b && typeof b.maskWord === 'function' && typeof b.unmaskWord === 'function'
-    && typeof b.unmaskFromWord === 'function' && typeof b.maskKernel === 'function') return b as NativeMask;
+  if (
+    b &&
+    typeof b.maskWord === 'function' &&
+    typeof b.unmaskWord === 'function' &&
+    typeof b.unmaskFromWord === 'function' &&
+    typeof b.maskKernel === 'function'
+  )
+    return b as NativeMask;
   return null;
 }
 
@@ -54,7 +60,13 @@ function keyWord(maskKey: Uint8Array): number {
 }
 
 /** output[offset + i] = source[i] ^ maskKey[i & 3] for i < length (bufferutil's contract). */
-export function mask(source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number): void {
+export function mask(
+  source: Uint8Array,
+  maskKey: Uint8Array,
+  output: Uint8Array,
+  offset: number,
+  length: number,
+): void {
   if (nativeMaskFn !== null && typeof length === 'number' && length >= MASK_NATIVE_MIN && isMaskKey(maskKey)) {
     nativeMaskFn(source, keyWord(maskKey), output, offset, length);
   } else {
@@ -76,8 +88,13 @@ export function unmask(buffer: Uint8Array, maskKey: Uint8Array): void {
 export function unmaskFrom(buffer: Uint8Array, maskKey: Uint8Array, phase: number, start?: number, end?: number): void {
   const to: unknown = end === undefined ? buffer?.length : end;
   const from: unknown = start === undefined ? 0 : start;
-  if (nativeUnmaskFromFn !== null && typeof to === 'number' && typeof from === 'number'
-    && to - from >= UNMASK_NATIVE_MIN && isMaskKey(maskKey)) {
+  if (
+    nativeUnmaskFromFn !== null &&
+    typeof to === 'number' &&
+    typeof from === 'number' &&
+    to - from >= UNMASK_NATIVE_MIN &&
+    isMaskKey(maskKey)
+  ) {
     nativeUnmaskFromFn(buffer, keyWord(maskKey), phase, start, end);
   } else {
     twin.unmaskFrom(buffer, maskKey, phase, start, end);

@@ -27,7 +27,13 @@ export type BodyFailed<C> = (ctx: C, err: HttpError) => void;
  * fails with a 413 and stops collecting; the transport discards the rest while the answer goes out with
  * Connection: close. Callbacks instead of a promise: no microtask, and no closures per request.
  */
-export function readBody<C>(request: TransportRequest, limit: number, ctx: C, done: BodyDone<C>, failed: BodyFailed<C>): void {
+export function readBody<C>(
+  request: TransportRequest,
+  limit: number,
+  ctx: C,
+  done: BodyDone<C>,
+  failed: BodyFailed<C>,
+): void {
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     failed(ctx, tooLarge(limit));

@@ -43,7 +43,9 @@ export function negotiateCoding(acceptEncoding: string | undefined): Coding | un
 
 /** The codings among `available` that Accept-Encoding allows, the client's preference first. */
 export function acceptedCodings(acceptEncoding: string, available: string[]): string[] {
-  return negotiatorFor(acceptEncoding).encodings(available, { preferred: available }).filter((c) => c !== 'identity');
+  return negotiatorFor(acceptEncoding)
+    .encodings(available, { preferred: available })
+    .filter((c) => c !== 'identity');
 }
 
 /** negotiator 1.x takes the server's preference order for ties (its @types still describe 0.6). */
@@ -85,7 +87,14 @@ export function addVary(headers: OutgoingHeaders, field: string): void {
     return;
   }
   const text = Array.isArray(current) ? current.join(', ') : String(current);
-  if (!text.toLowerCase().split(/\s*,\s*/).includes(field.toLowerCase()) && text !== '*') headers.vary = `${text}, ${field}`;
+  if (
+    !text
+      .toLowerCase()
+      .split(/\s*,\s*/)
+      .includes(field.toLowerCase()) &&
+    text !== '*'
+  )
+    headers.vary = `${text}, ${field}`;
 }
 
 export interface CompressionPolicy {
@@ -123,7 +132,8 @@ export class CompressingSink implements ResponseSink {
       this.inner.end(status, headers, body);
       return;
     }
-    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const bytes =
+      typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const coding = this.codingFor(status, headers, bytes.length);
     if (coding === undefined) {
       this.inner.end(status, headers, body);
@@ -158,7 +168,8 @@ export class CompressingSink implements ResponseSink {
       this.inner.end(status, headers, null);
       return;
     }
-    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const bytes =
+      typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const coding = this.codingFor(status, headers, bytes.length);
     if (coding !== undefined) {
       encoded(headers, coding);

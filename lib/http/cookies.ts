@@ -19,7 +19,8 @@ function signature(value: string, secret: string): string {
 
 /** `s:<value>.<signature>`. */
 export function signCookie(value: string, secret: string): string {
-  if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('A cookie secret must be a non-empty string');
+  if (typeof secret !== 'string' || secret.length === 0)
+    throw new TypeError('A cookie secret must be a non-empty string');
   return `s:${value}.${signature(value, secret)}`;
 }
 
@@ -50,7 +51,10 @@ export function parseCookies(header: string | undefined): Record<string, string>
 }
 
 /** The signed cookies among `cookies` whose signature checks (others are left out). */
-export function verifiedCookies(cookies: Record<string, string>, secrets: string | readonly string[] | undefined): Record<string, string> {
+export function verifiedCookies(
+  cookies: Record<string, string>,
+  secrets: string | readonly string[] | undefined,
+): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   if (secrets === undefined || secrets.length === 0) return out;
   for (const name in cookies) {

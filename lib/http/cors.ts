@@ -8,7 +8,8 @@ import type { Plugin } from '../plugin';
 import type { Request } from './types';
 import type { Response } from './response';
 
-export type CorsOrigin = '*' | string | RegExp | ReadonlyArray<string | RegExp> | ((origin: string, req: Request) => boolean);
+export type CorsOrigin =
+  '*' | string | RegExp | ReadonlyArray<string | RegExp> | ((origin: string, req: Request) => boolean);
 
 export interface CorsOptions {
   /** Who may read responses: '*' (default: anyone, without credentials), an origin, a list, a RegExp, or a function. */
@@ -30,7 +31,13 @@ const DEFAULT_METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'];
 function appendVary(res: Response, field: string): void {
   const current = res.headers.vary;
   if (current === undefined || current === '') res.headers.vary = field;
-  else if (!String(current).toLowerCase().split(/\s*,\s*/).includes(field.toLowerCase())) res.headers.vary = `${String(current)}, ${field}`;
+  else if (
+    !String(current)
+      .toLowerCase()
+      .split(/\s*,\s*/)
+      .includes(field.toLowerCase())
+  )
+    res.headers.vary = `${String(current)}, ${field}`;
 }
 
 function originMatcher(origin: CorsOrigin): (value: string, req: Request) => boolean {
@@ -38,7 +45,8 @@ function originMatcher(origin: CorsOrigin): (value: string, req: Request) => boo
   if (origin === '*') return () => true;
   const list = (Array.isArray(origin) ? origin : [origin]) as ReadonlyArray<string | RegExp>;
   for (const entry of list) {
-    if (typeof entry !== 'string' && !(entry instanceof RegExp)) throw new TypeError('cors: origin entries must be strings or RegExps');
+    if (typeof entry !== 'string' && !(entry instanceof RegExp))
+      throw new TypeError('cors: origin entries must be strings or RegExps');
   }
   return (value) => list.some((entry) => (typeof entry === 'string' ? entry === value : entry.test(value)));
 }
@@ -48,7 +56,9 @@ export function cors(options: CorsOptions = {}): Plugin {
   const origin = options.origin ?? '*';
   const anyOrigin = origin === '*';
   if (anyOrigin && options.credentials) {
-    throw new TypeError("cors: credentials: true needs a specific origin, not '*' (browsers refuse it, and reflecting any origin with credentials is unsafe)");
+    throw new TypeError(
+      "cors: credentials: true needs a specific origin, not '*' (browsers refuse it, and reflecting any origin with credentials is unsafe)",
+    );
   }
   const allowed = originMatcher(origin);
   const methods = (options.methods ?? DEFAULT_METHODS).map((m) => m.toUpperCase()).join(', ');

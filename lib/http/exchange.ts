@@ -108,4 +108,3 @@ export class Exchange implements HttpHookContext {
     this.response = value;
   }
 }
-

@@ -183,7 +183,11 @@ export class LazyFileStream extends Readable {
   private source: ReadStream | undefined;
   private sent = 0;
 
-  constructor(private readonly filePath: string, private readonly length: number, private readonly start = 0) {
+  constructor(
+    private readonly filePath: string,
+    private readonly length: number,
+    private readonly start = 0,
+  ) {
     super();
   }
 

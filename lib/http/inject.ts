@@ -55,7 +55,8 @@ function bodyBytes(options: InjectOptions): { bytes: Buffer | undefined; json: b
   const body = options.body;
   if (body === undefined) return { bytes: undefined, json: false };
   if (typeof body === 'string') return { bytes: Buffer.from(body), json: false };
-  if (body instanceof Uint8Array) return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength), json: false };
+  if (body instanceof Uint8Array)
+    return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength), json: false };
   return { bytes: Buffer.from(JSON.stringify(body)), json: true };
 }
 
@@ -144,7 +145,12 @@ function answer(status: number, headers: OutgoingHeaders, bytes: Buffer): Inject
 
 /** Runs `options` through `host`'s pipeline; resolves with what the wire would carry. */
 export function inject(host: PipelineHost, options: InjectOptions): Promise<InjectResponse> {
-  if (options === null || typeof options !== 'object' || typeof options.url !== 'string' || !options.url.startsWith('/')) {
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    typeof options.url !== 'string' ||
+    !options.url.startsWith('/')
+  ) {
     return Promise.reject(new TypeError("inject needs { url: '/path…' }"));
   }
   try {

@@ -17,7 +17,9 @@ let cachedVersion: string | undefined;
 /** The package's version, read once from package.json (one level above lib/ and dist/). */
 export function packageVersion(): string {
   if (cachedVersion === undefined) {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     cachedVersion = pkg.version;
   }
   return cachedVersion;
@@ -25,29 +27,56 @@ export function packageVersion(): string {
 
 export function registerInternalRoutes(app: App): void {
   const health = { status: 'ok' };
-  app.get('/_internal/health', function health_() {
-    return { body: health };
-  }, { summary: 'Liveness check', tags: ['internal'], operationId: 'internalHealth' });
+  app.get(
+    '/_internal/health',
+    function health_() {
+      return { body: health };
+    },
+    { summary: 'Liveness check', tags: ['internal'], operationId: 'internalHealth' },
+  );
 
-  app.get('/_internal/info', function info(req) {
-    if (!app.settings.infoEndpoint) return notFound(req);
-    return {
-      body: { version: packageVersion(), node: process.version, backends: getBackends(servingTransport(app.settings)), plugins: app.pluginNames(), pubsub: app.pubsub.stats() },
-    };
-  }, { summary: 'Version, Node.js, backends, plugins and pub/sub counters', tags: ['internal'], operationId: 'internalInfo' });
+  app.get(
+    '/_internal/info',
+    function info(req) {
+      if (!app.settings.infoEndpoint) return notFound(req);
+      return {
+        body: {
+          version: packageVersion(),
+          node: process.version,
+          backends: getBackends(servingTransport(app.settings)),
+          plugins: app.pluginNames(),
+          pubsub: app.pubsub.stats(),
+        },
+      };
+    },
+    {
+      summary: 'Version, Node.js, backends, plugins and pub/sub counters',
+      tags: ['internal'],
+      operationId: 'internalInfo',
+    },
+  );
 
   let openapi: { routeCount: number; doc: object } | undefined;
-  app.get('/_internal/openapi.json', function openApiDocument(req) {
-    if (!app.settings.openapiEndpoint) return notFound(req);
-    const routes = app.routeList().filter((r) => isPublished(app, r.path));
-    // Built once per route table: routes are added at startup, the document is read at runtime.
-    if (openapi === undefined || openapi.routeCount !== routes.length) {
-      openapi = { routeCount: routes.length, doc: buildOpenApiDocument(routes, {
-        title: 'krozen', version: packageVersion(), ...app.settings.openapi,
-      }) };
-    }
-    return { body: openapi.doc };
-  }, { summary: 'This OpenAPI 3.1 document', tags: ['internal'], operationId: 'internalOpenApi' });
+  app.get(
+    '/_internal/openapi.json',
+    function openApiDocument(req) {
+      if (!app.settings.openapiEndpoint) return notFound(req);
+      const routes = app.routeList().filter((r) => isPublished(app, r.path));
+      // Built once per route table: routes are added at startup, the document is read at runtime.
+      if (openapi === undefined || openapi.routeCount !== routes.length) {
+        openapi = {
+          routeCount: routes.length,
+          doc: buildOpenApiDocument(routes, {
+            title: 'krozen',
+            version: packageVersion(),
+            ...app.settings.openapi,
+          }),
+        };
+      }
+      return { body: openapi.doc };
+    },
+    { summary: 'This OpenAPI 3.1 document', tags: ['internal'], operationId: 'internalOpenApi' },
+  );
 }
 
 /** What an unknown path answers (pipeline.ts noRoute): a disabled endpoint looks like none at all. */

@@ -162,7 +162,7 @@ function toTemplate(path: string): Template {
 
 function isDynamic(segment: string): boolean {
   const c = segment.charCodeAt(0);
-  return c === 58 /* : */ || c === 42 /* * */;
+  return c === 58 /* : */ || c === 42; /* * */
 }
 
 /** Braces would break the template syntax. */

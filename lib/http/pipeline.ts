@@ -36,7 +36,8 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
   }
   const rawQuery = q === -1 ? '' : url.slice(q + 1);
   const match = host.routeTable.find(isHead ? 'GET' : method, routePath);
-  if (match !== null && routePath !== path) for (const name in match.params) match.params[name] = routeParam(match.params[name]);
+  if (match !== null && routePath !== path)
+    for (const name in match.params) match.params[name] = routeParam(match.params[name]);
   const req = new KrozenRequest(method, path, rawQuery, match === null ? {} : match.params, raw);
   req.cookieSecret = host.settings.cookieSecret;
   const ex = new Exchange(host, req, out, match, isHead, routePath);
@@ -65,7 +66,11 @@ function runRequestHooks(ex: Exchange): void {
     failBeforeBody(ex, err);
     return;
   }
-  if (pending !== undefined) pending.then(() => afterRequestHooks(ex), (err) => failBeforeBody(ex, err));
+  if (pending !== undefined)
+    pending.then(
+      () => afterRequestHooks(ex),
+      (err) => failBeforeBody(ex, err),
+    );
   else afterRequestHooks(ex);
 }
 
@@ -152,7 +157,11 @@ function runBeforeHooks(ex: Exchange): void {
     fail(ex, err);
     return;
   }
-  if (pending !== undefined) pending.then(() => afterBeforeHooks(ex), (err) => fail(ex, err));
+  if (pending !== undefined)
+    pending.then(
+      () => afterBeforeHooks(ex),
+      (err) => fail(ex, err),
+    );
   else afterBeforeHooks(ex);
 }
 
@@ -176,7 +185,10 @@ function runRoute(ex: Exchange): void {
     return;
   }
   if (isPromise(result)) {
-    (result as Promise<HandlerResult>).then((value) => applyResult(ex, value), (err) => fail(ex, err));
+    (result as Promise<HandlerResult>).then(
+      (value) => applyResult(ex, value),
+      (err) => fail(ex, err),
+    );
     return;
   }
   applyResult(ex, result as HandlerResult);
@@ -250,7 +262,11 @@ function runAfterHooks(ex: Exchange): void {
     fail(ex, err);
     return;
   }
-  if (pending !== undefined) pending.then(() => finish(ex), (err) => fail(ex, err));
+  if (pending !== undefined)
+    pending.then(
+      () => finish(ex),
+      (err) => fail(ex, err),
+    );
   else finish(ex);
 }
 
@@ -264,4 +280,3 @@ function sendResult(ex: Exchange, result: ResponseInit | undefined): void {
   const headers = init.headers === undefined ? {} : mergeHeaders({}, init.headers);
   send(ex, init.status === undefined ? 200 : init.status, headers, init.body);
 }
-

@@ -18,7 +18,8 @@ export function parseQuery(raw: string, maxFields = Infinity, tooMany?: () => Er
     let end = raw.indexOf('&', start);
     if (end === -1) end = raw.length;
     if (end > start) {
-      if (++fields > maxFields) throw tooMany === undefined ? new HttpError(400, 'Too many query parameters') : tooMany();
+      if (++fields > maxFields)
+        throw tooMany === undefined ? new HttpError(400, 'Too many query parameters') : tooMany();
       const eq = raw.indexOf('=', start);
       const hasValue = eq !== -1 && eq < end;
       let key = decodeComponent(raw.slice(start, hasValue ? eq : end));
@@ -73,7 +74,10 @@ export function routingPath(path: string): string {
     } catch {
       throw new HttpError(400, 'Malformed percent-encoding in path');
     }
-    segments[i] = decoded.indexOf('/') === -1 && decoded.indexOf('%') === -1 ? decoded : decoded.replace(/%/g, '%25').replace(/\//g, '%2F');
+    segments[i] =
+      decoded.indexOf('/') === -1 && decoded.indexOf('%') === -1
+        ? decoded
+        : decoded.replace(/%/g, '%25').replace(/\//g, '%2F');
   }
   return segments.join('/');
 }

@@ -23,7 +23,13 @@ export class KrozenRequest implements Request {
   /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
   private extraStash: Record<string, unknown> | undefined;
 
-  constructor(method: string, path: string, rawQuery: string, params: Record<string, string>, transport: TransportRequest) {
+  constructor(
+    method: string,
+    path: string,
+    rawQuery: string,
+    params: Record<string, string>,
+    transport: TransportRequest,
+  ) {
     this.method = method;
     this.path = path;
     this.headers = transport.headers;

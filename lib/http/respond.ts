@@ -71,12 +71,20 @@ const INTERNAL_ERROR = 'Internal Server Error';
 
 /** The 500 body: no detail for the client, except what a debug run should show about a bad handler result. */
 function internalError(ex: Exchange | undefined, err: unknown): Record<string, string> {
-  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError) return { error: INTERNAL_ERROR, detail: err.message };
+  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError)
+    return { error: INTERNAL_ERROR, detail: err.message };
   return { error: INTERNAL_ERROR };
 }
 
 // Headers that describe a body: an error answer has its own.
-const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-range', 'etag', 'last-modified']);
+const BODY_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-range',
+  'etag',
+  'last-modified',
+]);
 
 /** The headers middleware and hooks had set (CORS, request ids…), kept on an error answer. */
 function keptHeaders(ex: Exchange): Record<string, HeaderValue> {
@@ -124,7 +132,11 @@ export function fail(ex: Exchange, err: unknown): void {
     failInErrorHook(ex, hookErr);
     return;
   }
-  if (pending !== undefined) pending.then(() => finishError(ex, ctx), (hookErr) => failInErrorHook(ex, hookErr));
+  if (pending !== undefined)
+    pending.then(
+      () => finishError(ex, ctx),
+      (hookErr) => failInErrorHook(ex, hookErr),
+    );
   else finishError(ex, ctx);
 }
 

@@ -23,8 +23,12 @@ function isInitKey(key: string): boolean {
 /** A WHATWG Response (Node's global fetch Response or any look-alike with the same surface). */
 function isWebResponse(value: object): value is globalThis.Response {
   const r = value as globalThis.Response;
-  return typeof r.arrayBuffer === 'function' && typeof r.status === 'number' && r.headers !== undefined &&
-    typeof (r.headers as Headers).forEach === 'function';
+  return (
+    typeof r.arrayBuffer === 'function' &&
+    typeof r.status === 'number' &&
+    r.headers !== undefined &&
+    typeof (r.headers as Headers).forEach === 'function'
+  );
 }
 
 function describe(value: unknown): string {
@@ -47,7 +51,9 @@ export function checkResult(result: unknown, where: string): ResponseInit | unde
   }
   const init = result as ResponseInit;
   if (init.status !== undefined && !(Number.isInteger(init.status) && init.status >= 100 && init.status <= 999)) {
-    throw new ResultShapeError(`${where} returned status ${String(init.status)}: a status is an integer from 100 to 999`);
+    throw new ResultShapeError(
+      `${where} returned status ${String(init.status)}: a status is an integer from 100 to 999`,
+    );
   }
   if (init.headers !== undefined && (init.headers === null || typeof init.headers !== 'object')) {
     throw new ResultShapeError(`${where} returned headers that are not an object`);

@@ -113,7 +113,8 @@ export function mergeHeaders(
     if (value === undefined) continue;
     const lower = lowerName(name);
     // Cookies from middleware and from the handler are all sent.
-    if (lower === 'set-cookie' && target[lower] !== undefined) target[lower] = ([] as string[]).concat(target[lower] as string, value as string);
+    if (lower === 'set-cookie' && target[lower] !== undefined)
+      target[lower] = ([] as string[]).concat(target[lower] as string, value as string);
     else target[lower] = value;
   }
   return target;

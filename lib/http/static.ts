@@ -121,18 +121,29 @@ function validatorHeaders(file: LoadedFile, contentType: string, cacheControl: s
 }
 
 /** The response for a found file: 304, 206/416 for a Range, the cached bytes, or a stream of a big file. */
-function fileResponse(file: LoadedFile, req: Request | undefined, status: number, contentType: string, cacheControl: string): ResponseInit {
+function fileResponse(
+  file: LoadedFile,
+  req: Request | undefined,
+  status: number,
+  contentType: string,
+  cacheControl: string,
+): ResponseInit {
   const headers: Record<string, string> = validatorHeaders(file, contentType, cacheControl);
   if (req !== undefined && status === 200) {
     if (isNotModified(req, file.etag, file.mtimeMs)) return { status: 304, headers };
     const range = requestedRange(req, file);
     if (range === 'unsatisfiable') {
-      return { status: 416, body: { error: 'Range Not Satisfiable' }, headers: { 'content-range': `bytes */${file.size}` } };
+      return {
+        status: 416,
+        body: { error: 'Range Not Satisfiable' },
+        headers: { 'content-range': `bytes */${file.size}` },
+      };
     }
     if (range !== undefined) {
       headers['content-range'] = `bytes ${range.start}-${range.end}/${file.size}`;
       const length = range.end - range.start + 1;
-      if (file.body !== undefined) return { status: 206, body: file.body.subarray(range.start, range.end + 1), headers };
+      if (file.body !== undefined)
+        return { status: 206, body: file.body.subarray(range.start, range.end + 1), headers };
       headers['content-length'] = String(length);
       return { status: 206, body: new LazyFileStream(file.realPath, length, range.start), headers };
     }
@@ -207,9 +218,15 @@ async function loadFromDisk(
   return fileResponse(file, req, 200, file.contentType, cacheControl);
 
   /** `<file>.br` / `<file>.gz` when the client accepts that coding and the sibling exists (not for a Range). */
-  async function precompressedSibling(abs: string, original: LoadedFile, r: Request, opts: LoadOptions): Promise<ResponseInit | undefined> {
+  async function precompressedSibling(
+    abs: string,
+    original: LoadedFile,
+    r: Request,
+    opts: LoadOptions,
+  ): Promise<ResponseInit | undefined> {
     const accept = r.headers['accept-encoding'];
-    if (accept === undefined || r.headers.range !== undefined || !isCompressible(original.contentType)) return undefined;
+    if (accept === undefined || r.headers.range !== undefined || !isCompressible(original.contentType))
+      return undefined;
     for (const coding of acceptedCodings(accept, PRECOMPRESSED)) {
       const sibling = await loadFile(abs + SIBLING_EXT[coding], opts);
       if (sibling === undefined) continue;
@@ -251,7 +268,10 @@ export interface FileOptions {
  */
 export async function file(filePath: string, opts: FileOptions = {}): Promise<ResponseInit> {
   if (typeof filePath !== 'string' || filePath.length === 0 || filePath.includes('\0')) return notFound();
-  const loaded = await loadFile(path.resolve(filePath), { ...cacheLimits(globalSettings), reload: opts.reload === true });
+  const loaded = await loadFile(path.resolve(filePath), {
+    ...cacheLimits(globalSettings),
+    reload: opts.reload === true,
+  });
   if (!loaded) return notFound();
   return fileResponse(loaded, undefined, opts.status ?? 200, opts.contentType ?? loaded.contentType, 'no-cache');
 }

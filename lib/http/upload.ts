@@ -23,7 +23,10 @@ export type UploadHandler = (files: UploadedFile[], req: Request) => HandlerResu
 
 /** Why an upload was refused before the handler ran. */
 class UploadRejection {
-  constructor(readonly status: number, readonly message: string) {}
+  constructor(
+    readonly status: number,
+    readonly message: string,
+  ) {}
 }
 
 const MULTIPART = /^multipart\/form-data\s*(;|$)/i;

@@ -14,8 +14,14 @@ export interface IpcPublish {
 
 function isIpcPublish(msg: unknown): msg is IpcPublish {
   const m = msg as Partial<IpcPublish> | null;
-  return m !== null && typeof m === 'object' && m.krozen === 'publish' && typeof m.topic === 'string' &&
-    typeof m.binary === 'boolean' && m.payload instanceof Uint8Array;
+  return (
+    m !== null &&
+    typeof m === 'object' &&
+    m.krozen === 'publish' &&
+    typeof m.topic === 'string' &&
+    typeof m.binary === 'boolean' &&
+    m.payload instanceof Uint8Array
+  );
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -96,7 +102,12 @@ export class IpcWorkerTransport implements PubSubTransport {
       this.counts.notSent++;
       return;
     }
-    process.send({ krozen: 'publish', topic, binary, payload: buf } satisfies IpcPublish, undefined, undefined, this.afterSend);
+    process.send(
+      { krozen: 'publish', topic, binary, payload: buf } satisfies IpcPublish,
+      undefined,
+      undefined,
+      this.afterSend,
+    );
     this.counts.sent++;
   }
 

@@ -25,5 +25,7 @@ export function encodePayload(value: unknown, headroom: number): EncodedPayload 
 
 /** The clear error for a publish over settings.publishMaxPayload. */
 export function payloadTooLarge(bytes: number, limit: number): RangeError {
-  return new RangeError(`krozen: publish payload of ${bytes} bytes is over settings.publishMaxPayload (${limit} bytes)`);
+  return new RangeError(
+    `krozen: publish payload of ${bytes} bytes is over settings.publishMaxPayload (${limit} bytes)`,
+  );
 }

@@ -44,7 +44,10 @@ export class PubSub {
   private published = 0;
   private received = 0;
 
-  constructor(private readonly settings: Settings, private readonly local: () => LocalSubscribers | undefined) {}
+  constructor(
+    private readonly settings: Settings,
+    private readonly local: () => LocalSubscribers | undefined,
+  ) {}
 
   /** Sends `value` to every subscriber of `topic` in every process; returns how many were here. */
   publish(topic: string, value: unknown): number {
@@ -60,7 +63,10 @@ export class PubSub {
     const payload = buf.subarray(transport.headroom);
     if (payload.length > limit) throw payloadTooLarge(payload.length, limit);
     const hub = this.local();
-    const sent = hub === undefined || this.topics.subscribers(topic) === undefined ? 0 : hub.publishPayload(topic, binary, payload);
+    const sent =
+      hub === undefined || this.topics.subscribers(topic) === undefined
+        ? 0
+        : hub.publishPayload(topic, binary, payload);
     transport.send(topic, binary, buf);
     return sent;
   }
@@ -71,10 +77,20 @@ export class PubSub {
     const { redisUrl, redisClient, redisPrefix } = this.settings;
     if (redisUrl !== undefined || redisClient !== undefined) {
       if (redisClient === undefined && (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))) {
-        throw new TypeError(`krozen: settings.redisUrl must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`);
+        throw new TypeError(
+          `krozen: settings.redisUrl must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`,
+        );
       }
       if (typeof redisPrefix !== 'string') throw new TypeError('krozen: settings.redisPrefix must be a string');
-      const redis = new RedisTransport({ url: redisUrl, client: redisClient as RedisClientLike | undefined, prefix: redisPrefix, deliver: this.deliver }, this.topics);
+      const redis = new RedisTransport(
+        {
+          url: redisUrl,
+          client: redisClient as RedisClientLike | undefined,
+          prefix: redisPrefix,
+          deliver: this.deliver,
+        },
+        this.topics,
+      );
       this.transport = redis;
       await redis.start();
     } else if (role === 'primary') {
@@ -93,7 +109,12 @@ export class PubSub {
 
   stats(): PubSubStats {
     const t = this.transport;
-    const out: PubSubStats = { published: this.published, received: this.received, topics: this.topics.size, transport: t === null ? 'none' : t.kind };
+    const out: PubSubStats = {
+      published: this.published,
+      received: this.received,
+      topics: this.topics.size,
+      transport: t === null ? 'none' : t.kind,
+    };
     if (t !== null) out[t.kind] = t.stats();
     return out;
   }

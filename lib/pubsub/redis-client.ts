@@ -10,7 +10,11 @@ export interface RedisClientLike {
   duplicate(): RedisClientLike;
   publish(channel: string, message: Buffer): Promise<unknown>;
   subscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, bufferMode: true): Promise<unknown>;
-  unsubscribe(channel?: string, listener?: (message: Buffer, channel: Buffer) => void, bufferMode?: true): Promise<unknown>;
+  unsubscribe(
+    channel?: string,
+    listener?: (message: Buffer, channel: Buffer) => void,
+    bufferMode?: true,
+  ): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
   destroy?(): void;

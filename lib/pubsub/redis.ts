@@ -57,7 +57,10 @@ export class RedisTransport implements PubSubTransport {
   private readonly down = new WeakSet<RedisClientLike>();
   private stopped = false;
 
-  constructor(private readonly options: RedisTransportOptions, private readonly topics: Topics<object>) {
+  constructor(
+    private readonly options: RedisTransportOptions,
+    private readonly topics: Topics<object>,
+  ) {
     if (options.client !== undefined) {
       this.pub = options.client;
       this.ownsPub = false;
@@ -74,7 +77,12 @@ export class RedisTransport implements PubSubTransport {
   async start(): Promise<void> {
     const connecting = [this.pub, this.sub]
       .filter((c) => !c.isOpen)
-      .map((c) => c.connect().then(() => undefined, () => undefined)); // failures arrive as 'error' events
+      .map((c) =>
+        c.connect().then(
+          () => undefined,
+          () => undefined,
+        ),
+      ); // failures arrive as 'error' events
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, CONNECT_WAIT_MS, 'timeout');
@@ -82,7 +90,9 @@ export class RedisTransport implements PubSubTransport {
     const outcome = await Promise.race([Promise.all(connecting), waited]);
     clearTimeout(timer);
     if (outcome === 'timeout' && !this.stopped) {
-      console.error(`krozen: Redis not reachable after ${CONNECT_WAIT_MS} ms; serving anyway (publishes stay local until it is)`);
+      console.error(
+        `krozen: Redis not reachable after ${CONNECT_WAIT_MS} ms; serving anyway (publishes stay local until it is)`,
+      );
     }
     for (const topic of this.topics.names()) this.follow(topic, true);
     this.topics.watch((topic, active) => this.follow(topic, active));
@@ -181,7 +191,10 @@ export class RedisTransport implements PubSubTransport {
 function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
-    promise.then(() => undefined, () => undefined),
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, ms);
     }),

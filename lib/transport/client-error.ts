@@ -83,4 +83,3 @@ function writeClientError(code: string, socket: Duplex): void {
       `Connection: close\r\n\r\n${body}`,
   );
 }
-

@@ -1,7 +1,13 @@
 // Listening, shared by both transports: resolves with the bound port, rejects with the listen error.
 import type * as net from 'node:net';
 
-export function listenOn(server: net.Server, port: number, host: string, backlog: number, reusePort: boolean): Promise<number> {
+export function listenOn(
+  server: net.Server,
+  port: number,
+  host: string,
+  backlog: number,
+  reusePort: boolean,
+): Promise<number> {
   // reusePort in a cluster worker: its own socket (exclusive), not the primary's shared handle.
   const options = reusePort ? { port, host, backlog, reusePort, exclusive: true } : { port, host, backlog };
   return new Promise<number>((resolve, reject) => {

@@ -64,7 +64,8 @@ export class NodeExchange implements TransportRequest, ResponseSink {
     const req = this.req as Receiving;
     req[RECEIVER] = receiver;
     // A chunked body's extensions are bounded per body (node-chunk-budget.ts); a sized one needs no check.
-    req[BUDGET] = req.headers['transfer-encoding'] !== undefined && req.socket !== null ? new ChunkBudget(req.socket) : undefined;
+    req[BUDGET] =
+      req.headers['transfer-encoding'] !== undefined && req.socket !== null ? new ChunkBudget(req.socket) : undefined;
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -157,7 +158,12 @@ function onStreamDone(err: NodeJS.ErrnoException | null): void {
 }
 
 /** Runs `handler` for a node:http request (also what bench/http-overhead.mjs drives without a socket). */
-export function handleNodeRequest(handler: RequestHandler, req: http.IncomingMessage, res: http.ServerResponse, maxBacklog = 0): void {
+export function handleNodeRequest(
+  handler: RequestHandler,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  maxBacklog = 0,
+): void {
   const exchange = new NodeExchange(req, res, maxBacklog);
   handler(exchange, exchange);
 }
@@ -179,52 +185,63 @@ export class NodeTransport implements TransportServer {
     const sendWatch = new SendWatch(s.sendTimeout);
     const secure = s.tls !== undefined;
     this.sendWatch = sendWatch;
-    const server = createNodeServer({
-      headersTimeout,
-      requestTimeout: s.requestTimeout,
-      keepAliveTimeout: s.keepAliveTimeout,
-      // How often node:http checks the two timeouts above: often enough for short test timeouts.
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2))),
-      maxHeaderSize: s.maxHeaderSize,
-      // Host is checked below, to answer with the same JSON error as every other refusal.
-      requireHostHeader: false,
-      // Only WebSocket upgrades reach the 'upgrade' listener; any other is a request like the rest.
-      IncomingMessage: NodeIncomingMessage,
-    } as http.ServerOptions, s.tls, (req, res) => {
-      // Every listener here runs inside node:http's event emission: a throw would end the process, so a
-      // fault ends that connection only (listener-guard.ts).
-      try {
-        // node:http parses every request of a chunk in one go, even after the connection was destroyed (by
-        // httpMaxBackpressure, say): 2,000 pipelined GETs would all run their handlers for nobody. Destroyed
-        // now, each skips the 'aborted' error (and its stack trace) node:http makes for it at the close
-        // (a third less CPU for such a flood; the parsing itself cannot be stopped from here).
-        if (req.socket.destroyed) {
-          req.destroy();
-          return;
+    const server = createNodeServer(
+      {
+        headersTimeout,
+        requestTimeout: s.requestTimeout,
+        keepAliveTimeout: s.keepAliveTimeout,
+        // How often node:http checks the two timeouts above: often enough for short test timeouts.
+        connectionsCheckingInterval: Math.max(
+          100,
+          Math.min(1000, Math.floor(Math.min(headersTimeout || 1000, s.requestTimeout || 1000) / 2)),
+        ),
+        maxHeaderSize: s.maxHeaderSize,
+        // Host is checked below, to answer with the same JSON error as every other refusal.
+        requireHostHeader: false,
+        // Only WebSocket upgrades reach the 'upgrade' listener; any other is a request like the rest.
+        IncomingMessage: NodeIncomingMessage,
+      } as http.ServerOptions,
+      s.tls,
+      (req, res) => {
+        // Every listener here runs inside node:http's event emission: a throw would end the process, so a
+        // fault ends that connection only (listener-guard.ts).
+        try {
+          // node:http parses every request of a chunk in one go, even after the connection was destroyed (by
+          // httpMaxBackpressure, say): 2,000 pipelined GETs would all run their handlers for nobody. Destroyed
+          // now, each skips the 'aborted' error (and its stack trace) node:http makes for it at the close
+          // (a third less CPU for such a flood; the parsing itself cannot be stopped from here).
+          if (req.socket.destroyed) {
+            req.destroy();
+            return;
+          }
+          // Likewise behind an answer that closes the connection (a 413, say): it would run for nobody. Its
+          // body, if any, is dropped; the connection ends once that answer is out.
+          if (isClosing(req.socket)) {
+            req.resume();
+            return;
+          }
+          // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
+          // (llhttp would keep the connection for whatever bytes follow).
+          // A refused upgrade (node-incoming.ts): llhttp parses nothing after it, so the connection ends.
+          if (
+            this.closing ||
+            (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) ||
+            requestEndsConnection(req)
+          ) {
+            res.shouldKeepAlive = false;
+          }
+          // Bytes behind a request whose answer closes the connection are not answered (client-error.ts).
+          if (!res.shouldKeepAlive) markClosing(req.socket);
+          if (req.httpVersionMinor === 1 && !hasOneHost(req)) {
+            refuseBadRequest(res);
+            return;
+          }
+          handleNodeRequest(request, req, res, maxBacklog);
+        } catch (err) {
+          listenerFault('request', err, req.socket);
         }
-        // Likewise behind an answer that closes the connection (a 413, say): it would run for nobody. Its
-        // body, if any, is dropped; the connection ends once that answer is out.
-        if (isClosing(req.socket)) {
-          req.resume();
-          return;
-        }
-        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
-        // (llhttp would keep the connection for whatever bytes follow).
-        // A refused upgrade (node-incoming.ts): llhttp parses nothing after it, so the connection ends.
-        if (this.closing || (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) || requestEndsConnection(req)) {
-          res.shouldKeepAlive = false;
-        }
-        // Bytes behind a request whose answer closes the connection are not answered (client-error.ts).
-        if (!res.shouldKeepAlive) markClosing(req.socket);
-        if (req.httpVersionMinor === 1 && !hasOneHost(req)) {
-          refuseBadRequest(res);
-          return;
-        }
-        handleNodeRequest(request, req, res, maxBacklog);
-      } catch (err) {
-        listenerFault('request', err, req.socket);
-      }
-    });
+      },
+    );
     server.keepAliveTimeout = s.keepAliveTimeout;
     // A client that half-closes after its request still gets the answer (node:http's default drops the
     // requests in progress and ends the socket at once); the connection ends after the last answer.
@@ -275,7 +292,6 @@ export class NodeTransport implements TransportServer {
   listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     return listenOn(this.server, port, host, backlog, reusePort);
   }
-
 
   close(): Promise<void> {
     const server = this.server;
@@ -345,6 +361,10 @@ const BAD_REQUEST_BODY = JSON.stringify({ error: 'Bad Request' });
 
 function refuseBadRequest(res: http.ServerResponse): void {
   res.shouldKeepAlive = false;
-  res.writeHead(400, { 'content-type': 'application/json', 'content-length': BAD_REQUEST_BODY.length, connection: 'close' });
+  res.writeHead(400, {
+    'content-type': 'application/json',
+    'content-length': BAD_REQUEST_BODY.length,
+    connection: 'close',
+  });
   res.end(BAD_REQUEST_BODY);
 }

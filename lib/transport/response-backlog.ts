@@ -16,7 +16,12 @@ type CountedResponse = http.ServerResponse & { [kBytes]?: number };
  * Admits a response of about `bytes` on `req`'s connection. False (and the connection destroyed) when
  * answers are already queued there and this one would take them over `cap` (0 = no cap).
  */
-export function admitResponse(req: http.IncomingMessage, res: http.ServerResponse, bytes: number, cap: number): boolean {
+export function admitResponse(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  bytes: number,
+  cap: number,
+): boolean {
   const socket = req.socket as unknown as CountedSocket | null;
   if (socket === null || cap === 0) return true;
   const unsent = socket.writableLength ?? 0;

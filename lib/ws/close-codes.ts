@@ -21,11 +21,7 @@ export const CloseCode = {
  * 3000-4999 (libraries and applications). 1004-1006 and 1015 are reserved; everything else is invalid.
  */
 export function isValidCloseCode(code: number): boolean {
-  return (
-    (code >= 1000 && code <= 1003) ||
-    (code >= 1007 && code <= 1014) ||
-    (code >= 3000 && code <= 4999)
-  );
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 /** A close reason is at most 123 bytes: the control frame limit (125) minus the 2-byte code. */

@@ -98,7 +98,10 @@ export class WebSocket extends EventEmitter {
       const result = this.handlers.open(ctx);
       if (result !== undefined) {
         this.inbox.busy = true;
-        result.then(() => this.guarded(() => this.inbox.resume()), (err) => this.handlerFailed(err));
+        result.then(
+          () => this.guarded(() => this.inbox.resume()),
+          (err) => this.handlerFailed(err),
+        );
       }
     } catch (err) {
       this.handlerFailed(err);
@@ -280,21 +283,30 @@ export class WebSocket extends EventEmitter {
     else if (!this.closing.sent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
   }
 
-  private handleMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom: boolean, transient = false): void {
+  private handleMessage(
+    binary: boolean,
+    payload: Buffer,
+    compressed: boolean,
+    headroom: boolean,
+    transient = false,
+  ): void {
     if (!compressed) {
       this.dispatch(binary, payload, headroom, transient);
       return;
     }
     if (transient) payload = Buffer.from(payload); // inflated later
     this.inbox.busy = true;
-    (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) => this.guarded(() => {
-      if (this.disconnected || this.closing.sent) return;
-      if (err || data === undefined) return this.fail(err instanceof MessageTooBigError ? Failures.TOO_BIG : Failures.BAD_DEFLATE);
-      if (!binary && !isUtf8(data)) return this.fail(Failures.BAD_UTF8);
-      this.inbox.busy = false;
-      this.dispatch(binary, data, false, false);
-      if (!this.inbox.busy) this.inbox.resume();
-    }));
+    (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) =>
+      this.guarded(() => {
+        if (this.disconnected || this.closing.sent) return;
+        if (err || data === undefined)
+          return this.fail(err instanceof MessageTooBigError ? Failures.TOO_BIG : Failures.BAD_DEFLATE);
+        if (!binary && !isUtf8(data)) return this.fail(Failures.BAD_UTF8);
+        this.inbox.busy = false;
+        this.dispatch(binary, data, false, false);
+        if (!this.inbox.busy) this.inbox.resume();
+      }),
+    );
   }
 
   /** Runs the message handler(s), then sends the reply (or the default one). */
@@ -437,7 +449,10 @@ type SocketWithWs = Duplex & { [kWs]: WebSocket };
 
 // Listeners shared by every connection (no closures per connection). They run inside Node's event
 // emission, where a throw would end the process: a fault ends this socket only.
-function socketListener(where: string, call: (ws: WebSocket, chunk: Buffer) => void): (this: SocketWithWs, chunk: Buffer) => void {
+function socketListener(
+  where: string,
+  call: (ws: WebSocket, chunk: Buffer) => void,
+): (this: SocketWithWs, chunk: Buffer) => void {
   return function (this: SocketWithWs, chunk: Buffer): void {
     try {
       call(this[kWs], chunk);

@@ -35,7 +35,8 @@ export function parseExtensions(header: string): Array<[string, Offer]> | null {
       const eq = part.indexOf('=');
       const key = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
       let value: string | true = eq === -1 ? true : part.slice(eq + 1).trim();
-      if (typeof value === 'string' && value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+      if (typeof value === 'string' && value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+        value = value.slice(1, -1);
       if (key in params) return null; // a duplicate parameter invalidates the header
       params[key] = value;
     }
@@ -55,7 +56,10 @@ function windowBits(value: string | true, allowBare: boolean): number | null {
  * Picks the first acceptable permessage-deflate offer. Returns the agreed parameters and the response
  * header value, or null (no extension: the connection runs uncompressed).
  */
-export function negotiateDeflate(header: string | undefined, options: PerMessageDeflateOptions): { params: DeflateParams; response: string } | null {
+export function negotiateDeflate(
+  header: string | undefined,
+  options: PerMessageDeflateOptions,
+): { params: DeflateParams; response: string } | null {
   if (header === undefined) return null;
   const offers = parseExtensions(header);
   if (offers === null) return null;
@@ -67,7 +71,10 @@ export function negotiateDeflate(header: string | undefined, options: PerMessage
   return null;
 }
 
-function acceptOffer(offer: Offer, options: PerMessageDeflateOptions): { params: DeflateParams; response: string } | null {
+function acceptOffer(
+  offer: Offer,
+  options: PerMessageDeflateOptions,
+): { params: DeflateParams; response: string } | null {
   const params: DeflateParams = {
     serverNoContextTakeover: options.serverNoContextTakeover === true,
     clientNoContextTakeover: options.clientNoContextTakeover === true,
@@ -111,7 +118,8 @@ function acceptOffer(offer: Offer, options: PerMessageDeflateOptions): { params:
   let response = 'permessage-deflate';
   if (params.serverNoContextTakeover) response += '; server_no_context_takeover';
   if (params.clientNoContextTakeover) response += '; client_no_context_takeover';
-  if (serverBitsAsked || options.serverMaxWindowBits !== undefined) response += `; server_max_window_bits=${params.serverMaxWindowBits}`;
+  if (serverBitsAsked || options.serverMaxWindowBits !== undefined)
+    response += `; server_max_window_bits=${params.serverMaxWindowBits}`;
   // client_max_window_bits may only be answered when offered; the inflater uses a 15-bit window either
   // way, so a smaller value is only asked for when configured.
   if (clientBitsOffered && options.clientMaxWindowBits !== undefined) {

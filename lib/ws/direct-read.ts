@@ -97,8 +97,14 @@ function findKeys(): Keys | null {
     const callback = find('kBufferCb');
     const generator = find('kBufferGen');
     const record = probe as unknown as Record<symbol, unknown>;
-    if (buffer !== undefined && callback !== undefined && generator !== undefined &&
-        record[buffer] === null && record[callback] === null && record[generator] === null) {
+    if (
+      buffer !== undefined &&
+      callback !== undefined &&
+      generator !== undefined &&
+      record[buffer] === null &&
+      record[callback] === null &&
+      record[generator] === null
+    ) {
       keys = { buffer, callback, generator };
     }
     probe.destroy();

@@ -6,7 +6,13 @@ import { hasWsHooks, type Hooks } from '../hooks';
 import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings';
 import type { WebSocket } from './connection';
 import type { ConnectionLimits } from './connection-config';
-import type { WsConnectContext, WsDisconnectContext, WsMessageContext, WsUpgradeContext, WsUpgradeRequest } from './context';
+import type {
+  WsConnectContext,
+  WsDisconnectContext,
+  WsMessageContext,
+  WsUpgradeContext,
+  WsUpgradeRequest,
+} from './context';
 import { hookHandlers, type WsHandlers } from './handlers';
 import type { OriginPolicy } from './origin';
 
@@ -58,12 +64,15 @@ const FUNCTIONS = ['upgrade', 'open', 'message', 'drain', 'close'] as const;
 
 /** Checks a behaviour when app.ws() is called: a clear error naming the field, with the settings' rules. */
 export function assertBehaviour(path: string, behaviour: unknown): asserts behaviour is WsBehaviour {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`app.ws(path): path must start with '/' (got ${JSON.stringify(path)})`);
-  if (behaviour === null || typeof behaviour !== 'object') throw new TypeError(`app.ws('${path}', behaviour): behaviour must be an object`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new TypeError(`app.ws(path): path must start with '/' (got ${JSON.stringify(path)})`);
+  if (behaviour === null || typeof behaviour !== 'object')
+    throw new TypeError(`app.ws('${path}', behaviour): behaviour must be an object`);
   const b = behaviour as Record<string, unknown>;
   for (const name of Object.keys(b)) {
     if ((FUNCTIONS as readonly string[]).includes(name)) {
-      if (b[name] !== undefined && typeof b[name] !== 'function') throw new TypeError(`app.ws('${path}'): ${name} must be a function`);
+      if (b[name] !== undefined && typeof b[name] !== 'function')
+        throw new TypeError(`app.ws('${path}'): ${name} must be a function`);
     } else if (name === 'protocols') {
       const p = b.protocols;
       if (p !== undefined && typeof p !== 'function' && !SETTING_RULES.wsProtocols.check(p)) {
@@ -71,7 +80,8 @@ export function assertBehaviour(path: string, behaviour: unknown): asserts behav
       }
     } else if (Object.hasOwn(OVERRIDES, name)) {
       const rule = SETTING_RULES[OVERRIDES[name as keyof typeof OVERRIDES]];
-      if (b[name] !== undefined && !rule.check(b[name])) throw new TypeError(`app.ws('${path}'): ${name} must be ${rule.expects}`);
+      if (b[name] !== undefined && !rule.check(b[name]))
+        throw new TypeError(`app.ws('${path}'): ${name} must be ${rule.expects}`);
     } else {
       throw new TypeError(`app.ws('${path}'): unknown behaviour field "${name}"`);
     }
@@ -106,7 +116,8 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
 
 /** A function's result as the connection wants it: undefined when synchronous, else a promise. */
 function pending(result: unknown): void | Promise<void> {
-  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return undefined;
+  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function')
+    return undefined;
   return Promise.resolve(result).then(ignore);
 }
 function ignore(): void {}

@@ -17,7 +17,9 @@ export interface HandshakeRefusal {
 
 /** The Sec-WebSocket-Accept value for a client key. */
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 /** A header's value; repeated header lines are joined with ', ' (RFC 9110 §5.3). */
@@ -42,7 +44,8 @@ export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { k
   }
   const headers = req.headers;
   if (!hasToken(headers.upgrade, 'websocket')) return { status: 400, message: 'Upgrade header must be websocket' };
-  if (!hasToken(headers.connection, 'upgrade')) return { status: 400, message: 'Connection header must include upgrade' };
+  if (!hasToken(headers.connection, 'upgrade'))
+    return { status: 400, message: 'Connection header must include upgrade' };
   const version = headerValue(headers['sec-websocket-version']);
   if (version === undefined || version.trim() !== '13') {
     return { status: 426, message: 'Unsupported WebSocket version', headers: { 'Sec-WebSocket-Version': '13' } };
@@ -52,7 +55,6 @@ export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { k
   return { key: key.trim() };
 }
 
-
 /** Answers a refused upgrade with `status` and {"error": message}, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
   if (!socket.writable) {
@@ -60,7 +62,8 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
     return;
   }
   const body = JSON.stringify({ error: refusal.message });
-  let head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\nConnection: close\r\n` +
+  let head =
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\nConnection: close\r\n` +
     `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
   if (refusal.headers) for (const name of Object.keys(refusal.headers)) head += `${name}: ${refusal.headers[name]}\r\n`;
   socket.on('error', () => socket.destroy());
@@ -71,7 +74,8 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
 
 /** The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol. */
 export function acceptResponse(key: string, extensions?: string, protocol = ''): string {
-  let head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  let head =
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
   if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   if (extensions) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;

@@ -79,7 +79,8 @@ export class Outbox {
       throw new TypeError(`Cannot send ${typeof value} as JSON`);
     }
     // settings.jsonBigInt: BigInt values written exactly (JSON.rawJSON) for sends, replies and echoes alike.
-    if (this.limits.jsonBigInt) return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(stringifyWithBigInt(value) as string, HEADROOM));
+    if (this.limits.jsonBigInt)
+      return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(stringifyWithBigInt(value) as string, HEADROOM));
     return this.sendEncoded(Opcode.TEXT, encodeJsonWithHeadroom(value, HEADROOM));
   }
 
@@ -99,7 +100,8 @@ export class Outbox {
 
   sendBytes(opcode: number, payload: Uint8Array): boolean {
     const length = payload.length;
-    if (this.compresses(length)) return this.sendCompressed(opcode, Buffer.from(payload.buffer, payload.byteOffset, length));
+    if (this.compresses(length))
+      return this.sendCompressed(opcode, Buffer.from(payload.buffer, payload.byteOffset, length));
     if (length <= COPY_LIMIT) return this.sendFrame(frameCopy(opcode, payload));
     if (!this.admit(length)) return false;
     // Large payloads are not copied: header and payload go out in the same writev.
@@ -181,20 +183,22 @@ export class Outbox {
         continue;
       }
       this.compressing = true;
-      (this.deflate as PerMessageDeflate).compress(item.compress, (err, out) => this.guarded(() => {
-        this.compressing = false;
-        if (this.queue !== queue) return; // dropped (failed or closed) meanwhile
-        queue.shift();
-        this.queueBytes -= item.compress.length;
-        if (err || out === undefined) return this.owner.outboxFailed(Failures.DEFLATE_FAILED);
-        if (out.length <= COPY_LIMIT) {
-          this.write(frameCopy(item.opcode, out, true));
-        } else {
-          this.write(frameHeader(item.opcode, out.length, true));
-          this.write(out);
-        }
-        this.pump();
-      }));
+      (this.deflate as PerMessageDeflate).compress(item.compress, (err, out) =>
+        this.guarded(() => {
+          this.compressing = false;
+          if (this.queue !== queue) return; // dropped (failed or closed) meanwhile
+          queue.shift();
+          this.queueBytes -= item.compress.length;
+          if (err || out === undefined) return this.owner.outboxFailed(Failures.DEFLATE_FAILED);
+          if (out.length <= COPY_LIMIT) {
+            this.write(frameCopy(item.opcode, out, true));
+          } else {
+            this.write(frameHeader(item.opcode, out.length, true));
+            this.write(out);
+          }
+          this.pump();
+        }),
+      );
       return;
     }
     this.queue = null;

@@ -3,7 +3,13 @@
 // a run of small ones), else the shared scratch Buffer. It also tells the receiver which bytes outlive the
 // read (copyKept) and lets a payload cut by the end of a slab read continue in place.
 import {
-  OWN_MIN_WINDOW, OWN_READ_MIN, OWN_WINDOW, claimOwnSlab, nextOwnSlab, releaseOwnSlab, scratchBuffer,
+  OWN_MIN_WINDOW,
+  OWN_READ_MIN,
+  OWN_WINDOW,
+  claimOwnSlab,
+  nextOwnSlab,
+  releaseOwnSlab,
+  scratchBuffer,
 } from './direct-read';
 import type { Receiver } from './receiver';
 
@@ -48,7 +54,12 @@ export class ReadBuffer {
         this.slab = claimOwnSlab();
         this.cursor = 0;
       }
-    } else if (n < SMALL_READ && this.slab !== null && ++this.smallReads >= SMALL_READS_TO_RELEASE && !this.receiver.placedPending) {
+    } else if (
+      n < SMALL_READ &&
+      this.slab !== null &&
+      ++this.smallReads >= SMALL_READS_TO_RELEASE &&
+      !this.receiver.placedPending
+    ) {
       this.release();
     }
   }

@@ -155,7 +155,13 @@ export class Receiver {
           if (this.copyKept && this.mayBeKept()) {
             // Copied while unmasking: the chunk is overwritten by the next read.
             payload = withHeadroom(total);
-            mask(pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total), this.maskKey, payload, 0, total);
+            mask(
+              pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total),
+              this.maskKey,
+              payload,
+              0,
+              total,
+            );
             this.payloadHeadroom = true;
             this.payloadTransient = false;
             this.payloadAscii = false;
@@ -216,16 +222,27 @@ export class Receiver {
   private collectPayload(chunk: Buffer, pos: number, length: number): number {
     const total = this.payloadLength;
     if (this.payloadBuf === null) {
-      const placed = this.opcode < Opcode.CLOSE && this.sink.placePayload !== undefined ? this.sink.placePayload(chunk, pos, total) : null;
+      const placed =
+        this.opcode < Opcode.CLOSE && this.sink.placePayload !== undefined
+          ? this.sink.placePayload(chunk, pos, total)
+          : null;
       if (placed !== null) {
         this.payloadBuf = placed;
         this.payloadPlaced = true;
         this.placedHeadroom = this.headerInChunk;
       } else {
-        this.payloadBuf = withHeadroom(total <= RESERVE_MIN ? total : Math.max(RESERVE_MIN, Math.min(total, length - pos)));
+        this.payloadBuf = withHeadroom(
+          total <= RESERVE_MIN ? total : Math.max(RESERVE_MIN, Math.min(total, length - pos)),
+        );
       }
       // A text payload over several reads is validated as it arrives (fail fast).
-      if (this.opcode !== Opcode.BINARY && this.opcode < Opcode.CLOSE && this.messageOpcode === Opcode.TEXT && !this.messageCompressed && this.utf8 === null) {
+      if (
+        this.opcode !== Opcode.BINARY &&
+        this.opcode < Opcode.CLOSE &&
+        this.messageOpcode === Opcode.TEXT &&
+        !this.messageCompressed &&
+        this.utf8 === null
+      ) {
         this.utf8 = new Utf8Stream();
       }
     }
@@ -237,7 +254,13 @@ export class Receiver {
       unmaskFrom(buf, this.maskKey, start & 3, start, start + take);
     } else {
       // Unmasked while copied (one pass); the key is rotated to the phase of buf[start].
-      mask(pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take), this.keyAt(start & 3), buf, start, take);
+      mask(
+        pos === 0 && take === chunk.length ? chunk : chunk.subarray(pos, pos + take),
+        this.keyAt(start & 3),
+        buf,
+        start,
+        take,
+      );
     }
     this.payloadArrived(buf, start, take);
     return pos + take;
@@ -250,7 +273,8 @@ export class Receiver {
   readWindow(): Buffer | null {
     let buf = this.payloadBuf;
     const fill = this.payloadFill;
-    if (this.state !== PAYLOAD || buf === null || this.payloadPlaced || this.payloadLength - fill < READ_WINDOW_MIN) return null;
+    if (this.state !== PAYLOAD || buf === null || this.payloadPlaced || this.payloadLength - fill < READ_WINDOW_MIN)
+      return null;
     if (buf.length - fill < READ_WINDOW_MIN) buf = this.growPayload(fill + READ_WINDOW_MIN);
     return buf.subarray(fill, buf.length);
   }
@@ -311,8 +335,10 @@ export class Receiver {
 
   /** The current data frame is not a whole uncompressed text message: its payload may outlive the read. */
   private mayBeKept(): boolean {
-    return this.opcode < Opcode.CLOSE &&
-      (this.messageOpcode !== Opcode.TEXT || this.messageCompressed || !this.fin || this.fragments !== null);
+    return (
+      this.opcode < Opcode.CLOSE &&
+      (this.messageOpcode !== Opcode.TEXT || this.messageCompressed || !this.fin || this.fragments !== null)
+    );
   }
 
   /** Validates the header at buf[p]; sets the frame fields. False when the connection failed. */
@@ -398,7 +424,13 @@ export class Receiver {
         }
       }
       this.messageOpcode = 0;
-      this.sink.onMessage(!text, payload, compressed, payload.length > 0 && this.payloadHeadroom, payload.length > 0 && this.payloadTransient);
+      this.sink.onMessage(
+        !text,
+        payload,
+        compressed,
+        payload.length > 0 && this.payloadHeadroom,
+        payload.length > 0 && this.payloadTransient,
+      );
       return;
     }
     if (this.fragments === null) this.fragments = [payload];

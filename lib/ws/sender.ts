@@ -27,7 +27,13 @@ export function headerLength(payloadLength: number): number {
 }
 
 /** Writes a final-frame header for `payloadLength` bytes at buf[offset]. */
-export function writeHeader(buf: Buffer, offset: number, opcode: number, payloadLength: number, compressed = false): void {
+export function writeHeader(
+  buf: Buffer,
+  offset: number,
+  opcode: number,
+  payloadLength: number,
+  compressed = false,
+): void {
   buf[offset] = FIN | (compressed ? RSV1 : 0) | opcode;
   if (payloadLength < 126) {
     buf[offset + 1] = payloadLength;
@@ -97,7 +103,8 @@ export function frameValue(value: unknown, bigInt = false): Buffer {
 export function frameClose(code?: number, reason = ''): Buffer {
   if (code === undefined) return frameCopy(Opcode.CLOSE, EMPTY);
   const reasonLength = Buffer.byteLength(reason);
-  if (reasonLength > MAX_CLOSE_REASON_BYTES) throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
+  if (reasonLength > MAX_CLOSE_REASON_BYTES)
+    throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
   const payload = Buffer.allocUnsafe(2 + reasonLength);
   payload.writeUInt16BE(code, 0);
   payload.write(reason, 2);

@@ -22,7 +22,14 @@ import type { ResolvedSettings } from '../settings';
 import { WebSocket } from './connection';
 import type { WsUpgradeRequest } from './context';
 import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, negotiateDeflate } from './deflate';
-import { behaviourEndpoint, hookEndpoint, hookEndpointOn, type WsBehaviour, type WsEndpoint, type WsUpgradeResult } from './endpoint';
+import {
+  behaviourEndpoint,
+  hookEndpoint,
+  hookEndpointOn,
+  type WsBehaviour,
+  type WsEndpoint,
+  type WsUpgradeResult,
+} from './endpoint';
 import { acceptResponse, checkUpgradeRequest, headerValue, refuseUpgrade } from './handshake';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
@@ -48,7 +55,11 @@ export interface WsUpgradeHost {
   readonly wsRoutes: RadixRouter<WsBehaviour>;
 }
 
-type NetLike = Duplex & { setNoDelay?: (on: boolean) => void; setTimeout?: (ms: number) => void; remoteAddress?: string };
+type NetLike = Duplex & {
+  setNoDelay?: (on: boolean) => void;
+  setTimeout?: (ms: number) => void;
+  remoteAddress?: string;
+};
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -91,7 +102,17 @@ export class WsUpgrade {
     const offered = offeredProtocols(headerValue(headers['sec-websocket-protocol']));
     if (!validOffer(offered)) return refuseUpgrade(socket, { status: 400, message: 'Invalid Sec-WebSocket-Protocol' });
     const remoteAddress = request.remoteAddress ?? (socket as NetLike).remoteAddress;
-    const base = { method: request.method, url, path, params, query, headers, remoteAddress, protocols: offered, protocol: '' };
+    const base = {
+      method: request.method,
+      url,
+      path,
+      params,
+      query,
+      headers,
+      remoteAddress,
+      protocols: offered,
+      protocol: '',
+    };
     let req: WsUpgradeRequest;
     let result: WsUpgradeResult | Promise<WsUpgradeResult>;
     try {
@@ -106,18 +127,23 @@ export class WsUpgrade {
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(resolve, this.config.wsUpgradeTimeout, TIMED_OUT);
     });
-    Promise.race([result, timeout]).then((value) => {
-      clearTimeout(timer);
-      if (socket.destroyed || !socket.writable) return void socket.destroy(); // the client gave up
-      if (value === TIMED_OUT) return refuseUpgrade(socket, { status: 503, message: 'Upgrade timed out' });
-      this.accept(endpoint, req, value, checked.key, socket, head);
-    }, (err) => {
-      clearTimeout(timer);
-      refuseWithError(socket, err);
-    }).catch((err) => {
-      console.error('krozen: a WebSocket upgrade failed:', err);
-      socket.destroy();
-    });
+    Promise.race([result, timeout])
+      .then(
+        (value) => {
+          clearTimeout(timer);
+          if (socket.destroyed || !socket.writable) return void socket.destroy(); // the client gave up
+          if (value === TIMED_OUT) return refuseUpgrade(socket, { status: 503, message: 'Upgrade timed out' });
+          this.accept(endpoint, req, value, checked.key, socket, head);
+        },
+        (err) => {
+          clearTimeout(timer);
+          refuseWithError(socket, err);
+        },
+      )
+      .catch((err) => {
+        console.error('krozen: a WebSocket upgrade failed:', err);
+        socket.destroy();
+      });
   }
 
   private endpointFor(path: string): { endpoint: WsEndpoint; params: Readonly<Record<string, string>> } | null {
@@ -144,12 +170,21 @@ export class WsUpgrade {
     const picked = protocols(offered, req);
     if (picked === false || picked === '') return '';
     if (typeof picked !== 'string' || !offered.includes(picked)) {
-      throw new Error(`protocols() picked ${JSON.stringify(picked)}, which the client did not offer (${offered.join(', ')})`);
+      throw new Error(
+        `protocols() picked ${JSON.stringify(picked)}, which the client did not offer (${offered.join(', ')})`,
+      );
     }
     return picked;
   }
 
-  private accept(endpoint: WsEndpoint, req: WsUpgradeRequest, result: WsUpgradeResult, key: string, socket: Duplex, head: Buffer): void {
+  private accept(
+    endpoint: WsEndpoint,
+    req: WsUpgradeRequest,
+    result: WsUpgradeResult,
+    key: string,
+    socket: Duplex,
+    head: Buffer,
+  ): void {
     let deflate: PerMessageDeflate | null = null;
     let extensions: string | undefined;
     const pmd = endpoint.deflate;
@@ -167,7 +202,14 @@ export class WsUpgrade {
     if (typeof net.setTimeout === 'function') net.setTimeout(0);
     const limits = endpoint.limits;
     const data = result !== undefined && result !== null && typeof result === 'object' ? result.data : undefined;
-    const info = { url: req.url, remoteAddress: req.remoteAddress, params: req.params, headers: req.headers, protocol: req.protocol, data };
+    const info = {
+      url: req.url,
+      remoteAddress: req.remoteAddress,
+      params: req.params,
+      headers: req.headers,
+      protocol: req.protocol,
+      data,
+    };
     const ws = new WebSocket(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
     this.host.wsHub.addConnection(ws, limits.idleTimeout);
     ws.start(acceptResponse(key, extensions, req.protocol), head);
@@ -180,7 +222,8 @@ function isPromiseLike(value: unknown): value is PromiseLike<WsUpgradeResult> {
 
 /** An HttpError refuses with its status and message; anything else is a 500 (logged, no detail sent). */
 function refuseWithError(socket: Duplex, err: unknown): void {
-  if (isHttpError(err)) return refuseUpgrade(socket, { status: err.status, message: err.message, headers: err.headers });
+  if (isHttpError(err))
+    return refuseUpgrade(socket, { status: err.status, message: err.message, headers: err.headers });
   console.error('krozen: a WebSocket upgrade handler failed; answering 500:', err);
   refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
 }

@@ -109,4 +109,3 @@ export function unmaskAscii(buf: Uint8Array, maskKey: Uint8Array, start: number,
   if (++i < end) seen |= buf[i] ^= m2;
   return seen < 0x80;
 }
-

@@ -20,16 +20,26 @@ const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 // One code unit (or an astral pair) from a class picked at random.
 function unit(rng: Rng, classes: number): string {
   switch (int(rng, classes)) {
-    case 0: return String.fromCharCode(0x20 + int(rng, 0x5f)); // printable ASCII
-    case 1: return String.fromCharCode(int(rng, 0x20)); // control chars: \b \t \n \f \r and \u00XX
-    case 2: return ['"', '\\', '/', '\u007f'][int(rng, 4)];
-    case 3: return String.fromCharCode(0x80 + int(rng, 0x80)); // Latin-1 upper half
-    case 4: return String.fromCharCode(0x100 + int(rng, 0x700)); // two UTF-8 bytes
-    case 5: return String.fromCharCode(0x800 + int(rng, 0xd000)); // three bytes (below the surrogates)
-    case 6: return ['\u2028', '\u2029', '\ufeff', '\uffff', '\ue000'][int(rng, 5)];
-    case 7: return String.fromCodePoint(0x10000 + int(rng, 0x100000)); // astral: a valid pair
-    case 8: return String.fromCharCode(0xd800 + int(rng, 0x800)); // a lone surrogate (or an accidental pair)
-    default: return String.fromCharCode(0xdc00 + int(rng, 0x400)) + String.fromCharCode(0xd800 + int(rng, 0x400));
+    case 0:
+      return String.fromCharCode(0x20 + int(rng, 0x5f)); // printable ASCII
+    case 1:
+      return String.fromCharCode(int(rng, 0x20)); // control chars: \b \t \n \f \r and \u00XX
+    case 2:
+      return ['"', '\\', '/', '\u007f'][int(rng, 4)];
+    case 3:
+      return String.fromCharCode(0x80 + int(rng, 0x80)); // Latin-1 upper half
+    case 4:
+      return String.fromCharCode(0x100 + int(rng, 0x700)); // two UTF-8 bytes
+    case 5:
+      return String.fromCharCode(0x800 + int(rng, 0xd000)); // three bytes (below the surrogates)
+    case 6:
+      return ['\u2028', '\u2029', '\ufeff', '\uffff', '\ue000'][int(rng, 5)];
+    case 7:
+      return String.fromCodePoint(0x10000 + int(rng, 0x100000)); // astral: a valid pair
+    case 8:
+      return String.fromCharCode(0xd800 + int(rng, 0x800)); // a lone surrogate (or an accidental pair)
+    default:
+      return String.fromCharCode(0xdc00 + int(rng, 0x400)) + String.fromCharCode(0xd800 + int(rng, 0x400));
   }
 }
 
@@ -60,14 +70,24 @@ function randomNumber(rng: Rng): number {
 export function randomValue(rng: Rng, depth: number): unknown {
   const pick = int(rng, depth > 0 ? 14 : 9);
   switch (pick) {
-    case 0: return null;
-    case 1: return rng() < 0.5;
-    case 2: case 3: return randomNumber(rng);
-    case 4: case 5: return randomText(rng, int(rng, 30));
-    case 6: return randomText(rng, int(rng, 30), true);
-    case 7: return new Date(int(rng, 2e12));
-    case 8: return [undefined, () => 1, Symbol('s')][int(rng, 3)];
-    case 9: case 10: {
+    case 0:
+      return null;
+    case 1:
+      return rng() < 0.5;
+    case 2:
+    case 3:
+      return randomNumber(rng);
+    case 4:
+    case 5:
+      return randomText(rng, int(rng, 30));
+    case 6:
+      return randomText(rng, int(rng, 30), true);
+    case 7:
+      return new Date(int(rng, 2e12));
+    case 8:
+      return [undefined, () => 1, Symbol('s')][int(rng, 3)];
+    case 9:
+    case 10: {
       const out: unknown[] = [];
       for (let k = int(rng, 6); k > 0; k--) out.push(randomValue(rng, depth - 1));
       return out;

@@ -75,14 +75,44 @@ describe('backend', () => {
 describe('encodeJson equals Buffer.from(JSON.stringify(x))', () => {
   test('fixed cases: toJSON, dropped members, NaN/Infinity, -0, escapes, surrogates', () => {
     const cases: unknown[] = [
-      null, true, false, 0, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, '', 'plain',
-      '"\\/\b\f\n\r\t\u0000\u001f\u007f', '\u2028\u2029', 'caf\u00e9', '\u4e2d\u6587', '\ud83d\ude00',
-      '\ud800', '\udc00', 'a\ud800b', '\udc00\ud800', '\ud83d\ud83d\ude00', [undefined, () => 1, Symbol('x')],
-      { a: undefined, b: () => 1, c: Symbol('x'), d: 1 }, { toJSON: () => 'via toJSON' },
-      { nested: { toJSON: (key: string) => `key:${key}` } }, new Date(0), [new Date(1e12)],
-      { [Symbol('hidden')]: 1, visible: 2 }, Object.create({ inherited: 1 }), [[], {}, [[]]],
-      { '\ud800key': '\udfffvalue', 'k\u2028': ['\u0085', '\u00ff'] }, new Uint8Array([1, 2]), new Map([[1, 2]]),
-      Object.assign(Object.create(null), { x: 1 }), new Number(3), new String('boxed'), new Boolean(false),
+      null,
+      true,
+      false,
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      1e21,
+      5e-324,
+      '',
+      'plain',
+      '"\\/\b\f\n\r\t\u0000\u001f\u007f',
+      '\u2028\u2029',
+      'caf\u00e9',
+      '\u4e2d\u6587',
+      '\ud83d\ude00',
+      '\ud800',
+      '\udc00',
+      'a\ud800b',
+      '\udc00\ud800',
+      '\ud83d\ud83d\ude00',
+      [undefined, () => 1, Symbol('x')],
+      { a: undefined, b: () => 1, c: Symbol('x'), d: 1 },
+      { toJSON: () => 'via toJSON' },
+      { nested: { toJSON: (key: string) => `key:${key}` } },
+      new Date(0),
+      [new Date(1e12)],
+      { [Symbol('hidden')]: 1, visible: 2 },
+      Object.create({ inherited: 1 }),
+      [[], {}, [[]]],
+      { '\ud800key': '\udfffvalue', 'k\u2028': ['\u0085', '\u00ff'] },
+      new Uint8Array([1, 2]),
+      new Map([[1, 2]]),
+      Object.assign(Object.create(null), { x: 1 }),
+      new Number(3),
+      new String('boxed'),
+      new Boolean(false),
     ];
     for (const value of cases) checkValue(value, 0);
     for (const value of cases) checkValue(value, 14);
@@ -164,7 +194,10 @@ describe('encodeJson equals Buffer.from(JSON.stringify(x))', () => {
   test('a record list above the thresholds', () => {
     const records = Array.from({ length: 300 }, (_, i) => ({ id: i, name: `user ${i}`, ok: i % 2 === 0, v: i / 7 }));
     checkValue(records, 0);
-    checkValue(records.map((r) => ({ ...r, name: `\u00fcser \u4e2d ${r.id}` })), 14);
+    checkValue(
+      records.map((r) => ({ ...r, name: `\u00fcser \u4e2d ${r.id}` })),
+      14,
+    );
   });
 });
 
@@ -177,7 +210,12 @@ describe('bad input', () => {
     }
     // toJSON runs once per encode, as in JSON.stringify (no second stringify on the error path).
     let calls = 0;
-    const counted = { toJSON: () => { calls++; return undefined; } };
+    const counted = {
+      toJSON: () => {
+        calls++;
+        return undefined;
+      },
+    };
     expect(thrown(() => encodeJson(counted)).name).toBe('TypeError');
     expect(calls).toBe(1);
     const cycle: Record<string, unknown> = {};
@@ -216,13 +254,23 @@ describeNative('native entry points reject bad arguments', () => {
     for (const text of [undefined, 1, null, {}, Buffer.from('x'), Symbol('s')]) {
       expect(thrown(() => n().utf8Prepare(text))).toEqual({ name: 'TypeError', message: 'text must be a string' });
     }
-    expect(thrown(() => n().utf8Prepare('x', 'yes'))).toEqual({ name: 'TypeError', message: 'latin1 must be a boolean' });
+    expect(thrown(() => n().utf8Prepare('x', 'yes'))).toEqual({
+      name: 'TypeError',
+      message: 'latin1 must be a boolean',
+    });
     expect(n().utf8Prepare('\u00e9\ud83d\ude00\ud800', undefined)).toBe(2 + 4 + 3);
   });
 
   test('utf8Commit', () => {
     n().utf8Prepare('abc');
-    for (const out of [undefined, 'abc', [0, 0, 0], new Uint16Array(3), new DataView(new ArrayBuffer(3)), new Int8Array(3)]) {
+    for (const out of [
+      undefined,
+      'abc',
+      [0, 0, 0],
+      new Uint16Array(3),
+      new DataView(new ArrayBuffer(3)),
+      new Int8Array(3),
+    ]) {
       expect(thrown(() => n().utf8Commit(out, 0)).name).toBe('TypeError');
     }
     expect(thrown(() => n().utf8Commit(Buffer.alloc(3), '0')).name).toBe('TypeError');
@@ -234,11 +282,13 @@ describeNative('native entry points reject bad arguments', () => {
       n().utf8Prepare('abc');
       const out = Buffer.alloc(size, 7);
       expect(thrown(() => n().utf8Commit(out, 0))).toEqual({
-        name: 'RangeError', message: 'out must have exactly the prepared length after offset',
+        name: 'RangeError',
+        message: 'out must have exactly the prepared length after offset',
       });
       expect(out.equals(Buffer.alloc(size, 7))).toBe(true);
       expect(thrown(() => n().utf8Commit(Buffer.alloc(3), 0))).toEqual({
-        name: 'RangeError', message: 'utf8Commit without a utf8Prepare before it',
+        name: 'RangeError',
+        message: 'utf8Commit without a utf8Prepare before it',
       });
     }
     // A commit uses its prepare once.
@@ -283,15 +333,18 @@ describeNative('native entry points reject bad arguments', () => {
         expect(binding._setUtf8Kernel(kernel)).toBe(kernel);
         for (const text of texts) {
           const want = Buffer.from(text);
-          if (!nativeUtf8(text, 3, false).subarray(3).equals(want)) throw new Error(`${kernel}: ${JSON.stringify(text)}`);
-          if (isLatin1(text) && !nativeUtf8(text, 0, true).equals(want)) throw new Error(`${kernel} latin1: ${JSON.stringify(text)}`);
+          if (!nativeUtf8(text, 3, false).subarray(3).equals(want))
+            throw new Error(`${kernel}: ${JSON.stringify(text)}`);
+          if (isLatin1(text) && !nativeUtf8(text, 0, true).equals(want))
+            throw new Error(`${kernel} latin1: ${JSON.stringify(text)}`);
         }
       }
     } finally {
       binding._setUtf8Kernel(kernels[0]);
     }
     expect(thrown(() => binding._setUtf8Kernel('no-such-kernel'))).toEqual({
-      name: 'RangeError', message: 'kernel not available on this CPU',
+      name: 'RangeError',
+      message: 'kernel not available on this CPU',
     });
     expect(thrown(() => binding._setUtf8Kernel(1 as unknown as string)).name).toBe('TypeError');
   });
@@ -299,7 +352,8 @@ describeNative('native entry points reject bad arguments', () => {
   test('utf8Write', () => {
     const out = Buffer.alloc(6, 1);
     expect(thrown(() => n().utf8Write('\u4e2d\u4e2d', out, 1))).toEqual({
-      name: 'RangeError', message: 'out is too small for the UTF-8 of text',
+      name: 'RangeError',
+      message: 'out is too small for the UTF-8 of text',
     });
     expect(out.equals(Buffer.alloc(6, 1))).toBe(true);
     expect(n().utf8Write('\u4e2d\u4e2d', out, 0)).toBe(6);

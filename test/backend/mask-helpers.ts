@@ -4,9 +4,21 @@ import { native } from '../../lib/backend/load';
 import * as dispatcher from '../../lib/backend/mask';
 import * as twin from '../../lib/backend/mask-js';
 
-export type MaskFn = (source: Uint8Array, maskKey: Uint8Array, output: Uint8Array, offset: number, length: number) => void;
+export type MaskFn = (
+  source: Uint8Array,
+  maskKey: Uint8Array,
+  output: Uint8Array,
+  offset: number,
+  length: number,
+) => void;
 export type UnmaskFn = (buffer: Uint8Array, maskKey: Uint8Array) => void;
-export type UnmaskFromFn = (buffer: Uint8Array, maskKey: Uint8Array, phase: number, start?: number, end?: number) => void;
+export type UnmaskFromFn = (
+  buffer: Uint8Array,
+  maskKey: Uint8Array,
+  phase: number,
+  start?: number,
+  end?: number,
+) => void;
 
 export interface NativeMaskBinding {
   mask: MaskFn;
@@ -20,8 +32,8 @@ export interface NativeMaskBinding {
 export const nativeMask = native as unknown as NativeMaskBinding | null;
 export const nativeExpected = process.env.KROZEN_NO_NATIVE !== '1';
 // Linux x64 only: other systems have no /proc/cpuinfo, and under qemu-user an arm64 Node reads the x64 host's.
-export const cpuHasAvx2 = process.platform === 'linux' && process.arch === 'x64' &&
-  /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+export const cpuHasAvx2 =
+  process.platform === 'linux' && process.arch === 'x64' && /\bavx2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 
 /** One implementation of the three entry points. */
 export interface Impl {
@@ -38,7 +50,13 @@ const plain = <T>(fn: () => T): T => fn();
 /** The dispatcher, the JS twin, and the raw addon once per kernel this CPU has. */
 export function implementations(): Impl[] {
   const list: Impl[] = [
-    { name: 'dispatcher', mask: dispatcher.mask, unmask: dispatcher.unmask, unmaskFrom: dispatcher.unmaskFrom, using: plain },
+    {
+      name: 'dispatcher',
+      mask: dispatcher.mask,
+      unmask: dispatcher.unmask,
+      unmaskFrom: dispatcher.unmaskFrom,
+      using: plain,
+    },
     { name: 'js twin', mask: twin.mask, unmask: twin.unmask, unmaskFrom: twin.unmaskFrom, using: plain },
   ];
   const binding = nativeMask;

@@ -5,7 +5,11 @@ import { implementations, nativeExpected, nativeMask, reference, thrown, type Im
 const impls = implementations();
 
 type Call = (impl: Impl) => void;
-interface Case { what: string; call: Call; error: { name: 'TypeError' | 'RangeError'; message: string } }
+interface Case {
+  what: string;
+  call: Call;
+  error: { name: 'TypeError' | 'RangeError'; message: string };
+}
 
 const typeError = (message: string) => ({ name: 'TypeError' as const, message });
 const rangeError = (message: string) => ({ name: 'RangeError' as const, message });
@@ -15,18 +19,38 @@ const KEY = Buffer.from([1, 2, 3, 4]);
 const SIZES = [8, 4096];
 
 const notBytes: [string, unknown][] = [
-  ['a string', 'abcdefgh'], ['null', null], ['undefined', undefined], ['a number', 8], ['a plain object', { length: 8 }],
-  ['an array', [1, 2, 3, 4]], ['a Uint16Array', new Uint16Array(4)], ['a Uint8ClampedArray', new Uint8ClampedArray(4)],
-  ['a DataView', new DataView(new ArrayBuffer(8))], ['an ArrayBuffer', new ArrayBuffer(8)],
-  ['an object with a Symbol length', { length: Symbol('n') }], ['an object with a huge length', { length: 2 ** 40 }],
+  ['a string', 'abcdefgh'],
+  ['null', null],
+  ['undefined', undefined],
+  ['a number', 8],
+  ['a plain object', { length: 8 }],
+  ['an array', [1, 2, 3, 4]],
+  ['a Uint16Array', new Uint16Array(4)],
+  ['a Uint8ClampedArray', new Uint8ClampedArray(4)],
+  ['a DataView', new DataView(new ArrayBuffer(8))],
+  ['an ArrayBuffer', new ArrayBuffer(8)],
+  ['an object with a Symbol length', { length: Symbol('n') }],
+  ['an object with a huge length', { length: 2 ** 40 }],
 ];
 const notNumbers: [string, unknown][] = [
-  ['a string', '1'], ['null', null], ['a BigInt', 1n], ['a huge BigInt', 2n ** 70n], ['a Number object', Object(1)],
-  ['an object', {}], ['a Symbol', Symbol('n')], ['an object with valueOf', { valueOf: () => 4096 }],
+  ['a string', '1'],
+  ['null', null],
+  ['a BigInt', 1n],
+  ['a huge BigInt', 2n ** 70n],
+  ['a Number object', Object(1)],
+  ['an object', {}],
+  ['a Symbol', Symbol('n')],
+  ['an object with valueOf', { valueOf: () => 4096 }],
 ];
 const badIntegers: [string, number][] = [
-  ['negative', -1], ['fractional', 0.5], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity],
-  ['huge', 2 ** 53], ['> 2^32', 2 ** 32 + 1], ['tiny fraction', 1e-300],
+  ['negative', -1],
+  ['fractional', 0.5],
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+  ['huge', 2 ** 53],
+  ['> 2^32', 2 ** 32 + 1],
+  ['tiny fraction', 1e-300],
 ];
 
 function cases(size: number): Case[] {
@@ -34,13 +58,41 @@ function cases(size: number): Case[] {
   const out = () => Buffer.alloc(size + 4);
   const list: Case[] = [];
   for (const [what, value] of notBytes) {
-    list.push({ what: `mask: source is ${what}`, call: (i) => i.mask(value as Uint8Array, KEY, out(), 0, size), error: typeError('source must be a Uint8Array') });
-    list.push({ what: `mask: mask is ${what}`, call: (i) => i.mask(src(), value as Uint8Array, out(), 0, size), error: typeError('mask must be a Uint8Array') });
-    list.push({ what: `mask: output is ${what}`, call: (i) => i.mask(src(), KEY, value as Uint8Array, 0, size), error: typeError('output must be a Uint8Array') });
-    list.push({ what: `unmask: buffer is ${what}`, call: (i) => i.unmask(value as Uint8Array, KEY), error: typeError('buffer must be a Uint8Array') });
-    list.push({ what: `unmask: mask is ${what}`, call: (i) => i.unmask(src(), value as Uint8Array), error: typeError('mask must be a Uint8Array') });
-    list.push({ what: `unmaskFrom: buffer is ${what}`, call: (i) => i.unmaskFrom(value as Uint8Array, KEY, 0), error: typeError('buffer must be a Uint8Array') });
-    list.push({ what: `unmaskFrom: mask is ${what}`, call: (i) => i.unmaskFrom(src(), value as Uint8Array, 0), error: typeError('mask must be a Uint8Array') });
+    list.push({
+      what: `mask: source is ${what}`,
+      call: (i) => i.mask(value as Uint8Array, KEY, out(), 0, size),
+      error: typeError('source must be a Uint8Array'),
+    });
+    list.push({
+      what: `mask: mask is ${what}`,
+      call: (i) => i.mask(src(), value as Uint8Array, out(), 0, size),
+      error: typeError('mask must be a Uint8Array'),
+    });
+    list.push({
+      what: `mask: output is ${what}`,
+      call: (i) => i.mask(src(), KEY, value as Uint8Array, 0, size),
+      error: typeError('output must be a Uint8Array'),
+    });
+    list.push({
+      what: `unmask: buffer is ${what}`,
+      call: (i) => i.unmask(value as Uint8Array, KEY),
+      error: typeError('buffer must be a Uint8Array'),
+    });
+    list.push({
+      what: `unmask: mask is ${what}`,
+      call: (i) => i.unmask(src(), value as Uint8Array),
+      error: typeError('mask must be a Uint8Array'),
+    });
+    list.push({
+      what: `unmaskFrom: buffer is ${what}`,
+      call: (i) => i.unmaskFrom(value as Uint8Array, KEY, 0),
+      error: typeError('buffer must be a Uint8Array'),
+    });
+    list.push({
+      what: `unmaskFrom: mask is ${what}`,
+      call: (i) => i.unmaskFrom(src(), value as Uint8Array, 0),
+      error: typeError('mask must be a Uint8Array'),
+    });
   }
   for (const keyLength of [0, 3, 5, 16]) {
     const key = Buffer.alloc(keyLength, 1);
@@ -51,34 +103,122 @@ function cases(size: number): Case[] {
   }
   for (const [what, value] of notNumbers) {
     const n = value as number;
-    list.push({ what: `mask: offset is ${what}`, call: (i) => i.mask(src(), KEY, out(), n, size), error: typeError('offset must be a number') });
-    list.push({ what: `mask: length is ${what}`, call: (i) => i.mask(src(), KEY, out(), 0, n), error: typeError('length must be a number') });
-    list.push({ what: `unmaskFrom: phase is ${what}`, call: (i) => i.unmaskFrom(src(), KEY, n), error: typeError('phase must be a number') });
-    list.push({ what: `unmaskFrom: start is ${what}`, call: (i) => i.unmaskFrom(src(), KEY, 0, n), error: typeError('start must be a number') });
-    list.push({ what: `unmaskFrom: end is ${what}`, call: (i) => i.unmaskFrom(src(), KEY, 0, 0, n), error: typeError('end must be a number') });
+    list.push({
+      what: `mask: offset is ${what}`,
+      call: (i) => i.mask(src(), KEY, out(), n, size),
+      error: typeError('offset must be a number'),
+    });
+    list.push({
+      what: `mask: length is ${what}`,
+      call: (i) => i.mask(src(), KEY, out(), 0, n),
+      error: typeError('length must be a number'),
+    });
+    list.push({
+      what: `unmaskFrom: phase is ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, n),
+      error: typeError('phase must be a number'),
+    });
+    list.push({
+      what: `unmaskFrom: start is ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, 0, n),
+      error: typeError('start must be a number'),
+    });
+    list.push({
+      what: `unmaskFrom: end is ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, 0, 0, n),
+      error: typeError('end must be a number'),
+    });
   }
-  list.push({ what: 'mask: offset missing', call: (i) => (i.mask as (...a: unknown[]) => void)(src(), KEY, out()), error: typeError('offset must be a number') });
-  list.push({ what: 'unmaskFrom: phase missing', call: (i) => (i.unmaskFrom as (...a: unknown[]) => void)(src(), KEY), error: typeError('phase must be a number') });
+  list.push({
+    what: 'mask: offset missing',
+    call: (i) => (i.mask as (...a: unknown[]) => void)(src(), KEY, out()),
+    error: typeError('offset must be a number'),
+  });
+  list.push({
+    what: 'unmaskFrom: phase missing',
+    call: (i) => (i.unmaskFrom as (...a: unknown[]) => void)(src(), KEY),
+    error: typeError('phase must be a number'),
+  });
   for (const [what, n] of badIntegers) {
-    list.push({ what: `mask: offset ${what}`, call: (i) => i.mask(src(), KEY, out(), n, size), error: rangeError('offset must be an integer from 0 to output.length') });
-    list.push({ what: `mask: length ${what}`, call: (i) => i.mask(src(), KEY, out(), 0, n), error: rangeError('length must be an integer from 0 to source.length') });
-    list.push({ what: `unmaskFrom: start ${what}`, call: (i) => i.unmaskFrom(src(), KEY, 0, n), error: rangeError('start must be an integer from 0 to buffer.length') });
-    list.push({ what: `unmaskFrom: end ${what}`, call: (i) => i.unmaskFrom(src(), KEY, 0, 0, n), error: rangeError('end must be an integer from start to buffer.length') });
-    list.push({ what: `unmaskFrom: phase ${what}`, call: (i) => i.unmaskFrom(src(), KEY, n), error: rangeError('phase must be an integer from 0 to 3') });
+    list.push({
+      what: `mask: offset ${what}`,
+      call: (i) => i.mask(src(), KEY, out(), n, size),
+      error: rangeError('offset must be an integer from 0 to output.length'),
+    });
+    list.push({
+      what: `mask: length ${what}`,
+      call: (i) => i.mask(src(), KEY, out(), 0, n),
+      error: rangeError('length must be an integer from 0 to source.length'),
+    });
+    list.push({
+      what: `unmaskFrom: start ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, 0, n),
+      error: rangeError('start must be an integer from 0 to buffer.length'),
+    });
+    list.push({
+      what: `unmaskFrom: end ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, 0, 0, n),
+      error: rangeError('end must be an integer from start to buffer.length'),
+    });
+    list.push({
+      what: `unmaskFrom: phase ${what}`,
+      call: (i) => i.unmaskFrom(src(), KEY, n),
+      error: rangeError('phase must be an integer from 0 to 3'),
+    });
   }
   list.push(
-    { what: 'mask: offset past output', call: (i) => i.mask(src(), KEY, out(), size + 5, 0), error: rangeError('offset must be an integer from 0 to output.length') },
-    { what: 'mask: length past source', call: (i) => i.mask(src(), KEY, out(), 0, size + 1), error: rangeError('length must be an integer from 0 to source.length') },
-    { what: 'mask: offset + length past output', call: (i) => i.mask(src(), KEY, out(), 5, size), error: rangeError('offset + length must not exceed output.length') },
-    { what: 'mask: output too small', call: (i) => i.mask(src(), KEY, Buffer.alloc(size - 1), 0, size), error: rangeError('offset + length must not exceed output.length') },
-    { what: 'unmaskFrom: phase 4', call: (i) => i.unmaskFrom(src(), KEY, 4), error: rangeError('phase must be an integer from 0 to 3') },
-    { what: 'unmaskFrom: start past the end', call: (i) => i.unmaskFrom(src(), KEY, 0, size + 1), error: rangeError('start must be an integer from 0 to buffer.length') },
-    { what: 'unmaskFrom: end before start', call: (i) => i.unmaskFrom(src(), KEY, 0, 5, 4), error: rangeError('end must be an integer from start to buffer.length') },
-    { what: 'unmaskFrom: end past the end', call: (i) => i.unmaskFrom(src(), KEY, 0, 0, size + 1), error: rangeError('end must be an integer from start to buffer.length') },
+    {
+      what: 'mask: offset past output',
+      call: (i) => i.mask(src(), KEY, out(), size + 5, 0),
+      error: rangeError('offset must be an integer from 0 to output.length'),
+    },
+    {
+      what: 'mask: length past source',
+      call: (i) => i.mask(src(), KEY, out(), 0, size + 1),
+      error: rangeError('length must be an integer from 0 to source.length'),
+    },
+    {
+      what: 'mask: offset + length past output',
+      call: (i) => i.mask(src(), KEY, out(), 5, size),
+      error: rangeError('offset + length must not exceed output.length'),
+    },
+    {
+      what: 'mask: output too small',
+      call: (i) => i.mask(src(), KEY, Buffer.alloc(size - 1), 0, size),
+      error: rangeError('offset + length must not exceed output.length'),
+    },
+    {
+      what: 'unmaskFrom: phase 4',
+      call: (i) => i.unmaskFrom(src(), KEY, 4),
+      error: rangeError('phase must be an integer from 0 to 3'),
+    },
+    {
+      what: 'unmaskFrom: start past the end',
+      call: (i) => i.unmaskFrom(src(), KEY, 0, size + 1),
+      error: rangeError('start must be an integer from 0 to buffer.length'),
+    },
+    {
+      what: 'unmaskFrom: end before start',
+      call: (i) => i.unmaskFrom(src(), KEY, 0, 5, 4),
+      error: rangeError('end must be an integer from start to buffer.length'),
+    },
+    {
+      what: 'unmaskFrom: end past the end',
+      call: (i) => i.unmaskFrom(src(), KEY, 0, 0, size + 1),
+      error: rangeError('end must be an integer from start to buffer.length'),
+    },
   );
   // The first bad argument wins, in argument order, on every backend.
-  list.push({ what: 'mask: bad source and bad length', call: (i) => i.mask(null as unknown as Uint8Array, KEY, out(), 0, -1), error: typeError('source must be a Uint8Array') });
-  list.push({ what: 'unmaskFrom: bad phase and bad end', call: (i) => i.unmaskFrom(src(), KEY, 9, 0, -1), error: rangeError('phase must be an integer from 0 to 3') });
+  list.push({
+    what: 'mask: bad source and bad length',
+    call: (i) => i.mask(null as unknown as Uint8Array, KEY, out(), 0, -1),
+    error: typeError('source must be a Uint8Array'),
+  });
+  list.push({
+    what: 'unmaskFrom: bad phase and bad end',
+    call: (i) => i.unmaskFrom(src(), KEY, 9, 0, -1),
+    error: rangeError('phase must be an integer from 0 to 3'),
+  });
   return list;
 }
 
@@ -86,10 +226,38 @@ function overlapCases(size: number): Case[] {
   const error = rangeError('source and output must not partially overlap');
   const mem = () => Buffer.alloc(2 * size + 8, 9);
   return [
-    { what: 'mask: output starts inside source', call: (i) => { const b = mem(); i.mask(b.subarray(0, size), KEY, b, 1, size); }, error },
-    { what: 'mask: source starts inside output window', call: (i) => { const b = mem(); i.mask(b.subarray(3, 3 + size), KEY, b.subarray(0, size + 3), 0, size); }, error },
-    { what: 'mask: same object, offset inside', call: (i) => { const b = mem(); i.mask(b, KEY, b, size - 1, size); }, error },
-    { what: 'mask: views of one ArrayBuffer, one byte shared', call: (i) => { const b = mem(); i.mask(b.subarray(0, size), KEY, b.subarray(size - 1), 0, size); }, error },
+    {
+      what: 'mask: output starts inside source',
+      call: (i) => {
+        const b = mem();
+        i.mask(b.subarray(0, size), KEY, b, 1, size);
+      },
+      error,
+    },
+    {
+      what: 'mask: source starts inside output window',
+      call: (i) => {
+        const b = mem();
+        i.mask(b.subarray(3, 3 + size), KEY, b.subarray(0, size + 3), 0, size);
+      },
+      error,
+    },
+    {
+      what: 'mask: same object, offset inside',
+      call: (i) => {
+        const b = mem();
+        i.mask(b, KEY, b, size - 1, size);
+      },
+      error,
+    },
+    {
+      what: 'mask: views of one ArrayBuffer, one byte shared',
+      call: (i) => {
+        const b = mem();
+        i.mask(b.subarray(0, size), KEY, b.subarray(size - 1), 0, size);
+      },
+      error,
+    },
   ];
 }
 
@@ -97,7 +265,10 @@ describe.each(SIZES)('bad input, %i-byte buffers', (size) => {
   const all = [...cases(size), ...overlapCases(size)];
   test.each(all.map((c) => [c.what, c] as const))('%s', (_what, c) => {
     for (const impl of impls) {
-      expect({ impl: impl.name, error: impl.using(() => thrown(() => c.call(impl))) }).toEqual({ impl: impl.name, error: c.error });
+      expect({ impl: impl.name, error: impl.using(() => thrown(() => c.call(impl))) }).toEqual({
+        impl: impl.name,
+        error: c.error,
+      });
     }
   });
 });
@@ -170,12 +341,17 @@ describe('edge inputs that are valid', () => {
         impl.mask(detached, KEY, Buffer.alloc(4), 0, 0);
         impl.mask(Buffer.alloc(200), KEY, detached, 0, 0);
         expect(thrown(() => impl.mask(detached, KEY, Buffer.alloc(200), 0, 200))).toEqual(
-          rangeError('length must be an integer from 0 to source.length'));
+          rangeError('length must be an integer from 0 to source.length'),
+        );
         expect(thrown(() => impl.mask(Buffer.alloc(200), KEY, detached, 0, 200))).toEqual(
-          rangeError('offset + length must not exceed output.length'));
+          rangeError('offset + length must not exceed output.length'),
+        );
         expect(thrown(() => impl.unmaskFrom(detached, KEY, 0, 0, 1))).toEqual(
-          rangeError('end must be an integer from start to buffer.length'));
-        expect(thrown(() => impl.unmask(Buffer.alloc(200), detachedKey))).toEqual(rangeError('mask must be exactly 4 bytes long'));
+          rangeError('end must be an integer from start to buffer.length'),
+        );
+        expect(thrown(() => impl.unmask(Buffer.alloc(200), detachedKey))).toEqual(
+          rangeError('mask must be exactly 4 bytes long'),
+        );
       });
     }
   });
@@ -201,7 +377,10 @@ describe('edge inputs that are valid', () => {
 
   test('a length-tracking view of a resizable ArrayBuffer is masked at its current length', () => {
     for (const impl of impls) {
-      const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
+      const Resizable = ArrayBuffer as unknown as new (
+        n: number,
+        o: { maxByteLength: number },
+      ) => ArrayBuffer & { resize(n: number): void };
       const rab = new Resizable(400, { maxByteLength: 800 });
       const view = new Uint8Array(rab);
       view.fill(5);
@@ -221,11 +400,13 @@ describe('edge inputs that are valid', () => {
 
 // The dispatcher's fast entry points: the mask as one number, mask[0] in the low byte.
 describe('native *Word entry points', () => {
-  const binding = nativeMask as (typeof nativeMask & {
-    maskWord(s: unknown, k: unknown, o: unknown, off: unknown, len: unknown): void;
-    unmaskWord(b: unknown, k: unknown): void;
-    unmaskFromWord(b: unknown, k: unknown, p: unknown, s?: unknown, e?: unknown): void;
-  }) | null;
+  const binding = nativeMask as
+    | (typeof nativeMask & {
+        maskWord(s: unknown, k: unknown, o: unknown, off: unknown, len: unknown): void;
+        unmaskWord(b: unknown, k: unknown): void;
+        unmaskFromWord(b: unknown, k: unknown, p: unknown, s?: unknown, e?: unknown): void;
+      })
+    | null;
 
   test('give the bytes of the Uint8Array-mask entry points, on every kernel', () => {
     if (!binding) return expect(nativeExpected).toBe(false);
@@ -271,7 +452,9 @@ describe('native *Word entry points', () => {
     }
     // Bad buffers are still checked first, with the same messages.
     expect(thrown(() => binding.unmaskWord('x', 1))).toEqual(typeError('buffer must be a Uint8Array'));
-    expect(thrown(() => binding.maskWord(buf, 1, buf, 1, 50))).toEqual(rangeError('source and output must not partially overlap'));
+    expect(thrown(() => binding.maskWord(buf, 1, buf, 1, 50))).toEqual(
+      rangeError('source and output must not partially overlap'),
+    );
     expect(buf.every((b) => b === 3)).toBe(true); // each valid call ran twice (or was XOR with 0)
   });
 });

@@ -5,7 +5,14 @@ import { getBackends } from '../../lib/backend';
 import { maskBackend, MASK_NATIVE_MIN, UNMASK_NATIVE_MIN } from '../../lib/backend/mask';
 import { WORD_LOOP_MIN } from '../../lib/backend/mask-js';
 import {
-  cpuHasAvx2, implementations, nativeExpected, nativeMask, prng, randomBytes, reference, thrown,
+  cpuHasAvx2,
+  implementations,
+  nativeExpected,
+  nativeMask,
+  prng,
+  randomBytes,
+  reference,
+  thrown,
 } from './mask-helpers';
 
 const impls = implementations();
@@ -37,9 +44,13 @@ describe('mask backend', () => {
     if (!nativeMask) return expect(nativeExpected).toBe(false);
     const before = nativeMask.maskKernel();
     expect(thrown(() => nativeMask!._setMaskKernel('mmx'))).toEqual({
-      name: 'RangeError', message: "kernel 'mmx' is not available on this CPU",
+      name: 'RangeError',
+      message: "kernel 'mmx' is not available on this CPU",
     });
-    expect(thrown(() => nativeMask!._setMaskKernel(1))).toEqual({ name: 'TypeError', message: 'kernel must be a string' });
+    expect(thrown(() => nativeMask!._setMaskKernel(1))).toEqual({
+      name: 'TypeError',
+      message: 'kernel must be a string',
+    });
     expect(nativeMask.maskKernel()).toBe(before);
     expect(nativeMask._setMaskKernel('scalar')).toBe(before);
     expect(nativeMask.maskKernel()).toBe('scalar');
@@ -79,7 +90,10 @@ describe('differential: every implementation against the byte-by-byte reference'
           const view = work.subarray(off, off + len);
           impl.using(() => impl.unmask(view, key));
           // The window is right and the bytes after it are untouched.
-          if (!view.equals(expected) || work.compare(pool, off + len, off + len + GUARD, off + len, off + len + GUARD) !== 0) {
+          if (
+            !view.equals(expected) ||
+            work.compare(pool, off + len, off + len + GUARD, off + len, off + len + GUARD) !== 0
+          ) {
             failures[impl.name]++;
           }
         }
@@ -105,9 +119,10 @@ describe('differential: every implementation against the byte-by-byte reference'
           fill.copy(out, 0, 0, outOffset + len + GUARD);
           impl.using(() => impl.mask(src, key, out, outOffset, len));
           // Right bytes in the window, the guard bytes on both sides untouched.
-          const ok = out.compare(expected, 0, len, outOffset, outOffset + len) === 0
-            && out.compare(fill, 0, outOffset, 0, outOffset) === 0
-            && out.compare(fill, 0, GUARD, outOffset + len, outOffset + len + GUARD) === 0;
+          const ok =
+            out.compare(expected, 0, len, outOffset, outOffset + len) === 0 &&
+            out.compare(fill, 0, outOffset, 0, outOffset) === 0 &&
+            out.compare(fill, 0, GUARD, outOffset + len, outOffset + len + GUARD) === 0;
           if (!ok) failures[impl.name]++;
         }
       }
@@ -115,7 +130,7 @@ describe('differential: every implementation against the byte-by-byte reference'
     expect(failures).toEqual(noFailures());
   });
 
-  test('every address alignment mod 64 around the kernels\' store-alignment step (128 B)', () => {
+  test("every address alignment mod 64 around the kernels' store-alignment step (128 B)", () => {
     // 64 consecutive offsets reach every address residue mod 64, whatever malloc's alignment:
     // each head length the SSE2 (16 B) and AVX2 (32 B) kernels can take.
     const random = prng(0xa11);
@@ -194,7 +209,9 @@ describe('differential: every implementation against the byte-by-byte reference'
         for (const end of [start, start + 1, start + 3, start + 64, start + 127, start + 128, start + 300, 600]) {
           if (end > 600) continue;
           const expected = Buffer.concat([
-            data.subarray(0, start), reference(data.subarray(start, end), key, phase), data.subarray(end),
+            data.subarray(0, start),
+            reference(data.subarray(start, end), key, phase),
+            data.subarray(end),
           ]);
           for (const impl of impls) {
             const buf = Buffer.from(data);
@@ -211,13 +228,15 @@ describe('differential: every implementation against the byte-by-byte reference'
       if (!whole.equals(reference(data, key, 2))) failures[impl.name]++;
       const head = Buffer.from(data);
       impl.using(() => impl.unmaskFrom(head, key, 1, undefined, 200));
-      if (!head.equals(Buffer.concat([reference(data.subarray(0, 200), key, 1), data.subarray(200)]))) failures[impl.name]++;
+      if (!head.equals(Buffer.concat([reference(data.subarray(0, 200), key, 1), data.subarray(200)])))
+        failures[impl.name]++;
     }
     expect(failures).toEqual(noFailures());
   });
 
   test.each(impls.map((impl) => [impl.name, impl] as const))(
-    '%s: unmask is its own inverse and takes plain Uint8Arrays (not only Buffers)', (_name, impl) => {
+    '%s: unmask is its own inverse and takes plain Uint8Arrays (not only Buffers)',
+    (_name, impl) => {
       const random = prng(7);
       const key = new Uint8Array(randomBytes(random, 4));
       impl.using(() => {
@@ -230,5 +249,6 @@ describe('differential: every implementation against the byte-by-byte reference'
           expect(Buffer.from(data).equals(Buffer.from(original))).toBe(true);
         }
       });
-    });
+    },
+  );
 });

@@ -8,33 +8,53 @@ import path from 'node:path';
 
 const root = path.join(__dirname, '..', '..');
 
-interface Row { server: string; rounds: number; rate: number | null; cpuPerOp: number | null; peakRss: number | null; failures: string[] }
-interface Results { suites: Record<string, { rows: Row[]; notes: string[] }> }
+interface Row {
+  server: string;
+  rounds: number;
+  rate: number | null;
+  cpuPerOp: number | null;
+  peakRss: number | null;
+  failures: string[];
+}
+interface Results {
+  suites: Record<string, { rows: Row[]; notes: string[] }>;
+}
 
 function runBench(args: string[], outDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'bench', 'run.mjs'), ...args, '--out', outDir],
-      { cwd: root, timeout: 90_000, env: process.env }, (err, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      [path.join(root, 'bench', 'run.mjs'), ...args, '--out', outDir],
+      { cwd: root, timeout: 90_000, env: process.env },
+      (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
-      });
+      },
+    );
   });
 }
 
 describe('bench/run.mjs smoke run', () => {
   let outDir: string;
-  beforeAll(() => { outDir = mkdtempSync(path.join(os.tmpdir(), 'krozen-bench-')); });
-  afterAll(() => { rmSync(outDir, { recursive: true, force: true }); });
+  beforeAll(() => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'krozen-bench-'));
+  });
+  afterAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+  });
 
   test('wrk is installed (the HTTP suites need it)', () => {
     const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-    if (probe.error) throw new Error('wrk is required by the bench smoke test and was not found: apt-get install -y wrk');
+    if (probe.error)
+      throw new Error('wrk is required by the bench smoke test and was not found: apt-get install -y wrk');
     expect(`${probe.stdout}${probe.stderr}`).toMatch(/wrk/);
   });
 
   test('http-get and ws-pingpong produce a table row each, with results JSON and chart', async () => {
     const { code, stdout, stderr } = await runBench(
-      ['http-get', 'ws-pingpong', '--servers', 'ws', '--rounds', '1', '--duration', '1', '--warmup', '0'], outDir);
+      ['http-get', 'ws-pingpong', '--servers', 'ws', '--rounds', '1', '--duration', '1', '--warmup', '0'],
+      outDir,
+    );
     expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
 
     // One markdown table per suite, each with a data row for the server.
@@ -67,7 +87,11 @@ describe('bench/run.mjs smoke run', () => {
 
 // The harness is ESM (.mjs) and jest here runs CommonJS: exercise its parsers in a child node process.
 function runModuleScript(source: string): unknown {
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (out.status !== 0) throw new Error(`node exited ${out.status}: ${out.stderr}`);
   return JSON.parse(out.stdout);
 }
@@ -94,7 +118,13 @@ describe('bench parsers', () => {
       }
       console.log(JSON.stringify(results));
     `) as unknown[][];
-    const want = [[1, 64, 'aaaa'], [2, 70000, 'aaaa'], [9, 0, null], [1, 305, 'aaaa'], [2, 125, 'aaaa']];
+    const want = [
+      [1, 64, 'aaaa'],
+      [2, 70000, 'aaaa'],
+      [9, 0, null],
+      [1, 305, 'aaaa'],
+      [2, 125, 'aaaa'],
+    ];
     for (const got of seen) expect(got).toEqual(want);
   });
 

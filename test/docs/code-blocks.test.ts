@@ -80,7 +80,10 @@ test('every fenced block has a known tag (code, or one of the non-code tags)', (
 
 test('every ts / js block in the docs type-checks against krozen (strict, one module per block)', () => {
   const parsed = ts.parseJsonConfigFileContent(
-    ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, root);
+    ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config,
+    ts.sys,
+    root,
+  );
   const options: ts.CompilerOptions = {
     ...parsed.options,
     rootDir: undefined,
@@ -103,12 +106,15 @@ test('every ts / js block in the docs type-checks against krozen (strict, one mo
   }
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
-  const virtualDirs = new Set([...virtual.keys()].flatMap((p) => {
-    const dirs: string[] = [];
-    for (let d = path.dirname(p); d.length > root.length; d = path.dirname(d)) dirs.push(d);
-    return dirs;
-  }));
-  host.directoryExists = (d) => virtualDirs.has(path.resolve(d)) || (directoryExists?.call(host, d) ?? ts.sys.directoryExists(d));
+  const virtualDirs = new Set(
+    [...virtual.keys()].flatMap((p) => {
+      const dirs: string[] = [];
+      for (let d = path.dirname(p); d.length > root.length; d = path.dirname(d)) dirs.push(d);
+      return dirs;
+    }),
+  );
+  host.directoryExists = (d) =>
+    virtualDirs.has(path.resolve(d)) || (directoryExists?.call(host, d) ?? ts.sys.directoryExists(d));
   host.fileExists = (f) => virtual.has(path.resolve(f)) || fileExists.call(host, f);
   host.readFile = (f) => virtual.get(path.resolve(f))?.code ?? readFile.call(host, f);
   host.getSourceFile = (f, lang, onError, create) => {
@@ -140,7 +146,11 @@ function anchorsOf(file: string): Set<string> {
     if (/^\s*(`{3,}|~{3,})/.test(line)) fenced = !fenced;
     const h = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
     if (!h) continue;
-    let slug = h[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    let slug = h[1]
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     for (let n = 1; anchors.has(slug); n++) slug = `${slug.replace(/-\d+$/, '')}-${n}`;
     anchors.add(slug);
   }
@@ -156,8 +166,12 @@ test('every relative link in the docs points to a file (and heading) that exists
       if (/^[a-z]+:/i.test(target)) continue; // https:, mailto:
       const [file, anchor] = target.split('#');
       const resolved = file ? path.resolve(path.dirname(path.join(root, doc)), file) : path.join(root, doc);
-      if (!fs.existsSync(resolved)) { broken.push(`${doc}: ${target} (no such file)`); continue; }
-      if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+      if (!fs.existsSync(resolved)) {
+        broken.push(`${doc}: ${target} (no such file)`);
+        continue;
+      }
+      if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor))
+        broken.push(`${doc}: ${target} (no such heading)`);
     }
   }
   expect(broken).toEqual([]);
@@ -170,7 +184,9 @@ afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
 describe('README Quick start, run', () => {
   test('the README names its quick start blocks (an app and its inject() test)', () => {
-    expect(quickStart.map((b) => b.name)).toEqual(expect.arrayContaining(['quick-start/app.ts', 'quick-start/app.test.ts']));
+    expect(quickStart.map((b) => b.name)).toEqual(
+      expect.arrayContaining(['quick-start/app.ts', 'quick-start/app.test.ts']),
+    );
   });
   for (const b of quickStart) {
     const { outputText } = ts.transpileModule(b.code, {
@@ -178,7 +194,10 @@ describe('README Quick start, run', () => {
       fileName: b.name,
     });
     // The package's own sources stand in for the installed package (jest's swc transform compiles them).
-    const js = outputText.replace(/require\("krozen"\)/g, `require(${JSON.stringify(path.join(root, 'lib/index.ts'))})`);
+    const js = outputText.replace(
+      /require\("krozen"\)/g,
+      `require(${JSON.stringify(path.join(root, 'lib/index.ts'))})`,
+    );
     const target = path.join(outDir, b.name!.replace(/^quick-start\//, '').replace(/\.ts$/, '.js'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, js);

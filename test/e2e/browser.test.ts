@@ -19,8 +19,15 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -37,7 +44,9 @@ describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (de
     try {
       // A message posted over HTTP before anyone joins: it must arrive as history.
       const posted = await fetch(`${base}/api/rooms/dev/messages`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'curl', text: 'hello from HTTP' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'curl', text: 'hello from HTTP' }),
       });
       expect(posted.status).toBe(201);
 
@@ -52,7 +61,11 @@ describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (de
       // The subprotocol the page asked for, as Chromium reports it (WebSocket.protocol).
       await alice.locator('body[data-protocol="chat.v1"]').waitFor();
       await bob.locator('body[data-protocol="chat.v1"]').waitFor();
-      const connections = app.wsHub.connections as Array<{ extensions: string; protocol: string; data: { user: string } }>;
+      const connections = app.wsHub.connections as Array<{
+        extensions: string;
+        protocol: string;
+        data: { user: string };
+      }>;
 
       await alice.fill('#name', 'alice');
       await alice.fill('#text', 'hi bob — ünïcödé 🚀');
@@ -77,22 +90,34 @@ describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (de
       // Absent: Chromium offering nothing opens with protocol ''; offering only a subprotocol the server does
       // not speak gets a 101 without the header, which Chromium refuses (RFC 6455 §4.1 lets a client).
       const url = `ws://127.0.0.1:${server.port}/chat/dev`;
-      const attempt = (u: string, offered: string[]) => alice.evaluate(([target, protocols]) => new Promise<string>((resolve) => {
-        const w = new WebSocket(target, protocols);
-        w.onopen = () => { resolve(`open:${w.protocol}`); w.close(); };
-        w.onerror = () => resolve('error');
-      }), [u, offered] as [string, string[]]);
+      const attempt = (u: string, offered: string[]) =>
+        alice.evaluate(
+          ([target, protocols]) =>
+            new Promise<string>((resolve) => {
+              const w = new WebSocket(target, protocols);
+              w.onopen = () => {
+                resolve(`open:${w.protocol}`);
+                w.close();
+              };
+              w.onerror = () => resolve('error');
+            }),
+          [u, offered] as [string, string[]],
+        );
       expect(await attempt(url, [])).toBe('open:');
       expect(await attempt(url, ['nope.v9'])).toBe('error');
       // A handshake without the session cookie is refused (401) before any 101.
       const anonymous = await browser.newContext();
       const stranger = await anonymous.newPage();
       await stranger.goto(`${base}/static/style.css`);
-      const refused = await stranger.evaluate((u) => new Promise<string>((resolve) => {
-        const w = new WebSocket(u, ['chat.v1']);
-        w.onopen = () => resolve('open');
-        w.onerror = () => resolve('error');
-      }), url);
+      const refused = await stranger.evaluate(
+        (u) =>
+          new Promise<string>((resolve) => {
+            const w = new WebSocket(u, ['chat.v1']);
+            w.onopen = () => resolve('open');
+            w.onerror = () => resolve('error');
+          }),
+        url,
+      );
       expect(refused).toBe('error');
       await anonymous.close();
 

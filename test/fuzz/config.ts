@@ -14,19 +14,31 @@ const fixedSeed = 0x6b726f7a; // "kroz"
 /** Runs `property`: fixed seed and `ciRuns` runs in CI, time-boxed with a random seed in a long run. */
 export function fuzz<T>(name: string, property: fc.IAsyncProperty<T>, ciRuns: number): Promise<void>;
 export function fuzz<T>(name: string, property: fc.IProperty<T>, ciRuns: number): void;
-export function fuzz<T>(name: string, property: fc.IProperty<T> | fc.IAsyncProperty<T>, ciRuns: number): Promise<void> | void {
-  const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : budgetMs > 0 ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : fixedSeed;
-  const params: fc.Parameters<T> = budgetMs > 0
-    ? { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false }
-    : { seed, numRuns: ciRuns };
+export function fuzz<T>(
+  name: string,
+  property: fc.IProperty<T> | fc.IAsyncProperty<T>,
+  ciRuns: number,
+): Promise<void> | void {
+  const seed =
+    process.env.FUZZ_SEED !== undefined
+      ? Number(process.env.FUZZ_SEED)
+      : budgetMs > 0
+        ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+        : fixedSeed;
+  const params: fc.Parameters<T> =
+    budgetMs > 0
+      ? { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false }
+      : { seed, numRuns: ciRuns };
   if (process.env.FUZZ_PATH !== undefined) params.path = process.env.FUZZ_PATH;
   const finish = (details: fc.RunDetails<T>): void => {
     report(name, details);
     if (details.failed) {
       const cause = details.errorInstance instanceof Error ? `\n${details.errorInstance.message}` : '';
       const message = (fc.defaultReportMessage(details) ?? 'property failed') + cause;
-      throw new Error(`fuzz '${name}' failed — seed ${details.seed}, path ${details.counterexamplePath}\n` +
-        `rerun: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} npx jest ${testFile()}\n${message}`);
+      throw new Error(
+        `fuzz '${name}' failed — seed ${details.seed}, path ${details.counterexamplePath}\n` +
+          `rerun: FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} npx jest ${testFile()}\n${message}`,
+      );
     }
   };
   if (property.isAsync()) return fc.check(property as fc.IAsyncProperty<T>, params).then(finish);
@@ -41,7 +53,10 @@ export function fuzzTimeout(ciMs: number): number {
 function report<T>(name: string, details: fc.RunDetails<T>): void {
   const file = process.env.FUZZ_REPORT;
   if (file === undefined) return;
-  fs.appendFileSync(file, JSON.stringify({ name, runs: details.numRuns, seed: details.seed, failed: details.failed }) + '\n');
+  fs.appendFileSync(
+    file,
+    JSON.stringify({ name, runs: details.numRuns, seed: details.seed, failed: details.failed }) + '\n',
+  );
 }
 
 function testFile(): string {

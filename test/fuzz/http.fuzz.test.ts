@@ -33,9 +33,28 @@ const GOOD = [
   handshakeRequest({ path: '/ws' }),
 ];
 
-const NASTY = ['\0', '\r', '\n', '\r\n', '\r\n\r\n', ':', ' ', '\t', '%', '%zz', '\u00ff', 'Content-Length: 5\r\n',
-  'Content-Length: -1\r\n', 'Transfer-Encoding: chunked\r\n', 'Connection: close\r\n', 'Upgrade: websocket\r\n', 'a'.repeat(20_000),
-  'GET / HTTP/1.1\r\n', 'Expect: 100-continue\r\n', 'ffffffff\r\n'];
+const NASTY = [
+  '\0',
+  '\r',
+  '\n',
+  '\r\n',
+  '\r\n\r\n',
+  ':',
+  ' ',
+  '\t',
+  '%',
+  '%zz',
+  '\u00ff',
+  'Content-Length: 5\r\n',
+  'Content-Length: -1\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  'Connection: close\r\n',
+  'Upgrade: websocket\r\n',
+  'a'.repeat(20_000),
+  'GET / HTTP/1.1\r\n',
+  'Expect: 100-continue\r\n',
+  'ffffffff\r\n',
+];
 
 /** A mutation as data (so a failure's counterexample reads as what was done to the request). */
 type Mutation =
@@ -51,7 +70,8 @@ function mutate(b: Buffer, m: Mutation): Buffer {
     if (c.length > 0) c[m.set % c.length] = m.byte;
     return c;
   }
-  if ('insert' in m) return Buffer.concat([b.subarray(0, at(m.insert)), Buffer.from(m.text, 'latin1'), b.subarray(at(m.insert))]);
+  if ('insert' in m)
+    return Buffer.concat([b.subarray(0, at(m.insert)), Buffer.from(m.text, 'latin1'), b.subarray(at(m.insert))]);
   if ('remove' in m) return Buffer.concat([b.subarray(0, at(m.remove)), b.subarray(at(m.remove) + m.count)]);
   return Buffer.concat([b.subarray(0, at(m.repeat) + m.count), b.subarray(at(m.repeat))]);
 }
@@ -109,7 +129,8 @@ function exchange(port: number, bytes: Buffer, cuts: number[], ms: number): Prom
 
 /** The status codes answered; what was received must begin with a status line. */
 function statusLines(raw: string): number[] {
-  if (raw.length > 0 && !raw.startsWith('HTTP/1.')) throw new Error(`an answer that is not HTTP: ${JSON.stringify(raw.slice(0, 80))}`);
+  if (raw.length > 0 && !raw.startsWith('HTTP/1.'))
+    throw new Error(`an answer that is not HTTP: ${JSON.stringify(raw.slice(0, 80))}`);
   return [...raw.matchAll(/HTTP\/1\.[01] (\d{3}) [^\r\n]*\r\n/g)].map((m) => Number(m[1]));
 }
 
@@ -138,24 +159,42 @@ afterAll(async () => {
   await Promise.all([killChild(children.krozen), killChild(children.node)]);
 });
 
-test('mutated requests and sequences on one connection, on both transports: answered or closed, the process lives', async () => {
-  await fuzz('http request path', fc.asyncProperty(sequence, async (s) => {
-    const child = children[s.transport];
-    let target: Buffer = Buffer.from(s.target, 'latin1');
-    for (const m of s.mutations) target = mutate(target, m);
-    let bytes: Buffer = Buffer.concat([Buffer.from(s.first, 'latin1'), target, Buffer.from(s.after ?? '', 'latin1')]);
-    if (s.finAt !== undefined) bytes = bytes.subarray(0, s.finAt % (bytes.length + 1));
-    const outcome = await exchange(child.port, bytes, s.pieces.map((p) => p % (bytes.length + 1)), 8000);
-    expect(outcome.closed).toBe(true);
-    const statuses = statusLines(outcome.received);
-    for (const st of statuses) expect(st >= 100 && st < 600).toBe(true);
-    checkInterimOrder(bytes.toString('latin1'), s.first, outcome.received);
-    expect(child.proc.exitCode).toBeNull();
-    const health = await request(child.port, { path: '/_internal/health' });
-    expect(health.status).toBe(200);
-  }), 60);
-  for (const child of Object.values(children)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
-}, fuzzTimeout(60_000));
+test(
+  'mutated requests and sequences on one connection, on both transports: answered or closed, the process lives',
+  async () => {
+    await fuzz(
+      'http request path',
+      fc.asyncProperty(sequence, async (s) => {
+        const child = children[s.transport];
+        let target: Buffer = Buffer.from(s.target, 'latin1');
+        for (const m of s.mutations) target = mutate(target, m);
+        let bytes: Buffer = Buffer.concat([
+          Buffer.from(s.first, 'latin1'),
+          target,
+          Buffer.from(s.after ?? '', 'latin1'),
+        ]);
+        if (s.finAt !== undefined) bytes = bytes.subarray(0, s.finAt % (bytes.length + 1));
+        const outcome = await exchange(
+          child.port,
+          bytes,
+          s.pieces.map((p) => p % (bytes.length + 1)),
+          8000,
+        );
+        expect(outcome.closed).toBe(true);
+        const statuses = statusLines(outcome.received);
+        for (const st of statuses) expect(st >= 100 && st < 600).toBe(true);
+        checkInterimOrder(bytes.toString('latin1'), s.first, outcome.received);
+        expect(child.proc.exitCode).toBeNull();
+        const health = await request(child.port, { path: '/_internal/health' });
+        expect(health.status).toBe(200);
+      }),
+      60,
+    );
+    for (const child of Object.values(children))
+      expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+  },
+  fuzzTimeout(60_000),
+);
 
 // ---- attacks --------------------------------------------------------------------------------------------
 
@@ -182,8 +221,17 @@ const attack: fc.Arbitrary<Attack> = fc.oneof(
   }),
   // Sizes well past the loopback's kernel buffers (a few MiB each way), so the server is left holding.
   fc.oneof(
-    fc.integer({ min: 64 * 1024, max: MiB }).map((bytes) => ({ kind: 'never-read' as const, mode: 'pipelined' as const, count: Math.ceil((32 * MiB) / bytes), bytes })),
-    fc.integer({ min: 64 * MiB, max: 256 * MiB }).map((bytes) => ({ kind: 'never-read' as const, mode: 'download' as const, count: 1, bytes })),
+    fc
+      .integer({ min: 64 * 1024, max: MiB })
+      .map((bytes) => ({
+        kind: 'never-read' as const,
+        mode: 'pipelined' as const,
+        count: Math.ceil((32 * MiB) / bytes),
+        bytes,
+      })),
+    fc
+      .integer({ min: 64 * MiB, max: 256 * MiB })
+      .map((bytes) => ({ kind: 'never-read' as const, mode: 'download' as const, count: 1, bytes })),
   ),
   fc.record({
     kind: fc.constant('stalled-head' as const),
@@ -206,10 +254,14 @@ async function attackProblems(transport: 'krozen' | 'node', a: Attack): Promise<
   const problems: string[] = [];
   if (!outcome.ok) problems.push(outcome.why);
   if (health.failed > 0 || health.max > HEALTH_BOUND_MS) {
-    problems.push(`health GETs: ${health.failed} of ${health.probes} unanswered, slowest ${Math.round(health.max)} ms (bound ${HEALTH_BOUND_MS})`);
+    problems.push(
+      `health GETs: ${health.failed} of ${health.probes} unanswered, slowest ${Math.round(health.max)} ms (bound ${HEALTH_BOUND_MS})`,
+    );
   }
   if (health.rssPeak - health.rssBase > RSS_BOUND) {
-    problems.push(`server RSS ${Math.round(health.rssBase / MiB)} -> ${Math.round(health.rssPeak / MiB)} MiB during the attack (bound +${RSS_BOUND / MiB})`);
+    problems.push(
+      `server RSS ${Math.round(health.rssBase / MiB)} -> ${Math.round(health.rssPeak / MiB)} MiB during the attack (bound +${RSS_BOUND / MiB})`,
+    );
   }
   if (child.proc.exitCode !== null) problems.push(`the ${transport} server died: ${child.stderr.join('').slice(-300)}`);
   return problems;
@@ -217,26 +269,43 @@ async function attackProblems(transport: 'krozen' | 'node', a: Attack): Promise<
 
 describe('attacks', () => {
   beforeAll(async () => {
-    const env = { SEND_TIMEOUT: String(LIMITS.sendTimeout), HEADERS_TIMEOUT: String(LIMITS.headersTimeout), MAX_BODY: String(LIMITS.maxBodySize) };
+    const env = {
+      SEND_TIMEOUT: String(LIMITS.sendTimeout),
+      HEADERS_TIMEOUT: String(LIMITS.headersTimeout),
+      MAX_BODY: String(LIMITS.maxBodySize),
+    };
     attackers.krozen = await startChild({ ...env, KROZEN_TRANSPORT: 'krozen' }, 20000, './test/helpers/attack-app.ts');
     attackers.node = await startChild({ ...env, KROZEN_TRANSPORT: 'node' }, 20000, './test/helpers/attack-app.ts');
   });
   afterAll(async () => {
     await Promise.all([killChild(attackers.krozen), killChild(attackers.node)]);
-    for (const child of Object.values(attackers)) expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
+    for (const child of Object.values(attackers))
+      expect(child.stderr.join('')).not.toMatch(/internal error|TypeError|RangeError/);
   });
 
   // Every known shape on both transports, every run (a few generated cases alone would miss some).
   const table = KNOWN_ATTACKS.flatMap((a) => (['krozen', 'node'] as const).map((t) => [t, attackLabel(a), a] as const));
-  test.each(table)('%s: %s', async (transport, _label, a) => {
-    expect(await attackProblems(transport, a)).toEqual([]);
-  }, 60_000);
+  test.each(table)(
+    '%s: %s',
+    async (transport, _label, a) => {
+      expect(await attackProblems(transport, a)).toEqual([]);
+    },
+    60_000,
+  );
 
-  test('generated attacks on both transports end as a sound server ends them; health answered and RSS bounded meanwhile', async () => {
-    const cases = fc.noShrink(fc.record({ transport: fc.constantFrom('krozen' as const, 'node' as const), attack }));
-    await fuzz('http attacks', fc.asyncProperty(cases, async ({ transport, attack: a }) => {
-      const problems = await attackProblems(transport, a);
-      if (problems.length > 0) throw new Error(`${transport}: ${problems.join('; ')}`);
-    }), 8);
-  }, fuzzTimeout(240_000));
+  test(
+    'generated attacks on both transports end as a sound server ends them; health answered and RSS bounded meanwhile',
+    async () => {
+      const cases = fc.noShrink(fc.record({ transport: fc.constantFrom('krozen' as const, 'node' as const), attack }));
+      await fuzz(
+        'http attacks',
+        fc.asyncProperty(cases, async ({ transport, attack: a }) => {
+          const problems = await attackProblems(transport, a);
+          if (problems.length > 0) throw new Error(`${transport}: ${problems.join('; ')}`);
+        }),
+        8,
+      );
+    },
+    fuzzTimeout(240_000),
+  );
 });

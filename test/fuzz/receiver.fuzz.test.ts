@@ -37,16 +37,26 @@ function utf8State(bytes: Buffer): 'ok' | 'partial' | 'bad' {
     let need: number;
     let lo = 0x80;
     let hi = 0xbf;
-    if (b < 0x80) { i++; continue; }
-    else if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b === 0xe0) { need = 2; lo = 0xa0; }
-    else if (b >= 0xe1 && b <= 0xec) need = 2;
-    else if (b === 0xed) { need = 2; hi = 0x9f; }
-    else if (b >= 0xee && b <= 0xef) need = 2;
-    else if (b === 0xf0) { need = 3; lo = 0x90; }
-    else if (b >= 0xf1 && b <= 0xf3) need = 3;
-    else if (b === 0xf4) { need = 3; hi = 0x8f; }
-    else return 'bad';
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) {
+      need = 2;
+      lo = 0xa0;
+    } else if (b >= 0xe1 && b <= 0xec) need = 2;
+    else if (b === 0xed) {
+      need = 2;
+      hi = 0x9f;
+    } else if (b >= 0xee && b <= 0xef) need = 2;
+    else if (b === 0xf0) {
+      need = 3;
+      lo = 0x90;
+    } else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) {
+      need = 3;
+      hi = 0x8f;
+    } else return 'bad';
     for (let k = 1; k <= need; k++) {
       if (i + k >= bytes.length) return 'partial';
       const c = bytes[i + k];
@@ -158,9 +168,22 @@ function encode(f: FrameSpec, key: Buffer): Buffer {
 
 const utf8Text = fc.string({ unit: 'binary', maxLength: 60 }).map((s) => Buffer.from(s));
 const anyBytes = fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a));
-const brokenUtf8 = fc.tuple(utf8Text, fc.constantFrom(
-  [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xff], [0x80],
-), utf8Text).map(([a, bad, b]) => Buffer.concat([a, Buffer.from(bad), b]));
+const brokenUtf8 = fc
+  .tuple(
+    utf8Text,
+    fc.constantFrom(
+      [0xc3],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98],
+      [0xed, 0xa0, 0x80],
+      [0xc0, 0xaf],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xff],
+      [0x80],
+    ),
+    utf8Text,
+  )
+  .map(([a, bad, b]) => Buffer.concat([a, Buffer.from(bad), b]));
 /** Valid text split at a random byte: fragments that end inside a character. */
 const payload = fc.oneof(
   { weight: 4, arbitrary: utf8Text },
@@ -171,7 +194,15 @@ const payload = fc.oneof(
 const closePayload = fc.oneof(
   fc.constant(Buffer.alloc(0)),
   fc.constant(Buffer.from([3])),
-  fc.tuple(fc.oneof(fc.constantFrom(1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999), fc.integer({ min: 0, max: 65535 })), utf8Text, fc.boolean())
+  fc
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999),
+        fc.integer({ min: 0, max: 65535 }),
+      ),
+      utf8Text,
+      fc.boolean(),
+    )
     .map(([code, reason, broken]) => {
       const head = Buffer.alloc(2);
       head.writeUInt16BE(code);
@@ -179,46 +210,77 @@ const closePayload = fc.oneof(
     }),
 );
 
-const frame: fc.Arbitrary<FrameSpec> = fc.record({
-  fin: fc.boolean(),
-  rsv: fc.oneof({ weight: 12, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(0x40, 0x20, 0x10) }),
-  opcode: fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(0, 1, 2) },
-    { weight: 3, arbitrary: fc.constantFrom(8, 9, 10) },
-    { weight: 1, arbitrary: fc.constantFrom(3, 7, 11, 15) },
-  ),
-  masked: fc.oneof({ weight: 20, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-  payload,
-  hugeLength: fc.oneof({ weight: 40, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-  closePayload,
-}).map(({ closePayload: cp, ...f }) => {
-  // Control frames: mostly within the 125-byte limit and final; close frames carry a code.
-  if (f.opcode === 8) return { ...f, payload: cp, fin: f.fin || f.payload.length % 5 !== 0 };
-  if (f.opcode >= 9) return { ...f, payload: f.payload.subarray(0, f.payload.length % 7 === 0 ? 130 : 125), fin: f.fin || f.payload.length % 5 !== 0 };
-  return f;
-});
+const frame: fc.Arbitrary<FrameSpec> = fc
+  .record({
+    fin: fc.boolean(),
+    rsv: fc.oneof(
+      { weight: 12, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.constantFrom(0x40, 0x20, 0x10) },
+    ),
+    opcode: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(0, 1, 2) },
+      { weight: 3, arbitrary: fc.constantFrom(8, 9, 10) },
+      { weight: 1, arbitrary: fc.constantFrom(3, 7, 11, 15) },
+    ),
+    masked: fc.oneof({ weight: 20, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+    payload,
+    hugeLength: fc.oneof({ weight: 40, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    closePayload,
+  })
+  .map(({ closePayload: cp, ...f }) => {
+    // Control frames: mostly within the 125-byte limit and final; close frames carry a code.
+    if (f.opcode === 8) return { ...f, payload: cp, fin: f.fin || f.payload.length % 5 !== 0 };
+    if (f.opcode >= 9)
+      return {
+        ...f,
+        payload: f.payload.subarray(0, f.payload.length % 7 === 0 ? 130 : 125),
+        fin: f.fin || f.payload.length % 5 !== 0,
+      };
+    return f;
+  });
 
 /** A mostly well-formed sequence: fragmented messages (text split mid-character too) with control frames between. */
-const message: fc.Arbitrary<FrameSpec[]> = fc.tuple(
-  fc.constantFrom(1, 2), utf8Text, fc.array(fc.nat({ max: 80 }), { maxLength: 6 }), fc.array(fc.constantFrom(9, 10), { maxLength: 2 }),
-).map(([opcode, text, cuts, controls]) => {
-  const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((a, b) => a - b);
-  const parts: Buffer[] = [];
-  let prev = 0;
-  for (const p of [...points, text.length]) {
-    parts.push(text.subarray(prev, p));
-    prev = p;
-  }
-  const frames: FrameSpec[] = parts.map((part, i) => ({
-    fin: i === parts.length - 1, rsv: 0, opcode: i === 0 ? opcode : 0, masked: true, payload: part, hugeLength: false,
-  }));
-  for (const c of controls) {
-    frames.splice(1 + (c % Math.max(1, frames.length - 1)), 0, { fin: true, rsv: 0, opcode: c, masked: true, payload: Buffer.from('ctl'), hugeLength: false });
-  }
-  return frames;
-});
+const message: fc.Arbitrary<FrameSpec[]> = fc
+  .tuple(
+    fc.constantFrom(1, 2),
+    utf8Text,
+    fc.array(fc.nat({ max: 80 }), { maxLength: 6 }),
+    fc.array(fc.constantFrom(9, 10), { maxLength: 2 }),
+  )
+  .map(([opcode, text, cuts, controls]) => {
+    const points = [...new Set(cuts.map((c) => Math.min(c, text.length)))].sort((a, b) => a - b);
+    const parts: Buffer[] = [];
+    let prev = 0;
+    for (const p of [...points, text.length]) {
+      parts.push(text.subarray(prev, p));
+      prev = p;
+    }
+    const frames: FrameSpec[] = parts.map((part, i) => ({
+      fin: i === parts.length - 1,
+      rsv: 0,
+      opcode: i === 0 ? opcode : 0,
+      masked: true,
+      payload: part,
+      hugeLength: false,
+    }));
+    for (const c of controls) {
+      frames.splice(1 + (c % Math.max(1, frames.length - 1)), 0, {
+        fin: true,
+        rsv: 0,
+        opcode: c,
+        masked: true,
+        payload: Buffer.from('ctl'),
+        hugeLength: false,
+      });
+    }
+    return frames;
+  });
 
-const sequence = fc.array(fc.oneof({ weight: 3, arbitrary: message }, { weight: 2, arbitrary: frame.map((f) => [f]) }), { minLength: 1, maxLength: 8 })
+const sequence = fc
+  .array(fc.oneof({ weight: 3, arbitrary: message }, { weight: 2, arbitrary: frame.map((f) => [f]) }), {
+    minLength: 1,
+    maxLength: 8,
+  })
   .map((groups) => groups.flat());
 
 // ---- running the receiver ---------------------------------------------------------------------
@@ -288,35 +350,88 @@ const key = fc.uint8Array({ minLength: 4, maxLength: 4 }).map((a) => Buffer.from
 /** Outcomes the generated sequences reached: the generators must reach every path, or the fuzz proves little. */
 const reached = new Set<string>();
 
-test('receiver = reference, for random frame sequences cut at random points', () => {
-  fuzz('ws receiver: random cuts',
-    fc.property(sequence, key, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), fc.boolean(), (frames, k, cutSeeds, copyKept, windows) => {
-      const bytes = Buffer.concat(frames.map((f) => encode(f, k)));
-      const cuts = cutSeeds.map((c) => c % (bytes.length + 1));
-      const expected = reference(frames);
-      for (const e of expected) reached.add(e.kind === 'error' ? `error ${e.code}` : e.kind);
-      expect(run(bytes, cuts, copyKept, windows)).toEqual(expected);
-    }), 400);
-  expect([...reached].sort()).toEqual(['close', 'error 1002', 'error 1007', 'error 1008', 'error 1009', 'message', 'ping', 'pong']);
-}, fuzzTimeout(30_000));
+test(
+  'receiver = reference, for random frame sequences cut at random points',
+  () => {
+    fuzz(
+      'ws receiver: random cuts',
+      fc.property(
+        sequence,
+        key,
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        (frames, k, cutSeeds, copyKept, windows) => {
+          const bytes = Buffer.concat(frames.map((f) => encode(f, k)));
+          const cuts = cutSeeds.map((c) => c % (bytes.length + 1));
+          const expected = reference(frames);
+          for (const e of expected) reached.add(e.kind === 'error' ? `error ${e.code}` : e.kind);
+          expect(run(bytes, cuts, copyKept, windows)).toEqual(expected);
+        },
+      ),
+      400,
+    );
+    expect([...reached].sort()).toEqual([
+      'close',
+      'error 1002',
+      'error 1007',
+      'error 1008',
+      'error 1009',
+      'message',
+      'ping',
+      'pong',
+    ]);
+  },
+  fuzzTimeout(30_000),
+);
 
-test('receiver = reference, cut at every single point', () => fuzz('ws receiver: every cut',
-  fc.property(fc.array(frame, { minLength: 1, maxLength: 3 }), key, fc.boolean(), (frames, k, copyKept) => {
-    const bytes = Buffer.concat(frames.map((f) => encode(f, k)));
-    const expected = reference(frames);
-    const step = Math.max(1, Math.floor(bytes.length / 64)); // long streams: every step-th point
-    for (let cut = 0; cut <= bytes.length; cut += step) {
-      expect(run(bytes, [cut], copyKept, false)).toEqual(expected);
-    }
-    expect(run(bytes, Array.from({ length: bytes.length }, (_, i) => i), copyKept, false)).toEqual(expected); // byte by byte
-  }), 150), fuzzTimeout(30_000));
+test(
+  'receiver = reference, cut at every single point',
+  () =>
+    fuzz(
+      'ws receiver: every cut',
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 3 }), key, fc.boolean(), (frames, k, copyKept) => {
+        const bytes = Buffer.concat(frames.map((f) => encode(f, k)));
+        const expected = reference(frames);
+        const step = Math.max(1, Math.floor(bytes.length / 64)); // long streams: every step-th point
+        for (let cut = 0; cut <= bytes.length; cut += step) {
+          expect(run(bytes, [cut], copyKept, false)).toEqual(expected);
+        }
+        expect(
+          run(
+            bytes,
+            Array.from({ length: bytes.length }, (_, i) => i),
+            copyKept,
+            false,
+          ),
+        ).toEqual(expected); // byte by byte
+      }),
+      150,
+    ),
+  fuzzTimeout(30_000),
+);
 
 test('the reference itself: a few known answers', () => {
-  const text = (s: string, fin = true, opcode = 1): FrameSpec => ({ fin, rsv: 0, opcode, masked: true, payload: Buffer.from(s), hugeLength: false });
-  expect(reference([text('hé', false), text('llo', true, 0)])).toEqual([{ kind: 'message', binary: false, payload: Buffer.from('héllo').toString('hex') }]);
-  expect(reference([{ ...text(''), payload: Buffer.from([0xe2, 0x82]), fin: false }, { ...text('', true, 0), payload: Buffer.from([0xac]) }]))
-    .toEqual([{ kind: 'message', binary: false, payload: 'e282ac' }]);
-  expect(reference([{ ...text(''), payload: Buffer.from([0xed, 0xa0]), fin: false }])).toEqual([{ kind: 'error', code: 1007 }]);
+  const text = (s: string, fin = true, opcode = 1): FrameSpec => ({
+    fin,
+    rsv: 0,
+    opcode,
+    masked: true,
+    payload: Buffer.from(s),
+    hugeLength: false,
+  });
+  expect(reference([text('hé', false), text('llo', true, 0)])).toEqual([
+    { kind: 'message', binary: false, payload: Buffer.from('héllo').toString('hex') },
+  ]);
+  expect(
+    reference([
+      { ...text(''), payload: Buffer.from([0xe2, 0x82]), fin: false },
+      { ...text('', true, 0), payload: Buffer.from([0xac]) },
+    ]),
+  ).toEqual([{ kind: 'message', binary: false, payload: 'e282ac' }]);
+  expect(reference([{ ...text(''), payload: Buffer.from([0xed, 0xa0]), fin: false }])).toEqual([
+    { kind: 'error', code: 1007 },
+  ]);
   expect(reference([text('a', true, 0)])).toEqual([{ kind: 'error', code: 1002 }]);
   expect(utf8State(Buffer.from([0xf4, 0x8f]))).toBe('partial');
   expect(utf8State(Buffer.from([0xf4, 0x90]))).toBe('bad');

@@ -14,7 +14,11 @@ export interface Child {
 const root = path.join(__dirname, '..', '..');
 
 /** Runs `script` (a .ts file under the repository root; default the child app) until it prints {"ready":port}. */
-export async function startChild(env: Record<string, string> = {}, timeoutMs = 20000, script = './test/helpers/child-app.ts'): Promise<Child> {
+export async function startChild(
+  env: Record<string, string> = {},
+  timeoutMs = 20000,
+  script = './test/helpers/child-app.ts',
+): Promise<Child> {
   const proc = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', script], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -22,7 +26,9 @@ export async function startChild(env: Record<string, string> = {}, timeoutMs = 2
   });
   const lines: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
-  const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   let pending = '';
   const ready = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`child not ready: ${stderr.join('')}`)), timeoutMs);

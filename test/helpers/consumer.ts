@@ -32,7 +32,10 @@ export function run(cmd: string, args: string[], cwd: string, env: NodeJS.Proces
 export function installInto(work: string, tgz: string, name: string, PATH: string, npmArgs: string[] = []): string {
   const project = path.join(work, `consumer-${name}`);
   fs.mkdirSync(project);
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }));
+  fs.writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }),
+  );
   run('npm', ['install', tgz, '--prefer-offline', '--no-audit', '--no-fund', ...npmArgs], project, cleanEnv(PATH));
   return project;
 }

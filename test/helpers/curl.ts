@@ -13,13 +13,18 @@ export interface CurlReply {
 /** `curl -sS -i <args> <url>`: resolves with the last response's status, headers and body bytes. */
 export function curl(url: string, args: string[] = []): Promise<CurlReply> {
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '-i', '--max-time', '20', ...args, url], { encoding: 'buffer', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`curl failed: ${err.message}\n${stderr.toString()}`));
-        return;
-      }
-      resolve(parseCurl(stdout));
-    });
+    execFile(
+      'curl',
+      ['-sS', '-i', '--max-time', '20', ...args, url],
+      { encoding: 'buffer', maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(new Error(`curl failed: ${err.message}\n${stderr.toString()}`));
+          return;
+        }
+        resolve(parseCurl(stdout));
+      },
+    );
   });
 }
 

@@ -28,7 +28,11 @@ export interface HealthWatchOptions {
 }
 
 /** One GET on a new connection: its latency in ms and the answer, or null after `timeoutMs`. */
-export function timedGet(port: number, path: string, timeoutMs: number): Promise<{ ms: number; status: number; body: string } | null> {
+export function timedGet(
+  port: number,
+  path: string,
+  timeoutMs: number,
+): Promise<{ ms: number; status: number; body: string } | null> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -44,7 +48,11 @@ export function timedGet(port: number, path: string, timeoutMs: number): Promise
       const raw = Buffer.concat(chunks).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
       const bodyAt = raw.indexOf('\r\n\r\n');
-      resolve(m === null ? null : { ms: performance.now() - t0, status: Number(m[1]), body: bodyAt === -1 ? '' : raw.slice(bodyAt + 4) });
+      resolve(
+        m === null
+          ? null
+          : { ms: performance.now() - t0, status: Number(m[1]), body: bodyAt === -1 ? '' : raw.slice(bodyAt + 4) },
+      );
     });
     socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
   });
@@ -65,7 +73,10 @@ export class HealthWatch {
   private rssPeak = 0;
   private readonly o: Required<Omit<HealthWatchOptions, 'memoryPath'>> & { memoryPath?: string };
 
-  constructor(private readonly port: number, options: HealthWatchOptions = {}) {
+  constructor(
+    private readonly port: number,
+    options: HealthWatchOptions = {},
+  ) {
     this.o = { everyMs: 100, timeoutMs: 5000, healthPath: '/_internal/health', memoryEveryMs: 250, ...options };
   }
 

@@ -65,7 +65,9 @@ export const KNOWN_ATTACKS: readonly Attack[] = [
 /** An attack in a few words (for test names and soak output). */
 export function attackLabel(a: Attack): string {
   const { kind, ...rest } = a;
-  return `${kind} ${Object.entries(rest).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  return `${kind} ${Object.entries(rest)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`;
 }
 
 /** Runs `attack` on 127.0.0.1:`port`; never rejects, always ends (every wait is bounded). */
@@ -113,14 +115,19 @@ async function tinyChunks(port: number, a: Extract<Attack, { kind: 'tiny-chunks'
     const ext = a.extBytes >= 3 ? `;e=${'v'.repeat(a.extBytes - 3)}` : '';
     const chunk = (n: number): string => `${n.toString(16)}${ext}\r\n${'x'.repeat(n)}\r\n`;
     const one = chunk(a.chunkBytes);
-    await wire.write('POST /sink HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
+    await wire.write(
+      'POST /sink HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     const perBlock = Math.max(1, Math.floor(65536 / one.length));
     const block = Buffer.from(one.repeat(perBlock), 'latin1');
     const reacted = (): boolean => wire.received > 0 || wire.closed;
     if (a.bodyBytes !== 'over') {
       // Under the limit (and at most 2 MiB on the wire): the whole body goes, then its end; the answer must
       // count every byte.
-      const n = Math.max(1, Math.min(a.bodyBytes, limits.maxBodySize, Math.floor((2 << 20) / one.length) * a.chunkBytes));
+      const n = Math.max(
+        1,
+        Math.min(a.bodyBytes, limits.maxBodySize, Math.floor((2 << 20) / one.length) * a.chunkBytes),
+      );
       const whole = Math.floor(n / a.chunkBytes);
       for (let i = 0; i < whole && !reacted(); i += perBlock) {
         await wire.write(i + perBlock <= whole ? block : Buffer.from(one.repeat(whole - i), 'latin1'));
@@ -135,9 +142,12 @@ async function tinyChunks(port: number, a: Extract<Attack, { kind: 'tiny-chunks'
       const extTotal = Math.ceil(n / a.chunkBytes) * ext.length;
       if (res.status === 413 && extTotal > EXT_CAP_FLOOR) {
         await wire.until(() => wire.closed, 5000);
-        return wire.closed ? pass(`${how}: 413 for ${extTotal} extension bytes, closed`) : fail(`${how}: 413 but the connection stayed open 5 s`);
+        return wire.closed
+          ? pass(`${how}: 413 for ${extTotal} extension bytes, closed`)
+          : fail(`${how}: 413 but the connection stayed open 5 s`);
       }
-      if (res.status !== 200 || res.body.toString() !== want) return fail(`${how}: answer ${describe(res)}, want 200 ${want}`);
+      if (res.status !== 200 || res.body.toString() !== want)
+        return fail(`${how}: answer ${describe(res)}, want 200 ${want}`);
       return pass(`${how}: 200, counted right`);
     }
     // Over the limit: keep sending until the server answers or closes, for at most 8x the limit on the wire.
@@ -153,15 +163,18 @@ async function tinyChunks(port: number, a: Extract<Attack, { kind: 'tiny-chunks'
     const sentAt = performance.now();
     await wire.until(reacted, 10_000);
     if (!reacted()) {
-      return fail(`no answer ${Math.round(performance.now() - sentAt)} ms after ${sent} wire bytes (${bodySent} body bytes in ${a.chunkBytes}-byte chunks, ` +
-        `ext ${a.extBytes}; limit ${limits.maxBodySize})`);
+      return fail(
+        `no answer ${Math.round(performance.now() - sentAt)} ms after ${sent} wire bytes (${bodySent} body bytes in ${a.chunkBytes}-byte chunks, ` +
+          `ext ${a.extBytes}; limit ${limits.maxBodySize})`,
+      );
     }
     await wire.until(() => wire.closed, 5000);
     const stream = parseResponseStream(wire.bytes(), wire.closed);
     const [res] = stream.responses;
     const how = `after ${sent} wire bytes (${bodySent} body bytes in ${a.chunkBytes}-byte chunks, ext ${a.extBytes})`;
     if (stream.error !== null) return fail(`${how}: ${stream.error}`);
-    if (res === undefined || res.status !== 413) return fail(`${how}: answer ${describe(res)}${wire.closed ? ', closed' : ''}, want 413 and close`);
+    if (res === undefined || res.status !== 413)
+      return fail(`${how}: answer ${describe(res)}${wire.closed ? ', closed' : ''}, want 413 and close`);
     if (!wire.closed) return fail(`${how}: 413 but the connection stayed open 5 s`);
     return pass(`${how}: 413, closed`);
   } finally {
@@ -174,12 +187,19 @@ async function tinyChunks(port: number, a: Extract<Attack, { kind: 'tiny-chunks'
 async function continueBehind(port: number, a: Extract<Attack, { kind: 'continue-behind' }>) {
   const wire = new Wire(port);
   try {
-    const first = a.first === 'stream' ? `/stream?n=${a.firstBytes}` : a.first === 'slow' ? `/slow?ms=300&n=${a.firstBytes}` : `/bytes?n=${a.firstBytes}`;
+    const first =
+      a.first === 'stream'
+        ? `/stream?n=${a.firstBytes}`
+        : a.first === 'slow'
+          ? `/slow?ms=300&n=${a.firstBytes}`
+          : `/bytes?n=${a.firstBytes}`;
     const body = patternBytes(0, a.bodyBytes);
     let sum = 0;
     for (const b of body) sum = (sum + b) >>> 0;
-    await wire.write(`GET ${first} HTTP/1.1\r\nHost: x\r\n\r\n` +
-      `POST /sink HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${a.bodyBytes}\r\nExpect: 100-continue\r\n\r\n`);
+    await wire.write(
+      `GET ${first} HTTP/1.1\r\nHost: x\r\n\r\n` +
+        `POST /sink HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${a.bodyBytes}\r\nExpect: 100-continue\r\n\r\n`,
+    );
     // The body goes on the 100, or (as RFC 9110 §10.1.1 lets a client) 1 s after response 1 without one.
     let firstDoneAt = 0;
     // Broken framing (an interim answer inside a body) counts as "done": nothing more can be read.
@@ -187,7 +207,8 @@ async function continueBehind(port: number, a: Extract<Attack, { kind: 'continue
       const s = parseResponseStream(wire.bytes(), wire.closed);
       return s.error !== null ? 2 : s.responses.filter((r) => r.status >= 200).length;
     };
-    const sawContinue = (): boolean => parseResponseStream(wire.bytes(), wire.closed).responses.some((r) => r.status === 100);
+    const sawContinue = (): boolean =>
+      parseResponseStream(wire.bytes(), wire.closed).responses.some((r) => r.status === 100);
     const deadline = performance.now() + 15_000;
     let bodySent = false;
     while (!wire.closed && performance.now() < deadline && finals() < 2) {
@@ -204,12 +225,19 @@ async function continueBehind(port: number, a: Extract<Attack, { kind: 'continue
     const order = interimOrderError(stream.responses, [false, true]);
     if (order !== null) return fail(`${how}: ${order}`);
     const [r1, r2] = stream.responses.filter((r) => r.status >= 200);
-    if (r1 === undefined || r1.status !== 200 || r1.body.length !== a.firstBytes) return fail(`${how}: response 1 ${describe(r1)}, want 200 with ${a.firstBytes} bytes`);
+    if (r1 === undefined || r1.status !== 200 || r1.body.length !== a.firstBytes)
+      return fail(`${how}: response 1 ${describe(r1)}, want 200 with ${a.firstBytes} bytes`);
     const bad = patternMismatch(r1.body);
-    if (bad !== -1) return fail(`${how}: response 1's body is wrong from byte ${bad}: ${JSON.stringify(r1.body.subarray(bad, bad + 40).toString('latin1'))}`);
+    if (bad !== -1)
+      return fail(
+        `${how}: response 1's body is wrong from byte ${bad}: ${JSON.stringify(r1.body.subarray(bad, bad + 40).toString('latin1'))}`,
+      );
     const want = JSON.stringify({ bytes: a.bodyBytes, sum });
-    if (r2 === undefined || r2.status !== 200 || r2.body.toString() !== want) return fail(`${how}: response 2 ${describe(r2)}, want 200 ${want}`);
-    return pass(`${how}: both right, ${stream.responses.some((r) => r.status === 100) ? '100 after response 1' : 'no 100'}`);
+    if (r2 === undefined || r2.status !== 200 || r2.body.toString() !== want)
+      return fail(`${how}: response 2 ${describe(r2)}, want 200 ${want}`);
+    return pass(
+      `${how}: both right, ${stream.responses.some((r) => r.status === 100) ? '100 after response 1' : 'no 100'}`,
+    );
   } finally {
     wire.destroy();
   }
@@ -221,8 +249,14 @@ async function neverRead(port: number, a: Extract<Attack, { kind: 'never-read' }
   const wire = new Wire(port, true);
   try {
     const total = a.mode === 'pipelined' ? a.count * a.bytes : a.bytes;
-    const how = a.mode === 'pipelined' ? `${a.count} pipelined GETs of ${a.bytes} bytes, never read` : `a ${a.bytes}-byte streamed download, never read`;
-    const request = a.mode === 'pipelined' ? `GET /bytes?n=${a.bytes} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(a.count) : `GET /stream?n=${a.bytes} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const how =
+      a.mode === 'pipelined'
+        ? `${a.count} pipelined GETs of ${a.bytes} bytes, never read`
+        : `a ${a.bytes}-byte streamed download, never read`;
+    const request =
+      a.mode === 'pipelined'
+        ? `GET /bytes?n=${a.bytes} HTTP/1.1\r\nHost: x\r\n\r\n`.repeat(a.count)
+        : `GET /stream?n=${a.bytes} HTTP/1.1\r\nHost: x\r\n\r\n`;
     await wire.write(request);
     // The kernel buffers fill within milliseconds; after that the server makes no progress. By the
     // checkpoint it must have given up on the connection.
@@ -232,11 +266,16 @@ async function neverRead(port: number, a: Extract<Attack, { kind: 'never-read' }
     wire.socket.resume();
     await wire.until(() => wire.closed || wire.received >= total, 3000);
     if (wire.closed && wire.received < total) {
-      return pass(`${how}: closed by the server within ${checkpoint} ms (${wire.received} of ${total} bytes had been sent${wire.error ? `, ${wire.error}` : ''})`);
+      return pass(
+        `${how}: closed by the server within ${checkpoint} ms (${wire.received} of ${total} bytes had been sent${wire.error ? `, ${wire.error}` : ''})`,
+      );
     }
-    if (wire.closed) return fail(`${how}: the server sent all ${total} bytes (the attack did not stall it: raise the sizes)`);
-    return fail(`${how}: still open ${checkpoint} ms after the client stopped reading (sendTimeout ${limits.sendTimeout}); ` +
-      `on reading, ${wire.received} of ${total} bytes came in 3 s and the connection stayed open`);
+    if (wire.closed)
+      return fail(`${how}: the server sent all ${total} bytes (the attack did not stall it: raise the sizes)`);
+    return fail(
+      `${how}: still open ${checkpoint} ms after the client stopped reading (sendTimeout ${limits.sendTimeout}); ` +
+        `on reading, ${wire.received} of ${total} bytes came in 3 s and the connection stayed open`,
+    );
   } finally {
     wire.destroy();
   }
@@ -248,7 +287,12 @@ async function stalledHead(port: number, a: Extract<Attack, { kind: 'stalled-hea
   const wire = new Wire(port);
   try {
     const slowMs = Math.round(limits.headersTimeout * 1.5);
-    const first = a.first === 'stream' ? `/stream?n=${a.firstBytes}` : a.first === 'slow' ? `/slow?ms=${slowMs}&n=${a.firstBytes}` : `/bytes?n=${a.firstBytes}`;
+    const first =
+      a.first === 'stream'
+        ? `/stream?n=${a.firstBytes}`
+        : a.first === 'slow'
+          ? `/slow?ms=${slowMs}&n=${a.firstBytes}`
+          : `/bytes?n=${a.firstBytes}`;
     const next = `GET /pid HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(48)}\r\n\r\n`;
     const cut = next.slice(0, 1 + (a.partial % (next.length - 1)));
     const how = `GET ${first}, then ${cut.length} of ${next.length} bytes of the next head`;
@@ -268,13 +312,26 @@ async function stalledHead(port: number, a: Extract<Attack, { kind: 'stalled-hea
     const stream = parseResponseStream(wire.bytes(), wire.closed);
     if (stream.error !== null) return fail(`${how}: ${stream.error}`);
     const [r1, ...after] = stream.responses;
-    if (r1 === undefined) return fail(`${how}: response 1 ${wire.closed ? 'cut: the connection closed' : 'missing'} after ${Math.round(performance.now() - t0)} ms (${wire.received} bytes received)`);
-    if (r1.status !== 200 || r1.body.length !== a.firstBytes || patternMismatch(r1.body) !== -1) return fail(`${how}: response 1 ${describe(r1)}, want 200 with ${a.firstBytes} pattern bytes`);
-    if (after.length > 1 || (after.length === 1 && after[0].status !== 408)) return fail(`${how}: after response 1, ${after.map(describe).join(', ')} (want nothing or a 408)`);
-    if (!wire.closed) return fail(`${how}: still open ${Math.round(performance.now() - t1)} ms after response 1 (headersTimeout ${limits.headersTimeout})`);
+    if (r1 === undefined)
+      return fail(
+        `${how}: response 1 ${wire.closed ? 'cut: the connection closed' : 'missing'} after ${Math.round(performance.now() - t0)} ms (${wire.received} bytes received)`,
+      );
+    if (r1.status !== 200 || r1.body.length !== a.firstBytes || patternMismatch(r1.body) !== -1)
+      return fail(`${how}: response 1 ${describe(r1)}, want 200 with ${a.firstBytes} pattern bytes`);
+    if (after.length > 1 || (after.length === 1 && after[0].status !== 408))
+      return fail(`${how}: after response 1, ${after.map(describe).join(', ')} (want nothing or a 408)`);
+    if (!wire.closed)
+      return fail(
+        `${how}: still open ${Math.round(performance.now() - t1)} ms after response 1 (headersTimeout ${limits.headersTimeout})`,
+      );
     const late = (wire.closedAt as number) - t1;
-    if (late > limits.headersTimeout + limits.slackMs) return fail(`${how}: closed ${Math.round(late)} ms after response 1 (headersTimeout ${limits.headersTimeout} + slack ${limits.slackMs})`);
-    return pass(`${how}: response 1 whole, then ${after.length === 1 ? '408 and ' : ''}closed ${Math.round((wire.closedAt as number) - t0)} ms after the head began`);
+    if (late > limits.headersTimeout + limits.slackMs)
+      return fail(
+        `${how}: closed ${Math.round(late)} ms after response 1 (headersTimeout ${limits.headersTimeout} + slack ${limits.slackMs})`,
+      );
+    return pass(
+      `${how}: response 1 whole, then ${after.length === 1 ? '408 and ' : ''}closed ${Math.round((wire.closedAt as number) - t0)} ms after the head began`,
+    );
   } finally {
     wire.destroy();
   }

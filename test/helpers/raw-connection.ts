@@ -19,11 +19,13 @@ export class RawConnection {
       this.wake();
     });
     socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => socket.once('close', () => {
-      this.isClosed = true;
-      this.wake();
-      resolve();
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.isClosed = true;
+        this.wake();
+        resolve();
+      }),
+    );
   }
 
   static open(port: number): Promise<RawConnection> {
@@ -55,7 +57,8 @@ export class RawConnection {
       if (parsed !== null) return parsed;
       if (this.isClosed) return null;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no response within ${ms} ms; got: ${JSON.stringify(this.buffered.toString('latin1'))}`);
+      if (left <= 0)
+        throw new Error(`no response within ${ms} ms; got: ${JSON.stringify(this.buffered.toString('latin1'))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {

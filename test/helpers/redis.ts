@@ -69,7 +69,11 @@ function exited(proc: ChildProcess): Promise<void> {
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const launch = async (): Promise<ChildProcess> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     proc.on('error', () => undefined); // ENOENT shows as the PING wait failing with the exit code
     // If the test process ends without stop() (a crash, a killed run), the server goes with it.
     const onExit = (): void => void proc.kill('SIGKILL');

@@ -89,7 +89,8 @@ function dechunk(buf: Buffer, start: number): { body: Buffer; end: number } | nu
     const lineEnd = buf.indexOf('\r\n', pos, 'latin1');
     if (lineEnd === -1) return buf.length - pos > 4096 ? `chunk-size line too long at byte ${pos}` : null;
     const sizeText = buf.subarray(pos, lineEnd).toString('latin1').split(';')[0];
-    if (!/^[0-9a-fA-F]{1,13}$/.test(sizeText)) return `bad chunk size ${JSON.stringify(sizeText.slice(0, 40))} at byte ${pos}`;
+    if (!/^[0-9a-fA-F]{1,13}$/.test(sizeText))
+      return `bad chunk size ${JSON.stringify(sizeText.slice(0, 40))} at byte ${pos}`;
     const size = parseInt(sizeText, 16);
     pos = lineEnd + 2;
     if (size === 0) {
@@ -105,7 +106,8 @@ function dechunk(buf: Buffer, start: number): { body: Buffer; end: number } | nu
     }
     if (buf.length < pos + size + 2) return null;
     parts.push(buf.subarray(pos, pos + size));
-    if (buf[pos + size] !== 0x0d || buf[pos + size + 1] !== 0x0a) return `chunk data not followed by CRLF at byte ${pos + size}`;
+    if (buf[pos + size] !== 0x0d || buf[pos + size + 1] !== 0x0a)
+      return `chunk data not followed by CRLF at byte ${pos + size}`;
     pos += size + 2;
   }
 }
@@ -124,8 +126,15 @@ export function interimOrderError(responses: StreamedResponse[], asked: boolean[
     }
     if (r.status !== 100) return `unexpected interim ${r.status} (message ${at + 1})`;
     if (asked[final] !== true) {
-      return `100 Continue where the final answer to request ${final + 1} belongs (message ${at + 1}; ` +
-        `requests that asked: ${asked.map((a, i) => (a ? i + 1 : 0)).filter(Boolean).join(', ') || 'none'})`;
+      return (
+        `100 Continue where the final answer to request ${final + 1} belongs (message ${at + 1}; ` +
+        `requests that asked: ${
+          asked
+            .map((a, i) => (a ? i + 1 : 0))
+            .filter(Boolean)
+            .join(', ') || 'none'
+        })`
+      );
     }
   }
   return null;

@@ -24,7 +24,11 @@ export async function startApp(setup: (app: App) => void, overrides: Partial<Set
 }
 
 /** Sends raw bytes on one connection; resolves with everything received until the server closes or `idleMs` of silence. */
-export function rawRequest(port: number, data: string | Buffer | Array<string | Buffer>, idleMs = 300): Promise<string> {
+export function rawRequest(
+  port: number,
+  data: string | Buffer | Array<string | Buffer>,
+  idleMs = 300,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -95,17 +99,36 @@ export interface SimpleResponse {
 /** One request through node:http (no headers added for us, unlike fetch's default content type). */
 export function request(
   port: number,
-  options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: string | Buffer; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string | number>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+  } = {},
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers: options.headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body, text: body.toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers: res.headers,
+            body,
+            text: body.toString('utf8'),
+          });
         });
         res.on('error', reject);
       },

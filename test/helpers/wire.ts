@@ -77,10 +77,13 @@ export class Wire {
           this.waiters.push(check);
         }
       };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        resolve(ready());
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.waiters = this.waiters.filter((w) => w !== check);
+          resolve(ready());
+        },
+        Math.max(0, ms),
+      );
       check();
     });
   }

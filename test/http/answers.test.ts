@@ -40,7 +40,9 @@ function request(port: number, method: string, path: string, headers: Record<str
     const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode as number, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -49,7 +51,13 @@ function request(port: number, method: string, path: string, headers: Record<str
 
 /** The headers that describe the representation: what HEAD must announce as GET does. */
 function described(h: http.IncomingHttpHeaders): Record<string, unknown> {
-  return { type: h['content-type'], encoding: h['content-encoding'], vary: h.vary, length: h['content-length'], etag: h.etag };
+  return {
+    type: h['content-type'],
+    encoding: h['content-encoding'],
+    vary: h.vary,
+    length: h['content-length'],
+    etag: h.etag,
+  };
 }
 
 describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
@@ -62,17 +70,23 @@ describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
       info: () => undefined,
       debug: () => undefined,
     };
-    r = await startApp(routes, { transport: transport as Settings['transport'], logger: logger as unknown as Settings['logger'] });
+    r = await startApp(routes, {
+      transport: transport as Settings['transport'],
+      logger: logger as unknown as Settings['logger'],
+    });
   });
   afterAll(() => r.stop());
 
-  test.each(['/s100', '/s103', '/s101'])('a handler status 1xx (%s) is a logged 500, not an interim answer', async (path) => {
-    logged.length = 0;
-    const res = await request(r.port, 'GET', path);
-    expect(res.status).toBe(500);
-    expect(JSON.parse(res.body.toString())).toEqual({ error: 'Internal Server Error' });
-    expect(logged.join('\n')).toMatch(/cannot send the response/);
-  });
+  test.each(['/s100', '/s103', '/s101'])(
+    'a handler status 1xx (%s) is a logged 500, not an interim answer',
+    async (path) => {
+      logged.length = 0;
+      const res = await request(r.port, 'GET', path);
+      expect(res.status).toBe(500);
+      expect(JSON.parse(res.body.toString())).toEqual({ error: 'Internal Server Error' });
+      expect(logged.join('\n')).toMatch(/cannot send the response/);
+    },
+  );
 
   test.each(['/s204', '/s204-body', '/s204-length'])('%s: a 204 has no Content-Length and no body', async (path) => {
     const res = await request(r.port, 'GET', path);
@@ -93,10 +107,12 @@ describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string): Promise<number> =>
       new Promise((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode as number));
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode as number));
+          })
+          .on('error', reject);
       });
     expect(await get('/s204-body')).toBe(204);
     expect(await get('/s304-body')).toBe(304);
@@ -116,7 +132,8 @@ describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
     expect(head.status).toBe(get.status);
     expect(described(head.headers)).toEqual(described(get.headers));
     if (coding !== 'identity') expect(get.headers['content-encoding']).toBe(coding);
-    if (get.headers['content-length'] !== undefined) expect(Number(get.headers['content-length'])).toBe(get.body.length);
+    if (get.headers['content-length'] !== undefined)
+      expect(Number(get.headers['content-length'])).toBe(get.body.length);
     expect(head.body.length).toBe(0);
   });
 });

@@ -20,7 +20,11 @@ test('GET /json answers JSON with a content length', async () => {
 });
 
 test('POST /echo returns the JSON body', async () => {
-  const res = await fetch(`${r.base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":[1,2,{"b":null}]}' });
+  const res = await fetch(`${r.base}/echo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":[1,2,{"b":null}]}',
+  });
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ a: [1, 2, { b: null }] });
 });

@@ -22,7 +22,9 @@ const BODIES: Record<string, string> = {
 };
 
 /** A sink that records what it was handed. */
-function recordingSink(): ResponseSink & { got?: { status: number; headers: OutgoingHeaders; body: string | Uint8Array | null } } {
+function recordingSink(): ResponseSink & {
+  got?: { status: number; headers: OutgoingHeaders; body: string | Uint8Array | null };
+} {
   const sink = {
     headersSent: false,
     got: undefined as undefined | { status: number; headers: OutgoingHeaders; body: string | Uint8Array | null },
@@ -38,15 +40,18 @@ function recordingSink(): ResponseSink & { got?: { status: number; headers: Outg
 }
 
 describe('what reaches the transport', () => {
-  test.each(['ascii', 'euro', 'mixed', 'surrogate'])('a long %s text goes as its UTF-8 bytes, with their length', (name) => {
-    const text = BODIES[name];
-    const sink = recordingSink();
-    sendResponse(sink, 200, { 'content-type': 'text/plain; charset=utf-8' }, text, false);
-    const body = sink.got?.body;
-    expect(body).toBeInstanceOf(Uint8Array);
-    expect(Buffer.compare(Buffer.from(body as Uint8Array), Buffer.from(text))).toBe(0);
-    expect(sink.got?.headers['content-length']).toBe(Buffer.byteLength(text));
-  });
+  test.each(['ascii', 'euro', 'mixed', 'surrogate'])(
+    'a long %s text goes as its UTF-8 bytes, with their length',
+    (name) => {
+      const text = BODIES[name];
+      const sink = recordingSink();
+      sendResponse(sink, 200, { 'content-type': 'text/plain; charset=utf-8' }, text, false);
+      const body = sink.got?.body;
+      expect(body).toBeInstanceOf(Uint8Array);
+      expect(Buffer.compare(Buffer.from(body as Uint8Array), Buffer.from(text))).toBe(0);
+      expect(sink.got?.headers['content-length']).toBe(Buffer.byteLength(text));
+    },
+  );
 
   test('a short text still goes as a string (one write with its head)', () => {
     const sink = recordingSink();
@@ -59,20 +64,28 @@ describe('what reaches the transport', () => {
 describe.each(TRANSPORTS)('transport %s: long texts on the wire', (transport) => {
   let r: Running;
   beforeAll(async () => {
-    r = await startApp((app) => {
-      for (const [name, text] of Object.entries(BODIES)) app.get(`/${name}`, () => ({ body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
-    }, { transport: transport as Settings['transport'], compression: false });
+    r = await startApp(
+      (app) => {
+        for (const [name, text] of Object.entries(BODIES))
+          app.get(`/${name}`, () => ({ body: text, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+      },
+      { transport: transport as Settings['transport'], compression: false },
+    );
   });
   afterAll(() => r.stop());
 
   test.each(Object.keys(BODIES))('%s: the bytes of Buffer.from(text), with their length', async (name) => {
-    const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: r.port, path: `/${name}`, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-      }).on('error', reject);
-    });
+    const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>(
+      (resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: r.port, path: `/${name}`, agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject);
+      },
+    );
     const expected = Buffer.from(BODIES[name]);
     expect(Number(headers['content-length'])).toBe(expected.length);
     expect(Buffer.compare(body, expected)).toBe(0);

@@ -18,25 +18,30 @@ function routes(app: App): void {
   app.get('/health', () => ({ body: { ok: true } }));
   app.post('/echo', (req) => ({ body: { length: (req.body as Buffer).length } }));
   // Reads req.raw in flowing mode (as pipe() does: uploads), counting its 'data' events.
-  app.post('/stream', async (req) => {
-    let length = 0;
-    let events = 0;
-    await new Promise((resolve) => {
-      req.raw.on('data', (piece: Buffer) => {
-        length += piece.length;
-        events++;
+  app.post(
+    '/stream',
+    async (req) => {
+      let length = 0;
+      let events = 0;
+      await new Promise((resolve) => {
+        req.raw.on('data', (piece: Buffer) => {
+          length += piece.length;
+          events++;
+        });
+        req.raw.on('end', resolve);
       });
-      req.raw.on('end', resolve);
-    });
-    return { body: { length, events } };
-  }, { rawBody: true });
+      return { body: { length, events } };
+    },
+    { rawBody: true },
+  );
 }
 
 function start(transport: string): Promise<Running> {
   return startApp(routes, { transport: transport as Settings['transport'] });
 }
 
-const HEAD = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n';
+const HEAD =
+  'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n';
 
 interface Sent {
   /** What the server sent back (until it closed, or 300 ms of silence after the body). */
@@ -75,7 +80,7 @@ interface SendOptions {
  */
 function sendChunks(port: number, record: Buffer, count: number, options: SendOptions = {}): Promise<Sent> {
   const { maxMs = 10_000, maxBytes = 256 * MiB, frame = ECHO, paced = true } = options;
-  const perBatch = Math.max(1, Math.floor(16 * 1024 / record.length));
+  const perBatch = Math.max(1, Math.floor((16 * 1024) / record.length));
   const batch = Buffer.concat(Array.from({ length: perBatch }, () => record));
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -88,7 +93,11 @@ function sendChunks(port: number, record: Buffer, count: number, options: SendOp
       if (finished) return;
       finished = true;
       socket.destroy();
-      resolve({ response: Buffer.concat(received).toString('latin1'), wireBytes: answeredAt === -1 ? flushed : answeredAt, reset });
+      resolve({
+        response: Buffer.concat(received).toString('latin1'),
+        wireBytes: answeredAt === -1 ? flushed : answeredAt,
+        reset,
+      });
     };
     let idle: NodeJS.Timeout | undefined;
     socket.on('data', (c) => {
@@ -151,7 +160,8 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       expect413(sent, transport);
       // ~175k pieces reach the limit: ~1 MB of 6-byte records, plus what was in flight when it answered.
       expect(sent.wireBytes).toBeLessThan(4 * MiB);
-      if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, '1-byte chunks: wire bytes before 413', sent.wireBytes);
+      if (process.env.KROZEN_BODY_COST_REPORT === '1')
+        console.log(transport, '1-byte chunks: wire bytes before 413', sent.wireBytes);
     } finally {
       await app.stop();
     }
@@ -162,7 +172,8 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
     try {
       const sent = await sendChunks(app.port, ONE_BYTE_WITH_EXTENSION, 1_000_000, { maxMs: 15_000 });
       expect413(sent, transport);
-      if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'extensions: wire bytes before 413', sent.wireBytes);
+      if (process.env.KROZEN_BODY_COST_REPORT === '1')
+        console.log(transport, 'extensions: wire bytes before 413', sent.wireBytes);
       // krozen counts the extensions (413 once they outweigh the data past 16 KiB); node:http bounds them
       // per chunk only, so there the socket's bytes read are checked against the same rule (node-chunk-budget.ts).
       expect(sent.wireBytes).toBeLessThan(4 * MiB);
@@ -170,7 +181,6 @@ describe.each(TRANSPORTS)('%s transport', (transport) => {
       await app.stop();
     }
   });
-
 });
 
 /** The body-cost app in a child process, with `env`. */
@@ -179,7 +189,9 @@ function startMeasured(transport: string, env: Record<string, string> = {}): Pro
 }
 
 async function getJson(port: number, path: string): Promise<Record<string, number>> {
-  const [res] = parseResponses(await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 10_000));
+  const [res] = parseResponses(
+    await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 10_000),
+  );
   return JSON.parse(res.body);
 }
 
@@ -200,7 +212,8 @@ test('krozen: a streamed body (req.raw) of 1-byte chunks reaches the reader in s
     expect(res?.status).toBe(200);
     const { length, events } = JSON.parse(res.body);
     expect(length).toBe(200_000);
-    if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log('krozen req.raw data events for 200k 1-byte chunks', events);
+    if (process.env.KROZEN_BODY_COST_REPORT === '1')
+      console.log('krozen req.raw data events for 200k 1-byte chunks', events);
     expect(events).toBeLessThan(2000);
   } finally {
     await app.stop();
@@ -242,7 +255,8 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
       const [res] = parseResponses((sent as Sent).response);
       expect(res?.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ sizes: [1_000_000] });
-      if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'upload of 1-byte chunks: peak RSS growth', growth);
+      if (process.env.KROZEN_BODY_COST_REPORT === '1')
+        console.log(transport, 'upload of 1-byte chunks: peak RSS growth', growth);
       expect(growth).toBeLessThan(64 * MiB);
     } finally {
       await killChild(child);
@@ -253,7 +267,9 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
     const child = await startMeasured(transport);
     try {
       await getJson(child.port, '/health'); // warm: the first request's own cost is not what is measured
-      const bodies = Array.from({ length: 6 }, () => sendChunks(child.port, ONE_BYTE, 1_000_000, { maxMs: 5_000, paced: false }));
+      const bodies = Array.from({ length: 6 }, () =>
+        sendChunks(child.port, ONE_BYTE, 1_000_000, { maxMs: 5_000, paced: false }),
+      );
       const delays: number[] = [];
       const until = Date.now() + 1500;
       while (Date.now() < until) {
@@ -266,7 +282,8 @@ describe.each(TRANSPORTS)('%s transport, server in a child process', (transport)
       // process than about the server: not checked here).
       const sent = await Promise.all(bodies);
       for (const s of sent) expect413(s, transport);
-      if (process.env.KROZEN_BODY_COST_REPORT === '1') console.log(transport, 'health GET delays (ms)', delays.join(','));
+      if (process.env.KROZEN_BODY_COST_REPORT === '1')
+        console.log(transport, 'health GET delays (ms)', delays.join(','));
       // node:http parses every chunk of every read it takes (a callback, a Buffer copy and a 'data' event
       // each, ~3 µs per 1-byte chunk) before it looks at the next socket: ~175k of them per body before the
       // 413 is its floor here. Before the fix: no answer within 10 s on node:http, 3.9 s on krozen. The

@@ -5,23 +5,31 @@ import { startApp, request, rawRequest, parseResponses, type Running } from '../
 const LIMIT = 64 * 1024;
 let r: Running;
 beforeAll(async () => {
-  r = await startApp((app) => {
-    app.post('/inspect', (req) => ({
-      body: {
-        kind: Buffer.isBuffer(req.body) ? 'buffer' : req.body === null ? 'null' : typeof req.body,
-        value: Buffer.isBuffer(req.body) ? [...req.body] : req.body,
-      },
-    }));
-    app.put('/inspect', (req) => ({ body: { method: req.method, value: req.body } }));
-    app.get('/path/:name', (req) => ({ body: { path: req.path, name: req.params.name } }));
-    app.get('/query', (req) => ({ body: req.query }));
-    app.get('/ignores-query', () => ({ body: 'fine' }));
-  }, { maxBodySize: LIMIT });
+  r = await startApp(
+    (app) => {
+      app.post('/inspect', (req) => ({
+        body: {
+          kind: Buffer.isBuffer(req.body) ? 'buffer' : req.body === null ? 'null' : typeof req.body,
+          value: Buffer.isBuffer(req.body) ? [...req.body] : req.body,
+        },
+      }));
+      app.put('/inspect', (req) => ({ body: { method: req.method, value: req.body } }));
+      app.get('/path/:name', (req) => ({ body: { path: req.path, name: req.params.name } }));
+      app.get('/query', (req) => ({ body: req.query }));
+      app.get('/ignores-query', () => ({ body: 'fine' }));
+    },
+    { maxBodySize: LIMIT },
+  );
 });
 afterAll(() => r.stop());
 
 function inspect(body: string | Buffer, headers: Record<string, string> = {}) {
-  return request(r.port, { method: 'POST', path: '/inspect', body, headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } });
+  return request(r.port, {
+    method: 'POST',
+    path: '/inspect',
+    body,
+    headers: { 'content-length': String(Buffer.byteLength(body)), ...headers },
+  });
 }
 
 describe('body parsing by content type', () => {
@@ -64,9 +72,11 @@ describe('body parsing by content type', () => {
   });
 
   test('a chunked body is read whole', async () => {
-    const raw = await rawRequest(r.port,
+    const raw = await rawRequest(
+      r.port,
       'PUT /inspect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
-      '4\r\n{"k"\r\n6\r\n:"v"}\n\r\n0\r\n\r\n');
+        '4\r\n{"k"\r\n6\r\n:"v"}\n\r\n0\r\n\r\n',
+    );
     const [res] = parseResponses(raw);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ method: 'PUT', value: { k: 'v' } });
@@ -82,7 +92,10 @@ describe('body parsing by content type', () => {
 
 describe('413 without reading the rest', () => {
   test('by Content-Length: answered before the body is sent', async () => {
-    const raw = await rawRequest(r.port, `POST /inspect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n{"a":`);
+    const raw = await rawRequest(
+      r.port,
+      `POST /inspect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n{"a":`,
+    );
     const [res] = parseResponses(raw);
     expect(res.status).toBe(413);
     expect(res.headers.connection).toBe('close');
@@ -145,9 +158,12 @@ describe('percent-decoding', () => {
     expect(JSON.parse(res.text).error).toMatch(/percent-encoding/);
   });
 
-  test.each(['/query?a=%ZZ', '/ignores-query?a=%E0%A4%A', '/query?%=1'])('malformed query %s → 400, even unread', async (path) => {
-    const res = await request(r.port, { path });
-    expect(res.status).toBe(400);
-    expect(JSON.parse(res.text).error).toMatch(/percent-encoding/);
-  });
+  test.each(['/query?a=%ZZ', '/ignores-query?a=%E0%A4%A', '/query?%=1'])(
+    'malformed query %s → 400, even unread',
+    async (path) => {
+      const res = await request(r.port, { path });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.text).error).toMatch(/percent-encoding/);
+    },
+  );
 });

@@ -10,15 +10,18 @@ const GOOD = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n';
 
 let r: Running;
 beforeAll(async () => {
-  r = await startApp((app) => {
-    app.get('/json', () => ({ body: { ok: true } }));
-    app.post('/echo', (req) => ({ body: { got: req.body } }));
-    app.get('/path/:name', (req) => ({ body: { name: req.params.name } }));
-    app.get('/slow', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      return { body: { slow: true } };
-    });
-  }, { maxBodySize: 1024, headersTimeout: 400, requestTimeout: 800 });
+  r = await startApp(
+    (app) => {
+      app.get('/json', () => ({ body: { ok: true } }));
+      app.post('/echo', (req) => ({ body: { got: req.body } }));
+      app.get('/path/:name', (req) => ({ body: { name: req.params.name } }));
+      app.get('/slow', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return { body: { slow: true } };
+      });
+    },
+    { maxBodySize: 1024, headersTimeout: 400, requestTimeout: 800 },
+  );
 });
 afterAll(() => r.stop());
 
@@ -43,13 +46,49 @@ const CASES: Array<[string, string, boolean, number, unknown]> = [
   ['not HTTP at all', 'THIS IS NOT HTTP\r\n\r\n', false, 400, { error: 'Bad Request' }],
   ['an invalid method token', 'G@T /json HTTP/1.1\r\nHost: x\r\n\r\n', false, 400, { error: 'Bad Request' }],
   ['an invalid HTTP version', 'GET /json HTTP/9.x\r\nHost: x\r\n\r\n', false, 400, { error: 'Bad Request' }],
-  ['headers over the size limit', `GET /json HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, false, 431, { error: 'Request Header Fields Too Large' }],
-  ['a non-numeric Content-Length', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', false, 400, { error: 'Bad Request' }],
-  ['Content-Length with Transfer-Encoding', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', false, 400, { error: 'Bad Request' }],
-  ['a bad chunk size', 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n', false, 400, { error: 'Bad Request' }],
-  ['invalid JSON', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":', false, 400, { error: 'Invalid JSON' }],
+  [
+    'headers over the size limit',
+    `GET /json HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    false,
+    431,
+    { error: 'Request Header Fields Too Large' },
+  ],
+  [
+    'a non-numeric Content-Length',
+    'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+    false,
+    400,
+    { error: 'Bad Request' },
+  ],
+  [
+    'Content-Length with Transfer-Encoding',
+    'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+    false,
+    400,
+    { error: 'Bad Request' },
+  ],
+  [
+    'a bad chunk size',
+    'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n',
+    false,
+    400,
+    { error: 'Bad Request' },
+  ],
+  [
+    'invalid JSON',
+    'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":',
+    false,
+    400,
+    { error: 'Invalid JSON' },
+  ],
   ['a malformed path', 'GET /path/%zz HTTP/1.1\r\nHost: x\r\n\r\n', false, 400, undefined],
-  ['a body over maxBodySize', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n{"a":', false, 413, undefined],
+  [
+    'a body over maxBodySize',
+    'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n{"a":',
+    false,
+    413,
+    undefined,
+  ],
 ];
 
 describe('a good request, then a malformed one on the same connection', () => {

@@ -122,7 +122,12 @@ describe('static files', () => {
     expect(r.headers['content-encoding']).toBe('br');
     expect(r.headers.etag).toMatch(/^W\/"/);
     expect(zlib.brotliDecompressSync(r.body).toString()).toBe(css);
-    const again = await curl(`${url}/assets/site.css`, ['-H', 'Accept-Encoding: br', '-H', `If-None-Match: ${r.headers.etag}`]);
+    const again = await curl(`${url}/assets/site.css`, [
+      '-H',
+      'Accept-Encoding: br',
+      '-H',
+      `If-None-Match: ${r.headers.etag}`,
+    ]);
     expect(again.status).toBe(304);
   });
 

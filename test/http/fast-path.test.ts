@@ -11,7 +11,10 @@ function routes(app: App): void {
   app.get('/nothing', () => undefined);
   app.get('/object', () => ({ body: { a: [1, 'é'] } }));
   app.get('/status', () => ({ status: 201, body: 'made' }));
-  app.get('/headers', () => ({ body: { ok: true }, headers: { 'X-Mixed-Case': 'v', 'Content-Type': 'application/vnd.x+json', 'x-list': ['a', 'b'] } }));
+  app.get('/headers', () => ({
+    body: { ok: true },
+    headers: { 'X-Mixed-Case': 'v', 'Content-Type': 'application/vnd.x+json', 'x-list': ['a', 'b'] },
+  }));
   app.get('/text', () => ({ body: 'plain ✓', headers: { 'content-type': 'text/plain; charset=utf-8' } }));
   app.get('/bytes', () => ({ body: Buffer.from([0, 1, 255]) }));
   app.get('/empty', () => ({ status: 204 }));
@@ -25,7 +28,21 @@ function routes(app: App): void {
   app.post('/echo', (req) => ({ body: req.body }));
 }
 
-const PATHS = ['/nothing', '/object', '/status', '/headers', '/text', '/bytes', '/empty', '/stream', '/async', '/response', '/unencodable', '/throws', '/missing'];
+const PATHS = [
+  '/nothing',
+  '/object',
+  '/status',
+  '/headers',
+  '/text',
+  '/bytes',
+  '/empty',
+  '/stream',
+  '/async',
+  '/response',
+  '/unencodable',
+  '/throws',
+  '/missing',
+];
 
 let errorSpy: jest.SpyInstance;
 let plain: Running;
@@ -98,7 +115,12 @@ describe('direct send and Response path give the same answer', () => {
 
   test('POST bodies the same way on both', async () => {
     const body = JSON.stringify({ id: 1, tags: ['x'], note: 'ü' });
-    const options = { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, body };
+    const options = {
+      method: 'POST',
+      path: '/echo',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      body,
+    };
     const a = await request(plain.port, options);
     expect(JSON.parse(a.text)).toEqual(JSON.parse(body));
     expect(comparable(a)).toEqual(comparable(await request(observed.port, options)));
@@ -110,7 +132,9 @@ describe('body reader', () => {
     for (const r of [plain, observed]) {
       await new Promise<void>((resolve, reject) => {
         const socket = net.connect(r.port, '127.0.0.1', () => {
-          socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"partial":');
+          socket.write(
+            'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"partial":',
+          );
           setTimeout(() => {
             socket.destroy();
             resolve();
@@ -118,7 +142,12 @@ describe('body reader', () => {
         });
         socket.on('error', reject);
       });
-      const res = await request(r.port, { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json', 'content-length': 7 }, body: '{"a":1}' });
+      const res = await request(r.port, {
+        method: 'POST',
+        path: '/echo',
+        headers: { 'content-type': 'application/json', 'content-length': 7 },
+        body: '{"a":1}',
+      });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.text)).toEqual({ a: 1 });
     }
@@ -138,7 +167,9 @@ describe('body reader', () => {
       });
       socket.on('error', reject);
       socket.on('connect', async () => {
-        socket.write(`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(
+          `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
         for (let i = 0; i < body.length; i += 97) {
           socket.write(body.slice(i, i + 97));
           await new Promise((r) => setTimeout(r, 2));

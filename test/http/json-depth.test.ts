@@ -28,18 +28,42 @@ describe('HTTP', () => {
     expect(r.status).toBe(400);
     expect(json(r)).toEqual({ error: 'JSON nesting too deep (limit 64)' });
     expect(seen).toBe(0);
-    expect((await request(server.port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' })).status).toBe(200);
+    expect(
+      (
+        await request(server.port, '/echo', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '[1]',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   test('exactly at the limit passes; one more is refused; brackets inside strings do not count', async () => {
     const at = '['.repeat(64) + ']'.repeat(64);
-    const ok = await request(server.port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: at });
+    const ok = await request(server.port, '/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: at,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.toString()).toBe(at);
     const over = '{"a":' + at + '}';
-    expect((await request(server.port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: over })).status).toBe(400);
+    expect(
+      (
+        await request(server.port, '/echo', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: over,
+        })
+      ).status,
+    ).toBe(400);
     const inString = JSON.stringify({ s: '['.repeat(1000) + '\\"[[[' });
-    const str = await request(server.port, '/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: inString });
+    const str = await request(server.port, '/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: inString,
+    });
     expect(str.status).toBe(200);
     expect(str.body.toString()).toBe(inString);
   });
@@ -55,7 +79,9 @@ describe('WebSocket', () => {
   test('a too-deep JSON message → close 1008 with the reason; the server keeps serving', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
     await new Promise((resolve) => ws.once('open', resolve));
-    const closed = new Promise<[number, string]>((resolve) => ws.once('close', (code, reason) => resolve([code, reason.toString()])));
+    const closed = new Promise<[number, string]>((resolve) =>
+      ws.once('close', (code, reason) => resolve([code, reason.toString()])),
+    );
     ws.send(DEEP);
     expect(await closed).toEqual([1008, 'JSON nesting too deep (limit 64)']);
     const ok = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
@@ -74,5 +100,7 @@ test('exceedsDepth: no recursion, escapes, unterminated strings', () => {
   expect(exceedsDepth('["\\"[[[[[[[["]', 2)).toBe(false);
   expect(exceedsDepth('"unterminated [[[[[[', 2)).toBe(false);
   expect(() => parseJson(DEEP, { jsonMaxDepth: 128, jsonBigInt: false })).toThrow(JsonDepthError);
-  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false })).toThrow(/jsonMaxDepth must be a positive integer/);
+  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false })).toThrow(
+    /jsonMaxDepth must be a positive integer/,
+  );
 });

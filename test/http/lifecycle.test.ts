@@ -29,7 +29,8 @@ describe('onRequest: before the body', () => {
         }
       });
       app.onRequest(async (req) => {
-        if (req.path === '/limited' && ++hits > 2) throw new HttpError(429, 'Too Many Requests', { 'retry-after': '1' });
+        if (req.path === '/limited' && ++hits > 2)
+          throw new HttpError(429, 'Too Many Requests', { 'retry-after': '1' });
       });
       app.use((req) => {
         seen.push(`middleware ${req.path} body=${JSON.stringify(req.body)}`);
@@ -44,7 +45,8 @@ describe('onRequest: before the body', () => {
   });
 
   test('401 before a byte of a (never finished) 100 kB body is read; Connection: close', async () => {
-    const head = 'POST /private/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"partial":';
+    const head =
+      'POST /private/upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"partial":';
     const reply = await rawRequest(server.port, head, 500);
     expect(reply).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
     expect(reply.toLowerCase()).toContain('connection: close');
@@ -104,12 +106,24 @@ describe('one response hook for every answer', () => {
         await request(server.port, '/c', { method: 'DELETE' }),
         await request(server.port, '/missing'),
         await request(server.port, '/a', { method: 'PUT' }),
-        await request(server.port, '/b', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(500) }),
+        await request(server.port, '/b', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: 'x'.repeat(500),
+        }),
         await request(server.port, '/d'),
       ];
       expect(results.map((r) => r.status)).toEqual([200, 201, 500, 404, 405, 413, 418]);
       for (const r of results) expect(r.headers['x-seen-by']).toBe('response-hook');
-      expect(log).toEqual(['GET /a 200', 'POST /b 201', 'DELETE /c 500', 'GET /missing 404', 'PUT /a 405', 'POST /b 413', 'GET /d 418']);
+      expect(log).toEqual([
+        'GET /a 200',
+        'POST /b 201',
+        'DELETE /c 500',
+        'GET /missing 404',
+        'PUT /a 405',
+        'POST /b 413',
+        'GET /d 418',
+      ]);
     } finally {
       spy.mockRestore();
     }
@@ -154,7 +168,9 @@ describe('settings.logger', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0][1]).toBe('unhandled error in GET /bad');
     const broken = new Server(createApp({ port: 0, logger: { error() {} } as never }));
-    await expect(broken.run()).rejects.toThrow('settings.logger must be undefined or pino or an object with error, warn, info and debug methods');
+    await expect(broken.run()).rejects.toThrow(
+      'settings.logger must be undefined or pino or an object with error, warn, info and debug methods',
+    );
   });
 });
 
@@ -175,7 +191,9 @@ describe('app.inject()', () => {
     app.get('/json', (req) => ({ body: { q: req.query, cookies: req.cookies } }));
     app.post('/echo', (req) => ({ status: 201, body: { got: req.body } }));
     app.get('/cookie', () => setCookie(setCookie({ body: 'c' }, 'a', '1'), 'b', '2'));
-    app.get('/big', () => ({ body: { rows: Array.from({ length: 300 }, (_, i) => ({ i, text: 'some text to compress' })) } }));
+    app.get('/big', () => ({
+      body: { rows: Array.from({ length: 300 }, (_, i) => ({ i, text: 'some text to compress' })) },
+    }));
     app.get('/stream', () => new Response('streamed body', { headers: { 'content-type': 'text/plain' } }));
     app.get('/boom', () => {
       throw new Error('x');
@@ -191,14 +209,32 @@ describe('app.inject()', () => {
 
   const WIRE_ONLY = new Set(['date', 'connection', 'keep-alive']);
   function comparable(headers: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(headers).filter(([name]) => !WIRE_ONLY.has(name)).sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries(
+      Object.entries(headers)
+        .filter(([name]) => !WIRE_ONLY.has(name))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
   }
 
   const cases: Array<[string, { method?: string; url: string; headers?: Record<string, string>; body?: string }]> = [
     ['GET with a query and a cookie', { url: '/json?tag=a&tag=b&x=%20y', headers: { cookie: 'theme=dark' } }],
-    ['POST JSON', { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, body: '{"a":[1,2,{"b":null}]}' }],
-    ['POST form', { method: 'POST', url: '/echo', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1&a=2&b=%E2%82%AC' }],
-    ['invalid JSON → 400', { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, body: '{nope' }],
+    [
+      'POST JSON',
+      { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, body: '{"a":[1,2,{"b":null}]}' },
+    ],
+    [
+      'POST form',
+      {
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1&a=2&b=%E2%82%AC',
+      },
+    ],
+    [
+      'invalid JSON → 400',
+      { method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, body: '{nope' },
+    ],
     ['404', { url: '/nowhere' }],
     ['405', { method: 'DELETE', url: '/json' }],
     ['OPTIONS', { method: 'OPTIONS', url: '/json' }],

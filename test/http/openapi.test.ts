@@ -32,18 +32,34 @@ const noop: Handler = () => undefined;
 function appRoutes(): OpenApiRoute[] {
   const users = router('/api/v1/users', { tags: ['users'] });
   users
-    .get('/', function listUsers() {
-      return undefined;
-    }, { summary: 'List users' })
-    .post('/', function createUser() {
-      return undefined;
-    }, { summary: 'Create a user', responses: { 201: 'Created', 400: 'Invalid body' } })
-    .get('/:id', function getUser() {
-      return undefined;
-    }, { description: 'One user by id', tags: ['lookup'] })
-    .delete('/:id', function deleteUser() {
-      return undefined;
-    }, { deprecated: true });
+    .get(
+      '/',
+      function listUsers() {
+        return undefined;
+      },
+      { summary: 'List users' },
+    )
+    .post(
+      '/',
+      function createUser() {
+        return undefined;
+      },
+      { summary: 'Create a user', responses: { 201: 'Created', 400: 'Invalid body' } },
+    )
+    .get(
+      '/:id',
+      function getUser() {
+        return undefined;
+      },
+      { description: 'One user by id', tags: ['lookup'] },
+    )
+    .delete(
+      '/:id',
+      function deleteUser() {
+        return undefined;
+      },
+      { deprecated: true },
+    );
   const files = router('/files', { tags: ['files'] }).get('/*rest', function getFile() {
     return undefined;
   });
@@ -54,11 +70,19 @@ function appRoutes(): OpenApiRoute[] {
       routes.push({ method, path: fullPath, info });
     }
   }
-  routes.push({ method: 'GET', path: '/', info: routeInfo(function home() {
-    return undefined;
-  }) });
+  routes.push({
+    method: 'GET',
+    path: '/',
+    info: routeInfo(function home() {
+      return undefined;
+    }),
+  });
   routes.push({ method: 'HEAD', path: '/', info: routeInfo(noop) });
-  routes.push({ method: 'GET', path: '/_internal/health', info: routeInfo(noop, { tags: ['internal'], operationId: 'internalHealth' }) });
+  routes.push({
+    method: 'GET',
+    path: '/_internal/health',
+    info: routeInfo(noop, { tags: ['internal'], operationId: 'internalHealth' }),
+  });
   routes.push({ method: 'OPTIONS', path: '/cors', info: routeInfo(noop) });
   routes.push({ method: 'PROPFIND', path: '/dav' });
   return routes;
@@ -94,9 +118,27 @@ describe('buildOpenApiDocument', () => {
   const noInternal = buildOpenApiDocument(appRoutes(), { title: 'demo', version: '1.2.3', includeInternal: false });
   const sharedNames = buildOpenApiDocument(
     [
-      { method: 'GET', path: '/a', info: routeInfo(function list() { return undefined; }) },
-      { method: 'GET', path: '/b', info: routeInfo(function list() { return undefined; }) },
-      { method: 'GET', path: '/c', info: routeInfo(function list() { return undefined; }) },
+      {
+        method: 'GET',
+        path: '/a',
+        info: routeInfo(function list() {
+          return undefined;
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/b',
+        info: routeInfo(function list() {
+          return undefined;
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/c',
+        info: routeInfo(function list() {
+          return undefined;
+        }),
+      },
       { method: 'GET', path: '/d', info: routeInfo(noop, { operationId: 'list_2' }) },
     ],
     { title: 't', version: '0' },
@@ -206,7 +248,16 @@ describe('buildOpenApiDocument', () => {
 
   test('operationIds are unique: repeats get _2, _3, skipping ids already taken', () => {
     expect(operationIds(sharedNames)).toEqual(['list', 'list_2', 'list_3', 'list_2_2']);
-    expect(operationIds(main)).toEqual(['listUsers', 'createUser', 'getUser', 'deleteUser', 'getFile', 'home', 'internalHealth', 'noop']);
+    expect(operationIds(main)).toEqual([
+      'listUsers',
+      'createUser',
+      'getUser',
+      'deleteUser',
+      'getFile',
+      'home',
+      'internalHealth',
+      'noop',
+    ]);
   });
 
   test('a route without info gets the default response and no optional fields', () => {

@@ -53,7 +53,10 @@ describe('middleware and hooks', () => {
       app.get('/who', (req) => {
         order.push('handler');
         app.state.counter += 1;
-        return { body: { user: req.extra.user, counter: app.state.counter }, headers: { 'x-both': 'handler', 'content-type': 'application/json' } };
+        return {
+          body: { user: req.extra.user, counter: app.state.counter },
+          headers: { 'x-both': 'handler', 'content-type': 'application/json' },
+        };
       });
       app.get('/blocked', () => ({ body: 'never' }));
       app.get('/hooked', () => ({ body: 'never' }));
@@ -98,7 +101,11 @@ describe('middleware and hooks', () => {
   });
 
   test('http:post hooks see the parsed body', async () => {
-    const res = await fetch(`${r.base}/seen`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"k":"v"}' });
+    const res = await fetch(`${r.base}/seen`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"k":"v"}',
+    });
     expect(await res.json()).toEqual({ k: 'v' });
   });
 
@@ -145,26 +152,30 @@ describe('throws anywhere → 500, no stack, the server keeps serving', () => {
       app.get('/throw-string', () => {
         throw 'a string';
       });
-      for (const path of ['/mw-sync', '/mw-async', '/hook-sync', '/hook-async', '/after']) app.get(path, () => ({ body: 'unreached' }));
+      for (const path of ['/mw-sync', '/mw-async', '/hook-sync', '/hook-async', '/after'])
+        app.get(path, () => ({ body: 'unreached' }));
       app.get('/ok', () => ({ body: { ok: true } }));
     });
   });
   afterAll(() => r.stop());
 
-  test.each(['/sync', '/async', '/throw-string', '/mw-sync', '/mw-async', '/hook-sync', '/hook-async', '/after'])('%s', async (path) => {
-    const res = await fetch(`${r.base}${path}`);
-    expect(res.status).toBe(500);
-    expect(res.headers.get('content-type')).toBe('application/json');
-    const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ error: 'Internal Server Error' });
-    expect(text).not.toContain('secret');
-    expect(text).not.toContain('at ');
-    expect(errorSpy).toHaveBeenCalled();
-    const logged = errorSpy.mock.calls.flat().map(String).join(' ');
-    expect(logged).toContain(path);
-    const next = await fetch(`${r.base}/ok`);
-    expect(await next.json()).toEqual({ ok: true });
-  });
+  test.each(['/sync', '/async', '/throw-string', '/mw-sync', '/mw-async', '/hook-sync', '/hook-async', '/after'])(
+    '%s',
+    async (path) => {
+      const res = await fetch(`${r.base}${path}`);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: 'Internal Server Error' });
+      expect(text).not.toContain('secret');
+      expect(text).not.toContain('at ');
+      expect(errorSpy).toHaveBeenCalled();
+      const logged = errorSpy.mock.calls.flat().map(String).join(' ');
+      expect(logged).toContain(path);
+      const next = await fetch(`${r.base}/ok`);
+      expect(await next.json()).toEqual({ ok: true });
+    },
+  );
 });
 
 describe('error hooks shape the 500', () => {
@@ -211,8 +222,10 @@ test('pipelined requests are answered in order even when the first handler is sl
     app.get('/fast', () => ({ body: { n: 'fast' } }));
   });
   try {
-    const raw = await rawRequest(r.port,
-      'GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await rawRequest(
+      r.port,
+      'GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     const responses = parseResponses(raw);
     expect(responses.map((x) => JSON.parse(x.body).n)).toEqual(['slow', 'fast', 'fast']);
   } finally {

@@ -3,7 +3,13 @@ import { parseQuery, decodePath, decodeComponent } from '../../lib/http/query';
 import { HttpError } from '../../lib/http/http-error';
 
 test('pairs, + as space, %XX, a repeated key becomes an array in order, keys without values', () => {
-  expect({ ...parseQuery('a=1&b=two+words&a=3&c&d=&e=%26%3D') }).toEqual({ a: ['1', '3'], b: 'two words', c: '', d: '', e: '&=' });
+  expect({ ...parseQuery('a=1&b=two+words&a=3&c&d=&e=%26%3D') }).toEqual({
+    a: ['1', '3'],
+    b: 'two words',
+    c: '',
+    d: '',
+    e: '&=',
+  });
 });
 
 test('empty pieces are skipped', () => {

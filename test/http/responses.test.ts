@@ -26,7 +26,10 @@ beforeAll(async () => {
       return { body: { async: true } };
     });
     app.get('/async-nothing', async () => undefined);
-    app.get('/stream', () => ({ body: Readable.from([Buffer.from('chunk1,'), Buffer.from('chunk2')]), headers: { 'content-type': 'text/plain' } }));
+    app.get('/stream', () => ({
+      body: Readable.from([Buffer.from('chunk1,'), Buffer.from('chunk2')]),
+      headers: { 'content-type': 'text/plain' },
+    }));
     app.get('/stream-error', () => ({
       body: new Readable({
         read() {
@@ -35,7 +38,9 @@ beforeAll(async () => {
         },
       }),
     }));
-    app.get('/headers', (req) => ({ body: { custom: req.headers['x-custom'], all: Object.keys(req.headers).filter((h) => h.startsWith('x-')) } }));
+    app.get('/headers', (req) => ({
+      body: { custom: req.headers['x-custom'], all: Object.keys(req.headers).filter((h) => h.startsWith('x-')) },
+    }));
     app.get('/cycle', () => {
       const o: Record<string, unknown> = {};
       o.self = o;
@@ -114,7 +119,12 @@ test('a status without a body sends no body', async () => {
 });
 
 test('reason phrases are the right ones', async () => {
-  for (const [code, reason] of [[201, 'Created'], [418, "I'm a Teapot"], [422, 'Unprocessable Entity'], [503, 'Service Unavailable']] as const) {
+  for (const [code, reason] of [
+    [201, 'Created'],
+    [418, "I'm a Teapot"],
+    [422, 'Unprocessable Entity'],
+    [503, 'Service Unavailable'],
+  ] as const) {
     const res = await request(r.port, { path: `/status/${code}` });
     expect(res.status).toBe(code);
     expect(res.statusText).toBe(reason);
@@ -161,7 +171,10 @@ test('HEAD: the headers GET would send, no body', async () => {
 });
 
 test('HEAD on the wire has no body bytes (the next pipelined response follows at once)', async () => {
-  const raw = await rawRequest(r.port, 'HEAD /number HTTP/1.1\r\nHost: x\r\n\r\nGET /boolean HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const raw = await rawRequest(
+    r.port,
+    'HEAD /number HTTP/1.1\r\nHost: x\r\n\r\nGET /boolean HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
   expect(raw.startsWith('HTTP/1.1 200 OK')).toBe(true);
   const second = raw.indexOf('HTTP/1.1 200 OK', 10);
   expect(raw.slice(raw.indexOf('\r\n\r\n') + 4, second)).toBe('');
@@ -187,13 +200,16 @@ test('array and number header values', async () => {
   expect(res.headers['x-num']).toBe('7');
 });
 
-test.each(['/cycle', '/bigint', '/bad-status'])('a response that cannot be sent (%s) → 500, logged, server lives', async (path) => {
-  const res = await fetch(`${r.base}${path}`);
-  expect(res.status).toBe(500);
-  expect(await res.json()).toEqual({ error: 'Internal Server Error' });
-  expect(errorSpy).toHaveBeenCalled();
-  expect((await fetch(`${r.base}/number`)).status).toBe(200);
-});
+test.each(['/cycle', '/bigint', '/bad-status'])(
+  'a response that cannot be sent (%s) → 500, logged, server lives',
+  async (path) => {
+    const res = await fetch(`${r.base}${path}`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: 'Internal Server Error' });
+    expect(errorSpy).toHaveBeenCalled();
+    expect((await fetch(`${r.base}/number`)).status).toBe(200);
+  },
+);
 
 test('malformed request → 400 {"error":"Bad Request"} and the connection closes', async () => {
   const raw = await rawRequest(r.port, 'THIS IS NOT HTTP\r\n\r\n');

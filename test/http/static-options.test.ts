@@ -51,7 +51,10 @@ afterAll(async () => {
 beforeEach(() => clearFileCache());
 
 describe('Range at the wire (curl)', () => {
-  test.each([['cached', 'small.bin', 500], ['streamed', 'big.bin', 5000]])('%s file: Range: bytes=0-99 → 206 and 100 bytes', async (_kind, name, size) => {
+  test.each([
+    ['cached', 'small.bin', 500],
+    ['streamed', 'big.bin', 5000],
+  ])('%s file: Range: bytes=0-99 → 206 and 100 bytes', async (_kind, name, size) => {
     const r = await curl(`${url}/assets/${name}`, ['-H', 'Range: bytes=0-99']);
     expect(r.status).toBe(206);
     expect(r.headers['content-range']).toBe(`bytes 0-99/${size}`);
@@ -60,7 +63,10 @@ describe('Range at the wire (curl)', () => {
     expect(r.body.equals(data.subarray(0, 100))).toBe(true);
   });
 
-  test.each([['cached', 'small.bin', 500], ['streamed', 'big.bin', 5000]])('%s file: open-ended, suffix and middle ranges', async (_kind, name, size) => {
+  test.each([
+    ['cached', 'small.bin', 500],
+    ['streamed', 'big.bin', 5000],
+  ])('%s file: open-ended, suffix and middle ranges', async (_kind, name, size) => {
     const open = await curl(`${url}/assets/${name}`, ['-H', 'Range: bytes=450-']);
     expect(open.status).toBe(206);
     expect(open.headers['content-range']).toBe(`bytes 450-${size - 1}/${size}`);
@@ -104,7 +110,12 @@ describe('Range at the wire (curl)', () => {
     const etag = first.headers.etag;
     const fresh = await curl(`${url}/assets/big.bin`, ['-H', 'Range: bytes=0-99', '-H', `If-Range: ${etag}`]);
     expect(fresh.status).toBe(206);
-    const byDate = await curl(`${url}/assets/big.bin`, ['-H', 'Range: bytes=0-99', '-H', `If-Range: ${first.headers['last-modified']}`]);
+    const byDate = await curl(`${url}/assets/big.bin`, [
+      '-H',
+      'Range: bytes=0-99',
+      '-H',
+      `If-Range: ${first.headers['last-modified']}`,
+    ]);
     expect(byDate.status).toBe(206);
     const stale = await curl(`${url}/assets/big.bin`, ['-H', 'Range: bytes=0-99', '-H', 'If-Range: "0-0"']);
     expect(stale.status).toBe(200);
@@ -167,13 +178,17 @@ describe('Cache-Control', () => {
   test('default no-cache; maxAge; immutable; custom', async () => {
     expect((await curl(`${url}/assets/app.3f9a.js`)).headers['cache-control']).toBe('no-cache');
     expect((await curl(`${url}/short/app.3f9a.js`)).headers['cache-control']).toBe('public, max-age=60');
-    expect((await curl(`${url}/hashed/app.3f9a.js`)).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await curl(`${url}/hashed/app.3f9a.js`)).headers['cache-control']).toBe(
+      'public, max-age=31536000, immutable',
+    );
     expect((await curl(`${url}/custom/app.3f9a.js`)).headers['cache-control']).toBe('private, max-age=5');
     expect(cacheControlFor({ immutable: true, maxAge: 600 })).toBe('public, max-age=600, immutable');
   });
 
   test('options are checked when the route is added', () => {
     expect(() => createApp().serveStatic('/x', { index: '../secret' })).toThrow(/index must be a plain file name/);
-    expect(() => createApp().serveStatic('/x', { dotfiles: 'yes' as never })).toThrow(/dotfiles must be 'deny' or 'allow'/);
+    expect(() => createApp().serveStatic('/x', { dotfiles: 'yes' as never })).toThrow(
+      /dotfiles must be 'deny' or 'allow'/,
+    );
   });
 });

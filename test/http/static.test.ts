@@ -372,7 +372,15 @@ describe('never outside the root', () => {
   test('baseDir is read per request; no static directory → 404', async () => {
     const s = createSettings({ baseDir: path.join(base, 'missing') });
     const handler = createStaticHandler(s, '/x');
-    const fake = { method: 'GET', path: '/x/hello.txt', headers: {}, query: {}, params: { path: 'hello.txt' }, body: undefined, extra: {} };
+    const fake = {
+      method: 'GET',
+      path: '/x/hello.txt',
+      headers: {},
+      query: {},
+      params: { path: 'hello.txt' },
+      body: undefined,
+      extra: {},
+    };
     expect(await handler(fake as never)).toEqual({ status: 404, body: { error: 'File not found' } });
     s.baseDir = base;
     const found = (await handler(fake as never)) as { status: number; body: Buffer };

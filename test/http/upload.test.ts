@@ -50,7 +50,11 @@ beforeEach(() => {
   lastFiles = [];
 });
 
-function post(body: Buffer | string | ((req: http.ClientRequest) => void), contentType = MULTIPART_TYPE, p = '/upload') {
+function post(
+  body: Buffer | string | ((req: http.ClientRequest) => void),
+  contentType = MULTIPART_TYPE,
+  p = '/upload',
+) {
   return request(server.port, p, { method: 'POST', headers: { 'content-type': contentType }, body });
 }
 
@@ -100,7 +104,10 @@ test('several files and fields; a file without a type is text/plain (RFC 7578); 
 
 test('a body sent in tiny pieces is reassembled', async () => {
   const content = Buffer.from('slow but complete '.repeat(50));
-  const body = multipart([{ name: 'f', filename: 'slow.txt', content }, { name: 'k', content: 'v' }]);
+  const body = multipart([
+    { name: 'f', filename: 'slow.txt', content },
+    { name: 'k', content: 'v' },
+  ]);
   const r = await post((req) => {
     let i = 0;
     const step = (): void => {
@@ -270,7 +277,10 @@ test('the handler gets req.body = fields as a plain record (no prototype keys)',
     const r = await request(local.port, '/u', {
       method: 'POST',
       headers: { 'content-type': MULTIPART_TYPE },
-      body: multipart([{ name: '__proto__', content: 'p' }, { name: 'toString', content: 't' }]),
+      body: multipart([
+        { name: '__proto__', content: 'p' },
+        { name: 'toString', content: 't' },
+      ]),
     });
     expect(r.status).toBe(200);
     expect(Object.getPrototypeOf(seen)).toBe(null);
@@ -283,7 +293,12 @@ test('the handler gets req.body = fields as a plain record (no prototype keys)',
 test('20 concurrent uploads get their own files back (no cross-talk)', async () => {
   const replies = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      post(multipart([{ name: 'who', content: `client ${i}` }, { name: 'f', filename: `${i}.txt`, content: `payload ${i} `.repeat(i * 100 + 1) }])),
+      post(
+        multipart([
+          { name: 'who', content: `client ${i}` },
+          { name: 'f', filename: `${i}.txt`, content: `payload ${i} `.repeat(i * 100 + 1) },
+        ]),
+      ),
     ),
   );
   replies.forEach((r, i) => {
@@ -300,18 +315,30 @@ test('after a successful upload the keep-alive connection serves the next reques
   const sockets = new Set<unknown>();
   const send = (method: string, p: string, body?: Buffer) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: p, method, agent, headers: body ? { 'content-type': MULTIPART_TYPE } : {} }, (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: p,
+          method,
+          agent,
+          headers: body ? { 'content-type': MULTIPART_TYPE } : {},
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+        },
+      );
       req.on('socket', (s) => sockets.add(s));
       req.on('error', reject);
       req.end(body);
     });
   try {
-    expect((await send('POST', '/upload', multipart([{ name: 'f', filename: 'a.txt', content: 'a' }]))).status).toBe(200);
+    expect((await send('POST', '/upload', multipart([{ name: 'f', filename: 'a.txt', content: 'a' }]))).status).toBe(
+      200,
+    );
     expect(await send('GET', '/ping')).toEqual({ status: 200, body: '{"pong":true}' });
     expect(sockets.size).toBe(1);
   } finally {

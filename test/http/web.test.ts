@@ -12,7 +12,14 @@ describe('CORS plugin', () => {
   let url: string;
   beforeAll(async () => {
     server = await startServer({ maxBodySize: 100 }, (app) => {
-      app.plugin(cors({ origin: ['https://app.example', /\.trusted\.example$/], credentials: true, exposedHeaders: ['x-total'], maxAge: 600 }));
+      app.plugin(
+        cors({
+          origin: ['https://app.example', /\.trusted\.example$/],
+          credentials: true,
+          exposedHeaders: ['x-total'],
+          maxAge: 600,
+        }),
+      );
       app.get('/items', () => ({ body: [1], headers: { 'x-total': '1' } }));
       app.post('/items', (req) => ({ status: 201, body: req.body }));
       app.get('/boom', () => {
@@ -25,10 +32,14 @@ describe('CORS plugin', () => {
 
   test('preflight answered with 204 and the allow-lists (curl)', async () => {
     const r = await curl(`${url}/items`, [
-      '-X', 'OPTIONS',
-      '-H', 'Origin: https://app.example',
-      '-H', 'Access-Control-Request-Method: POST',
-      '-H', 'Access-Control-Request-Headers: content-type, x-token',
+      '-X',
+      'OPTIONS',
+      '-H',
+      'Origin: https://app.example',
+      '-H',
+      'Access-Control-Request-Method: POST',
+      '-H',
+      'Access-Control-Request-Headers: content-type, x-token',
     ]);
     expect(r.status).toBe(204);
     expect(r.headers['access-control-allow-origin']).toBe('https://app.example');
@@ -41,7 +52,14 @@ describe('CORS plugin', () => {
   });
 
   test('a preflight for a path with no OPTIONS route and a RegExp origin', async () => {
-    const r = await curl(`${url}/boom`, ['-X', 'OPTIONS', '-H', 'Origin: https://a.trusted.example', '-H', 'Access-Control-Request-Method: GET']);
+    const r = await curl(`${url}/boom`, [
+      '-X',
+      'OPTIONS',
+      '-H',
+      'Origin: https://a.trusted.example',
+      '-H',
+      'Access-Control-Request-Method: GET',
+    ]);
     expect(r.status).toBe(204);
     expect(r.headers['access-control-allow-origin']).toBe('https://a.trusted.example');
   });
@@ -58,7 +76,10 @@ describe('CORS plugin', () => {
     const r = await request(server.port, '/items', { headers: { origin: 'https://evil.example' } });
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
     expect(r.headers.vary).toBe('Origin');
-    const pre = await request(server.port, '/items', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = await request(server.port, '/items', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     expect(pre.headers['access-control-allow-methods']).toBeUndefined();
   });
@@ -75,10 +96,18 @@ describe('CORS plugin', () => {
   });
 
   test('a 413 (body over the limit) and a 400 (invalid JSON) carry the CORS headers too', async () => {
-    const big = await request(server.port, '/items', { method: 'POST', headers: { origin: 'https://app.example', 'content-type': 'text/plain' }, body: 'x'.repeat(500) });
+    const big = await request(server.port, '/items', {
+      method: 'POST',
+      headers: { origin: 'https://app.example', 'content-type': 'text/plain' },
+      body: 'x'.repeat(500),
+    });
     expect(big.status).toBe(413);
     expect(big.headers['access-control-allow-origin']).toBe('https://app.example');
-    const bad = await request(server.port, '/items', { method: 'POST', headers: { origin: 'https://app.example', 'content-type': 'application/json' }, body: '{bad' });
+    const bad = await request(server.port, '/items', {
+      method: 'POST',
+      headers: { origin: 'https://app.example', 'content-type': 'application/json' },
+      body: '{bad',
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers['access-control-allow-origin']).toBe('https://app.example');
   });
@@ -123,7 +152,9 @@ describe('cookies', () => {
     const good = signCookie('user-42', SECRET);
     const tampered = signCookie('user-43', SECRET).replace('user-43', 'admin');
     const r = await request(server.port, '/cookies', {
-      headers: { cookie: `theme=dark%20mode; sid=${encodeURIComponent(good)}; bad=${encodeURIComponent(tampered)}; plain=x` },
+      headers: {
+        cookie: `theme=dark%20mode; sid=${encodeURIComponent(good)}; bad=${encodeURIComponent(tampered)}; plain=x`,
+      },
     });
     const body = json(r) as { cookies: Record<string, string>; signed: Record<string, string> };
     expect(body.cookies.theme).toBe('dark mode');
@@ -152,7 +183,10 @@ describe('cookies', () => {
 
   test("middleware's and the handler's cookies are both sent", async () => {
     const r = await request(server.port, '/mw');
-    expect(r.headers['set-cookie']).toEqual(['from_mw=1; Path=/; HttpOnly; SameSite=Lax', 'from_handler=2; Path=/; HttpOnly; SameSite=Lax']);
+    expect(r.headers['set-cookie']).toEqual([
+      'from_mw=1; Path=/; HttpOnly; SameSite=Lax',
+      'from_handler=2; Path=/; HttpOnly; SameSite=Lax',
+    ]);
     const chained = await request(server.port, '/chain');
     expect(chained.headers['set-cookie']).toEqual(['a=b; Path=/; HttpOnly; SameSite=Lax']);
   });
@@ -170,24 +204,45 @@ describe('URL-encoded forms', () => {
   const FORM = 'application/x-www-form-urlencoded';
 
   test('parsed into an object with the query rules (curl --data)', async () => {
-    const r = await curl(`http://127.0.0.1:${server.port}/form`, ['--data', 'name=Ada+Lovelace&tag=a&tag=b&ids[]=1&note=%E2%82%AC']);
+    const r = await curl(`http://127.0.0.1:${server.port}/form`, [
+      '--data',
+      'name=Ada+Lovelace&tag=a&tag=b&ids[]=1&note=%E2%82%AC',
+    ]);
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body.toString())).toEqual({ body: { name: 'Ada Lovelace', tag: ['a', 'b'], ids: ['1'], note: '€' } });
+    expect(JSON.parse(r.body.toString())).toEqual({
+      body: { name: 'Ada Lovelace', tag: ['a', 'b'], ids: ['1'], note: '€' },
+    });
   });
 
   test('with a charset parameter; an empty form is {}', async () => {
-    const r = await request(server.port, '/form', { method: 'POST', headers: { 'content-type': `${FORM}; charset=UTF-8` }, body: 'a=1' });
+    const r = await request(server.port, '/form', {
+      method: 'POST',
+      headers: { 'content-type': `${FORM}; charset=UTF-8` },
+      body: 'a=1',
+    });
     expect(json(r)).toEqual({ body: { a: '1' } });
   });
 
   test('more fields than formMaxFields → 413; bad encoding → 400; over maxBodySize → 413', async () => {
-    const many = await request(server.port, '/form', { method: 'POST', headers: { 'content-type': FORM }, body: 'a=1&b=2&c=3&d=4&e=5&f=6' });
+    const many = await request(server.port, '/form', {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: 'a=1&b=2&c=3&d=4&e=5&f=6',
+    });
     expect(many.status).toBe(413);
     expect(json(many)).toEqual({ error: 'Too many form fields (limit 5)' });
-    const bad = await request(server.port, '/form', { method: 'POST', headers: { 'content-type': FORM }, body: 'a=%zz' });
+    const bad = await request(server.port, '/form', {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: 'a=%zz',
+    });
     expect(bad.status).toBe(400);
     expect(json(bad)).toEqual({ error: 'Malformed percent-encoding in form' });
-    const big = await request(server.port, '/form', { method: 'POST', headers: { 'content-type': FORM }, body: 'a=' + 'x'.repeat(3000) });
+    const big = await request(server.port, '/form', {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: 'a=' + 'x'.repeat(3000),
+    });
     expect(big.status).toBe(413);
   });
 });

@@ -31,7 +31,10 @@ let PATH = '';
 beforeAll(() => {
   PATH = noCompilerPath(work);
   // dist/ is built by `npm test` (build:ts) before jest runs; --ignore-scripts keeps prepack from rebuilding it.
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   tarball = path.join(work, JSON.parse(out)[0].filename);
 }, 120_000);
 
@@ -64,20 +67,34 @@ test('with a prebuild: installs without a compiler and loads the native kernel f
   const project = installInto(withPrebuild, 'prebuild', PATH);
   expect(fs.existsSync(path.join(project, 'node_modules', 'krozen', 'build'))).toBe(false); // nothing compiled
   const env = cleanEnv(PATH);
-  const backends = JSON.parse(run('node', ['-e', "console.log(JSON.stringify(require('krozen').getBackends()))"], project, env));
+  const backends = JSON.parse(
+    run('node', ['-e', "console.log(JSON.stringify(require('krozen').getBackends()))"], project, env),
+  );
   expect(backends.mask).toMatch(/^native-(avx2|sse2|neon|scalar)$/);
   expect(backends.json).toBe('native');
   expect(backends.loadError).toBeUndefined();
 
   // ESM and CommonJS both work, and share one module instance.
-  const esm = run('node', ['--input-type=module', '-e',
-    "import { getBackends, createApp } from 'krozen'; import k from 'krozen'; import { createRequire } from 'node:module';" +
-    "const cjs = createRequire(process.cwd() + '/x.js')('krozen');" +
-    "console.log(typeof createApp, getBackends === cjs.getBackends, k.getBackends === cjs.getBackends)"], project, env);
+  const esm = run(
+    'node',
+    [
+      '--input-type=module',
+      '-e',
+      "import { getBackends, createApp } from 'krozen'; import k from 'krozen'; import { createRequire } from 'node:module';" +
+        "const cjs = createRequire(process.cwd() + '/x.js')('krozen');" +
+        'console.log(typeof createApp, getBackends === cjs.getBackends, k.getBackends === cjs.getBackends)',
+    ],
+    project,
+    env,
+  );
   expect(esm.trim()).toBe('function true true');
 
   // A server starts and answers with nothing but the package's runtime dependencies installed.
-  const served = run('node', ['-e', `
+  const served = run(
+    'node',
+    [
+      '-e',
+      `
     const { createApp, Server } = require('krozen');
     const app = createApp({ port: 0 });
     app.get('/hi/:name', (req) => ({ body: { hello: req.params.name } }));
@@ -85,11 +102,17 @@ test('with a prebuild: installs without a compiler and loads the native kernel f
       const res = await fetch('http://127.0.0.1:' + server.port + '/hi/there');
       console.log(res.status, await res.text());
       await server.stop();
-    });`], project, env);
+    });`,
+    ],
+    project,
+    env,
+  );
   expect(served.trim()).toBe('200 {"hello":"there"}');
 
   // The types check from a consumer TypeScript file.
-  fs.writeFileSync(path.join(project, 'consumer.ts'), `
+  fs.writeFileSync(
+    path.join(project, 'consumer.ts'),
+    `
 import { createApp, Server, getBackends, type Settings } from 'krozen';
 const app = createApp({ port: 0 });
 app.get('/x/:id', (req) => ({ status: 200, body: { id: req.params.id } }));
@@ -97,19 +120,39 @@ const port: Settings['port'] = app.settings.port;
 const mask: string = getBackends().mask;
 void new Server(app).run().then((s) => s.stop());
 void port; void mask;
-`);
-  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, module: 'commonjs', target: 'es2022', types: ['node'],
-      typeRoots: [path.join(root, 'node_modules', '@types')], skipLibCheck: false },
-    files: ['consumer.ts'],
-  }));
-  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project, env);
+`,
+  );
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'commonjs',
+        target: 'es2022',
+        types: ['node'],
+        typeRoots: [path.join(root, 'node_modules', '@types')],
+        skipLibCheck: false,
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  run(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    project,
+    env,
+  );
 }, 240_000);
 
 test('without a prebuild and without a compiler: the install succeeds and the JS twins run', () => {
-  const noPrebuild = variant(tarball, 'no-prebuild', (pkg) => fs.rmSync(path.join(pkg, 'prebuilds'), { recursive: true, force: true }));
+  const noPrebuild = variant(tarball, 'no-prebuild', (pkg) =>
+    fs.rmSync(path.join(pkg, 'prebuilds'), { recursive: true, force: true }),
+  );
   const project = installInto(noPrebuild, 'js', PATH);
-  const backends = JSON.parse(run('node', ['-e', "console.log(JSON.stringify(require('krozen').getBackends()))"], project, cleanEnv(PATH)));
+  const backends = JSON.parse(
+    run('node', ['-e', "console.log(JSON.stringify(require('krozen').getBackends()))"], project, cleanEnv(PATH)),
+  );
   expect(backends.mask).toBe('js');
   expect(backends.json).toBe('js');
   expect(typeof backends.loadError).toBe('string');

@@ -4,7 +4,7 @@ import { Topics } from '../../lib/pubsub/topics';
 import { encodePayload } from '../../lib/pubsub/payload';
 import { ENVELOPE_BYTES, EnvelopeWriter, GapCounter, openEnvelope } from '../../lib/pubsub/envelope';
 
-test('the watcher hears a topic\'s first subscriber and the loss of its last, once each', () => {
+test("the watcher hears a topic's first subscriber and the loss of its last, once each", () => {
   const topics = new Topics<string>();
   const heard: Array<[string, boolean]> = [];
   topics.watch((topic, active) => heard.push([topic, active]));
@@ -16,7 +16,10 @@ test('the watcher hears a topic\'s first subscriber and the loss of its last, on
   expect(heard).toEqual([['a', true]]);
   topics.remove('a', 'y');
   topics.remove('a', 'y');
-  expect(heard).toEqual([['a', true], ['a', false]]);
+  expect(heard).toEqual([
+    ['a', true],
+    ['a', false],
+  ]);
   expect(topics.size).toBe(0);
   topics.watch(null);
   topics.add('b', 'x');

@@ -84,7 +84,9 @@ test('a publish over publishMaxPayload throws a RangeError naming the setting; n
   const onB = await client(b.port);
   await untilAsync(async () => (await numsub('krozen:news')) === 2);
   expect(() => a.app.publish('news', 'x'.repeat(1001))).toThrow(RangeError);
-  expect(() => a.app.publish('news', Buffer.alloc(2000))).toThrow(/1001|2000 bytes is over settings.publishMaxPayload \(1000 bytes\)/);
+  expect(() => a.app.publish('news', Buffer.alloc(2000))).toThrow(
+    /1001|2000 bytes is over settings.publishMaxPayload \(1000 bytes\)/,
+  );
   expect(() => a.app.publish('news', { big: 'y'.repeat(1000) })).toThrow(/publishMaxPayload/);
   expect(a.app.publish('news', 'x'.repeat(1000))).toBe(1); // at the limit: fine
   await until(() => published(onB).length === 1 && published(onA).length === 1);
@@ -96,7 +98,9 @@ test('the size limit holds for a single process without Redis too', async () => 
   const r = await startApp(subscribeByQuery, { publishMaxPayload: 10 });
   running.push(r);
   await client(r.port);
-  expect(() => r.app.publish('news', 'ü'.repeat(6))).toThrow(/12 bytes is over settings.publishMaxPayload \(10 bytes\)/);
+  expect(() => r.app.publish('news', 'ü'.repeat(6))).toThrow(
+    /12 bytes is over settings.publishMaxPayload \(10 bytes\)/,
+  );
   expect(r.app.publish('news', 'ü'.repeat(5))).toBe(1);
 });
 
@@ -108,12 +112,17 @@ test('Redis drops the subscriber connection (CLIENT KILL TYPE pubsub): it reconn
   b.app.publish('news', { n: 1 });
   await until(() => published(onA).length === 1);
   await redis.command('CLIENT KILL TYPE pubsub');
-  await untilAsync(async () => (a.app.pubsub.stats().redis as { reconnects: number }).reconnects >= 1 && (await numsub('krozen:news')) === 1, 10000, 'resubscribed');
+  await untilAsync(
+    async () =>
+      (a.app.pubsub.stats().redis as { reconnects: number }).reconnects >= 1 && (await numsub('krozen:news')) === 1,
+    10000,
+    'resubscribed',
+  );
   b.app.publish('news', { n: 2 });
   await until(() => published(onA).some((m) => (m.value as { n: number }).n === 2), 10000, 'delivery after the cut');
 }, 20000);
 
-test('gaps in a publisher\'s numbering are counted as missed (also in /_internal/info); foreign messages are ignored', async () => {
+test("gaps in a publisher's numbering are counted as missed (also in /_internal/info); foreign messages are ignored", async () => {
   const a = await start({ infoEndpoint: true });
   const onA = await client(a.port);
   await untilAsync(async () => (await numsub('krozen:news')) === 1);
@@ -139,7 +148,9 @@ test('gaps in a publisher\'s numbering are counted as missed (also in /_internal
   expect(published(onA).map((m) => m.value)).toEqual(['one', 'seven']);
   expect(a.app.pubsub.stats().redis).toEqual(expect.objectContaining({ received: 2, missed: 5, malformed: 1 }));
   const info = await (await fetch(`${a.base}/_internal/info`)).json();
-  expect(info.pubsub).toEqual(expect.objectContaining({ transport: 'redis', redis: expect.objectContaining({ missed: 5 }) }));
+  expect(info.pubsub).toEqual(
+    expect.objectContaining({ transport: 'redis', redis: expect.objectContaining({ missed: 5 }) }),
+  );
 }, 20000);
 
 test('a client passed in publishes; krozen subscribes on its duplicate and leaves the client open at stop', async () => {
@@ -171,7 +182,9 @@ test('a run() that cannot listen (port taken) closes the Redis connections it op
 });
 
 test('a bad redisUrl is a clear error at run()', async () => {
-  await expect(startApp(() => undefined, { redisUrl: 'localhost:6379' })).rejects.toThrow(/settings.redisUrl must be a redis:\/\/ or rediss:\/\/ URL/);
+  await expect(startApp(() => undefined, { redisUrl: 'localhost:6379' })).rejects.toThrow(
+    /settings.redisUrl must be a redis:\/\/ or rediss:\/\/ URL/,
+  );
 });
 
 test("redisUrl without the 'redis' package installed: a clear error saying what to install", () => {
@@ -189,7 +202,11 @@ test("redisUrl without the 'redis' package installed: a clear error saying what 
     new Server(createApp({ port: 0, redisUrl: 'redis://127.0.0.1:1' })).run().then(
       () => { console.log('started'); process.exit(1); },
       (err) => { console.log(err.message); process.exit(0); });`;
-  const out = spawnSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', timeout: 20000 });
+  const out = spawnSync(process.execPath, ['-e', script], {
+    cwd: path.join(__dirname, '..', '..'),
+    encoding: 'utf8',
+    timeout: 20000,
+  });
   expect(out.status).toBe(0);
   expect(out.stdout).toMatch(/the 'redis' package is not installed\. Run `npm install redis`/);
 });

@@ -74,7 +74,9 @@ test('two servers, two processes: what one publishes reaches a ws client on the 
     expect(got[1].binary).toBe(true);
     expect(got[1].data.equals(bytes)).toBe(true);
     expect(got[2]).toEqual(expect.objectContaining({ binary: false, value: 'plain ünïcode text' }));
-    expect(got.slice(3).map((m) => (m.value as { seq: number }).seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(got.slice(3).map((m) => (m.value as { seq: number }).seq)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
   }
   const sb = await stats(b.port);
   expect(sb.transport).toBe('redis');
@@ -96,8 +98,16 @@ test('two workers plus a second server: every publisher reaches every process, t
   await post(single.port, '/publish', '{"from":"single"}');
   const { pid: workerPid } = await post(cluster.port, '/publish', '{"from":"worker"}');
   const values = (c: Client) => published(c).map((m) => m.value as { from?: string });
-  await until(() => all.every((c) => values(c).some((v) => v.from === 'single') && values(c).some((v) => v.from === 'worker')), 20000, 'single + worker');
-  await until(() => all.every((c) => values(c).filter((v) => v.from === 'primary').length >= 2), 20000, 'primary publishes');
+  await until(
+    () => all.every((c) => values(c).some((v) => v.from === 'single') && values(c).some((v) => v.from === 'worker')),
+    20000,
+    'single + worker',
+  );
+  await until(
+    () => all.every((c) => values(c).filter((v) => v.from === 'primary').length >= 2),
+    20000,
+    'primary publishes',
+  );
   await new Promise((resolve) => setTimeout(resolve, 150));
   for (const c of all) {
     expect(values(c).filter((v) => v.from === 'single').length).toBe(1);
@@ -123,7 +133,11 @@ test('Redis killed mid-test: local publish goes on, losses are counted, remote d
   expect((await stats(b.port)).redis.notSent).toBeGreaterThanOrEqual(1);
 
   await redis.restart();
-  await untilAsync(async () => (await stats(a.port)).redis.connected && (await stats(b.port)).redis.connected, 15000, 'reconnected');
+  await untilAsync(
+    async () => (await stats(a.port)).redis.connected && (await stats(b.port)).redis.connected,
+    15000,
+    'reconnected',
+  );
   await waitForSubscribers('krozen:news', 2); // resubscribed
   await post(b.port, '/publish', '{"n":3}');
   await until(() => published(onA).length === 2, 20000, 'remote delivery after restart');

@@ -31,7 +31,12 @@ test('a publish in the primary reaches subscribers in both workers, in order', a
 
 test('a binary publish in one worker reaches both workers once, with the same bytes', async () => {
   const bytes = Buffer.from([0, 1, 2, 250, 255, 0x80, 0x81]);
-  const res = await request(child.port, { method: 'POST', path: '/publish?topic=news', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+  const res = await request(child.port, {
+    method: 'POST',
+    path: '/publish?topic=news',
+    body: bytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   expect(res.status).toBe(200);
   const binaries = (c: Client) => published(c).filter((m) => m.binary);
   await until(() => clients.every((c) => binaries(c).length >= 1), 10000, 'binary at both workers');

@@ -30,14 +30,16 @@ async function main() {
   await done;
   ws.close();
   await server.stop();
-  console.log(JSON.stringify({
-    arch: process.arch,
-    resolved: require.resolve('krozen'),
-    node: process.version,
-    backends: getBackends(),
-    text: replies[0].binary ? null : replies[0].data.toString(),
-    binaryEcho: replies[1].binary && replies[1].data.equals(blob),
-  }));
+  console.log(
+    JSON.stringify({
+      arch: process.arch,
+      resolved: require.resolve('krozen'),
+      node: process.version,
+      backends: getBackends(),
+      text: replies[0].binary ? null : replies[0].data.toString(),
+      binaryEcho: replies[1].binary && replies[1].data.equals(blob),
+    }),
+  );
 }
 
 main().catch((err) => {

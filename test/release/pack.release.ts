@@ -44,7 +44,11 @@ function elfMachine(file: string): number {
 }
 
 beforeAll(() => {
-  execFileSync('bash', [path.join(root, 'scripts', 'ensure-test-tools.sh'), '--only', 'g++-aarch64-linux-gnu', 'qemu-user'], { stdio: 'inherit' });
+  execFileSync(
+    'bash',
+    [path.join(root, 'scripts', 'ensure-test-tools.sh'), '--only', 'g++-aarch64-linux-gnu', 'qemu-user'],
+    { stdio: 'inherit' },
+  );
   qemuBin = execFileSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).trim(); // PATH below has no tools
   armNode = execFileSync('bash', [path.join(root, 'scripts', 'node-line.sh'), ARM_NODE], { encoding: 'utf8' }).trim();
   PATH = noCompilerPath(work);
@@ -52,7 +56,10 @@ beforeAll(() => {
   // checkout (its files, as git lists them, uncommitted changes included), so this checkout's dist/ and
   // prebuilds/ are never rewritten under suites that run at the same time (.ci/run runs several at once).
   const src = path.join(work, 'src');
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   for (const file of listed.split('\0')) {
     if (file === '' || !fs.existsSync(path.join(root, file))) continue; // deleted, not yet committed
     fs.mkdirSync(path.dirname(path.join(src, file)), { recursive: true });
@@ -60,7 +67,10 @@ beforeAll(() => {
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(src, 'node_modules'));
   execFileSync('npm', ['pack', '--pack-destination', work], { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] });
-  tarball = path.join(work, fs.readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  tarball = path.join(
+    work,
+    fs.readdirSync(work).find((f) => f.endsWith('.tgz'))!,
+  );
   files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
   project = installInto(work, tarball, 'release', PATH, ['--ignore-scripts']);
   // Run from inside the project: from test/release, require('krozen') would find this checkout itself
@@ -132,13 +142,22 @@ test('arm64 under qemu-user: the native differential and bad-input tests pass ag
   fs.copyFileSync(path.join(root, 'package.json'), path.join(compiled, 'package.json'));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(compiled, 'node_modules'));
   fs.symlinkSync(path.join(project, 'node_modules', 'krozen', 'prebuilds'), path.join(compiled, 'prebuilds'));
-  const tests = fs.readdirSync(path.join(compiled, 'test', 'backend')).filter((f) => f.endsWith('.test.js')).sort();
+  const tests = fs
+    .readdirSync(path.join(compiled, 'test', 'backend'))
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   expect(tests).toEqual(expect.arrayContaining(['cpu.test.js', 'json.test.js', 'mask-input.test.js', 'mask.test.js']));
   let out: string;
   try {
-    out = qemu([path.join(root, 'test', 'native', 'mini-jest.js'), ...tests.map((t) => path.join('test', 'backend', t))], compiled);
+    out = qemu(
+      [path.join(root, 'test', 'native', 'mini-jest.js'), ...tests.map((t) => path.join('test', 'backend', t))],
+      compiled,
+    );
   } catch (err) {
-    throw new Error(`mini-jest failed under qemu:\n${(err as { stdout?: string }).stdout ?? ''}${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `mini-jest failed under qemu:\n${(err as { stdout?: string }).stdout ?? ''}${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const summary = /mini-jest: (\d+) passed, (\d+) failed/.exec(out);
   expect(summary).not.toBeNull();

@@ -38,11 +38,29 @@ const TEMPLATES = [
   'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}',
 ];
 
-const BYTES = [0x0d, 0x0a, 0x00, 0x20, 0x09, 0x3a, 0x2c, 0x3b, 0x61, 0x30, 0x39, 0x66, 0x47, 0x7f, 0x80, 0xff, 0x2f, 0x22, 0x3d];
+const BYTES = [
+  0x0d, 0x0a, 0x00, 0x20, 0x09, 0x3a, 0x2c, 0x3b, 0x61, 0x30, 0x39, 0x66, 0x47, 0x7f, 0x80, 0xff, 0x2f, 0x22, 0x3d,
+];
 const SNIPPETS = [
-  '\r\n', ' ', '\t', 'chunked', 'Content-Length: 5\r\n', 'Content-Length: 2\r\n', 'Transfer-Encoding: chunked\r\n',
-  'Transfer-Encoding: gzip\r\n', 'Host: y\r\n', 'Connection: close\r\n', 'Expect: 100-continue\r\n', 'HTTP/1.0', '0\r\n\r\n',
-  'ffffffffffffffffff', ';ext', ' \r\n', 'X-A: b\r\n c\r\n', '\n', '\r',
+  '\r\n',
+  ' ',
+  '\t',
+  'chunked',
+  'Content-Length: 5\r\n',
+  'Content-Length: 2\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  'Transfer-Encoding: gzip\r\n',
+  'Host: y\r\n',
+  'Connection: close\r\n',
+  'Expect: 100-continue\r\n',
+  'HTTP/1.0',
+  '0\r\n\r\n',
+  'ffffffffffffffffff',
+  ';ext',
+  ' \r\n',
+  'X-A: b\r\n c\r\n',
+  '\n',
+  '\r',
 ];
 
 function mutate(rand: () => number, input: Buffer): Buffer {
@@ -56,7 +74,11 @@ function mutate(rand: () => number, input: Buffer): Buffer {
     } else if (kind === 1) {
       b = Buffer.concat([b.subarray(0, at), Buffer.from([BYTES[Math.floor(rand() * BYTES.length)]]), b.subarray(at)]);
     } else if (kind === 2) {
-      b = Buffer.concat([b.subarray(0, at), Buffer.from(SNIPPETS[Math.floor(rand() * SNIPPETS.length)], 'latin1'), b.subarray(at)]);
+      b = Buffer.concat([
+        b.subarray(0, at),
+        Buffer.from(SNIPPETS[Math.floor(rand() * SNIPPETS.length)], 'latin1'),
+        b.subarray(at),
+      ]);
     } else if (kind === 3) {
       b = Buffer.concat([b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(rand() * 4)))]);
     } else if (kind === 4 && b.length > 0) {
@@ -83,7 +105,11 @@ function generate(rand: () => number): Buffer {
   if (rand() < 0.08) {
     // Pure noise now and then.
     const n = 1 + Math.floor(rand() * 60);
-    return Buffer.from(Array.from({ length: n }, () => (rand() < 0.5 ? BYTES[Math.floor(rand() * BYTES.length)] : Math.floor(rand() * 256))));
+    return Buffer.from(
+      Array.from({ length: n }, () =>
+        rand() < 0.5 ? BYTES[Math.floor(rand() * BYTES.length)] : Math.floor(rand() * 256),
+      ),
+    );
   }
   return rand() < 0.1 ? template : mutate(rand, template);
 }
@@ -161,7 +187,12 @@ function stricterReason(bytes: Buffer, krozenStatuses: number[]): string | null 
   if (/^[^\r\n ]+ [^\r\n ]*\r\n/.test(text)) return 'request line without an HTTP version (HTTP/0.9)';
   if (/[\x80-\xff]/.test(head.slice(0, head.indexOf('\r\n')))) return 'non-ASCII byte in the request line';
   if ((head.match(/\r\ncontent-length[ \t]*:/gi) ?? []).length > 1) return 'repeated Content-Length';
-  if (/\r\nhost[ \t]*:/i.test(head) && /^[A-Z]+ [a-z][a-z0-9+.-]*:\/\//i.test(head) && /@/.test(head.split(' ')[1] ?? '')) return 'userinfo in an absolute-form target';
+  if (
+    /\r\nhost[ \t]*:/i.test(head) &&
+    /^[A-Z]+ [a-z][a-z0-9+.-]*:\/\//i.test(head) &&
+    /@/.test(head.split(' ')[1] ?? '')
+  )
+    return 'userinfo in an absolute-form target';
   const requestLine = head.slice(0, Math.max(0, head.indexOf('\r\n')));
   if (/ {2}/.test(requestLine)) return 'more than one SP between request-line parts';
   const target = requestLine.split(' ')[1] ?? '';
@@ -176,7 +207,8 @@ function stricterReason(bytes: Buffer, krozenStatuses: number[]): string | null 
     }
   }
   if (/\r\n[^:\r\n]*:[^\r\n]*\r\n[^:\r\n]*\r\n\r\n/.test(text)) return 'a trailer or field line without a colon';
-  if (/^(OPTIONS|[A-Z]+) \* /.test(head) && !head.startsWith('OPTIONS * ')) return '* target on a method other than OPTIONS';
+  if (/^(OPTIONS|[A-Z]+) \* /.test(head) && !head.startsWith('OPTIONS * '))
+    return '* target on a method other than OPTIONS';
   return null;
 }
 
@@ -198,23 +230,27 @@ test(`krozen decides as llhttp does, or stricter for a named reason (${ITERATION
   const failures: string[] = [];
   try {
     for (let i = 0; i < cases.length; i += PARALLEL) {
-      await Promise.all(cases.slice(i, i + PARALLEL).map(async ({ bytes, cuts }) => {
-        const [n, k] = await Promise.all([exchange(node.port, bytes, cuts), exchange(krozen.port, bytes, cuts)]);
-        const dn = decision(n.slice(0, 1));
-        const dk = decision(k.slice(0, 1));
-        if (dn === dk) return;
-        // Malformed bytes after a good request: llhttp fails on them before the good answer is written and
-        // node drops that answer; krozen answers the good request, then refuses. Same decision on the bytes.
-        if (dn === 'refuse' && k.some((st) => REFUSALS.has(st))) return;
-        if (dk === 'refuse') {
-          const reason = stricterReason(bytes, k);
-          if (reason !== null) {
-            stricter.set(reason, (stricter.get(reason) ?? 0) + 1);
-            return;
+      await Promise.all(
+        cases.slice(i, i + PARALLEL).map(async ({ bytes, cuts }) => {
+          const [n, k] = await Promise.all([exchange(node.port, bytes, cuts), exchange(krozen.port, bytes, cuts)]);
+          const dn = decision(n.slice(0, 1));
+          const dk = decision(k.slice(0, 1));
+          if (dn === dk) return;
+          // Malformed bytes after a good request: llhttp fails on them before the good answer is written and
+          // node drops that answer; krozen answers the good request, then refuses. Same decision on the bytes.
+          if (dn === 'refuse' && k.some((st) => REFUSALS.has(st))) return;
+          if (dk === 'refuse') {
+            const reason = stricterReason(bytes, k);
+            if (reason !== null) {
+              stricter.set(reason, (stricter.get(reason) ?? 0) + 1);
+              return;
+            }
           }
-        }
-        failures.push(`node ${n.join(',')} (${dn}) vs krozen ${k.join(',')} (${dk}) for ${JSON.stringify(bytes.toString('latin1'))} cut at ${cuts.join(',')}`);
-      }));
+          failures.push(
+            `node ${n.join(',')} (${dn}) vs krozen ${k.join(',')} (${dk}) for ${JSON.stringify(bytes.toString('latin1'))} cut at ${cuts.join(',')}`,
+          );
+        }),
+      );
     }
   } finally {
     await Promise.all([node.stop(), krozen.stop()]);
@@ -228,7 +264,8 @@ test(`krozen decides as llhttp does, or stricter for a named reason (${ITERATION
 const NEXT = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n';
 const CHUNKED_POST = 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: ';
 const BODY = '\r\n\r\n2\r\n{}\r\n0\r\n\r\n';
-const WS_HEAD = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+const WS_HEAD =
+  'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 const DECIDED: [string, string, string][] = [
   ['Transfer-Encoding: chunked + tab', `${CHUNKED_POST}chunked\t${BODY}`, '400 close'],
@@ -236,9 +273,17 @@ const DECIDED: [string, string, string][] = [
   ['Transfer-Encoding: chunked,', `${CHUNKED_POST}chunked,${BODY}`, '400 close'],
   ['Transfer-Encoding: chunked, (space)', `${CHUNKED_POST}chunked, ${BODY}`, '400 close'],
   ['Transfer-Encoding: chunked + tab + ,', `${CHUNKED_POST}chunked\t,${BODY}`, '400 close'],
-  ['Transfer-Encoding: chunked, then a field that is ","', `${CHUNKED_POST}chunked\r\nTransfer-Encoding: ,${BODY}`, '400 close'],
+  [
+    'Transfer-Encoding: chunked, then a field that is ","',
+    `${CHUNKED_POST}chunked\r\nTransfer-Encoding: ,${BODY}`,
+    '400 close',
+  ],
   ['Content-Length trailer', `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nContent-Length: 5\r\n\r\n`, '400 close'],
-  ['Transfer-Encoding trailer', `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n`, '400 close'],
+  [
+    'Transfer-Encoding trailer',
+    `${CHUNKED_POST}chunked\r\n\r\n2\r\n{}\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    '400 close',
+  ],
   ['"+" in the scheme', 'GET http+s://x/json HTTP/1.1\r\nHost: x\r\n\r\n', '400 close'],
   ['a digit in the scheme', 'GET h2://x/json HTTP/1.1\r\nHost: x\r\n\r\n', '400 close'],
   // Accepted by both, and the next request answered: no over-refusal around the cases above.
@@ -264,11 +309,17 @@ describe('parser differences decided on purpose (pipelined GET after each)', () 
     await Promise.all([node.stop(), krozen.stop()]);
   });
 
-  test.each(DECIDED.map(([name, bytes, want]) => [`${name}: both ${want}`, bytes, want]))('%s', async (_title, bytes, want) => {
-    const [n, k] = await Promise.all([rawRequest(node.port, bytes + NEXT, 200), rawRequest(krozen.port, bytes + NEXT, 200)]);
-    expect(outcome(n)).toBe(want);
-    expect(outcome(k)).toBe(want);
-  });
+  test.each(DECIDED.map(([name, bytes, want]) => [`${name}: both ${want}`, bytes, want]))(
+    '%s',
+    async (_title, bytes, want) => {
+      const [n, k] = await Promise.all([
+        rawRequest(node.port, bytes + NEXT, 200),
+        rawRequest(krozen.port, bytes + NEXT, 200),
+      ]);
+      expect(outcome(n)).toBe(want);
+      expect(outcome(k)).toBe(want);
+    },
+  );
 
   test('a WebSocket handshake with a body: node:http hands the body to the WebSocket as frames, krozen refuses', async () => {
     const bytes = `${WS_HEAD}Content-Length: 5\r\n\r\nhello${NEXT}`;

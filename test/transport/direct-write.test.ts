@@ -4,7 +4,13 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { native } from '../../lib/backend/load';
-import { canWriteDirect, directWriteActive, directWriteCounts, setDirectWrite, writeDirect } from '../../lib/transport/krozen/direct-write';
+import {
+  canWriteDirect,
+  directWriteActive,
+  directWriteCounts,
+  setDirectWrite,
+  writeDirect,
+} from '../../lib/transport/krozen/direct-write';
 import type { App } from '../../lib/app';
 import { rawRequest, startApp } from '../helpers/server';
 
@@ -16,7 +22,10 @@ const BIG_HEAD = 'p'.repeat(70_000); // a head more than the native stage holds:
 const SMALL = Buffer.from([0, 1, 2, 0xff, 0x80, 13, 10]);
 
 function routes(app: App): void {
-  app.get('/text', () => ({ body: TEXT, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-name': 'caf\u00e9' } }));
+  app.get('/text', () => ({
+    body: TEXT,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-name': 'caf\u00e9' },
+  }));
   app.get('/small', () => ({ body: SMALL }));
   app.get('/big', () => ({ body: BIG }));
   app.get('/big-text', () => ({ body: BIG_TEXT, headers: { 'content-type': 'text/plain' } }));
@@ -26,9 +35,10 @@ function routes(app: App): void {
   app.get('/empty', () => ({ status: 204 }));
 }
 
-const PIPELINE = ['/text', '/small', '/json', '/stream', '/empty', '/big-text', '/big-head', '/text']
-  .map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`)
-  .join('') + 'HEAD /text HTTP/1.1\r\nHost: x\r\n\r\n';
+const PIPELINE =
+  ['/text', '/small', '/json', '/stream', '/empty', '/big-text', '/big-head', '/text']
+    .map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    .join('') + 'HEAD /text HTTP/1.1\r\nHost: x\r\n\r\n';
 
 /** The raw response bytes with the Date lines blanked (the only part that may differ between runs). */
 async function exchange(port: number, data: string): Promise<string> {
@@ -39,7 +49,9 @@ async function exchange(port: number, data: string): Promise<string> {
 afterEach(() => setDirectWrite(true));
 
 test('direct writes are on exactly when the addon is loaded', () => {
-  expect(directWriteActive()).toBe(native !== null && process.platform !== 'win32' && process.env.KROZEN_DIRECT_WRITE !== '0');
+  expect(directWriteActive()).toBe(
+    native !== null && process.platform !== 'win32' && process.env.KROZEN_DIRECT_WRITE !== '0',
+  );
 });
 
 test('the same bytes as socket.write(): text, bytes, JSON, streamed, empty, oversize text and HEAD, pipelined', async () => {

@@ -53,6 +53,12 @@ test('app.inject: the same names reach the handler as the strings given', async 
   const headers = { constructor: 'y', ['__proto__']: 'x', hasOwnProperty: 'z', toString: 't' };
   const res = await app.inject({ method: 'GET', url: '/headers', headers });
   expect(res.status).toBe(200);
-  expect(res.json()).toMatchObject({ constructor: 'y', proto: 'x', hasownproperty: 'z', tostring: 't', polluted: false });
+  expect(res.json()).toMatchObject({
+    constructor: 'y',
+    proto: 'x',
+    hasownproperty: 'z',
+    tostring: 't',
+    polluted: false,
+  });
   expect((res.json() as { types: string[] }).types).toEqual(['string', 'string', 'string']);
 });

@@ -19,7 +19,10 @@ function routes(app: App): void {
   app.get('/big', () => ({ body: Buffer.alloc(100_000, 0x61) }));
   app.get('/stream', () => ({ body: Readable.from([Buffer.from('ab'), Buffer.from('cd')]) }));
   app.get('/ip', (req) => ({ body: { ip: req.remoteAddress } }));
-  app.get('/inject', () => ({ body: 'x', headers: { 'content-type': 'text/plain', 'x-a': 'a\r\nset-cookie: evil=1' } }));
+  app.get('/inject', () => ({
+    body: 'x',
+    headers: { 'content-type': 'text/plain', 'x-a': 'a\r\nset-cookie: evil=1' },
+  }));
   app.get('/no-content', () => ({ status: 204 }));
 }
 
@@ -65,7 +68,9 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     const kept10 = parseResponses(await rawRequest(r.port, 'GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'));
     expect(kept10[0].headers.connection).toBe('keep-alive');
     expect(kept10[0].headers['keep-alive']).toBe('timeout=5');
-    const closing = parseResponses(await rawRequest(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    const closing = parseResponses(
+      await rawRequest(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    );
     expect(closing[0].headers.connection).toBe('close');
     expect(closing[0].headers['keep-alive']).toBeUndefined();
   });
@@ -100,7 +105,10 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     const c = open(r.port);
     c.socket.write('GET /json HTTP/1.0\r\n\r\n');
     expect(parseResponses(await c.closed)[0].body).toBe('{"ok":true}');
-    const raw = await rawRequest(r.port, 'GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /n?n=2 HTTP/1.0\r\n\r\n');
+    const raw = await rawRequest(
+      r.port,
+      'GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /n?n=2 HTTP/1.0\r\n\r\n',
+    );
     const res = parseResponses(raw);
     expect(res.map((x) => x.body)).toEqual(['{"ok":true}', '{"n":"2"}']);
     expect(res[0].headers.connection?.toLowerCase()).toBe('keep-alive');
@@ -128,7 +136,9 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
 
   test('a body in many small pieces', async () => {
     const body = JSON.stringify({ text: 'x'.repeat(300) });
-    const pieces: string[] = [`POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`];
+    const pieces: string[] = [
+      `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    ];
     for (let i = 0; i < body.length; i += 7) pieces.push(body.slice(i, i + 7));
     const c = open(r.port);
     for (const p of pieces) {
@@ -141,11 +151,23 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
   });
 
   test.each([
-    ['Content-Length with Transfer-Encoding', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
-    ['two differing Content-Lengths', 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd'],
+    [
+      'Content-Length with Transfer-Encoding',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+    [
+      'two differing Content-Lengths',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
+    ],
     ['chunked not last', 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n'],
-    ['a non-hex chunk size', 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n'],
-    ['a chunk size that overflows', `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'f'.repeat(20)}\r\n`],
+    [
+      'a non-hex chunk size',
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n',
+    ],
+    [
+      'a chunk size that overflows',
+      `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${'f'.repeat(20)}\r\n`,
+    ],
     ['whitespace before the colon', 'GET /json HTTP/1.1\r\nHost : x\r\n\r\n'],
     ['obs-fold', 'GET /json HTTP/1.1\r\nHost: x\r\nX-A: a\r\n  b\r\n\r\n'],
     ['NUL in a field value', 'GET /json HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n'],
@@ -172,7 +194,9 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
 
   test('Expect: 100-continue gets "100 Continue" before the final answer', async () => {
     const c = open(r.port);
-    c.socket.write('POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n');
+    c.socket.write(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n',
+    );
     await waitFor(() => c.received().includes('100 Continue'));
     expect(c.received()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
     c.socket.write('{"a":1}');
@@ -186,7 +210,7 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     expect(res[0].status).toBe(transport === 'krozen' ? 200 : 404);
   });
 
-  test('HEAD: GET\'s headers, no body, and the connection stays usable', async () => {
+  test("HEAD: GET's headers, no body, and the connection stays usable", async () => {
     const raw = await rawRequest(r.port, 'HEAD /big HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(raw).toContain('content-length: 100000');
     const second = raw.indexOf('HTTP/1.1 200', 10);
@@ -216,7 +240,10 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
   });
 
   test('204: no body and no Content-Length (RFC 9110 §8.6); the connection stays usable', async () => {
-    const raw = await rawRequest(r.port, 'GET /no-content HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n');
+    const raw = await rawRequest(
+      r.port,
+      'GET /no-content HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
     expect(raw.startsWith('HTTP/1.1 204')).toBe(true);
     expect(raw.slice(0, raw.indexOf('\r\n\r\n')).toLowerCase()).not.toContain('content-length');
     expect(raw.endsWith('{"ok":true}')).toBe(true);
@@ -317,8 +344,16 @@ describe('krozen transport only (stricter than node:http, or node:http lacks it)
     ['more fields than maxHeaderCount', 431, `GET /json HTTP/1.1\r\nHost: x\r\n${'X-A: 1\r\n'.repeat(11)}\r\n`],
     ['bare LF line endings', 400, 'GET /json HTTP/1.1\nHost: x\n\n'],
     ['HTTP/2.0 in the request line', 505, 'GET /json HTTP/2.0\r\nHost: x\r\n\r\n'],
-    ['a transfer coding it does not implement', 501, 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n'],
-    ['repeated equal Content-Lengths', 400, 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab'],
+    [
+      'a transfer coding it does not implement',
+      501,
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n',
+    ],
+    [
+      'repeated equal Content-Lengths',
+      400,
+      'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab',
+    ],
     ['an unknown expectation', 417, 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: x\r\nContent-Length: 2\r\n\r\nab'],
   ])('%s → %d', async (_name, status, wire) => {
     const c = open(r.port);
@@ -328,12 +363,15 @@ describe('krozen transport only (stricter than node:http, or node:http lacks it)
 
   test('a slow reader: the server stops reading requests while responses pile up unread', async () => {
     let served = 0;
-    const s = await startApp((app) => {
-      app.get('/big', () => {
-        served++;
-        return { body: Buffer.alloc(1 << 20, 0x62) };
-      });
-    }, { transport: 'krozen' });
+    const s = await startApp(
+      (app) => {
+        app.get('/big', () => {
+          served++;
+          return { body: Buffer.alloc(1 << 20, 0x62) };
+        });
+      },
+      { transport: 'krozen' },
+    );
     try {
       const c = net.connect(s.port, '127.0.0.1');
       c.on('error', () => {});
@@ -352,16 +390,21 @@ describe('krozen transport only (stricter than node:http, or node:http lacks it)
     }
   });
 
-  test('a handler fault in one connection is that connection\'s only', async () => {
-    const s = await startApp((app) => {
-      app.get('/boom', () => {
-        throw new Error('boom');
-      });
-      app.get('/json', () => ({ body: { ok: true } }));
-    }, { transport: 'krozen' });
+  test("a handler fault in one connection is that connection's only", async () => {
+    const s = await startApp(
+      (app) => {
+        app.get('/boom', () => {
+          throw new Error('boom');
+        });
+        app.get('/json', () => ({ body: { ok: true } }));
+      },
+      { transport: 'krozen' },
+    );
     const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const res = parseResponses(await rawRequest(s.port, 'GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const res = parseResponses(
+        await rawRequest(s.port, 'GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
       expect(res.map((x) => x.status)).toEqual([500, 200]);
     } finally {
       errors.mockRestore();

@@ -43,7 +43,9 @@ describeNative('native head scan kernels', () => {
 
   const rand = prng(0x68656164);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-  const BAD = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x28, 0x2c, 0x2f, 0x3a, 0x40, 0x5b, 0x5d, 0x7b, 0x7d, 0x7f, 0x80, 0xff];
+  const BAD = [
+    0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x28, 0x2c, 0x2f, 0x3a, 0x40, 0x5b, 0x5d, 0x7b, 0x7d, 0x7f, 0x80, 0xff,
+  ];
   const run = (len: number, c = 'a'): string => c.repeat(len);
 
   /** A valid head whose parts have lengths that put delimiters near block edges, maybe with one byte changed. */
@@ -51,7 +53,8 @@ describeNative('native head scan kernels', () => {
     const lens = () => pick([0, 1, 2, 13, 14, 15, 16, 17, 29, 30, 31, 32, 33, 47, 48, 63, 64, 65]);
     let text = `${run(1 + lens(), 'G')} /${run(lens(), 'p')} HTTP/1.1\r\n`;
     const fields = Math.floor(rand() * 5);
-    for (let f = 0; f < fields; f++) text += `${run(1 + lens(), 'N')}:${pick(['', ' ', '\t '])}${run(lens(), 'v')}${pick(['', ' '])}\r\n`;
+    for (let f = 0; f < fields; f++)
+      text += `${run(1 + lens(), 'N')}:${pick(['', ' ', '\t '])}${run(lens(), 'v')}${pick(['', ' '])}\r\n`;
     const bytes = Buffer.from(text, 'latin1');
     if (rand() < 0.7) bytes[Math.floor(rand() * bytes.length)] = pick(BAD);
     return bytes;
@@ -69,10 +72,13 @@ describeNative('native head scan kernels', () => {
     for (let i = 0; i < 2000; i++) {
       const len = Math.floor(rand() * 100);
       const bytes = Buffer.alloc(len);
-      for (let k = 0; k < len; k++) bytes[k] = rand() < 0.8 ? pick([0x41, 0x61, 0x2d, 0x31, 0x3a, 0x20, 0x0d, 0x0a]) : pick(BAD);
+      for (let k = 0; k < len; k++)
+        bytes[k] = rand() < 0.8 ? pick([0x41, 0x61, 0x2d, 0x31, 0x3a, 0x20, 0x0d, 0x0a]) : pick(BAD);
       cases.push([bytes, 0, len, 64, 10]);
     }
-    const answers = byKernel(() => cases.map(([buf, start, end, maxUrl, maxFields]) => scan(buf, start, end, maxUrl, maxFields)));
+    const answers = byKernel(() =>
+      cases.map(([buf, start, end, maxUrl, maxFields]) => scan(buf, start, end, maxUrl, maxFields)),
+    );
     const scalar = answers.get('scalar');
     expect(scalar).toBeDefined();
     const accepted = (scalar ?? []).filter((a) => a[0] >= 0).length;
@@ -82,8 +88,15 @@ describeNative('native head scan kernels', () => {
       if (name === 'scalar') continue;
       for (let i = 0; i < cases.length; i++) {
         if (got[i].join() !== (scalar ?? [])[i].join()) {
-          throw new Error(`${name} differs from scalar on ${cases[i][0].subarray(cases[i][1], cases[i][2]).toString('latin1')
-            .replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`)}: ${got[i].join()} vs ${(scalar ?? [])[i].join()}`);
+          throw new Error(
+            `${name} differs from scalar on ${cases[i][0]
+              .subarray(cases[i][1], cases[i][2])
+              .toString('latin1')
+              .replace(
+                /[^\x20-\x7e]/g,
+                (c) => `\\x${c.charCodeAt(0).toString(16)}`,
+              )}: ${got[i].join()} vs ${(scalar ?? [])[i].join()}`,
+          );
         }
       }
     }
@@ -122,9 +135,12 @@ describeNative('native head scan kernels', () => {
       }
       return 'nothing';
     };
-    expect(thrown(() => n().scanHead('GET' as unknown as Buffer, 0, 0, out, 100, 2))).toBe('TypeError: buf must be a Uint8Array');
-    expect(thrown(() => n().scanHead(buf, 0, 0, new Uint8Array(8) as unknown as Uint32Array, 100, 2)))
-      .toBe('TypeError: out must be a Uint32Array');
+    expect(thrown(() => n().scanHead('GET' as unknown as Buffer, 0, 0, out, 100, 2))).toBe(
+      'TypeError: buf must be a Uint8Array',
+    );
+    expect(thrown(() => n().scanHead(buf, 0, 0, new Uint8Array(8) as unknown as Uint32Array, 100, 2))).toBe(
+      'TypeError: out must be a Uint32Array',
+    );
     expect(thrown(() => n()._setHttpHeadKernel('mmx'))).toBe('RangeError: kernel not available on this CPU');
   });
 });

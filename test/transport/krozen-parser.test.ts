@@ -2,7 +2,13 @@
 // byte by byte against RFC 9112; then the two parsers against each other on generated heads.
 import { ChunkedDecoder, MAX_CHUNK_LINE } from '../../lib/transport/krozen/chunked';
 import { HeadError, type ParserLimits, type RequestHead } from '../../lib/transport/krozen/parser';
-import { NATIVE_MIN_HEAD, httpParser, parseHeadJs, parseHeadNative, parseRequestHead } from '../../lib/transport/krozen/parser-native';
+import {
+  NATIVE_MIN_HEAD,
+  httpParser,
+  parseHeadJs,
+  parseHeadNative,
+  parseRequestHead,
+} from '../../lib/transport/krozen/parser-native';
 import { native } from '../../lib/backend/load';
 
 const LIMITS = { maxUrlLength: 64, maxHeaderCount: 5 };
@@ -51,7 +57,9 @@ test.each(PARSERS)('%s: a huge maxHeaderCount costs nothing more; the limit stil
   expect((parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 6 }) as HeadError).status).toBe(431);
   // The tightest head: every field line 4 bytes.
   const tight = `GET / HTTP/1.0\r\n${'a:\r\n'.repeat(9)}`;
-  expect((parseText(parse, tight, { maxUrlLength: 64, maxHeaderCount: 9 }) as RequestHead).headers.a).toBe(', , , , , , , , ');
+  expect((parseText(parse, tight, { maxUrlLength: 64, maxHeaderCount: 9 }) as RequestHead).headers.a).toBe(
+    ', , , , , , , , ',
+  );
   expect((parseText(parse, tight, { maxUrlLength: 64, maxHeaderCount: 8 }) as HeadError).status).toBe(431);
 });
 
@@ -112,13 +120,14 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
 
   describe('field lines (RFC 9112 §5)', () => {
     test('names are lower-cased, values trimmed, repeats joined as node:http joins them', () => {
-      const h = head(
-        'GET / HTTP/1.1\r\nHost: x\r\nX-A:  one \t\r\nx-a: two\r\nCookie: a=1\r\ncookie: b=2\r\n',
-      );
+      const h = head('GET / HTTP/1.1\r\nHost: x\r\nX-A:  one \t\r\nx-a: two\r\nCookie: a=1\r\ncookie: b=2\r\n');
       expect(h.headers['x-a']).toBe('one, two');
       expect(h.headers.cookie).toBe('a=1; b=2');
       expect(head('GET / HTTP/1.1\r\nHost: x\r\nContent-Type: text/a\r\n').headers['content-type']).toBe('text/a');
-      expect(head('GET / HTTP/1.1\r\nHost: x\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n').headers['set-cookie']).toEqual(['a', 'b']);
+      expect(head('GET / HTTP/1.1\r\nHost: x\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n').headers['set-cookie']).toEqual([
+        'a',
+        'b',
+      ]);
       expect(head('GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\r\nUser-Agent: b\r\n').headers['user-agent']).toBe('a');
       expect(head('GET / HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n').headers['x-empty']).toBe('');
     });
@@ -142,7 +151,8 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
     });
 
     test('names that are Object.prototype members are fields like any other (prototype-free map)', () => {
-      const text = 'GET / HTTP/1.1\r\nHost: x\r\nconstructor: y\r\n__proto__: x\r\nhasOwnProperty: z\r\ntoString: t\r\n' +
+      const text =
+        'GET / HTTP/1.1\r\nHost: x\r\nconstructor: y\r\n__proto__: x\r\nhasOwnProperty: z\r\ntoString: t\r\n' +
         'valueOf: v\r\n__proto__: x2\r\n';
       const h = parseText(parse, text, { maxUrlLength: 64, maxHeaderCount: 10 }) as RequestHead;
       expect(h.headers.constructor).toBe('y');
@@ -150,7 +160,14 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(h.headers.hasownproperty).toBe('z');
       expect(h.headers.tostring).toBe('t');
       expect(h.headers.valueof).toBe('v');
-      expect(Object.keys(h.headers)).toEqual(['host', 'constructor', '__proto__', 'hasownproperty', 'tostring', 'valueof']);
+      expect(Object.keys(h.headers)).toEqual([
+        'host',
+        'constructor',
+        '__proto__',
+        'hasownproperty',
+        'tostring',
+        'valueof',
+      ]);
       // Nothing inherited: a name that was never sent is undefined, whatever Object.prototype has.
       expect((h.headers as Record<string, unknown>).hasOwnProperty).toBeUndefined();
       expect((h.headers as Record<string, unknown>).toString).toBeUndefined();
@@ -197,9 +214,13 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
     });
 
     test('upgrade and 100-continue', () => {
-      expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n').upgrade).toBe(true);
+      expect(
+        head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n').upgrade,
+      ).toBe(true);
       expect(head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n').upgrade).toBe(false);
-      expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n').expectContinue).toBe(true);
+      expect(head('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nExpect: 100-Continue\r\n').expectContinue).toBe(
+        true,
+      );
       expect(head('POST / HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n').expectContinue).toBe(false);
     });
   });
@@ -219,8 +240,14 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       ['"-" in an absolute-form scheme', 'GET a-b://x/a HTTP/1.1\r\nHost: x\r\n'],
       ['"." in an absolute-form scheme', 'GET a.b://x/a HTTP/1.1\r\nHost: x\r\n'],
       ['a digit in an absolute-form scheme', 'GET h2://x/a HTTP/1.1\r\nHost: x\r\n'],
-      ['a WebSocket upgrade with a Content-Length body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n'],
-      ['a WebSocket upgrade with a chunked body', 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nTransfer-Encoding: chunked\r\n'],
+      [
+        'a WebSocket upgrade with a Content-Length body',
+        'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n',
+      ],
+      [
+        'a WebSocket upgrade with a chunked body',
+        'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: WebSocket\r\nTransfer-Encoding: chunked\r\n',
+      ],
     ])('%s → 400', (_name, text) => {
       expect(status(text)).toBe(400);
     });
@@ -234,7 +261,9 @@ describe.each(PARSERS)('%s head parser', (_parserName, parse) => {
       expect(head('GET HTTP://x/a HTTP/1.1\r\nHost: y\r\n').url).toBe('/a');
       // A WebSocket upgrade with an empty body is an upgrade; another protocol's upgrade with a body is
       // served as the plain request it also is (the connection hands off only bodiless heads).
-      const ws = head('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n');
+      const ws = head(
+        'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n',
+      );
       expect([ws.upgrade, ws.bodyLength]).toEqual([true, 0]);
       const h2c = head('POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 2\r\n');
       expect([h2c.upgrade, h2c.bodyLength]).toEqual([true, 2]);
@@ -250,7 +279,10 @@ describe('chunked decoder (RFC 9112 §7.1)', () => {
     const d = new ChunkedDecoder(limits);
     const parts: Buffer[] = [];
     let at = 0;
-    const cuts = split > 0 ? Array.from({ length: Math.ceil(bytes.length / split) }, (_, i) => Math.min(bytes.length, (i + 1) * split)) : [bytes.length];
+    const cuts =
+      split > 0
+        ? Array.from({ length: Math.ceil(bytes.length / split) }, (_, i) => Math.min(bytes.length, (i + 1) * split))
+        : [bytes.length];
     for (const cut of cuts) {
       const next = d.decode(bytes, at, cut, (c) => parts.push(Buffer.from(c)));
       if (next === -1) return { body: '', rest: -1, error: d.error!.status };
@@ -289,7 +321,11 @@ describe('chunked decoder (RFC 9112 §7.1)', () => {
     expect(decode('1\r\nx\r\n0\r\nContent-Length: 5\r\n\r\n').error).toBe(400);
     expect(decode('1\r\nx\r\n0\r\ncontent-length: 0\r\n\r\n', 1).error).toBe(400);
     expect(decode('1\r\nx\r\n0\r\nTransfer-Encoding: gzip\r\n\r\n').error).toBe(400);
-    expect(decode('1\r\nx\r\n0\r\nConnection: close\r\nContent-Length-X: 1\r\n\r\n')).toEqual({ body: 'x', rest: 0, error: null });
+    expect(decode('1\r\nx\r\n0\r\nConnection: close\r\nContent-Length-X: 1\r\n\r\n')).toEqual({
+      body: 'x',
+      rest: 0,
+      error: null,
+    });
   });
 
   test('bounded: long extensions → 400, trailers past the limits → 431', () => {

@@ -38,7 +38,11 @@ const WS_HEAD =
   'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
 
 /** Writes `data`, optionally half-closes, and collects everything until the server closes or `ms` pass. */
-function exchange(port: number, data: string, opts: { halfClose?: boolean; ms?: number } = {}): Promise<{ text: string; closed: boolean }> {
+function exchange(
+  port: number,
+  data: string,
+  opts: { halfClose?: boolean; ms?: number } = {},
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';
@@ -73,7 +77,10 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
   afterAll(() => r.stop());
 
   test('a client that half-closes after an async request gets the answer, then the connection closes', async () => {
-    const { text, closed } = await exchange(r.port, 'GET /slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: true, ms: 3000 });
+    const { text, closed } = await exchange(r.port, 'GET /slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n', {
+      halfClose: true,
+      ms: 3000,
+    });
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
     expect(text).toContain('{"slow":true}');
     expect(closed).toBe(true);
@@ -86,7 +93,7 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
     expect(closed).toBe(true);
   });
 
-  test('a WebSocket upgrade pipelined behind a slow GET gets its 101 after the GET\'s 200', async () => {
+  test("a WebSocket upgrade pipelined behind a slow GET gets its 101 after the GET's 200", async () => {
     const { text } = await exchange(r.port, `GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\n${WS_HEAD}`, { ms: 1500 });
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 101 Switching Protocols']);
     // The GET's answer is whole before the 101.
@@ -100,32 +107,49 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
   });
 
   test('nothing is written after a Connection: close answer (bytes behind it are not parsed)', async () => {
-    const { text, closed } = await exchange(r.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+    const { text, closed } = await exchange(
+      r.port,
+      'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nNOT HTTP AT ALL\r\n\r\n',
+    );
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
     expect(text.endsWith('{"ok":true}')).toBe(true);
     expect(closed).toBe(true);
   });
 
   test('nothing is written after an answer the pipeline closes the connection with (a refusal before the body)', async () => {
-    const { text, closed } = await exchange(r.port, 'POST /guarded HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcdNOT HTTP AT ALL\r\n\r\n');
+    const { text, closed } = await exchange(
+      r.port,
+      'POST /guarded HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcdNOT HTTP AT ALL\r\n\r\n',
+    );
     expect(statusLines(text)).toEqual(['HTTP/1.1 401 Unauthorized']);
     expect(closed).toBe(true);
   });
 
   test('nothing is written after an async Connection: close answer', async () => {
-    const { text, closed } = await exchange(r.port, 'GET /slow?ms=50 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGARBAGE\r\n\r\n');
+    const { text, closed } = await exchange(
+      r.port,
+      'GET /slow?ms=50 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGARBAGE\r\n\r\n',
+    );
     expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
     expect(closed).toBe(true);
   });
 
-  test.each(['h2c', 'TLS/1.2, HTTP/1.1', 'foo'])('a GET with Upgrade: %s is answered by its route', async (protocol) => {
-    const { text } = await exchange(r.port, `GET /json HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: ${protocol}\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`, { ms: 500 });
-    expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
-    expect(text).toContain('{"ok":true}');
-  });
+  test.each(['h2c', 'TLS/1.2, HTTP/1.1', 'foo'])(
+    'a GET with Upgrade: %s is answered by its route',
+    async (protocol) => {
+      const { text } = await exchange(
+        r.port,
+        `GET /json HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: ${protocol}\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n`,
+        { ms: 500 },
+      );
+      expect(statusLines(text)).toEqual(['HTTP/1.1 200 OK']);
+      expect(text).toContain('{"ok":true}');
+    },
+  );
 
   test('after a GET with Upgrade: h2c, the next request is answered or the connection closed (never left hanging)', async () => {
-    const req = 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /slow?ms=10 HTTP/1.1\r\nHost: x\r\n\r\n';
+    const req =
+      'GET /json HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /slow?ms=10 HTTP/1.1\r\nHost: x\r\n\r\n';
     const { text, closed } = await exchange(r.port, req, { ms: 1500 });
     const lines = statusLines(text);
     // node:http's parser stops after a message it took as an upgrade: that transport says close and closes.
@@ -151,7 +175,10 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
   });
 
   test('a pipelining non-reader closed by httpMaxBackpressure: the requests behind are not run', async () => {
-    const capped = await startApp(routes, { transport: transport as Settings['transport'], httpMaxBackpressure: 256 * 1024 });
+    const capped = await startApp(routes, {
+      transport: transport as Settings['transport'],
+      httpMaxBackpressure: 256 * 1024,
+    });
     try {
       counted = 0;
       const socket = net.connect(capped.port, '127.0.0.1');

@@ -34,9 +34,15 @@ async function* chunks(total: number, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-async function start(transport: string, overrides: Partial<Settings> = {}): Promise<{ running: Running; counts: { ran: number } }> {
+async function start(
+  transport: string,
+  overrides: Partial<Settings> = {},
+): Promise<{ running: Running; counts: { ran: number } }> {
   const counts = { ran: 0 };
-  const running = await startApp((app) => routes(app, counts), { transport: transport as Settings['transport'], ...overrides });
+  const running = await startApp((app) => routes(app, counts), {
+    transport: transport as Settings['transport'],
+    ...overrides,
+  });
   return { running, counts };
 }
 

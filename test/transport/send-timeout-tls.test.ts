@@ -17,20 +17,39 @@ let dir: string;
 let r: Running;
 const closedAt: number[] = [];
 
-
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-send-'));
   const keyPath = path.join(dir, 'key.pem');
   const certPath = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const key = fs.readFileSync(keyPath, 'utf8');
   const cert = fs.readFileSync(certPath, 'utf8');
-  r = await startApp((app) => {
-    app.get('/stream', () => ({ body: bigStream() }));
-  }, { tls: { key, cert }, sendTimeout: SEND_TIMEOUT, httpMaxBackpressure: 0 });
+  r = await startApp(
+    (app) => {
+      app.get('/stream', () => ({ body: bigStream() }));
+    },
+    { tls: { key, cert }, sendTimeout: SEND_TIMEOUT, httpMaxBackpressure: 0 },
+  );
   const server = (r.server as unknown as { transport: { server: net.Server } }).transport.server;
   server.on('connection', (socket: net.Socket) => socket.once('close', () => closedAt.push(Date.now())));
 });

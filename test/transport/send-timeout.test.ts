@@ -54,7 +54,11 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout', (transport) => {
   let accepted: Array<{ closedAt?: number }>;
   beforeAll(async () => {
     // No backlog cap here: only the send deadline may end these connections.
-    r = await startApp(routes, { transport: transport as Settings['transport'], sendTimeout: SEND_TIMEOUT, httpMaxBackpressure: 0 });
+    r = await startApp(routes, {
+      transport: transport as Settings['transport'],
+      sendTimeout: SEND_TIMEOUT,
+      httpMaxBackpressure: 0,
+    });
     accepted = watchServerSockets(r);
   });
   afterAll(() => r.stop());
@@ -85,7 +89,8 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout', (transport) => {
     const before = accepted.length;
     const socket = openPaused(r.port);
     const start = Date.now();
-    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+    const upgrade =
+      'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
       'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n';
     socket.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100) + upgrade);
     const entry = await serverSide(before);
@@ -107,7 +112,6 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout', (transport) => {
     expect(took).toBeLessThan(SEND_TIMEOUT + SLACK);
     socket.destroy();
   });
-
 });
 
 // The kernel paces what the server sees: a paused loopback client that reads 64 KiB every 100 ms reopens its
@@ -118,7 +122,11 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
   let r: Running;
   let accepted: Array<{ closedAt?: number }>;
   beforeAll(async () => {
-    r = await startApp(routes, { transport: transport as Settings['transport'], sendTimeout: SLOW_SEND_TIMEOUT, httpMaxBackpressure: 0 });
+    r = await startApp(routes, {
+      transport: transport as Settings['transport'],
+      sendTimeout: SLOW_SEND_TIMEOUT,
+      httpMaxBackpressure: 0,
+    });
     accepted = watchServerSockets(r);
   });
   afterAll(() => r.stop());

@@ -3,7 +3,13 @@ import { PassThrough, Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createApp, type App } from '../../lib/app';
 import { handleRequest } from '../../lib/http/pipeline';
-import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../../lib/transport/types';
+import type {
+  BodyReceiver,
+  OutgoingHeaders,
+  RawRequest,
+  ResponseSink,
+  TransportRequest,
+} from '../../lib/transport/types';
 
 interface Captured {
   status: number;
@@ -99,7 +105,10 @@ test('a body is read through readBody() and parsed by content type', async () =>
 test('a body over maxBodySize is a 413 that asks to close the connection', async () => {
   const app = createApp({ port: 0, maxBodySize: 4 });
   app.post('/echo', (req) => ({ body: req.body }));
-  const ex = new MemoryExchange('POST', '/echo', { 'transfer-encoding': 'chunked' }, [Buffer.from('123'), Buffer.from('456')]);
+  const ex = new MemoryExchange('POST', '/echo', { 'transfer-encoding': 'chunked' }, [
+    Buffer.from('123'),
+    Buffer.from('456'),
+  ]);
   const got = await run(app, ex);
   expect(got.status).toBe(413);
   expect(got.headers.connection).toBe('close');
@@ -134,12 +143,18 @@ test('a Readable body goes to stream(); on HEAD it is destroyed and end() gets n
 
 test('a rawBody route reads the body as a stream from bodyStream()', async () => {
   const app = createApp({ port: 0 });
-  app.post('/raw', async (req) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req.raw) chunks.push(c as Buffer);
-    return { body: { got: Buffer.concat(chunks).toString(), type: req.raw.headers['content-type'] } };
-  }, { rawBody: true });
-  const ex = new MemoryExchange('POST', '/raw', { 'content-type': 'text/plain', 'content-length': '5' }, [Buffer.from('hello')]);
+  app.post(
+    '/raw',
+    async (req) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req.raw) chunks.push(c as Buffer);
+      return { body: { got: Buffer.concat(chunks).toString(), type: req.raw.headers['content-type'] } };
+    },
+    { rawBody: true },
+  );
+  const ex = new MemoryExchange('POST', '/raw', { 'content-type': 'text/plain', 'content-length': '5' }, [
+    Buffer.from('hello'),
+  ]);
   const got = await run(app, ex);
   expect(JSON.parse(got.body as string)).toEqual({ got: 'hello', type: 'text/plain' });
 });

@@ -14,8 +14,12 @@ class FakeSocket extends EventEmitter {
   writableLength = 0;
   written: string[] = [];
   destroyed = false;
-  pause(): this { return this; }
-  resume(): this { return this; }
+  pause(): this {
+    return this;
+  }
+  resume(): this {
+    return this;
+  }
   write(data: string | Buffer): boolean {
     this.written.push(typeof data === 'string' ? data : data.toString('latin1'));
     return true;
@@ -35,7 +39,14 @@ function connection(maxHeaderSize: number): { conn: Connection; socket: FakeSock
   const seen: KrozenExchange[] = [];
   const owner: ConnectionOwner = {
     handler: (request) => seen.push(request as KrozenExchange),
-    limits: { maxHeaderSize, maxHeaderCount: 10_000, maxUrlLength: 8192, maxPipelined: 16, maxBackpressure: 0, keepAliveLines: keepAliveLines(5000) },
+    limits: {
+      maxHeaderSize,
+      maxHeaderCount: 10_000,
+      maxUrlLength: 8192,
+      maxPipelined: 16,
+      maxBackpressure: 0,
+      keepAliveLines: keepAliveLines(5000),
+    },
     closing: false,
     upgrade: () => undefined,
     release: () => undefined,

@@ -22,10 +22,17 @@ test('asksForWebSocket reads the Upgrade list, any case and place', () => {
 
 describe.each(TRANSPORTS)('upgrades on the %s transport', (transport) => {
   test('GET with Upgrade: h2c gets the route, and the connection goes on', async () => {
-    const running = await startApp((app) => {
-      app.get('/hello', () => ({ body: { hello: 'world' } }));
-      app.ws('/ws', { message: (ctx) => { ctx.reply = ctx.raw; } });
-    }, { transport: transport as Settings['transport'] });
+    const running = await startApp(
+      (app) => {
+        app.get('/hello', () => ({ body: { hello: 'world' } }));
+        app.ws('/ws', {
+          message: (ctx) => {
+            ctx.reply = ctx.raw;
+          },
+        });
+      },
+      { transport: transport as Settings['transport'] },
+    );
     try {
       const raw = await rawRequest(running.port, [
         'GET /hello HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n',

@@ -19,19 +19,26 @@ describe('krozen writer: common heads', () => {
     ['application/json', 27],
     ['text/plain; charset=utf-8', 0],
     ['text/html; charset=utf-8', 4095],
-  ])('200 + content-length + content-type %s (%d bytes): the cached head is the general one, for every framing', (type, length) => {
-    for (const framing of [CLOSE_LINE, KEEP_ALIVE_10, KEEP_ALIVE_11]) {
-      const headers = { 'content-length': length, 'content-type': type };
-      const info = serializeHead(200, headers);
-      expect(info.commonLength).toBe(length);
-      const want = general(200, headers, framing);
-      expect(undated(commonHead(serializeHead(200, headers), framing))).toBe(undated(want));
-      // Asked again (now from the cache): still the same bytes.
-      expect(undated(commonHead(serializeHead(200, headers), framing))).toBe(undated(want));
-      expect(want).toMatch(new RegExp(`^HTTP/1\\.1 200 OK\\r\\ncontent-length: ${length}\\r\\ncontent-type: ${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\ndate: .+ GMT\\r\\n`));
-      expect(want.endsWith(`${framing}\r\n`)).toBe(true);
-    }
-  });
+  ])(
+    '200 + content-length + content-type %s (%d bytes): the cached head is the general one, for every framing',
+    (type, length) => {
+      for (const framing of [CLOSE_LINE, KEEP_ALIVE_10, KEEP_ALIVE_11]) {
+        const headers = { 'content-length': length, 'content-type': type };
+        const info = serializeHead(200, headers);
+        expect(info.commonLength).toBe(length);
+        const want = general(200, headers, framing);
+        expect(undated(commonHead(serializeHead(200, headers), framing))).toBe(undated(want));
+        // Asked again (now from the cache): still the same bytes.
+        expect(undated(commonHead(serializeHead(200, headers), framing))).toBe(undated(want));
+        expect(want).toMatch(
+          new RegExp(
+            `^HTTP/1\\.1 200 OK\\r\\ncontent-length: ${length}\\r\\ncontent-type: ${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\ndate: .+ GMT\\r\\n`,
+          ),
+        );
+        expect(want.endsWith(`${framing}\r\n`)).toBe(true);
+      }
+    },
+  );
 
   test.each([
     ['another status', 201, { 'content-length': 2, 'content-type': 'application/json' }],
@@ -47,7 +54,9 @@ describe('krozen writer: common heads', () => {
   test('a response of every length: the cache stops growing, the heads stay right', () => {
     for (let length = 0; length < 1000; length++) {
       const headers = { 'content-length': length, 'content-type': 'application/json' };
-      expect(undated(commonHead(serializeHead(200, headers), KEEP_ALIVE_11))).toBe(undated(general(200, headers, KEEP_ALIVE_11)));
+      expect(undated(commonHead(serializeHead(200, headers), KEEP_ALIVE_11))).toBe(
+        undated(general(200, headers, KEEP_ALIVE_11)),
+      );
     }
   });
 });

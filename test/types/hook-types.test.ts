@@ -22,7 +22,9 @@ test('misspelt hook names and wrong context fields fail tsc; correct ones pass',
     expect(d.file?.fileName).toBe(fixture);
     errorLines.add(d.file!.getLineAndCharacterOfPosition(d.start!).line + 1);
   }
-  const marked = fs.readFileSync(fixture, 'utf8').split('\n')
+  const marked = fs
+    .readFileSync(fixture, 'utf8')
+    .split('\n')
     .map((line, i) => (line.endsWith('// ts-error') ? i + 1 : 0))
     .filter((n) => n > 0);
   expect(marked.length).toBe(5);

@@ -58,7 +58,11 @@ describe('1: framing (text and binary at length boundaries)', () => {
   test('frames in random chunks, several frames per chunk', async () => {
     const c = await RawClient.open(srv.port);
     const messages = Array.from({ length: 60 }, (_, i) => randomBytes((i * 977) % 70000));
-    const stream = Buffer.concat(messages.map((m, i) => encodeFrame({ opcode: i % 2 ? 2 : 1, payload: i % 2 ? m : m.toString('hex').slice(0, m.length) })));
+    const stream = Buffer.concat(
+      messages.map((m, i) =>
+        encodeFrame({ opcode: i % 2 ? 2 : 1, payload: i % 2 ? m : m.toString('hex').slice(0, m.length) }),
+      ),
+    );
     let pos = 0;
     let seed = 7;
     while (pos < stream.length) {
@@ -140,7 +144,9 @@ describe('3: reserved bits', () => {
     ['RSV2 on close', { opcode: 8, payload: Buffer.from([3, 232]), rsv2: true }],
   ])('%s → 1002 after the messages before it', async (_name, spec) => {
     const c = await RawClient.open(srv.port);
-    c.write(Buffer.concat([encodeFrame({ opcode: 1, payload: 'before' }), encodeFrame(spec), encodeFrame({ opcode: 9 })]));
+    c.write(
+      Buffer.concat([encodeFrame({ opcode: 1, payload: 'before' }), encodeFrame(spec), encodeFrame({ opcode: 9 })]),
+    );
     const { code, before } = await c.closeFrame();
     expect(code).toBe(1002);
     expect(before.map((f) => f.payload.toString())).toEqual(['before']); // nothing after the bad frame

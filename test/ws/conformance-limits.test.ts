@@ -90,7 +90,9 @@ describe('large messages with the default limit', () => {
     const text = Buffer.from('ü'.repeat(1 << 19));
     const frames: Buffer[] = [];
     for (let i = 0; i < text.length; i += 65536) {
-      frames.push(encodeFrame({ opcode: i === 0 ? 1 : 0, payload: text.subarray(i, i + 65536), fin: i + 65536 >= text.length }));
+      frames.push(
+        encodeFrame({ opcode: i === 0 ? 1 : 0, payload: text.subarray(i, i + 65536), fin: i + 65536 >= text.length }),
+      );
     }
     c.write(Buffer.concat(frames));
     expect((await c.next(10000)).payload.equals(text)).toBe(true);
@@ -157,7 +159,9 @@ describe('opening handshake', () => {
   });
 
   test('permessage-deflate is not negotiated when off (browser-style offer)', async () => {
-    const c = await RawClient.open(srv.port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } });
+    const c = await RawClient.open(srv.port, {
+      headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' },
+    });
     expect(c.response?.headers['sec-websocket-extensions']).toBeUndefined();
     c.send({ opcode: 1, payload: 'plain' });
     expect((await c.next()).payload.toString()).toBe('plain');

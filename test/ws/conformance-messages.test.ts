@@ -96,7 +96,13 @@ describe('5: fragmentation', () => {
 });
 
 describe('6: UTF-8', () => {
-  const samples = ['κόσμε', 'Hello-µ@ßöäüàá-UTF-8!!', '😀🎉 emoji', 'NUL\u0000inside', '\u{10FFFF}\u{10000}\u0800\u07FF\u0080\u007F'];
+  const samples = [
+    'κόσμε',
+    'Hello-µ@ßöäüàá-UTF-8!!',
+    '😀🎉 emoji',
+    'NUL\u0000inside',
+    '\u{10FFFF}\u{10000}\u0800\u07FF\u0080\u007F',
+  ];
 
   test.each(samples)('valid text %j echoes, whole and split into fragments at every byte', async (text) => {
     const c = await RawClient.open(srv.port);
@@ -146,7 +152,10 @@ describe('6: UTF-8', () => {
 
   test('fail fast: an invalid prefix of one frame closes before its payload ends', async () => {
     const c = await RawClient.open(srv.port);
-    const frame = encodeFrame({ opcode: 1, payload: Buffer.concat([Buffer.from([0x61, 0xed, 0xa0]), Buffer.alloc(1000, 0x61)]) });
+    const frame = encodeFrame({
+      opcode: 1,
+      payload: Buffer.concat([Buffer.from([0x61, 0xed, 0xa0]), Buffer.alloc(1000, 0x61)]),
+    });
     c.write(frame.subarray(0, 20)); // header + 12 payload bytes, invalid already
     await c.expectClose(1007);
   });
@@ -170,17 +179,23 @@ describe('7: close handshake', () => {
     await c.serverClosed();
   });
 
-  test.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999])('close %i is echoed', async (code) => {
-    const c = await RawClient.open(srv.port);
-    c.send({ opcode: 8, payload: closePayload(code, 'bye') });
-    await c.expectClose(code);
-  });
+  test.each([1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999])(
+    'close %i is echoed',
+    async (code) => {
+      const c = await RawClient.open(srv.port);
+      c.send({ opcode: 8, payload: closePayload(code, 'bye') });
+      await c.expectClose(code);
+    },
+  );
 
-  test.each([0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535])('invalid close code %i → 1002', async (code) => {
-    const c = await RawClient.open(srv.port);
-    c.send({ opcode: 8, payload: closePayload(code) });
-    await c.expectClose(1002);
-  });
+  test.each([0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535])(
+    'invalid close code %i → 1002',
+    async (code) => {
+      const c = await RawClient.open(srv.port);
+      c.send({ opcode: 8, payload: closePayload(code) });
+      await c.expectClose(1002);
+    },
+  );
 
   test('1-byte close payload → 1002', async () => {
     const c = await RawClient.open(srv.port);
@@ -205,12 +220,14 @@ describe('7: close handshake', () => {
 
   test('frames after the close frame are ignored', async () => {
     const c = await RawClient.open(srv.port);
-    c.write(Buffer.concat([
-      encodeFrame({ opcode: 1, payload: 'before' }),
-      encodeFrame({ opcode: 8, payload: closePayload(1000) }),
-      encodeFrame({ opcode: 1, payload: 'after' }),
-      encodeFrame({ opcode: 9, payload: 'ping after' }),
-    ]));
+    c.write(
+      Buffer.concat([
+        encodeFrame({ opcode: 1, payload: 'before' }),
+        encodeFrame({ opcode: 8, payload: closePayload(1000) }),
+        encodeFrame({ opcode: 1, payload: 'after' }),
+        encodeFrame({ opcode: 9, payload: 'ping after' }),
+      ]),
+    );
     const { code, before } = await c.closeFrame();
     expect(code).toBe(1000);
     expect(before.map((f) => f.payload.toString())).toEqual(['before']);

@@ -3,7 +3,17 @@ import type { IncomingMessage } from 'node:http';
 import * as zlib from 'node:zlib';
 import WsClient from 'ws';
 import { negotiateDeflate, parseExtensions } from '../../lib/ws/deflate';
-import { Inbox, inflateMessage, RawClient, closed, encodeFrame, exactEcho, openWs, startWs, type RunningWs } from './helpers';
+import {
+  Inbox,
+  inflateMessage,
+  RawClient,
+  closed,
+  encodeFrame,
+  exactEcho,
+  openWs,
+  startWs,
+  type RunningWs,
+} from './helpers';
 
 describe('negotiation', () => {
   test('a browser offer gets a plain permessage-deflate answer', () => {
@@ -13,16 +23,20 @@ describe('negotiation', () => {
   });
 
   test('parameters are answered per RFC 7692', () => {
-    expect(negotiateDeflate('permessage-deflate; server_no_context_takeover; client_no_context_takeover', {})?.response)
-      .toBe('permessage-deflate; server_no_context_takeover; client_no_context_takeover');
-    expect(negotiateDeflate('permessage-deflate; server_max_window_bits=10', {})?.response)
-      .toBe('permessage-deflate; server_max_window_bits=10');
-    expect(negotiateDeflate('permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 12 })?.response)
-      .toBe('permessage-deflate; client_max_window_bits=12');
+    expect(
+      negotiateDeflate('permessage-deflate; server_no_context_takeover; client_no_context_takeover', {})?.response,
+    ).toBe('permessage-deflate; server_no_context_takeover; client_no_context_takeover');
+    expect(negotiateDeflate('permessage-deflate; server_max_window_bits=10', {})?.response).toBe(
+      'permessage-deflate; server_max_window_bits=10',
+    );
+    expect(negotiateDeflate('permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 12 })?.response).toBe(
+      'permessage-deflate; client_max_window_bits=12',
+    );
     // Not offered: client_max_window_bits must not be answered.
     expect(negotiateDeflate('permessage-deflate', { clientMaxWindowBits: 12 })?.response).toBe('permessage-deflate');
-    expect(negotiateDeflate('permessage-deflate', { serverNoContextTakeover: true })?.response)
-      .toBe('permessage-deflate; server_no_context_takeover');
+    expect(negotiateDeflate('permessage-deflate', { serverNoContextTakeover: true })?.response).toBe(
+      'permessage-deflate; server_no_context_takeover',
+    );
   });
 
   test('invalid offers are declined; a later valid offer is taken', () => {
@@ -32,9 +46,16 @@ describe('negotiation', () => {
     expect(negotiateDeflate('permessage-deflate; server_no_context_takeover=1', {})).toBeNull();
     expect(negotiateDeflate('permessage-deflate; client_max_window_bits; client_max_window_bits', {})).toBeNull();
     expect(negotiateDeflate('x-webkit-deflate-frame', {})).toBeNull();
-    expect(negotiateDeflate('permessage-deflate; server_max_window_bits=99, permessage-deflate; server_max_window_bits="11"', {})?.response)
-      .toBe('permessage-deflate; server_max_window_bits=11');
-    expect(parseExtensions('a; b=1, c')).toEqual([['a', { b: '1' }], ['c', {}]]);
+    expect(
+      negotiateDeflate(
+        'permessage-deflate; server_max_window_bits=99, permessage-deflate; server_max_window_bits="11"',
+        {},
+      )?.response,
+    ).toBe('permessage-deflate; server_max_window_bits=11');
+    expect(parseExtensions('a; b=1, c')).toEqual([
+      ['a', { b: '1' }],
+      ['c', {}],
+    ]);
   });
 });
 
@@ -63,12 +84,16 @@ describe('compression on', () => {
   });
 
   test('with server_no_context_takeover and client_no_context_takeover', async () => {
-    const ws = new WsClient(srv.url, { perMessageDeflate: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true } });
+    const ws = new WsClient(srv.url, {
+      perMessageDeflate: { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true },
+    });
     const upgrade = new Promise<IncomingMessage>((resolve) => ws.once('upgrade', resolve));
     const open = new Promise((resolve) => ws.once('open', resolve));
     const response = await upgrade;
     await open;
-    expect(response.headers['sec-websocket-extensions']).toBe('permessage-deflate; server_no_context_takeover; client_no_context_takeover');
+    expect(response.headers['sec-websocket-extensions']).toBe(
+      'permessage-deflate; server_no_context_takeover; client_no_context_takeover',
+    );
     const inbox = new Inbox(ws);
     for (let i = 0; i < 5; i++) ws.send(`repeated text ${i} `.repeat(50));
     for (let i = 0; i < 5; i++) expect((await inbox.next()).text).toBe(`repeated text ${i} `.repeat(50));
@@ -77,7 +102,9 @@ describe('compression on', () => {
   });
 
   test('a raw browser-style handshake: compressed frames in, compressed frames out', async () => {
-    const c = await RawClient.open(srv.port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } });
+    const c = await RawClient.open(srv.port, {
+      headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' },
+    });
     expect(c.response?.headers['sec-websocket-extensions']).toBe('permessage-deflate');
     const text = 'hello hello hello hello hello hello hello hello hello hello hello hello';
     const deflated = zlib.deflateRawSync(Buffer.from(text), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
@@ -110,7 +137,9 @@ describe('compression on', () => {
     a.send({ opcode: 2, rsv1: true, payload: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00]) });
     await a.expectClose(1007);
     const b = await RawClient.open(srv.port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } });
-    const bad = zlib.deflateRawSync(Buffer.from([0x61, 0xed, 0xa0, 0x80]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const bad = zlib.deflateRawSync(Buffer.from([0x61, 0xed, 0xa0, 0x80]), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
     b.write(encodeFrame({ opcode: 1, rsv1: true, payload: bad.subarray(0, bad.length - 4) }));
     await b.expectClose(1007);
   });

@@ -8,12 +8,25 @@ import { WsMessageContext } from '../../lib/ws';
 import { directReadSupported, setDirectRead, setMaxOwnSlabs } from '../../lib/ws/direct-read';
 import { Receiver, type ReceiverSink } from '../../lib/ws/receiver';
 import { unmaskAscii } from '../../lib/ws/utf8';
-import { Inbox, inflateMessage, RawClient, encodeFrame, exactEcho, openWs, sleep, startWs, type RunningWs } from './helpers';
+import {
+  Inbox,
+  inflateMessage,
+  RawClient,
+  encodeFrame,
+  exactEcho,
+  openWs,
+  sleep,
+  startWs,
+  type RunningWs,
+} from './helpers';
 
 function textOf(size: number): string {
   let s = '';
   while (s.length < size) s += 'abcdefghij-é€😀-0123456789 ';
-  return Buffer.from(s).subarray(0, size).toString().replace(/\uFFFD/g, 'x');
+  return Buffer.from(s)
+    .subarray(0, size)
+    .toString()
+    .replace(/\uFFFD/g, 'x');
 }
 
 function isDirect(ws: WebSocket): boolean {
@@ -415,27 +428,25 @@ describe('Receiver with copyKept and read windows', () => {
     encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8, 0x6f, 0x6b]) }),
   ]);
 
-  test.each([
-    [[stream.length]],
-    [[1]],
-    [[7, 65536, 3, 20000]],
-    [[16384, 16383, 1, 40000]],
-    [[100, 200_000, 5]],
-  ])('same events and intact kept payloads for read sizes %j', (sizes) => {
-    const reference = new Keeper();
-    new Receiver(reference, LIMITS, false).push(Buffer.from(stream));
-    const sink = new Keeper();
-    const receiver = new Receiver(sink, LIMITS, false);
-    receiver.copyKept = true;
-    feedDirect(receiver, Buffer.from(stream), sizes.length === 1 && sizes[0] === 1 ? [1, 1, 1, 70_000] : sizes);
-    expect(sink.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]))
-      .toEqual(reference.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]));
-    // Binary messages and fragmented ones were copied out of the scratch buffer: still intact.
-    const messages = sink.events.filter((e) => e.kind === 'message');
-    expect(messages[1].payload!.equals(big)).toBe(true);
-    expect(messages[2].payload!.toString()).toBe(bigText);
-    expect(messages[3].payload!.equals(Buffer.from([1, 2, 3]))).toBe(true);
-  });
+  test.each([[[stream.length]], [[1]], [[7, 65536, 3, 20000]], [[16384, 16383, 1, 40000]], [[100, 200_000, 5]]])(
+    'same events and intact kept payloads for read sizes %j',
+    (sizes) => {
+      const reference = new Keeper();
+      new Receiver(reference, LIMITS, false).push(Buffer.from(stream));
+      const sink = new Keeper();
+      const receiver = new Receiver(sink, LIMITS, false);
+      receiver.copyKept = true;
+      feedDirect(receiver, Buffer.from(stream), sizes.length === 1 && sizes[0] === 1 ? [1, 1, 1, 70_000] : sizes);
+      expect(sink.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')])).toEqual(
+        reference.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]),
+      );
+      // Binary messages and fragmented ones were copied out of the scratch buffer: still intact.
+      const messages = sink.events.filter((e) => e.kind === 'message');
+      expect(messages[1].payload!.equals(big)).toBe(true);
+      expect(messages[2].payload!.toString()).toBe(bigText);
+      expect(messages[3].payload!.equals(Buffer.from([1, 2, 3]))).toBe(true);
+    },
+  );
 
   test('payloads placed by the sink continue in place over contiguous reads', () => {
     const reference = new Keeper();
@@ -465,8 +476,9 @@ describe('Receiver with copyKept and read windows', () => {
       pos += n;
     }
     expect(placed).toBeGreaterThan(0);
-    expect(sink.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]))
-      .toEqual(reference.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]));
+    expect(sink.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')])).toEqual(
+      reference.events.map((e) => [e.kind, e.binary, e.copy?.toString('base64')]),
+    );
     const big0 = sink.events.filter((e) => e.kind === 'message')[1].payload!;
     expect(big0.buffer).toBe(slab.buffer); // not copied
   });

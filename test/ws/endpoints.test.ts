@@ -36,21 +36,24 @@ async function roundTrip(ws: WsClient, message: string): Promise<unknown> {
 describe('endpoints with route params, several per app', () => {
   let srv: RunningWs;
   beforeAll(async () => {
-    srv = await startWs((app) => {
-      app.ws('/chat/:room', {
-        open: ({ ws }) => ws.subscribe(`room:${ws.params.room}`),
-        message(ctx) {
-          ctx.reply = { room: ctx.ws.params.room, said: ctx.data, url: ctx.ws.url };
-        },
-      });
-      app.ws('/feeds/:kind/:id', {
-        message(ctx) {
-          ctx.reply = { kind: ctx.ws.params.kind, id: ctx.ws.params.id, binary: ctx.binary };
-        },
-      });
-      app.ws('/silent', {}); // no message handler: no reply (no default echo on app.ws endpoints)
-      app.get('/http', () => ({ body: { http: true } }));
-    }, { wsEndpoint: 'auto' });
+    srv = await startWs(
+      (app) => {
+        app.ws('/chat/:room', {
+          open: ({ ws }) => ws.subscribe(`room:${ws.params.room}`),
+          message(ctx) {
+            ctx.reply = { room: ctx.ws.params.room, said: ctx.data, url: ctx.ws.url };
+          },
+        });
+        app.ws('/feeds/:kind/:id', {
+          message(ctx) {
+            ctx.reply = { kind: ctx.ws.params.kind, id: ctx.ws.params.id, binary: ctx.binary };
+          },
+        });
+        app.ws('/silent', {}); // no message handler: no reply (no default echo on app.ws endpoints)
+        app.get('/http', () => ({ body: { http: true } }));
+      },
+      { wsEndpoint: 'auto' },
+    );
   });
   afterAll(() => srv.stop());
 
@@ -82,7 +85,10 @@ describe('endpoints with route params, several per app', () => {
   });
 
   test('a WebSocket request to a path with no endpoint → 404 with a JSON body', async () => {
-    expect(await refused(`ws://127.0.0.1:${srv.port}/chat`)).toMatchObject({ status: 404, body: { error: 'Not Found' } });
+    expect(await refused(`ws://127.0.0.1:${srv.port}/chat`)).toMatchObject({
+      status: 404,
+      body: { error: 'Not Found' },
+    });
     expect(await refused(`ws://127.0.0.1:${srv.port}/nowhere`)).toMatchObject({ status: 404 });
     // No ws:* hook and wsEndpoint 'auto': the global path serves nothing either.
     expect(await refused(`ws://127.0.0.1:${srv.port}/ws`)).toMatchObject({ status: 404 });
@@ -123,38 +129,41 @@ describe('upgrade(req): before the handshake', () => {
   let srv: RunningWs;
   const seen: WsUpgradeRequest[] = [];
   beforeAll(async () => {
-    srv = await startWs((app) => {
-      app.ws('/secure/:room', {
-        async upgrade(req) {
-          seen.push(req);
-          await new Promise((resolve) => setTimeout(resolve, 20)); // e.g. a session lookup
-          const token = /(?:^|;\s*)session=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
-          if (token === undefined) throw new HttpError(401, 'Login required');
-          if (token !== 'alice-token') throw new HttpError(403, 'Bad session');
-          return { data: { user: 'alice', room: req.params.room } };
-        },
-        message(ctx) {
-          ctx.reply = { from: ctx.ws.data.user, room: ctx.ws.data.room, text: ctx.raw };
-        },
-      });
-      app.ws('/sync-refuse', {
-        upgrade(req) {
-          if (req.query.key !== 'ok') throw new HttpError(401, 'Missing key', { 'WWW-Authenticate': 'Key' });
-        },
-        message: (ctx) => void (ctx.reply = ctx.raw),
-      });
-      app.ws('/broken', {
-        upgrade() {
-          throw new Error('database down (must not reach the client)');
-        },
-      });
-      app.ws('/slow', { upgrade: () => new Promise(() => undefined) });
-      app.on('ws:upgrade', (ctx) => {
-        if (ctx.req.headers.authorization !== 'Bearer t0k') throw new HttpError(401, 'Bearer token required');
-        ctx.data = { user: 'bob' };
-      });
-      app.on('ws:message', (ctx) => void (ctx.reply = { user: ctx.ws.data.user }));
-    }, { wsUpgradeTimeout: 300 });
+    srv = await startWs(
+      (app) => {
+        app.ws('/secure/:room', {
+          async upgrade(req) {
+            seen.push(req);
+            await new Promise((resolve) => setTimeout(resolve, 20)); // e.g. a session lookup
+            const token = /(?:^|;\s*)session=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
+            if (token === undefined) throw new HttpError(401, 'Login required');
+            if (token !== 'alice-token') throw new HttpError(403, 'Bad session');
+            return { data: { user: 'alice', room: req.params.room } };
+          },
+          message(ctx) {
+            ctx.reply = { from: ctx.ws.data.user, room: ctx.ws.data.room, text: ctx.raw };
+          },
+        });
+        app.ws('/sync-refuse', {
+          upgrade(req) {
+            if (req.query.key !== 'ok') throw new HttpError(401, 'Missing key', { 'WWW-Authenticate': 'Key' });
+          },
+          message: (ctx) => void (ctx.reply = ctx.raw),
+        });
+        app.ws('/broken', {
+          upgrade() {
+            throw new Error('database down (must not reach the client)');
+          },
+        });
+        app.ws('/slow', { upgrade: () => new Promise(() => undefined) });
+        app.on('ws:upgrade', (ctx) => {
+          if (ctx.req.headers.authorization !== 'Bearer t0k') throw new HttpError(401, 'Bearer token required');
+          ctx.data = { user: 'bob' };
+        });
+        app.on('ws:message', (ctx) => void (ctx.reply = { user: ctx.ws.data.user }));
+      },
+      { wsUpgradeTimeout: 300 },
+    );
   });
   afterAll(() => srv.stop());
 
@@ -164,14 +173,24 @@ describe('upgrade(req): before the handshake', () => {
     expect(r.body).toEqual({ error: 'Login required' });
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.headers['sec-websocket-accept']).toBeUndefined();
-    expect((await refused(`ws://127.0.0.1:${srv.port}/secure/lobby`, { headers: { Cookie: 'session=mallory' } })).status).toBe(403);
+    expect(
+      (await refused(`ws://127.0.0.1:${srv.port}/secure/lobby`, { headers: { Cookie: 'session=mallory' } })).status,
+    ).toBe(403);
   });
 
   test('an async upgrade attaches the user; message() sees it in ws.data', async () => {
-    const ws = await openWs(`ws://127.0.0.1:${srv.port}/secure/lobby?v=2`, { headers: { Cookie: 'theme=dark; session=alice-token' } });
+    const ws = await openWs(`ws://127.0.0.1:${srv.port}/secure/lobby?v=2`, {
+      headers: { Cookie: 'theme=dark; session=alice-token' },
+    });
     expect(await roundTrip(ws, 'hello')).toEqual({ from: 'alice', room: 'lobby', text: 'hello' });
     const req = seen[seen.length - 1];
-    expect(req).toMatchObject({ method: 'GET', url: '/secure/lobby?v=2', path: '/secure/lobby', params: { room: 'lobby' }, protocol: '' });
+    expect(req).toMatchObject({
+      method: 'GET',
+      url: '/secure/lobby?v=2',
+      path: '/secure/lobby',
+      params: { room: 'lobby' },
+      protocol: '',
+    });
     expect({ ...req.query }).toEqual({ v: '2' });
     expect(req.headers.cookie).toBe('theme=dark; session=alice-token');
     expect(req.remoteAddress).toBe('127.0.0.1');
@@ -201,7 +220,10 @@ describe('upgrade(req): before the handshake', () => {
       spy.mockRestore();
     }
     const started = Date.now();
-    expect(await refused(`ws://127.0.0.1:${srv.port}/slow`)).toMatchObject({ status: 503, body: { error: 'Upgrade timed out' } });
+    expect(await refused(`ws://127.0.0.1:${srv.port}/slow`)).toMatchObject({
+      status: 503,
+      body: { error: 'Upgrade timed out' },
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 
@@ -222,7 +244,10 @@ describe('Origin policy', () => {
     });
     try {
       const live = `ws://127.0.0.1:${srv.port}/live`;
-      expect(await refused(live, { origin: 'https://evil.example' })).toMatchObject({ status: 403, body: { error: 'Origin not allowed' } });
+      expect(await refused(live, { origin: 'https://evil.example' })).toMatchObject({
+        status: 403,
+        body: { error: 'Origin not allowed' },
+      });
       expect(await refused(srv.url, { origin: 'https://evil.example' })).toMatchObject({ status: 403 });
       expect(await refused(live, { origin: `http://127.0.0.1:${srv.port + 1}` })).toMatchObject({ status: 403 }); // another port
       expect(await refused(live, { origin: 'null' })).toMatchObject({ status: 403 });
@@ -241,16 +266,23 @@ describe('Origin policy', () => {
   });
 
   test('a list of origins (settings.wsOrigins), a per-endpoint override, and "*"', async () => {
-    const srv = await startWs((app) => {
-      app.ws('/any', { origins: '*', message: (ctx) => void (ctx.reply = 'any') });
-      app.ws('/listed', { message: (ctx) => void (ctx.reply = 'listed') });
-    }, { wsOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+    const srv = await startWs(
+      (app) => {
+        app.ws('/any', { origins: '*', message: (ctx) => void (ctx.reply = 'any') });
+        app.ws('/listed', { message: (ctx) => void (ctx.reply = 'listed') });
+      },
+      { wsOrigins: ['https://app.example.com', 'http://localhost:3000'] },
+    );
     try {
       const listed = `ws://127.0.0.1:${srv.port}/listed`;
       for (const origin of ['https://app.example.com', 'HTTPS://APP.EXAMPLE.COM:443', 'http://localhost:3000']) {
         (await openWs(listed, { origin })).terminate();
       }
-      for (const origin of ['https://app.example.com.evil.example', 'http://app.example.com', `http://127.0.0.1:${srv.port}`]) {
+      for (const origin of [
+        'https://app.example.com.evil.example',
+        'http://app.example.com',
+        `http://127.0.0.1:${srv.port}`,
+      ]) {
         expect((await refused(listed, { origin })).status).toBe(403);
       }
       (await openWs(`ws://127.0.0.1:${srv.port}/any`, { origin: 'https://evil.example' })).terminate();
@@ -263,14 +295,18 @@ describe('Origin policy', () => {
 describe('subprotocols (RFC 6455 §4.2.2)', () => {
   let srv: RunningWs;
   beforeAll(async () => {
-    srv = await startWs((app) => {
-      app.ws('/listed', { protocols: ['chat.v2', 'chat.v1'], message: (ctx) => void (ctx.reply = ctx.ws.protocol) });
-      app.ws('/picked', {
-        protocols: (offered, req) => (req.query.none === '1' ? false : offered.find((p) => p.startsWith('json.')) ?? false),
-        message: (ctx) => void (ctx.reply = ctx.ws.protocol),
-      });
-      app.ws('/bad-pick', { protocols: () => 'never.offered' });
-    }, { wsProtocols: ['pykrozen'] });
+    srv = await startWs(
+      (app) => {
+        app.ws('/listed', { protocols: ['chat.v2', 'chat.v1'], message: (ctx) => void (ctx.reply = ctx.ws.protocol) });
+        app.ws('/picked', {
+          protocols: (offered, req) =>
+            req.query.none === '1' ? false : (offered.find((p) => p.startsWith('json.')) ?? false),
+          message: (ctx) => void (ctx.reply = ctx.ws.protocol),
+        });
+        app.ws('/bad-pick', { protocols: () => 'never.offered' });
+      },
+      { wsProtocols: ['pykrozen'] },
+    );
   });
   afterAll(() => srv.stop());
 
@@ -303,7 +339,9 @@ describe('subprotocols (RFC 6455 §4.2.2)', () => {
     const error = await new Promise<Error>((resolve) => client.once('error', resolve));
     expect(error.message).toMatch(/Server sent no subprotocol/);
     const picked = new WsClient(`ws://127.0.0.1:${srv.port}/picked?none=1`, ['json.v1']);
-    expect((await new Promise<Error>((resolve) => picked.once('error', resolve))).message).toMatch(/Server sent no subprotocol/);
+    expect((await new Promise<Error>((resolve) => picked.once('error', resolve))).message).toMatch(
+      /Server sent no subprotocol/,
+    );
   });
 
   test('a chooser that picks something not offered is a 500; a malformed offer is a 400', async () => {
@@ -313,7 +351,9 @@ describe('subprotocols (RFC 6455 §4.2.2)', () => {
     } finally {
       spy.mockRestore();
     }
-    expect((await refused(`ws://127.0.0.1:${srv.port}/listed`, { headers: { 'Sec-WebSocket-Protocol': 'chat v1' } })).status).toBe(400);
+    expect(
+      (await refused(`ws://127.0.0.1:${srv.port}/listed`, { headers: { 'Sec-WebSocket-Protocol': 'chat v1' } })).status,
+    ).toBe(400);
   });
 });
 
@@ -342,7 +382,9 @@ test('app.ws() checks its arguments: a clear error naming the field', () => {
   expect(() => app.ws('chat', {})).toThrow(/path must start with '\/'/);
   expect(() => app.ws('/a', { message: 'x' } as never)).toThrow(/message must be a function/);
   expect(() => app.ws('/b', { maxPayload: -1 })).toThrow(/maxPayload must be an integer >= 0/);
-  expect(() => app.ws('/c', { protocols: ['bad name'] })).toThrow(/protocols must be a function or a list of subprotocol names/);
+  expect(() => app.ws('/c', { protocols: ['bad name'] })).toThrow(
+    /protocols must be a function or a list of subprotocol names/,
+  );
   expect(() => app.ws('/d', { onMessage: () => undefined } as never)).toThrow(/unknown behaviour field "onMessage"/);
   app.ws('/e', {});
   expect(() => app.ws('/e', {})).toThrow();

@@ -75,11 +75,14 @@ describe('backpressure', () => {
 
   async function setup(policy: 'drop' | 'close'): Promise<{ srv: RunningWs; server: () => WebSocket }> {
     let last: WebSocket | undefined;
-    const srv = await startWs((app) => {
-      app.on('ws:connect', ({ ws }) => {
-        last = ws;
-      });
-    }, { wsMaxBackpressure: LIMIT, wsBackpressurePolicy: policy });
+    const srv = await startWs(
+      (app) => {
+        app.on('ws:connect', ({ ws }) => {
+          last = ws;
+        });
+      },
+      { wsMaxBackpressure: LIMIT, wsBackpressurePolicy: policy },
+    );
     return { srv, server: () => last as WebSocket };
   }
 

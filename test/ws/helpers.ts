@@ -18,7 +18,14 @@ export interface RunningWs {
 
 /** createApp(overrides) on port 0 with the global endpoint always on (an echo server with no hooks), `setup(app)` adds hooks, then Server.run(). */
 export async function startWs(setup: (app: App) => void, overrides: Partial<Settings> = {}): Promise<RunningWs> {
-  const app = createApp({ port: 0, host: '127.0.0.1', wsCloseTimeout: 1000, shutdownTimeout: 2000, wsEndpoint: 'on', ...overrides });
+  const app = createApp({
+    port: 0,
+    host: '127.0.0.1',
+    wsCloseTimeout: 1000,
+    shutdownTimeout: 2000,
+    wsEndpoint: 'on',
+    ...overrides,
+  });
   setup(app);
   const server = await new Server(app).run();
   const port = server.port;
@@ -55,7 +62,12 @@ export function encodeFrame(spec: FrameSpec): Buffer {
   const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? Buffer.alloc(0));
   const masked = spec.mask !== false;
   const length = spec.declaredLength ?? BigInt(payload.length);
-  const b0 = ((spec.fin ?? true) ? 0x80 : 0) | (spec.rsv1 ? 0x40 : 0) | (spec.rsv2 ? 0x20 : 0) | (spec.rsv3 ? 0x10 : 0) | spec.opcode;
+  const b0 =
+    ((spec.fin ?? true) ? 0x80 : 0) |
+    (spec.rsv1 ? 0x40 : 0) |
+    (spec.rsv2 ? 0x20 : 0) |
+    (spec.rsv3 ? 0x10 : 0) |
+    spec.opcode;
   let header: Buffer;
   if (length < 126n) {
     header = Buffer.from([b0, Number(length)]);
@@ -92,7 +104,9 @@ export interface HandshakeResponse {
   raw: string;
 }
 
-export function handshakeRequest(options: { path?: string; key?: string; headers?: Record<string, string | undefined> } = {}): string {
+export function handshakeRequest(
+  options: { path?: string; key?: string; headers?: Record<string, string | undefined> } = {},
+): string {
   const headers: Record<string, string | undefined> = {
     Host: '127.0.0.1',
     Upgrade: 'websocket',
@@ -129,11 +143,13 @@ export class RawClient {
       this.wake();
     });
     socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-      resolve();
-    }));
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        this.wake();
+        resolve();
+      }),
+    );
   }
 
   /** Connects and sends `request` (default: a valid handshake for /ws), plus `extra` bytes in the same write. */
@@ -345,10 +361,14 @@ export class Inbox {
 
 export function closed(ws: WsClient): Promise<{ code: number; reason: string }> {
   if (ws.readyState === WsClient.CLOSED) return Promise.resolve({ code: 1006, reason: '' });
-  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
+  );
 }
 
 /** Inflates one permessage-deflate message payload (RFC 7692: the stripped 00 00 ff ff tail put back). */
 export function inflateMessage(payload: Buffer): Buffer {
-  return zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  return zlib.inflateRawSync(Buffer.concat([payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
 }

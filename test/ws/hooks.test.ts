@@ -13,10 +13,12 @@ describe('default echo server (pykrozen behaviours)', () => {
   test('100 rapid pings → 100 pongs in order', async () => {
     const ws = await openWs(srv.url);
     const pongs: string[] = [];
-    const done = new Promise<void>((resolve) => ws.on('pong', (d: Buffer) => {
-      pongs.push(d.toString());
-      if (pongs.length === 100) resolve();
-    }));
+    const done = new Promise<void>((resolve) =>
+      ws.on('pong', (d: Buffer) => {
+        pongs.push(d.toString());
+        if (pongs.length === 100) resolve();
+      }),
+    );
     for (let i = 0; i < 100; i++) ws.ping(String(i));
     await done;
     expect(pongs).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
@@ -28,10 +30,12 @@ describe('default echo server (pykrozen behaviours)', () => {
     const ws = await openWs(srv.url);
     let n = 0;
     let ok = true;
-    const done = new Promise<void>((resolve) => ws.on('pong', (d: Buffer) => {
-      if (d.toString() !== `ping-${n}`) ok = false;
-      if (++n === 1000) resolve();
-    }));
+    const done = new Promise<void>((resolve) =>
+      ws.on('pong', (d: Buffer) => {
+        if (d.toString() !== `ping-${n}`) ok = false;
+        if (++n === 1000) resolve();
+      }),
+    );
     for (let i = 0; i < 1000; i++) ws.ping(`ping-${i}`);
     await done;
     expect(ok).toBe(true);
@@ -40,25 +44,30 @@ describe('default echo server (pykrozen behaviours)', () => {
 
   test('5 clients × 50 messages concurrently, no cross-talk', async () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => openWs(srv.url)));
-    await Promise.all(clients.map(async (ws, c) => {
-      const inbox = new Inbox(ws);
-      for (let i = 0; i < 50; i++) ws.send(JSON.stringify({ c, i }));
-      for (let i = 0; i < 50; i++) expect(await inbox.json()).toEqual({ echo: { c, i } });
-    }));
+    await Promise.all(
+      clients.map(async (ws, c) => {
+        const inbox = new Inbox(ws);
+        for (let i = 0; i < 50; i++) ws.send(JSON.stringify({ c, i }));
+        for (let i = 0; i < 50; i++) expect(await inbox.json()).toEqual({ echo: { c, i } });
+      }),
+    );
     for (const ws of clients) ws.close();
     await Promise.all(clients.map(closed));
   });
 
-  test.each([126, 127, 200, 1000, 10000, 65535, 65536, 100000, 500000])('echo of a %i-byte JSON string', async (size) => {
-    const ws = await openWs(srv.url);
-    const inbox = new Inbox(ws);
-    const value = 'x'.repeat(size - 2); // JSON.stringify adds the quotes: `size` bytes on the wire
-    const text = JSON.stringify(value);
-    expect(Buffer.byteLength(text)).toBe(size);
-    ws.send(text);
-    expect(await inbox.json(5000)).toEqual({ echo: value });
-    ws.terminate();
-  });
+  test.each([126, 127, 200, 1000, 10000, 65535, 65536, 100000, 500000])(
+    'echo of a %i-byte JSON string',
+    async (size) => {
+      const ws = await openWs(srv.url);
+      const inbox = new Inbox(ws);
+      const value = 'x'.repeat(size - 2); // JSON.stringify adds the quotes: `size` bytes on the wire
+      const text = JSON.stringify(value);
+      expect(Buffer.byteLength(text)).toBe(size);
+      ws.send(text);
+      expect(await inbox.json(5000)).toEqual({ echo: value });
+      ws.terminate();
+    },
+  );
 
   test('malformed JSON texts each get an error reply and the connection lives on', async () => {
     const ws = await openWs(srv.url);
@@ -142,56 +151,59 @@ describe('hooks', () => {
   let lastWs: WebSocket | undefined;
   beforeAll(async () => {
     jest.spyOn(console, 'error').mockImplementation(() => {});
-    srv = await startWs((app) => {
-      app.on('ws:connect', ({ ws }) => {
-        ws.data.id = `c${events.length}`;
-        ws.data.count = 0;
-        lastWs = ws;
-        events.push('connect');
-        ws.send({ hello: ws.data.id });
-      });
-      app.on('ws:message', async (ctx) => {
-        const raw = ctx.raw;
-        if (ctx.binary) {
-          ctx.reply = Buffer.concat([Buffer.from('bin:'), raw as Buffer]);
-          ctx.stop = true;
-          return;
-        }
-        const data = ctx.data as { cmd?: string; delay?: number; n?: number } | undefined;
-        if (data?.cmd === 'throw') throw new Error('sync-ish throw');
-        if (data?.cmd === 'reject') {
-          await sleep(5);
-          throw new Error('async throw');
-        }
-        if (data?.cmd === 'close') {
-          ctx.ws.close(4001, 'asked');
-          ctx.stop = true;
-          return;
-        }
-        if (data?.cmd === 'bad-close') {
-          try {
-            ctx.ws.close(1005);
-          } catch (err) {
-            ctx.reply = { error: (err as Error).name };
+    srv = await startWs(
+      (app) => {
+        app.on('ws:connect', ({ ws }) => {
+          ws.data.id = `c${events.length}`;
+          ws.data.count = 0;
+          lastWs = ws;
+          events.push('connect');
+          ws.send({ hello: ws.data.id });
+        });
+        app.on('ws:message', async (ctx) => {
+          const raw = ctx.raw;
+          if (ctx.binary) {
+            ctx.reply = Buffer.concat([Buffer.from('bin:'), raw as Buffer]);
+            ctx.stop = true;
+            return;
           }
-          ctx.stop = true;
-          return;
-        }
-        if (data?.delay !== undefined) {
-          await sleep(data.delay);
-          ctx.reply = { n: data.n, count: (ctx.ws.data.count as number)++ };
-          ctx.stop = true;
-        }
-      });
-      app.on('ws:message', (ctx) => {
-        if ((ctx.data as { cmd?: string } | undefined)?.cmd === 'sync-throw-2') throw new Error('second hook throws');
-      });
-      app.on('ws:disconnect', ({ ws, code }) => {
-        const id = ws.data.id as string;
-        disconnects.set(id, (disconnects.get(id) ?? 0) + 1);
-        events.push(`disconnect:${code}`);
-      });
-    }, { wsCloseTimeout: 300 });
+          const data = ctx.data as { cmd?: string; delay?: number; n?: number } | undefined;
+          if (data?.cmd === 'throw') throw new Error('sync-ish throw');
+          if (data?.cmd === 'reject') {
+            await sleep(5);
+            throw new Error('async throw');
+          }
+          if (data?.cmd === 'close') {
+            ctx.ws.close(4001, 'asked');
+            ctx.stop = true;
+            return;
+          }
+          if (data?.cmd === 'bad-close') {
+            try {
+              ctx.ws.close(1005);
+            } catch (err) {
+              ctx.reply = { error: (err as Error).name };
+            }
+            ctx.stop = true;
+            return;
+          }
+          if (data?.delay !== undefined) {
+            await sleep(data.delay);
+            ctx.reply = { n: data.n, count: (ctx.ws.data.count as number)++ };
+            ctx.stop = true;
+          }
+        });
+        app.on('ws:message', (ctx) => {
+          if ((ctx.data as { cmd?: string } | undefined)?.cmd === 'sync-throw-2') throw new Error('second hook throws');
+        });
+        app.on('ws:disconnect', ({ ws, code }) => {
+          const id = ws.data.id as string;
+          disconnects.set(id, (disconnects.get(id) ?? 0) + 1);
+          events.push(`disconnect:${code}`);
+        });
+      },
+      { wsCloseTimeout: 300 },
+    );
   });
   afterAll(async () => {
     await srv.stop();
@@ -238,16 +250,19 @@ describe('hooks', () => {
     await closed(ws);
   });
 
-  test.each(['throw', 'reject', 'sync-throw-2'])('a hook that fails (%s) → close 1011; the server lives', async (cmd) => {
-    const { ws } = await connect();
-    ws.send(JSON.stringify({ cmd }));
-    expect((await closed(ws)).code).toBe(1011);
-    const next = await connect();
-    next.ws.send(JSON.stringify({ delay: 0, n: 1 }));
-    expect(await next.inbox.json()).toEqual({ n: 1, count: 0 });
-    next.ws.close();
-    await closed(next.ws);
-  });
+  test.each(['throw', 'reject', 'sync-throw-2'])(
+    'a hook that fails (%s) → close 1011; the server lives',
+    async (cmd) => {
+      const { ws } = await connect();
+      ws.send(JSON.stringify({ cmd }));
+      expect((await closed(ws)).code).toBe(1011);
+      const next = await connect();
+      next.ws.send(JSON.stringify({ delay: 0, n: 1 }));
+      expect(await next.inbox.json()).toEqual({ n: 1, count: 0 });
+      next.ws.close();
+      await closed(next.ws);
+    },
+  );
 
   test('ws.close(code, reason) from a hook; invalid codes are refused', async () => {
     const { ws, inbox } = await connect();

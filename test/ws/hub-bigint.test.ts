@@ -11,7 +11,10 @@ jest.mock('../../lib/json', () => {
     ...actual,
     // Node < 22 has no JSON.rawJSON: digits marked, then unquoted (what rawJSON produces).
     stringifyWithBigInt: (value: unknown) =>
-      JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `@@${v.toString()}@@` : v)).replace(/"@@(-?\d+)@@"/g, '$1'),
+      JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `@@${v.toString()}@@` : v)).replace(
+        /"@@(-?\d+)@@"/g,
+        '$1',
+      ),
   };
 });
 

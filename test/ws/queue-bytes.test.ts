@@ -113,7 +113,9 @@ describe.each([
       const limit = DEFAULT_BOUND + 3 * MESSAGE + 32 * MiB;
       expect(grew).toBeLessThan(limit);
       expect(held.received).toBeLessThanOrEqual(2);
-      process.stdout.write(`queue-bytes ${hold}: RSS +${(grew / MiB).toFixed(1)} MiB while held (limit ${(limit / MiB).toFixed(0)} MiB), client wrote ${f.sent()} of ${COUNT}\n`);
+      process.stdout.write(
+        `queue-bytes ${hold}: RSS +${(grew / MiB).toFixed(1)} MiB while held (limit ${(limit / MiB).toFixed(0)} MiB), client wrote ${f.sent()} of ${COUNT}\n`,
+      );
 
       await request(child.port, { path: '/release' });
       await f.done;

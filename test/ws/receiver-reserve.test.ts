@@ -109,8 +109,11 @@ describe.each([
     }
     // Wait until every server-side receiver holds its one payload byte.
     const receivers = (): Array<{ payloadFill: number }> =>
-      srv.app.wsHub.connections.map((ws: WebSocket) => (ws as unknown as { receiver: { payloadFill: number } }).receiver);
-    for (let i = 0; i < 200 && !(receivers().length === 10 && receivers().every((r) => r.payloadFill === 1)); i++) await sleep(10);
+      srv.app.wsHub.connections.map(
+        (ws: WebSocket) => (ws as unknown as { receiver: { payloadFill: number } }).receiver,
+      );
+    for (let i = 0; i < 200 && !(receivers().length === 10 && receivers().every((r) => r.payloadFill === 1)); i++)
+      await sleep(10);
     expect(receivers().every((r) => r.payloadFill === 1)).toBe(true);
     const grew = process.memoryUsage().arrayBuffers - before;
     expect(grew).toBeLessThan(16 * MiB);

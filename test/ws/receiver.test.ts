@@ -9,7 +9,9 @@ import { encodeFrame } from './helpers';
 class Recorder implements ReceiverSink {
   events: string[] = [];
   onMessage(binary: boolean, payload: Buffer, compressed: boolean): void {
-    this.events.push(`${binary ? 'bin' : 'text'}${compressed ? '+z' : ''}:${binary ? payload.toString('hex') : payload.toString()}`);
+    this.events.push(
+      `${binary ? 'bin' : 'text'}${compressed ? '+z' : ''}:${binary ? payload.toString('hex') : payload.toString()}`,
+    );
   }
   onPing(payload: Buffer): void {
     this.events.push(`ping:${payload.toString()}`);
@@ -51,8 +53,15 @@ const stream = Buffer.concat([
   encodeFrame({ opcode: 1, payload: 'ignored after close' }),
 ]);
 const expected = [
-  'text:héllo', 'bin:000102', 'ping:mid', 'pong:', 'text:κόσμε', `text:${'x'.repeat(300)}`,
-  `bin:${'ab'.repeat(70000)}`, 'text:', 'close:1000:bye',
+  'text:héllo',
+  'bin:000102',
+  'ping:mid',
+  'pong:',
+  'text:κόσμε',
+  `text:${'x'.repeat(300)}`,
+  `bin:${'ab'.repeat(70000)}`,
+  'text:',
+  'close:1000:bye',
 ];
 
 describe('Receiver', () => {
@@ -85,12 +94,22 @@ describe('Receiver', () => {
   });
 
   test('errors stop parsing and drop buffered state', () => {
-    const bad = Buffer.concat([encodeFrame({ opcode: 1, payload: 'ok' }), encodeFrame({ opcode: 3 }), encodeFrame({ opcode: 1, payload: 'never' })]);
+    const bad = Buffer.concat([
+      encodeFrame({ opcode: 1, payload: 'ok' }),
+      encodeFrame({ opcode: 3 }),
+      encodeFrame({ opcode: 1, payload: 'never' }),
+    ]);
     expect(run([bad])).toEqual(['text:ok', 'error:1002:Reserved opcode 3']);
-    expect(run([encodeFrame({ opcode: 1, payload: 'x', rsv1: true })])).toEqual(['error:1002:RSV1 set without a negotiated extension']);
+    expect(run([encodeFrame({ opcode: 1, payload: 'x', rsv1: true })])).toEqual([
+      'error:1002:RSV1 set without a negotiated extension',
+    ]);
     expect(run([encodeFrame({ opcode: 1, payload: 'x', rsv1: true })], LIMITS, true)).toEqual(['text+z:x']);
-    expect(run([encodeFrame({ opcode: 2, declaredLength: BigInt(LIMITS.maxPayload + 1) })])).toEqual(['error:1009:Message too big']);
-    expect(run([encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8, 0xff]) })])).toEqual(['error:1007:Invalid UTF-8 in close reason']);
+    expect(run([encodeFrame({ opcode: 2, declaredLength: BigInt(LIMITS.maxPayload + 1) })])).toEqual([
+      'error:1009:Message too big',
+    ]);
+    expect(run([encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8, 0xff]) })])).toEqual([
+      'error:1007:Invalid UTF-8 in close reason',
+    ]);
   });
 });
 
@@ -107,8 +126,16 @@ describe('Utf8Stream', () => {
   });
 
   test.each([
-    [[0xc0, 0x80]], [[0xc1, 0xbf]], [[0xe0, 0x9f, 0x80]], [[0xed, 0xa0, 0x80]], [[0xf0, 0x8f, 0x80, 0x80]],
-    [[0xf4, 0x90, 0x80, 0x80]], [[0xf5, 0x80, 0x80, 0x80]], [[0x80]], [[0xe2, 0x82, 0x41]], [[0xff]],
+    [[0xc0, 0x80]],
+    [[0xc1, 0xbf]],
+    [[0xe0, 0x9f, 0x80]],
+    [[0xed, 0xa0, 0x80]],
+    [[0xf0, 0x8f, 0x80, 0x80]],
+    [[0xf4, 0x90, 0x80, 0x80]],
+    [[0xf5, 0x80, 0x80, 0x80]],
+    [[0x80]],
+    [[0xe2, 0x82, 0x41]],
+    [[0xff]],
   ])('invalid %j is refused at every split, and not later than its last byte', (bad) => {
     const bytes = Buffer.concat([Buffer.from('ab'), Buffer.from(bad)]);
     for (let cut = 0; cut <= bytes.length; cut++) {

@@ -420,7 +420,13 @@ export class Connection implements ExchangeHost, DirectReader {
     return !(this.lastRequestSeen && this.queue[this.queue.length - 1] === ex && this.peerEnded);
   }
 
-  respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void {
+  respond(
+    ex: KrozenExchange,
+    head: string,
+    latin1Head: boolean,
+    body: string | Uint8Array | null,
+    close: boolean,
+  ): void {
     ex.closeAfter = close;
     // A response that closes the connection: no request behind it is read (or run: it would go unanswered).
     if (close) this.lastRequestSeen = true;
@@ -525,7 +531,8 @@ export class Connection implements ExchangeHost, DirectReader {
         this.since = Date.now();
       }
     }
-    if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined) this.resume(PAUSE_PIPELINE);
+    if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined)
+      this.resume(PAUSE_PIPELINE);
   }
 
   private handOff(ex: KrozenExchange): void {

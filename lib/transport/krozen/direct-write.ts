@@ -54,7 +54,8 @@ function fdOf(socket: Socket): number {
  */
 export function writeDirect(socket: Socket, head: string, body: string | Uint8Array | null): boolean {
   const write = writeResponse;
-  if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0 || socket.writableEnded) return false;
+  if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0 || socket.writableEnded)
+    return false;
   const fd = fdOf(socket);
   if (fd === -1) return false;
   const sent = write(fd, head, body);

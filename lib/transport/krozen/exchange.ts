@@ -25,7 +25,13 @@ export interface ExchangeHost {
   /** Whether the connection can stay open after this exchange's response (decided when its head goes out). */
   keepAliveAfter(ex: KrozenExchange): boolean;
   /** A complete response (head + optional body) for `ex`, written now or when the exchanges before it are done. */
-  respond(ex: KrozenExchange, head: string, latin1Head: boolean, body: string | Uint8Array | null, close: boolean): void;
+  respond(
+    ex: KrozenExchange,
+    head: string,
+    latin1Head: boolean,
+    body: string | Uint8Array | null,
+    close: boolean,
+  ): void;
   /** A streamed response for `ex`: head now (or in turn), then `body`, chunked or not. */
   respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void;
   /** Drop the connection (a failure after the head went out). */

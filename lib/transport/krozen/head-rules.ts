@@ -69,9 +69,22 @@ export const EXPECTATION_FAILED = new HeadError(417, 'Expectation Failed');
 // Fields node:http keeps once (the first wins); set-cookie becomes an array, cookie joins with '; ',
 // the rest join with ', ' — the same header object on both transports.
 const FIRST_WINS = new Set([
-  'content-type', 'user-agent', 'referer', 'authorization', 'proxy-authorization', 'if-modified-since',
-  'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server',
-  'age', 'expires',
+  'content-type',
+  'user-agent',
+  'referer',
+  'authorization',
+  'proxy-authorization',
+  'if-modified-since',
+  'if-unmodified-since',
+  'from',
+  'location',
+  'max-forwards',
+  'retry-after',
+  'etag',
+  'last-modified',
+  'server',
+  'age',
+  'expires',
 ]);
 
 // Header names arrive in a handful of spellings: lower-case each spelling once.
@@ -179,10 +192,14 @@ export function resolveTarget(method: string, target: string): string | HeadErro
 function endOfAuthority(target: string, from: number): number {
   const pathStart = target.indexOf('/', from);
   const queryStart = target.indexOf('?', from);
-  return pathStart === -1 ? (queryStart === -1 ? target.length : queryStart)
-    : queryStart === -1 ? pathStart : Math.min(pathStart, queryStart);
+  return pathStart === -1
+    ? queryStart === -1
+      ? target.length
+      : queryStart
+    : queryStart === -1
+      ? pathStart
+      : Math.min(pathStart, queryStart);
 }
-
 
 /** The field lines of one head, as node:http's header object, and the counts the framing rules need. */
 export class FieldSet {
@@ -203,7 +220,8 @@ export class FieldSet {
     const name = lowerName(rawName);
     if (name === 'host') this.hostCount++;
     else if (name === 'content-length') this.lengthCount++;
-    else if (name === 'transfer-encoding' && (tabAfter || value.charCodeAt(value.length - 1) === 0x2c)) this.badCodingList = true;
+    else if (name === 'transfer-encoding' && (tabAfter || value.charCodeAt(value.length - 1) === 0x2c))
+      this.badCodingList = true;
     addField(this.headers, name, value);
   }
 }
@@ -218,7 +236,13 @@ export function hasTab(s: string, from: number, to: number): boolean {
  * The framing the fields imply (§3.2 Host, §6 body length, §9.3 keep-alive, upgrade, Expect), given the
  * request line's parts: `target` as sent and `url` from resolveTarget.
  */
-export function finishHead(method: string, target: string, url: string, minor: number, fields: FieldSet): RequestHead | HeadError {
+export function finishHead(
+  method: string,
+  target: string,
+  url: string,
+  minor: number,
+  fields: FieldSet,
+): RequestHead | HeadError {
   const headers = fields.headers;
   // §3.2: an HTTP/1.1 request carries exactly one Host, absolute-form or not (whose authority then wins).
   if (fields.hostCount > 1) return REPEATED_HOST;
@@ -271,7 +295,16 @@ export function finishHead(method: string, target: string, url: string, minor: n
     if (expect.toLowerCase() !== '100-continue') return EXPECTATION_FAILED;
     expectContinue = minor === 1;
   }
-  return { method: commonMethod(method) ?? method, url, minor, headers, bodyLength, keepAlive, upgrade, expectContinue };
+  return {
+    method: commonMethod(method) ?? method,
+    url,
+    minor,
+    headers,
+    bodyLength,
+    keepAlive,
+    upgrade,
+    expectContinue,
+  };
 }
 
 /**
@@ -296,7 +329,8 @@ function addField(headers: IncomingHttpHeaders, name: string, value: string): vo
   }
   if (name === 'set-cookie') (prev as string[]).push(value);
   else if (name === 'cookie') headers[name] = `${prev as string}; ${value}`;
-  else if (!FIRST_WINS.has(name) && name !== 'host' && name !== 'content-length') headers[name] = `${prev as string}, ${value}`;
+  else if (!FIRST_WINS.has(name) && name !== 'host' && name !== 'content-length')
+    headers[name] = `${prev as string}, ${value}`;
 }
 
 /** 1*DIGIT, at most 15 digits (below 2^53); -1 when it is not. */
@@ -333,8 +367,6 @@ function finalCoding(te: string): HeadError | null {
   if (last !== 'chunked') return CHUNKED_NOT_LAST;
   return other ? UNKNOWN_CODING : null;
 }
-
-
 
 interface ConnectionOptions {
   close: boolean;

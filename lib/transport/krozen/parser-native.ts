@@ -7,16 +7,38 @@
 // for heads shorter than NATIVE_MIN_HEAD, the addon's above. Without the addon it is always the JS one.
 import { native } from '../../backend/load';
 import {
-  BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
-  FieldSet, HeadError, OBS_FOLD, TOO_MANY_HEADERS, URI_TOO_LONG, VERSION_NOT_SUPPORTED,
-  finishHead, hasTab, resolveTarget, type ParserLimits, type RequestHead,
+  BAD_HEADER,
+  BAD_HEADER_NAME,
+  BAD_HEADER_VALUE,
+  BAD_METHOD,
+  BAD_REQUEST_LINE,
+  BAD_TARGET,
+  BAD_VERSION,
+  FieldSet,
+  HeadError,
+  OBS_FOLD,
+  TOO_MANY_HEADERS,
+  URI_TOO_LONG,
+  VERSION_NOT_SUPPORTED,
+  finishHead,
+  hasTab,
+  resolveTarget,
+  type ParserLimits,
+  type RequestHead,
 } from './head-rules';
 import { latin1, parseHead } from './parser';
 
 /** The addon's HTTP head entry points (native/http_head.cc). */
 export interface HttpHeadNative {
   /** Scans buf[start, end) into out; the field count or a negative code (http_head_kernels.h). */
-  scanHead(buf: Uint8Array, start: number, end: number, out: Uint32Array, maxUrlLength: number, maxHeaderCount: number): number;
+  scanHead(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    out: Uint32Array,
+    maxUrlLength: number,
+    maxHeaderCount: number,
+  ): number;
   /** The scan kernel in use: 'avx2' | 'sse2' | 'neon' | 'scalar'. */
   httpHeadKernel(): string;
   /** The kernels this CPU can run, best first. */
@@ -49,7 +71,12 @@ const LINE_SLOTS = 4;
 let offsets = new Uint32Array(LINE_SLOTS + 4 * 100);
 
 /** The head in buf[start, end) (request line to the last field line's CRLF), scanned by the addon. */
-export function parseHeadNative(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
+export function parseHeadNative(
+  buf: Buffer,
+  start: number,
+  end: number,
+  limits: ParserLimits,
+): RequestHead | HeadError {
   if (httpHeadNative === null) throw new Error('parseHeadNative: the addon is not loaded');
   // A field line is at least 4 bytes ("a:" CRLF): no head holds more fields than that, whatever the limit
   // says, so `out` stays as small as the head allows (maxHeaderSize bounds it) and the 431 check still
@@ -72,7 +99,11 @@ export function parseHeadNative(buf: Buffer, start: number, end: number, limits:
     const valueEnd = out[k + 3] - start;
     // The line ends 2 bytes (CRLF) before the next line starts; the last one 2 bytes before `end`.
     const lineEnd = (f + 1 < count ? out[k + 4] : end) - 2 - start;
-    fields.add(s.slice(out[k] - start, out[k + 1] - start), s.slice(out[k + 2] - start, valueEnd), valueEnd !== lineEnd && hasTab(s, valueEnd, lineEnd));
+    fields.add(
+      s.slice(out[k] - start, out[k + 1] - start),
+      s.slice(out[k + 2] - start, valueEnd),
+      valueEnd !== lineEnd && hasTab(s, valueEnd, lineEnd),
+    );
   }
   return finishHead(method, target, url, out[3], fields);
 }
@@ -98,7 +129,9 @@ export type HttpParserName = 'js' | 'native' | 'auto';
 export const NATIVE_MIN_HEAD = 90;
 
 function parseHeadAuto(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
-  return end - start < NATIVE_MIN_HEAD ? parseHeadJs(buf, start, end, limits) : parseHeadNative(buf, start, end, limits);
+  return end - start < NATIVE_MIN_HEAD
+    ? parseHeadJs(buf, start, end, limits)
+    : parseHeadNative(buf, start, end, limits);
 }
 
 function choose(): HttpParserName {
@@ -113,5 +146,9 @@ export const httpParser: HttpParserName = choose();
 const PARSERS = { js: parseHeadJs, native: parseHeadNative, auto: parseHeadAuto };
 
 /** Parses the head in buf[start, end) with the parser in use. */
-export const parseRequestHead: (buf: Buffer, start: number, end: number, limits: ParserLimits) => RequestHead | HeadError =
-  PARSERS[httpParser];
+export const parseRequestHead: (
+  buf: Buffer,
+  start: number,
+  end: number,
+  limits: ParserLimits,
+) => RequestHead | HeadError = PARSERS[httpParser];

@@ -5,9 +5,27 @@
 // transfer codings other than `chunked` are 501. The framing rules are in head-rules.ts, shared with the
 // addon's scan (parser-native.ts). See test/transport/krozen-parser.test.ts.
 import {
-  BAD_HEADER, BAD_HEADER_NAME, BAD_HEADER_VALUE, BAD_LENGTH, BAD_METHOD, BAD_REQUEST_LINE, BAD_TARGET, BAD_VERSION,
-  FieldSet, HeadError, KNOWN_METHODS, OBS_FOLD, TOO_MANY_HEADERS, UNKNOWN_METHOD, URI_TOO_LONG, VERSION_NOT_SUPPORTED,
-  finishHead, hasTab, resolveTarget, type ParserLimits, type RequestHead,
+  BAD_HEADER,
+  BAD_HEADER_NAME,
+  BAD_HEADER_VALUE,
+  BAD_LENGTH,
+  BAD_METHOD,
+  BAD_REQUEST_LINE,
+  BAD_TARGET,
+  BAD_VERSION,
+  FieldSet,
+  HeadError,
+  KNOWN_METHODS,
+  OBS_FOLD,
+  TOO_MANY_HEADERS,
+  UNKNOWN_METHOD,
+  URI_TOO_LONG,
+  VERSION_NOT_SUPPORTED,
+  finishHead,
+  hasTab,
+  resolveTarget,
+  type ParserLimits,
+  type RequestHead,
 } from './head-rules';
 
 export { HeadError, parseLength, type ParserLimits, type RequestHead } from './head-rules';
@@ -139,9 +157,15 @@ export function parseHead(s: string, limits: ParserLimits): RequestHead | HeadEr
 
 /** s[from, from + 7) is `HTTP/1.`. */
 function isHttp1(s: string, from: number): boolean {
-  return s.charCodeAt(from) === 0x48 && s.charCodeAt(from + 1) === 0x54 && s.charCodeAt(from + 2) === 0x54 &&
-    s.charCodeAt(from + 3) === 0x50 && s.charCodeAt(from + 4) === 0x2f && s.charCodeAt(from + 5) === 0x31 &&
-    s.charCodeAt(from + 6) === 0x2e;
+  return (
+    s.charCodeAt(from) === 0x48 &&
+    s.charCodeAt(from + 1) === 0x54 &&
+    s.charCodeAt(from + 2) === 0x54 &&
+    s.charCodeAt(from + 3) === 0x50 &&
+    s.charCodeAt(from + 4) === 0x2f &&
+    s.charCodeAt(from + 5) === 0x31 &&
+    s.charCodeAt(from + 6) === 0x2e
+  );
 }
 
 function isOws(c: number): boolean {

@@ -9,7 +9,13 @@ import { writeDirect } from './direct-write';
 const COPY_BODY_MAX = 16 * 1024;
 
 /** Writes `head` (Latin-1) and `body` (a string as UTF-8) on `socket`; `direct`: try a direct write first. */
-export function writeResponse(socket: Socket, direct: boolean, head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
+export function writeResponse(
+  socket: Socket,
+  direct: boolean,
+  head: string,
+  latin1Head: boolean,
+  body: string | Uint8Array | null,
+): void {
   if (direct && writeDirect(socket, head, body)) return;
   if (body === null) {
     socket.write(head, 'latin1');

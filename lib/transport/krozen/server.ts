@@ -54,7 +54,6 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     return bound;
   }
 
-
   private accept(socket: net.Socket): void {
     if (!this.limit.admit(socket)) return;
     this.sockets.add(socket);
@@ -108,7 +107,12 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
   /** One timer for every connection's deadlines (as node:http's connectionsCheckingInterval). */
   private startSweep(): void {
     const s = this.settings;
-    const shortest = Math.min(s.headersTimeout || Infinity, s.requestTimeout || Infinity, s.keepAliveTimeout || Infinity, s.sendTimeout || Infinity);
+    const shortest = Math.min(
+      s.headersTimeout || Infinity,
+      s.requestTimeout || Infinity,
+      s.keepAliveTimeout || Infinity,
+      s.sendTimeout || Infinity,
+    );
     const interval = Math.max(50, Math.min(1000, Number.isFinite(shortest) ? Math.floor(shortest / 4) : 1000));
     this.sweeper = setInterval(() => this.sweep(), interval);
     this.sweeper.unref();
@@ -134,7 +138,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
           else expired = s.keepAliveTimeout > 0 && age > s.keepAliveTimeout;
           break;
         case Phase.Head:
-          expired = (s.headersTimeout > 0 && age > s.headersTimeout) || (s.requestTimeout > 0 && age > s.requestTimeout);
+          expired =
+            (s.headersTimeout > 0 && age > s.headersTimeout) || (s.requestTimeout > 0 && age > s.requestTimeout);
           break;
         case Phase.Body:
           expired = s.requestTimeout > 0 && age > s.requestTimeout;

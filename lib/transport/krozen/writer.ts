@@ -178,7 +178,12 @@ export function serializeHead(status: number, headers: OutgoingHeaders): HeadInf
       }
       continue;
     }
-    if (shape === 1 && name === 'content-type' && typeof value === 'string' && (commonType = commonTypeIndex(value)) !== -1) {
+    if (
+      shape === 1 &&
+      name === 'content-type' &&
+      typeof value === 'string' &&
+      (commonType = commonTypeIndex(value)) !== -1
+    ) {
       shape = 2;
       text += `content-type: ${value}\r\n`;
       continue;
