@@ -1,16 +1,16 @@
 // The App: routes, middleware, hooks, plugins, shared state, static files, uploads and the WebSocket hub.
 // createApp() makes an independent one with its own Settings; the global `app` uses the global `settings`.
 import { Hooks, type Hook, type HookEvents, type HookName } from './hooks';
-import { createSettings, settings as globalSettings, type Settings } from './settings';
+import { createSettings, settings as globalSettings, type Settings } from './settings/index';
 import { RadixRouter } from './router';
 import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta, type RouterGroup } from './router-group';
 import type { Middleware, PipelineHost, Route } from './http/pipeline';
 import { inject, type InjectOptions, type InjectResponse } from './http/inject';
-import { stringifyWithBigInt } from './json';
-import { registerInternalRoutes } from './http/internal';
-import { createStaticHandler, type StaticOptions } from './http/static';
-import { createUploadHandler, type UploadHandler } from './http/upload';
+import { stringifyWithBigInt } from './backend/json-codec';
+import { registerInternalRoutes } from './features/internal';
+import { createStaticHandler, type StaticOptions } from './features/static';
+import { createUploadHandler, type UploadHandler } from './features/upload';
 import { assertPlugin, type Plugin } from './plugin';
 import { WsHub } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';

@@ -3,8 +3,8 @@
 // Publishes between them: lib/pubsub (IPC through the primary, or Redis).
 import cluster, { type Worker } from 'node:cluster';
 import * as net from 'node:net';
-import type { Settings } from './settings';
-import { listenerFault } from './listener-guard';
+import type { Settings } from './settings/index';
+import { listenerFault } from './base/listener-guard';
 
 /** IPC between primary and workers besides publishes (lib/pubsub/ipc.ts): stop, and a worker's listening port. */
 type ClusterMessage = { krozen: 'stop' } | { krozen: 'listening'; port: number };

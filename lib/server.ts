@@ -4,14 +4,14 @@
 import type * as http from 'node:http';
 import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
-import { NodeTransport } from './transport/node';
+import { NodeTransport } from './transport/node/server';
 import { KrozenTransport } from './transport/krozen/server';
 import type { TransportHandlers, TransportServer } from './transport/types';
 import type { Plugin } from './plugin';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
-import { checkJsonSettings } from './json';
-import { resolveSettings, servingTransport } from './settings';
+import { checkJsonSettings } from './backend/json-codec';
+import { resolveSettings, servingTransport } from './settings/index';
 import { WsUpgrade } from './ws/upgrade';
 
 export interface RunOptions {

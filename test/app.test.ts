@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { createApp, app as globalApp, App } from '../lib/app';
 import { router } from '../lib/router-group';
-import { settings as globalSettings } from '../lib/settings';
+import { settings as globalSettings } from '../lib/settings/index';
 import { startApp, request, type Running } from './helpers/server';
 
 // The validator is ESM only and jest runs CommonJS: it runs in a child node process.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { createApp } from '../lib/app';
 import { Server } from '../lib/server';
-import { BIGINT_JSON_SUPPORTED, parseJson, stringifyWithBigInt } from '../lib/json';
+import { BIGINT_JSON_SUPPORTED, parseJson, stringifyWithBigInt } from '../lib/backend/json-codec';
 import { node22, nodeMajor } from './helpers/node22';
 
 const root = path.join(__dirname, '..');

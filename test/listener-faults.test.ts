@@ -3,7 +3,7 @@
 // connection keeps working, the error is logged, and no exception or rejection escapes.
 import type { Socket } from 'node:net';
 import type * as http from 'node:http';
-import { listenerFaultCounts } from '../lib/listener-guard';
+import { listenerFaultCounts } from '../lib/base/listener-guard';
 import type { WebSocket } from '../lib/ws/connection';
 import { setDirectRead } from '../lib/ws/direct-read';
 import { Inbox as WsInbox } from '../lib/ws/inbox';

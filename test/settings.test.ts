@@ -2,7 +2,7 @@
 // setting), then a frozen copy is what the server reads.
 import { createApp } from '../lib/app';
 import { Server } from '../lib/server';
-import { SETTING_RULES, createSettings, resolveSettings, type Settings } from '../lib/settings';
+import { SETTING_RULES, createSettings, resolveSettings, type Settings } from '../lib/settings/index';
 
 test('the defaults pass, and the result is a frozen copy (nested objects too)', () => {
   const input = createSettings({ wsPerMessageDeflate: { threshold: 10 }, openapi: { title: 't' } });

@@ -8,7 +8,7 @@ import type { BodyReceiver, TransportRequest } from '../transport/types';
 import { BodyPieces, KEEP_WHOLE } from '../transport/body-pieces';
 import { HttpError } from './http-error';
 import { parseQuery, type Query } from './query';
-import { JsonDepthError, parseJson, type JsonSettings } from '../json';
+import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
 
 const CLOSE = { connection: 'close' };
 

@@ -2,7 +2,7 @@
 // request on its way; also the context object of the http hooks), the route table's shape, hook names.
 import type { ResponseSink } from '../transport/types';
 import type { Hooks } from '../hooks';
-import type { Settings } from '../settings';
+import type { Settings } from '../settings/index';
 import type { Handler, Request } from './types';
 import type { KrozenRequest } from './request';
 import { Response } from './response';

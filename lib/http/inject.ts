@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../transport/types';
 import { handleRequest, type PipelineHost } from './pipeline';
-import { checkJsonSettings } from '../json';
+import { checkJsonSettings } from '../backend/json-codec';
 import { HeaderMap } from '../transport/header-map';
 
 export interface InjectOptions {

@@ -9,7 +9,7 @@ import { mergeHeaders, sendResponse } from './send';
 import { ResultShapeError } from './result';
 import { CompressingSink } from './compress';
 import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
-import { logError } from '../logger';
+import { logError } from '../base/logger';
 
 export function finish(ex: Exchange): void {
   const res = ex.res;

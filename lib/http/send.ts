@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { utf8WithHeadroom } from '../backend';
 import type { ResponseSink } from '../transport/types';
 import { CompressingSink } from './compress';
-import { stringifyWithBigInt } from '../json';
+import { stringifyWithBigInt } from '../backend/json-codec';
 import type { HeaderValue } from './types';
 
 const JSON_TYPE = 'application/json';

@@ -2,7 +2,7 @@
 // sends to the primary, which passes the message to every other worker; the primary's own publishes go to
 // all workers. The payload crosses as bytes (advanced serialization), so each worker frames it once.
 import cluster, { type Worker } from 'node:cluster';
-import { listenerFault } from '../listener-guard';
+import { listenerFault } from '../base/listener-guard';
 import type { PubSubTransport, RemoteDelivery } from './transport';
 
 export interface IpcPublish {

@@ -1,7 +1,7 @@
 // app.publish(): this process's subscribers first (framed once, written to each), then the other processes
 // through one transport: Redis when settings.redisUrl or settings.redisClient is set, else cluster IPC
 // between the primary and its workers, else none. A message from another process is framed once here too.
-import type { Settings } from '../settings';
+import type { Settings } from '../settings/index';
 import type { WebSocket } from '../ws/connection';
 import { IpcPrimaryTransport, IpcWorkerTransport } from './ipc';
 import { encodePayload, payloadTooLarge } from './payload';

@@ -2,26 +2,9 @@
 // set. It was chosen by measurement over ioredis (bench/redis-clients.mjs: about 4× the publish throughput at
 // a quarter of the CPU per message, lower p99), see the README's "Scaling out".
 
-/** The part of a node-redis (v5/v6) client krozen uses. */
-export interface RedisClientLike {
-  readonly isOpen: boolean;
-  readonly isReady: boolean;
-  connect(): Promise<unknown>;
-  duplicate(): RedisClientLike;
-  publish(channel: string, message: Buffer): Promise<unknown>;
-  subscribe(channel: string, listener: (message: Buffer, channel: Buffer) => void, bufferMode: true): Promise<unknown>;
-  unsubscribe(
-    channel?: string,
-    listener?: (message: Buffer, channel: Buffer) => void,
-    bufferMode?: true,
-  ): Promise<unknown>;
-  close?(): Promise<unknown>;
-  quit?(): Promise<unknown>;
-  destroy?(): void;
-  disconnect?(): Promise<unknown>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off?(event: string, listener: (...args: any[]) => void): unknown;
-}
+import type { RedisClientLike } from '../settings/redis-client';
+
+export type { RedisClientLike };
 
 interface RedisModule {
   createClient(options: Record<string, unknown>): RedisClientLike;

@@ -2,7 +2,7 @@
 // has a local subscriber to the topic. Two connections: a publisher and a subscriber (a subscribed Redis
 // connection can issue nothing else). While Redis is down, local publishing goes on, publishes are counted
 // as not sent (never queued), and both connections reconnect; node-redis resubscribes the channels.
-import { listenerFault } from '../listener-guard';
+import { listenerFault } from '../base/listener-guard';
 import { ENVELOPE_BYTES, EnvelopeWriter, GapCounter, openEnvelope } from './envelope';
 import { createRedisClient, type RedisClientLike } from './redis-client';
 import type { Topics } from './topics';

@@ -19,7 +19,7 @@ import { Receiver, type ReceiverSink } from './receiver';
 import { sendReply } from './reply';
 import { EMPTY, Opcode, frameCopy } from './sender';
 import type { WsHub } from './hub';
-import { listenerFault } from '../listener-guard';
+import { listenerFault } from '../base/listener-guard';
 
 export type ReadyState = 0 | 1 | 2 | 3;
 

@@ -2,7 +2,7 @@
 import type { WebSocket } from './connection';
 import { HEADROOM } from './sender';
 import { CloseCode } from './close-codes';
-import { JsonDepthError, parseJson, type JsonSettings } from '../json';
+import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
 
 const DEFAULT_JSON: JsonSettings = { jsonMaxDepth: 128, jsonBigInt: false };
 

@@ -3,7 +3,7 @@
 // operations are in flight across all connections, and inflate stops at the max payload (a zip bomb
 // costs at most maxPayload bytes).
 import * as zlib from 'node:zlib';
-import type { PerMessageDeflateOptions } from '../settings';
+import type { PerMessageDeflateOptions } from '../settings/index';
 
 /** What both sides agreed on. */
 export interface DeflateParams {

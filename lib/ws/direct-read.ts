@@ -15,7 +15,7 @@
 // the end of a read continues in place, and the echo's header goes where the request's header was. The
 // number of such slabs is capped; the others stay on the scratch Buffer.
 import { Socket } from 'node:net';
-import { listenerFault } from '../listener-guard';
+import { listenerFault } from '../base/listener-guard';
 
 /** The connection side of a direct read. */
 export interface DirectReader {

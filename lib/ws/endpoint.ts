@@ -3,7 +3,7 @@
 // settings: its limits (the behaviour's own, else the settings'), Origin policy, subprotocols, the upgrade
 // step and the handlers a connection runs.
 import { hasWsHooks, type Hooks } from '../hooks';
-import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings';
+import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings/index';
 import type { WebSocket } from './connection';
 import type { ConnectionLimits } from './connection-config';
 import type {

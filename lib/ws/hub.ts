@@ -5,7 +5,7 @@ import { Failures } from './close-codes';
 import { Opcode, frameCopy, frameValue } from './sender';
 import { Topics } from '../pubsub/topics';
 import { payloadTooLarge } from '../pubsub/payload';
-import { listenerFault } from '../listener-guard';
+import { listenerFault } from '../base/listener-guard';
 
 export interface WsHost {
   /** The app's topic index (shared with its pub/sub, which follows topics across processes). */

@@ -4,8 +4,8 @@
 // outbox reports back only a failure and "the queue emptied".
 import type { Duplex } from 'node:stream';
 import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
-import { stringifyWithBigInt } from '../json';
-import { listenerFault } from '../listener-guard';
+import { stringifyWithBigInt } from '../backend/json-codec';
+import { listenerFault } from '../base/listener-guard';
 import { Failures, type Failure } from './close-codes';
 import type { PerMessageDeflate } from './deflate';
 import { COPY_LIMIT, HEADROOM, Opcode, frameCopy, frameHeader, frameInHeadroom } from './sender';

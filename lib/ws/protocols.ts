@@ -1,12 +1,7 @@
 // Subprotocol negotiation (RFC 6455 §4.1, §4.2.2, §11.3.4): the client offers a list in
 // Sec-WebSocket-Protocol; the server answers with exactly one of the offered values, or with no header.
 
-/** An HTTP token (RFC 9110 §5.6.2): what a subprotocol name must be. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-export function isToken(value: string): boolean {
-  return TOKEN.test(value);
-}
+import { isToken } from '../base/http-grammar';
 
 /** The offered subprotocols, in the client's order (repeated header lines joined; empty items dropped). */
 export function offeredProtocols(header: string | undefined): string[] {
@@ -21,7 +16,7 @@ export function offeredProtocols(header: string | undefined): string[] {
 
 /** Whether every offered name is a token (else the request is malformed: 400). */
 export function validOffer(offered: readonly string[]): boolean {
-  return offered.every(isToken);
+  return offered.every((name) => isToken(name));
 }
 
 /** The server's pick: its first preference the client offered, or '' for none. */

@@ -3,7 +3,7 @@
 // that room: one allocation and no copy per message.
 import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
 import { MAX_CLOSE_REASON_BYTES } from './close-codes';
-import { stringifyWithBigInt } from '../json';
+import { stringifyWithBigInt } from '../backend/json-codec';
 
 export const Opcode = {
   CONTINUATION: 0x0,

@@ -18,7 +18,7 @@ import type { Hooks } from '../hooks';
 import { isHttpError } from '../http/http-error';
 import { decodePath, parseQuery } from '../http/query';
 import type { RadixRouter } from '../router';
-import type { ResolvedSettings } from '../settings';
+import type { ResolvedSettings } from '../settings/index';
 import { WebSocket } from './connection';
 import type { WsUpgradeRequest } from './context';
 import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, negotiateDeflate } from './deflate';

@@ -2,7 +2,7 @@
 // must save the YMM registers for AVX2) can run it. Linux's /proc/cpuinfo flags are the independent
 // witness: the kernel there hides avx/avx2 when XSAVE is off.
 import * as fs from 'node:fs';
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import { native } from '../../lib/backend/load';
 
 interface KernelLists {

@@ -11,7 +11,7 @@ import {
   utf8WithHeadroom,
   utf8WithHeadroomJs,
 } from '../../lib/backend/json';
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import { deepValue, randomText, randomValue, rngFrom } from './json-corpus';
 
 // The suite runs with the addon and with KROZEN_NO_NATIVE=1 (.ci/run): the backend is asserted so a broken

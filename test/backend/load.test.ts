@@ -1,4 +1,4 @@
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import { native } from '../../lib/backend/load';
 
 // The suite runs twice (.ci/run): with the addon, and with KROZEN_NO_NATIVE=1.

@@ -1,7 +1,7 @@
 // Differential tests: the dispatcher, the JS twin and every native kernel this CPU has, each
 // against the naive byte-by-byte reference, for every length 0..4096 x offsets 0..15 with seeded
 // random masks, a few large sizes, and unmaskFrom at every phase and split point.
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import { maskBackend, MASK_NATIVE_MIN, UNMASK_NATIVE_MIN } from '../../lib/backend/mask';
 import { WORD_LOOP_MIN } from '../../lib/backend/mask-js';
 import {

@@ -4,7 +4,7 @@
 // 5 ms). Env: TRANSPORT ('node' | 'krozen'), MAX_BODY_SIZE (bytes).
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 
 const app = createApp({
   port: 0,

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 
 export interface Running {
   app: App;

@@ -5,7 +5,7 @@
 // wire byte for byte (two-byte text, a lone surrogate) on both transports. Timing figures are in the report.
 import * as http from 'node:http';
 import type { OutgoingHeaders, ResponseSink } from '../../lib/transport/types';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { sendResponse, STRING_BODY_MAX_CHARS } from '../../lib/http/send';
 import { startApp, type Running } from '../helpers/server';
 

@@ -5,7 +5,7 @@
 // share neither its event loop nor its heap.
 import * as net from 'node:net';
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { parseResponses, rawRequest, startApp, type Running } from '../helpers/server';
 import { killChild, startChild, type Child } from '../helpers/child';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, request, type TestServer } from '../fixtures/wire';
 import { negotiateCoding, isCompressible, ZSTD_SUPPORTED } from '../../lib/http/compress';
-import { clearFileCache } from '../../lib/http/static';
+import { clearFileCache } from '../../lib/features/static';
 import { curl } from '../helpers/curl';
 
 const big = { items: Array.from({ length: 400 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ['a', 'b'] })) };

@@ -1,7 +1,7 @@
 // settings.jsonMaxDepth: deeper JSON is refused before any user code sees it: HTTP 400, WebSocket 1008.
 import WebSocket from 'ws';
 import { startServer, request, json, type TestServer } from '../fixtures/wire';
-import { exceedsDepth, parseJson, JsonDepthError, checkJsonSettings } from '../../lib/json';
+import { exceedsDepth, parseJson, JsonDepthError, checkJsonSettings } from '../../lib/backend/json-codec';
 
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { buildOpenApiDocument } from '../../lib/http/openapi';
-import type { OpenApiDocument, OpenApiRoute } from '../../lib/http/openapi';
+import { buildOpenApiDocument } from '../../lib/features/openapi';
+import type { OpenApiDocument, OpenApiRoute } from '../../lib/features/openapi';
 import { router, routeInfo } from '../../lib/router-group';
 import type { Handler } from '../../lib/http/types';
 

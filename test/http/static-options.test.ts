@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../lib/app';
-import { clearFileCache, cacheControlFor } from '../../lib/http/static';
-import { parseRange, ifRangeMatches } from '../../lib/http/range';
+import { clearFileCache, cacheControlFor } from '../../lib/features/static';
+import { parseRange, ifRangeMatches } from '../../lib/features/range';
 import { startServer, type TestServer } from '../fixtures/wire';
 import { curl } from '../helpers/curl';
 

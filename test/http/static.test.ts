@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createSettings, settings as globalSettings } from '../../lib/settings';
-import { mimeType } from '../../lib/http/mime';
-import { fileCacheBytes, fileCacheSize, loadFile } from '../../lib/http/file-cache';
-import { clearFileCache, createStaticHandler, file, isSafeRelativePath } from '../../lib/http/static';
+import { createSettings, settings as globalSettings } from '../../lib/settings/index';
+import { mimeType } from '../../lib/features/mime';
+import { fileCacheBytes, fileCacheSize, loadFile } from '../../lib/features/file-cache';
+import { clearFileCache, createStaticHandler, file, isSafeRelativePath } from '../../lib/features/static';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 
 const BIG_LIMIT = 4096;

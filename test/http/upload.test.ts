@@ -1,7 +1,7 @@
 // Uploads at the wire: multipart parsing, fields in req.body, limits (413), not multipart / malformed
 // (400), and after every refusal a request on another connection is served normally.
 import http from 'node:http';
-import type { UploadedFile } from '../../lib/http/upload';
+import type { UploadedFile } from '../../lib/features/upload';
 import type { Request } from '../../lib/http/types';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { BOUNDARY, MULTIPART_TYPE, multipart, partHead } from '../fixtures/multipart';

@@ -1,7 +1,7 @@
 // CORS, cookies, URL-encoded forms, repeated query keys and per-segment path decoding, at the wire.
 import { createHmac } from 'node:crypto';
 import { startServer, request, json, type TestServer } from '../fixtures/wire';
-import { cors } from '../../lib/http/cors';
+import { cors } from '../../lib/features/cors';
 import { setCookie, clearCookie, signCookie, unsignCookie } from '../../lib/http/cookies';
 import { parseQuery, routingPath, routeParam } from '../../lib/http/query';
 import { Response } from '../../lib/http/response';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { createClient } from 'redis';
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { ENVELOPE_BYTES, EnvelopeWriter } from '../../lib/pubsub/envelope';
 import { startApp, type Running } from '../helpers/server';
 import { startRedis, type RedisServer } from '../helpers/redis';

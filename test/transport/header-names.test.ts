@@ -1,7 +1,7 @@
 // Header names that are also Object.prototype members (`constructor`, `__proto__`, `hasOwnProperty`,
 // `toString`) on both transports: the handler sees the values sent, and nothing else is touched.
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { createApp } from '../../lib/app';
 import { parseResponses, rawRequest, startApp } from '../helpers/server';
 

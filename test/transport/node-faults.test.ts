@@ -4,7 +4,7 @@
 // --http2 sends `Upgrade: h2c`) is served by its route. Raw sockets: fetch cannot send these bytes.
 import * as net from 'node:net';
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { startApp, type Running } from '../helpers/server';
 
 const TRANSPORTS = ['node', 'krozen'] as const;

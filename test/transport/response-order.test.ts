@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { parseResponses, startApp, type Running } from '../helpers/server';
 
 const TRANSPORTS = ['node', 'krozen'] as const;

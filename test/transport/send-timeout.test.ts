@@ -3,7 +3,7 @@
 // a slow client that keeps reading is never cut. Raw sockets, paused, so the kernel buffers fill.
 import * as net from 'node:net';
 import type { App } from '../../lib/app';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { startApp, type Running } from '../helpers/server';
 import { bigStream, readSlowly } from '../helpers/slow-bodies';
 

@@ -3,7 +3,7 @@
 // node-faults.test.ts). On the krozen transport the connection then goes on as any keep-alive one (node's
 // llhttp reads nothing after a message it took for an upgrade, so node closes it).
 import WebSocket from 'ws';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 import { asksForWebSocket } from '../../lib/transport/upgrade-rule';
 import { parseResponses, rawRequest, startApp } from '../helpers/server';
 

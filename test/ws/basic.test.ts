@@ -1,5 +1,5 @@
 // First slice: handshake, echo (default and exact), close handshake, hooks order.
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import { RawClient, startWs, exactEcho, openWs, Inbox, closed, type RunningWs } from './helpers';
 
 describe('WebSocket basics', () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import WsClient from 'ws';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
-import type { Settings } from '../../lib/settings';
+import type { Settings } from '../../lib/settings/index';
 
 export interface RunningWs {
   app: App;

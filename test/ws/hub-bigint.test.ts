@@ -5,7 +5,7 @@
 import { WsHub } from '../../lib/ws/hub';
 import type { WebSocket } from '../../lib/ws/connection';
 
-jest.mock('../../lib/json', () => {
+jest.mock('../../lib/backend/json-codec', () => {
   const actual = jest.requireActual('../../lib/json');
   return {
     ...actual,

@@ -2,7 +2,7 @@
 // per-socket symbols and the handle's useUserBuffer), so a new Node line can switch them off: this test is
 // what makes that visible. .ci/run runs the suite on every live Node line (22, 24, 26; 20 while machines
 // run it), where direct reads must be active, plus one run with KROZEN_WS_STREAM_READ=1, where they must not.
-import { getBackends } from '../../lib/backend';
+import { getBackends } from '../../lib/diagnostics';
 import type { WebSocket } from '../../lib/ws';
 import { Inbox, exactEcho, openWs, startWs } from './helpers';
 

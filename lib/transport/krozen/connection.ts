@@ -12,7 +12,7 @@ import { checkHeadPrefix } from './parser';
 import { HeadError, type ParserLimits } from './head-rules';
 import { parseRequestHead } from './parser-native';
 import { errorResponse } from './errors';
-import { listenerFault } from '../../listener-guard';
+import { listenerFault } from '../../base/listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
 import { canWriteDirect } from './direct-write';
 import { asksForWebSocket } from '../upgrade-rule';

@@ -2,7 +2,7 @@
 // (under settings.maxConnections), runs one timeout sweep for all of them (head, body, keep-alive idle),
 // hands upgrade requests over with their socket, and stops gracefully.
 import * as net from 'node:net';
-import type { Settings } from '../../settings';
+import type { Settings } from '../../settings/index';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
 import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
@@ -10,7 +10,7 @@ import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from '
 import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
 import { startDirectRead } from '../../ws/direct-read';
-import { listenerFault } from '../../listener-guard';
+import { listenerFault } from '../../base/listener-guard';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;

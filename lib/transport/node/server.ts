@@ -3,17 +3,17 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
-import type { Settings } from '../settings';
-import { listenerFault } from '../listener-guard';
+import type { Settings } from '../../settings/index';
+import { listenerFault } from '../../base/listener-guard';
 import { isClosing, markClosing, onClientError } from './client-error';
-import { inFlightResponse } from '../node-internals';
-import { NodeIncomingMessage, requestEndsConnection } from './node-incoming';
-import { createNodeServer } from './tls';
-import { ConnectionLimit } from './connection-limit';
-import { listenOn } from './listen';
+import { inFlightResponse } from '../../base/node-internals';
+import { NodeIncomingMessage, requestEndsConnection } from './incoming';
+import { createNodeServer } from './tls-server';
+import { ConnectionLimit } from '../connection-limit';
+import { listenOn } from '../listen';
 import { admitResponse } from './response-backlog';
 import { SendWatch } from './send-watch';
-import { ChunkBudget } from './node-chunk-budget';
+import { ChunkBudget } from './chunk-budget';
 import { lingerOnClose } from './lingering-close';
 import type {
   BodyReceiver,
@@ -24,7 +24,7 @@ import type {
   TransportHandlers,
   TransportRequest,
   TransportServer,
-} from './types';
+} from '../types';
 
 const RECEIVER = Symbol('krozen.bodyReceiver');
 const BUDGET = Symbol('krozen.chunkBudget');

@@ -5,7 +5,7 @@
 // ./send-progress.ts says (the krozen transport's own sweep uses the same rule). Precise to one sweep (a
 // quarter of the timeout, 50 ms–1 s).
 import type { Socket } from 'node:net';
-import { SendProgress } from './send-progress';
+import { SendProgress } from '../send-progress';
 
 export class SendWatch {
   private readonly sockets = new Map<Socket, SendProgress>();

@@ -1,9 +1,9 @@
 // Upload routes: multipart/form-data parsed as it streams in (busboy), with limits on file size, file
 // count, field count and field size. The handler gets the files; the text fields land in req.body.
 import busboy from 'busboy';
-import type { Settings } from '../settings';
+import type { Settings } from '../settings/index';
 import { BodyPieces } from '../transport/body-pieces';
-import type { Handler, HandlerResult, Request, ResponseInit } from './types';
+import type { Handler, HandlerResult, Request, ResponseInit } from '../http/types';
 
 export interface UploadedFile {
   /** The form field the file came in. */

@@ -3,8 +3,8 @@
 // throw ends the process; the keep-alive case (a good request answered, then a malformed one on the same
 // connection, when node:http has set socket._httpMessage to null) once did exactly that (issue 9).
 import type { Duplex } from 'node:stream';
-import { listenerFault } from '../listener-guard';
-import { inFlightResponse, requestStillArriving } from '../node-internals';
+import { listenerFault } from '../../base/listener-guard';
+import { inFlightResponse, requestStillArriving } from '../../base/node-internals';
 
 const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],

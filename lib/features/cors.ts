@@ -5,8 +5,8 @@
 // browser then refuses to hand the response to the page. `Vary: Origin` whenever the answer depends on it.
 import type { App } from '../app';
 import type { Plugin } from '../plugin';
-import type { Request } from './types';
-import type { Response } from './response';
+import type { Request } from '../http/types';
+import type { Response } from '../http/response';
 
 export type CorsOrigin =
   '*' | string | RegExp | ReadonlyArray<string | RegExp> | ((origin: string, req: Request) => boolean);

@@ -15,11 +15,11 @@ import {
   str,
   urlPath,
   type SettingRule,
-} from './setting-rules';
-import type { RedisClientLike } from './pubsub/redis-client';
-import { isToken } from './ws/protocols';
-import { isLogger, type Logger } from './logger';
-import { hasTlsCredentials, type TlsSettings } from './transport/tls';
+} from './rules';
+import type { RedisClientLike } from './redis-client';
+import { isToken } from '../base/http-grammar';
+import { isLogger, type Logger } from '../base/logger';
+import { hasTlsCredentials, type TlsSettings } from './tls';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */

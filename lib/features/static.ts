@@ -5,11 +5,11 @@
 // unless allowed; Range/If-Range give 206/416 (range.ts).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Settings } from '../settings';
-import { settings as globalSettings } from '../settings';
-import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from './types';
+import type { Settings } from '../settings/index';
+import { settings as globalSettings } from '../settings/index';
+import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from '../http/types';
 import { LazyFileStream, loadFile, type CacheLimits, type LoadedFile, type LoadOptions } from './file-cache';
-import { acceptedCodings, isCompressible } from './compress';
+import { acceptedCodings, isCompressible } from '../http/compress';
 import { ifRangeMatches, parseRange, type RangeDecision } from './range';
 
 export { clearFileCache } from './file-cache';

@@ -6,11 +6,11 @@
 // are read per request, so they may be set after createApp().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { getBackends } from '../backend';
-import { servingTransport } from '../settings';
+import { getBackends } from '../diagnostics';
+import { servingTransport } from '../settings/index';
 import { buildOpenApiDocument } from './openapi';
 import type { App } from '../app';
-import type { Request, ResponseInit } from './types';
+import type { Request, ResponseInit } from '../http/types';
 
 let cachedVersion: string | undefined;
 

@@ -7,7 +7,7 @@
 // llhttp itself stops after such a message (it took it as an upgrade): requestEndsConnection() tells the
 // transport to close the connection after the answer, since nothing behind it would be parsed.
 import * as http from 'node:http';
-import { asksForWebSocket } from './upgrade-rule';
+import { asksForWebSocket } from '../upgrade-rule';
 
 const kAsked = Symbol('krozen.upgradeAsked');
 

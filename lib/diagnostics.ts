@@ -1,0 +1,34 @@
+// What runs here, for people and for /_internal/info: the mask and JSON implementations (addon or JS twin,
+// and why the addon is not in use), how WebSocket sockets are read, and the HTTP transport.
+import { jsonBackend, loadError, maskBackend, type JsonBackend, type MaskBackend } from './backend';
+import { directReadActive } from './ws/direct-read';
+import { defaultTransport } from './settings';
+
+export interface Backends {
+  mask: MaskBackend;
+  json: JsonBackend;
+  /**
+   * How WebSocket sockets are read: 'direct' (into buffers krozen picks, through Node's `onread`
+   * internals, see lib/ws/direct-read.ts) or 'stream' (the 'data' events of any Node). 'stream' when
+   * KROZEN_WS_STREAM_READ=1, or when this Node line no longer has what direct reads need.
+   */
+  wsRead: 'direct' | 'stream';
+  /**
+   * The HTTP transport: the one asked for (an app's settings.transport, 'node' when it serves TLS), else
+   * the default ('krozen' unless KROZEN_TRANSPORT=node).
+   */
+  server: 'krozen' | 'node:http';
+  /** Why the addon is not in use, when it is not. */
+  loadError?: string;
+}
+
+export function getBackends(transport: 'krozen' | 'node' = defaultTransport()): Backends {
+  const backends: Backends = {
+    mask: maskBackend,
+    json: jsonBackend,
+    wsRead: directReadActive() ? 'direct' : 'stream',
+    server: transport === 'node' ? 'node:http' : 'krozen',
+  };
+  if (loadError !== undefined) backends.loadError = loadError;
+  return backends;
+}
