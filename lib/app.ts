@@ -11,8 +11,7 @@ import { stringifyWithBigInt } from './backend/json-codec';
 import { registerInternalRoutes } from './features/internal';
 import { createStaticHandler, type StaticOptions } from './features/static';
 import { createUploadHandler, type UploadHandler } from './features/upload';
-import { assertPlugin, type Plugin } from './plugin';
-import { WsHub } from './ws';
+import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
 
@@ -20,15 +19,26 @@ import { PubSub } from './pubsub';
 export type AppRouteOptions = RouteMeta;
 
 /** A route as listed for the OpenAPI document. */
-export interface AppRoute {
-  method: string;
-  path: string;
-  handler: Handler;
-  info: RouteInfo;
-}
+import type { AppRoute } from './http/route-info';
+export type { AppRoute };
 
 /** Anything with router-group's shape: its routes now, and a listener for routes added later. */
 export type RouteSource = Pick<RouterGroup, 'routes' | 'onRoute'>;
+
+/** A plugin: a name (listed at /_internal/info) and a setup(app) called at once by app.plugin(). */
+export interface Plugin {
+  name: string;
+  setup(app: App): void;
+}
+
+export function assertPlugin(p: unknown): asserts p is Plugin {
+  const candidate = p as Partial<Plugin> | null;
+  if (candidate === null || (typeof candidate !== 'object' && typeof candidate !== 'function')) {
+    throw new TypeError('A plugin must be an object with a name and a setup(app) function');
+  }
+  if (typeof candidate.setup !== 'function') throw new TypeError('A plugin needs a setup(app) function');
+  if (typeof candidate.name !== 'string' || candidate.name.length === 0) throw new TypeError('A plugin needs a name');
+}
 
 export class App implements PipelineHost {
   readonly settings: Settings;
@@ -41,11 +51,11 @@ export class App implements PipelineHost {
   private readonly plugins: Plugin[] = [];
   private hub: WsHub | undefined;
   /** Topics across processes: app.publish, its transport (cluster IPC or Redis) and stats(). */
-  readonly pubsub: PubSub;
+  readonly pubsub: PubSub<WebSocket>;
 
   constructor(settings: Settings) {
     this.settings = settings;
-    this.pubsub = new PubSub(settings, () => this.hub);
+    this.pubsub = new PubSub<WebSocket>(settings, () => this.hub);
     registerInternalRoutes(this);
   }
 

@@ -7,8 +7,9 @@ import { METHODS } from 'node:http';
 import type { ErrorHookContext, HttpHookContext } from './http/pipeline';
 import type { ServerHookContext } from './server';
 import type { WsConnectContext, WsDisconnectContext, WsMessageContext, WsUpgradeContext } from './ws/context';
+import { runChain, type Hook, type HookRunner } from './base/hook-runner';
 
-export type Hook<C> = (ctx: C) => unknown;
+export type { Hook };
 
 /** Every hook event and the context its hooks receive. */
 export interface HookEvents {
@@ -76,12 +77,7 @@ export function assertHookName(event: unknown): asserts event is HookName {
   );
 }
 
-/** Whether a ws:* hook is registered (then the global endpoint at settings.wsPath exists, with 'auto'). */
-export function hasWsHooks(hooks: Hooks): boolean {
-  return hooks.has('ws:upgrade') || hooks.has('ws:connect') || hooks.has('ws:message') || hooks.has('ws:disconnect');
-}
-
-export class Hooks {
+export class Hooks implements HookRunner {
   private readonly chains = new Map<string, Hook<any>[]>();
   /**
    * Whether any hook of the HTTP pipeline is registered (request, response, http:*): without one, a request
@@ -116,22 +112,6 @@ export class Hooks {
   run<C>(event: string, ctx: C, stopped?: (ctx: C) => boolean): void | Promise<void> {
     const chain = this.chains.get(event);
     if (chain === undefined) return undefined;
-    return runFrom(chain, 0, ctx, stopped);
+    return runChain(chain, 0, ctx, stopped);
   }
-}
-
-function runFrom<C>(
-  chain: readonly Hook<C>[],
-  start: number,
-  ctx: C,
-  stopped?: (ctx: C) => boolean,
-): void | Promise<void> {
-  for (let i = start; i < chain.length; i++) {
-    if (stopped !== undefined && stopped(ctx)) return undefined;
-    const result = chain[i](ctx);
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<unknown>).then(() => runFrom(chain, i + 1, ctx, stopped));
-    }
-  }
-  return undefined;
 }

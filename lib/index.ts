@@ -5,7 +5,7 @@ import type { AppRouteOptions, RouteSource } from './app';
 import type { RouteMeta } from './router-group';
 import type { Middleware } from './http/pipeline';
 import type { Hook, HookEvents, HookName } from './hooks';
-import type { Plugin } from './plugin';
+import type { Plugin } from './app';
 import type { UploadHandler } from './features/upload';
 import type { StaticOptions } from './features/static';
 
@@ -37,7 +37,7 @@ export { RadixRouter } from './router';
 export { buildOpenApiDocument } from './features/openapi';
 export type { Middleware, HttpHookContext, ErrorHookContext } from './http/pipeline';
 export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteOptions } from './http/types';
-export type { Plugin } from './plugin';
+export type { Plugin } from './app';
 export { WsHub, WebSocket, CloseCode } from './ws';
 export type {
   WsMessageContext,

@@ -7,7 +7,7 @@ import { handleRequest } from './http/pipeline';
 import { NodeTransport } from './transport/node/server';
 import { KrozenTransport } from './transport/krozen/server';
 import type { TransportHandlers, TransportServer } from './transport/types';
-import type { Plugin } from './plugin';
+import type { Plugin } from './app';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
 import { checkJsonSettings } from './backend/json-codec';

@@ -25,7 +25,7 @@ export const LAYERS = [
   ['pubsub', ['pubsub/']],
   ['ws', ['ws/']],
   ['features', ['features/', 'diagnostics.ts']],
-  ['app', ['router-group.ts', 'plugin.ts', 'hooks.ts', 'app.ts', 'cluster.ts', 'reuse-port.ts', 'server.ts']],
+  ['app', ['router-group.ts', 'hooks.ts', 'app.ts', 'cluster.ts', 'reuse-port.ts', 'server.ts']],
   ['entry', ['index.ts']],
 ];
 const MAX_TYPE_CYCLE = 3;
@@ -71,12 +71,20 @@ export function importEdges() {
       if (ts.isImportDeclaration(node)) {
         const c = node.importClause;
         const named = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : null;
-        const typeOnly = !!c && (c.isTypeOnly || (!c.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
+        const typeOnly =
+          !!c && (c.isTypeOnly || (!c.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
         add(node.moduleSpecifier.text, typeOnly);
       } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
         const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : null;
-        add(node.moduleSpecifier.text, node.isTypeOnly || (named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
-      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+        add(
+          node.moduleSpecifier.text,
+          node.isTypeOnly || (named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)),
+        );
+      } else if (
+        ts.isImportTypeNode(node) &&
+        ts.isLiteralTypeNode(node.argument) &&
+        ts.isStringLiteral(node.argument.literal)
+      ) {
         add(node.argument.literal.text, true);
       } else if (
         ts.isCallExpression(node) &&
@@ -136,11 +144,18 @@ const problems = [];
 for (const f of files) if (layerOf(f) < 0) problems.push(`${f}: in no layer (add it to LAYERS)`);
 const upward = edges.filter(([a, b]) => layerOf(b) > layerOf(a));
 for (const [a, b, t] of upward)
-  problems.push(`${a} (${LAYERS[layerOf(a)][0]}) ${t ? 'type-imports' : 'imports'} ${b} (${LAYERS[layerOf(b)][0]}): upward`);
-const valueCycles = cycles(files, edges.filter(([, , t]) => !t));
+  problems.push(
+    `${a} (${LAYERS[layerOf(a)][0]}) ${t ? 'type-imports' : 'imports'} ${b} (${LAYERS[layerOf(b)][0]}): upward`,
+  );
+const valueCycles = cycles(
+  files,
+  edges.filter(([, , t]) => !t),
+);
 for (const c of valueCycles) problems.push(`value-import cycle: ${c.join(' → ')}`);
 const allCycles = cycles(files, edges);
-for (const c of allCycles) if (c.length > MAX_TYPE_CYCLE) problems.push(`import cycle of ${c.length} files (> ${MAX_TYPE_CYCLE}): ${c.join(', ')}`);
+for (const c of allCycles)
+  if (c.length > MAX_TYPE_CYCLE)
+    problems.push(`import cycle of ${c.length} files (> ${MAX_TYPE_CYCLE}): ${c.join(', ')}`);
 
 const arg = process.argv[2];
 if (arg === '--dot') {
@@ -156,7 +171,9 @@ if (arg === '--dot') {
   for (const [k, typeOnly] of pairs) console.log(`  ${k}${typeOnly ? ' [style=dashed]' : ''};`);
   console.log('}');
 } else {
-  console.log(`lib/: ${files.length} files, ${edges.length} imports (${edges.filter((e) => !e[2]).length} value, ${edges.filter((e) => e[2]).length} type-only)`);
+  console.log(
+    `lib/: ${files.length} files, ${edges.length} imports (${edges.filter((e) => !e[2]).length} value, ${edges.filter((e) => e[2]).length} type-only)`,
+  );
   console.log('layers, bottom to top (a file imports only from its own layer or lower ones):');
   LAYERS.forEach(([name, patterns], i) => {
     const n = files.filter((f) => layerOf(f) === i).length;

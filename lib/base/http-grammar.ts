@@ -14,3 +14,5 @@ export function isToken(s: string, from = 0, to = s.length): boolean {
   for (let i = from; i < to; i++) if (TOKEN[s.charCodeAt(i)] !== 1) return false;
   return true;
 }
+
+export type HeaderValue = string | number | readonly string[];

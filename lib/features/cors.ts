@@ -3,8 +3,7 @@
 // allow-lists; other requests from an allowed origin get Access-Control-Allow-Origin (and, as configured,
 // -Credentials / -Expose-Headers). A request from an origin that is not allowed gets no CORS headers: the
 // browser then refuses to hand the response to the page. `Vary: Origin` whenever the answer depends on it.
-import type { App } from '../app';
-import type { Plugin } from '../plugin';
+import type { RequestHookHost } from './host';
 import type { Request } from '../http/types';
 import type { Response } from '../http/response';
 
@@ -52,7 +51,13 @@ function originMatcher(origin: CorsOrigin): (value: string, req: Request) => boo
 }
 
 /** The CORS plugin (named 'cors'). Throws at setup for `credentials: true` with `origin: '*'`. */
-export function cors(options: CorsOptions = {}): Plugin {
+/** The plugin cors() returns (a krozen Plugin: app.plugin(cors())). */
+export interface CorsPlugin {
+  name: 'cors';
+  setup(app: RequestHookHost): void;
+}
+
+export function cors(options: CorsOptions = {}): CorsPlugin {
   const origin = options.origin ?? '*';
   const anyOrigin = origin === '*';
   if (anyOrigin && options.credentials) {
@@ -95,7 +100,7 @@ export function cors(options: CorsOptions = {}): Plugin {
 
   return {
     name: 'cors',
-    setup(app: App) {
+    setup(app: RequestHookHost) {
       // Before the body: a preflight is answered without reading one, and the CORS headers are already on
       // the response when the body turns out too big (413) or malformed (400), so the page can read why.
       app.onRequest(apply);

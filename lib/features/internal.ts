@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { getBackends } from '../diagnostics';
 import { servingTransport } from '../settings/index';
 import { buildOpenApiDocument } from './openapi';
-import type { App } from '../app';
+import type { InternalRoutesHost } from './host';
 import type { Request, ResponseInit } from '../http/types';
 
 let cachedVersion: string | undefined;
@@ -25,7 +25,7 @@ export function packageVersion(): string {
   return cachedVersion;
 }
 
-export function registerInternalRoutes(app: App): void {
+export function registerInternalRoutes(app: InternalRoutesHost): void {
   const health = { status: 'ok' };
   app.get(
     '/_internal/health',
@@ -85,7 +85,7 @@ function notFound(req: Request): ResponseInit {
 }
 
 /** A disabled built-in endpoint is left out of the OpenAPI document too. */
-function isPublished(app: App, path: string): boolean {
+function isPublished(app: InternalRoutesHost, path: string): boolean {
   if (path === '/_internal/info') return app.settings.infoEndpoint;
   return true;
 }

@@ -12,7 +12,7 @@
 // - /_internal/* routes are included by default: they are real endpoints of the server and pass
 //   through middleware like any route; `includeInternal: false` leaves them out.
 // - operationId must be unique: a repeated one gets `_2`, `_3`... (first route keeps it as is).
-import type { RouteInfo } from '../router-group';
+import type { RouteInfo } from '../http/route-info';
 
 export interface OpenApiRoute {
   method: string;

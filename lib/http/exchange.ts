@@ -1,7 +1,7 @@
 // The per-request state of the HTTP pipeline and the types it shares with the App: the Exchange (one
 // request on its way; also the context object of the http hooks), the route table's shape, hook names.
 import type { ResponseSink } from '../transport/types';
-import type { Hooks } from '../hooks';
+import type { HookRunner } from '../base/hook-runner';
 import type { Settings } from '../settings/index';
 import type { Handler, Request } from './types';
 import type { KrozenRequest } from './request';
@@ -28,7 +28,7 @@ export interface RouteTable {
 /** What the pipeline needs from an App. */
 export interface PipelineHost {
   readonly settings: Settings;
-  readonly hooks: Hooks;
+  readonly hooks: HookRunner;
   readonly middleware: readonly Middleware[];
   readonly routeTable: RouteTable;
 }

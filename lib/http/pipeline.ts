@@ -14,6 +14,7 @@ import { mergeHeaders } from './send';
 import { checkResult } from './result';
 import { Exchange, type HttpHookContext, type PipelineHost } from './exchange';
 import { fail, finish, send, sendHttpError } from './respond';
+import { isThenable, runPhase } from '../base/hook-runner';
 
 export type { Middleware, Route, RouteTable, PipelineHost, HttpHookContext, ErrorHookContext } from './exchange';
 /** Runs one request through the pipeline; the answer goes to `out`, exactly once. */
@@ -59,19 +60,7 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
  * answer from here (res.stop, or a throw) closes the connection when a body was announced: it is never read.
  */
 function runRequestHooks(ex: Exchange): void {
-  let pending: void | Promise<void>;
-  try {
-    pending = ex.host.hooks.run<HttpHookContext>('request', ex, isStopped);
-  } catch (err) {
-    failBeforeBody(ex, err);
-    return;
-  }
-  if (pending !== undefined)
-    pending.then(
-      () => afterRequestHooks(ex),
-      (err) => failBeforeBody(ex, err),
-    );
-  else afterRequestHooks(ex);
+  runPhase(ex.host.hooks, 'request', ex, ex, afterRequestHooks, failBeforeBody, isStopped);
 }
 
 function afterRequestHooks(ex: Exchange): void {
@@ -109,10 +98,6 @@ function onBody(ex: Exchange, bytes: Buffer): void {
   runMiddleware(ex, 0);
 }
 
-function isPromise(value: unknown): value is Promise<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function';
-}
-
 function runMiddleware(ex: Exchange, start: number): void {
   const chain = ex.host.middleware;
   for (let i = start; i < chain.length; i++) {
@@ -123,7 +108,7 @@ function runMiddleware(ex: Exchange, start: number): void {
       fail(ex, err);
       return;
     }
-    if (isPromise(result)) {
+    if (isThenable(result)) {
       const next = i + 1;
       result.then(
         () => (ex.res.stop ? finish(ex) : runMiddleware(ex, next)),
@@ -150,19 +135,7 @@ function runBeforeHooks(ex: Exchange): void {
     runRoute(ex);
     return;
   }
-  let pending: void | Promise<void>;
-  try {
-    pending = hooks.run<HttpHookContext>(name, ex, isStopped);
-  } catch (err) {
-    fail(ex, err);
-    return;
-  }
-  if (pending !== undefined)
-    pending.then(
-      () => afterBeforeHooks(ex),
-      (err) => fail(ex, err),
-    );
-  else afterBeforeHooks(ex);
+  runPhase(hooks, name, ex, ex, afterBeforeHooks, fail, isStopped);
 }
 
 function afterBeforeHooks(ex: Exchange): void {
@@ -184,7 +157,7 @@ function runRoute(ex: Exchange): void {
     fail(ex, err);
     return;
   }
-  if (isPromise(result)) {
+  if (isThenable(result)) {
     (result as Promise<HandlerResult>).then(
       (value) => applyResult(ex, value),
       (err) => fail(ex, err),
@@ -255,19 +228,7 @@ function runAfterHooks(ex: Exchange): void {
     finish(ex);
     return;
   }
-  let pending: void | Promise<void>;
-  try {
-    pending = hooks.run<HttpHookContext>(name, ex);
-  } catch (err) {
-    fail(ex, err);
-    return;
-  }
-  if (pending !== undefined)
-    pending.then(
-      () => finish(ex),
-      (err) => fail(ex, err),
-    );
-  else finish(ex);
+  runPhase(hooks, name, ex, ex, finish, fail);
 }
 
 /** What applyResult then finish would send, without the Response in between. */

@@ -10,6 +10,7 @@ import { ResultShapeError } from './result';
 import { CompressingSink } from './compress';
 import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
 import { logError } from '../base/logger';
+import { runPhase } from '../base/hook-runner';
 
 export function finish(ex: Exchange): void {
   const res = ex.res;
@@ -28,17 +29,8 @@ export function send(ex: Exchange, status: number, headers: Record<string, Heade
   // One hook for every answer, whatever the method or outcome (logs, metrics): it sees and may change it.
   const ctx: HttpHookContext = { req: ex.req, res: new Response(body, status, headers) };
   const done = (): void => write(ex, ctx.res.status, mergeHeaders({}, ctx.res.headers), ctx.res.body);
-  let pending: void | Promise<void> = undefined;
-  try {
-    pending = hooks.run<HttpHookContext>('response', ctx);
-  } catch (err) {
-    logError(ex.host.settings.logger, 'a response hook threw', err, where(ex));
-  }
-  if (pending === undefined) {
-    done();
-    return;
-  }
-  pending.then(done, (err) => {
+  // A response hook that throws is logged; the answer still goes out as it stands.
+  runPhase(hooks, 'response', ctx, ex, done, (_, err) => {
     logError(ex.host.settings.logger, 'a response hook threw', err, where(ex));
     done();
   });
@@ -125,19 +117,7 @@ export function fail(ex: Exchange, err: unknown): void {
     return;
   }
   const ctx: ErrorHookContext = { req: ex.req, res, error: err };
-  let pending: void | Promise<void>;
-  try {
-    pending = hooks.run<ErrorHookContext>('error', ctx);
-  } catch (hookErr) {
-    failInErrorHook(ex, hookErr);
-    return;
-  }
-  if (pending !== undefined)
-    pending.then(
-      () => finishError(ex, ctx),
-      (hookErr) => failInErrorHook(ex, hookErr),
-    );
-  else finishError(ex, ctx);
+  runPhase(hooks, 'error', ctx, ex, () => finishError(ex, ctx), failInErrorHook);
 }
 
 function finishError(ex: Exchange, ctx: ErrorHookContext): void {

@@ -33,7 +33,8 @@ export interface Request {
   readonly remoteAddress: string | undefined;
 }
 
-export type HeaderValue = string | number | readonly string[];
+export type { HeaderValue } from '../base/http-grammar';
+import type { HeaderValue } from '../base/http-grammar';
 
 /**
  * What a handler returns. body: object/array/number/boolean/null/string → JSON; a Buffer → bytes as is;

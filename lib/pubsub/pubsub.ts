@@ -2,7 +2,6 @@
 // through one transport: Redis when settings.redisUrl or settings.redisClient is set, else cluster IPC
 // between the primary and its workers, else none. A message from another process is framed once here too.
 import type { Settings } from '../settings/index';
-import type { WebSocket } from '../ws/connection';
 import { IpcPrimaryTransport, IpcWorkerTransport } from './ipc';
 import { encodePayload, payloadTooLarge } from './payload';
 import { RedisTransport } from './redis';
@@ -37,9 +36,10 @@ export interface PubSubStats {
 
 const REDIS_URL = /^rediss?:\/\//;
 
-export class PubSub {
+/** `Subscriber`: what the local hub keeps per topic (the WebSocket layer's connections). */
+export class PubSub<Subscriber extends object = object> {
   /** Topic → this process's subscribers (the WebSocket hub adds and removes its connections here). */
-  readonly topics = new Topics<WebSocket>();
+  readonly topics = new Topics<Subscriber>();
   private transport: PubSubTransport | null = null;
   private published = 0;
   private received = 0;

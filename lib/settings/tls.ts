@@ -10,4 +10,3 @@ export function hasTlsCredentials(tls: unknown): boolean {
   const t = tls as TlsOptions;
   return t.pfx !== undefined || (t.key !== undefined && t.cert !== undefined);
 }
-

@@ -24,7 +24,7 @@
 // own HTTP/1.1 (lib/transport/krozen/) and an in-memory inject all implement these two interfaces.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import type { HeaderValue } from '../http/types';
+import type { HeaderValue } from '../base/http-grammar';
 
 /** Receives a request body as it arrives; exactly one of end() / abort() ends it. */
 export interface BodyReceiver {

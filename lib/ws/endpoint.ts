@@ -2,7 +2,7 @@
 // at settings.wsPath that runs the ws:* hooks. An endpoint is resolved once against the running server's
 // settings: its limits (the behaviour's own, else the settings'), Origin policy, subprotocols, the upgrade
 // step and the handlers a connection runs.
-import { hasWsHooks, type Hooks } from '../hooks';
+import { isThenable, type HookRunner } from '../base/hook-runner';
 import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings/index';
 import type { WebSocket } from './connection';
 import type { ConnectionLimits } from './connection-config';
@@ -13,7 +13,7 @@ import type {
   WsUpgradeContext,
   WsUpgradeRequest,
 } from './context';
-import { hookHandlers, type WsHandlers } from './handlers';
+import { hasWsHooks, hookHandlers, type WsHandlers } from './handlers';
 import type { OriginPolicy } from './origin';
 
 /** What upgrade() returns to accept: nothing, or `{ data }` (then `ws.data` is that object). */
@@ -116,8 +116,7 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
 
 /** A function's result as the connection wants it: undefined when synchronous, else a promise. */
 function pending(result: unknown): void | Promise<void> {
-  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function')
-    return undefined;
+  if (!isThenable(result)) return undefined;
   return Promise.resolve(result).then(ignore);
 }
 function ignore(): void {}
@@ -147,7 +146,7 @@ function logDrainFailure(err: unknown): void {
 }
 
 /** The global endpoint at settings.wsPath: the ws:* hooks, pykrozen's default reply. */
-export function hookEndpoint(hooks: Hooks, config: ResolvedSettings): WsEndpoint {
+export function hookEndpoint(hooks: HookRunner, config: ResolvedSettings): WsEndpoint {
   return {
     handlers: hookHandlers(hooks),
     limits: limitsOf(config),
@@ -166,6 +165,6 @@ export function hookEndpoint(hooks: Hooks, config: ResolvedSettings): WsEndpoint
 }
 
 /** Whether the global endpoint is served now (settings.wsEndpoint; 'auto': once a ws:* hook exists). */
-export function hookEndpointOn(hooks: Hooks, config: ResolvedSettings): boolean {
+export function hookEndpointOn(hooks: HookRunner, config: ResolvedSettings): boolean {
   return config.wsEndpoint === 'on' || (config.wsEndpoint === 'auto' && hasWsHooks(hooks));
 }

@@ -1,6 +1,6 @@
 // What a connection runs at each step of its life: the global ws:* hooks (pykrozen's endpoint at
 // settings.wsPath) or an app.ws() behaviour. Each returns undefined when it finished synchronously.
-import type { Hooks } from '../hooks';
+import type { HookRunner } from '../base/hook-runner';
 import { isStopped, type WsConnectContext, type WsDisconnectContext, type WsMessageContext } from './context';
 import type { WebSocket } from './connection';
 
@@ -14,7 +14,7 @@ export interface WsHandlers {
 }
 
 /** The global endpoint: the ws:* hook chains, read at each event (hooks added later count). */
-export function hookHandlers(hooks: Hooks): WsHandlers {
+export function hookHandlers(hooks: HookRunner): WsHandlers {
   return {
     open: (ctx) => hooks.run('ws:connect', ctx),
     message: (ctx) => hooks.run('ws:message', ctx, isStopped),
@@ -22,4 +22,9 @@ export function hookHandlers(hooks: Hooks): WsHandlers {
     drain: () => undefined,
     defaultReply: true,
   };
+}
+
+/** Whether a ws:* hook is registered (then the global endpoint at settings.wsPath exists, with 'auto'). */
+export function hasWsHooks(hooks: HookRunner): boolean {
+  return hooks.has('ws:upgrade') || hooks.has('ws:connect') || hooks.has('ws:message') || hooks.has('ws:disconnect');
 }

@@ -14,7 +14,7 @@
 //      its status, another error is a 500, a timeout a 503; `{ data }` becomes ws.data;
 //   6. permessage-deflate, then 101 and the connection.
 import type { Duplex } from 'node:stream';
-import type { Hooks } from '../hooks';
+import { isThenable, type HookRunner } from '../base/hook-runner';
 import { isHttpError } from '../http/http-error';
 import { decodePath, parseQuery } from '../http/query';
 import type { RadixRouter } from '../router';
@@ -50,7 +50,7 @@ export interface UpgradeRequest {
 /** What the upgrade needs from the app. */
 export interface WsUpgradeHost {
   readonly wsHub: WsHub;
-  readonly hooks: Hooks;
+  readonly hooks: HookRunner;
   /** app.ws() endpoints by path. */
   readonly wsRoutes: RadixRouter<WsBehaviour>;
 }
@@ -121,7 +121,7 @@ export class WsUpgrade {
     } catch (err) {
       return refuseWithError(socket, err);
     }
-    if (!isPromiseLike(result)) return this.accept(endpoint, req, result, checked.key, socket, head);
+    if (!isThenable(result)) return this.accept(endpoint, req, result, checked.key, socket, head);
     // An async upgrade: the socket waits (bytes that arrive meanwhile stay buffered in it), bounded in time.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -214,10 +214,6 @@ export class WsUpgrade {
     this.host.wsHub.addConnection(ws, limits.idleTimeout);
     ws.start(acceptResponse(key, extensions, req.protocol), head);
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<WsUpgradeResult> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 /** An HttpError refuses with its status and message; anything else is a 500 (logged, no detail sent). */

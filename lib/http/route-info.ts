@@ -1,0 +1,68 @@
+// What a route says about itself (RouteMeta: tags, summary, responses, rawBody, compress…) and the defaults
+// applied to it (RouteInfo): read by the pipeline (rawBody, compress), router groups and the OpenAPI document.
+import type { Handler, RouteOptions } from './types';
+
+/** What a route may say about itself (all optional). */
+export interface RouteMeta extends RouteOptions {
+  /** Added after the group's tags (duplicates dropped). */
+  tags?: readonly string[];
+  summary?: string;
+  description?: string;
+  deprecated?: boolean;
+  /** Default: the handler's name, when it has one. */
+  operationId?: string;
+  /** Status code (or '4XX', 'default') → description. Default: { 200: 'Success' }. */
+  responses?: Readonly<Record<string | number, string>>;
+}
+
+/** RouteMeta with the defaults applied and the group's tags merged in. */
+export interface RouteInfo {
+  tags: string[];
+  summary?: string;
+  description?: string;
+  deprecated: boolean;
+  operationId?: string;
+  responses: Record<string, string>;
+  rawBody: boolean;
+  /** False when the route opted out of response compression. */
+  compress: boolean;
+}
+
+/** A registered route as listed by app.routeList(). */
+export interface AppRoute {
+  method: string;
+  path: string;
+  handler: Handler;
+  info: RouteInfo;
+}
+
+/** Builds a route's RouteInfo; the app uses it for routes added outside any group too. */
+export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonly string[] = []): RouteInfo {
+  const tags: string[] = [];
+  for (const tag of groupTags) if (!tags.includes(tag)) tags.push(tag);
+  if (meta?.tags !== undefined) for (const tag of meta.tags) if (!tags.includes(tag)) tags.push(tag);
+  const responses: Record<string, string> = {};
+  if (meta?.responses !== undefined) {
+    for (const [code, description] of Object.entries(meta.responses)) responses[code] = description;
+  }
+  if (Object.keys(responses).length === 0) responses['200'] = 'Success';
+  const info: RouteInfo = {
+    tags,
+    deprecated: meta?.deprecated === true,
+    responses,
+    rawBody: meta?.rawBody === true,
+    compress: meta?.compress !== false,
+  };
+  if (meta?.summary !== undefined) info.summary = meta.summary;
+  if (meta?.description !== undefined) info.description = meta.description;
+  const operationId = meta?.operationId ?? handlerName(handler);
+  if (operationId !== undefined) info.operationId = operationId;
+  return info;
+}
+
+/** A function's own name ('bound ' dropped), or undefined for anonymous functions. */
+function handlerName(handler: Handler): string | undefined {
+  let name = typeof handler === 'function' ? handler.name : '';
+  while (name.startsWith('bound ')) name = name.slice(6);
+  return name.length > 0 ? name : undefined;
+}
