@@ -20,6 +20,7 @@ export type AppRouteOptions = RouteMeta;
 
 /** A route as listed for the OpenAPI document. */
 import type { AppRoute } from './http/route-info';
+import { ErrorCode, KrozenTypeError } from './base/errors';
 export type { AppRoute };
 
 /** Anything with router-group's shape: its routes now, and a listener for routes added later. */
@@ -34,10 +35,15 @@ export interface Plugin {
 export function assertPlugin(p: unknown): asserts p is Plugin {
   const candidate = p as Partial<Plugin> | null;
   if (candidate === null || (typeof candidate !== 'object' && typeof candidate !== 'function')) {
-    throw new TypeError('A plugin must be an object with a name and a setup(app) function');
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_PLUGIN,
+      'A plugin must be an object with a name and a setup(app) function',
+    );
   }
-  if (typeof candidate.setup !== 'function') throw new TypeError('A plugin needs a setup(app) function');
-  if (typeof candidate.name !== 'string' || candidate.name.length === 0) throw new TypeError('A plugin needs a name');
+  if (typeof candidate.setup !== 'function')
+    throw new KrozenTypeError(ErrorCode.INVALID_PLUGIN, 'A plugin needs a setup(app) function');
+  if (typeof candidate.name !== 'string' || candidate.name.length === 0)
+    throw new KrozenTypeError(ErrorCode.INVALID_PLUGIN, 'A plugin needs a name');
 }
 
 export class App implements PipelineHost {
@@ -106,14 +112,15 @@ export class App implements PipelineHost {
 
   /** Registers a route for any method; throws on a duplicate or a conflicting parameter name. */
   route(method: string, path: string, handler: Handler, options?: AppRouteOptions): this {
-    if (typeof handler !== 'function') throw new TypeError(`Handler for ${method} ${path} must be a function`);
+    if (typeof handler !== 'function')
+      throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, `Handler for ${method} ${path} must be a function`);
     this.addRoute(method, path, handler, routeInfo(handler, options));
     return this;
   }
 
   /** Adds middleware: `mw(req, res)` runs on every request in order; `res.stop = true` answers at once. */
   use(mw: Middleware): this {
-    if (typeof mw !== 'function') throw new TypeError('Middleware must be a function');
+    if (typeof mw !== 'function') throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, 'Middleware must be a function');
     this.middleware.push(mw);
     return this;
   }
@@ -123,14 +130,14 @@ export class App implements PipelineHost {
    * `res.stop = true` (or throw an HttpError) to answer at once, e.g. 401 or 429, without reading the body.
    */
   onRequest(fn: Middleware): this {
-    if (typeof fn !== 'function') throw new TypeError('onRequest needs a function');
+    if (typeof fn !== 'function') throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, 'onRequest needs a function');
     this.hooks.on('request', (ctx) => fn(ctx.req, ctx.res));
     return this;
   }
 
   /** Runs `fn(req, res)` for every answer, whatever the method or outcome, before it is encoded (logs, metrics). */
   onResponse(fn: Middleware): this {
-    if (typeof fn !== 'function') throw new TypeError('onResponse needs a function');
+    if (typeof fn !== 'function') throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, 'onResponse needs a function');
     this.hooks.on('response', (ctx) => fn(ctx.req, ctx.res));
     return this;
   }

@@ -5,6 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import * as net from 'node:net';
 import type { Settings } from './settings/index';
 import { listenerFault } from './base/listener-guard';
+import { logError, logInfo, logWarn } from './base/logger';
 
 /** IPC between primary and workers besides publishes (lib/pubsub/ipc.ts): stop, and a worker's listening port. */
 type ClusterMessage = { krozen: 'stop' } | { krozen: 'listening'; port: number };
@@ -103,7 +104,8 @@ export class ClusterPrimary {
     const worker = cluster.fork(env);
     this.workers.add(worker);
     this.startedAt.set(worker, Date.now());
-    if (this.settings.debug) worker.once('online', () => console.log(`krozen: worker ${worker.process.pid} started`));
+    if (this.settings.debug)
+      worker.once('online', () => logInfo(this.settings.logger, `worker ${worker.process.pid} started`));
     return worker;
   }
 
@@ -121,7 +123,10 @@ export class ClusterPrimary {
     const age = Date.now() - (this.startedAt.get(worker) ?? 0);
     this.startedAt.delete(worker);
     if (this.stopping) return;
-    console.error(`krozen: worker ${worker.process.pid} died (code ${code}, signal ${signal}); starting a new one`);
+    logWarn(
+      this.settings.logger,
+      `worker ${worker.process.pid} died (code ${code}, signal ${signal}); starting a new one`,
+    );
     if (age < EARLY_DEATH_MS) {
       const timer = setTimeout(() => {
         this.restartTimers.delete(timer);
@@ -175,7 +180,7 @@ export function wireClusterWorker(server: StoppableServer, port: number): void {
       server.stop().then(
         () => process.exit(0),
         (err) => {
-          console.error('krozen: worker stop failed:', err);
+          logError(undefined, 'worker stop failed', err);
           process.exit(1);
         },
       );

@@ -8,6 +8,7 @@ import type { ErrorHookContext, HttpHookContext } from './http/pipeline';
 import type { ServerHookContext } from './server';
 import type { WsConnectContext, WsDisconnectContext, WsMessageContext, WsUpgradeContext } from './ws/context';
 import { runChain, type Hook, type HookRunner } from './base/hook-runner';
+import { ErrorCode, KrozenTypeError } from './base/errors';
 
 export type { Hook };
 
@@ -71,7 +72,8 @@ const OTHER_METHOD_HOOK = new RegExp(`^http:(${METHODS.map((m) => m.toLowerCase(
 /** Throws a clear error for a name that is not a hook event. */
 export function assertHookName(event: unknown): asserts event is HookName {
   if (typeof event === 'string' && (Object.hasOwn(HOOK_EVENTS, event) || OTHER_METHOD_HOOK.test(event))) return;
-  throw new TypeError(
+  throw new KrozenTypeError(
+    ErrorCode.UNKNOWN_HOOK,
     `Unknown hook event ${JSON.stringify(event)}; the events are: ${Object.keys(HOOK_EVENTS).join(', ')} ` +
       '(and http:<method>, http:<method>:after for other HTTP methods)',
   );
@@ -88,7 +90,8 @@ export class Hooks implements HookRunner {
   /** Adds `hook` to the chain of `event`; an unknown event name throws a TypeError. */
   on<E extends HookName>(event: E, hook: Hook<HookEvents[E]>): void {
     assertHookName(event);
-    if (typeof hook !== 'function') throw new TypeError(`Hook for '${event}' must be a function`);
+    if (typeof hook !== 'function')
+      throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, `Hook for '${event}' must be a function`);
     const chain = this.chains.get(event);
     if (chain) chain.push(hook);
     else this.chains.set(event, [hook]);

@@ -22,6 +22,7 @@ export { Server } from './server';
 export type { RunOptions, ServerHookContext } from './server';
 export { Response, html, text, error } from './http/response';
 export { HttpError } from './http/http-error';
+export { ErrorCode, KrozenError, KrozenTypeError, KrozenRangeError } from './base/errors';
 export { cors } from './features/cors';
 export type { CorsOptions, CorsOrigin } from './features/cors';
 export { setCookie, clearCookie, signCookie, unsignCookie } from './http/cookies';

@@ -2,6 +2,7 @@
 // connections over them (no primary in the accept path). net's `reusePort` listen option exists from
 // Node 22.12 and 23.1 on, and only where the kernel balances (Linux 3.9+, FreeBSD 12+, DragonFly BSD,
 // Solaris 11.4, AIX 7.2.5): older lines ignore the option silently, other platforms fail at listen().
+import { ErrorCode, KrozenError } from './base/errors';
 
 const PLATFORMS = new Set(['linux', 'freebsd', 'sunos', 'aix']);
 
@@ -23,5 +24,5 @@ export function reusePortUnsupported(
 /** Throws the clear error when settings.reusePort is asked for where it cannot work. */
 export function assertReusePort(): void {
   const why = reusePortUnsupported();
-  if (why !== null) throw new Error(`krozen: ${why}`);
+  if (why !== null) throw new KrozenError(ErrorCode.UNSUPPORTED, `krozen: ${why}`);
 }

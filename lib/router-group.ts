@@ -7,6 +7,7 @@ import { routeInfo, type RouteInfo, type RouteMeta } from './http/route-info';
 
 export { routeInfo, type RouteInfo, type RouteMeta };
 import { RadixRouter } from './router';
+import { ErrorCode, KrozenTypeError } from './base/errors';
 
 export type RouteListener = (method: string, fullPath: string, handler: Handler, info: RouteInfo) => void;
 
@@ -66,7 +67,8 @@ export class RouterGroup {
 
   /** Any method (upper-cased); the shortcuts above call this. */
   route(method: string, path: string, handler: Handler, meta?: RouteMeta): this {
-    if (typeof handler !== 'function') throw new TypeError(`Handler for ${method} ${path} is not a function`);
+    if (typeof handler !== 'function')
+      throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, `Handler for ${method} ${path} is not a function`);
     const m = method.toUpperCase();
     const fullPath = joinPath(this.prefix, path);
     this.check.add(m, fullPath, true);

@@ -15,6 +15,7 @@
 // with '/' ('/files/' gives rest '', '/files' does not match '/files/*rest'). Matching order at every
 // node: static child, then `:param` child, then `*wildcard`, backtracking to the next choice when a
 // branch fails deeper down.
+import { ErrorCode, KrozenError } from './base/errors';
 
 /** A fully static match reuses this frozen object, so static lookups allocate nothing. */
 const EMPTY_PARAMS: Record<string, string> = Object.freeze(Object.create(null));
@@ -98,11 +99,13 @@ export class RadixRouter<T> {
         const name = seg.slice(1);
         const isWildcard = kind === 42;
         if (isWildcard && i !== segments.length - 1) {
-          throw new Error(`Wildcard must be the last segment: ${p}`);
+          throw new KrozenError(ErrorCode.INVALID_ROUTE, `Wildcard must be the last segment: ${p}`);
         }
-        if (FORBIDDEN_NAMES.has(name)) throw new Error(`Invalid parameter name '${name}' in ${p}`);
+        if (FORBIDDEN_NAMES.has(name))
+          throw new KrozenError(ErrorCode.INVALID_ROUTE, `Invalid parameter name '${name}' in ${p}`);
         if (name !== NO_CAPTURE) {
-          if (seen.has(name)) throw new Error(`Duplicate parameter name '${name}' in ${p}`);
+          if (seen.has(name))
+            throw new KrozenError(ErrorCode.INVALID_ROUTE, `Duplicate parameter name '${name}' in ${p}`);
           seen.add(name);
         }
         names.push(name);
@@ -115,12 +118,13 @@ export class RadixRouter<T> {
               ? node.paramName
               : null;
           if (existing !== null && existing !== name) {
-            throw new Error(
+            throw new KrozenError(
+              ErrorCode.DUPLICATE_ROUTE,
               `Conflicting parameter names at ${p}: '${label(existing, isWildcard)}' vs '${label(name, isWildcard)}'`,
             );
           }
           if (isWildcard) {
-            if (node.wildcard !== null) throw new Error(`Duplicate route: ${m} ${p}`);
+            if (node.wildcard !== null) throw new KrozenError(ErrorCode.DUPLICATE_ROUTE, `Duplicate route: ${m} ${p}`);
             node = null;
           } else {
             node = node.param;
@@ -130,7 +134,8 @@ export class RadixRouter<T> {
         node = node.statics?.get(seg) ?? null;
       }
     }
-    if (node !== null && node.leaf !== null) throw new Error(`Duplicate route: ${m} ${p}`);
+    if (node !== null && node.leaf !== null)
+      throw new KrozenError(ErrorCode.DUPLICATE_ROUTE, `Duplicate route: ${m} ${p}`);
 
     // Insert.
     const leaf: Leaf<T> = { value, names, staticMatch: null };

@@ -7,12 +7,15 @@ import { handleRequest } from './http/pipeline';
 import { NodeTransport } from './transport/node/server';
 import { KrozenTransport } from './transport/krozen/server';
 import type { TransportHandlers, TransportServer } from './transport/types';
+import { errorResponse } from './transport/error-response';
 import type { Plugin } from './app';
 import { ClusterPrimary, clusterWorkerPort, isClusterWorker, wireClusterWorker } from './cluster';
 import { assertReusePort } from './reuse-port';
 import { checkJsonSettings } from './backend/json-codec';
 import { resolveSettings, servingTransport } from './settings/index';
 import { WsUpgrade } from './ws/upgrade';
+import { ErrorCode, KrozenError } from './base/errors';
+import { logError, logInfo } from './base/logger';
 
 export interface RunOptions {
   /** Plugins to install (app.plugin(p)) before listening. */
@@ -45,7 +48,8 @@ export class Server {
 
   /** The bound port (useful with port 0), once run() resolved. */
   get port(): number {
-    if (this.boundPort === undefined) throw new Error('The server is not listening: await server.run() first');
+    if (this.boundPort === undefined)
+      throw new KrozenError(ErrorCode.NOT_LISTENING, 'The server is not listening: await server.run() first');
     return this.boundPort;
   }
 
@@ -62,7 +66,7 @@ export class Server {
   }
 
   async run(options: RunOptions = {}): Promise<this> {
-    if (this.running) throw new Error('This server is already running');
+    if (this.running) throw new KrozenError(ErrorCode.ALREADY_RUNNING, 'This server is already running');
     checkJsonSettings(this.app.settings);
     this.running = true;
     const app = this.app;
@@ -78,8 +82,9 @@ export class Server {
       this.boundPort = await this.primary.start().catch(stopPubSubAndThrow(app));
       installSignalHandlers(this);
       if (settings.debug)
-        console.log(
-          `krozen: ${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
+        logInfo(
+          settings.logger,
+          `${settings.workers} workers on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
         );
       await this.runStartHooks();
       return this;
@@ -95,14 +100,16 @@ export class Server {
     if (isClusterWorker()) {
       wireClusterWorker(this, this.boundPort);
       if (settings.debug)
-        console.log(
-          `krozen: worker ${process.pid} listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
+        logInfo(
+          settings.logger,
+          `worker ${process.pid} listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort}`,
         );
       return this; // server:start fires once, in the primary
     }
     if (settings.debug) {
-      console.log(
-        `krozen: listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`,
+      logInfo(
+        settings.logger,
+        `listening on ${settings.tls ? 'https' : 'http'}://${settings.host}:${this.boundPort} (WebSocket: ${settings.tls ? 'wss' : 'ws'}://${settings.host}:${this.boundPort}${settings.wsPath})`,
       );
     }
     await this.runStartHooks();
@@ -126,7 +133,7 @@ export class Server {
       request: (request, sink) => handleRequest(app, request, sink),
       upgrade: (req, socket, head) => {
         if (this.closing) {
-          socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          socket.end(errorResponse(503, 'The server is stopping'));
           return;
         }
         // node:http gives its IncomingMessage (the peer on its socket), krozen's transport an UpgradeRequest.
@@ -209,8 +216,7 @@ function onSignal(signal: NodeJS.Signals): void {
   running.clear();
   uninstall();
   Promise.allSettled(servers.map((s) => s.stop())).then((results) => {
-    for (const r of results)
-      if (r.status === 'rejected') console.error(`krozen: stop after ${signal} failed:`, r.reason);
+    for (const r of results) if (r.status === 'rejected') logError(undefined, `stop after ${signal} failed`, r.reason);
     process.exit(0);
   });
 }

@@ -5,6 +5,7 @@
 // - jsonBigInt: integers outside ±(2^53 − 1) parse to BigInt from their source text (JSON.parse's reviver
 //   `context.source`, Node ≥ 22), and BigInt values encode back exactly (JSON.rawJSON). Off by default:
 //   the reviver makes parsing slower, and handlers then see two number types.
+import { ErrorCode, KrozenError, KrozenTypeError } from '../base/errors';
 
 export interface JsonSettings {
   jsonMaxDepth: number;
@@ -40,10 +41,14 @@ export const BIGINT_JSON_SUPPORTED = typeof rawJSON === 'function' && hasSourceT
 /** Checks the JSON settings once, at startup; throws a clear error for a setting this Node cannot honour. */
 export function checkJsonSettings(settings: JsonSettings): void {
   if (!Number.isInteger(settings.jsonMaxDepth) || settings.jsonMaxDepth < 1) {
-    throw new TypeError(`settings.jsonMaxDepth must be a positive integer, got ${String(settings.jsonMaxDepth)}`);
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_SETTING,
+      `settings.jsonMaxDepth must be a positive integer, got ${String(settings.jsonMaxDepth)}`,
+    );
   }
   if (settings.jsonBigInt && !BIGINT_JSON_SUPPORTED) {
-    throw new Error(
+    throw new KrozenError(
+      ErrorCode.UNSUPPORTED,
       `settings.jsonBigInt needs Node.js 22 or newer (JSON.parse source text access and JSON.rawJSON); this is Node.js ${process.version}`,
     );
   }

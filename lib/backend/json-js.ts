@@ -1,6 +1,7 @@
 // The JS twin of the native JSON byte work: JSON.stringify + Buffer. It runs when the addon is absent,
 // and for short texts even when it is loaded (json.ts chooses). Exactly the bytes of
 // Buffer.from(JSON.stringify(value)) for every input.
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 /** The largest `headroom` accepted: a WebSocket frame header is at most 14 bytes, an HTTP head a few KiB. */
 export const MAX_HEADROOM = 65536;
@@ -12,7 +13,7 @@ export const MAX_HEADROOM = 65536;
  */
 export function stringifyOrThrow(value: unknown): string {
   const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError('Value is not JSON-serializable');
+  if (text === undefined) throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, 'Value is not JSON-serializable');
   return text;
 }
 

@@ -3,6 +3,7 @@
 // into one Buffer with headroom), and short texts stay in JS because a Node-API call costs 60–100 ns.
 import { native } from './load';
 import { checkHeadroom, checkText, stringifyOrThrow, utf8WithHeadroomJs, zeroHeadroom } from './json-js';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export { MAX_HEADROOM, encodeJsonJs, encodeJsonWithHeadroomJs, utf8WithHeadroomJs } from './json-js';
 
@@ -83,7 +84,7 @@ export function utf8WithHeadroom(text: string, headroom: number): Buffer {
 export function encodeJson(value: unknown): Buffer {
   // Short texts: nothing but JSON.stringify and Buffer.from on the way (this runs per small response).
   const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError('Value is not JSON-serializable'); // as stringifyOrThrow
+  if (text === undefined) throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, 'Value is not JSON-serializable'); // as stringifyOrThrow
   if (jsonNative === null || text.length < NATIVE_MIN_TWO_BYTE_CHARS) return Buffer.from(text);
   const latin1 = latin1FlagFor(text);
   return latin1 === null ? Buffer.from(text) : utf8Native(jsonNative, text, latin1, 0);

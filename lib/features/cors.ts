@@ -6,6 +6,7 @@
 import type { RequestHookHost } from './host';
 import type { Request } from '../http/types';
 import type { Response } from '../http/response';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export type CorsOrigin =
   '*' | string | RegExp | ReadonlyArray<string | RegExp> | ((origin: string, req: Request) => boolean);
@@ -45,7 +46,7 @@ function originMatcher(origin: CorsOrigin): (value: string, req: Request) => boo
   const list = (Array.isArray(origin) ? origin : [origin]) as ReadonlyArray<string | RegExp>;
   for (const entry of list) {
     if (typeof entry !== 'string' && !(entry instanceof RegExp))
-      throw new TypeError('cors: origin entries must be strings or RegExps');
+      throw new KrozenTypeError(ErrorCode.INVALID_OPTION, 'cors: origin entries must be strings or RegExps');
   }
   return (value) => list.some((entry) => (typeof entry === 'string' ? entry === value : entry.test(value)));
 }
@@ -61,7 +62,8 @@ export function cors(options: CorsOptions = {}): CorsPlugin {
   const origin = options.origin ?? '*';
   const anyOrigin = origin === '*';
   if (anyOrigin && options.credentials) {
-    throw new TypeError(
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_OPTION,
       "cors: credentials: true needs a specific origin, not '*' (browsers refuse it, and reflecting any origin with credentials is unsafe)",
     );
   }

@@ -11,6 +11,7 @@ import type { Handler, HandlerResult, HeaderValue, Request, ResponseInit } from 
 import { LazyFileStream, loadFile, type CacheLimits, type LoadedFile, type LoadOptions } from './file-cache';
 import { acceptedCodings, isCompressible } from '../http/compress';
 import { ifRangeMatches, parseRange, type RangeDecision } from './range';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export { clearFileCache } from './file-cache';
 
@@ -171,14 +172,21 @@ function hasDotSegment(rel: string): boolean {
  * set after the route is added). Anything that could leave the root is answered like a missing file.
  */
 export function createStaticHandler(settings: Settings, prefix: string, opts: StaticOptions = {}): Handler {
-  if (typeof prefix !== 'string') throw new TypeError('serveStatic prefix must be a string');
+  if (typeof prefix !== 'string')
+    throw new KrozenTypeError(ErrorCode.INVALID_OPTION, 'serveStatic prefix must be a string');
   const index = opts.index === undefined || opts.index === false ? undefined : opts.index;
   if (index !== undefined && (!isSafeRelativePath(index) || index.includes('/'))) {
-    throw new TypeError(`serveStatic index must be a plain file name, got ${JSON.stringify(index)}`);
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_OPTION,
+      `serveStatic index must be a plain file name, got ${JSON.stringify(index)}`,
+    );
   }
   const allowDotfiles = opts.dotfiles === 'allow';
   if (opts.dotfiles !== undefined && opts.dotfiles !== 'allow' && opts.dotfiles !== 'deny') {
-    throw new TypeError(`serveStatic dotfiles must be 'deny' or 'allow', got ${JSON.stringify(opts.dotfiles)}`);
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_OPTION,
+      `serveStatic dotfiles must be 'deny' or 'allow', got ${JSON.stringify(opts.dotfiles)}`,
+    );
   }
   const cacheControl = cacheControlFor(opts);
   const precompressed = opts.precompressed !== false;

@@ -4,6 +4,7 @@ import busboy from 'busboy';
 import type { Settings } from '../settings/index';
 import { BodyPieces } from '../transport/body-pieces';
 import type { Handler, HandlerResult, Request, ResponseInit } from '../http/types';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export interface UploadedFile {
   /** The form field the file came in. */
@@ -38,7 +39,8 @@ const MULTIPART = /^multipart\/form-data\s*(;|$)/i;
  * after the answer (`connection: close`), so a huge body costs neither memory nor a hung socket.
  */
 export function createUploadHandler(settings: Settings, handler: UploadHandler): Handler {
-  if (typeof handler !== 'function') throw new TypeError('upload handler must be a function');
+  if (typeof handler !== 'function')
+    throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, 'upload handler must be a function');
 
   return async function handleUpload(req: Request): Promise<HandlerResult> {
     const contentType = req.headers['content-type'];

@@ -4,6 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse, serialize, type SerializeOptions } from 'cookie';
 import type { HeaderValue, ResponseInit } from './types';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export interface CookieOptions extends SerializeOptions {
   /** Sign the value with this secret (read it back from req.signedCookies). */
@@ -20,7 +21,7 @@ function signature(value: string, secret: string): string {
 /** `s:<value>.<signature>`. */
 export function signCookie(value: string, secret: string): string {
   if (typeof secret !== 'string' || secret.length === 0)
-    throw new TypeError('A cookie secret must be a non-empty string');
+    throw new KrozenTypeError(ErrorCode.INVALID_OPTION, 'A cookie secret must be a non-empty string');
   return `s:${value}.${signature(value, secret)}`;
 }
 

@@ -6,9 +6,11 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HeaderValue, ResponseInit } from './types';
+import { ErrorCode } from '../base/errors';
 
 /** A handler returned something krozen cannot send. */
 export class ResultShapeError extends TypeError {
+  readonly code = ErrorCode.INVALID_RESULT;
   constructor(message: string) {
     super(message);
     this.name = 'ResultShapeError';

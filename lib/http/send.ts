@@ -9,6 +9,7 @@ import type { ResponseSink } from '../transport/types';
 import { CompressingSink } from './compress';
 import { stringifyWithBigInt } from '../backend/json-codec';
 import type { HeaderValue } from './types';
+import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
 
 const JSON_TYPE = 'application/json';
 
@@ -32,7 +33,11 @@ export function sendResponse(
 ): void {
   // A 1xx is an interim answer, never the final one (a client would wait for another): refused as fastify
   // refuses an invalid status. The throw reaches the pipeline's catch: logged, and a 500 goes out instead.
-  if (status < 200) throw new RangeError(`Status ${status} is an interim (1xx) status: it cannot be the final answer`);
+  if (status < 200)
+    throw new KrozenRangeError(
+      ErrorCode.INVALID_RESPONSE,
+      `Status ${status} is an interim (1xx) status: it cannot be the final answer`,
+    );
   if (status === 204 || status === 304) {
     sendBodiless(sink, status, headers, body);
     return;
@@ -72,7 +77,8 @@ export function sendResponse(
     return;
   } else {
     const json = bigInt ? stringifyWithBigInt(body) : (JSON.stringify(body) as string | undefined);
-    if (json === undefined) throw new TypeError('Response body is not JSON-serializable');
+    if (json === undefined)
+      throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, 'Response body is not JSON-serializable');
     if (json.length < STRING_BODY_MAX_CHARS) {
       bytes = json;
       headers['content-length'] = Buffer.byteLength(json);

@@ -2,6 +2,7 @@
 // binary, anything else as JSON text), behind `headroom` bytes the transport fills with its own header.
 // Each receiving process frames these bytes once for all its local subscribers.
 import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
+import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
 
 export interface EncodedPayload {
   binary: boolean;
@@ -18,14 +19,15 @@ export function encodePayload(value: unknown, headroom: number): EncodedPayload 
     return { binary: true, buf };
   }
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    throw new TypeError(`Cannot publish ${typeof value} as JSON`);
+    throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, `Cannot publish ${typeof value} as JSON`);
   }
   return { binary: false, buf: encodeJsonWithHeadroom(value, headroom) };
 }
 
 /** The clear error for a publish over settings.publishMaxPayload. */
 export function payloadTooLarge(bytes: number, limit: number): RangeError {
-  return new RangeError(
+  return new KrozenRangeError(
+    ErrorCode.PAYLOAD_TOO_LARGE,
     `krozen: publish payload of ${bytes} bytes is over settings.publishMaxPayload (${limit} bytes)`,
   );
 }

@@ -8,6 +8,7 @@ import { RedisTransport } from './redis';
 import type { RedisClientLike } from './redis-client';
 import { Topics } from './topics';
 import type { PubSubTransport } from './transport';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 /** This process's subscribers (the WebSocket hub). */
 export interface LocalSubscribers {
@@ -51,7 +52,8 @@ export class PubSub<Subscriber extends object = object> {
 
   /** Sends `value` to every subscriber of `topic` in every process; returns how many were here. */
   publish(topic: string, value: unknown): number {
-    if (typeof topic !== 'string') throw new TypeError('krozen: publish(topic, value): topic must be a string');
+    if (typeof topic !== 'string')
+      throw new KrozenTypeError(ErrorCode.INVALID_ARGUMENT, 'krozen: publish(topic, value): topic must be a string');
     const limit = this.settings.publishMaxPayload;
     const transport = this.transport;
     this.published++;
@@ -77,17 +79,20 @@ export class PubSub<Subscriber extends object = object> {
     const { redisUrl, redisClient, redisPrefix } = this.settings;
     if (redisUrl !== undefined || redisClient !== undefined) {
       if (redisClient === undefined && (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))) {
-        throw new TypeError(
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_SETTING,
           `krozen: settings.redisUrl must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`,
         );
       }
-      if (typeof redisPrefix !== 'string') throw new TypeError('krozen: settings.redisPrefix must be a string');
+      if (typeof redisPrefix !== 'string')
+        throw new KrozenTypeError(ErrorCode.INVALID_SETTING, 'krozen: settings.redisPrefix must be a string');
       const redis = new RedisTransport(
         {
           url: redisUrl,
           client: redisClient as RedisClientLike | undefined,
           prefix: redisPrefix,
           deliver: this.deliver,
+          logger: this.settings.logger,
         },
         this.topics,
       );

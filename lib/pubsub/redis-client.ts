@@ -3,6 +3,7 @@
 // a quarter of the CPU per message, lower p99), see the README's "Scaling out".
 
 import type { RedisClientLike } from '../settings/redis-client';
+import { ErrorCode, KrozenError } from '../base/errors';
 
 export type { RedisClientLike };
 
@@ -19,13 +20,15 @@ export function reconnectDelay(retries: number): number {
 export function loadRedisModule(): RedisModule {
   for (const name of ['redis', '@redis/client']) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded on use
       return require(name) as RedisModule;
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(`'${name}'`)) throw err;
     }
   }
-  throw new Error(
+  throw new KrozenError(
+    ErrorCode.MISSING_PEER,
     "krozen: settings.redisUrl is set, but the 'redis' package is not installed. " +
       'Run `npm install redis` (an optional peer dependency of krozen, v5 or v6), or pass a client as settings.redisClient.',
   );

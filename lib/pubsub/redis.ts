@@ -7,6 +7,8 @@ import { ENVELOPE_BYTES, EnvelopeWriter, GapCounter, openEnvelope } from './enve
 import { createRedisClient, type RedisClientLike } from './redis-client';
 import type { Topics } from './topics';
 import type { PubSubTransport, RemoteDelivery } from './transport';
+import { ErrorCode, KrozenError } from '../base/errors';
+import { logWarn, type Logger } from '../base/logger';
 
 /** How long start() waits for Redis before serving anyway (the connections keep trying). */
 const CONNECT_WAIT_MS = 3000;
@@ -14,6 +16,8 @@ const CONNECT_WAIT_MS = 3000;
 const CLOSE_WAIT_MS = 1000;
 
 export interface RedisTransportOptions {
+  /** settings.logger (outages and recoveries are logged once each). */
+  logger?: Logger;
   url?: string;
   /** A node-redis client to publish with (its duplicate subscribes); krozen leaves it open at stop. */
   client?: RedisClientLike;
@@ -65,7 +69,11 @@ export class RedisTransport implements PubSubTransport {
       this.pub = options.client;
       this.ownsPub = false;
     } else {
-      if (options.url === undefined) throw new Error('krozen: Redis needs settings.redisUrl or settings.redisClient');
+      if (options.url === undefined)
+        throw new KrozenError(
+          ErrorCode.INVALID_SETTING,
+          'krozen: Redis needs settings.redisUrl or settings.redisClient',
+        );
       this.pub = createRedisClient(options.url);
       this.ownsPub = true;
     }
@@ -90,8 +98,9 @@ export class RedisTransport implements PubSubTransport {
     const outcome = await Promise.race([Promise.all(connecting), waited]);
     clearTimeout(timer);
     if (outcome === 'timeout' && !this.stopped) {
-      console.error(
-        `krozen: Redis not reachable after ${CONNECT_WAIT_MS} ms; serving anyway (publishes stay local until it is)`,
+      logWarn(
+        this.options.logger,
+        `Redis not reachable after ${CONNECT_WAIT_MS} ms; serving anyway (publishes stay local until it is)`,
       );
     }
     for (const topic of this.topics.names()) this.follow(topic, true);
@@ -178,12 +187,12 @@ export class RedisTransport implements PubSubTransport {
       this.counts.errors++;
       if (this.stopped || this.down.has(client)) return;
       this.down.add(client);
-      console.error(`krozen: Redis connection lost (${err.message}); publishes stay local until it is back`);
+      logWarn(this.options.logger, `Redis connection lost (${err.message}); publishes stay local until it is back`);
     });
     client.on('ready', () => {
       if (this.wasReady.has(client)) this.counts.reconnects++;
       this.wasReady.add(client);
-      if (this.down.delete(client) && !this.stopped) console.error('krozen: Redis connection is back');
+      if (this.down.delete(client) && !this.stopped) logWarn(this.options.logger, 'Redis connection is back');
     });
   }
 }

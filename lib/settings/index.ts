@@ -20,6 +20,7 @@ import type { RedisClientLike } from './redis-client';
 import { isToken } from '../base/http-grammar';
 import { isLogger, type Logger } from '../base/logger';
 import { hasTlsCredentials, type TlsSettings } from './tls';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -376,11 +377,17 @@ export function resolveSettings(input: Settings): ResolvedSettings {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(input)) {
     if (!Object.hasOwn(rules, name)) {
-      throw new TypeError(`Unknown setting "${name}"; the settings are: ${Object.keys(rules).join(', ')}`);
+      throw new KrozenTypeError(
+        ErrorCode.INVALID_SETTING,
+        `Unknown setting "${name}"; the settings are: ${Object.keys(rules).join(', ')}`,
+      );
     }
     const value = (input as unknown as Record<string, unknown>)[name];
     if (!rules[name].check(value))
-      throw new TypeError(`settings.${name} must be ${rules[name].expects} (got ${describeValue(value)})`);
+      throw new KrozenTypeError(
+        ErrorCode.INVALID_SETTING,
+        `settings.${name} must be ${rules[name].expects} (got ${describeValue(value)})`,
+      );
     out[name] = frozenCopy(value);
   }
   return Object.freeze(out) as unknown as ResolvedSettings;

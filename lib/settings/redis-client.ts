@@ -1,7 +1,5 @@
 // settings.redisClient: the shape of a node-redis (v5/v6) client a user may pass instead of redisUrl. The
 // client itself is loaded on use by lib/pubsub/redis-client.ts (an optional peer dependency).
-/* eslint-disable @typescript-eslint/no-explicit-any -- node-redis's own listener signatures */
-
 /** The part of a node-redis (v5/v6) client krozen uses. */
 export interface RedisClientLike {
   readonly isOpen: boolean;

@@ -1,11 +1,9 @@
 // settings.maxConnections, for either transport: past the cap a new connection gets a 503 with a JSON body
 // and is closed; the ones already open are not disturbed. Upgraded (WebSocket) connections count too.
 import type { Socket } from 'node:net';
+import { errorResponse } from './error-response';
 
-const BODY = JSON.stringify({ error: 'Service Unavailable: too many connections' });
-const REFUSAL =
-  `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n` +
-  `connection: close\r\nretry-after: 1\r\n\r\n${BODY}`;
+const REFUSAL = errorResponse(503, 'Service Unavailable: too many connections', { 'retry-after': '1' });
 
 /** How long a refused connection may linger before it is destroyed. */
 const REFUSED_LINGER_MS = 2000;

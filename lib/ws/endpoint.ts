@@ -15,6 +15,8 @@ import type {
 } from './context';
 import { hasWsHooks, hookHandlers, type WsHandlers } from './handlers';
 import type { OriginPolicy } from './origin';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
+import { logError } from '../base/logger';
 
 /** What upgrade() returns to accept: nothing, or `{ data }` (then `ws.data` is that object). */
 export type WsUpgradeResult = void | undefined | { data?: Record<string, unknown> };
@@ -65,25 +67,34 @@ const FUNCTIONS = ['upgrade', 'open', 'message', 'drain', 'close'] as const;
 /** Checks a behaviour when app.ws() is called: a clear error naming the field, with the settings' rules. */
 export function assertBehaviour(path: string, behaviour: unknown): asserts behaviour is WsBehaviour {
   if (typeof path !== 'string' || !path.startsWith('/'))
-    throw new TypeError(`app.ws(path): path must start with '/' (got ${JSON.stringify(path)})`);
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_WS_ENDPOINT,
+      `app.ws(path): path must start with '/' (got ${JSON.stringify(path)})`,
+    );
   if (behaviour === null || typeof behaviour !== 'object')
-    throw new TypeError(`app.ws('${path}', behaviour): behaviour must be an object`);
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_WS_ENDPOINT,
+      `app.ws('${path}', behaviour): behaviour must be an object`,
+    );
   const b = behaviour as Record<string, unknown>;
   for (const name of Object.keys(b)) {
     if ((FUNCTIONS as readonly string[]).includes(name)) {
       if (b[name] !== undefined && typeof b[name] !== 'function')
-        throw new TypeError(`app.ws('${path}'): ${name} must be a function`);
+        throw new KrozenTypeError(ErrorCode.INVALID_WS_ENDPOINT, `app.ws('${path}'): ${name} must be a function`);
     } else if (name === 'protocols') {
       const p = b.protocols;
       if (p !== undefined && typeof p !== 'function' && !SETTING_RULES.wsProtocols.check(p)) {
-        throw new TypeError(`app.ws('${path}'): protocols must be a function or ${SETTING_RULES.wsProtocols.expects}`);
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_WS_ENDPOINT,
+          `app.ws('${path}'): protocols must be a function or ${SETTING_RULES.wsProtocols.expects}`,
+        );
       }
     } else if (Object.hasOwn(OVERRIDES, name)) {
       const rule = SETTING_RULES[OVERRIDES[name as keyof typeof OVERRIDES]];
       if (b[name] !== undefined && !rule.check(b[name]))
-        throw new TypeError(`app.ws('${path}'): ${name} must be ${rule.expects}`);
+        throw new KrozenTypeError(ErrorCode.INVALID_WS_ENDPOINT, `app.ws('${path}'): ${name} must be ${rule.expects}`);
     } else {
-      throw new TypeError(`app.ws('${path}'): unknown behaviour field "${name}"`);
+      throw new KrozenTypeError(ErrorCode.INVALID_WS_ENDPOINT, `app.ws('${path}'): unknown behaviour field "${name}"`);
     }
   }
 }
@@ -142,7 +153,7 @@ export function behaviourEndpoint(b: WsBehaviour, config: ResolvedSettings): WsE
 }
 
 function logDrainFailure(err: unknown): void {
-  console.error('krozen: a WebSocket drain handler failed:', err);
+  logError(undefined, 'a WebSocket drain handler failed', err);
 }
 
 /** The global endpoint at settings.wsPath: the ws:* hooks, pykrozen's default reply. */

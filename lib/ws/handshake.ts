@@ -1,9 +1,9 @@
 // The opening handshake (RFC 6455 §4.2): checks the upgrade request and builds the 101 response.
 // A refused upgrade gets a small HTTP response with a JSON error body, then the socket is closed.
 import { createHash } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
+import { errorResponse } from '../transport/error-response';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** 16 random bytes in base64: 22 characters + '=='. */
@@ -61,13 +61,8 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify({ error: refusal.message });
-  let head =
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\nConnection: close\r\n` +
-    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-  if (refusal.headers) for (const name of Object.keys(refusal.headers)) head += `${name}: ${refusal.headers[name]}\r\n`;
   socket.on('error', () => socket.destroy());
-  socket.end(`${head}\r\n${body}`);
+  socket.end(errorResponse(refusal.status, refusal.message, refusal.headers));
   // end() flushes, then the peer's FIN (or this timer) finishes the socket.
   setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -34,6 +34,8 @@ import { acceptResponse, checkUpgradeRequest, headerValue, refuseUpgrade } from 
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
+import { ErrorCode, KrozenError } from '../base/errors';
+import { logError } from '../base/logger';
 
 /** The head of a request that asks for a protocol upgrade, as any transport gives it. */
 export interface UpgradeRequest {
@@ -141,7 +143,7 @@ export class WsUpgrade {
         },
       )
       .catch((err) => {
-        console.error('krozen: a WebSocket upgrade failed:', err);
+        logError(this.config.logger, 'a WebSocket upgrade failed', err);
         socket.destroy();
       });
   }
@@ -170,7 +172,8 @@ export class WsUpgrade {
     const picked = protocols(offered, req);
     if (picked === false || picked === '') return '';
     if (typeof picked !== 'string' || !offered.includes(picked)) {
-      throw new Error(
+      throw new KrozenError(
+        ErrorCode.INVALID_RESULT,
         `protocols() picked ${JSON.stringify(picked)}, which the client did not offer (${offered.join(', ')})`,
       );
     }
@@ -220,6 +223,6 @@ export class WsUpgrade {
 function refuseWithError(socket: Duplex, err: unknown): void {
   if (isHttpError(err))
     return refuseUpgrade(socket, { status: err.status, message: err.message, headers: err.headers });
-  console.error('krozen: a WebSocket upgrade handler failed; answering 500:', err);
+  logError(undefined, 'a WebSocket upgrade handler failed; answering 500', err);
   refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
 }

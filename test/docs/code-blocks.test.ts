@@ -203,5 +203,6 @@ describe('README Quick start, run', () => {
     fs.writeFileSync(target, js);
   }
   // Registers the README's own test() calls inside this describe.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- jest registers the README's tests at require time
   if (quickStart.some((b) => b.name === 'quick-start/app.test.ts')) require(path.join(outDir, 'app.test.js'));
 });

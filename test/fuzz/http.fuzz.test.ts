@@ -221,14 +221,12 @@ const attack: fc.Arbitrary<Attack> = fc.oneof(
   }),
   // Sizes well past the loopback's kernel buffers (a few MiB each way), so the server is left holding.
   fc.oneof(
-    fc
-      .integer({ min: 64 * 1024, max: MiB })
-      .map((bytes) => ({
-        kind: 'never-read' as const,
-        mode: 'pipelined' as const,
-        count: Math.ceil((32 * MiB) / bytes),
-        bytes,
-      })),
+    fc.integer({ min: 64 * 1024, max: MiB }).map((bytes) => ({
+      kind: 'never-read' as const,
+      mode: 'pipelined' as const,
+      count: Math.ceil((32 * MiB) / bytes),
+      bytes,
+    })),
     fc
       .integer({ min: 64 * MiB, max: 256 * MiB })
       .map((bytes) => ({ kind: 'never-read' as const, mode: 'download' as const, count: 1, bytes })),

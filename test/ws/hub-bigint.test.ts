@@ -6,7 +6,7 @@ import { WsHub } from '../../lib/ws/hub';
 import type { WebSocket } from '../../lib/ws/connection';
 
 jest.mock('../../lib/backend/json-codec', () => {
-  const actual = jest.requireActual('../../lib/json');
+  const actual = jest.requireActual('../../lib/backend/json-codec');
   return {
     ...actual,
     // Node < 22 has no JSON.rawJSON: digits marked, then unquoted (what rawJSON produces).

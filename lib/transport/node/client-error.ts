@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { listenerFault } from '../../base/listener-guard';
 import { inFlightResponse, requestStillArriving } from '../../base/node-internals';
+import { errorResponse } from '../error-response';
 
 const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
@@ -77,9 +78,5 @@ function writeClientError(code: string, socket: Duplex): void {
     return;
   }
   const [status, reason] = CLIENT_ERROR_STATUS[code] ?? [400, 'Bad Request'];
-  const body = JSON.stringify({ error: reason });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
-  );
+  socket.end(errorResponse(status, reason));
 }

@@ -8,9 +8,12 @@ import type { Socket } from 'node:net';
 const LINGER_MS = 2000;
 
 function lingerThenDestroy(this: Socket): void {
-  if (this.destroyed) return;
-  if (this.writable) this.end();
-  const socket = this;
+  linger(this);
+}
+
+function linger(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writable) socket.end();
   const done = (): void => {
     clearTimeout(timer);
     socket.destroy();
