@@ -1,0 +1,30 @@
+// Reading a client frame's header (RFC 6455 §5.2): how long it is, its payload length and the checks its
+// first two bytes allow on their own. The receiver (receiver.ts) checks the rest against the message state.
+import { Failures, type Failure } from './close-codes';
+import { LENGTH_16, LENGTH_64, LENGTH_BITS, MASK, MASK_KEY_BYTES, RSV2_RSV3 } from './frame';
+
+/** 2^53: larger 64-bit lengths cannot be represented exactly (and exceed any limit anyway). */
+const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
+
+/** Header length from the second byte: 2 + extended length + the mask key (clients always mask). */
+export function clientHeaderLength(b1: number): number {
+  const len = b1 & LENGTH_BITS;
+  return (len === LENGTH_16 ? 4 : len === LENGTH_64 ? 10 : 2) + ((b1 & MASK) !== 0 ? MASK_KEY_BYTES : 0);
+}
+
+/** What bytes 0-1 alone rule out: RSV2/RSV3 (no extension uses them), an unmasked client frame. */
+export function headerBitsFailure(b0: number, b1: number): Failure | null {
+  if ((b0 & RSV2_RSV3) !== 0) return Failures.RSV23_SET;
+  if ((b1 & MASK) === 0) return Failures.UNMASKED;
+  return null;
+}
+
+/** The payload length of the header at buf[p] (extended lengths decoded), or -1 past 2^53. */
+export function payloadLengthAt(buf: Buffer, p: number): number {
+  const length = buf[p + 1] & LENGTH_BITS;
+  if (length < LENGTH_16) return length;
+  if (length === LENGTH_16) return (buf[p + 2] << 8) | buf[p + 3];
+  const high = buf.readUInt32BE(p + 2);
+  if (high > MAX_SAFE_LENGTH_HIGH) return -1;
+  return high * 0x100000000 + buf.readUInt32BE(p + 6);
+}
