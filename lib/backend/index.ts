@@ -2,7 +2,7 @@
 import { loadError } from './load';
 import { maskBackend, type MaskBackend } from './mask';
 import { jsonBackend, type JsonBackend } from './json';
-import { directReadActive } from '../ws/direct-read';
+import { directReadActive } from '../transport/direct-read';
 import { defaultTransport } from '../settings';
 
 export { mask, unmask, unmaskFrom } from './mask';
