@@ -2,7 +2,7 @@
 // through one transport: Redis when settings.redisUrl or settings.redisClient is set, else cluster IPC
 // between the primary and its workers, else none. A message from another process is framed once here too.
 import type { Settings } from '../settings';
-import type { WebSocket } from '../ws/connection';
+import type { WebSocket } from '../ws/websocket';
 import { IpcPrimaryTransport, IpcWorkerTransport } from './ipc';
 import { encodePayload, payloadTooLarge } from './payload';
 import { RedisTransport } from './redis';

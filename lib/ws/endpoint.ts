@@ -4,7 +4,7 @@
 // step and the handlers a connection runs.
 import { hasWsHooks, type Hooks } from '../hooks';
 import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings';
-import type { WebSocket } from './connection';
+import type { WebSocket } from './websocket';
 import type { ConnectionLimits } from './connection-config';
 import type {
   WsConnectContext,
