@@ -1,7 +1,6 @@
-// Reading a client frame's header (RFC 6455 §5.2): how long it is, its payload length and the checks its
-// first two bytes allow on their own. The receiver (receiver.ts) checks the rest against the message state.
-import { Failures, type Failure } from './close-codes';
-import { LENGTH_16, LENGTH_64, LENGTH_BITS, MASK, MASK_KEY_BYTES, RSV2_RSV3 } from './frame';
+// Reading a client frame's header (RFC 6455 §5.2): how long it is, its payload length, its mask key from
+// a payload offset. The receiver (receiver.ts) checks the bits and the rest against the message state.
+import { LENGTH_16, LENGTH_64, LENGTH_BITS, MASK, MASK_KEY_BYTES } from './frame';
 
 /** 2^53: larger 64-bit lengths cannot be represented exactly (and exceed any limit anyway). */
 const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
@@ -12,13 +11,6 @@ export function clientHeaderLength(b1: number): number {
   return (len === LENGTH_16 ? 4 : len === LENGTH_64 ? 10 : 2) + ((b1 & MASK) !== 0 ? MASK_KEY_BYTES : 0);
 }
 
-/** What bytes 0-1 alone rule out: RSV2/RSV3 (no extension uses them), an unmasked client frame. */
-export function headerBitsFailure(b0: number, b1: number): Failure | null {
-  if ((b0 & RSV2_RSV3) !== 0) return Failures.RSV23_SET;
-  if ((b1 & MASK) === 0) return Failures.UNMASKED;
-  return null;
-}
-
 /** The payload length of the header at buf[p] (extended lengths decoded), or -1 past 2^53. */
 export function payloadLengthAt(buf: Buffer, p: number): number {
   const length = buf[p + 1] & LENGTH_BITS;
@@ -27,4 +19,10 @@ export function payloadLengthAt(buf: Buffer, p: number): number {
   const high = buf.readUInt32BE(p + 2);
   if (high > MAX_SAFE_LENGTH_HIGH) return -1;
   return high * 0x100000000 + buf.readUInt32BE(p + 6);
+}
+
+/** `key` as seen from a payload offset with `phase` = offset & 3 (1..3), written into `out`. */
+export function rotateMaskKey(key: Buffer, phase: number, out: Buffer): Buffer {
+  for (let i = 0; i < MASK_KEY_BYTES; i++) out[i] = key[(i + phase) & 3];
+  return out;
 }

@@ -12,8 +12,20 @@
 import { isUtf8 } from 'node:buffer';
 import { mask, unmask, unmaskFrom } from '../backend';
 import { Failures, readClosePayload, type Failure } from './close-codes';
-import { EMPTY, FIN, MASK_KEY_BYTES, MAX_CLIENT_HEADER, MAX_CONTROL_PAYLOAD, OPCODE_BITS, Opcode, RSV1 } from './frame';
-import { clientHeaderLength, headerBitsFailure, payloadLengthAt } from './frame-header';
+import {
+  EMPTY,
+  FIN,
+  LENGTH_16,
+  LENGTH_BITS,
+  MASK,
+  MAX_CLIENT_HEADER,
+  MAX_CONTROL_PAYLOAD,
+  OPCODE_BITS,
+  Opcode,
+  RSV1,
+  RSV2_RSV3,
+} from './frame';
+import { clientHeaderLength, payloadLengthAt, rotateMaskKey } from './frame-header';
 import { firstReserve, grownReserve, joinFragments, withHeadroom } from './payload-memory';
 import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
 
@@ -309,11 +321,7 @@ export class Receiver {
 
   /** The mask key as seen from a payload offset with `phase` = offset & 3. */
   private keyAt(phase: number): Buffer {
-    if (phase === 0) return this.maskKey;
-    const k = this.maskKey;
-    const r = this.rotatedKey;
-    for (let i = 0; i < 4; i++) r[i] = k[(i + phase) & 3];
-    return r;
+    return phase === 0 ? this.maskKey : rotateMaskKey(this.maskKey, phase, this.rotatedKey);
   }
 
   /** The current data frame is not a whole uncompressed text message: its payload may outlive the read. */
@@ -328,9 +336,10 @@ export class Receiver {
   private parseHeader(buf: Buffer, p: number): boolean {
     const b0 = buf[p];
     const b1 = buf[p + 1];
-    const bad = headerBitsFailure(b0, b1);
-    if (bad !== null) return this.fail(bad);
-    const length = payloadLengthAt(buf, p);
+    if ((b0 & RSV2_RSV3) !== 0) return this.fail(Failures.RSV23_SET);
+    if ((b1 & MASK) === 0) return this.fail(Failures.UNMASKED);
+    const short = b1 & LENGTH_BITS;
+    const length = short < LENGTH_16 ? short : payloadLengthAt(buf, p);
     if (length < 0) return this.fail(Failures.LENGTH_OVER_2_53);
     const fin = (b0 & FIN) !== 0;
     const opcode = b0 & OPCODE_BITS;
@@ -363,7 +372,7 @@ export class Receiver {
     }
 
     const mask = this.maskKey;
-    const offset = p + clientHeaderLength(b1) - MASK_KEY_BYTES;
+    const offset = p + (short < LENGTH_16 ? 2 : short === LENGTH_16 ? 4 : 10);
     mask[0] = buf[offset];
     mask[1] = buf[offset + 1];
     mask[2] = buf[offset + 2];
