@@ -1,7 +1,7 @@
 // What runs here, for people and for /_internal/info: the mask and JSON implementations (addon or JS twin,
 // and why the addon is not in use), how WebSocket sockets are read, and the HTTP transport.
 import { jsonBackend, loadError, maskBackend, type JsonBackend, type MaskBackend } from './backend';
-import { directReadActive } from './ws/direct-read';
+import { directReadActive } from './transport/direct-read';
 import { defaultTransport } from './settings';
 
 export interface Backends {

@@ -3,7 +3,7 @@
 // closed (1011), the server keeps serving, and nothing reaches the process as an uncaught exception or an
 // unhandled rejection.
 import type { App } from '../lib/app';
-import type { WebSocket } from '../lib/ws/connection';
+import type { WebSocket } from '../lib/ws/websocket';
 import { Server } from '../lib/server';
 import { createApp } from '../lib/app';
 import { request, startApp, type Running } from './helpers/server';

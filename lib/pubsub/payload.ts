@@ -1,8 +1,8 @@
 // A published value as the bytes that cross processes: the payload once (a string as UTF-8 text, bytes as
 // binary, anything else as JSON text), behind `headroom` bytes the transport fills with its own header.
 // Each receiving process frames these bytes once for all its local subscribers.
-import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
-import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
+import { binaryBytes, textWithHeadroom } from '../backend/message-payload';
+import { ErrorCode, KrozenRangeError } from '../base/errors';
 
 export interface EncodedPayload {
   binary: boolean;
@@ -10,18 +10,18 @@ export interface EncodedPayload {
   buf: Buffer;
 }
 
+/**
+ * The value → message rule of ws.send (../ws/message-encoding.ts). JSON without jsonBigInt: app.publish
+ * has already made a jsonBigInt app's JSON text.
+ */
 export function encodePayload(value: unknown, headroom: number): EncodedPayload {
-  if (typeof value === 'string') return { binary: false, buf: utf8WithHeadroom(value, headroom) };
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
-    const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
+  const bytes = binaryBytes(value);
+  if (bytes !== null) {
     const buf = Buffer.allocUnsafe(headroom + bytes.length);
     buf.set(bytes, headroom);
     return { binary: true, buf };
   }
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, `Cannot publish ${typeof value} as JSON`);
-  }
-  return { binary: false, buf: encodeJsonWithHeadroom(value, headroom) };
+  return { binary: false, buf: textWithHeadroom(value, false, headroom, 'publish') };
 }
 
 /** The clear error for a publish over settings.publishMaxPayload. */

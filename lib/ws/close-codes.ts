@@ -1,4 +1,6 @@
 // RFC 6455 §7.4 status codes: the ones krozen sends, and which codes are legal on the wire.
+import { isUtf8 } from 'node:buffer';
+import { CLOSE_CODE_BYTES, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD } from './frame';
 
 export const CloseCode = {
   NORMAL: 1000,
@@ -24,9 +26,6 @@ export function isValidCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-/** A close reason is at most 123 bytes: the control frame limit (125) minus the 2-byte code. */
-export const MAX_CLOSE_REASON_BYTES = 123;
-
 /** ws.close(code, reason) arguments: a code a server may send and a reason that fits (else it throws). */
 export function assertCloseArgs(code: number, reason: string): void {
   if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new RangeError(`Invalid close code: ${code}`);
@@ -46,7 +45,7 @@ export const Failures = {
   UNMASKED: [CloseCode.PROTOCOL_ERROR, 'Client frames must be masked'],
   RESERVED_OPCODE: [CloseCode.PROTOCOL_ERROR, 'Reserved opcode'],
   FRAGMENTED_CONTROL: [CloseCode.PROTOCOL_ERROR, 'Control frames must not be fragmented'],
-  LONG_CONTROL: [CloseCode.PROTOCOL_ERROR, 'Control frame payload over 125 bytes'],
+  LONG_CONTROL: [CloseCode.PROTOCOL_ERROR, `Control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`],
   RSV1_CONTROL: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on control frames'],
   ORPHAN_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'Continuation frame without a message to continue'],
   RSV1_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on continuation frames'],
@@ -71,3 +70,16 @@ export const Failures = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type Failure = (typeof Failures)[keyof typeof Failures];
+
+/** A received close frame's payload (RFC 6455 §5.5.1): its code and reason (1005 when empty), or its failure. */
+export function readClosePayload(
+  payload: Buffer,
+): { code: number; reason: string } | { failure: Failure; detail?: number } {
+  if (payload.length === 0) return { code: CloseCode.NO_STATUS, reason: '' };
+  if (payload.length < CLOSE_CODE_BYTES) return { failure: Failures.SHORT_CLOSE };
+  const code = payload.readUInt16BE(0);
+  if (!isValidCloseCode(code)) return { failure: Failures.BAD_CLOSE_CODE, detail: code };
+  const reason = payload.subarray(CLOSE_CODE_BYTES);
+  if (!isUtf8(reason)) return { failure: Failures.BAD_UTF8_REASON };
+  return { code, reason: reason.toString() };
+}

@@ -2,7 +2,8 @@
 // answers (or never ends TCP) is cut after closeTimeout. It also remembers the code and reason the
 // connection reports: the peer's, else the one the server closed with, else 1006 (no close frame).
 import type { Duplex } from 'node:stream';
-import { CloseCode, MAX_CLOSE_REASON_BYTES } from './close-codes';
+import { CloseCode } from './close-codes';
+import { MAX_CLOSE_REASON_BYTES } from './frame';
 import type { Outbox } from './outbox';
 import { frameClose } from './sender';
 

@@ -1,6 +1,8 @@
 // What a connection is made with: its limits (an endpoint's, resolved once from the settings) and what the
 // upgrade learnt about it.
 
+import type { Logger } from '../base/logger';
+
 /** Per-connection limits, resolved once from the settings (or an endpoint's behaviour). */
 export interface ConnectionLimits {
   readonly maxPayload: number;
@@ -14,6 +16,8 @@ export interface ConnectionLimits {
   /** settings.jsonMaxDepth / jsonBigInt, for JSON text messages (../json.ts). */
   readonly jsonMaxDepth: number;
   readonly jsonBigInt: boolean;
+  /** settings.logger (handler failures are logged through it). */
+  readonly logger?: Logger;
 }
 
 /** @internal What the upgrade tells a new connection about itself. */

@@ -1,6 +1,6 @@
 // The objects the ws:* hooks (and an app.ws() behaviour's functions) receive.
-import type { WebSocket } from './connection';
-import { HEADROOM } from './sender';
+import type { WebSocket } from './websocket';
+import { HEADROOM } from './frame';
 import { CloseCode } from './close-codes';
 import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
 

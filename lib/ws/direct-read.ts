@@ -1,32 +1,17 @@
-// Direct reads: a TCP socket (an HTTP connection of the krozen transport, a WebSocket) reads straight into memory the connection chooses, instead of a
-// fresh 64 KiB allocation per read pushed through the Readable stream. This is Node's own `onread` socket
-// option (net.Socket({ onread })), switched on after the HTTP upgrade: its three per-socket symbols are
-// found by description on the socket and `useUserBuffer` is called on the handle. Everything is
-// feature-detected; any mismatch (another Node, a TLS or non-TCP stream, bytes already buffered) leaves the
-// socket on the ordinary 'data' path. KROZEN_WS_STREAM_READ=1 (or setDirectRead(false)) forces that path.
-//
-// Every socket reads into one shared scratch Buffer (Node allows one buffer for many sockets): its bytes are
-// valid only while the read is being handled, so whatever must outlive it (a binary message, a fragment,
-// a text message a hook may keep) is copied out — the copy that unmasks, or a copy made only when needed.
-// A payload that continues beyond a read gets the rest of its bytes read straight into its own Buffer
-// (Receiver.readWindow()), not copied.
+// The WebSocket half of direct reads (the generic half, the scratch Buffer and the socket switch:
+// ../transport/direct-read.ts). Bytes read into the shared scratch Buffer are valid only while the read is
+// being handled, so whatever must outlive it (a binary message, a fragment, a text message a hook may keep)
+// is copied out — the copy that unmasks, or a copy made only when needed. A payload that continues beyond a
+// read gets the rest of its bytes read straight into its own Buffer (Receiver.readWindow()), not copied.
 // A socket that reads big chunks (large messages) gets a slab of its own instead, read front to back and
 // never rewritten: messages stay where the kernel put them (views, like Node's own chunks), a frame cut by
 // the end of a read continues in place, and the echo's header goes where the request's header was. The
-// number of such slabs is capped; the others stay on the scratch Buffer.
-import { Socket } from 'node:net';
-import { listenerFault } from '../base/listener-guard';
+// number of such slabs is capped; the others stay on the scratch Buffer. (read-buffer.ts picks per read.)
+import { SCRATCH_SIZE } from '../transport/direct-read';
 
-/** The connection side of a direct read. */
-export interface DirectReader {
-  /** `n` bytes were read into `buf` (the buffer nextReadBuffer() returned last). */
-  onDirectRead(buf: Buffer, n: number): void;
-  /** Where the next read of this socket lands. */
-  nextReadBuffer(): Buffer;
-}
+// Tests outside test/ws switch the read path here.
+export { setDirectRead, directReadSupported } from '../transport/direct-read';
 
-/** Read size (Node reads 64 KiB): one read takes a 64 KiB message with its header, or many small frames. */
-const SCRATCH_SIZE = 256 * 1024;
 /** A connection's own slab: a few 64 KiB messages each. */
 export const OWN_SLAB_SIZE = 256 * 1024;
 /** Reads into an own slab take at most this much (as the scratch Buffer)... */
@@ -59,152 +44,4 @@ export function claimOwnSlab(): Buffer | null {
 /** The connection gives its slab up (messages that view it keep it alive as long as they need). */
 export function releaseOwnSlab(): void {
   ownSlabs--;
-}
-
-interface Keys {
-  buffer: symbol;
-  callback: symbol;
-  generator: symbol;
-}
-
-let enabled = process.env.KROZEN_WS_STREAM_READ !== '1';
-let keys: Keys | null | undefined;
-const kReader = Symbol('krozen.directReader');
-
-/** Turns direct reads on or off for connections opened from now on (tests run both paths). */
-export function setDirectRead(on: boolean): void {
-  enabled = on;
-}
-
-/** Whether connections opened now read directly: enabled, and this Node has what it needs. */
-export function directReadActive(): boolean {
-  return enabled && findKeys() !== null;
-}
-
-/** Whether this Node has what direct reads need (whether or not they are enabled). */
-export function directReadSupported(): boolean {
-  return findKeys() !== null;
-}
-
-function findKeys(): Keys | null {
-  if (keys !== undefined) return keys;
-  keys = null;
-  try {
-    const probe = new Socket();
-    const symbols = Object.getOwnPropertySymbols(probe);
-    const find = (name: string): symbol | undefined => symbols.find((s) => s.description === name);
-    const buffer = find('kBuffer');
-    const callback = find('kBufferCb');
-    const generator = find('kBufferGen');
-    const record = probe as unknown as Record<symbol, unknown>;
-    if (
-      buffer !== undefined &&
-      callback !== undefined &&
-      generator !== undefined &&
-      record[buffer] === null &&
-      record[callback] === null &&
-      record[generator] === null
-    ) {
-      keys = { buffer, callback, generator };
-    }
-    probe.destroy();
-  } catch {
-    keys = null;
-  }
-  return keys;
-}
-
-type Handle = { useUserBuffer?: (buf: Uint8Array) => void; reading?: boolean };
-type DirectSocket = Socket & Record<symbol, unknown> & { _handle?: Handle | null };
-
-/**
- * Switches `socket` to direct reads into reader.nextReadBuffer(). False (and nothing changed) when the
- * socket or this Node does not support it.
- */
-export function startDirectRead(socket: unknown, reader: DirectReader): boolean {
-  if (!(socket instanceof Socket) || socket.constructor !== Socket) return false;
-  const k = findKeys();
-  if (k === null) return false;
-  const s = socket as DirectSocket;
-  const handle = s._handle;
-  if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
-  // A socket the HTTP transport already reads directly is handed on to the new reader (always: it has no
-  // 'data' path left to fall back to).
-  const slot = s[kReader] as ReaderSlot | undefined;
-  const handedOn = slot !== undefined && s[k.callback] === slot.onRead;
-  if (!enabled && !handedOn) return false;
-  if (!handedOn && (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null)) return false;
-  if (s.readableLength !== 0 || s.destroyed || !s.readable) return false;
-  const first = reader.nextReadBuffer();
-  if (handedOn) {
-    slot.reader = reader;
-  } else {
-    const own = new ReaderSlot(s, reader);
-    s[kReader] = own;
-    s[k.callback] = own.onRead;
-  }
-  s[k.buffer] = first;
-  s[k.generator] = nextBuffer;
-  handle.useUserBuffer(first);
-  return true;
-}
-
-/**
- * A socket's reader, and the read callback bound to it: one per socket, so a read finds its reader in a
- * field of one shape (not a symbol-keyed load on the socket, whose shapes vary).
- */
-class ReaderSlot {
-  readonly onRead: (n: number, buf: Buffer) => boolean;
-
-  constructor(
-    readonly socket: DirectSocket,
-    public reader: DirectReader,
-  ) {
-    this.onRead = (n, buf) => onSocketRead(this, n, buf);
-  }
-}
-
-// Node calls the callback, then the generator with no receiver, synchronously after it: the socket just
-// read is remembered in between.
-let lastReader: DirectReader | null = null;
-let lastSocket: DirectSocket | null = null;
-
-// Both run inside Node's read callback, where a throw would end the process: a fault ends this socket only.
-function onSocketRead(slot: ReaderSlot, n: number, buf: Buffer): boolean {
-  const reader = slot.reader;
-  lastReader = reader;
-  lastSocket = slot.socket;
-  try {
-    reader.onDirectRead(buf, n);
-    // The read may have handed the socket on (an HTTP connection upgraded to WebSocket): the next buffer is
-    // the new reader's, or the read it set up (a payload window, its own slab) would land elsewhere.
-    lastReader = slot.reader;
-    return true;
-  } catch (err) {
-    lastReader = null;
-    listenerFault('WebSocket direct read', err, slot.socket);
-    return false; // Node stops reading this socket
-  }
-}
-
-function nextBuffer(): Buffer {
-  const reader = lastReader;
-  const socket = lastSocket;
-  lastReader = null;
-  lastSocket = null;
-  if (reader === null) return scratchBuffer();
-  try {
-    return reader.nextReadBuffer();
-  } catch (err) {
-    listenerFault('WebSocket direct read', err, socket);
-    return scratchBuffer();
-  }
-}
-
-let scratch: Buffer | null = null;
-
-/** The shared read buffer: its contents are overwritten by the next read of any socket. */
-export function scratchBuffer(): Buffer {
-  if (scratch === null) scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-  return scratch;
 }

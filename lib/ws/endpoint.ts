@@ -4,7 +4,7 @@
 // step and the handlers a connection runs.
 import { isThenable, type HookRunner } from '../base/hook-runner';
 import { SETTING_RULES, type PerMessageDeflateOptions, type ResolvedSettings } from '../settings/index';
-import type { WebSocket } from './connection';
+import type { WebSocket } from './websocket';
 import type { ConnectionLimits } from './connection-config';
 import type {
   WsConnectContext,
@@ -122,6 +122,7 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
     maxQueuedBytes: b.maxQueuedBytes ?? config.wsMaxQueuedBytes,
     jsonMaxDepth: config.jsonMaxDepth,
     jsonBigInt: config.jsonBigInt,
+    logger: config.logger,
   });
 }
 

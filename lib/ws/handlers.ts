@@ -2,7 +2,7 @@
 // settings.wsPath) or an app.ws() behaviour. Each returns undefined when it finished synchronously.
 import type { HookRunner } from '../base/hook-runner';
 import { isStopped, type WsConnectContext, type WsDisconnectContext, type WsMessageContext } from './context';
-import type { WebSocket } from './connection';
+import type { WebSocket } from './websocket';
 
 export interface WsHandlers {
   open(ctx: WsConnectContext): void | Promise<void>;

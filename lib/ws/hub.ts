@@ -1,8 +1,12 @@
 // The WebSocket side of an app: the set of open connections, topics and the idle sweep.
 // (Upgrades are upgrade.ts's; the per-tick write batching is outbox.ts's.)
-import type { WebSocket } from './connection';
+import type { WebSocket } from './websocket';
+import type { ConnectionLimits } from './connection-config';
+import { sessionOfWs, type WsSession } from './session';
 import { Failures } from './close-codes';
-import { Opcode, frameCopy, frameValue } from './sender';
+import { Opcode } from './frame';
+import { frameValue } from './message-encoding';
+import { frameCopy, framePayloadLength } from './sender';
 import { Topics } from '../pubsub/topics';
 import { payloadTooLarge } from '../pubsub/payload';
 import { listenerFault } from '../base/listener-guard';
@@ -15,15 +19,20 @@ export interface WsHost {
 /** Connections with the same idle timeout, swept by one interval timer. */
 interface IdleGroup {
   timer: NodeJS.Timeout;
-  members: Set<WebSocket>;
+  members: Set<WsSession>;
 }
 
 export class WsHub {
   /** @internal */
   readonly topicsIndex: Topics<WebSocket>;
-  private readonly clients = new Set<WebSocket>();
+  private readonly clients = new Set<WsSession>();
   private readonly idleGroups = new Map<number, IdleGroup>();
-  private readonly idleGroupOf = new Map<WebSocket, IdleGroup>();
+  private readonly idleGroupOf = new Map<WsSession, IdleGroup>();
+  /**
+   * settings.jsonBigInt of this hub's connections (the app's: an endpoint cannot change it), the rule publish
+   * frames JSON with, as ws.send does.
+   */
+  private jsonBigInt = false;
 
   constructor(host: WsHost = {}) {
     this.topicsIndex = host.topics ?? new Topics<WebSocket>();
@@ -36,13 +45,14 @@ export class WsHub {
 
   /** The open connections (a copy). */
   get connections(): WebSocket[] {
-    return [...this.clients];
+    return Array.from(this.clients, (session) => session.ws);
   }
 
   /** @internal A new connection (upgrade.ts): counted, and watched for idleness when idleTimeout > 0. */
-  addConnection(ws: WebSocket, idleTimeout: number): void {
-    this.clients.add(ws);
-    if (idleTimeout > 0) this.watchIdle(ws, idleTimeout);
+  addConnection(session: WsSession, limits: ConnectionLimits): void {
+    this.clients.add(session);
+    this.jsonBigInt = limits.jsonBigInt;
+    if (limits.idleTimeout > 0) this.watchIdle(session, limits.idleTimeout);
   }
 
   /**
@@ -53,18 +63,8 @@ export class WsHub {
   publish(topic: string, value: unknown, maxPayload = Infinity): number {
     const subscribers = this.topicsIndex.subscribers(topic);
     if (subscribers === undefined) return 0;
-    // Each subscriber gets the frame ws.send would make for it: a JSON value follows its settings.jsonBigInt
-    // (a BigInt written exactly, or a TypeError as JSON.stringify gives). Framed once per rule in use.
-    // Both frames are made before any is written: a value one rule cannot encode reaches nobody.
-    let exactRules = 0;
-    if (isJsonValue(value)) for (const ws of subscribers) if (bigIntRule(ws)) exactRules++;
-    const exact = exactRules === 0 ? undefined : checkedFrame(frameValue(value, true), maxPayload);
-    const plain = exactRules === subscribers.size ? undefined : checkedFrame(frameValue(value), maxPayload);
-    if (exact === undefined) return writeToAll(subscribers, plain as Buffer);
-    if (plain === undefined) return writeToAll(subscribers, exact);
-    let count = 0;
-    for (const ws of subscribers) if (ws.sendFrame(bigIntRule(ws) ? exact : plain)) count++;
-    return count;
+    // The frame ws.send makes (message-encoding.ts), under the app's settings.jsonBigInt: one Buffer for all.
+    return writeToAll(subscribers, checkedFrame(frameValue(value, this.jsonBigInt), maxPayload));
   }
 
   /** @internal A payload from another process: framed once here, written to each local subscriber. */
@@ -82,7 +82,7 @@ export class WsHub {
   /** Closes every connection with `code`; resolves when all are gone (within settings.wsCloseTimeout). */
   closeAll(code: number = Failures.SHUTDOWN[0], reason: string = Failures.SHUTDOWN[1]): Promise<void> {
     const waits: Promise<void>[] = [];
-    for (const ws of this.clients) {
+    for (const { ws } of this.clients) {
       waits.push(new Promise<void>((resolve) => ws.once('close', () => resolve())));
       ws.close(code, reason);
     }
@@ -90,12 +90,12 @@ export class WsHub {
   }
 
   /** @internal */
-  removeConnection(ws: WebSocket): void {
-    this.clients.delete(ws);
-    const group = this.idleGroupOf.get(ws);
+  removeConnection(session: WsSession): void {
+    this.clients.delete(session);
+    const group = this.idleGroupOf.get(session);
     if (group !== undefined) {
-      this.idleGroupOf.delete(ws);
-      group.members.delete(ws);
+      this.idleGroupOf.delete(session);
+      group.members.delete(session);
     }
   }
 
@@ -105,17 +105,17 @@ export class WsHub {
    * next sweep → closed with 1001. So a silent peer is pinged after 1-2 intervals and closed one
    * interval later.
    */
-  private watchIdle(ws: WebSocket, interval: number): void {
+  private watchIdle(session: WsSession, interval: number): void {
     let group = this.idleGroups.get(interval);
     if (group === undefined) {
-      const members = new Set<WebSocket>();
+      const members = new Set<WsSession>();
       const timer = setInterval(() => this.sweep(interval), interval);
       timer.unref();
       group = { timer, members };
       this.idleGroups.set(interval, group);
     }
-    group.members.add(ws);
-    this.idleGroupOf.set(ws, group);
+    group.members.add(session);
+    this.idleGroupOf.set(session, group);
   }
 
   private sweep(interval: number): void {
@@ -126,39 +126,29 @@ export class WsHub {
       this.idleGroups.delete(interval);
       return;
     }
-    for (const ws of group.members) {
+    for (const session of group.members) {
       try {
-        if (ws.active) {
-          ws.active = false;
-          ws.idlePinged = false;
-        } else if (!ws.idlePinged) {
-          ws.idlePinged = true;
-          ws.idlePing();
+        if (session.active) {
+          session.active = false;
+          session.idlePinged = false;
+        } else if (!session.idlePinged) {
+          session.idlePinged = true;
+          session.idlePing();
         } else {
-          ws.idleExpired();
+          session.idleExpired();
         }
       } catch (err) {
         // A timer callback: a throw would end the process.
-        listenerFault('WebSocket idle sweep', err, ws.rawSocket);
+        listenerFault('WebSocket idle sweep', err, session.socket);
       }
     }
   }
 }
 
-function isJsonValue(value: unknown): boolean {
-  return typeof value !== 'string' && !(value instanceof Uint8Array) && !(value instanceof ArrayBuffer);
-}
-
-/** The subscriber's settings.jsonBigInt (its connection limits: the rule its ws.send follows). */
-function bigIntRule(ws: WebSocket): boolean {
-  // connection.ts keeps its limits private; an index access reads them without widening its public API.
-  return ws['limits'].jsonBigInt;
-}
-
 /** `frame`, after checking its payload against publishMaxPayload. */
 function checkedFrame(frame: Buffer, maxPayload: number): Buffer {
   if (frame.length - 2 > maxPayload) {
-    const bytes = payloadLength(frame);
+    const bytes = framePayloadLength(frame);
     if (bytes > maxPayload) throw payloadTooLarge(bytes, maxPayload);
   }
   return frame;
@@ -166,14 +156,6 @@ function checkedFrame(frame: Buffer, maxPayload: number): Buffer {
 
 function writeToAll(subscribers: ReadonlySet<WebSocket>, frame: Buffer): number {
   let count = 0;
-  for (const ws of subscribers) if (ws.sendFrame(frame)) count++;
+  for (const ws of subscribers) if (sessionOfWs(ws).sendFrame(frame)) count++;
   return count;
-}
-
-/** The payload length a server frame's header gives. */
-function payloadLength(frame: Buffer): number {
-  const short = frame[1] & 0x7f;
-  if (short < 126) return short;
-  if (short === 126) return frame.readUInt16BE(2);
-  return frame.readUInt32BE(2) * 0x100000000 + frame.readUInt32BE(6);
 }

@@ -1,7 +1,7 @@
 // krozen's WebSocket server (RFC 6455, permessage-deflate optional) on the HTTP server's port.
 export { WsHub } from './hub';
-export { WebSocket } from './connection';
-export type { ReadyState } from './connection';
+export { WebSocket } from './websocket';
+export type { ReadyState } from './websocket';
 export type { ConnectionLimits } from './connection-config';
 export { WsMessageContext } from './context';
 export type { WsConnectContext, WsDisconnectContext, WsUpgradeContext, WsUpgradeRequest } from './context';

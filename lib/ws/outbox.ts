@@ -3,12 +3,12 @@
 // written during one read, or one tick, leave in one syscall). The connection owns it and calls it; the
 // outbox reports back only a failure and "the queue emptied".
 import type { Duplex } from 'node:stream';
-import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
-import { stringifyWithBigInt } from '../backend/json-codec';
 import { listenerFault } from '../base/listener-guard';
 import { Failures, type Failure } from './close-codes';
 import type { PerMessageDeflate } from './deflate';
-import { COPY_LIMIT, HEADROOM, Opcode, frameCopy, frameHeader, frameInHeadroom } from './sender';
+import { HEADROOM, Opcode } from './frame';
+import { binaryBytes, textWithHeadroom } from './message-encoding';
+import { COPY_LIMIT, frameCopy, frameHeader, frameInHeadroom } from './sender';
 
 /** A batch of frames up to this size is concatenated into one Buffer; larger ones go by writev. */
 const CONCAT_LIMIT = 16 * 1024;
@@ -24,7 +24,7 @@ export interface OutboxLimits {
   readonly maxBackpressure: number;
   readonly backpressurePolicy: 'drop' | 'close';
   /** settings.jsonBigInt: JSON values are encoded with BigInt written exactly. */
-  readonly jsonBigInt?: boolean;
+  readonly jsonBigInt: boolean;
 }
 
 type Queued = { frame: Buffer } | { opcode: number; compress: Buffer };
@@ -70,18 +70,11 @@ export class Outbox {
     return this.deflate !== null && length >= this.deflate.threshold;
   }
 
-  /** ws.send(): string → text, bytes → binary, anything else → JSON text. */
+  /** ws.send() and a handler's reply: the value → message rule of message-encoding.ts. */
   sendValue(value: unknown): boolean {
-    if (typeof value === 'string') return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(value, HEADROOM));
-    if (value instanceof Uint8Array) return this.sendBytes(Opcode.BINARY, value);
-    if (value instanceof ArrayBuffer) return this.sendBytes(Opcode.BINARY, new Uint8Array(value));
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-      throw new TypeError(`Cannot send ${typeof value} as JSON`);
-    }
-    // settings.jsonBigInt: BigInt values written exactly (JSON.rawJSON) for sends, replies and echoes alike.
-    if (this.limits.jsonBigInt)
-      return this.sendEncoded(Opcode.TEXT, utf8WithHeadroom(stringifyWithBigInt(value) as string, HEADROOM));
-    return this.sendEncoded(Opcode.TEXT, encodeJsonWithHeadroom(value, HEADROOM));
+    const bytes = binaryBytes(value);
+    if (bytes !== null) return this.sendBytes(Opcode.BINARY, bytes);
+    return this.sendEncoded(Opcode.TEXT, textWithHeadroom(value, this.limits.jsonBigInt));
   }
 
   /** A complete frame (publish shares one Buffer between subscribers). */

@@ -2,15 +2,8 @@
 // straight into its own Buffer, else this connection's own slab (claimed after a big read, given back after
 // a run of small ones), else the shared scratch Buffer. It also tells the receiver which bytes outlive the
 // read (copyKept) and lets a payload cut by the end of a slab read continue in place.
-import {
-  OWN_MIN_WINDOW,
-  OWN_READ_MIN,
-  OWN_WINDOW,
-  claimOwnSlab,
-  nextOwnSlab,
-  releaseOwnSlab,
-  scratchBuffer,
-} from './direct-read';
+import { scratchBuffer } from '../transport/direct-read';
+import { OWN_MIN_WINDOW, OWN_READ_MIN, OWN_WINDOW, claimOwnSlab, nextOwnSlab, releaseOwnSlab } from './direct-read';
 import type { Receiver } from './receiver';
 
 /** A connection gives its own read slab back after this many reads in a row under SMALL_READ bytes. */

@@ -1,18 +1,32 @@
 // The frame parser (RFC 6455 §5): a state machine fed with socket chunks.
 // A frame that lies inside one chunk is unmasked in place and handed on as a view of that chunk (no
 // copy); only a header or payload split across chunks is collected, and a payload's Buffer is allocated
-// once its (checked) length is known — whole up to RESERVE_MIN, beyond that growing as bytes arrive (a
+// once its (checked) length is known — whole up to a size, beyond that growing as bytes arrive (a
 // header alone cannot pin its declared length). Limits are enforced from the header, before anything is
 // buffered.
 // With `copyKept` (chunks that the next read overwrites, see direct-read.ts) the payloads that may be
 // kept (binary, compressed, fragments) are unmasked while being copied out: one pass over the bytes.
 // A collected payload's remaining bytes may be read straight into it (readWindow / pushInPlace), or
 // the sink may place it where the chunk's memory continues (placePayload: the next read lands there).
-// Payloads copied here get HEADROOM free bytes in front (room for the echo's frame header).
+// Payloads copied here get HEADROOM free bytes in front (room for the echo's frame header): payload-memory.ts.
 import { isUtf8 } from 'node:buffer';
 import { mask, unmask, unmaskFrom } from '../backend';
-import { CloseCode, Failures, isValidCloseCode, type Failure } from './close-codes';
-import { Opcode, EMPTY, HEADROOM } from './sender';
+import { Failures, readClosePayload, type Failure } from './close-codes';
+import {
+  EMPTY,
+  FIN,
+  LENGTH_16,
+  LENGTH_BITS,
+  MASK,
+  MAX_CLIENT_HEADER,
+  MAX_CONTROL_PAYLOAD,
+  OPCODE_BITS,
+  Opcode,
+  RSV1,
+  RSV2_RSV3,
+} from './frame';
+import { clientHeaderLength, payloadLengthAt, rotateMaskKey } from './frame-header';
+import { firstReserve, grownReserve, joinFragments, withHeadroom } from './payload-memory';
 import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
 
 /** Where parsed messages and control frames go (the connection). */
@@ -46,24 +60,8 @@ const HEADER: number = 0;
 const PAYLOAD: number = 1;
 const STOPPED: number = 2;
 
-/** 2^53: larger 64-bit lengths cannot be represented exactly (and exceed any limit anyway). */
-const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
 /** readWindow(): from this many missing bytes a read goes straight into the payload (else: copied). */
 const READ_WINDOW_MIN = 16 * 1024;
-/**
- * A payload collected over several reads is reserved whole up to this size (every frame of the 64 KiB
- * bench, so small and medium frames are handled as before). A larger one starts at this size and grows
- * RESERVE_GROWTH-fold as bytes arrive: 15 bytes of a frame that declares 16 MiB hold 64 KiB, not 16 MiB
- * (issue 9), and a large payload is copied about a third of its size once more on the way.
- */
-const RESERVE_MIN = 64 * 1024;
-const RESERVE_GROWTH = 4;
-
-/** A Buffer of `length` bytes with HEADROOM bytes in front of it that belong to no one else. */
-function withHeadroom(length: number): Buffer {
-  return Buffer.allocUnsafe(HEADROOM + length).subarray(HEADROOM);
-}
-
 export class Receiver {
   private state: number = HEADER;
   // A header split across chunks.
@@ -133,7 +131,7 @@ export class Receiver {
     while (pos < length) {
       if (this.state === HEADER) {
         if (this.headerFill === 0 && length - pos >= 2) {
-          const need = frameHeaderLength(chunk[pos + 1]);
+          const need = clientHeaderLength(chunk[pos + 1]);
           if (length - pos >= need) {
             if (!this.parseHeader(chunk, pos)) return;
             pos += need;
@@ -196,14 +194,14 @@ export class Receiver {
   }
 
   private collectHeader(chunk: Buffer, pos: number, length: number): number {
-    if (this.headerBuf === null) this.headerBuf = Buffer.allocUnsafe(14);
+    if (this.headerBuf === null) this.headerBuf = Buffer.allocUnsafe(MAX_CLIENT_HEADER);
     const header = this.headerBuf;
     let p = pos;
     if (this.headerFill < 2) {
       while (this.headerFill < 2 && p < length) header[this.headerFill++] = chunk[p++];
       if (this.headerFill < 2) return p;
     }
-    const need = frameHeaderLength(header[1]);
+    const need = clientHeaderLength(header[1]);
     const take = Math.min(need - this.headerFill, length - p);
     chunk.copy(header, this.headerFill, p, p + take);
     this.headerFill += take;
@@ -231,9 +229,7 @@ export class Receiver {
         this.payloadPlaced = true;
         this.placedHeadroom = this.headerInChunk;
       } else {
-        this.payloadBuf = withHeadroom(
-          total <= RESERVE_MIN ? total : Math.max(RESERVE_MIN, Math.min(total, length - pos)),
-        );
+        this.payloadBuf = withHeadroom(firstReserve(total, length - pos));
       }
       // A text payload over several reads is validated as it arrives (fail fast).
       if (
@@ -282,8 +278,7 @@ export class Receiver {
   /** A larger payloadBuf (at least `needed` bytes, at most the payload's length) with the bytes so far. */
   private growPayload(needed: number): Buffer {
     const old = this.payloadBuf as Buffer;
-    const size = Math.min(this.payloadLength, Math.max(needed, old.length * RESERVE_GROWTH));
-    const buf = withHeadroom(size);
+    const buf = withHeadroom(grownReserve(this.payloadLength, needed, old.length));
     old.copy(buf, 0, 0, this.payloadFill);
     this.payloadBuf = buf;
     return buf;
@@ -326,11 +321,7 @@ export class Receiver {
 
   /** The mask key as seen from a payload offset with `phase` = offset & 3. */
   private keyAt(phase: number): Buffer {
-    if (phase === 0) return this.maskKey;
-    const k = this.maskKey;
-    const r = this.rotatedKey;
-    for (let i = 0; i < 4; i++) r[i] = k[(i + phase) & 3];
-    return r;
+    return phase === 0 ? this.maskKey : rotateMaskKey(this.maskKey, phase, this.rotatedKey);
   }
 
   /** The current data frame is not a whole uncompressed text message: its payload may outlive the read. */
@@ -345,27 +336,19 @@ export class Receiver {
   private parseHeader(buf: Buffer, p: number): boolean {
     const b0 = buf[p];
     const b1 = buf[p + 1];
-    const fin = (b0 & 0x80) !== 0;
-    const opcode = b0 & 0x0f;
-    const rsv1 = (b0 & 0x40) !== 0;
-    if ((b0 & 0x30) !== 0) return this.fail(Failures.RSV23_SET);
-    if ((b1 & 0x80) === 0) return this.fail(Failures.UNMASKED);
-    let length = b1 & 0x7f;
-    let offset = p + 2;
-    if (length === 126) {
-      length = (buf[p + 2] << 8) | buf[p + 3];
-      offset += 2;
-    } else if (length === 127) {
-      const high = buf.readUInt32BE(p + 2);
-      if (high > MAX_SAFE_LENGTH_HIGH) return this.fail(Failures.LENGTH_OVER_2_53);
-      length = high * 0x100000000 + buf.readUInt32BE(p + 6);
-      offset += 8;
-    }
+    if ((b0 & RSV2_RSV3) !== 0) return this.fail(Failures.RSV23_SET);
+    if ((b1 & MASK) === 0) return this.fail(Failures.UNMASKED);
+    const short = b1 & LENGTH_BITS;
+    const length = short < LENGTH_16 ? short : payloadLengthAt(buf, p);
+    if (length < 0) return this.fail(Failures.LENGTH_OVER_2_53);
+    const fin = (b0 & FIN) !== 0;
+    const opcode = b0 & OPCODE_BITS;
+    const rsv1 = (b0 & RSV1) !== 0;
 
     if (opcode >= Opcode.CLOSE) {
       if (opcode > Opcode.PONG) return this.fail(Failures.RESERVED_OPCODE, opcode);
       if (!fin) return this.fail(Failures.FRAGMENTED_CONTROL);
-      if (length > 125) return this.fail(Failures.LONG_CONTROL);
+      if (length > MAX_CONTROL_PAYLOAD) return this.fail(Failures.LONG_CONTROL);
       if (rsv1) return this.fail(Failures.RSV1_CONTROL);
     } else if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) return this.fail(Failures.ORPHAN_CONTINUATION);
@@ -389,6 +372,7 @@ export class Receiver {
     }
 
     const mask = this.maskKey;
+    const offset = p + (short < LENGTH_16 ? 2 : short === LENGTH_16 ? 4 : 10);
     mask[0] = buf[offset];
     mask[1] = buf[offset + 1];
     mask[2] = buf[offset + 2];
@@ -443,31 +427,17 @@ export class Receiver {
       this.utf8 = null;
       if (!ok) return void this.fail(Failures.BAD_UTF8);
     }
-    const fragments = this.fragments;
-    const message = withHeadroom(this.messageLength);
-    let offset = 0;
-    for (let i = 0; i < fragments.length; i++) {
-      message.set(fragments[i], offset);
-      offset += fragments[i].length;
-    }
+    const message = joinFragments(this.fragments, this.messageLength);
     this.fragments = null;
     this.messageOpcode = 0;
     this.sink.onMessage(!text, message, compressed, true, false);
   }
 
   private closeFrame(payload: Buffer): void {
-    if (payload.length === 0) {
-      this.stop();
-      this.sink.onCloseFrame(CloseCode.NO_STATUS, '');
-      return;
-    }
-    if (payload.length === 1) return void this.fail(Failures.SHORT_CLOSE);
-    const code = payload.readUInt16BE(0);
-    if (!isValidCloseCode(code)) return void this.fail(Failures.BAD_CLOSE_CODE, code);
-    const reason = payload.subarray(2);
-    if (!isUtf8(reason)) return void this.fail(Failures.BAD_UTF8_REASON);
+    const close = readClosePayload(payload);
+    if ('failure' in close) return void this.fail(close.failure, close.detail);
     this.stop();
-    this.sink.onCloseFrame(code, reason.toString());
+    this.sink.onCloseFrame(close.code, close.reason);
   }
 
   private fail([code, reason]: Failure, detail?: number): false {
@@ -475,10 +445,4 @@ export class Receiver {
     this.sink.onProtocolError(code, detail === undefined ? reason : `${reason} ${detail}`);
     return false;
   }
-}
-
-/** Header length from the second byte: 2 + extended length + 4 (mask; clients always mask). */
-function frameHeaderLength(b1: number): number {
-  const len = b1 & 0x7f;
-  return (len === 126 ? 4 : len === 127 ? 10 : 2) + ((b1 & 0x80) !== 0 ? 4 : 0);
 }

@@ -1,30 +1,25 @@
 // Server-side framing (RFC 6455 §5.2): server frames are never masked, so a frame is header + payload.
 // Text and JSON are encoded straight behind HEADROOM reserved bytes, and the header is written into
-// that room: one allocation and no copy per message.
-import { encodeJsonWithHeadroom, utf8WithHeadroom } from '../backend';
-import { MAX_CLOSE_REASON_BYTES } from './close-codes';
-import { stringifyWithBigInt } from '../backend/json-codec';
-
-export const Opcode = {
-  CONTINUATION: 0x0,
-  TEXT: 0x1,
-  BINARY: 0x2,
-  CLOSE: 0x8,
-  PING: 0x9,
-  PONG: 0xa,
-} as const;
-
-/** Room for the longest server frame header (2 + 8 bytes of length). */
-export const HEADROOM = 10;
-const FIN = 0x80;
-const RSV1 = 0x40;
+// that room: one allocation and no copy per message. (Which frame a value becomes: message-encoding.ts.)
+import { utf8WithHeadroom } from '../backend';
+import {
+  CLOSE_CODE_BYTES,
+  EMPTY,
+  FIN,
+  HEADROOM,
+  LENGTH_16,
+  LENGTH_64,
+  LENGTH_BITS,
+  MAX_16BIT_LENGTH,
+  MAX_CLOSE_REASON_BYTES,
+  MAX_SHORT_LENGTH,
+  Opcode,
+  RSV1,
+  headerLength,
+} from './frame';
 
 /** Payloads up to this size are copied behind their header (one write); larger ones are written as is. */
 export const COPY_LIMIT = 16 * 1024;
-
-export function headerLength(payloadLength: number): number {
-  return payloadLength < 126 ? 2 : payloadLength < 65536 ? 4 : 10;
-}
 
 /** Writes a final-frame header for `payloadLength` bytes at buf[offset]. */
 export function writeHeader(
@@ -35,14 +30,14 @@ export function writeHeader(
   compressed = false,
 ): void {
   buf[offset] = FIN | (compressed ? RSV1 : 0) | opcode;
-  if (payloadLength < 126) {
+  if (payloadLength <= MAX_SHORT_LENGTH) {
     buf[offset + 1] = payloadLength;
-  } else if (payloadLength < 65536) {
-    buf[offset + 1] = 126;
+  } else if (payloadLength <= MAX_16BIT_LENGTH) {
+    buf[offset + 1] = LENGTH_16;
     buf[offset + 2] = payloadLength >>> 8;
     buf[offset + 3] = payloadLength & 0xff;
   } else {
-    buf[offset + 1] = 127;
+    buf[offset + 1] = LENGTH_64;
     buf.writeUInt32BE(Math.floor(payloadLength / 0x100000000), offset + 2);
     buf.writeUInt32BE(payloadLength >>> 0, offset + 6);
   }
@@ -58,18 +53,6 @@ export function frameInHeadroom(buf: Buffer, opcode: number): Buffer {
 
 export function frameText(text: string): Buffer {
   return frameInHeadroom(utf8WithHeadroom(text, HEADROOM), Opcode.TEXT);
-}
-
-/**
- * A text frame of JSON.stringify(value); with `bigInt` (settings.jsonBigInt), BigInt values written exactly,
- * as ws.send writes them (outbox.ts). Throws a TypeError for values JSON cannot encode.
- */
-export function frameJson(value: unknown, bigInt = false): Buffer {
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
-    throw new TypeError(`Cannot send ${typeof value} as JSON`);
-  }
-  if (bigInt) return frameText(stringifyWithBigInt(value) as string);
-  return frameInHeadroom(encodeJsonWithHeadroom(value, HEADROOM), Opcode.TEXT);
 }
 
 /** Header and payload copied into one Buffer. */
@@ -88,27 +71,22 @@ export function frameHeader(opcode: number, payloadLength: number, compressed = 
   return out;
 }
 
-/**
- * ws.send / publish semantics: string → text, bytes → binary, anything else → JSON text (`bigInt`: with
- * settings.jsonBigInt's exact BigInt). One Buffer.
- */
-export function frameValue(value: unknown, bigInt = false): Buffer {
-  if (typeof value === 'string') return frameText(value);
-  if (value instanceof Uint8Array) return frameCopy(Opcode.BINARY, value);
-  if (value instanceof ArrayBuffer) return frameCopy(Opcode.BINARY, new Uint8Array(value));
-  return frameJson(value, bigInt);
-}
-
 /** A close frame; code undefined → empty payload. The caller has validated code and reason. */
 export function frameClose(code?: number, reason = ''): Buffer {
   if (code === undefined) return frameCopy(Opcode.CLOSE, EMPTY);
   const reasonLength = Buffer.byteLength(reason);
   if (reasonLength > MAX_CLOSE_REASON_BYTES)
     throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
-  const payload = Buffer.allocUnsafe(2 + reasonLength);
+  const payload = Buffer.allocUnsafe(CLOSE_CODE_BYTES + reasonLength);
   payload.writeUInt16BE(code, 0);
-  payload.write(reason, 2);
+  payload.write(reason, CLOSE_CODE_BYTES);
   return frameCopy(Opcode.CLOSE, payload);
 }
 
-export const EMPTY = Buffer.alloc(0);
+/** The payload length a server frame's header gives. */
+export function framePayloadLength(frame: Buffer): number {
+  const short = frame[1] & LENGTH_BITS;
+  if (short < LENGTH_16) return short;
+  if (short === LENGTH_16) return frame.readUInt16BE(2);
+  return frame.readUInt32BE(2) * 0x100000000 + frame.readUInt32BE(6);
+}

@@ -19,7 +19,7 @@ import { isHttpError } from '../http/http-error';
 import { decodePath, parseQuery } from '../http/query';
 import type { RadixRouter } from '../router';
 import type { ResolvedSettings } from '../settings/index';
-import { WebSocket } from './connection';
+import { WsSession } from './session';
 import type { WsUpgradeRequest } from './context';
 import { DEFAULT_CONCURRENCY, DEFAULT_THRESHOLD, Limiter, PerMessageDeflate, negotiateDeflate } from './deflate';
 import {
@@ -213,9 +213,9 @@ export class WsUpgrade {
       protocol: req.protocol,
       data,
     };
-    const ws = new WebSocket(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
-    this.host.wsHub.addConnection(ws, limits.idleTimeout);
-    ws.start(acceptResponse(key, extensions, req.protocol), head);
+    const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
+    this.host.wsHub.addConnection(session, limits);
+    session.start(acceptResponse(key, extensions, req.protocol), head);
   }
 }
 

@@ -1,12 +1,14 @@
-// Direct reads (lib/ws/direct-read.ts): sockets read into one shared buffer, and long payloads get their
+// Direct reads (lib/transport/direct-read.ts, lib/ws/direct-read.ts): sockets read into one shared buffer, and long payloads get their
 // remaining bytes read straight into their own Buffer. Whatever outlives a read must be copied out, so
 // these tests keep messages, await in hooks and queue messages, then check the bytes after many more reads.
 // Every server test runs twice: with direct reads and on the ordinary 'data' path (the fallback).
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from '../../lib/ws';
 import { WsMessageContext } from '../../lib/ws';
-import { directReadSupported, setDirectRead, setMaxOwnSlabs } from '../../lib/ws/direct-read';
+import { directReadSupported, setDirectRead } from '../../lib/transport/direct-read';
+import { setMaxOwnSlabs } from '../../lib/ws/direct-read';
 import { Receiver, type ReceiverSink } from '../../lib/ws/receiver';
+import { sessionOf } from '../../lib/ws/websocket';
 import { unmaskAscii } from '../../lib/ws/utf8';
 import {
   Inbox,
@@ -30,11 +32,11 @@ function textOf(size: number): string {
 }
 
 function isDirect(ws: WebSocket): boolean {
-  return (ws as unknown as { reads: unknown }).reads !== null;
+  return (sessionOf(ws) as unknown as { reads: unknown }).reads !== null;
 }
 
 function hasOwnSlab(ws: WebSocket): boolean {
-  const reads = (ws as unknown as { reads: { slab: Buffer | null } | null }).reads;
+  const reads = (sessionOf(ws) as unknown as { reads: { slab: Buffer | null } | null }).reads;
   return reads !== null && reads.slab !== null;
 }
 

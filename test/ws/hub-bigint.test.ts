@@ -1,9 +1,13 @@
-// WsHub.publish follows each subscriber's settings.jsonBigInt, as ws.send does (issue 19, item 5): a BigInt
-// is written exactly to a jsonBigInt connection, and refused (TypeError, as JSON.stringify) without it.
-// Fake subscribers (only what publish touches); JSON.rawJSON is Node >= 22, so on older lines the exact
-// writer is stood in for by one that writes the digits the same way. The wire test is json-bigint.test.ts.
+// WsHub.publish frames a value once, with the rule ws.send follows (lib/ws/message-encoding.ts) under the
+// hub's settings.jsonBigInt: the app's, which every connection of the app shares (an endpoint cannot change
+// it); the hub takes it from the connections it is given. A BigInt is written exactly with jsonBigInt and
+// refused (TypeError, as JSON.stringify) without it. Fake sessions (only what publish touches); JSON.rawJSON
+// is Node >= 22, so on older lines the exact writer is stood in for by one that writes the digits the same
+// way. The wire test is json-bigint.test.ts; send/reply/publish identity: message-encoding.test.ts.
 import { WsHub } from '../../lib/ws/hub';
-import type { WebSocket } from '../../lib/ws/connection';
+import type { ConnectionLimits } from '../../lib/ws/connection-config';
+import type { WsSession } from '../../lib/ws/session';
+import type { WebSocket } from '../../lib/ws/websocket';
 
 jest.mock('../../lib/backend/json-codec', () => {
   const actual = jest.requireActual('../../lib/backend/json-codec');
@@ -18,15 +22,24 @@ jest.mock('../../lib/backend/json-codec', () => {
   };
 });
 
+// sessionOf(ws) reads the WebSocket's private field: the fakes are their own sessions.
+jest.mock('../../lib/ws/websocket', () => ({ sessionOf: (ws: unknown) => ws }));
+
 interface Fake {
-  limits: { jsonBigInt: boolean };
   frames: Buffer[];
   sendFrame(frame: Buffer): boolean;
 }
 
-function fake(jsonBigInt: boolean): Fake {
-  const f: Fake = { limits: { jsonBigInt }, frames: [], sendFrame: (frame) => (f.frames.push(frame), true) };
-  return f;
+function hubWith(jsonBigInt: boolean, count = 1): { hub: WsHub; subs: Fake[] } {
+  const hub = new WsHub();
+  const subs: Fake[] = [];
+  for (let i = 0; i < count; i++) {
+    const f: Fake = { frames: [], sendFrame: (frame) => (f.frames.push(frame), true) };
+    hub.addConnection(f as unknown as WsSession, { jsonBigInt, idleTimeout: 0 } as ConnectionLimits);
+    hub.topicsIndex.add('t', f as unknown as WebSocket);
+    subs.push(f);
+  }
+  return { hub, subs };
 }
 
 /** The text payload of an unmasked server frame (payloads < 126 bytes here). */
@@ -34,35 +47,27 @@ function payload(frame: Buffer): string {
   return frame.subarray(2, 2 + (frame[1] & 0x7f)).toString();
 }
 
-test('a BigInt published to a jsonBigInt subscriber is written exactly', () => {
-  const hub = new WsHub();
-  const ws = fake(true);
-  hub.topicsIndex.add('t', ws as unknown as WebSocket);
-  expect(hub.publish('t', { id: 12345678901234567890n })).toBe(1);
-  expect(payload(ws.frames[0])).toBe('{"id":12345678901234567890}');
+test('a BigInt published by a jsonBigInt app is written exactly, one Buffer for every subscriber', () => {
+  const { hub, subs } = hubWith(true, 2);
+  expect(hub.publish('t', { id: 12345678901234567890n })).toBe(2);
+  expect(payload(subs[0].frames[0])).toBe('{"id":12345678901234567890}');
+  expect(subs[1].frames[0]).toBe(subs[0].frames[0]);
 });
 
-test('subscribers with and without jsonBigInt: each gets its own rule, a value one cannot encode reaches nobody', () => {
-  const hub = new WsHub();
-  const exact = fake(true);
-  const plain = fake(false);
-  hub.topicsIndex.add('t', exact as unknown as WebSocket);
-  hub.topicsIndex.add('t', plain as unknown as WebSocket);
+test('without jsonBigInt a BigInt is a TypeError and reaches nobody; other JSON is framed as before', () => {
+  const { hub, subs } = hubWith(false, 2);
   expect(hub.publish('t', { n: 1 })).toBe(2);
-  expect(payload(exact.frames[0])).toBe('{"n":1}');
-  expect(payload(plain.frames[0])).toBe('{"n":1}');
+  expect(payload(subs[0].frames[0])).toBe('{"n":1}');
   expect(() => hub.publish('t', { n: 1n })).toThrow(TypeError);
-  expect(exact.frames).toHaveLength(1);
-  expect(plain.frames).toHaveLength(1);
+  expect(subs[0].frames).toHaveLength(1);
+  expect(subs[1].frames).toHaveLength(1);
 });
 
 test('strings and bytes are framed as before', () => {
-  const hub = new WsHub();
-  const ws = fake(true);
-  hub.topicsIndex.add('t', ws as unknown as WebSocket);
+  const { hub, subs } = hubWith(true);
   hub.publish('t', 'hi');
   hub.publish('t', Buffer.from('ab'));
-  expect(ws.frames[0][0]).toBe(0x81);
-  expect(payload(ws.frames[0])).toBe('hi');
-  expect(ws.frames[1][0]).toBe(0x82);
+  expect(subs[0].frames[0][0]).toBe(0x81);
+  expect(payload(subs[0].frames[0])).toBe('hi');
+  expect(subs[0].frames[1][0]).toBe(0x82);
 });

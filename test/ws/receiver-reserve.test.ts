@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type WsClient from 'ws';
 import type { WebSocket } from '../../lib/ws';
-import { setDirectRead } from '../../lib/ws/direct-read';
+import { sessionOf } from '../../lib/ws/websocket';
+import { setDirectRead } from '../../lib/transport/direct-read';
 import { Receiver, type ReceiverSink } from '../../lib/ws/receiver';
 import { Inbox, RawClient, encodeFrame, exactEcho, openWs, sleep, startWs, type RunningWs } from './helpers';
 
@@ -110,7 +111,7 @@ describe.each([
     // Wait until every server-side receiver holds its one payload byte.
     const receivers = (): Array<{ payloadFill: number }> =>
       srv.app.wsHub.connections.map(
-        (ws: WebSocket) => (ws as unknown as { receiver: { payloadFill: number } }).receiver,
+        (ws: WebSocket) => (sessionOf(ws) as unknown as { receiver: { payloadFill: number } }).receiver,
       );
     for (let i = 0; i < 200 && !(receivers().length === 10 && receivers().every((r) => r.payloadFill === 1)); i++)
       await sleep(10);

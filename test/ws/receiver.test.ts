@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { Receiver, type ReceiverSink } from '../../lib/ws/receiver';
 import { Utf8Stream } from '../../lib/ws/utf8';
-import { frameCopy, frameText, headerLength, Opcode } from '../../lib/ws/sender';
+import { headerLength, Opcode } from '../../lib/ws/frame';
+import { frameCopy, frameText } from '../../lib/ws/sender';
 import { encodeFrame } from './helpers';
 
 class Recorder implements ReceiverSink {

@@ -13,7 +13,7 @@ import { HeadError, type ParserLimits } from './head-rules';
 import { parseRequestHead } from './parser-native';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../base/listener-guard';
-import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
+import { scratchBuffer, type DirectReader } from '../direct-read';
 import { canWriteDirect } from './direct-write';
 import { asksForWebSocket } from '../upgrade-rule';
 import { SendProgress, sendPending } from '../send-progress';

@@ -9,7 +9,7 @@ import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest
 import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
 import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
-import { startDirectRead } from '../../ws/direct-read';
+import { startDirectRead } from '../direct-read';
 import { listenerFault } from '../../base/listener-guard';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */

@@ -1,86 +1,66 @@
-// One WebSocket connection: the object handlers see as `ws`. It owns the socket, the receiver, the close
-// handshake and the order of messages (a handler that returns a promise holds back the connection's next
-// messages until it settles). What it sends goes through its Outbox (outbox.ts); where direct reads land
-// is its ReadBuffer's business (read-buffer.ts); what a message gets back is reply.ts's.
-import { EventEmitter } from 'node:events';
+// What runs one WebSocket connection behind its public object (websocket.ts): the socket's events, the
+// receiver's sink, the outbox's owner, direct reads, the idle sweep's side and the order of messages (a
+// handler that returns a promise holds back the connection's next messages until it settles). What it
+// sends goes through its Outbox (outbox.ts); where direct reads land is its ReadBuffer's business
+// (read-buffer.ts); what a message gets back is reply.ts's; the close handshake is close-handshake.ts's.
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Failures, assertCloseArgs, type Failure } from './close-codes';
+import { Failures, type Failure } from './close-codes';
 import { CloseHandshake } from './close-handshake';
 import type { ConnectionLimits, WsConnectionInfo } from './connection-config';
 import { WsMessageContext, type WsConnectContext, type WsDisconnectContext } from './context';
 import { MessageTooBigError, type PerMessageDeflate } from './deflate';
-import { scratchBuffer, startDirectRead, type DirectReader } from './direct-read';
+import { scratchBuffer, startDirectRead, type DirectReader } from '../transport/direct-read';
+import { EMPTY, Opcode } from './frame';
 import type { WsHandlers } from './handlers';
+import type { WsHub } from './hub';
 import { Inbox, type InboxOwner, type Incoming } from './inbox';
 import { Outbox, type OutboxOwner } from './outbox';
 import { ReadBuffer } from './read-buffer';
 import { Receiver, type ReceiverSink } from './receiver';
 import { sendReply } from './reply';
-import { EMPTY, Opcode, frameCopy } from './sender';
-import type { WsHub } from './hub';
+import { frameCopy } from './sender';
+import { WebSocket, type ConnectionControl, sessionOf } from './websocket';
 import { listenerFault } from '../base/listener-guard';
+import { logError } from '../base/logger';
 
-export type ReadyState = 0 | 1 | 2 | 3;
-
-export class WebSocket extends EventEmitter {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-
-  /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
-  data: Record<string, unknown>;
-  readyState: ReadyState = 1;
-  readonly remoteAddress: string | undefined;
-  /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
-  readonly url: string;
-  /** The endpoint's route parameters (`/chat/:room` → `{ room }`). */
-  readonly params: Readonly<Record<string, string>>;
-  /** The upgrade request's headers (lower-case names). */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** The subprotocol agreed in the handshake ('' for none). */
-  readonly protocol: string;
-
+export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, InboxOwner, DirectReader {
+  /** The public object handlers see. */
+  readonly ws: WebSocket;
   /**
-   * @internal Set when a read completes a frame (any frame, control frames too); the idle sweep clears it.
+   * Set when a read completes a frame (any frame, control frames too); the idle sweep clears it.
    * Bytes alone do not count: a peer trickling one byte of a huge frame per interval is idle.
    */
   active = true;
-  /** @internal The idle sweep pinged this connection and waits for any sign of life. */
+  /** The idle sweep pinged this connection and waits for any sign of life. */
   idlePinged = false;
+  /** The socket closed. */
+  disconnected = false;
 
   private readonly receiver: Receiver;
   private readonly outbox: Outbox;
-  /** Non-null once the socket reads directly into buffers this connection picks (direct-read.ts). */
+  /** Non-null once the socket reads directly into buffers this connection picks (../transport/direct-read.ts). */
   private reads: ReadBuffer | null = null;
   private readonly closing: CloseHandshake;
-  /** @internal The socket closed. */
-  disconnected = false;
   private readonly inbox: Inbox;
   private topicSet: Set<string> | null = null;
 
-  /** @internal Made by the upgrade (upgrade.ts). */
+  /** Made by the upgrade (upgrade.ts). */
   constructor(
     private readonly hub: WsHub,
     private readonly handlers: WsHandlers,
-    private readonly socket: Duplex,
+    /** The TCP socket (a fault in a timer callback destroys it). */
+    readonly socket: Duplex,
     private readonly limits: ConnectionLimits,
     private readonly deflate: PerMessageDeflate | null,
     info: WsConnectionInfo,
   ) {
-    super();
-    this.remoteAddress = info.remoteAddress;
-    this.url = info.url;
-    this.params = info.params;
-    this.headers = info.headers;
-    this.protocol = info.protocol;
-    this.data = info.data ?? {};
+    this.ws = new WebSocket(this, info);
     this.receiver = new Receiver(this, limits, deflate !== null);
     this.outbox = new Outbox(this, socket, limits, deflate);
     this.inbox = new Inbox(this, socket, limits.maxQueuedBytes);
     this.closing = new CloseHandshake(socket, this.outbox, limits.closeTimeout);
-    (socket as SocketWithWs)[kWs] = this;
+    (socket as SocketWithSession)[kSession] = this;
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
@@ -88,12 +68,12 @@ export class WebSocket extends EventEmitter {
     socket.on('drain', socketOnDrain);
   }
 
-  /** @internal Writes the 101, runs the open handler, then parses bytes that came with the handshake. */
+  /** Writes the 101, runs the open handler, then parses bytes that came with the handshake. */
   start(response: string, head: Buffer): void {
     const outbox = this.outbox;
     outbox.inRead = true;
     outbox.write(Buffer.from(response, 'latin1'));
-    const ctx: WsConnectContext = { ws: this };
+    const ctx: WsConnectContext = { ws: this.ws };
     try {
       const result = this.handlers.open(ctx);
       if (result !== undefined) {
@@ -116,48 +96,32 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  /** @internal The TCP socket (a fault in a timer callback destroys it). */
-  get rawSocket(): Duplex {
-    return this.socket;
-  }
+  // ---- the public API's side (websocket.ts) ---------------------------------------------------
 
-  /** Bytes queued for this connection and not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.outbox.bufferedAmount;
   }
 
-  /** The extension in use ('permessage-deflate' or ''). */
   get extensions(): string {
     return this.deflate !== null ? 'permessage-deflate' : '';
   }
 
-  // ---- sending -------------------------------------------------------------------------------
-
-  /**
-   * string → text frame, Buffer/Uint8Array → binary frame, anything else → JSON text.
-   * False when the connection is closing or the message was dropped by the backpressure policy.
-   */
   send(value: unknown): boolean {
     if (!this.canSend()) return false;
     return this.outbox.sendValue(value);
   }
 
-  /** Starts the close handshake. code: 1000, 1001-1003, 1007-1014 or 3000-4999; reason: <= 123 bytes. */
-  close(code: number = CloseCode.NORMAL, reason = ''): void {
-    assertCloseArgs(code, reason);
+  /** ws.close(), arguments checked. */
+  close(code: number, reason: string): void {
     this.initiateClose(code, reason, false);
   }
 
-  /** Sends a ping (payload <= 125 bytes). False when closing. */
-  ping(payload: string | Uint8Array = EMPTY): boolean {
-    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (bytes.length > 125) throw new RangeError('Ping payload must be at most 125 bytes');
+  ping(payload: Uint8Array): boolean {
     if (!this.canSend()) return false;
-    this.outbox.sendControl(frameCopy(Opcode.PING, bytes));
+    this.outbox.sendControl(frameCopy(Opcode.PING, payload));
     return true;
   }
 
-  /** Destroys the socket at once, without a close handshake. */
   terminate(): void {
     this.socket.destroy();
   }
@@ -167,23 +131,23 @@ export class WebSocket extends EventEmitter {
     if (this.topicSet === null) this.topicSet = new Set();
     if (this.topicSet.has(topic)) return;
     this.topicSet.add(topic);
-    this.hub.topicsIndex.add(topic, this);
+    this.hub.topicsIndex.add(topic, this.ws);
   }
 
   unsubscribe(topic: string): void {
     if (this.topicSet === null || !this.topicSet.delete(topic)) return;
-    this.hub.topicsIndex.remove(topic, this);
+    this.hub.topicsIndex.remove(topic, this.ws);
   }
 
   isSubscribed(topic: string): boolean {
     return this.topicSet !== null && this.topicSet.has(topic);
   }
 
-  get topics(): string[] {
+  topics(): string[] {
     return this.topicSet === null ? [] : [...this.topicSet];
   }
 
-  /** @internal A complete frame (publish shares one Buffer between subscribers). */
+  /** A complete frame (publish shares one Buffer between subscribers). */
   sendFrame(frame: Buffer): boolean {
     return this.canSend() && this.outbox.sendFrame(frame);
   }
@@ -192,19 +156,19 @@ export class WebSocket extends EventEmitter {
     return !this.closing.sent && !this.disconnected;
   }
 
-  /** @internal OutboxOwner */
+  // ---- OutboxOwner ----------------------------------------------------------------------------
+
   outboxFailed(failure: Failure): void {
     if (!this.disconnected) this.fail(failure);
   }
 
-  /** @internal OutboxOwner */
   outboxDrained(): void {
     this.closing.outboxDrained();
   }
 
-  // ---- receiving -----------------------------------------------------------------------------
+  // ---- receiving: the socket, DirectReader, ReceiverSink, InboxOwner --------------------------
 
-  /** @internal */
+  /** A 'data' chunk (the stream path: direct reads are off or unsupported). */
   onData(chunk: Buffer): void {
     const frames = this.receiver.framesDone;
     this.outbox.inRead = true;
@@ -213,7 +177,6 @@ export class WebSocket extends EventEmitter {
     this.outbox.endRead();
   }
 
-  /** @internal DirectReader */
   onDirectRead(buf: Buffer, n: number): void {
     const reads = this.reads as ReadBuffer;
     const frames = this.receiver.framesDone;
@@ -224,17 +187,14 @@ export class WebSocket extends EventEmitter {
     reads.account(n, !this.disconnected);
   }
 
-  /** @internal DirectReader */
   nextReadBuffer(): Buffer {
     return this.reads === null ? scratchBuffer() : this.reads.next();
   }
 
-  /** @internal ReceiverSink */
   placePayload(chunk: Buffer, pos: number, total: number): Buffer | null {
     return this.reads === null ? null : this.reads.place(chunk, pos, total);
   }
 
-  /** @internal ReceiverSink */
   onMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom = false, transient = false): void {
     if (this.closing.sent) return; // closing: data is discarded
     if (this.inbox.busy) {
@@ -249,7 +209,6 @@ export class WebSocket extends EventEmitter {
     this.handleMessage(binary, payload, compressed, headroom, transient);
   }
 
-  /** @internal ReceiverSink */
   onPing(payload: Buffer): void {
     if (this.closing.sent || this.disconnected) return;
     // A peer that pings without reading gets no more pongs once the output is over the limit.
@@ -257,13 +216,13 @@ export class WebSocket extends EventEmitter {
     this.outbox.sendControl(frameCopy(Opcode.PONG, payload));
   }
 
-  /** @internal ReceiverSink: unsolicited pongs are allowed and ignored (any read counts as activity). */
+  /** Unsolicited pongs are allowed and ignored (any read counts as activity). */
   onPong(): void {}
 
-  /** @internal ReceiverSink */
   onCloseFrame(code: number, reason: string): void {
     this.closing.peerClosed(code, reason);
-    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
     if (this.inbox.busy && !this.closing.sent) {
       // Replies to the messages before the close go out first.
       this.inbox.wait({ close: true, code, reason });
@@ -272,12 +231,11 @@ export class WebSocket extends EventEmitter {
     this.closing.answer(code);
   }
 
-  /** @internal ReceiverSink */
   onProtocolError(code: number, message: string): void {
     this.failWith(code, message);
   }
 
-  /** @internal InboxOwner: a message or close that waited behind busy work. */
+  /** A message or close that waited behind busy work. */
   deliver(item: Incoming): void {
     if (item.close) this.closing.answer(item.code);
     else if (!this.closing.sent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
@@ -311,8 +269,8 @@ export class WebSocket extends EventEmitter {
 
   /** Runs the message handler(s), then sends the reply (or the default one). */
   private dispatch(binary: boolean, payload: Buffer, headroom: boolean, transient: boolean): void {
-    const ctx = new WsMessageContext(this, binary, payload, transient, headroom, this.limits);
-    let result: void | Promise<void> = undefined;
+    const ctx = new WsMessageContext(this.ws, binary, payload, transient, headroom, this.limits);
+    let result: void | Promise<void>;
     try {
       result = this.handlers.message(ctx);
     } catch (err) {
@@ -350,7 +308,7 @@ export class WebSocket extends EventEmitter {
 
   private handlerFailed(err: unknown): void {
     if (this.disconnected) return;
-    console.error('krozen: a WebSocket handler failed; closing the connection with 1011:', err);
+    logError(this.limits.logger, 'a WebSocket handler failed; closing the connection with 1011', err);
     const [code, reason] = Failures.HOOK_FAILED;
     this.guarded(() => this.initiateClose(code, reason, false));
   }
@@ -383,45 +341,47 @@ export class WebSocket extends EventEmitter {
 
   private initiateClose(code: number, reason: string, endNow: boolean): void {
     if (this.disconnected) return;
-    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
     this.closing.send(code, reason, endNow);
   }
 
-  /** @internal Idle sweep: the connection stayed silent after a ping. */
+  /** Idle sweep: the connection stayed silent after a ping. */
   idleExpired(): void {
     // Not reading because our own handler is slow (the queue is full): the silence is ours, not the peer's.
     if (this.inbox.paused) return;
     this.fail(Failures.IDLE);
   }
 
-  /** @internal Idle sweep: ask for a sign of life. */
+  /** Idle sweep: ask for a sign of life. */
   idlePing(): void {
     if (this.canSend()) this.outbox.sendControl(frameCopy(Opcode.PING, EMPTY));
   }
 
-  /** @internal The socket drained: the drain handler, then the 'drain' event. */
+  /** The socket drained: the drain handler, then the 'drain' event. */
   onDrain(): void {
     try {
-      this.handlers.drain(this);
+      this.handlers.drain(this.ws);
     } catch (err) {
       this.handlerFailed(err);
     }
-    this.emit('drain');
+    this.ws.emit('drain');
   }
 
-  /** @internal The peer ended its side (TCP FIN). */
+  /** The peer ended its side (TCP FIN). */
   onEnd(): void {
-    if (this.readyState === WebSocket.OPEN) this.readyState = WebSocket.CLOSING;
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
     this.receiver.stop();
     this.inbox.clear();
     this.closing.endSocket();
   }
 
-  /** @internal */
   onSocketClose(): void {
     if (this.disconnected) return;
+    const ws = this.ws;
     this.disconnected = true;
-    this.readyState = WebSocket.CLOSED;
+    ws.readyState = WebSocket.CLOSED;
     this.closing.done();
     this.receiver.stop();
     this.inbox.clear();
@@ -429,33 +389,34 @@ export class WebSocket extends EventEmitter {
     if (this.reads !== null) this.reads.release();
     if (this.deflate !== null) this.deflate.close();
     if (this.topicSet !== null) {
-      for (const topic of this.topicSet) this.hub.topicsIndex.remove(topic, this);
+      for (const topic of this.topicSet) this.hub.topicsIndex.remove(topic, ws);
       this.topicSet = null;
     }
     this.hub.removeConnection(this);
-    const ctx: WsDisconnectContext = { ws: this, code: this.closing.code, reason: this.closing.reason };
+    const ctx: WsDisconnectContext = { ws, code: this.closing.code, reason: this.closing.reason };
     try {
       const result = this.handlers.close(ctx);
-      if (result !== undefined) result.catch((err) => console.error('krozen: a WebSocket close handler failed:', err));
+      if (result !== undefined)
+        result.catch((err) => logError(this.limits.logger, 'a WebSocket close handler failed', err));
     } catch (err) {
-      console.error('krozen: a WebSocket close handler failed:', err);
+      logError(this.limits.logger, 'a WebSocket close handler failed', err);
     }
-    this.emit('close', this.closing.code, this.closing.reason);
+    ws.emit('close', this.closing.code, this.closing.reason);
   }
 }
 
-const kWs = Symbol('krozen.ws');
-type SocketWithWs = Duplex & { [kWs]: WebSocket };
+const kSession = Symbol('krozen.wsSession');
+type SocketWithSession = Duplex & { [kSession]: WsSession };
 
 // Listeners shared by every connection (no closures per connection). They run inside Node's event
 // emission, where a throw would end the process: a fault ends this socket only.
 function socketListener(
   where: string,
-  call: (ws: WebSocket, chunk: Buffer) => void,
-): (this: SocketWithWs, chunk: Buffer) => void {
-  return function (this: SocketWithWs, chunk: Buffer): void {
+  call: (session: WsSession, chunk: Buffer) => void,
+): (this: SocketWithSession, chunk: Buffer) => void {
+  return function (this: SocketWithSession, chunk: Buffer): void {
     try {
-      call(this[kWs], chunk);
+      call(this[kSession], chunk);
     } catch (err) {
       listenerFault(where, err, this);
     }
@@ -463,8 +424,13 @@ function socketListener(
 }
 
 // 'data' is not emitted once direct reads are on (Node no longer pushes to the stream).
-const socketOnData = socketListener('WebSocket data', (ws, chunk) => ws.onData(chunk));
-const socketOnEnd = socketListener('WebSocket end', (ws) => ws.onEnd());
-const socketOnClose = socketListener('WebSocket close', (ws) => ws.onSocketClose());
-const socketOnDrain = socketListener('WebSocket drain', (ws) => ws.onDrain());
+const socketOnData = socketListener('WebSocket data', (s, chunk) => s.onData(chunk));
+const socketOnEnd = socketListener('WebSocket end', (s) => s.onEnd());
+const socketOnClose = socketListener('WebSocket close', (s) => s.onSocketClose());
+const socketOnDrain = socketListener('WebSocket drain', (s) => s.onDrain());
 function socketOnError(): void {}
+
+/** The session behind `ws` (publish writes through it; the idle sweep and tests reach it). */
+export function sessionOfWs(ws: WebSocket): WsSession {
+  return sessionOf(ws) as WsSession;
+}

@@ -1,0 +1,124 @@
+// The `ws` handlers see: one WebSocket connection's public API and nothing else. Everything that runs the
+// connection (socket events, the receiver's sink, the outbox's owner, direct reads, the idle sweep, the
+// order of messages) is its session's (session.ts), held in a private field no caller can reach.
+import { EventEmitter } from 'node:events';
+import { CloseCode, assertCloseArgs } from './close-codes';
+import type { WsConnectionInfo } from './connection-config';
+import { EMPTY, MAX_CONTROL_PAYLOAD } from './frame';
+
+export type ReadyState = 0 | 1 | 2 | 3;
+
+/**
+ * @internal What the public API asks of the session that runs the connection (session.ts implements it;
+ * declared here so this file needs nothing of session.ts).
+ */
+export interface ConnectionControl {
+  readonly bufferedAmount: number;
+  readonly extensions: string;
+  send(value: unknown): boolean;
+  close(code: number, reason: string): void;
+  ping(payload: Uint8Array): boolean;
+  terminate(): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  isSubscribed(topic: string): boolean;
+  topics(): string[];
+}
+
+let sessionOfWs: (ws: WebSocket) => ConnectionControl;
+
+export class WebSocket extends EventEmitter {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
+  data: Record<string, unknown>;
+  readyState: ReadyState = 1;
+  readonly remoteAddress: string | undefined;
+  /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
+  readonly url: string;
+  /** The endpoint's route parameters (`/chat/:room` → `{ room }`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The upgrade request's headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The subprotocol agreed in the handshake ('' for none). */
+  readonly protocol: string;
+
+  readonly #session: ConnectionControl;
+
+  static {
+    sessionOfWs = (ws) => ws.#session;
+  }
+
+  /** @internal Made by its session (session.ts) when an upgrade succeeds. */
+  constructor(session: ConnectionControl, info: WsConnectionInfo) {
+    super();
+    this.#session = session;
+    this.remoteAddress = info.remoteAddress;
+    this.url = info.url;
+    this.params = info.params;
+    this.headers = info.headers;
+    this.protocol = info.protocol;
+    this.data = info.data ?? {};
+  }
+
+  /** Bytes queued for this connection and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.#session.bufferedAmount;
+  }
+
+  /** The extension in use ('permessage-deflate' or ''). */
+  get extensions(): string {
+    return this.#session.extensions;
+  }
+
+  /**
+   * string → text frame, Buffer/Uint8Array → binary frame, anything else → JSON text.
+   * False when the connection is closing or the message was dropped by the backpressure policy.
+   */
+  send(value: unknown): boolean {
+    return this.#session.send(value);
+  }
+
+  /** Starts the close handshake. code: 1000, 1001-1003, 1007-1014 or 3000-4999; reason: <= 123 bytes. */
+  close(code: number = CloseCode.NORMAL, reason = ''): void {
+    assertCloseArgs(code, reason);
+    this.#session.close(code, reason);
+  }
+
+  /** Sends a ping (payload <= 125 bytes). False when closing. */
+  ping(payload: string | Uint8Array = EMPTY): boolean {
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (bytes.length > MAX_CONTROL_PAYLOAD)
+      throw new RangeError(`Ping payload must be at most ${MAX_CONTROL_PAYLOAD} bytes`);
+    return this.#session.ping(bytes);
+  }
+
+  /** Destroys the socket at once, without a close handshake. */
+  terminate(): void {
+    this.#session.terminate();
+  }
+
+  subscribe(topic: string): void {
+    this.#session.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.#session.unsubscribe(topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.#session.isSubscribed(topic);
+  }
+
+  get topics(): string[] {
+    return this.#session.topics();
+  }
+}
+
+/** @internal The session behind `ws` (publish writes through it; the idle sweep and tests reach it). */
+export function sessionOf(ws: WebSocket): ConnectionControl {
+  return sessionOfWs(ws);
+}
