@@ -189,6 +189,8 @@ async function countWindows(name) {
     if (!m) throw new Error(`no totals in ${out}.${w}`);
     per.push(Math.round(Number(m[1]) / count));
   }
+  // --keep DIR: keeps the last window's dump (callgrind_annotate it: which builtins and C++ the time goes to).
+  if (args.keep) fs.copyFileSync(`${out}.${discard + windows}`, path.join(args.keep, `${name}.callgrind`));
   for (const f of fs.readdirSync(os.tmpdir()))
     if (f.startsWith(path.basename(out))) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
   return per;

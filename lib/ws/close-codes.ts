@@ -1,6 +1,6 @@
 // RFC 6455 §7.4 status codes: the ones krozen sends, and which codes are legal on the wire.
 import { isUtf8 } from 'node:buffer';
-import { CLOSE_CODE_BYTES, MAX_CLOSE_REASON_BYTES, MAX_CONTROL_PAYLOAD } from './frame';
+import { Length } from './frame';
 
 export const CloseCode = {
   NORMAL: 1000,
@@ -30,8 +30,8 @@ export function isValidCloseCode(code: number): boolean {
 export function assertCloseArgs(code: number, reason: string): void {
   if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new RangeError(`Invalid close code: ${code}`);
   if (typeof reason !== 'string') throw new TypeError('Close reason must be a string');
-  if (Buffer.byteLength(reason) > MAX_CLOSE_REASON_BYTES) {
-    throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
+  if (Buffer.byteLength(reason) > Length.MAX_CLOSE_REASON) {
+    throw new RangeError(`Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`);
   }
 }
 
@@ -45,7 +45,7 @@ export const Failures = {
   UNMASKED: [CloseCode.PROTOCOL_ERROR, 'Client frames must be masked'],
   RESERVED_OPCODE: [CloseCode.PROTOCOL_ERROR, 'Reserved opcode'],
   FRAGMENTED_CONTROL: [CloseCode.PROTOCOL_ERROR, 'Control frames must not be fragmented'],
-  LONG_CONTROL: [CloseCode.PROTOCOL_ERROR, `Control frame payload over ${MAX_CONTROL_PAYLOAD} bytes`],
+  LONG_CONTROL: [CloseCode.PROTOCOL_ERROR, `Control frame payload over ${Length.MAX_CONTROL_PAYLOAD} bytes`],
   RSV1_CONTROL: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on control frames'],
   ORPHAN_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'Continuation frame without a message to continue'],
   RSV1_CONTINUATION: [CloseCode.PROTOCOL_ERROR, 'RSV1 must be clear on continuation frames'],
@@ -76,10 +76,10 @@ export function readClosePayload(
   payload: Buffer,
 ): { code: number; reason: string } | { failure: Failure; detail?: number } {
   if (payload.length === 0) return { code: CloseCode.NO_STATUS, reason: '' };
-  if (payload.length < CLOSE_CODE_BYTES) return { failure: Failures.SHORT_CLOSE };
+  if (payload.length < Length.CLOSE_CODE) return { failure: Failures.SHORT_CLOSE };
   const code = payload.readUInt16BE(0);
   if (!isValidCloseCode(code)) return { failure: Failures.BAD_CLOSE_CODE, detail: code };
-  const reason = payload.subarray(CLOSE_CODE_BYTES);
+  const reason = payload.subarray(Length.CLOSE_CODE);
   if (!isUtf8(reason)) return { failure: Failures.BAD_UTF8_REASON };
   return { code, reason: reason.toString() };
 }

@@ -3,7 +3,7 @@
 // connection reports: the peer's, else the one the server closed with, else 1006 (no close frame).
 import type { Duplex } from 'node:stream';
 import { CloseCode } from './close-codes';
-import { MAX_CLOSE_REASON_BYTES } from './frame';
+import { Length } from './frame';
 import type { Outbox } from './outbox';
 import { frameClose } from './sender';
 
@@ -43,7 +43,7 @@ export class CloseHandshake {
   send(code: number, reason: string, endNow: boolean): void {
     if (!this.sent) {
       this.sent = true;
-      this.outbox.sendControl(frameClose(code, reason.length > MAX_CLOSE_REASON_BYTES ? '' : reason));
+      this.outbox.sendControl(frameClose(code, reason.length > Length.MAX_CLOSE_REASON ? '' : reason));
       this.startTimer();
       if (this.code === CloseCode.ABNORMAL && !this.received) {
         this.code = code;

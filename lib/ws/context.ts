@@ -1,6 +1,6 @@
 // The objects the ws:* hooks (and an app.ws() behaviour's functions) receive.
 import type { WebSocket } from './websocket';
-import { HEADROOM } from './frame';
+import { Length } from './frame';
 import { CloseCode } from './close-codes';
 import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
 
@@ -146,7 +146,7 @@ export class WsMessageContext {
 }
 
 function copyWithHeadroom(bytes: Buffer): Buffer {
-  const copy = Buffer.allocUnsafe(HEADROOM + bytes.length).subarray(HEADROOM);
+  const copy = Buffer.allocUnsafe(Length.HEADROOM + bytes.length).subarray(Length.HEADROOM);
   copy.set(bytes);
   return copy;
 }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { listenerFault } from '../base/listener-guard';
 import { Failures, type Failure } from './close-codes';
 import type { PerMessageDeflate } from './deflate';
-import { HEADROOM, Opcode } from './frame';
+import { Length, Opcode } from './frame';
 import { binaryBytes, textWithHeadroom } from './message-encoding';
 import { COPY_LIMIT, frameCopy, frameHeader, frameInHeadroom } from './sender';
 
@@ -85,9 +85,9 @@ export class Outbox {
     return true;
   }
 
-  /** `buf` = HEADROOM reserved bytes + payload. */
+  /** `buf` = Length.HEADROOM reserved bytes + payload. */
   sendEncoded(opcode: number, buf: Buffer): boolean {
-    if (this.compresses(buf.length - HEADROOM)) return this.sendCompressed(opcode, buf.subarray(HEADROOM));
+    if (this.compresses(buf.length - Length.HEADROOM)) return this.sendCompressed(opcode, buf.subarray(Length.HEADROOM));
     return this.sendFrame(frameInHeadroom(buf, opcode));
   }
 

@@ -1,7 +1,7 @@
-// Memory for the payloads the receiver (receiver.ts) collects or copies out: every Buffer has HEADROOM free
+// Memory for the payloads the receiver (receiver.ts) collects or copies out: every Buffer has Length.HEADROOM free
 // bytes in front (room for the echo's frame header), a payload over several reads is reserved in steps, and
 // a fragmented message's pieces are joined into one Buffer.
-import { HEADROOM } from './frame';
+import { Length } from './frame';
 
 /**
  * A payload collected over several reads is reserved whole up to this size (every frame of the 64 KiB
@@ -12,9 +12,9 @@ import { HEADROOM } from './frame';
 const RESERVE_MIN = 64 * 1024;
 const RESERVE_GROWTH = 4;
 
-/** A Buffer of `length` bytes with HEADROOM bytes in front of it that belong to no one else. */
+/** A Buffer of `length` bytes with Length.HEADROOM bytes in front of it that belong to no one else. */
 export function withHeadroom(length: number): Buffer {
-  return Buffer.allocUnsafe(HEADROOM + length).subarray(HEADROOM);
+  return Buffer.allocUnsafe(Length.HEADROOM + length).subarray(Length.HEADROOM);
 }
 
 /** The first reservation for a payload of `total` bytes of which `present` are in this read. */

@@ -12,19 +12,7 @@
 import { isUtf8 } from 'node:buffer';
 import { mask, unmask, unmaskFrom } from '../backend';
 import { Failures, readClosePayload, type Failure } from './close-codes';
-import {
-  EMPTY,
-  FIN,
-  LENGTH_16,
-  LENGTH_BITS,
-  MASK,
-  MAX_CLIENT_HEADER,
-  MAX_CONTROL_PAYLOAD,
-  OPCODE_BITS,
-  Opcode,
-  RSV1,
-  RSV2_RSV3,
-} from './frame';
+import { Bits, EMPTY, Length, Opcode } from './frame';
 import { clientHeaderLength, payloadLengthAt, rotateMaskKey } from './frame-header';
 import { firstReserve, grownReserve, joinFragments, withHeadroom } from './payload-memory';
 import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
@@ -102,7 +90,7 @@ export class Receiver {
   constructor(
     private readonly sink: ReceiverSink,
     private readonly limits: ReceiverLimits,
-    /** permessage-deflate was negotiated: RSV1 marks a compressed message. */
+    /** permessage-deflate was negotiated: Bits.RSV1 marks a compressed message. */
     private readonly deflate: boolean,
   ) {}
 
@@ -194,7 +182,7 @@ export class Receiver {
   }
 
   private collectHeader(chunk: Buffer, pos: number, length: number): number {
-    if (this.headerBuf === null) this.headerBuf = Buffer.allocUnsafe(MAX_CLIENT_HEADER);
+    if (this.headerBuf === null) this.headerBuf = Buffer.allocUnsafe(Length.MAX_CLIENT_HEADER);
     const header = this.headerBuf;
     let p = pos;
     if (this.headerFill < 2) {
@@ -336,19 +324,19 @@ export class Receiver {
   private parseHeader(buf: Buffer, p: number): boolean {
     const b0 = buf[p];
     const b1 = buf[p + 1];
-    if ((b0 & RSV2_RSV3) !== 0) return this.fail(Failures.RSV23_SET);
-    if ((b1 & MASK) === 0) return this.fail(Failures.UNMASKED);
-    const short = b1 & LENGTH_BITS;
-    const length = short < LENGTH_16 ? short : payloadLengthAt(buf, p);
+    if ((b0 & Bits.RSV2_RSV3) !== 0) return this.fail(Failures.RSV23_SET);
+    if ((b1 & Bits.MASK) === 0) return this.fail(Failures.UNMASKED);
+    const short = b1 & Bits.LENGTH;
+    const length = short < Length.MARKER_16 ? short : payloadLengthAt(buf, p);
     if (length < 0) return this.fail(Failures.LENGTH_OVER_2_53);
-    const fin = (b0 & FIN) !== 0;
-    const opcode = b0 & OPCODE_BITS;
-    const rsv1 = (b0 & RSV1) !== 0;
+    const fin = (b0 & Bits.FIN) !== 0;
+    const opcode = b0 & Bits.OPCODE;
+    const rsv1 = (b0 & Bits.RSV1) !== 0;
 
     if (opcode >= Opcode.CLOSE) {
       if (opcode > Opcode.PONG) return this.fail(Failures.RESERVED_OPCODE, opcode);
       if (!fin) return this.fail(Failures.FRAGMENTED_CONTROL);
-      if (length > MAX_CONTROL_PAYLOAD) return this.fail(Failures.LONG_CONTROL);
+      if (length > Length.MAX_CONTROL_PAYLOAD) return this.fail(Failures.LONG_CONTROL);
       if (rsv1) return this.fail(Failures.RSV1_CONTROL);
     } else if (opcode === Opcode.CONTINUATION) {
       if (this.messageOpcode === 0) return this.fail(Failures.ORPHAN_CONTINUATION);
@@ -372,7 +360,7 @@ export class Receiver {
     }
 
     const mask = this.maskKey;
-    const offset = p + (short < LENGTH_16 ? 2 : short === LENGTH_16 ? 4 : 10);
+    const offset = p + (short < Length.MARKER_16 ? 2 : short === Length.MARKER_16 ? 4 : 10);
     mask[0] = buf[offset];
     mask[1] = buf[offset + 1];
     mask[2] = buf[offset + 2];

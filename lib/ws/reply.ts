@@ -3,7 +3,7 @@
 // binary → the same bytes. An echo of the received bytes is sent as they are, without re-encoding.
 import type { WsMessageContext } from './context';
 import type { Outbox } from './outbox';
-import { Opcode, headerLength } from './frame';
+import { headerLength, Opcode } from './frame';
 import { frameCopy, writeHeader } from './sender';
 
 /** Sends the reply for `ctx` (throws what encoding a bad reply throws). */

@@ -1,22 +1,8 @@
 // Server-side framing (RFC 6455 §5.2): server frames are never masked, so a frame is header + payload.
-// Text and JSON are encoded straight behind HEADROOM reserved bytes, and the header is written into
+// Text and JSON are encoded straight behind Length.HEADROOM reserved bytes, and the header is written into
 // that room: one allocation and no copy per message. (Which frame a value becomes: message-encoding.ts.)
 import { utf8WithHeadroom } from '../backend';
-import {
-  CLOSE_CODE_BYTES,
-  EMPTY,
-  FIN,
-  HEADROOM,
-  LENGTH_16,
-  LENGTH_64,
-  LENGTH_BITS,
-  MAX_16BIT_LENGTH,
-  MAX_CLOSE_REASON_BYTES,
-  MAX_SHORT_LENGTH,
-  Opcode,
-  RSV1,
-  headerLength,
-} from './frame';
+import { Bits, EMPTY, headerLength, Length, Opcode } from './frame';
 
 /** Payloads up to this size are copied behind their header (one write); larger ones are written as is. */
 export const COPY_LIMIT = 16 * 1024;
@@ -29,30 +15,30 @@ export function writeHeader(
   payloadLength: number,
   compressed = false,
 ): void {
-  buf[offset] = FIN | (compressed ? RSV1 : 0) | opcode;
-  if (payloadLength <= MAX_SHORT_LENGTH) {
+  buf[offset] = Bits.FIN | (compressed ? Bits.RSV1 : 0) | opcode;
+  if (payloadLength <= Length.MAX_SHORT) {
     buf[offset + 1] = payloadLength;
-  } else if (payloadLength <= MAX_16BIT_LENGTH) {
-    buf[offset + 1] = LENGTH_16;
+  } else if (payloadLength <= Length.MAX_16BIT) {
+    buf[offset + 1] = Length.MARKER_16;
     buf[offset + 2] = payloadLength >>> 8;
     buf[offset + 3] = payloadLength & 0xff;
   } else {
-    buf[offset + 1] = LENGTH_64;
+    buf[offset + 1] = Length.MARKER_64;
     buf.writeUInt32BE(Math.floor(payloadLength / 0x100000000), offset + 2);
     buf.writeUInt32BE(payloadLength >>> 0, offset + 6);
   }
 }
 
-/** `buf` = HEADROOM reserved bytes + payload. Writes the header into the room; returns the frame (a view). */
+/** `buf` = Length.HEADROOM reserved bytes + payload. Writes the header into the room; returns the frame (a view). */
 export function frameInHeadroom(buf: Buffer, opcode: number): Buffer {
-  const payloadLength = buf.length - HEADROOM;
-  const start = HEADROOM - headerLength(payloadLength);
+  const payloadLength = buf.length - Length.HEADROOM;
+  const start = Length.HEADROOM - headerLength(payloadLength);
   writeHeader(buf, start, opcode, payloadLength);
   return buf.subarray(start);
 }
 
 export function frameText(text: string): Buffer {
-  return frameInHeadroom(utf8WithHeadroom(text, HEADROOM), Opcode.TEXT);
+  return frameInHeadroom(utf8WithHeadroom(text, Length.HEADROOM), Opcode.TEXT);
 }
 
 /** Header and payload copied into one Buffer. */
@@ -75,18 +61,18 @@ export function frameHeader(opcode: number, payloadLength: number, compressed = 
 export function frameClose(code?: number, reason = ''): Buffer {
   if (code === undefined) return frameCopy(Opcode.CLOSE, EMPTY);
   const reasonLength = Buffer.byteLength(reason);
-  if (reasonLength > MAX_CLOSE_REASON_BYTES)
-    throw new RangeError(`Close reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes`);
-  const payload = Buffer.allocUnsafe(CLOSE_CODE_BYTES + reasonLength);
+  if (reasonLength > Length.MAX_CLOSE_REASON)
+    throw new RangeError(`Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`);
+  const payload = Buffer.allocUnsafe(Length.CLOSE_CODE + reasonLength);
   payload.writeUInt16BE(code, 0);
-  payload.write(reason, CLOSE_CODE_BYTES);
+  payload.write(reason, Length.CLOSE_CODE);
   return frameCopy(Opcode.CLOSE, payload);
 }
 
 /** The payload length a server frame's header gives. */
 export function framePayloadLength(frame: Buffer): number {
-  const short = frame[1] & LENGTH_BITS;
-  if (short < LENGTH_16) return short;
-  if (short === LENGTH_16) return frame.readUInt16BE(2);
+  const short = frame[1] & Bits.LENGTH;
+  if (short < Length.MARKER_16) return short;
+  if (short === Length.MARKER_16) return frame.readUInt16BE(2);
   return frame.readUInt32BE(2) * 0x100000000 + frame.readUInt32BE(6);
 }

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { CloseCode, assertCloseArgs } from './close-codes';
 import type { WsConnectionInfo } from './connection-config';
-import { EMPTY, MAX_CONTROL_PAYLOAD } from './frame';
+import { EMPTY, Length } from './frame';
 
 export type ReadyState = 0 | 1 | 2 | 3;
 
@@ -91,8 +91,8 @@ export class WebSocket extends EventEmitter {
   /** Sends a ping (payload <= 125 bytes). False when closing. */
   ping(payload: string | Uint8Array = EMPTY): boolean {
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (bytes.length > MAX_CONTROL_PAYLOAD)
-      throw new RangeError(`Ping payload must be at most ${MAX_CONTROL_PAYLOAD} bytes`);
+    if (bytes.length > Length.MAX_CONTROL_PAYLOAD)
+      throw new RangeError(`Ping payload must be at most ${Length.MAX_CONTROL_PAYLOAD} bytes`);
     return this.#session.ping(bytes);
   }
 
