@@ -8,9 +8,8 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from '../types';
 import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
-import { checkHeadPrefix } from './parser';
-import { HeadError, type ParserLimits } from './head-rules';
-import { parseRequestHead } from './parser-native';
+import { HeadError, type RequestHead } from './head-rules';
+import { HeadReader, type HeadLimits } from './head-parse';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
@@ -31,9 +30,7 @@ export interface ConnectionOwner {
   release(conn: Connection): void;
 }
 
-export interface ConnectionLimits extends ParserLimits {
-  /** Largest request head (request line + fields), bytes: 431 beyond. */
-  maxHeaderSize: number;
+export interface ConnectionLimits extends HeadLimits {
   /** Requests parsed ahead of their responses; reading stops at this many. */
   maxPipelined: number;
   /**
@@ -71,31 +68,9 @@ const PAUSE_HANDOFF = 8;
 /** Queued response bytes past which the connection stops reading new requests (a slow reader). */
 const WRITE_HIGH_WATER = 64 * 1024;
 
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
-const HEAD_SCAN_JS_MAX = 256;
 /** Smallest buffer kept for input that outlives a read (a head cut by the read): it then grows by doubling. */
 const KEPT_INPUT_MIN = 1024;
-
-/** Where the blank line that ends a head starts in buf[start, end) (at its CR), or -1. */
-function headEnd(buf: Buffer, start: number, end: number): number {
-  if (end - start > HEAD_SCAN_JS_MAX) {
-    const at = buf.subarray(start, end).indexOf(CRLF_CRLF);
-    return at === -1 ? -1 : start + at;
-  }
-  // Each LF: is it the second of CR LF CR LF?
-  for (let i = start + 3; i < end; i++) {
-    if (buf[i] === 0x0a && buf[i - 2] === 0x0a && buf[i - 1] === 0x0d && buf[i - 3] === 0x0d) return i - 3;
-  }
-  return -1;
-}
-
-/** Just past the last LF in buf[from, end), or `from` when there is none. */
-function lineEnds(buf: Buffer, from: number, end: number): number {
-  for (let i = end - 1; i >= from; i--) if (buf[i] === 0x0a) return i + 1;
-  return from;
-}
 
 export class Connection implements ExchangeHost, DirectReader {
   readonly remoteAddress: string | undefined;
@@ -122,13 +97,8 @@ export class Connection implements ExchangeHost, DirectReader {
   private transient = false;
   /** buf was allocated here, so bytes may be appended past `end` (a slow head grows in place, not by re-copying). */
   private owned = false;
-  /**
-   * Bytes of the current partial head (from `pos`) already searched for its end, and the offset from `pos`
-   * where its unchecked field lines start: a head arriving a byte at a time is scanned once in all, not once
-   * per read (a 16 KB head at a byte per millisecond cost quadratic CPU before).
-   */
-  private headScanned = 0;
-  private headCheckedTo = 0;
+  /** The head being read: what was searched and checked of a partial head between reads. */
+  private readonly heads = new HeadReader();
   private processing = false;
   /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
   private deferredBytes = 0;
@@ -252,66 +222,43 @@ export class Connection implements ExchangeHost, DirectReader {
 
   /** Parses one head from buf[pos..] and dispatches it; false when more bytes are needed or reading ended. */
   private readHead(buf: Buffer): boolean {
-    let start = this.pos;
-    const length = this.end;
-    // RFC 9112 §2.2: empty lines before a request line are ignored.
-    while (start + 1 < length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-    if (start !== this.pos) {
-      this.pos = start;
-      this.headScanned = 0;
-      this.headCheckedTo = 0;
-    }
-    if (start >= length) return false;
-    const limits = this.owner.limits;
-    // What earlier reads searched holds no blank line (one may straddle their end: back up 3 bytes).
-    const end = headEnd(buf, this.headScanned > 3 ? start + this.headScanned - 3 : start, length);
+    const heads = this.heads;
+    const parsed = heads.read(buf, this.pos, this.end, this.owner.limits);
+    this.pos = heads.start;
+    if (heads.start >= this.end) return false; // only empty lines so far
     // A new head starts its phase's clock only when the phase outlasts this read (more bytes to wait for, a
     // body under the request timeout, a hand-off): a head whole in one read reads no clock at all.
     const newHead = this.phase === Phase.Idle || this.phase === Phase.Busy;
     if (newHead) this.phase = Phase.Head;
-    if (end === -1) {
+    if (heads.next === -1) {
       if (newHead) this.since = Date.now();
-      this.headScanned = length - start;
-      if (length - start > limits.maxHeaderSize) {
-        this.refuse(TOO_LARGE);
-      } else {
-        const checked = this.headCheckedTo;
-        const wrong = checkHeadPrefix(buf, start, length, checked === 0 ? -1 : start + checked);
-        if (wrong !== null) this.refuse(wrong);
-        else this.headCheckedTo = lineEnds(buf, start + checked, length) - start;
-      }
+      if (parsed !== null) this.refuse(parsed as HeadError);
       return false;
     }
-    this.headScanned = 0;
-    this.headCheckedTo = 0;
-    if (end + 4 - start > limits.maxHeaderSize) {
-      this.refuse(TOO_LARGE);
-      return false;
-    }
-    const parsed = parseRequestHead(buf, start, end + 2, limits);
-    this.pos = end + 4;
+    this.pos = heads.next;
     if (parsed instanceof HeadError) {
       this.refuse(parsed);
       return false;
     }
-    const ex = new KrozenExchange(this, parsed);
+    const head = parsed as RequestHead;
+    const ex = new KrozenExchange(this, head);
     // Only a WebSocket upgrade leaves HTTP; any other Upgrade (h2c) is answered by its route (RFC 9110 §7.8).
-    ex.upgrade = parsed.upgrade && asksForWebSocket(parsed.headers);
+    ex.upgrade = head.upgrade && asksForWebSocket(head.headers);
     this.queue.push(ex);
     // A body (request timeout) or a hand-off still to come: the phase runs on from now.
-    if (newHead && (parsed.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
-    if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
-    if (ex.upgrade && parsed.bodyLength === 0) {
+    if (newHead && (head.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
+    if (!head.keepAlive || this.owner.closing) this.lastRequestSeen = true;
+    if (ex.upgrade && head.bodyLength === 0) {
       this.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
       if (this.queue[0] === ex) this.handOff(ex);
       return false;
     }
-    if (parsed.bodyLength !== 0) {
+    if (head.bodyLength !== 0) {
       this.bodyEx = ex;
       this.phase = Phase.Body;
-      if (parsed.bodyLength > 0) this.bodyLeft = parsed.bodyLength;
-      else this.decoder = new ChunkedDecoder(limits);
+      if (head.bodyLength > 0) this.bodyLeft = head.bodyLength;
+      else this.decoder = new ChunkedDecoder(this.owner.limits);
     } else {
       this.phase = Phase.Busy;
     }
@@ -654,5 +601,4 @@ export class Connection implements ExchangeHost, DirectReader {
 }
 
 const EMPTY = Buffer.alloc(0);
-const TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large');
 const TIMED_OUT = new HeadError(408, 'Request Timeout');
