@@ -4,7 +4,6 @@
 // `connection: close`, a body left unread or a framing error end the connection after that response.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import type { RequestHandler } from '../types';
 import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
@@ -13,10 +12,9 @@ import { HeadReader, type HeadLimits } from './head-parse';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
-import { canWriteDirect } from './direct-write';
 import { asksForWebSocket } from '../upgrade-rule';
 import { SendProgress, sendPending } from '../send-progress';
-import { pipeResponseBody, writeResponse } from './response-output';
+import { ResponseQueue, type ResponseQueueHost } from './response-queue';
 
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
@@ -33,12 +31,9 @@ export interface ConnectionOwner {
 export interface ConnectionLimits extends HeadLimits {
   /** Requests parsed ahead of their responses; reading stops at this many. */
   maxPipelined: number;
-  /**
-   * settings.httpMaxBackpressure: response bytes that may wait on one connection (unsent, or ready behind an
-   * answer still going out); a response that would take them past it closes the connection. 0 = no cap.
-   */
+  /** settings.httpMaxBackpressure (response-queue.ts). */
   maxBackpressure: number;
-  /** ExchangeHost.keepAliveLines (writer.ts keepAliveLines for settings.keepAliveTimeout). */
+  /** ExchangeResponses.keepAliveLines (writer.ts keepAliveLines for settings.keepAliveTimeout). */
   keepAliveLines: readonly [string, string];
 }
 
@@ -65,14 +60,10 @@ const PAUSE_PIPELINE = 2;
 const PAUSE_WRITE = 4;
 const PAUSE_HANDOFF = 8;
 
-/** Queued response bytes past which the connection stops reading new requests (a slow reader). */
-const WRITE_HIGH_WATER = 64 * 1024;
-
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 /** Smallest buffer kept for input that outlives a read (a head cut by the read): it then grows by doubling. */
 const KEPT_INPUT_MIN = 1024;
 
-export class Connection implements ExchangeHost, DirectReader {
+export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader {
   readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
@@ -81,17 +72,17 @@ export class Connection implements ExchangeHost, DirectReader {
   private buf: Buffer | null = null;
   private pos = 0;
   private end = 0;
-  /** Exchanges whose responses are not all written, in request order; queue[0] may write. */
-  private readonly queue: KrozenExchange[] = [];
+  /** The requests read whose answers are not all written, in order: the response side of the connection. */
+  private readonly responses: ResponseQueue;
   /** The exchange whose body is being received, with what is left of it. */
   private bodyEx: KrozenExchange | null = null;
   private bodyLeft = 0;
   private decoder: ChunkedDecoder | null = null;
-  /** No further request is read (a close was asked for, a framing error, a hand-off). */
-  private lastRequestSeen = false;
-  private ended = false;
+  /** Over (finished, handed off, closed, destroyed): input is dropped, nothing more is written. */
+  ended = false;
   private paused = 0;
-  private peerEnded = false;
+  /** The client sent FIN. */
+  peerEnded = false;
   private readonly onChunk: (chunk: Buffer) => void;
   /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
   private transient = false;
@@ -100,10 +91,6 @@ export class Connection implements ExchangeHost, DirectReader {
   /** The head being read: what was searched and checked of a partial head between reads. */
   private readonly heads = new HeadReader();
   private processing = false;
-  /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
-  private deferredBytes = 0;
-  /** Responses may go out by direct writes (./direct-write.ts). */
-  private readonly direct: boolean;
   /** Send progress, made when the sweep first finds bytes waiting (most connections never need one). */
   private sendProgress: SendProgress | null = null;
 
@@ -113,7 +100,7 @@ export class Connection implements ExchangeHost, DirectReader {
     now: number,
   ) {
     this.remoteAddress = socket.remoteAddress;
-    this.direct = canWriteDirect(socket);
+    this.responses = new ResponseQueue(socket, this, owner);
     this.since = now;
     this.phase = Phase.Head;
     this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
@@ -208,11 +195,11 @@ export class Connection implements ExchangeHost, DirectReader {
         if (!this.readBody(buf)) return;
         continue;
       }
-      if (this.lastRequestSeen) {
+      if (this.responses.lastRequestSeen) {
         this.buf = null; // nothing after the last request is read
         break;
       }
-      if (this.queue.length >= this.owner.limits.maxPipelined) {
+      if (this.responses.size >= this.owner.limits.maxPipelined) {
         this.pause(PAUSE_PIPELINE);
         break;
       }
@@ -241,17 +228,18 @@ export class Connection implements ExchangeHost, DirectReader {
       return false;
     }
     const head = parsed as RequestHead;
-    const ex = new KrozenExchange(this, head);
+    const responses = this.responses;
+    const ex = new KrozenExchange(this, responses, head);
     // Only a WebSocket upgrade leaves HTTP; any other Upgrade (h2c) is answered by its route (RFC 9110 §7.8).
     ex.upgrade = head.upgrade && asksForWebSocket(head.headers);
-    this.queue.push(ex);
+    responses.add(ex);
     // A body (request timeout) or a hand-off still to come: the phase runs on from now.
     if (newHead && (head.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
-    if (!head.keepAlive || this.owner.closing) this.lastRequestSeen = true;
+    if (!head.keepAlive || this.owner.closing) responses.lastRequestSeen = true;
     if (ex.upgrade && head.bodyLength === 0) {
-      this.lastRequestSeen = true;
+      responses.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
-      if (this.queue[0] === ex) this.handOff(ex);
+      responses.upgradeInTurn(ex);
       return false;
     }
     if (head.bodyLength !== 0) {
@@ -285,7 +273,7 @@ export class Connection implements ExchangeHost, DirectReader {
       // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
       this.bodyEx = null;
       this.decoder = null;
-      this.lastRequestSeen = true;
+      this.responses.lastRequestSeen = true;
       this.buf = null;
       const err = decoder.error as HeadError;
       if (ex.headersSent) this.destroy();
@@ -316,14 +304,11 @@ export class Connection implements ExchangeHost, DirectReader {
     }
   }
 
-  /** A request that cannot be parsed: answer (if nothing is in flight ahead of it) and close. */
+  /** A request that cannot be parsed: answered after the answers ahead of it, then the connection ends. */
   private refuse(err: HeadError): void {
-    this.lastRequestSeen = true;
     this.buf = null;
     this.phase = Phase.Busy;
-    const text = errorResponse(err.status);
-    if (this.queue.length === 0) this.finish(text);
-    else this.queue[this.queue.length - 1].onDone = () => this.finish(text);
+    this.responses.refuse(errorResponse(err.status));
   }
 
   // ---- ExchangeHost ----
@@ -336,139 +321,19 @@ export class Connection implements ExchangeHost, DirectReader {
     this.resume(PAUSE_BODY);
   }
 
-  /**
-   * An interim response goes in order like any other: only when `ex` is at the head of the line, else once
-   * the responses before it are written (a 100 sent at once would land inside an earlier response's body).
-   */
-  sendContinue(ex: KrozenExchange): void {
-    if (this.ended) return;
-    if (this.queue[0] !== ex) {
-      ex.continueDue = true;
-      return;
-    }
-    this.writeContinue(ex);
-  }
+  // ---- ResponseQueueHost ----
 
-  private writeContinue(ex: KrozenExchange): void {
-    ex.continueDue = false;
-    this.socket.write(CONTINUE, 'latin1');
+  continueWritten(ex: KrozenExchange): void {
     // The client sends its body only now: the request timeout for it starts here.
     if (this.bodyEx === ex) this.since = Date.now();
   }
 
-  get keepAliveLines(): readonly [string, string] {
-    return this.owner.limits.keepAliveLines;
+  backedUp(): void {
+    this.pause(PAUSE_WRITE);
   }
 
-  keepAliveAfter(ex: KrozenExchange): boolean {
-    if (!ex.head.keepAlive || this.owner.closing || this.ended) return false;
-    // A body the client is still sending (or was told to wait with) would be taken for the next request.
-    if (!ex.bodyComplete) return false;
-    return !(this.lastRequestSeen && this.queue[this.queue.length - 1] === ex && this.peerEnded);
-  }
-
-  respond(
-    ex: KrozenExchange,
-    head: string,
-    latin1Head: boolean,
-    body: string | Uint8Array | null,
-    close: boolean,
-  ): void {
-    ex.closeAfter = close;
-    // A response that closes the connection: no request behind it is read (or run: it would go unanswered).
-    if (close) this.lastRequestSeen = true;
-    const bytes = head.length + (body === null ? 0 : body.length);
-    if (!this.admit(bytes)) return;
-    if (this.queue[0] !== ex) {
-      this.deferredBytes += bytes;
-      ex.deferred = { head, latin1Head, body, stream: null, chunked: false, bytes };
-      return;
-    }
-    this.write(head, latin1Head, body);
-    this.done(ex);
-  }
-
-  respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void {
-    ex.closeAfter = close;
-    if (close) this.lastRequestSeen = true;
-    if (!this.admit(head.length)) {
-      body.destroy();
-      return;
-    }
-    if (this.queue[0] !== ex) {
-      this.deferredBytes += head.length;
-      ex.deferred = { head, latin1Head: true, body: null, stream: body, chunked, bytes: head.length };
-      return;
-    }
-    this.socket.write(head, 'latin1');
-    this.pipeStream(ex, body, chunked);
-  }
-
-  /**
-   * maxBackpressure: a response of about `bytes` may wait here unless answers already wait and it would take
-   * them past the cap (then the connection is destroyed: a client that pipelines and never reads). One
-   * response of any size on a connection with nothing waiting always goes.
-   */
-  private admit(bytes: number): boolean {
-    const cap = this.owner.limits.maxBackpressure;
-    if (cap === 0) return true;
-    const waiting = this.socket.writableLength + this.deferredBytes;
-    if (waiting === 0 || waiting + bytes <= cap) return true;
-    this.destroy();
-    return false;
-  }
-
-  private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
-    if (this.ended) return;
-    writeResponse(this.socket, this.direct, head, latin1Head, body);
-    if (this.socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
-  }
-
-  private pipeStream(ex: KrozenExchange, body: Readable, chunked: boolean): void {
-    pipeResponseBody(this.socket, body, chunked, {
-      ended: () => this.ended,
-      done: () => this.done(ex),
-      failed: () => this.destroy(),
-    });
-  }
-
-  /** `ex`'s response is fully handed to the socket: the next one may go. */
-  private done(ex: KrozenExchange): void {
-    const queue = this.queue;
-    if (queue[0] === ex) queue.shift();
-    const after = ex.onDone;
-    if (ex.closeAfter) {
-      this.finish(null);
-      return;
-    }
-    if (after !== null) {
-      after();
-      return;
-    }
-    const next = queue[0];
-    if (next !== undefined) {
-      // Its 100 Continue was held back while the responses before it went out; a final answer ready already
-      // replaces it (the client then must not send the body).
-      if (next.continueDue && next.deferred === null) this.writeContinue(next);
-      if (next.upgrade && next.head.bodyLength === 0) {
-        this.handOff(next);
-        return;
-      }
-      const d = next.deferred;
-      if (d !== null) {
-        next.deferred = null;
-        this.deferredBytes -= d.bytes;
-        if (d.stream !== null) {
-          this.socket.write(d.head, 'latin1');
-          this.pipeStream(next, d.stream, d.chunked);
-        } else {
-          this.write(d.head, d.latin1Head, d.body);
-          this.done(next);
-        }
-        return;
-      }
-    }
-    if (queue.length === 0) {
+  answered(waiting: number): void {
+    if (waiting === 0) {
       if (this.peerEnded) {
         this.finish(null);
         return;
@@ -478,12 +343,11 @@ export class Connection implements ExchangeHost, DirectReader {
         this.since = Date.now();
       }
     }
-    if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined)
-      this.resume(PAUSE_PIPELINE);
+    if ((this.paused & PAUSE_PIPELINE) !== 0 && waiting < this.owner.limits.maxPipelined) this.resume(PAUSE_PIPELINE);
   }
 
-  private handOff(ex: KrozenExchange): void {
-    this.queue.length = 0;
+  handOff(ex: KrozenExchange): void {
+    this.responses.clear();
     this.ended = true;
     const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos, this.end));
     this.buf = null;
@@ -492,10 +356,10 @@ export class Connection implements ExchangeHost, DirectReader {
   }
 
   /** Ends the connection: `last` (an error response) goes out first, then FIN; input is dropped after. */
-  private finish(last: string | null): void {
+  finish(last: string | null): void {
     if (this.ended) return;
     this.ended = true;
-    this.queue.length = 0;
+    this.responses.clear();
     this.buf = null;
     this.phase = Phase.Closing;
     this.since = Date.now();
@@ -537,8 +401,8 @@ export class Connection implements ExchangeHost, DirectReader {
       this.bodyEx = null;
       ex.bodyAbort('Request aborted');
     }
-    this.lastRequestSeen = true;
-    if (this.queue.length === 0 || this.ended) this.finish(null);
+    this.responses.lastRequestSeen = true;
+    if (this.responses.size === 0 || this.ended) this.finish(null);
   }
 
   /** The socket closed (or failed): whatever is in flight is abandoned. */
@@ -547,7 +411,7 @@ export class Connection implements ExchangeHost, DirectReader {
     const ex = this.bodyEx;
     this.bodyEx = null;
     if (ex !== null) ex.bodyAbort('Request aborted');
-    this.queue.length = 0;
+    this.responses.clear();
     this.buf = null;
   }
 
@@ -561,7 +425,7 @@ export class Connection implements ExchangeHost, DirectReader {
         const ex = this.bodyEx;
         this.bodyEx = null;
         this.decoder = null;
-        this.lastRequestSeen = true;
+        this.responses.lastRequestSeen = true;
         this.buf = null;
         this.phase = Phase.Busy;
         // The pipeline answers 408 for the aborted body (with connection: close). An answer given before the
@@ -591,7 +455,7 @@ export class Connection implements ExchangeHost, DirectReader {
 
   /** Graceful stop: a connection with nothing in flight closes now; a busy one after its response. */
   closeIfIdle(): void {
-    if (this.queue.length === 0 && this.bodyEx === null && this.buf === null) this.destroy();
+    if (this.responses.size === 0 && this.bodyEx === null && this.buf === null) this.destroy();
   }
 
   destroy(): void {
