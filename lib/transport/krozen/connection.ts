@@ -1,7 +1,11 @@
-// One client connection of the krozen transport: reads request heads and bodies off the socket, hands each
-// request to the pipeline, and writes the responses back in request order (pipelining). Framing decisions
-// (RFC 9112 §6 and §9): a request that asks to close, HTTP/1.0 without keep-alive, a response with
-// `connection: close`, a body left unread or a framing error end the connection after that response.
+// One client connection of the krozen transport: the request side and the connection's life. It reads
+// request heads (head-parse.ts) and bodies (Content-Length or chunked) out of its unread input (input.ts),
+// hands each request to the pipeline and to its response queue (response-queue.ts: the answers in request
+// order), pauses and resumes reading (a body nobody reads yet, too many requests ahead, a full socket, a
+// hand-off), and ends: a FIN from the client, a refusal, a timeout (timeouts.ts), an upgrade hand-off.
+// Framing decisions (RFC 9112 §6 and §9): a request that asks to close, HTTP/1.0 without keep-alive, a
+// response with `connection: close`, a body left unread or a framing error end the connection after that
+// response.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from '../types';
@@ -9,12 +13,14 @@ import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
 import { HeadError, type RequestHead } from './head-rules';
 import { HeadReader, type HeadLimits } from './head-parse';
+import { Input } from './input';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../listener-guard';
 import { scratchBuffer, type DirectReader } from '../../ws/direct-read';
 import { asksForWebSocket } from '../upgrade-rule';
 import { SendProgress, sendPending } from '../send-progress';
 import { ResponseQueue, type ResponseQueueHost } from './response-queue';
+import { Phase, type TimedConnection } from './timeouts';
 
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
@@ -37,41 +43,19 @@ export interface ConnectionLimits extends HeadLimits {
   keepAliveLines: readonly [string, string];
 }
 
-/** Where a connection is, for the timeout sweep. */
-export const enum Phase {
-  /** Waiting for the first byte of a request (keep-alive idle). */
-  Idle,
-  /** Receiving a request head. */
-  Head,
-  /** Receiving a request body. */
-  Body,
-  /**
-   * Request received; the pipeline and the writes are under way. No receive timeout: the response is ours;
-   * what bounds it is the send deadline (settings.sendTimeout), in every phase.
-   */
-  Busy,
-  /** The response that ends the connection went out; waiting for the client's FIN. */
-  Closing,
-}
-
 // Why reading is paused (a bit each); reading resumes when none is left.
 const PAUSE_BODY = 1;
 const PAUSE_PIPELINE = 2;
 const PAUSE_WRITE = 4;
 const PAUSE_HANDOFF = 8;
 
-/** Smallest buffer kept for input that outlives a read (a head cut by the read): it then grows by doubling. */
-const KEPT_INPUT_MIN = 1024;
-
-export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader {
+export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnection, DirectReader {
   readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
   since: number;
-  /** Unread input is buf[pos, end): a direct read leaves the shared scratch buffer whole (no view per read). */
-  private buf: Buffer | null = null;
-  private pos = 0;
-  private end = 0;
+  /** Bytes read and not consumed yet. */
+  private readonly input = new Input();
   /** The requests read whose answers are not all written, in order: the response side of the connection. */
   private readonly responses: ResponseQueue;
   /** The exchange whose body is being received, with what is left of it. */
@@ -84,10 +68,6 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   /** The client sent FIN. */
   peerEnded = false;
   private readonly onChunk: (chunk: Buffer) => void;
-  /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
-  private transient = false;
-  /** buf was allocated here, so bytes may be appended past `end` (a slow head grows in place, not by re-copying). */
-  private owned = false;
   /** The head being read: what was searched and checked of a partial head between reads. */
   private readonly heads = new HeadReader();
   private processing = false;
@@ -103,75 +83,27 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
     this.responses = new ResponseQueue(socket, this, owner);
     this.since = now;
     this.phase = Phase.Head;
-    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
+    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.input.keep(chunk));
   }
 
   /** Bytes from the socket ('data' path: the chunk is ours to keep). */
   data(chunk: Buffer): void {
     if (this.ended) return; // after the last response: read and drop until the client closes
-    this.transient = false;
-    if (this.buf === null) {
-      this.buf = chunk;
-      this.owned = false;
-      this.pos = 0;
-      this.end = chunk.length;
-    } else {
-      this.append(chunk, chunk.length);
-    }
+    this.input.addChunk(chunk);
     this.process();
   }
 
   /** DirectReader: `n` bytes read into the shared scratch buffer, valid only during this call. */
   onDirectRead(scratch: Buffer, n: number): void {
     if (this.ended) return;
-    if (this.buf === null) {
-      this.buf = scratch;
-      this.pos = 0;
-      this.end = n;
-      this.transient = true;
-      this.owned = false;
-    } else {
-      this.append(scratch, n);
-      this.transient = false;
-    }
+    const input = this.input;
+    input.addDirectRead(scratch, n);
     this.process();
-    // What is left (a head cut by the read, a paused connection's input) must outlive the scratch buffer.
-    if (this.transient && this.buf !== null) {
-      const view = this.buf.subarray(this.pos, this.end);
-      this.buf = null;
-      this.append(view, view.length);
-    }
-    this.transient = false;
-  }
-
-  /**
-   * Appends src[0, n) to the unread input buf[pos, end): in place when buf is ours and has room, else into a
-   * new buffer with room to spare (doubling), so input that arrives in small reads costs linear copying.
-   */
-  private append(src: Buffer, n: number): void {
-    const buf = this.buf;
-    if (buf !== null && this.owned && buf.length - this.end >= n) {
-      src.copy(buf, this.end, 0, n);
-      this.end += n;
-      return;
-    }
-    const have = buf === null ? 0 : this.end - this.pos;
-    const next = Buffer.allocUnsafe(Math.max(KEPT_INPUT_MIN, 2 * (have + n)));
-    if (buf !== null) buf.copy(next, 0, this.pos, this.end);
-    src.copy(next, have, 0, n);
-    this.buf = next;
-    this.owned = true;
-    this.pos = 0;
-    this.end = have + n;
+    input.endDirectRead();
   }
 
   nextReadBuffer(): Buffer {
     return scratchBuffer();
-  }
-
-  /** A body piece to hand on: a view of a chunk we own, or a copy out of the scratch buffer. */
-  private keep(chunk: Buffer): Buffer {
-    return this.transient ? Buffer.from(chunk) : chunk;
   }
 
   private process(): void {
@@ -185,10 +117,11 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   }
 
   private processLoop(): void {
-    while (this.buf !== null && this.paused === 0 && !this.ended) {
-      const buf = this.buf;
-      if (this.pos >= this.end) {
-        this.buf = null;
+    const input = this.input;
+    while (input.buf !== null && this.paused === 0 && !this.ended) {
+      const buf = input.buf;
+      if (input.pos >= input.end) {
+        input.drop();
         break;
       }
       if (this.bodyEx !== null) {
@@ -196,7 +129,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
         continue;
       }
       if (this.responses.lastRequestSeen) {
-        this.buf = null; // nothing after the last request is read
+        input.drop(); // nothing after the last request is read
         break;
       }
       if (this.responses.size >= this.owner.limits.maxPipelined) {
@@ -210,9 +143,10 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   /** Parses one head from buf[pos..] and dispatches it; false when more bytes are needed or reading ended. */
   private readHead(buf: Buffer): boolean {
     const heads = this.heads;
-    const parsed = heads.read(buf, this.pos, this.end, this.owner.limits);
-    this.pos = heads.start;
-    if (heads.start >= this.end) return false; // only empty lines so far
+    const input = this.input;
+    const parsed = heads.read(buf, input.pos, input.end, this.owner.limits);
+    input.pos = heads.start;
+    if (heads.start >= input.end) return false; // only empty lines so far
     // A new head starts its phase's clock only when the phase outlasts this read (more bytes to wait for, a
     // body under the request timeout, a hand-off): a head whole in one read reads no clock at all.
     const newHead = this.phase === Phase.Idle || this.phase === Phase.Busy;
@@ -222,7 +156,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
       if (parsed !== null) this.refuse(parsed as HeadError);
       return false;
     }
-    this.pos = heads.next;
+    input.pos = heads.next;
     if (parsed instanceof HeadError) {
       this.refuse(parsed);
       return false;
@@ -258,29 +192,31 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   private readBody(buf: Buffer): boolean {
     const ex = this.bodyEx as KrozenExchange;
     const decoder = this.decoder;
+    const input = this.input;
     if (decoder === null) {
-      const take = Math.min(this.bodyLeft, this.end - this.pos);
-      const chunk = this.pos === 0 && take === buf.length ? buf : buf.subarray(this.pos, this.pos + take);
-      this.pos += take;
+      const pos = input.pos;
+      const take = Math.min(this.bodyLeft, input.end - pos);
+      const chunk = pos === 0 && take === buf.length ? buf : buf.subarray(pos, pos + take);
+      input.pos = pos + take;
       this.bodyLeft -= take;
       if (this.bodyLeft === 0) this.bodyEx = null;
-      ex.bodyData(this.keep(chunk));
+      ex.bodyData(input.keep(chunk));
       if (this.bodyLeft === 0) this.endBody(ex);
       return true;
     }
-    const next = decoder.decode(buf, this.pos, this.end, this.onChunk);
+    const next = decoder.decode(buf, input.pos, input.end, this.onChunk);
     if (next === -1) {
       // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
       this.bodyEx = null;
       this.decoder = null;
       this.responses.lastRequestSeen = true;
-      this.buf = null;
+      input.drop();
       const err = decoder.error as HeadError;
       if (ex.headersSent) this.destroy();
       else ex.bodyAbort(STATUS_CODES[err.status] as string, err.status);
       return false;
     }
-    this.pos = next;
+    input.pos = next;
     if (decoder.done) {
       this.bodyEx = null;
       this.decoder = null;
@@ -306,7 +242,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
 
   /** A request that cannot be parsed: answered after the answers ahead of it, then the connection ends. */
   private refuse(err: HeadError): void {
-    this.buf = null;
+    this.input.drop();
     this.phase = Phase.Busy;
     this.responses.refuse(errorResponse(err.status));
   }
@@ -338,7 +274,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
         this.finish(null);
         return;
       }
-      if (this.bodyEx === null && (this.buf === null || this.pos >= this.end)) {
+      if (this.bodyEx === null && this.input.empty) {
         this.phase = Phase.Idle;
         this.since = Date.now();
       }
@@ -349,8 +285,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   handOff(ex: KrozenExchange): void {
     this.responses.clear();
     this.ended = true;
-    const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos, this.end));
-    this.buf = null;
+    const rest = this.input.takeRest();
     this.owner.release(this);
     this.owner.upgrade(ex, this.socket, rest);
   }
@@ -360,7 +295,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
     if (this.ended) return;
     this.ended = true;
     this.responses.clear();
-    this.buf = null;
+    this.input.drop();
     this.phase = Phase.Closing;
     this.since = Date.now();
     const socket = this.socket;
@@ -412,7 +347,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
     this.bodyEx = null;
     if (ex !== null) ex.bodyAbort('Request aborted');
     this.responses.clear();
-    this.buf = null;
+    this.input.drop();
   }
 
   /**
@@ -426,7 +361,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
         this.bodyEx = null;
         this.decoder = null;
         this.responses.lastRequestSeen = true;
-        this.buf = null;
+        this.input.drop();
         this.phase = Phase.Busy;
         // The pipeline answers 408 for the aborted body (with connection: close). An answer given before the
         // body came said close already (the body was incomplete): it goes out, then the connection ends.
@@ -455,7 +390,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
 
   /** Graceful stop: a connection with nothing in flight closes now; a busy one after its response. */
   closeIfIdle(): void {
-    if (this.responses.size === 0 && this.bodyEx === null && this.buf === null) this.destroy();
+    if (this.responses.size === 0 && this.bodyEx === null && this.input.buf === null) this.destroy();
   }
 
   destroy(): void {
@@ -464,5 +399,4 @@ export class Connection implements ExchangeHost, ResponseQueueHost, DirectReader
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 const TIMED_OUT = new HeadError(408, 'Request Timeout');
