@@ -8,7 +8,9 @@ const MAX_SAFE_LENGTH_HIGH = 0x1fffff;
 /** Header length from the second byte: 2 + extended length + the mask key (clients always mask). */
 export function clientHeaderLength(b1: number): number {
   const len = b1 & Bits.LENGTH;
-  return (len === Length.MARKER_16 ? 4 : len === Length.MARKER_64 ? 10 : 2) + ((b1 & Bits.MASK) !== 0 ? Length.MASK_KEY : 0);
+  return (
+    (len === Length.MARKER_16 ? 4 : len === Length.MARKER_64 ? 10 : 2) + ((b1 & Bits.MASK) !== 0 ? Length.MASK_KEY : 0)
+  );
 }
 
 /** The payload length of the header at buf[p] (extended lengths decoded), or -1 past 2^53. */

@@ -24,6 +24,7 @@ export const enum Bits {
   RSV2_RSV3 = 0x30,
   OPCODE = 0x0f,
   // Byte 1: MASK, then a 7-bit length (or a marker for a longer one).
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values -- FIN's bit, in the other byte
   MASK = 0x80,
   LENGTH = 0x7f,
 }
@@ -44,6 +45,7 @@ export const enum Length {
   /** The longest client frame header (2 + 8 bytes of length + the mask key). */
   MAX_CLIENT_HEADER = 14,
   /** Control frames (close, ping, pong) carry at most this many bytes and are never fragmented. */
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values -- the same number, another rule
   MAX_CONTROL_PAYLOAD = 125,
   /** A close frame's payload: a 2-byte code, then the reason. */
   CLOSE_CODE = 2,

@@ -87,7 +87,8 @@ export class Outbox {
 
   /** `buf` = Length.HEADROOM reserved bytes + payload. */
   sendEncoded(opcode: number, buf: Buffer): boolean {
-    if (this.compresses(buf.length - Length.HEADROOM)) return this.sendCompressed(opcode, buf.subarray(Length.HEADROOM));
+    if (this.compresses(buf.length - Length.HEADROOM))
+      return this.sendCompressed(opcode, buf.subarray(Length.HEADROOM));
     return this.sendFrame(frameInHeadroom(buf, opcode));
   }
 

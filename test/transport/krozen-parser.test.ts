@@ -2,13 +2,8 @@
 // byte by byte against RFC 9112; then the two parsers against each other on generated heads.
 import { ChunkedDecoder, MAX_CHUNK_LINE } from '../../lib/transport/krozen/chunked';
 import { HeadError, type ParserLimits, type RequestHead } from '../../lib/transport/krozen/parser';
-import {
-  NATIVE_MIN_HEAD,
-  httpParser,
-  parseHeadJs,
-  parseHeadNative,
-  parseRequestHead,
-} from '../../lib/transport/krozen/parser-native';
+import { parseHeadJs, parseHeadNative } from '../../lib/transport/krozen/parser-native';
+import { NATIVE_MIN_HEAD, httpParser, parseRequestHead } from '../../lib/transport/krozen/head-parse';
 import { native } from '../../lib/backend/load';
 
 const LIMITS = { maxUrlLength: 64, maxHeaderCount: 5 };

@@ -1,23 +1,26 @@
-// One client connection of the krozen transport: reads request heads and bodies off the socket, hands each
-// request to the pipeline, and writes the responses back in request order (pipelining). Framing decisions
-// (RFC 9112 §6 and §9): a request that asks to close, HTTP/1.0 without keep-alive, a response with
-// `connection: close`, a body left unread or a framing error end the connection after that response.
+// One client connection of the krozen transport: the request side and the connection's life. It reads
+// request heads (head-parse.ts) and bodies (Content-Length or chunked) out of its unread input (input.ts),
+// hands each request to the pipeline and to its response queue (response-queue.ts: the answers in request
+// order), pauses and resumes reading (a body nobody reads yet, too many requests ahead, a full socket, a
+// hand-off), and ends: a FIN from the client, a refusal, a timeout (timeouts.ts), an upgrade hand-off.
+// Framing decisions (RFC 9112 §6 and §9): a request that asks to close, HTTP/1.0 without keep-alive, a
+// response with `connection: close`, a body left unread or a framing error end the connection after that
+// response.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import type { RequestHandler } from '../types';
 import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
-import { checkHeadPrefix } from './parser';
-import { HeadError, type ParserLimits } from './head-rules';
-import { parseRequestHead } from './parser-native';
+import { HeadError, type RequestHead } from './head-rules';
+import { HeadReader, type HeadLimits } from './head-parse';
+import { Input } from './input';
 import { errorResponse } from './errors';
 import { listenerFault } from '../../base/listener-guard';
 import { scratchBuffer, type DirectReader } from '../direct-read';
-import { canWriteDirect } from './direct-write';
 import { asksForWebSocket } from '../upgrade-rule';
 import { SendProgress, sendPending } from '../send-progress';
-import { pipeResponseBody, writeResponse } from './response-output';
+import { ResponseQueue, type ResponseQueueHost } from './response-queue';
+import { Phase, type TimedConnection } from './timeouts';
 
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
@@ -31,35 +34,13 @@ export interface ConnectionOwner {
   release(conn: Connection): void;
 }
 
-export interface ConnectionLimits extends ParserLimits {
-  /** Largest request head (request line + fields), bytes: 431 beyond. */
-  maxHeaderSize: number;
+export interface ConnectionLimits extends HeadLimits {
   /** Requests parsed ahead of their responses; reading stops at this many. */
   maxPipelined: number;
-  /**
-   * settings.httpMaxBackpressure: response bytes that may wait on one connection (unsent, or ready behind an
-   * answer still going out); a response that would take them past it closes the connection. 0 = no cap.
-   */
+  /** settings.httpMaxBackpressure (response-queue.ts). */
   maxBackpressure: number;
-  /** ExchangeHost.keepAliveLines (writer.ts keepAliveLines for settings.keepAliveTimeout). */
+  /** ExchangeResponses.keepAliveLines (writer.ts keepAliveLines for settings.keepAliveTimeout). */
   keepAliveLines: readonly [string, string];
-}
-
-/** Where a connection is, for the timeout sweep. */
-export const enum Phase {
-  /** Waiting for the first byte of a request (keep-alive idle). */
-  Idle,
-  /** Receiving a request head. */
-  Head,
-  /** Receiving a request body. */
-  Body,
-  /**
-   * Request received; the pipeline and the writes are under way. No receive timeout: the response is ours;
-   * what bounds it is the send deadline (settings.sendTimeout), in every phase.
-   */
-  Busy,
-  /** The response that ends the connection went out; waiting for the client's FIN. */
-  Closing,
 }
 
 // Why reading is paused (a bit each); reading resumes when none is left.
@@ -68,72 +49,28 @@ const PAUSE_PIPELINE = 2;
 const PAUSE_WRITE = 4;
 const PAUSE_HANDOFF = 8;
 
-/** Queued response bytes past which the connection stops reading new requests (a slow reader). */
-const WRITE_HIGH_WATER = 64 * 1024;
-
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-/** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
-const HEAD_SCAN_JS_MAX = 256;
-/** Smallest buffer kept for input that outlives a read (a head cut by the read): it then grows by doubling. */
-const KEPT_INPUT_MIN = 1024;
-
-/** Where the blank line that ends a head starts in buf[start, end) (at its CR), or -1. */
-function headEnd(buf: Buffer, start: number, end: number): number {
-  if (end - start > HEAD_SCAN_JS_MAX) {
-    const at = buf.subarray(start, end).indexOf(CRLF_CRLF);
-    return at === -1 ? -1 : start + at;
-  }
-  // Each LF: is it the second of CR LF CR LF?
-  for (let i = start + 3; i < end; i++) {
-    if (buf[i] === 0x0a && buf[i - 2] === 0x0a && buf[i - 1] === 0x0d && buf[i - 3] === 0x0d) return i - 3;
-  }
-  return -1;
-}
-
-/** Just past the last LF in buf[from, end), or `from` when there is none. */
-function lineEnds(buf: Buffer, from: number, end: number): number {
-  for (let i = end - 1; i >= from; i--) if (buf[i] === 0x0a) return i + 1;
-  return from;
-}
-
-export class Connection implements ExchangeHost, DirectReader {
+export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnection, DirectReader {
   readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
   since: number;
-  /** Unread input is buf[pos, end): a direct read leaves the shared scratch buffer whole (no view per read). */
-  private buf: Buffer | null = null;
-  private pos = 0;
-  private end = 0;
-  /** Exchanges whose responses are not all written, in request order; queue[0] may write. */
-  private readonly queue: KrozenExchange[] = [];
+  /** Bytes read and not consumed yet. */
+  private readonly input = new Input();
+  /** The requests read whose answers are not all written, in order: the response side of the connection. */
+  private readonly responses: ResponseQueue;
   /** The exchange whose body is being received, with what is left of it. */
   private bodyEx: KrozenExchange | null = null;
   private bodyLeft = 0;
   private decoder: ChunkedDecoder | null = null;
-  /** No further request is read (a close was asked for, a framing error, a hand-off). */
-  private lastRequestSeen = false;
-  private ended = false;
+  /** Over (finished, handed off, closed, destroyed): input is dropped, nothing more is written. */
+  ended = false;
   private paused = 0;
-  private peerEnded = false;
+  /** The client sent FIN. */
+  peerEnded = false;
   private readonly onChunk: (chunk: Buffer) => void;
-  /** buf is a view of the shared scratch buffer (direct reads): copy what must outlive this read. */
-  private transient = false;
-  /** buf was allocated here, so bytes may be appended past `end` (a slow head grows in place, not by re-copying). */
-  private owned = false;
-  /**
-   * Bytes of the current partial head (from `pos`) already searched for its end, and the offset from `pos`
-   * where its unchecked field lines start: a head arriving a byte at a time is scanned once in all, not once
-   * per read (a 16 KB head at a byte per millisecond cost quadratic CPU before).
-   */
-  private headScanned = 0;
-  private headCheckedTo = 0;
+  /** The head being read: what was searched and checked of a partial head between reads. */
+  private readonly heads = new HeadReader();
   private processing = false;
-  /** Bytes of responses ready before their turn (deferred), for maxBackpressure. */
-  private deferredBytes = 0;
-  /** Responses may go out by direct writes (./direct-write.ts). */
-  private readonly direct: boolean;
   /** Send progress, made when the sweep first finds bytes waiting (most connections never need one). */
   private sendProgress: SendProgress | null = null;
 
@@ -143,78 +80,30 @@ export class Connection implements ExchangeHost, DirectReader {
     now: number,
   ) {
     this.remoteAddress = socket.remoteAddress;
-    this.direct = canWriteDirect(socket);
+    this.responses = new ResponseQueue(socket, this, owner);
     this.since = now;
     this.phase = Phase.Head;
-    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.keep(chunk));
+    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.input.keep(chunk));
   }
 
   /** Bytes from the socket ('data' path: the chunk is ours to keep). */
   data(chunk: Buffer): void {
     if (this.ended) return; // after the last response: read and drop until the client closes
-    this.transient = false;
-    if (this.buf === null) {
-      this.buf = chunk;
-      this.owned = false;
-      this.pos = 0;
-      this.end = chunk.length;
-    } else {
-      this.append(chunk, chunk.length);
-    }
+    this.input.addChunk(chunk);
     this.process();
   }
 
   /** DirectReader: `n` bytes read into the shared scratch buffer, valid only during this call. */
   onDirectRead(scratch: Buffer, n: number): void {
     if (this.ended) return;
-    if (this.buf === null) {
-      this.buf = scratch;
-      this.pos = 0;
-      this.end = n;
-      this.transient = true;
-      this.owned = false;
-    } else {
-      this.append(scratch, n);
-      this.transient = false;
-    }
+    const input = this.input;
+    input.addDirectRead(scratch, n);
     this.process();
-    // What is left (a head cut by the read, a paused connection's input) must outlive the scratch buffer.
-    if (this.transient && this.buf !== null) {
-      const view = this.buf.subarray(this.pos, this.end);
-      this.buf = null;
-      this.append(view, view.length);
-    }
-    this.transient = false;
-  }
-
-  /**
-   * Appends src[0, n) to the unread input buf[pos, end): in place when buf is ours and has room, else into a
-   * new buffer with room to spare (doubling), so input that arrives in small reads costs linear copying.
-   */
-  private append(src: Buffer, n: number): void {
-    const buf = this.buf;
-    if (buf !== null && this.owned && buf.length - this.end >= n) {
-      src.copy(buf, this.end, 0, n);
-      this.end += n;
-      return;
-    }
-    const have = buf === null ? 0 : this.end - this.pos;
-    const next = Buffer.allocUnsafe(Math.max(KEPT_INPUT_MIN, 2 * (have + n)));
-    if (buf !== null) buf.copy(next, 0, this.pos, this.end);
-    src.copy(next, have, 0, n);
-    this.buf = next;
-    this.owned = true;
-    this.pos = 0;
-    this.end = have + n;
+    input.endDirectRead();
   }
 
   nextReadBuffer(): Buffer {
     return scratchBuffer();
-  }
-
-  /** A body piece to hand on: a view of a chunk we own, or a copy out of the scratch buffer. */
-  private keep(chunk: Buffer): Buffer {
-    return this.transient ? Buffer.from(chunk) : chunk;
   }
 
   private process(): void {
@@ -228,21 +117,22 @@ export class Connection implements ExchangeHost, DirectReader {
   }
 
   private processLoop(): void {
-    while (this.buf !== null && this.paused === 0 && !this.ended) {
-      const buf = this.buf;
-      if (this.pos >= this.end) {
-        this.buf = null;
+    const input = this.input;
+    while (input.buf !== null && this.paused === 0 && !this.ended) {
+      const buf = input.buf;
+      if (input.pos >= input.end) {
+        input.drop();
         break;
       }
       if (this.bodyEx !== null) {
         if (!this.readBody(buf)) return;
         continue;
       }
-      if (this.lastRequestSeen) {
-        this.buf = null; // nothing after the last request is read
+      if (this.responses.lastRequestSeen) {
+        input.drop(); // nothing after the last request is read
         break;
       }
-      if (this.queue.length >= this.owner.limits.maxPipelined) {
+      if (this.responses.size >= this.owner.limits.maxPipelined) {
         this.pause(PAUSE_PIPELINE);
         break;
       }
@@ -252,66 +142,45 @@ export class Connection implements ExchangeHost, DirectReader {
 
   /** Parses one head from buf[pos..] and dispatches it; false when more bytes are needed or reading ended. */
   private readHead(buf: Buffer): boolean {
-    let start = this.pos;
-    const length = this.end;
-    // RFC 9112 §2.2: empty lines before a request line are ignored.
-    while (start + 1 < length && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
-    if (start !== this.pos) {
-      this.pos = start;
-      this.headScanned = 0;
-      this.headCheckedTo = 0;
-    }
-    if (start >= length) return false;
-    const limits = this.owner.limits;
-    // What earlier reads searched holds no blank line (one may straddle their end: back up 3 bytes).
-    const end = headEnd(buf, this.headScanned > 3 ? start + this.headScanned - 3 : start, length);
+    const heads = this.heads;
+    const input = this.input;
+    const parsed = heads.read(buf, input.pos, input.end, this.owner.limits);
+    input.pos = heads.start;
+    if (heads.start >= input.end) return false; // only empty lines so far
     // A new head starts its phase's clock only when the phase outlasts this read (more bytes to wait for, a
     // body under the request timeout, a hand-off): a head whole in one read reads no clock at all.
     const newHead = this.phase === Phase.Idle || this.phase === Phase.Busy;
     if (newHead) this.phase = Phase.Head;
-    if (end === -1) {
+    if (heads.next === -1) {
       if (newHead) this.since = Date.now();
-      this.headScanned = length - start;
-      if (length - start > limits.maxHeaderSize) {
-        this.refuse(TOO_LARGE);
-      } else {
-        const checked = this.headCheckedTo;
-        const wrong = checkHeadPrefix(buf, start, length, checked === 0 ? -1 : start + checked);
-        if (wrong !== null) this.refuse(wrong);
-        else this.headCheckedTo = lineEnds(buf, start + checked, length) - start;
-      }
+      if (parsed !== null) this.refuse(parsed as HeadError);
       return false;
     }
-    this.headScanned = 0;
-    this.headCheckedTo = 0;
-    if (end + 4 - start > limits.maxHeaderSize) {
-      this.refuse(TOO_LARGE);
-      return false;
-    }
-    const parsed = parseRequestHead(buf, start, end + 2, limits);
-    this.pos = end + 4;
+    input.pos = heads.next;
     if (parsed instanceof HeadError) {
       this.refuse(parsed);
       return false;
     }
-    const ex = new KrozenExchange(this, parsed);
+    const head = parsed as RequestHead;
+    const responses = this.responses;
+    const ex = new KrozenExchange(this, responses, head);
     // Only a WebSocket upgrade leaves HTTP; any other Upgrade (h2c) is answered by its route (RFC 9110 §7.8).
-    ex.upgrade = parsed.upgrade && asksForWebSocket(parsed.headers);
-    this.queue.push(ex);
+    ex.upgrade = head.upgrade && asksForWebSocket(head.headers);
+    responses.add(ex);
     // A body (request timeout) or a hand-off still to come: the phase runs on from now.
-    if (newHead && (parsed.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
-    if (!parsed.keepAlive || this.owner.closing) this.lastRequestSeen = true;
-    if (ex.upgrade && parsed.bodyLength === 0) {
-      this.lastRequestSeen = true;
+    if (newHead && (head.bodyLength !== 0 || ex.upgrade)) this.since = Date.now();
+    if (!head.keepAlive || this.owner.closing) responses.lastRequestSeen = true;
+    if (ex.upgrade && head.bodyLength === 0) {
+      responses.lastRequestSeen = true;
       this.pause(PAUSE_HANDOFF);
-      if (this.queue[0] === ex) this.handOff(ex);
+      responses.upgradeInTurn(ex);
       return false;
     }
-    if (parsed.bodyLength !== 0) {
+    if (head.bodyLength !== 0) {
       this.bodyEx = ex;
       this.phase = Phase.Body;
-      if (parsed.bodyLength > 0) this.bodyLeft = parsed.bodyLength;
-      else this.decoder = new ChunkedDecoder(limits);
+      if (head.bodyLength > 0) this.bodyLeft = head.bodyLength;
+      else this.decoder = new ChunkedDecoder(this.owner.limits);
     } else {
       this.phase = Phase.Busy;
     }
@@ -323,29 +192,31 @@ export class Connection implements ExchangeHost, DirectReader {
   private readBody(buf: Buffer): boolean {
     const ex = this.bodyEx as KrozenExchange;
     const decoder = this.decoder;
+    const input = this.input;
     if (decoder === null) {
-      const take = Math.min(this.bodyLeft, this.end - this.pos);
-      const chunk = this.pos === 0 && take === buf.length ? buf : buf.subarray(this.pos, this.pos + take);
-      this.pos += take;
+      const pos = input.pos;
+      const take = Math.min(this.bodyLeft, input.end - pos);
+      const chunk = pos === 0 && take === buf.length ? buf : buf.subarray(pos, pos + take);
+      input.pos = pos + take;
       this.bodyLeft -= take;
       if (this.bodyLeft === 0) this.bodyEx = null;
-      ex.bodyData(this.keep(chunk));
+      ex.bodyData(input.keep(chunk));
       if (this.bodyLeft === 0) this.endBody(ex);
       return true;
     }
-    const next = decoder.decode(buf, this.pos, this.end, this.onChunk);
+    const next = decoder.decode(buf, input.pos, input.end, this.onChunk);
     if (next === -1) {
       // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
       this.bodyEx = null;
       this.decoder = null;
-      this.lastRequestSeen = true;
-      this.buf = null;
+      this.responses.lastRequestSeen = true;
+      input.drop();
       const err = decoder.error as HeadError;
       if (ex.headersSent) this.destroy();
       else ex.bodyAbort(STATUS_CODES[err.status] as string, err.status);
       return false;
     }
-    this.pos = next;
+    input.pos = next;
     if (decoder.done) {
       this.bodyEx = null;
       this.decoder = null;
@@ -369,14 +240,11 @@ export class Connection implements ExchangeHost, DirectReader {
     }
   }
 
-  /** A request that cannot be parsed: answer (if nothing is in flight ahead of it) and close. */
+  /** A request that cannot be parsed: answered after the answers ahead of it, then the connection ends. */
   private refuse(err: HeadError): void {
-    this.lastRequestSeen = true;
-    this.buf = null;
+    this.input.drop();
     this.phase = Phase.Busy;
-    const text = errorResponse(err.status);
-    if (this.queue.length === 0) this.finish(text);
-    else this.queue[this.queue.length - 1].onDone = () => this.finish(text);
+    this.responses.refuse(errorResponse(err.status));
   }
 
   // ---- ExchangeHost ----
@@ -389,167 +257,45 @@ export class Connection implements ExchangeHost, DirectReader {
     this.resume(PAUSE_BODY);
   }
 
-  /**
-   * An interim response goes in order like any other: only when `ex` is at the head of the line, else once
-   * the responses before it are written (a 100 sent at once would land inside an earlier response's body).
-   */
-  sendContinue(ex: KrozenExchange): void {
-    if (this.ended) return;
-    if (this.queue[0] !== ex) {
-      ex.continueDue = true;
-      return;
-    }
-    this.writeContinue(ex);
-  }
+  // ---- ResponseQueueHost ----
 
-  private writeContinue(ex: KrozenExchange): void {
-    ex.continueDue = false;
-    this.socket.write(CONTINUE, 'latin1');
+  continueWritten(ex: KrozenExchange): void {
     // The client sends its body only now: the request timeout for it starts here.
     if (this.bodyEx === ex) this.since = Date.now();
   }
 
-  get keepAliveLines(): readonly [string, string] {
-    return this.owner.limits.keepAliveLines;
+  backedUp(): void {
+    this.pause(PAUSE_WRITE);
   }
 
-  keepAliveAfter(ex: KrozenExchange): boolean {
-    if (!ex.head.keepAlive || this.owner.closing || this.ended) return false;
-    // A body the client is still sending (or was told to wait with) would be taken for the next request.
-    if (!ex.bodyComplete) return false;
-    return !(this.lastRequestSeen && this.queue[this.queue.length - 1] === ex && this.peerEnded);
-  }
-
-  respond(
-    ex: KrozenExchange,
-    head: string,
-    latin1Head: boolean,
-    body: string | Uint8Array | null,
-    close: boolean,
-  ): void {
-    ex.closeAfter = close;
-    // A response that closes the connection: no request behind it is read (or run: it would go unanswered).
-    if (close) this.lastRequestSeen = true;
-    const bytes = head.length + (body === null ? 0 : body.length);
-    if (!this.admit(bytes)) return;
-    if (this.queue[0] !== ex) {
-      this.deferredBytes += bytes;
-      ex.deferred = { head, latin1Head, body, stream: null, chunked: false, bytes };
-      return;
-    }
-    this.write(head, latin1Head, body);
-    this.done(ex);
-  }
-
-  respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void {
-    ex.closeAfter = close;
-    if (close) this.lastRequestSeen = true;
-    if (!this.admit(head.length)) {
-      body.destroy();
-      return;
-    }
-    if (this.queue[0] !== ex) {
-      this.deferredBytes += head.length;
-      ex.deferred = { head, latin1Head: true, body: null, stream: body, chunked, bytes: head.length };
-      return;
-    }
-    this.socket.write(head, 'latin1');
-    this.pipeStream(ex, body, chunked);
-  }
-
-  /**
-   * maxBackpressure: a response of about `bytes` may wait here unless answers already wait and it would take
-   * them past the cap (then the connection is destroyed: a client that pipelines and never reads). One
-   * response of any size on a connection with nothing waiting always goes.
-   */
-  private admit(bytes: number): boolean {
-    const cap = this.owner.limits.maxBackpressure;
-    if (cap === 0) return true;
-    const waiting = this.socket.writableLength + this.deferredBytes;
-    if (waiting === 0 || waiting + bytes <= cap) return true;
-    this.destroy();
-    return false;
-  }
-
-  private write(head: string, latin1Head: boolean, body: string | Uint8Array | null): void {
-    if (this.ended) return;
-    writeResponse(this.socket, this.direct, head, latin1Head, body);
-    if (this.socket.writableLength > WRITE_HIGH_WATER) this.pause(PAUSE_WRITE);
-  }
-
-  private pipeStream(ex: KrozenExchange, body: Readable, chunked: boolean): void {
-    pipeResponseBody(this.socket, body, chunked, {
-      ended: () => this.ended,
-      done: () => this.done(ex),
-      failed: () => this.destroy(),
-    });
-  }
-
-  /** `ex`'s response is fully handed to the socket: the next one may go. */
-  private done(ex: KrozenExchange): void {
-    const queue = this.queue;
-    if (queue[0] === ex) queue.shift();
-    const after = ex.onDone;
-    if (ex.closeAfter) {
-      this.finish(null);
-      return;
-    }
-    if (after !== null) {
-      after();
-      return;
-    }
-    const next = queue[0];
-    if (next !== undefined) {
-      // Its 100 Continue was held back while the responses before it went out; a final answer ready already
-      // replaces it (the client then must not send the body).
-      if (next.continueDue && next.deferred === null) this.writeContinue(next);
-      if (next.upgrade && next.head.bodyLength === 0) {
-        this.handOff(next);
-        return;
-      }
-      const d = next.deferred;
-      if (d !== null) {
-        next.deferred = null;
-        this.deferredBytes -= d.bytes;
-        if (d.stream !== null) {
-          this.socket.write(d.head, 'latin1');
-          this.pipeStream(next, d.stream, d.chunked);
-        } else {
-          this.write(d.head, d.latin1Head, d.body);
-          this.done(next);
-        }
-        return;
-      }
-    }
-    if (queue.length === 0) {
+  answered(waiting: number): void {
+    if (waiting === 0) {
       if (this.peerEnded) {
         this.finish(null);
         return;
       }
-      if (this.bodyEx === null && (this.buf === null || this.pos >= this.end)) {
+      if (this.bodyEx === null && this.input.empty) {
         this.phase = Phase.Idle;
         this.since = Date.now();
       }
     }
-    if ((this.paused & PAUSE_PIPELINE) !== 0 && queue.length < this.owner.limits.maxPipelined)
-      this.resume(PAUSE_PIPELINE);
+    if ((this.paused & PAUSE_PIPELINE) !== 0 && waiting < this.owner.limits.maxPipelined) this.resume(PAUSE_PIPELINE);
   }
 
-  private handOff(ex: KrozenExchange): void {
-    this.queue.length = 0;
+  handOff(ex: KrozenExchange): void {
+    this.responses.clear();
     this.ended = true;
-    const rest = this.buf === null ? EMPTY : Buffer.from(this.buf.subarray(this.pos, this.end));
-    this.buf = null;
+    const rest = this.input.takeRest();
     this.owner.release(this);
     this.owner.upgrade(ex, this.socket, rest);
   }
 
   /** Ends the connection: `last` (an error response) goes out first, then FIN; input is dropped after. */
-  private finish(last: string | null): void {
+  finish(last: string | null): void {
     if (this.ended) return;
     this.ended = true;
-    this.queue.length = 0;
-    this.buf = null;
+    this.responses.clear();
+    this.input.drop();
     this.phase = Phase.Closing;
     this.since = Date.now();
     const socket = this.socket;
@@ -590,8 +336,8 @@ export class Connection implements ExchangeHost, DirectReader {
       this.bodyEx = null;
       ex.bodyAbort('Request aborted');
     }
-    this.lastRequestSeen = true;
-    if (this.queue.length === 0 || this.ended) this.finish(null);
+    this.responses.lastRequestSeen = true;
+    if (this.responses.size === 0 || this.ended) this.finish(null);
   }
 
   /** The socket closed (or failed): whatever is in flight is abandoned. */
@@ -600,8 +346,8 @@ export class Connection implements ExchangeHost, DirectReader {
     const ex = this.bodyEx;
     this.bodyEx = null;
     if (ex !== null) ex.bodyAbort('Request aborted');
-    this.queue.length = 0;
-    this.buf = null;
+    this.responses.clear();
+    this.input.drop();
   }
 
   /**
@@ -614,8 +360,8 @@ export class Connection implements ExchangeHost, DirectReader {
         const ex = this.bodyEx;
         this.bodyEx = null;
         this.decoder = null;
-        this.lastRequestSeen = true;
-        this.buf = null;
+        this.responses.lastRequestSeen = true;
+        this.input.drop();
         this.phase = Phase.Busy;
         // The pipeline answers 408 for the aborted body (with connection: close). An answer given before the
         // body came said close already (the body was incomplete): it goes out, then the connection ends.
@@ -644,7 +390,7 @@ export class Connection implements ExchangeHost, DirectReader {
 
   /** Graceful stop: a connection with nothing in flight closes now; a busy one after its response. */
   closeIfIdle(): void {
-    if (this.queue.length === 0 && this.bodyEx === null && this.buf === null) this.destroy();
+    if (this.responses.size === 0 && this.bodyEx === null && this.input.buf === null) this.destroy();
   }
 
   destroy(): void {
@@ -653,6 +399,4 @@ export class Connection implements ExchangeHost, DirectReader {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-const TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large');
 const TIMED_OUT = new HeadError(408, 'Request Timeout');

@@ -1,18 +1,26 @@
-// One request on a krozen connection: the pipeline's TransportRequest (head + body as it arrives) and its
-// ResponseSink (the answer, framed here and written in order by the connection).
+// One request on a krozen connection: the pipeline's TransportRequest (head + body as it arrives, fed by the
+// connection) and its ResponseSink (the answer, framed here and handed to the connection's response queue,
+// which writes it in request order).
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { BodyReceiver, OutgoingHeaders, RawRequest, ResponseSink, TransportRequest } from '../types';
 import type { RequestHead } from './parser';
 import { BodyPieces, KEEP_WHOLE } from '../body-pieces';
+import type { DeferredResponse } from './response-queue';
 import { CHUNKED_LINE, CLOSE_LINE, commonHead, currentDateLine, headTail, serializeHead } from './writer';
 
-/** What an exchange needs from its connection. */
+/** What an exchange needs from its connection: the request side (body flow, the peer, a drop). */
 export interface ExchangeHost {
   readonly remoteAddress: string | undefined;
   /** Body bytes buffered with nobody reading them passed this: stop reading the socket until a reader comes. */
   pauseReading(): void;
   resumeReading(): void;
+  /** Drop the connection (a failure after the head went out). */
+  destroy(): void;
+}
+
+/** What an exchange needs from its connection's response queue (response-queue.ts): the response side, in order. */
+export interface ExchangeResponses {
   /** Writes "100 Continue" for `ex`: now, or when the responses before it are out (interim responses keep order). */
   sendContinue(ex: KrozenExchange): void;
   /**
@@ -34,19 +42,6 @@ export interface ExchangeHost {
   ): void;
   /** A streamed response for `ex`: head now (or in turn), then `body`, chunked or not. */
   respondStream(ex: KrozenExchange, head: string, body: Readable, chunked: boolean, close: boolean): void;
-  /** Drop the connection (a failure after the head went out). */
-  destroy(): void;
-}
-
-/** A response waiting for its turn. */
-export interface DeferredResponse {
-  head: string;
-  latin1Head: boolean;
-  body: string | Uint8Array | null;
-  stream: Readable | null;
-  chunked: boolean;
-  /** Its size as counted against maxBackpressure (string bodies by length: close enough for a cap). */
-  bytes: number;
 }
 
 /** Body bytes kept for a reader that has not come yet, before the socket is paused. */
@@ -58,15 +53,13 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   readonly headers: IncomingHttpHeaders;
   readonly hasBody: boolean;
   headersSent = false;
-  /** Set by the connection: close it after this response. */
-  closeAfter = false;
+  /** A WebSocket upgrade (set by the connection): the socket is handed over once the responses before it are out. */
+  upgrade = false;
+  // The response queue's marks on this exchange (only response-queue.ts reads or writes them): kept here,
+  // not in a record per queued exchange, so a request allocates nothing more for its place in the line.
   /** A response ready before its turn (pipelining): written when the exchanges ahead are done. */
   deferred: DeferredResponse | null = null;
-  /** Run (instead of moving on to the next exchange) once this response is written: a refusal queued behind it. */
-  onDone: (() => void) | null = null;
-  /** A WebSocket upgrade: the socket is handed over once the responses before it are out. */
-  upgrade = false;
-  /** Its 100 Continue waits for the responses before it (set and cleared by the connection). */
+  /** Its 100 Continue waits for the responses before it. */
   continueDue = false;
   /** The request body arrived whole (or there was none). */
   bodyComplete: boolean;
@@ -90,6 +83,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
 
   constructor(
     readonly host: ExchangeHost,
+    private readonly responses: ExchangeResponses,
     readonly head: RequestHead,
   ) {
     this.method = head.method;
@@ -206,7 +200,7 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
   private startReading(): void {
     if (this.head.expectContinue && !this.continueSent && !this.bodyComplete) {
       this.continueSent = true;
-      this.host.sendContinue(this);
+      this.responses.sendContinue(this);
     }
     if (this.pausedForPending) {
       this.pausedForPending = false;
@@ -225,11 +219,11 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     if (this.headersSent) return;
     const info = serializeHead(status, headers);
     this.headersSent = true;
-    const close = info.close || !this.host.keepAliveAfter(this);
+    const close = info.close || !this.responses.keepAliveAfter(this);
     const framing = this.framingLine(close);
     const head = info.commonLength === -1 ? info.text + headTail(framing) : commonHead(info, framing);
     const noBody = body === null || this.head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
-    this.host.respond(this, head, info.latin1, noBody ? null : body, close);
+    this.responses.respond(this, head, info.latin1, noBody ? null : body, close);
   }
 
   stream(status: number, headers: OutgoingHeaders, body: Readable): void {
@@ -242,19 +236,19 @@ export class KrozenExchange implements TransportRequest, ResponseSink {
     const noBody = this.head.method === 'HEAD' || status === 204 || status === 304 || status < 200;
     // Without a length, HTTP/1.1 gets chunked; HTTP/1.0 ends the body by closing the connection.
     const chunked = !noBody && !info.hasLength && this.head.minor === 1;
-    const close = info.close || (!noBody && !info.hasLength && !chunked) || !this.host.keepAliveAfter(this);
+    const close = info.close || (!noBody && !info.hasLength && !chunked) || !this.responses.keepAliveAfter(this);
     const head = `${info.text}${currentDateLine()}${chunked ? CHUNKED_LINE : ''}${this.framingLine(close)}\r\n`;
     if (noBody) {
       body.destroy();
-      this.host.respond(this, head, info.latin1, null, close);
+      this.responses.respond(this, head, info.latin1, null, close);
       return;
     }
-    this.host.respondStream(this, head, body, chunked, close);
+    this.responses.respondStream(this, head, body, chunked, close);
   }
 
   private framingLine(close: boolean): string {
     if (close) return CLOSE_LINE;
-    return this.host.keepAliveLines[this.head.minor];
+    return this.responses.keepAliveLines[this.head.minor];
   }
 
   destroy(): void {

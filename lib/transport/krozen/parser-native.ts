@@ -3,8 +3,7 @@
 // cuts the strings and applies the same framing rules as parser.ts (head-rules.ts). Same RequestHead,
 // same HeadError for every input (test/transport/krozen-parser.test.ts compares them).
 //
-// Which parser runs: KROZEN_HTTP_PARSER=js|native|auto, read once at load; without it 'auto': the JS scan
-// for heads shorter than NATIVE_MIN_HEAD, the addon's above. Without the addon it is always the JS one.
+// Which parser runs (KROZEN_HTTP_PARSER, the head size under 'auto') is decided in head-parse.ts.
 import { native } from '../../backend/load';
 import {
   BAD_HEADER,
@@ -119,36 +118,3 @@ function scanError(code: number): HeadError {
 export function parseHeadJs(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
   return parseHead(latin1(buf, start, end), limits);
 }
-
-export type HttpParserName = 'js' | 'native' | 'auto';
-
-// Below this many bytes (request line to the last field's CRLF) the JS scan is faster: the Node-API call
-// costs ~80 ns, more than the JS scan of a short head. `node bench/http-parser.mjs --crossover` (Node 20,
-// AVX2, shared 2-core machine): wrk's GET at 44 B js 303 ns / native 354; 80 B 429 / 456; 96 B 456 / 413;
-// 128 B 541 / 422; 256 B 730 / 428. Browser heads (~650 B) 2.8 µs / 1.7 µs (bench/README.md).
-export const NATIVE_MIN_HEAD = 90;
-
-function parseHeadAuto(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
-  return end - start < NATIVE_MIN_HEAD
-    ? parseHeadJs(buf, start, end, limits)
-    : parseHeadNative(buf, start, end, limits);
-}
-
-function choose(): HttpParserName {
-  if (httpHeadNative === null) return 'js';
-  const wanted = process.env.KROZEN_HTTP_PARSER;
-  return wanted === 'js' || wanted === 'native' ? wanted : 'auto';
-}
-
-/** The parser the transport uses: KROZEN_HTTP_PARSER when set (the native ones only with the addon). */
-export const httpParser: HttpParserName = choose();
-
-const PARSERS = { js: parseHeadJs, native: parseHeadNative, auto: parseHeadAuto };
-
-/** Parses the head in buf[start, end) with the parser in use. */
-export const parseRequestHead: (
-  buf: Buffer,
-  start: number,
-  end: number,
-  limits: ParserLimits,
-) => RequestHead | HeadError = PARSERS[httpParser];

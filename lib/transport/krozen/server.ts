@@ -1,12 +1,13 @@
 // krozen's own HTTP/1.1 transport on `net` sockets (settings.transport = 'krozen'): accepts connections
-// (under settings.maxConnections), runs one timeout sweep for all of them (head, body, keep-alive idle),
-// hands upgrade requests over with their socket, and stops gracefully.
+// (under settings.maxConnections), runs one timeout sweep for all of them (timeouts.ts), hands upgrade
+// requests over with their socket, and stops gracefully.
 import * as net from 'node:net';
 import type { Settings } from '../../settings/index';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
 import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
-import { Connection, Phase, type ConnectionLimits, type ConnectionOwner } from './connection';
+import { Connection, type ConnectionLimits, type ConnectionOwner } from './connection';
+import { startSweep } from './timeouts';
 import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
 import { startDirectRead } from '../direct-read';
@@ -14,8 +15,6 @@ import { listenerFault } from '../../base/listener-guard';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;
-/** A connection that sent its last response waits this long for the client's FIN, ms. */
-const CLOSE_LINGER_MS = 2000;
 
 const CONNECTION = Symbol('krozen.connection');
 type Tracked = net.Socket & { [CONNECTION]: Connection };
@@ -50,7 +49,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
 
   async listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     const bound = await listenOn(this.server, port, host, backlog, reusePort);
-    this.startSweep();
+    // One timer for every connection's deadlines (as node:http's connectionsCheckingInterval).
+    this.sweeper = startSweep(this.settings, this.connections);
     return bound;
   }
 
@@ -73,7 +73,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
         listenerFault('krozen connection close', err);
       }
     });
-    // Reads land in one shared buffer instead of a fresh allocation per read (see lib/ws/direct-read.ts).
+    // Reads land in one shared buffer instead of a fresh allocation per read (see lib/transport/direct-read.ts).
     startDirectRead(socket, conn);
     if (this.closing) conn.destroy();
   }
@@ -101,64 +101,6 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
       this.onUpgrade(req, socket, rest);
     } catch (err) {
       listenerFault('krozen upgrade', err, socket);
-    }
-  }
-
-  /** One timer for every connection's deadlines (as node:http's connectionsCheckingInterval). */
-  private startSweep(): void {
-    const s = this.settings;
-    const shortest = Math.min(
-      s.headersTimeout || Infinity,
-      s.requestTimeout || Infinity,
-      s.keepAliveTimeout || Infinity,
-      s.sendTimeout || Infinity,
-    );
-    const interval = Math.max(50, Math.min(1000, Number.isFinite(shortest) ? Math.floor(shortest / 4) : 1000));
-    this.sweeper = setInterval(() => this.sweep(), interval);
-    this.sweeper.unref();
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    const s = this.settings;
-    const sendTimeout = s.sendTimeout;
-    for (const conn of this.connections) {
-      // The send deadline holds in every phase: a client that takes none of what waits for it is dropped.
-      if (sendTimeout > 0 && conn.sendStalled(now, sendTimeout)) {
-        conn.destroy();
-        continue;
-      }
-      const age = now - conn.since;
-      let expired = false;
-      switch (conn.phase) {
-        case Phase.Idle:
-          // Idle means no request; the last answer may still be going out to a slow reader: the keep-alive
-          // clock starts once it is out (sendTimeout watches it meanwhile).
-          if (!conn.flushed) conn.since = now;
-          else expired = s.keepAliveTimeout > 0 && age > s.keepAliveTimeout;
-          break;
-        case Phase.Head:
-          expired =
-            (s.headersTimeout > 0 && age > s.headersTimeout) || (s.requestTimeout > 0 && age > s.requestTimeout);
-          break;
-        case Phase.Body:
-          expired = s.requestTimeout > 0 && age > s.requestTimeout;
-          break;
-        case Phase.Closing:
-          // The linger for the client's FIN starts once the last response is out (a big one may take long).
-          if (!conn.flushed) conn.since = now;
-          else expired = age > CLOSE_LINGER_MS;
-          break;
-        default:
-          break;
-      }
-      if (!expired) continue;
-      try {
-        if (conn.phase === Phase.Idle || conn.phase === Phase.Closing) conn.destroy();
-        else conn.timedOut();
-      } catch (err) {
-        listenerFault('krozen timeout sweep', err, conn.socket);
-      }
     }
   }
 

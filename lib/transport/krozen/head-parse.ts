@@ -1,0 +1,122 @@
+// Finding and parsing a request head in a connection's input: the one entry (HeadReader.read) that takes the
+// bytes, finds the blank line that ends the head, refuses a partial head early when it is already wrong, and
+// parses a whole one with the JS scan (parser.ts) or the addon's (parser-native.ts). Every JS-or-native choice
+// for a head is made here: the search for the blank line (a JS loop for a short input, Buffer.indexOf for a
+// long one) and the parser (KROZEN_HTTP_PARSER=js|native|auto, read once at load; 'auto' by head size).
+import { checkHeadPrefix } from './parser';
+import { HeadError, type ParserLimits, type RequestHead } from './head-rules';
+import { httpHeadNative, parseHeadJs, parseHeadNative } from './parser-native';
+
+export type HttpParserName = 'js' | 'native' | 'auto';
+
+// Below this many bytes (request line to the last field's CRLF) the JS scan is faster: the Node-API call
+// costs ~80 ns, more than the JS scan of a short head. `node bench/http-parser.mjs --crossover` (Node 20,
+// AVX2, shared 2-core machine): wrk's GET at 44 B js 303 ns / native 354; 80 B 429 / 456; 96 B 456 / 413;
+// 128 B 541 / 422; 256 B 730 / 428. Browser heads (~650 B) 2.8 µs / 1.7 µs (bench/README.md).
+export const NATIVE_MIN_HEAD = 90;
+
+function parseHeadAuto(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
+  return end - start < NATIVE_MIN_HEAD
+    ? parseHeadJs(buf, start, end, limits)
+    : parseHeadNative(buf, start, end, limits);
+}
+
+function choose(): HttpParserName {
+  if (httpHeadNative === null) return 'js';
+  const wanted = process.env.KROZEN_HTTP_PARSER;
+  return wanted === 'js' || wanted === 'native' ? wanted : 'auto';
+}
+
+/** The parser the transport uses: KROZEN_HTTP_PARSER when set (the native ones only with the addon). */
+export const httpParser: HttpParserName = choose();
+
+const PARSERS = { js: parseHeadJs, native: parseHeadNative, auto: parseHeadAuto };
+
+/** Parses the head in buf[start, end) (request line to the last field line's CRLF) with the parser in use. */
+export const parseRequestHead: (
+  buf: Buffer,
+  start: number,
+  end: number,
+  limits: ParserLimits,
+) => RequestHead | HeadError = PARSERS[httpParser];
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/** Up to this many bytes the end of a head is looked for in JS (no call into C++, no view of the buffer). */
+const HEAD_SCAN_JS_MAX = 256;
+
+/** Where the blank line that ends a head starts in buf[start, end) (at its CR), or -1. */
+function headEnd(buf: Buffer, start: number, end: number): number {
+  if (end - start > HEAD_SCAN_JS_MAX) {
+    const at = buf.subarray(start, end).indexOf(CRLF_CRLF);
+    return at === -1 ? -1 : start + at;
+  }
+  // Each LF: is it the second of CR LF CR LF?
+  for (let i = start + 3; i < end; i++) {
+    if (buf[i] === 0x0a && buf[i - 2] === 0x0a && buf[i - 1] === 0x0d && buf[i - 3] === 0x0d) return i - 3;
+  }
+  return -1;
+}
+
+/** Just past the last LF in buf[from, end), or `from` when there is none. */
+function lineEnds(buf: Buffer, from: number, end: number): number {
+  for (let i = end - 1; i >= from; i--) if (buf[i] === 0x0a) return i + 1;
+  return from;
+}
+
+export interface HeadLimits extends ParserLimits {
+  /** Largest request head (request line + fields), bytes: 431 beyond. */
+  maxHeaderSize: number;
+}
+
+export const TOO_LARGE = new HeadError(431, 'Request Header Fields Too Large');
+
+/**
+ * One connection's reading of request heads. A head that arrives over many reads is searched and checked
+ * once in all, not once per read (a 16 KB head at a byte per millisecond cost quadratic CPU before): what
+ * was searched and checked of the partial head is kept here between reads.
+ */
+export class HeadReader {
+  /** Where the head read last starts in the input (past any empty lines before it). */
+  start = 0;
+  /** Just past the blank line that ends the head read last; -1 while the head is partial (or absent). */
+  next = -1;
+  /** Bytes of the partial head (from its start) already searched for its end. */
+  private scanned = 0;
+  /** Offset from the partial head's start where its unchecked field lines begin. */
+  private checkedTo = 0;
+
+  /**
+   * Reads the head at buf[pos, end). Sets `start` (`end` when there are only empty lines) and `next`, and
+   * returns the parsed head, the error to refuse it with (a partial head already wrong or too large, too),
+   * or null: more bytes are needed.
+   */
+  read(buf: Buffer, pos: number, end: number, limits: HeadLimits): RequestHead | HeadError | null {
+    let start = pos;
+    // RFC 9112 §2.2: empty lines before a request line are ignored.
+    while (start + 1 < end && buf[start] === 0x0d && buf[start + 1] === 0x0a) start += 2;
+    this.start = start;
+    this.next = -1;
+    // What was kept of a partial head is counted from `pos` (the input may move to a new buffer between reads).
+    if (start !== pos) {
+      this.scanned = 0;
+      this.checkedTo = 0;
+    }
+    if (start >= end) return null;
+    // What earlier reads searched holds no blank line (one may straddle their end: back up 3 bytes).
+    const blank = headEnd(buf, this.scanned > 3 ? start + this.scanned - 3 : start, end);
+    if (blank === -1) {
+      this.scanned = end - start;
+      if (end - start > limits.maxHeaderSize) return TOO_LARGE;
+      const checked = this.checkedTo;
+      const wrong = checkHeadPrefix(buf, start, end, checked === 0 ? -1 : start + checked);
+      if (wrong !== null) return wrong;
+      this.checkedTo = lineEnds(buf, start + checked, end) - start;
+      return null;
+    }
+    this.scanned = 0;
+    this.checkedTo = 0;
+    this.next = blank + 4;
+    if (blank + 4 - start > limits.maxHeaderSize) return TOO_LARGE;
+    return parseRequestHead(buf, start, blank + 2, limits);
+  }
+}
