@@ -136,7 +136,7 @@ export class Server {
           socket.end(errorResponse(503, 'The server is stopping'));
           return;
         }
-        // node:http gives its IncomingMessage (the peer on its socket), krozen's transport an UpgradeRequest.
+        // node:http gives its IncomingMessage (the peer on its socket), krozen's transport an UpgradeHead.
         const peer = req.remoteAddress ?? (req as { socket?: { remoteAddress?: string } }).socket?.remoteAddress;
         const request = {
           method: req.method ?? '',

@@ -1,7 +1,7 @@
 // Request bodies: read with a size limit (413 without reading the rest into memory; the limit counts the
 // framing of tiny chunks too, so a body of them cannot cost far more than its bytes), then parsed by
 // content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth; BigInt for
-// big integers with settings.jsonBigInt: ../json.ts); no type → JSON, else string;
+// big integers with settings.jsonBigInt: ../backend/json-codec.ts); no type → JSON, else string;
 // application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
 // text/* → string; anything else → Buffer.
 import type { BodyReceiver, TransportRequest } from '../transport/types';

@@ -13,9 +13,10 @@ import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
 
 const JSON_TYPE = 'application/json';
 
-// JSON texts shorter than this go to the transport as a string: node:http then sends header + body as ONE
+// JSON texts shorter than this go to the transport as a string: a transport then sends header + body as ONE
 // string write, while a Buffer body costs a writev of [header, body]. Measured with wrk -t1 -c50 on GET /json
-// (27 B): writev was 31% of the server's profile and the Buffer path ran at ~0.65x bare node:http.
+// (27 B) on the node:http transport: writev was 31% of the server's profile and the Buffer path ran at
+// ~0.65x bare node:http.
 // Longer texts become bytes through the backend's utf8WithHeadroom (the native transcoder where it pays),
 // which is what encodeJson does, without stringifying twice.
 export const STRING_BODY_MAX_CHARS = 4096;

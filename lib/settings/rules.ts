@@ -1,4 +1,4 @@
-// The building blocks of SETTING_RULES (settings.ts): a rule is a check plus the words that say what the
+// The building blocks of SETTING_RULES (index.ts): a rule is a check plus the words that say what the
 // setting accepts, which the error message quotes.
 
 export interface SettingRule {

@@ -20,7 +20,7 @@
 //     one whose head went out is destroyed (the connection closes).
 //     A `connection: close` header from the pipeline (a 413, say) closes the connection after the response.
 //
-// The pipeline (lib/http/pipeline.ts) never touches a socket: node:http (lib/transport/node.ts), krozen's
+// The pipeline (lib/http/pipeline.ts) never touches a socket: node:http (lib/transport/node/), krozen's
 // own HTTP/1.1 (lib/transport/krozen/) and an in-memory inject all implement these two interfaces.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
@@ -78,7 +78,7 @@ export interface ResponseSink {
 export type RequestHandler = (request: TransportRequest, sink: ResponseSink) => void;
 
 /** The head of a request that asks for a protocol upgrade (WebSocket); node:http's IncomingMessage fits. */
-export interface UpgradeRequest {
+export interface UpgradeHead {
   readonly method?: string;
   readonly url?: string;
   readonly headers: IncomingHttpHeaders;
@@ -92,7 +92,7 @@ export interface UpgradeRequest {
 export interface TransportHandlers {
   request: RequestHandler;
   /** A request with `Connection: upgrade` and `Upgrade`: its head, the socket, and any bytes read past the head. */
-  upgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void;
+  upgrade(req: UpgradeHead, socket: Duplex, head: Buffer): void;
 }
 
 /** A listening server of one transport, as lib/server.ts drives it. */

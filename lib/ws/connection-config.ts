@@ -13,7 +13,7 @@ export interface ConnectionLimits {
   readonly backpressurePolicy: 'drop' | 'close';
   /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
   readonly maxQueuedBytes: number;
-  /** settings.jsonMaxDepth / jsonBigInt, for JSON text messages (../json.ts). */
+  /** settings.jsonMaxDepth / jsonBigInt, for JSON text messages (../backend/json-codec.ts). */
   readonly jsonMaxDepth: number;
   readonly jsonBigInt: boolean;
   /** settings.logger (handler failures are logged through it). */

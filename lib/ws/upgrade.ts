@@ -1,4 +1,4 @@
-// The WebSocket entry point for every HTTP transport (node:http today, krozen's own transport next):
+// The WebSocket entry point for every HTTP transport (krozen's own, the default, and node:http):
 //
 //   upgrade.handleUpgrade(request: UpgradeRequest, socket: net.Socket | tls.TLSSocket | Duplex, head: Buffer): void
 //

@@ -25,7 +25,7 @@ import { Phase, type TimedConnection } from './timeouts';
 /** What a connection needs from its transport. */
 export interface ConnectionOwner {
   readonly handler: RequestHandler;
-  readonly limits: ConnectionLimits;
+  readonly limits: HttpConnectionLimits;
   /** Graceful stop under way: answer what is in flight with `connection: close`, take nothing new. */
   readonly closing: boolean;
   /** An upgrade request reached the head of the line: the socket and the bytes after the head go there. */
@@ -34,7 +34,7 @@ export interface ConnectionOwner {
   release(conn: Connection): void;
 }
 
-export interface ConnectionLimits extends HeadLimits {
+export interface HttpConnectionLimits extends HeadLimits {
   /** Requests parsed ahead of their responses; reading stops at this many. */
   maxPipelined: number;
   /** settings.httpMaxBackpressure (response-queue.ts). */

@@ -5,8 +5,8 @@ import * as net from 'node:net';
 import type { Settings } from '../../settings/index';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
-import type { RequestHandler, TransportHandlers, TransportServer, UpgradeRequest } from '../types';
-import { Connection, type ConnectionLimits, type ConnectionOwner } from './connection';
+import type { RequestHandler, TransportHandlers, TransportServer, UpgradeHead } from '../types';
+import { Connection, type HttpConnectionLimits, type ConnectionOwner } from './connection';
 import { startSweep } from './timeouts';
 import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
@@ -22,7 +22,7 @@ type Tracked = net.Socket & { [CONNECTION]: Connection };
 export class KrozenTransport implements TransportServer, ConnectionOwner {
   readonly server: net.Server;
   readonly handler: RequestHandler;
-  readonly limits: ConnectionLimits;
+  readonly limits: HttpConnectionLimits;
   closing = false;
   private readonly connections = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
@@ -88,7 +88,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     socket.off('drain', onSocketDrain);
     // As node:http leaves it: the next 'data' listener starts the flow again.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;
-    const req: UpgradeRequest = {
+    const req: UpgradeHead = {
       method: ex.method,
       url: ex.url,
       headers: ex.headers,

@@ -26,12 +26,12 @@ const answered = new WeakSet<Duplex>();
 /** Sockets whose current answer ends the connection (Connection: close): bytes after it get no answer. */
 const closing = new WeakSet<object>();
 
-/** The answer being made on `socket` closes it: a parse error behind it is not answered (node.ts). */
+/** The answer being made on `socket` closes it: a parse error behind it is not answered (server.ts). */
 export function markClosing(socket: object | null): void {
   if (socket !== null) closing.add(socket);
 }
 
-/** Whether an answer on `socket` closes it: a request parsed behind it is not run (node.ts). */
+/** Whether an answer on `socket` closes it: a request parsed behind it is not run (server.ts). */
 export function isClosing(socket: object | null): boolean {
   return socket !== null && closing.has(socket);
 }

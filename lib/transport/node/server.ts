@@ -64,7 +64,7 @@ export class NodeExchange implements TransportRequest, ResponseSink {
   readBody(receiver: BodyReceiver): void {
     const req = this.req as Receiving;
     req[RECEIVER] = receiver;
-    // A chunked body's extensions are bounded per body (node-chunk-budget.ts); a sized one needs no check.
+    // A chunked body's extensions are bounded per body (chunk-budget.ts); a sized one needs no check.
     req[BUDGET] =
       req.headers['transfer-encoding'] !== undefined && req.socket !== null ? new ChunkBudget(req.socket) : undefined;
     req.on('data', onData);
@@ -223,7 +223,7 @@ export class NodeTransport implements TransportServer {
           }
           // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: answer it, then close
           // (llhttp would keep the connection for whatever bytes follow).
-          // A refused upgrade (node-incoming.ts): llhttp parses nothing after it, so the connection ends.
+          // A refused upgrade (incoming.ts): llhttp parses nothing after it, so the connection ends.
           if (
             this.closing ||
             (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) ||
