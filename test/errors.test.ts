@@ -4,6 +4,7 @@ import { signCookie } from '../lib/http/cookies';
 import { RadixRouter } from '../lib/router';
 import { payloadTooLarge } from '../lib/pubsub/payload';
 import { errorResponse } from '../lib/transport/error-response';
+import { assertCloseArgs } from '../lib/ws/close-codes';
 
 function codeOf(fn: () => unknown): { code: unknown; error: unknown } {
   try {
@@ -55,6 +56,13 @@ describe('coded errors', () => {
       () => createApp().publish(1 as never, 'x'),
       ErrorCode.INVALID_ARGUMENT,
       TypeError,
+    ],
+    ['a close code out of range', () => assertCloseArgs(1005, ''), ErrorCode.INVALID_ARGUMENT, RangeError],
+    [
+      'a close reason over 123 bytes',
+      () => assertCloseArgs(1000, 'x'.repeat(124)),
+      ErrorCode.INVALID_ARGUMENT,
+      RangeError,
     ],
     ['server.port before run()', () => new Server(createApp()).port, ErrorCode.NOT_LISTENING, Error],
   ])('%s', (_, fn, code, base) => {

@@ -1,6 +1,7 @@
 // RFC 6455 §7.4 status codes: the ones krozen sends, and which codes are legal on the wire.
 import { isUtf8 } from 'node:buffer';
 import { Length } from './frame';
+import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
 
 export const CloseCode = {
   NORMAL: 1000,
@@ -28,10 +29,15 @@ export function isValidCloseCode(code: number): boolean {
 
 /** ws.close(code, reason) arguments: a code a server may send and a reason that fits (else it throws). */
 export function assertCloseArgs(code: number, reason: string): void {
-  if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new RangeError(`Invalid close code: ${code}`);
-  if (typeof reason !== 'string') throw new TypeError('Close reason must be a string');
+  if (!Number.isInteger(code) || !isValidCloseCode(code))
+    throw new KrozenRangeError(ErrorCode.INVALID_ARGUMENT, `Invalid close code: ${code}`);
+  if (typeof reason !== 'string')
+    throw new KrozenTypeError(ErrorCode.INVALID_ARGUMENT, 'Close reason must be a string');
   if (Buffer.byteLength(reason) > Length.MAX_CLOSE_REASON) {
-    throw new RangeError(`Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`);
+    throw new KrozenRangeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`,
+    );
   }
 }
 

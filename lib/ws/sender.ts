@@ -3,6 +3,7 @@
 // that room: one allocation and no copy per message. (Which frame a value becomes: message-encoding.ts.)
 import { utf8WithHeadroom } from '../backend';
 import { Bits, EMPTY, headerLength, Length, Opcode } from './frame';
+import { ErrorCode, KrozenRangeError } from '../base/errors';
 
 /** Payloads up to this size are copied behind their header (one write); larger ones are written as is. */
 export const COPY_LIMIT = 16 * 1024;
@@ -62,7 +63,10 @@ export function frameClose(code?: number, reason = ''): Buffer {
   if (code === undefined) return frameCopy(Opcode.CLOSE, EMPTY);
   const reasonLength = Buffer.byteLength(reason);
   if (reasonLength > Length.MAX_CLOSE_REASON)
-    throw new RangeError(`Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`);
+    throw new KrozenRangeError(
+      ErrorCode.INVALID_ARGUMENT,
+      `Close reason must be at most ${Length.MAX_CLOSE_REASON} bytes`,
+    );
   const payload = Buffer.allocUnsafe(Length.CLOSE_CODE + reasonLength);
   payload.writeUInt16BE(code, 0);
   payload.write(reason, Length.CLOSE_CODE);

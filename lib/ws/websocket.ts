@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { CloseCode, assertCloseArgs } from './close-codes';
 import type { WsConnectionInfo } from './connection-config';
 import { EMPTY, Length } from './frame';
+import { ErrorCode, KrozenRangeError } from '../base/errors';
 
 export type ReadyState = 0 | 1 | 2 | 3;
 
@@ -92,7 +93,10 @@ export class WebSocket extends EventEmitter {
   ping(payload: string | Uint8Array = EMPTY): boolean {
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (bytes.length > Length.MAX_CONTROL_PAYLOAD)
-      throw new RangeError(`Ping payload must be at most ${Length.MAX_CONTROL_PAYLOAD} bytes`);
+      throw new KrozenRangeError(
+        ErrorCode.INVALID_ARGUMENT,
+        `Ping payload must be at most ${Length.MAX_CONTROL_PAYLOAD} bytes`,
+      );
     return this.#session.ping(bytes);
   }
 
