@@ -7,7 +7,7 @@
 // round, in ns per head; bounded in time (~ROUNDS x heads x methods x BATCH_MS).
 //
 //   npm run build:ts && node bench/http-parser.mjs [--quick] [--crossover]
-//     --crossover  wrk's GET padded to 44 … 256 B, js vs native only: picks NATIVE_MIN_HEAD (parser-native.ts)
+//     --crossover  wrk's GET padded to 44 … 256 B, js vs native only: picks NATIVE_MIN_HEAD (head-parse.ts)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
