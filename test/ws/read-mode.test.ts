@@ -4,6 +4,7 @@
 // run it), where direct reads must be active, plus one run with KROZEN_WS_STREAM_READ=1, where they must not.
 import { getBackends } from '../../lib/diagnostics';
 import type { WebSocket } from '../../lib/ws';
+import { sessionOfWs } from '../../lib/ws/session';
 import { Inbox, exactEcho, openWs, startWs } from './helpers';
 
 const expected = process.env.KROZEN_WS_STREAM_READ === '1' ? 'stream' : 'direct';
@@ -24,7 +25,10 @@ test('a real connection reads the way getBackends() says', async () => {
     client.send('over the wire');
     expect((await inbox.next()).text).toBe('over the wire');
     expect(connections).toHaveLength(1);
-    const direct = (connections[0] as unknown as { reads: unknown }).reads !== null;
+    // The session behind the public WebSocket holds the read slabs (null on the stream path).
+    const reads = (sessionOfWs(connections[0]) as unknown as { reads: unknown }).reads;
+    expect(reads).not.toBeUndefined();
+    const direct = reads !== null;
     expect(direct ? 'direct' : 'stream').toBe(expected);
     client.close();
   } finally {
