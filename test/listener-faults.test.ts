@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type * as http from 'node:http';
 import { listenerFaultCounts } from '../lib/base/listener-guard';
 import type { WebSocket } from '../lib/ws/websocket';
-import { setDirectRead } from '../lib/ws/direct-read';
+import { setDirectRead } from '../lib/transport/direct-read';
 import { Inbox as WsInbox } from '../lib/ws/inbox';
 import { WsUpgrade } from '../lib/ws/upgrade';
 import { Receiver } from '../lib/ws/receiver';

@@ -9,9 +9,6 @@
 // number of such slabs is capped; the others stay on the scratch Buffer. (read-buffer.ts picks per read.)
 import { SCRATCH_SIZE } from '../transport/direct-read';
 
-// Tests outside test/ws switch the read path here.
-export { setDirectRead, directReadSupported } from '../transport/direct-read';
-
 /** A connection's own slab: a few 64 KiB messages each. */
 export const OWN_SLAB_SIZE = 256 * 1024;
 /** Reads into an own slab take at most this much (as the scratch Buffer)... */

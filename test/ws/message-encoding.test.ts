@@ -12,17 +12,8 @@ import type { ConnectionLimits } from '../../lib/ws/connection-config';
 import type { WsSession } from '../../lib/ws/session';
 import type { WebSocket } from '../../lib/ws/websocket';
 
-jest.mock('../../lib/backend/json-codec', () => {
-  const actual = jest.requireActual('../../lib/backend/json-codec');
-  return {
-    ...actual,
-    stringifyWithBigInt: (value: unknown) =>
-      JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `@@${v.toString()}@@` : v)).replace(
-        /"@@(-?\d+)@@"/g,
-        '$1',
-      ),
-  };
-});
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a jest.mock factory runs before imports
+jest.mock('../../lib/backend/json-codec', () => require('./bigint-json-mock').jsonCodecWithBigInt());
 jest.mock('../../lib/ws/websocket', () => ({ sessionOf: (ws: unknown) => ws }));
 
 function limits(jsonBigInt: boolean): ConnectionLimits {
