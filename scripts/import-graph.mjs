@@ -19,6 +19,7 @@ export const LAYERS = [
   ['base', ['base/']],
   ['backend', ['backend/']],
   ['settings', ['settings/']],
+  ['schema', ['schema/']],
   ['transport (shared)', ['transport/']],
   ['transports', ['transport/krozen/', 'transport/node/']],
   ['routing', ['router.ts']],
