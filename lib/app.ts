@@ -14,9 +14,15 @@ import { createUploadHandler, type UploadHandler } from './features/upload';
 import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
+import type { RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import { compileRouteSchema, type RouteSchema } from './schema/route-schema';
+import { JsonSchemaCompiler } from './schema/ajv';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
-export type AppRouteOptions = RouteMeta;
+export type AppRouteOptions<S extends RouteSchema = RouteSchema> = RouteMeta<S>;
+
+/** Topic → payload type, for a typed app.publish (createApp<{ chat: ChatMessage }>()). */
+export type TopicMap = Record<string, unknown>;
 
 /** A route as listed for the OpenAPI document. */
 import type { AppRoute } from './http/route-info';
@@ -46,8 +52,10 @@ export function assertPlugin(p: unknown): asserts p is Plugin {
     throw new KrozenTypeError(ErrorCode.INVALID_PLUGIN, 'A plugin needs a name');
 }
 
-export class App implements PipelineHost {
+export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   readonly settings: Settings;
+  /** Compiles the routes' JSON Schemas (ajv, loaded with the first one). */
+  readonly schemaCompiler = new JsonSchemaCompiler();
   readonly hooks = new Hooks();
   readonly middleware: Middleware[] = [];
   readonly routeTable = new RadixRouter<Route>();
@@ -90,28 +98,94 @@ export class App implements PipelineHost {
     return this.hub !== undefined;
   }
 
+  get<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  get<const P extends string>(
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   get(path: string, handler: Handler, options?: AppRouteOptions): this {
-    return this.route('GET', path, handler, options);
+    return this.register('GET', path, handler, options);
   }
 
+  post<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  post<const P extends string>(
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   post(path: string, handler: Handler, options?: AppRouteOptions): this {
-    return this.route('POST', path, handler, options);
+    return this.register('POST', path, handler, options);
   }
 
+  put<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  put<const P extends string>(
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   put(path: string, handler: Handler, options?: AppRouteOptions): this {
-    return this.route('PUT', path, handler, options);
+    return this.register('PUT', path, handler, options);
   }
 
+  delete<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  delete<const P extends string>(
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   delete(path: string, handler: Handler, options?: AppRouteOptions): this {
-    return this.route('DELETE', path, handler, options);
+    return this.register('DELETE', path, handler, options);
   }
 
+  patch<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  patch<const P extends string>(
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   patch(path: string, handler: Handler, options?: AppRouteOptions): this {
-    return this.route('PATCH', path, handler, options);
+    return this.register('PATCH', path, handler, options);
   }
 
   /** Registers a route for any method; throws on a duplicate or a conflicting parameter name. */
+  route<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    method: string,
+    path: P,
+    handler: TypedRouteHandler<P, S, R>,
+    options: AppRouteOptions<S> & { schema: S },
+  ): this;
+  route<const P extends string>(
+    method: string,
+    path: P,
+    handler: RouteHandler<P, {}>,
+    options?: AppRouteOptions<{}> & { schema?: undefined },
+  ): this;
   route(method: string, path: string, handler: Handler, options?: AppRouteOptions): this {
+    return this.register(method, path, handler, options);
+  }
+
+  private register(method: string, path: string, handler: Handler, options?: AppRouteOptions): this {
     if (typeof handler !== 'function')
       throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, `Handler for ${method} ${path} must be a function`);
     this.addRoute(method, path, handler, routeInfo(handler, options));
@@ -177,7 +251,9 @@ export class App implements PipelineHost {
 
   private addRoute(method: string, path: string, handler: Handler, info: RouteInfo): void {
     const upper = method.toUpperCase();
-    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody, compress: info.compress });
+    const schema =
+      info.schema === undefined ? null : compileRouteSchema(info.schema, this.schemaCompiler, `${upper} ${path}`);
+    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody, compress: info.compress, schema });
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 
@@ -192,14 +268,14 @@ export class App implements PipelineHost {
 
   /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
   upload(path: string, handler: UploadHandler, options?: RouteMeta): this {
-    return this.post(path, createUploadHandler(this.settings, handler), { ...options, rawBody: true });
+    return this.register('POST', path, createUploadHandler(this.settings, handler), { ...options, rawBody: true });
   }
 
   /**
    * Sends `value` to every WebSocket subscribed to `topic`, in every worker and, with settings.redisUrl, in
    * every process on the same Redis; returns how many subscribers in this process it was written to.
    */
-  publish(topic: string, value: unknown): number {
+  publish<K extends keyof Topics & string>(topic: K, value: Topics[K]): number {
     // jsonBigInt: the JSON text is made here (BigInt written exactly) and published as that text.
     if (
       this.settings.jsonBigInt &&
@@ -219,8 +295,8 @@ export class App implements PipelineHost {
   }
 }
 
-export function createApp(overrides: Partial<Settings> = {}): App {
-  return new App(createSettings(overrides));
+export function createApp<Topics extends TopicMap = TopicMap>(overrides: Partial<Settings> = {}): App<Topics> {
+  return new App<Topics>(createSettings(overrides));
 }
 
 /** The global app (pykrozen style), on the global `settings`. */

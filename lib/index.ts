@@ -1,6 +1,5 @@
 // krozen's public API.
-import { app } from './app';
-import type { Handler } from './http/types';
+import { app, type App } from './app';
 import type { AppRouteOptions, RouteSource } from './app';
 import type { RouteMeta } from './router-group';
 import type { Middleware } from './http/pipeline';
@@ -17,11 +16,11 @@ export type { Settings, PerMessageDeflateOptions } from './settings/index';
 export { Hooks } from './hooks';
 export type { Hook, HookEvents, HookName } from './hooks';
 export { App, createApp, app } from './app';
-export type { AppRouteOptions, RouteSource, AppRoute } from './app';
+export type { AppRouteOptions, RouteSource, AppRoute, TopicMap } from './app';
 export { Server } from './server';
 export type { RunOptions, ServerHookContext } from './server';
 export { Response, html, text, error } from './http/response';
-export { HttpError } from './http/http-error';
+export { HttpError, ValidationError } from './http/http-error';
 export { ErrorCode, KrozenError, KrozenTypeError, KrozenRangeError } from './base/errors';
 export { cors } from './features/cors';
 export type { CorsOptions, CorsOrigin } from './features/cors';
@@ -38,6 +37,11 @@ export { RadixRouter } from './router';
 export { buildOpenApiDocument } from './features/openapi';
 export type { Middleware, HttpHookContext, ErrorHookContext } from './http/pipeline';
 export type { Request, ResponseInit, Handler, HandlerResult, HeaderValue, RouteOptions } from './http/types';
+export type { PathParams, ParamNames, RouteRequest, RouteResult, RouteHandler } from './http/route-types';
+export type { Schema, JsonSchema, Infer, FromJsonSchema } from './schema/infer';
+export type { StandardSchemaV1 } from './schema/standard-schema';
+export type { RouteSchema } from './schema/route-schema';
+export type { ValidationIssue, SchemaPart } from './schema/issues';
 export type { Plugin } from './app';
 export { WsHub, WebSocket, CloseCode } from './ws';
 export type {
@@ -55,11 +59,11 @@ export type {
 
 // pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`
 // (app.delete(...) works too).
-export const get = (path: string, handler: Handler, options?: AppRouteOptions) => app.get(path, handler, options);
-export const post = (path: string, handler: Handler, options?: AppRouteOptions) => app.post(path, handler, options);
-export const put = (path: string, handler: Handler, options?: AppRouteOptions) => app.put(path, handler, options);
-export const del = (path: string, handler: Handler, options?: AppRouteOptions) => app.delete(path, handler, options);
-export const patch = (path: string, handler: Handler, options?: AppRouteOptions) => app.patch(path, handler, options);
+export const get: App['get'] = bound('get');
+export const post: App['post'] = bound('post');
+export const put: App['put'] = bound('put');
+export const del: App['delete'] = bound('delete');
+export const patch: App['patch'] = bound('patch');
 export const use = (mw: Middleware) => app.use(mw);
 export const on = <E extends HookName>(event: E, hook: Hook<HookEvents[E]>) => app.on(event, hook);
 export const plugin = (p: Plugin) => app.plugin(p);
@@ -67,3 +71,8 @@ export const includeRouter = (group: RouteSource) => app.includeRouter(group);
 export const serveStatic = (prefix: string, options?: StaticOptions) => app.serveStatic(prefix, options);
 export const upload = (path: string, handler: UploadHandler, options?: RouteMeta) => app.upload(path, handler, options);
 export const publish = (topic: string, value: unknown) => app.publish(topic, value);
+
+/** The global app's route method `name`, with its typed overloads (params from the path, schemas). */
+function bound<K extends 'get' | 'post' | 'put' | 'delete' | 'patch'>(name: K): App[K] {
+  return app[name].bind(app) as unknown as App[K];
+}

@@ -4,10 +4,15 @@
 // duplicate or conflicting route fails at the line that adds it, with the full path in the message.
 import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta } from './http/route-info';
+import type { RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import type { RouteSchema } from './schema/route-schema';
 
 export { routeInfo, type RouteInfo, type RouteMeta };
 import { RadixRouter } from './router';
 import { ErrorCode, KrozenTypeError } from './base/errors';
+
+/** Any handler: the typed overloads above say what each route's handler receives. */
+type AnyHandler = (req: never) => unknown;
 
 export type RouteListener = (method: string, fullPath: string, handler: Handler, info: RouteInfo) => void;
 
@@ -33,46 +38,114 @@ export function joinPath(prefix: string, path: string): string {
   return prefix + trimmed;
 }
 
-export class RouterGroup {
+/** `Prefix`: the group's prefix literal, so its parameters type the routes' req.params too. */
+export class RouterGroup<Prefix extends string = string> {
   readonly prefix: string;
   readonly tags: readonly string[];
   private readonly list: GroupRoute[] = [];
   private readonly listeners: RouteListener[] = [];
   private readonly check = new RadixRouter<true>();
 
-  constructor(prefix?: string, options?: { tags?: readonly string[] }) {
+  constructor(prefix?: Prefix, options?: { tags?: readonly string[] }) {
     this.prefix = normalizePrefix(prefix);
     this.tags = Object.freeze([...(options?.tags ?? [])]);
   }
 
-  get(path: string, handler: Handler, meta?: RouteMeta): this {
-    return this.route('GET', path, handler, meta);
+  get<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  get<const P extends string>(
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  get(path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register('GET', path, handler, meta);
   }
 
-  post(path: string, handler: Handler, meta?: RouteMeta): this {
-    return this.route('POST', path, handler, meta);
+  post<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  post<const P extends string>(
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  post(path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register('POST', path, handler, meta);
   }
 
-  put(path: string, handler: Handler, meta?: RouteMeta): this {
-    return this.route('PUT', path, handler, meta);
+  put<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  put<const P extends string>(
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  put(path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register('PUT', path, handler, meta);
   }
 
-  delete(path: string, handler: Handler, meta?: RouteMeta): this {
-    return this.route('DELETE', path, handler, meta);
+  delete<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  delete<const P extends string>(
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  delete(path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register('DELETE', path, handler, meta);
   }
 
-  patch(path: string, handler: Handler, meta?: RouteMeta): this {
-    return this.route('PATCH', path, handler, meta);
+  patch<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  patch<const P extends string>(
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  patch(path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register('PATCH', path, handler, meta);
   }
 
   /** Any method (upper-cased); the shortcuts above call this. */
-  route(method: string, path: string, handler: Handler, meta?: RouteMeta): this {
+  route<const P extends string, const S extends RouteSchema, const R extends RouteResult<S>>(
+    method: string,
+    path: P,
+    handler: TypedRouteHandler<`${Prefix}${P}`, S, R>,
+    meta: RouteMeta<S> & { schema: S },
+  ): this;
+  route<const P extends string>(
+    method: string,
+    path: P,
+    handler: RouteHandler<`${Prefix}${P}`, {}>,
+    meta?: RouteMeta<{}> & { schema?: undefined },
+  ): this;
+  route(method: string, path: string, handler: AnyHandler, meta?: RouteMeta): this {
+    return this.register(method, path, handler, meta);
+  }
+
+  private register(method: string, path: string, handler: AnyHandler, meta?: RouteMeta): this {
     if (typeof handler !== 'function')
       throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, `Handler for ${method} ${path} is not a function`);
     const m = method.toUpperCase();
     const fullPath = joinPath(this.prefix, path);
     this.check.add(m, fullPath, true);
-    const entry: GroupRoute = [m, fullPath, handler, routeInfo(handler, meta, this.tags)];
+    const untyped = handler as Handler;
+    const entry: GroupRoute = [m, fullPath, untyped, routeInfo(untyped, meta, this.tags)];
     this.list.push(entry);
     for (const listener of this.listeners) listener(entry[0], entry[1], entry[2], entry[3]);
     return this;
@@ -90,6 +163,9 @@ export class RouterGroup {
 }
 
 /** pykrozen's `router(prefix, { tags })`. */
-export function router(prefix?: string, options?: { tags?: readonly string[] }): RouterGroup {
-  return new RouterGroup(prefix, options);
+export function router<const Prefix extends string = ''>(
+  prefix?: Prefix,
+  options?: { tags?: readonly string[] },
+): RouterGroup<Prefix> {
+  return new RouterGroup<Prefix>(prefix, options);
 }

@@ -13,6 +13,8 @@ export const ErrorCode = {
   UNKNOWN_HOOK: 'KROZEN_ERR_UNKNOWN_HOOK',
   /** A route path the router cannot take (a wildcard not last, a bad or repeated parameter name). */
   INVALID_ROUTE: 'KROZEN_ERR_INVALID_ROUTE',
+  /** A route or endpoint schema krozen cannot use (ajv refuses it, an unknown $ref, not a schema at all). */
+  INVALID_SCHEMA: 'KROZEN_ERR_INVALID_SCHEMA',
   /** The same method and path registered twice (or a wildcard over another wildcard). */
   DUPLICATE_ROUTE: 'KROZEN_ERR_DUPLICATE_ROUTE',
   /** app.plugin() with something that is not { name, setup(app) }. */

@@ -6,6 +6,7 @@ import type { Settings } from '../settings/index';
 import type { Handler, Request } from './types';
 import type { KrozenRequest } from './request';
 import { Response } from './response';
+import type { CompiledRouteSchema } from '../schema/route-schema';
 
 /** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
 export type Middleware = (req: Request, res: Response) => unknown;
@@ -17,6 +18,8 @@ export interface Route {
   rawBody: boolean;
   /** False: this route's responses are never compressed. */
   compress?: boolean;
+  /** The route's schema, compiled at registration (validators; serializers by status). */
+  schema?: CompiledRouteSchema | null;
 }
 
 /** The route table as the pipeline needs it (RadixRouter<Route> fits). */

@@ -1,6 +1,6 @@
 // The request pipeline: built-ins (URL decoding, route lookup) → `request` hooks (app.onRequest, before the
-// body) → body reading → middleware in order → `http:<method>` hooks → the route → `http:<method>:after`
-// hooks (also for 404/405) → `response` hooks (every answer) → encoding and compression (respond.ts).
+// body) → body reading → middleware in order → `http:<method>` hooks → the route's schema (validate-request.ts)
+// → the route → `http:<method>:after` hooks (also for 404/405) → `response` hooks (every answer) → encoding and compression (respond.ts).
 // It stays synchronous until something returns a promise, and allocates closures only on async paths:
 // every step is a module-level function of one per-request `Exchange`. It never touches a socket: it reads
 // a TransportRequest and answers through a ResponseSink (lib/transport/types.ts).
@@ -15,6 +15,7 @@ import { checkResult } from './result';
 import { Exchange, type HttpHookContext, type PipelineHost } from './exchange';
 import { fail, finish, send, sendHttpError } from './respond';
 import { isThenable, runPhase } from '../base/hook-runner';
+import { validateRequest } from './validate-request';
 
 export type { Middleware, Route, RouteTable, PipelineHost, HttpHookContext, ErrorHookContext } from './exchange';
 /** Runs one request through the pipeline; the answer goes to `out`, exactly once. */
@@ -150,6 +151,16 @@ function runRoute(ex: Exchange): void {
     noRoute(ex);
     return;
   }
+  const schema = match.value.schema;
+  if (schema !== undefined && schema !== null && schema.validators.length > 0) {
+    validateRequest(ex, schema, callHandler, fail);
+    return;
+  }
+  callHandler(ex);
+}
+
+function callHandler(ex: Exchange): void {
+  const match = ex.match as NonNullable<Exchange['match']>;
   let result: HandlerResult | Promise<HandlerResult>;
   try {
     result = match.value.handler(ex.req);

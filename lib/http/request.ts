@@ -69,6 +69,11 @@ export class KrozenRequest implements Request {
     return this.parsedQuery;
   }
 
+  /** A route's query schema replaces the parsed query with what it let through (coerced, defaults applied). */
+  set query(value: Query) {
+    this.parsedQuery = value;
+  }
+
   get extra(): Record<string, unknown> {
     if (this.extraStash === undefined) this.extraStash = {};
     return this.extraStash;

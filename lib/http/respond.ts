@@ -4,7 +4,7 @@
 import type { ResponseSink } from '../transport/types';
 import type { HeaderValue } from './types';
 import { Response } from './response';
-import { HttpError } from './http-error';
+import { HttpError, ValidationError } from './http-error';
 import { mergeHeaders, sendResponse } from './send';
 import { ResultShapeError } from './result';
 import { CompressingSink } from './compress';
@@ -105,11 +105,21 @@ export function fail(ex: Exchange, err: unknown): void {
   if (err instanceof HttpError) {
     const headers = keptHeaders(ex);
     if (err.headers !== undefined) Object.assign(headers, err.headers);
-    send(ex, err.status, headers, { error: err.message });
+    const body = err.body === undefined ? { error: err.message } : err.body;
+    if (!(err instanceof ValidationError) || !ex.host.hooks.has('error')) {
+      send(ex, err.status, headers, body);
+      return;
+    }
+    // A schema's 400 goes through the error hooks, which may reshape it (a team's own error format).
+    runErrorHooks(ex, err, new Response(body, err.status, headers));
     return;
   }
   logError(logger, `unhandled error in ${ex.req.method} ${ex.req.path}`, err, where(ex));
-  const res = new Response(internalError(ex, err), 500, keptHeaders(ex));
+  runErrorHooks(ex, err, new Response(internalError(ex, err), 500, keptHeaders(ex)));
+}
+
+/** The `error` hooks see the answer about to go out (`res`) and may change it. */
+function runErrorHooks(ex: Exchange, err: unknown, res: Response): void {
   ex.res = res;
   const hooks = ex.host.hooks;
   if (!hooks.has('error')) {

@@ -1,9 +1,15 @@
 // What a route says about itself (RouteMeta: tags, summary, responses, rawBody, compress…) and the defaults
 // applied to it (RouteInfo): read by the pipeline (rawBody, compress), router groups and the OpenAPI document.
 import type { Handler, RouteOptions } from './types';
+import type { RouteSchema } from '../schema/route-schema';
 
 /** What a route may say about itself (all optional). */
-export interface RouteMeta extends RouteOptions {
+export interface RouteMeta<S extends RouteSchema = RouteSchema> extends RouteOptions {
+  /**
+   * Schemas of the request's parts and of the answers by status (Standard Schema or JSON Schema): they type
+   * the handler, validate before it runs (400 on failure), serialize its answers and fill the OpenAPI document.
+   */
+  schema?: S;
   /** Added after the group's tags (duplicates dropped). */
   tags?: readonly string[];
   summary?: string;
@@ -26,6 +32,8 @@ export interface RouteInfo {
   rawBody: boolean;
   /** False when the route opted out of response compression. */
   compress: boolean;
+  /** The route's schema as given (compiled when the route is registered in an app). */
+  schema?: RouteSchema;
 }
 
 /** A registered route as listed by app.routeList(). */
@@ -53,6 +61,7 @@ export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonl
     rawBody: meta?.rawBody === true,
     compress: meta?.compress !== false,
   };
+  if (meta?.schema !== undefined) info.schema = meta.schema;
   if (meta?.summary !== undefined) info.summary = meta.summary;
   if (meta?.description !== undefined) info.description = meta.description;
   const operationId = meta?.operationId ?? handlerName(handler);

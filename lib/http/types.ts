@@ -3,25 +3,34 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawRequest } from '../transport/types';
 
-export interface Request {
+/**
+ * The request a handler sees. The type parameters are filled in from the route's path and schema
+ * (route-types.ts): `app.get('/users/:id', (req) => …)` gives `req.params.id: string`.
+ */
+export interface Request<
+  Params = Record<string, string>,
+  Body = unknown,
+  Query = Record<string, string | string[]>,
+  Headers = IncomingHttpHeaders,
+> {
   method: string;
   /** Percent-decoded pathname, without the query string. */
   path: string;
   /** Lower-case header names, as Node gives them. */
-  headers: IncomingHttpHeaders;
+  headers: Headers;
   /**
    * Parsed on first access; `+` and %XX decoded. A key seen once → a string; seen more than once → an
    * array of its values in order; written `key[]=` → always an array (see query.ts).
    */
-  readonly query: Record<string, string | string[]>;
+  readonly query: Query;
   /** The Cookie header as name → value, parsed on first access. */
   readonly cookies: Record<string, string>;
   /** Cookies signed with settings.cookieSecret whose signature checks (values without the signature). */
   readonly signedCookies: Record<string, string>;
   /** Route parameters (`:name`, `*name`). */
-  params: Record<string, string>;
+  params: Params;
   /** JSON (application/json or no content type), string (text/*), Buffer (other types), or undefined. */
-  body: unknown;
+  body: Body;
   /** Middleware's stash. */
   extra: Record<string, unknown>;
   /**

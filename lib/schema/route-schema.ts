@@ -1,0 +1,74 @@
+// A route's `schema` (params, query, headers, body, response by status) compiled once when the route is
+// registered: validators for the request parts, and the response statuses' schemas kept for the serializer.
+import type { Schema } from './infer';
+import type { JsonSchemaCompiler } from './ajv';
+import type { SchemaPart } from './issues';
+import { assertSchema, compileValidator, type Validator } from './validator';
+import { ErrorCode, KrozenTypeError } from '../base/errors';
+
+/** What a route's `schema` may declare; every part is optional. */
+export interface RouteSchema {
+  params?: Schema;
+  query?: Schema;
+  /** Header names in lower case (Node gives them so). */
+  headers?: Schema;
+  body?: Schema;
+  /** Status ('200', 201, '2XX', 'default') → the schema of that answer's body. */
+  response?: { readonly [status: string | number]: Schema };
+}
+
+/** The request parts a route validates, in the order they are checked and reported. */
+export const REQUEST_PARTS = ['params', 'query', 'headers', 'body'] as const satisfies readonly SchemaPart[];
+export type RequestPart = (typeof REQUEST_PARTS)[number];
+
+export interface CompiledRouteSchema {
+  /** [part, validator] for each part with a schema. */
+  readonly validators: ReadonlyArray<readonly [RequestPart, Validator]>;
+}
+
+const KEYS = new Set(['params', 'query', 'headers', 'body', 'response']);
+const STATUS_KEY = /^(?:[1-5]\d\d|[1-5]XX|default)$/i;
+
+/** Checks and compiles a route's schema; throws a KrozenTypeError naming the route and the part. */
+export function compileRouteSchema(
+  schema: RouteSchema,
+  compiler: JsonSchemaCompiler,
+  where: string,
+): CompiledRouteSchema {
+  if (schema === null || typeof schema !== 'object')
+    throw new KrozenTypeError(ErrorCode.INVALID_SCHEMA, `${where}: schema must be an object`);
+  for (const key of Object.keys(schema)) {
+    if (!KEYS.has(key))
+      throw new KrozenTypeError(
+        ErrorCode.INVALID_SCHEMA,
+        `${where}: unknown schema part "${key}" (expected params, query, headers, body, response)`,
+      );
+  }
+  const validators: Array<readonly [RequestPart, Validator]> = [];
+  for (const part of REQUEST_PARTS) {
+    const s = schema[part];
+    if (s !== undefined) validators.push([part, compileValidator(s, part, compiler, `${where} schema.${part}`)]);
+  }
+  if (schema.response !== undefined) {
+    if (schema.response === null || typeof schema.response !== 'object')
+      throw new KrozenTypeError(ErrorCode.INVALID_SCHEMA, `${where}: schema.response must map statuses to schemas`);
+    for (const [status, s] of Object.entries(schema.response)) {
+      if (!STATUS_KEY.test(status))
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_SCHEMA,
+          `${where}: schema.response key "${status}" is not a status (200, '2XX', 'default')`,
+        );
+      assertSchema(s, `${where} schema.response[${status}]`);
+    }
+  }
+  return { validators };
+}
+
+/** The response schema for `status`: the exact code, else its class ('2XX'), else 'default'. */
+export function responseSchemaFor(response: RouteSchema['response'], status: number): Schema | undefined {
+  if (response === undefined) return undefined;
+  const exact = response[status];
+  if (exact !== undefined) return exact;
+  const cls = `${Math.floor(status / 100)}XX`;
+  return response[cls] ?? response[cls.toLowerCase()] ?? response.default;
+}
