@@ -99,8 +99,8 @@ test('exceedsDepth: no recursion, escapes, unterminated strings', () => {
   expect(exceedsDepth('["\\\\"' + ',[[[[1]]]]]', 4)).toBe(true); // an escaped backslash ends the string
   expect(exceedsDepth('["\\"[[[[[[[["]', 2)).toBe(false);
   expect(exceedsDepth('"unterminated [[[[[[', 2)).toBe(false);
-  expect(() => parseJson(DEEP, { jsonMaxDepth: 128, jsonBigInt: false })).toThrow(JsonDepthError);
-  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false })).toThrow(
+  expect(() => parseJson(DEEP, { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).toThrow(JsonDepthError);
+  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false, jsonProto: 'error' })).toThrow(
     /jsonMaxDepth must be a positive integer/,
   );
 });
