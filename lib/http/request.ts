@@ -69,7 +69,8 @@ export class KrozenRequest implements Request {
   }
 
   get query(): Query {
-    if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery, Infinity, undefined, this.protoKeys);
+    if (this.parsedQuery === undefined)
+      this.parsedQuery = parseQuery(this.rawQuery, Infinity, undefined, this.protoKeys);
     return this.parsedQuery;
   }
 
