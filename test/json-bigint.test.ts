@@ -68,6 +68,15 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
     expect(String(JSON.parse(`{"ts":${ns}}`).ts)).not.toBe(ns);
   });
 
+  test('HTTP: a __proto__ key next to a big integer is still a 400 (jsonProto under the BigInt reviver)', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"ts":${timeNs()},"__proto__":{"admin":true}}`,
+    });
+    expect([res.status, await res.json()]).toEqual([400, { error: 'Forbidden JSON key __proto__' }]);
+  });
+
   test('HTTP: BigInt values a handler returns are written exactly', async () => {
     const text = await (await fetch(`http://127.0.0.1:${port}/big`)).text();
     expect(text).toBe(`{"max":${2n ** 64n},"neg":${-(2n ** 70n)},"small":1,"list":[12345678901234567890]}`);
@@ -112,6 +121,7 @@ describe('on this Node line', () => {
       const v = parseJson('{"a":18446744073709551616,"b":9007199254740991,"c":-9007199254740993,"d":1e21}', {
         jsonMaxDepth: 10,
         jsonBigInt: true,
+        jsonProto: 'error',
       }) as Record<string, unknown>;
       expect(v).toEqual({ a: 18446744073709551616n, b: 9007199254740991, c: -9007199254740993n, d: 1e21 });
       expect(stringifyWithBigInt(v)).toBe(
@@ -121,7 +131,7 @@ describe('on this Node line', () => {
   }
 
   test('jsonBigInt off (default): big integers are JSON numbers, as JSON.parse gives them', () => {
-    expect(parseJson('[18446744073709551616]', { jsonMaxDepth: 10, jsonBigInt: false })).toEqual([
+    expect(parseJson('[18446744073709551616]', { jsonMaxDepth: 10, jsonBigInt: false, jsonProto: 'error' })).toEqual([
       18446744073709551616,
     ]);
   });

@@ -36,6 +36,8 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   ],
   [{ wsPerMessageDeflate: 'on' }, /settings\.wsPerMessageDeflate/],
   [{ openapi: { title: 1 } }, /settings\.openapi must be/],
+  [{ jsonProto: 'strip' }, /^settings\.jsonProto must be one of "error", "remove", "allow" \(got "strip"\)$/],
+  [{ jsonProto: true }, /settings\.jsonProto must be one of .*\(got true\)/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });

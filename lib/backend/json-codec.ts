@@ -5,11 +5,22 @@
 // - jsonBigInt: integers outside ±(2^53 − 1) parse to BigInt from their source text (JSON.parse's reviver
 //   `context.source`, Node ≥ 22), and BigInt values encode back exactly (JSON.rawJSON). Off by default:
 //   the reviver makes parsing slower, and handlers then see two number types.
+// - jsonProto: a `__proto__` key, or a `constructor` key whose value is an object with a `prototype` key
+//   (prototype poisoning: JSON.parse keeps them as own keys, and `Object.assign({}, body)` or a deep merge
+//   then copies them into a prototype) → JsonProtoError ('error', the default; HTTP 400, WebSocket 1008),
+//   deleted ('remove'), or kept ('allow'). The object scan is secure-json-parse's `scan`; it runs only when
+//   a one-pass pretest of the text finds such a key in any spelling (`"\u005f_proto__"` too), so ordinary
+//   texts pay one regex test.
+import sjson from 'secure-json-parse';
 import { ErrorCode, KrozenError, KrozenTypeError } from '../base/errors';
+
+/** What a JSON text may do with `__proto__` and `constructor.prototype` keys (settings.jsonProto). */
+export type JsonProto = 'error' | 'remove' | 'allow';
 
 export interface JsonSettings {
   jsonMaxDepth: number;
   jsonBigInt: boolean;
+  jsonProto: JsonProto;
 }
 
 /** JSON text nested deeper than the limit. */
@@ -17,6 +28,14 @@ export class JsonDepthError extends RangeError {
   constructor(readonly limit: number) {
     super(`JSON nesting too deep (limit ${limit})`);
     this.name = 'JsonDepthError';
+  }
+}
+
+/** JSON text with a `__proto__` key, or a `constructor` key holding an object with a `prototype` key (jsonProto 'error'). */
+export class JsonProtoError extends SyntaxError {
+  constructor(readonly key: '__proto__' | 'constructor.prototype') {
+    super(`Forbidden JSON key ${key}`);
+    this.name = 'JsonProtoError';
   }
 }
 
@@ -44,6 +63,12 @@ export function checkJsonSettings(settings: JsonSettings): void {
     throw new KrozenTypeError(
       ErrorCode.INVALID_SETTING,
       `settings.jsonMaxDepth must be a positive integer, got ${String(settings.jsonMaxDepth)}`,
+    );
+  }
+  if (settings.jsonProto !== 'error' && settings.jsonProto !== 'remove' && settings.jsonProto !== 'allow') {
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_SETTING,
+      `settings.jsonProto must be one of "error", "remove", "allow", got ${JSON.stringify(settings.jsonProto)}`,
     );
   }
   if (settings.jsonBigInt && !BIGINT_JSON_SUPPORTED) {
@@ -98,12 +123,43 @@ function reviveBigInt(_key: string, value: unknown, ...rest: unknown[]): unknown
   return value;
 }
 
-/** JSON.parse under the settings: JsonDepthError past jsonMaxDepth, BigInt for big integers with jsonBigInt. */
+// A key spelled `__proto__` or `constructor`, each letter literal or \u-escaped: secure-json-parse's two
+// pretests (suspectProtoRx, suspectConstructorRx, not exported) as one alternation, so the text is read once.
+// Without a match no parsed object can hold such a key and the scan is skipped.
+const SUSPECT_KEY =
+  /"(?:(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])|(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072))"\s*:/;
+
+/** True when `text` may hold a `__proto__` or `constructor` key (any spelling); false means it cannot. */
+export function suspectKey(text: string): boolean {
+  return SUSPECT_KEY.test(text);
+}
+
+const CHECK = { protoAction: 'error', constructorAction: 'error', safe: true } as const;
+const CHECK_PROTO = { protoAction: 'error', constructorAction: 'ignore', safe: true } as const;
+const REMOVE = { protoAction: 'remove', constructorAction: 'remove' } as const;
+
+/** The parsed `value` under jsonProto ('error' or 'remove'): JsonProtoError, or the keys deleted in place. */
+function guardProto(value: object, action: 'error' | 'remove'): unknown {
+  if (action === 'remove') return sjson.scan(value, REMOVE);
+  if (sjson.scan(value, CHECK) === null) {
+    throw new JsonProtoError(sjson.scan(value, CHECK_PROTO) === null ? '__proto__' : 'constructor.prototype');
+  }
+  return value;
+}
+
+/**
+ * JSON.parse under the settings: JsonDepthError past jsonMaxDepth, BigInt for big integers with jsonBigInt,
+ * JsonProtoError (or the keys deleted) for prototype-poisoning keys under jsonProto.
+ */
 export function parseJson(text: string, settings: JsonSettings): unknown {
   if (exceedsDepth(text, settings.jsonMaxDepth)) throw new JsonDepthError(settings.jsonMaxDepth);
-  if (settings.jsonBigInt && LONG_DIGITS.test(text))
-    return JSON.parse(text, reviveBigInt as (k: string, v: unknown) => unknown);
-  return JSON.parse(text);
+  const value =
+    settings.jsonBigInt && LONG_DIGITS.test(text)
+      ? JSON.parse(text, reviveBigInt as (k: string, v: unknown) => unknown)
+      : JSON.parse(text);
+  if (typeof value !== 'object' || value === null || settings.jsonProto === 'allow' || !SUSPECT_KEY.test(text))
+    return value;
+  return guardProto(value, settings.jsonProto);
 }
 
 function replaceBigInt(_key: string, value: unknown): unknown {

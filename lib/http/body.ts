@@ -1,14 +1,16 @@
 // Request bodies: read with a size limit (413 without reading the rest into memory; the limit counts the
 // framing of tiny chunks too, so a body of them cannot cost far more than its bytes), then parsed by
-// content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth; BigInt for
-// big integers with settings.jsonBigInt: ../backend/json-codec.ts); no type → JSON, else string;
-// application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413);
+// content type: application/json (and +json) → JSON or 400 (also past settings.jsonMaxDepth and for a
+// forbidden `__proto__` / `constructor.prototype` key under settings.jsonProto; BigInt for big integers with
+// settings.jsonBigInt: ../backend/json-codec.ts); no type → JSON (the same 400s), else string;
+// application/x-www-form-urlencoded → an object (query rules, at most settings.formMaxFields fields: 413;
+// a `__proto__` field under settings.jsonProto);
 // text/* → string; anything else → Buffer.
 import type { BodyReceiver, TransportRequest } from '../transport/types';
 import { BodyPieces, KEEP_WHOLE } from '../transport/body-pieces';
 import { HttpError } from './http-error';
-import { parseQuery, type Query } from './query';
-import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
+import { FORBIDDEN_QUERY_KEY, parseQuery, type Query } from './query';
+import { JsonDepthError, JsonProtoError, parseJson, type JsonSettings } from '../backend/json-codec';
 
 const CLOSE = { connection: 'close' };
 
@@ -114,7 +116,8 @@ export function parseBody(bytes: Buffer, contentType: string | undefined, limits
     try {
       return parseJson(text, limits);
     } catch (err) {
-      if (err instanceof JsonDepthError) throw new HttpError(400, err.message);
+      // A valid JSON text refused by the settings is a 400, not a string the handler mistakes for one.
+      if (err instanceof JsonDepthError || err instanceof JsonProtoError) throw new HttpError(400, err.message);
       return text;
     }
   }
@@ -124,10 +127,13 @@ export function parseBody(bytes: Buffer, contentType: string | undefined, limits
     try {
       return parseJson(bytes.toString('utf8'), limits);
     } catch (err) {
-      throw new HttpError(400, err instanceof JsonDepthError ? err.message : 'Invalid JSON');
+      throw new HttpError(
+        400,
+        err instanceof JsonDepthError || err instanceof JsonProtoError ? err.message : 'Invalid JSON',
+      );
     }
   }
-  if (type === FORM_TYPE) return parseForm(bytes.toString('utf8'), limits.formMaxFields);
+  if (type === FORM_TYPE) return parseForm(bytes.toString('utf8'), limits);
   if (type.startsWith('text/')) return bytes.toString('utf8');
   return bytes;
 }
@@ -139,11 +145,22 @@ export function mediaType(contentType: string): string {
 }
 
 /** An `application/x-www-form-urlencoded` body: the query string rules (repeated keys → arrays). */
-function parseForm(text: string, maxFields: number): Query {
+function parseForm(text: string, limits: BodyLimits): Query {
+  const maxFields = limits.formMaxFields;
   try {
-    return parseQuery(text, maxFields, () => new HttpError(413, `Too many form fields (limit ${maxFields})`));
+    return parseQuery(
+      text,
+      maxFields,
+      () => new HttpError(413, `Too many form fields (limit ${maxFields})`),
+      limits.jsonProto,
+    );
   } catch (err) {
-    if (err instanceof HttpError && err.status === 400) throw new HttpError(400, 'Malformed percent-encoding in form');
+    if (err instanceof HttpError && err.status === 400) {
+      throw new HttpError(
+        400,
+        err.message === FORBIDDEN_QUERY_KEY ? 'Forbidden form field __proto__' : 'Malformed percent-encoding in form',
+      );
+    }
     throw err;
   }
 }

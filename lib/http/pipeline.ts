@@ -42,9 +42,11 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
     for (const name in match.params) match.params[name] = routeParam(match.params[name]);
   const req = new KrozenRequest(method, path, rawQuery, match === null ? {} : match.params, raw);
   req.cookieSecret = host.settings.cookieSecret;
+  req.protoKeys = host.settings.jsonProto;
   const ex = new Exchange(host, req, out, match, isHead, routePath);
-  if (rawQuery.indexOf('%') !== -1) {
-    // Decode now so a malformed query is a 400 even for a handler that never reads it.
+  if (rawQuery.length !== 0 && (rawQuery.indexOf('%') !== -1 || rawQuery.indexOf('__proto__') !== -1)) {
+    // Decode now so a malformed query (or a forbidden `__proto__` key) is a 400 even for a handler that
+    // never reads it.
     try {
       req.validateQuery();
     } catch (err) {

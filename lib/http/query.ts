@@ -2,14 +2,31 @@
 // Repeated keys, the documented rule: a key that appears once is a string; a key that appears more than
 // once is an array of its values in order (`?tag=a&tag=b` → `{ tag: ['a', 'b'] }`); a key written with
 // `[]` is always an array, the brackets removed (`?id[]=7` → `{ id: ['7'] }`). Nothing else is nested
-// (`a[b]=1` stays the key `a[b]`). The result has no prototype, so `__proto__` is an ordinary key.
+// (`a[b]=1` stays the key `a[b]`). The result has no prototype, so `__proto__` is an ordinary key of it;
+// but a copy made with `Object.assign({}, query)` (or `target[key] = query[key]`) would run the
+// Object.prototype `__proto__` setter, and an array value (`__proto__[]=a`, a repeated `__proto__`) would
+// become the copy's prototype. So the key `__proto__` (after decoding, `%5F%5Fproto__` too) follows
+// settings.jsonProto: 'error' → 400, 'remove' → dropped, 'allow' → kept. (`constructor` can only hold a
+// string or an array of them, never an object with a `prototype` key: an ordinary key.)
 import { HttpError } from './http-error';
+import type { JsonProto } from '../backend/json-codec';
+
+/** The message of the 400 for a `__proto__` key under jsonProto 'error'. */
+export const FORBIDDEN_QUERY_KEY = 'Forbidden query key __proto__';
 
 export type QueryValue = string | string[];
 export type Query = Record<string, QueryValue>;
 
-/** Parses `raw` (no leading `?`); more than `maxFields` pairs → `tooMany()` is thrown. */
-export function parseQuery(raw: string, maxFields = Infinity, tooMany?: () => Error): Query {
+/**
+ * Parses `raw` (no leading `?`); more than `maxFields` pairs → `tooMany()` is thrown. `proto`
+ * (settings.jsonProto): what a `__proto__` key does, see above.
+ */
+export function parseQuery(
+  raw: string,
+  maxFields = Infinity,
+  tooMany?: () => Error,
+  proto: JsonProto = 'allow',
+): Query {
   const out: Query = Object.create(null);
   if (raw.length === 0) return out;
   let start = 0;
@@ -26,6 +43,11 @@ export function parseQuery(raw: string, maxFields = Infinity, tooMany?: () => Er
       const value = hasValue ? decodeComponent(raw.slice(eq + 1, end)) : '';
       const forceArray = key.length > 2 && key.endsWith('[]');
       if (forceArray) key = key.slice(0, -2);
+      if (key === '__proto__' && proto !== 'allow') {
+        if (proto === 'error') throw new HttpError(400, FORBIDDEN_QUERY_KEY);
+        start = end + 1;
+        continue;
+      }
       const current = out[key];
       if (current === undefined) out[key] = forceArray ? [value] : value;
       else if (typeof current === 'string') out[key] = [current, value];

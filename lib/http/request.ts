@@ -4,6 +4,7 @@ import type { RawRequest, TransportRequest } from '../transport/types';
 import type { Request } from './types';
 import { parseQuery, type Query } from './query';
 import { parseCookies, verifiedCookies } from './cookies';
+import type { JsonProto } from '../backend/json-codec';
 
 export class KrozenRequest implements Request {
   method: string;
@@ -20,6 +21,8 @@ export class KrozenRequest implements Request {
   private verified: Record<string, string> | undefined;
   /** settings.cookieSecret, for signedCookies. */
   cookieSecret: string | readonly string[] | undefined;
+  /** settings.jsonProto, for a `__proto__` key in the query. */
+  protoKeys: JsonProto;
   /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
   private extraStash: Record<string, unknown> | undefined;
 
@@ -41,6 +44,7 @@ export class KrozenRequest implements Request {
     this.parsedCookies = undefined;
     this.verified = undefined;
     this.cookieSecret = undefined;
+    this.protoKeys = 'error';
     this.extraStash = undefined;
   }
 
@@ -65,7 +69,8 @@ export class KrozenRequest implements Request {
   }
 
   get query(): Query {
-    if (this.parsedQuery === undefined) this.parsedQuery = parseQuery(this.rawQuery);
+    if (this.parsedQuery === undefined)
+      this.parsedQuery = parseQuery(this.rawQuery, Infinity, undefined, this.protoKeys);
     return this.parsedQuery;
   }
 
@@ -83,7 +88,10 @@ export class KrozenRequest implements Request {
     this.extraStash = value;
   }
 
-  /** Parses the query now (the pipeline does this when it holds `%`, so bad encoding is always a 400). */
+  /**
+   * Parses the query now (the pipeline does this when it holds `%` or `__proto__`, so bad encoding and a
+   * forbidden key are always a 400).
+   */
   validateQuery(): void {
     void this.query;
   }

@@ -85,6 +85,15 @@ export interface Settings {
   jsonMaxDepth: number;
   /** Integers outside ±(2^53 − 1) parse to BigInt and BigInt encodes exactly (Node ≥ 22; an error at start before). */
   jsonBigInt: boolean;
+  /**
+   * Prototype-poisoning keys in a JSON body or WebSocket JSON message: a `__proto__` key, or a `constructor`
+   * key whose value is an object with a `prototype` key (any spelling, `"\u005f_proto__"` too). JSON.parse
+   * keeps them as own keys, and `Object.assign({}, req.body)` or a deep merge then copies them into a
+   * prototype. 'error' (the default, as fastify): HTTP 400 / WebSocket close 1008; 'remove': the keys are
+   * deleted before handlers see the value; 'allow': nothing is checked. Also the `__proto__` keys of query
+   * strings and URL-encoded forms ('error': 400, 'remove': dropped).
+   */
+  jsonProto: 'error' | 'remove' | 'allow';
   /** Most fields in a URL-encoded form body (413 beyond). */
   formMaxFields: number;
   /** Secret(s) for signed cookies: the first signs (when you pass it to setCookie), all verify (rotation). */
@@ -197,6 +206,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     maxBodySize: 1024 * 1024,
     jsonMaxDepth: 128,
     jsonBigInt: false,
+    jsonProto: 'error',
     formMaxFields: 1000,
     cookieSecret: undefined,
     headersTimeout: 10_000,
@@ -343,6 +353,7 @@ export const SETTING_RULES = {
   publishMaxPayload: int(0),
   jsonMaxDepth: int(1),
   jsonBigInt: bool,
+  jsonProto: oneOf('error', 'remove', 'allow'),
   formMaxFields: int(0),
   compression: bool,
   compressionThreshold: int(0),

@@ -2,6 +2,7 @@
 // upgrade learnt about it.
 
 import type { Logger } from '../base/logger';
+import type { JsonProto } from '../backend/json-codec';
 
 /** Per-connection limits, resolved once from the settings (or an endpoint's behaviour). */
 export interface ConnectionLimits {
@@ -13,9 +14,10 @@ export interface ConnectionLimits {
   readonly backpressurePolicy: 'drop' | 'close';
   /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
   readonly maxQueuedBytes: number;
-  /** settings.jsonMaxDepth / jsonBigInt, for JSON text messages (../backend/json-codec.ts). */
+  /** settings.jsonMaxDepth / jsonBigInt / jsonProto, for JSON text messages (../backend/json-codec.ts). */
   readonly jsonMaxDepth: number;
   readonly jsonBigInt: boolean;
+  readonly jsonProto: JsonProto;
   /** settings.logger (handler failures are logged through it). */
   readonly logger?: Logger;
 }

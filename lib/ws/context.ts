@@ -2,9 +2,9 @@
 import type { WebSocket } from './websocket';
 import { Length } from './frame';
 import { CloseCode } from './close-codes';
-import { JsonDepthError, parseJson, type JsonSettings } from '../backend/json-codec';
+import { JsonDepthError, JsonProtoError, parseJson, type JsonSettings } from '../backend/json-codec';
 
-const DEFAULT_JSON: JsonSettings = { jsonMaxDepth: 128, jsonBigInt: false };
+const DEFAULT_JSON: JsonSettings = { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' };
 
 /** The upgrade request, as upgrade() and ws:upgrade hooks see it (before any byte of the answer). */
 export interface WsUpgradeRequest {
@@ -75,7 +75,7 @@ export class WsMessageContext {
     payload: Buffer,
     inReadBuffer = false,
     headroom = false,
-    /** settings.jsonMaxDepth / jsonBigInt for `data`. */
+    /** settings.jsonMaxDepth / jsonBigInt / jsonProto for `data`. */
     private readonly json: JsonSettings = DEFAULT_JSON,
   ) {
     this.bytes = payload;
@@ -132,8 +132,10 @@ export class WsMessageContext {
           this.parsed = parseJson(this.raw as string, this.json);
         } catch (err) {
           this.invalidJson = true;
-          // Too deep: refused before any hook sees it; the connection closes with 1008 and the reason.
-          if (err instanceof JsonDepthError) this.ws.close(CloseCode.POLICY_VIOLATION, err.message);
+          // Too deep, or a forbidden key (jsonProto 'error'): refused before any hook sees it; the
+          // connection closes with 1008 and the reason.
+          if (err instanceof JsonDepthError || err instanceof JsonProtoError)
+            this.ws.close(CloseCode.POLICY_VIOLATION, err.message);
         }
       }
     }

@@ -122,6 +122,7 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
     maxQueuedBytes: b.maxQueuedBytes ?? config.wsMaxQueuedBytes,
     jsonMaxDepth: config.jsonMaxDepth,
     jsonBigInt: config.jsonBigInt,
+    jsonProto: config.jsonProto,
     logger: config.logger,
   });
 }

@@ -87,7 +87,7 @@ export class WsUpgrade {
     let query: Record<string, string>;
     try {
       path = decodePath(q === -1 ? url : url.slice(0, q));
-      query = q === -1 ? Object.create(null) : parseQuery(url.slice(q + 1));
+      query = q === -1 ? Object.create(null) : parseQuery(url.slice(q + 1), Infinity, undefined, this.config.jsonProto);
     } catch (err) {
       return refuseUpgrade(socket, { status: 400, message: (err as Error).message });
     }

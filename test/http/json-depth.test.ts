@@ -1,7 +1,13 @@
 // settings.jsonMaxDepth: deeper JSON is refused before any user code sees it: HTTP 400, WebSocket 1008.
 import WebSocket from 'ws';
 import { startServer, request, json, type TestServer } from '../fixtures/wire';
-import { exceedsDepth, parseJson, JsonDepthError, checkJsonSettings } from '../../lib/backend/json-codec';
+import {
+  exceedsDepth,
+  parseJson,
+  JsonDepthError,
+  JsonProtoError,
+  checkJsonSettings,
+} from '../../lib/backend/json-codec';
 
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 
@@ -99,8 +105,24 @@ test('exceedsDepth: no recursion, escapes, unterminated strings', () => {
   expect(exceedsDepth('["\\\\"' + ',[[[[1]]]]]', 4)).toBe(true); // an escaped backslash ends the string
   expect(exceedsDepth('["\\"[[[[[[[["]', 2)).toBe(false);
   expect(exceedsDepth('"unterminated [[[[[[', 2)).toBe(false);
-  expect(() => parseJson(DEEP, { jsonMaxDepth: 128, jsonBigInt: false })).toThrow(JsonDepthError);
-  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false })).toThrow(
+  expect(() => parseJson(DEEP, { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).toThrow(JsonDepthError);
+  expect(() => checkJsonSettings({ jsonMaxDepth: 0, jsonBigInt: false, jsonProto: 'error' })).toThrow(
     /jsonMaxDepth must be a positive integer/,
+  );
+});
+
+test('parseJson: depth is checked before jsonProto, and jsonProto after JSON.parse (a syntax error stays one)', () => {
+  const deepProto = '{"__proto__":' + '['.repeat(200) + ']'.repeat(200) + '}';
+  expect(() => parseJson(deepProto, { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).toThrow(
+    JsonDepthError,
+  );
+  expect(() => parseJson('{"__proto__":', { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).toThrow(
+    /JSON/,
+  );
+  expect(() => parseJson('{"__proto__":', { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).not.toThrow(
+    JsonProtoError,
+  );
+  expect(() => parseJson('{"__proto__":1}', { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' })).toThrow(
+    JsonProtoError,
   );
 });

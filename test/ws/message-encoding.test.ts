@@ -27,6 +27,7 @@ function limits(jsonBigInt: boolean): ConnectionLimits {
     maxQueuedBytes: Infinity,
     jsonMaxDepth: 128,
     jsonBigInt,
+    jsonProto: 'error',
   };
 }
 
