@@ -20,7 +20,7 @@
 // value's own. Nesting through recursive $refs deeper than 1,000 calls throws a RangeError.
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 import { Codegen } from './serializer-codegen';
-import { genericWriter, NEEDS_ESCAPE, notSerializable, tooDeep } from './serializer-runtime';
+import { genericWriter, needsEscape, notSerializable, tooDeep } from './serializer-runtime';
 import { checkSchema } from './serializer-schema';
 
 export interface SerializerOptions {
@@ -39,15 +39,15 @@ export function compileSerializer(schema: object, options: SerializerOptions = {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
     throw new KrozenTypeError(ErrorCode.INVALID_SCHEMA, 'compileSerializer(schema): schema must be a JSON Schema object');
   }
-  const codegen = new Codegen(checkSchema(schema, '#'), { bigint: options.bigint === true });
+  const codegen = new Codegen(checkSchema(schema, '#'), options.bigint === true);
   const source = codegen.program();
-  const make = new Function('G', 'NEEDS_ESCAPE', 'S', 'tooDeep', 'notSerializable', source) as (
+  const make = new Function('G', 'needsEscape', 'S', 'tooDeep', 'notSerializable', source) as (
     ...args: unknown[]
   ) => Serializer;
-  return make(genericWriter(options.bigint === true), NEEDS_ESCAPE, codegen.sets, tooDeep, notSerializable);
+  return make(genericWriter(options.bigint === true), needsEscape, codegen.sets, tooDeep, notSerializable);
 }
 
 /** The generated source of a serializer (for tests and debugging). */
 export function serializerSource(schema: object, options: SerializerOptions = { bigint: false }): string {
-  return new Codegen(checkSchema(schema, '#'), { bigint: options.bigint === true }).program();
+  return new Codegen(checkSchema(schema, '#'), options.bigint === true).program();
 }
