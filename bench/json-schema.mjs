@@ -92,7 +92,8 @@ function round(fn, value) {
 }
 
 // Warm-up: every method compiled by the optimizing tier before the first timed round.
-for (const shape of shapes) for (const [, fn] of shape.methods) for (let i = 0; i < 20000; i++) sink += fn(shape.value).length;
+for (const shape of shapes)
+  for (const [, fn] of shape.methods) for (let i = 0; i < 20000; i++) sink += fn(shape.value).length;
 
 for (let r = 0; r < ROUNDS; r++) {
   for (const shape of shapes) {

@@ -80,7 +80,9 @@ export class Codegen {
     if (pre.expr !== undefined) start = head === '' ? pre.expr : `${pre.expr} + ${lit(head)}`;
     else if (pre.flag === null) start = lit(pre.ifUnset + head);
     else start = `(${pre.flag} ? ${lit(pre.ifSet + head)} : ${lit(pre.ifUnset + head)})`;
-    return `j += ${start}${rest === '' ? '' : ` + ${rest}`};${pre.set === '' ? '' : ` ${pre.set}`}`;
+    if (start === '""' && rest === '') return pre.set;
+    const text = start === '""' ? rest : rest === '' ? start : `${start} + ${rest}`;
+    return `j += ${text};${pre.set === '' ? '' : ` ${pre.set}`}`;
   }
 
   /** Code writing the value in variable `v` (a `let`) under `schema`; `key` is its toJSON key expression. */
@@ -230,7 +232,12 @@ export class Codegen {
     const i = this.id('i');
     const e = this.id('e');
     const start = shape.prefixItems.length;
-    const elementPre: Pre = { flag: start === 0 ? `${i} !== 0` : null, ifSet: ',', ifUnset: start === 0 ? '' : ',', set: '' };
+    const elementPre: Pre = {
+      flag: start === 0 ? `${i} !== 0` : null,
+      ifSet: ',',
+      ifUnset: start === 0 ? '' : ',',
+      set: '',
+    };
     code +=
       `for (let ${i} = ${start}; ${i} < ${len}; ${i}++) {\nlet ${e} = ${v}[${i}];\n` +
       `${this.node(shape.items, e, `'' + ${i}`, elementPre, this.put(elementPre, 'null', ''), false)}\n}\n`;

@@ -91,7 +91,8 @@ export class SchemaContext {
   resolve(ref: string): Schema {
     const byId = this.ids.get(ref);
     if (byId !== undefined) return byId;
-    if (ref !== '#' && !ref.startsWith('#/')) throw invalidSchema(`$ref ${JSON.stringify(ref)} is not a local reference`);
+    if (ref !== '#' && !ref.startsWith('#/'))
+      throw invalidSchema(`$ref ${JSON.stringify(ref)} is not a local reference`);
     let node: unknown = this.root;
     for (const raw of ref === '#' ? [] : ref.slice(2).split('/')) {
       let step: string;

@@ -37,7 +37,10 @@ export type Serializer = (value: unknown) => string;
  */
 export function compileSerializer(schema: object, options: SerializerOptions = { bigint: false }): Serializer {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    throw new KrozenTypeError(ErrorCode.INVALID_SCHEMA, 'compileSerializer(schema): schema must be a JSON Schema object');
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_SCHEMA,
+      'compileSerializer(schema): schema must be a JSON Schema object',
+    );
   }
   const codegen = new Codegen(checkSchema(schema, '#'), options.bigint === true);
   const source = codegen.program();
