@@ -14,7 +14,7 @@ import { createUploadHandler, type UploadHandler } from './features/upload';
 import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
-import type { RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import type { NoSchema, RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
 import { compileRouteSchema, type RouteSchema } from './schema/route-schema';
 import { JsonSchemaCompiler } from './schema/ajv';
 
@@ -105,8 +105,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   ): this;
   get<const P extends string>(
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   get(path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register('GET', path, handler, options);
@@ -119,8 +119,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   ): this;
   post<const P extends string>(
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   post(path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register('POST', path, handler, options);
@@ -133,8 +133,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   ): this;
   put<const P extends string>(
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   put(path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register('PUT', path, handler, options);
@@ -147,8 +147,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   ): this;
   delete<const P extends string>(
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   delete(path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register('DELETE', path, handler, options);
@@ -161,8 +161,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   ): this;
   patch<const P extends string>(
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   patch(path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register('PATCH', path, handler, options);
@@ -178,8 +178,8 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   route<const P extends string>(
     method: string,
     path: P,
-    handler: RouteHandler<P, {}>,
-    options?: AppRouteOptions<{}> & { schema?: undefined },
+    handler: RouteHandler<P, NoSchema>,
+    options?: AppRouteOptions<NoSchema> & { schema?: undefined },
   ): this;
   route(method: string, path: string, handler: Handler, options?: AppRouteOptions): this {
     return this.register(method, path, handler, options);

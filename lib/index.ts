@@ -1,6 +1,6 @@
 // krozen's public API.
 import { app, type App } from './app';
-import type { AppRouteOptions, RouteSource } from './app';
+import type { RouteSource } from './app';
 import type { RouteMeta } from './router-group';
 import type { Middleware } from './http/pipeline';
 import type { Hook, HookEvents, HookName } from './hooks';

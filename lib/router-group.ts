@@ -4,7 +4,7 @@
 // duplicate or conflicting route fails at the line that adds it, with the full path in the message.
 import type { Handler } from './http/types';
 import { routeInfo, type RouteInfo, type RouteMeta } from './http/route-info';
-import type { RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import type { NoSchema, RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
 import type { RouteSchema } from './schema/route-schema';
 
 export { routeInfo, type RouteInfo, type RouteMeta };
@@ -58,8 +58,8 @@ export class RouterGroup<Prefix extends string = string> {
   ): this;
   get<const P extends string>(
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   get(path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register('GET', path, handler, meta);
@@ -72,8 +72,8 @@ export class RouterGroup<Prefix extends string = string> {
   ): this;
   post<const P extends string>(
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   post(path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register('POST', path, handler, meta);
@@ -86,8 +86,8 @@ export class RouterGroup<Prefix extends string = string> {
   ): this;
   put<const P extends string>(
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   put(path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register('PUT', path, handler, meta);
@@ -100,8 +100,8 @@ export class RouterGroup<Prefix extends string = string> {
   ): this;
   delete<const P extends string>(
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   delete(path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register('DELETE', path, handler, meta);
@@ -114,8 +114,8 @@ export class RouterGroup<Prefix extends string = string> {
   ): this;
   patch<const P extends string>(
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   patch(path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register('PATCH', path, handler, meta);
@@ -131,8 +131,8 @@ export class RouterGroup<Prefix extends string = string> {
   route<const P extends string>(
     method: string,
     path: P,
-    handler: RouteHandler<`${Prefix}${P}`, {}>,
-    meta?: RouteMeta<{}> & { schema?: undefined },
+    handler: RouteHandler<`${Prefix}${P}`, NoSchema>,
+    meta?: RouteMeta<NoSchema> & { schema?: undefined },
   ): this;
   route(method: string, path: string, handler: AnyHandler, meta?: RouteMeta): this {
     return this.register(method, path, handler, meta);

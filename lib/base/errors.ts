@@ -41,8 +41,6 @@ export const ErrorCode = {
   MISSING_PEER: 'KROZEN_ERR_MISSING_PEER',
   /** A setting this Node line or platform cannot honour (settings.reusePort). */
   UNSUPPORTED: 'KROZEN_ERR_UNSUPPORTED',
-  /** A JSON Schema a serializer cannot be compiled from (not an object, an unknown or unresolvable $ref). */
-  INVALID_SCHEMA: 'KROZEN_ERR_INVALID_SCHEMA',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -79,6 +79,8 @@ export class Exchange implements HttpHookContext {
   readonly isHead: boolean;
   readonly hookNames: HookNames;
   sent: boolean;
+  /** An error answer (HttpError, 500) is on its way: the route's response serializers do not apply to it. */
+  failed: boolean;
   /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
   response: Response | null;
 
@@ -98,6 +100,7 @@ export class Exchange implements HttpHookContext {
     this.isHead = isHead;
     this.hookNames = hookNames(req.method);
     this.sent = false;
+    this.failed = false;
     this.response = null;
   }
 

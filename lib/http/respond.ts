@@ -11,6 +11,7 @@ import { CompressingSink } from './compress';
 import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
 import { logError } from '../base/logger';
 import { runPhase } from '../base/hook-runner';
+import type { Serializer } from '../schema/serializer';
 
 export function finish(ex: Exchange): void {
   const res = ex.res;
@@ -42,13 +43,20 @@ function where(ex: Exchange): Record<string, unknown> {
 
 function write(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
   try {
-    sendResponse(outFor(ex), status, headers, body, ex.isHead, ex.host.settings.jsonBigInt);
+    const bigInt = ex.host.settings.jsonBigInt;
+    sendResponse(outFor(ex), status, headers, body, ex.isHead, bigInt, serializerFor(ex, status, bigInt));
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     logError(ex.host.settings.logger, `cannot send the response to ${ex.req.method} ${ex.req.path}`, err, where(ex));
     if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
     else ex.out.destroy();
   }
+}
+
+/** The route's serializer for this answer's status (compiled from its response schema), if any. */
+function serializerFor(ex: Exchange, status: number, bigInt: boolean): Serializer | undefined {
+  const schema = ex.match === null || ex.failed ? undefined : ex.match.value.schema;
+  return schema === undefined || schema === null ? undefined : schema.serializerFor(status, bigInt);
 }
 
 /** The sink to answer through: the transport's, wrapped to compress when settings and the route allow it. */
@@ -102,6 +110,7 @@ export function fail(ex: Exchange, err: unknown): void {
     logError(logger, `error after the response to ${ex.req.method} ${ex.req.path} was sent`, err, where(ex));
     return;
   }
+  ex.failed = true;
   if (err instanceof HttpError) {
     const headers = keptHeaders(ex);
     if (err.headers !== undefined) Object.assign(headers, err.headers);

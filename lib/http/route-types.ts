@@ -6,7 +6,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Infer } from '../schema/infer';
 import type { HandlerResult, HeaderValue, Request } from './types';
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** A route without a schema. */
+export type NoSchema = Record<never, never>;
+
+type Simplify<T> = { [K in keyof T]: T[K] };
 
 /** `id/posts/:postId` → 'id'. */
 type SegmentName<Rest extends string> = Rest extends `${infer Name}/${string}` ? Name : Rest;

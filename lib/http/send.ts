@@ -9,6 +9,7 @@ import type { ResponseSink } from '../transport/types';
 import { CompressingSink } from './compress';
 import { stringifyWithBigInt } from '../backend/json-codec';
 import type { HeaderValue } from './types';
+import type { Serializer } from '../schema/serializer';
 import { ErrorCode, KrozenRangeError, KrozenTypeError } from '../base/errors';
 
 const JSON_TYPE = 'application/json';
@@ -31,6 +32,8 @@ export function sendResponse(
   isHead: boolean,
   /** settings.jsonBigInt: BigInt values are written as exact integers. */
   bigInt = false,
+  /** The route's serializer for this status (compiled from its response schema): writes the JSON text. */
+  serializer?: Serializer,
 ): void {
   // A 1xx is an interim answer, never the final one (a client would wait for another): refused as fastify
   // refuses an invalid status. The throw reaches the pipeline's catch: logged, and a 500 goes out instead.
@@ -77,7 +80,12 @@ export function sendResponse(
     }
     return;
   } else {
-    const json = bigInt ? stringifyWithBigInt(body) : (JSON.stringify(body) as string | undefined);
+    const json =
+      serializer !== undefined
+        ? serializer(body)
+        : bigInt
+          ? stringifyWithBigInt(body)
+          : (JSON.stringify(body) as string | undefined);
     if (json === undefined)
       throw new KrozenTypeError(ErrorCode.NOT_SERIALIZABLE, 'Response body is not JSON-serializable');
     if (json.length < STRING_BODY_MAX_CHARS) {

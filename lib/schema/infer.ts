@@ -22,7 +22,7 @@ export type Infer<S> =
         ? FromJsonSchema<S>
         : unknown;
 
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type Simplify<T> = { [K in keyof T]: T[K] };
 
 type Primitive<T> = T extends 'string'
   ? string

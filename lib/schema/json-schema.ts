@@ -37,6 +37,7 @@ function plain(value: unknown): unknown {
 /** The OpenAPI document declares the dialect once; a `$schema` per schema is noise there. */
 function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
   if (!('$schema' in schema)) return schema;
-  const { $schema: _dialect, ...rest } = schema;
+  const rest = { ...schema };
+  delete rest.$schema;
   return rest;
 }

@@ -4,6 +4,8 @@ import type { Schema } from './infer';
 import type { JsonSchemaCompiler } from './ajv';
 import type { SchemaPart } from './issues';
 import { assertSchema, compileValidator, type Validator } from './validator';
+import { jsonSchemaOf } from './json-schema';
+import { compileSerializer, type Serializer } from './serializer';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 /** What a route's `schema` may declare; every part is optional. */
@@ -24,6 +26,11 @@ export type RequestPart = (typeof REQUEST_PARTS)[number];
 export interface CompiledRouteSchema {
   /** [part, validator] for each part with a schema. */
   readonly validators: ReadonlyArray<readonly [RequestPart, Validator]>;
+  /**
+   * The serializer for an answer with `status`, compiled from its response schema's JSON Schema; undefined
+   * when there is none (no schema for that status, or a Standard Schema without a JSON Schema): JSON.stringify.
+   */
+  serializerFor(status: number, bigint: boolean): Serializer | undefined;
 }
 
 const KEYS = new Set(['params', 'query', 'headers', 'body', 'response']);
@@ -61,14 +68,48 @@ export function compileRouteSchema(
       assertSchema(s, `${where} schema.response[${status}]`);
     }
   }
-  return { validators };
+  return { validators, serializerFor: serializers(schema.response, where) };
 }
 
-/** The response schema for `status`: the exact code, else its class ('2XX'), else 'default'. */
-export function responseSchemaFor(response: RouteSchema['response'], status: number): Schema | undefined {
-  if (response === undefined) return undefined;
-  const exact = response[status];
-  if (exact !== undefined) return exact;
+/** Serializers by status, compiled at registration (a bad $ref fails there) and kept per BigInt mode. */
+function serializers(response: RouteSchema['response'], where: string): CompiledRouteSchema['serializerFor'] {
+  if (response === undefined) return () => undefined;
+  const json = new Map<string, Record<string, unknown>>();
+  for (const [status, s] of Object.entries(response)) {
+    const j = jsonSchemaOf(s, 'output');
+    if (j !== undefined) json.set(status, j);
+  }
+  if (json.size === 0) return () => undefined;
+  const compiled = [new Map<string, Serializer>(), new Map<string, Serializer>()];
+  const compile = (key: string, bigint: boolean): Serializer => {
+    const cache = compiled[bigint ? 1 : 0];
+    let serializer = cache.get(key);
+    if (serializer === undefined) {
+      try {
+        serializer = compileSerializer(json.get(key) as object, { bigint });
+      } catch (err) {
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_SCHEMA,
+          `${where} schema.response[${key}]: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      cache.set(key, serializer);
+    }
+    return serializer;
+  };
+  for (const key of json.keys()) compile(key, false);
+  return (status, bigint) => {
+    const key = responseKeyFor(json, status);
+    return key === undefined ? undefined : compile(key, bigint);
+  };
+}
+
+/** The key of the response schema for `status`: the exact code, else its class ('2XX'), else 'default'. */
+function responseKeyFor(keys: ReadonlyMap<string, unknown>, status: number): string | undefined {
+  const exact = String(status);
+  if (keys.has(exact)) return exact;
   const cls = `${Math.floor(status / 100)}XX`;
-  return response[cls] ?? response[cls.toLowerCase()] ?? response.default;
+  if (keys.has(cls)) return cls;
+  if (keys.has(cls.toLowerCase())) return cls.toLowerCase();
+  return keys.has('default') ? 'default' : undefined;
 }
