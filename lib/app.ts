@@ -14,7 +14,9 @@ import { createUploadHandler, type UploadHandler } from './features/upload';
 import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
-import type { NoSchema, RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import type { NoSchema, PathParams, RouteHandler, RouteResult, TypedRouteHandler } from './http/route-types';
+import type { Infer } from './schema/infer';
+import { compileMessageSchema, type WsSchema } from './ws/message-schema';
 import { compileRouteSchema, type RouteSchema } from './schema/route-schema';
 import { JsonSchemaCompiler } from './schema/ajv';
 
@@ -81,9 +83,16 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
    * upgrade(req), protocols, open, message, drain, close, origins and limits (lib/ws/endpoint.ts).
    * Several per app; a path with none answers a WebSocket request with 404.
    */
-  ws(path: string, behaviour: WsBehaviour): this {
+  ws<const P extends string, Data = Record<string, unknown>, const S extends WsSchema = NoSchema>(
+    path: P,
+    behaviour: WsBehaviour<PathParams<P>, Data, S extends { readonly message: infer M } ? Infer<M> : unknown> & {
+      schema?: S;
+    },
+  ): this {
     assertBehaviour(path, behaviour);
-    this.wsRoutes.add('GET', path, behaviour);
+    if (behaviour.schema !== undefined)
+      compileMessageSchema(behaviour, behaviour.schema, this.schemaCompiler, `app.ws('${path}')`);
+    this.wsRoutes.add('GET', path, behaviour as WsBehaviour);
     return this;
   }
 

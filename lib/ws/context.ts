@@ -7,14 +7,14 @@ import { JsonDepthError, JsonProtoError, parseJson, type JsonSettings } from '..
 const DEFAULT_JSON: JsonSettings = { jsonMaxDepth: 128, jsonBigInt: false, jsonProto: 'error' };
 
 /** The upgrade request, as upgrade() and ws:upgrade hooks see it (before any byte of the answer). */
-export interface WsUpgradeRequest {
+export interface WsUpgradeRequest<Params = Readonly<Record<string, string>>> {
   readonly method: string;
   /** The request target as sent (path and query). */
   readonly url: string;
   /** The decoded pathname. */
   readonly path: string;
   /** Route parameters of the endpoint's path (`/chat/:room` → `{ room }`). */
-  readonly params: Readonly<Record<string, string>>;
+  readonly params: Params;
   readonly query: Readonly<Record<string, string>>;
   /** Header names in lower case, cookies included (`headers.cookie`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -31,12 +31,12 @@ export interface WsUpgradeContext {
   data: Record<string, unknown> | undefined;
 }
 
-export interface WsConnectContext {
-  ws: WebSocket;
+export interface WsConnectContext<W extends WebSocket<unknown, unknown> = WebSocket> {
+  ws: W;
 }
 
-export interface WsDisconnectContext {
-  ws: WebSocket;
+export interface WsDisconnectContext<W extends WebSocket<unknown, unknown> = WebSocket> {
+  ws: W;
   /** The peer's close code, 1005 for a close frame without one, 1006 when the TCP connection just ended. */
   code: number;
   reason: string;
@@ -49,7 +49,7 @@ const UNPARSED: unique symbol = Symbol('unparsed');
  * Without a reply and without stop: text → {"echo": data} (or {"error":"invalid json"}), binary → the bytes.
  * `raw` and `data` are computed on first access, so an exact-echo hook never parses JSON.
  */
-export class WsMessageContext {
+export class WsMessageContext<Message = unknown, W extends WebSocket<unknown, unknown> = WebSocket> {
   /** string → text frame, Buffer/Uint8Array → binary frame, anything else → JSON text; null/undefined: none. */
   reply: unknown = undefined;
   stop = false;
@@ -69,7 +69,7 @@ export class WsMessageContext {
 
   /** @internal Made by the connection for each message. */
   constructor(
-    readonly ws: WebSocket,
+    readonly ws: W,
     /** A binary message (raw is a Buffer); false for text (raw is a string). */
     readonly binary: boolean,
     payload: Buffer,
@@ -124,7 +124,7 @@ export class WsMessageContext {
   }
 
   /** Parsed JSON of a text message; undefined for invalid JSON and for binary messages. Assignable. */
-  get data(): unknown {
+  get data(): Message {
     if (this.parsed === UNPARSED) {
       this.parsed = undefined;
       if (!this.binary) {
@@ -139,10 +139,10 @@ export class WsMessageContext {
         }
       }
     }
-    return this.parsed;
+    return this.parsed as Message;
   }
 
-  set data(value: unknown) {
+  set data(value: Message) {
     this.parsed = value;
   }
 }

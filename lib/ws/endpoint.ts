@@ -17,25 +17,38 @@ import { hasWsHooks, hookHandlers, type WsHandlers } from './handlers';
 import type { OriginPolicy } from './origin';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 import { logError } from '../base/logger';
+import { validatingMessages, type InvalidMessagePolicy, type WsSchema } from './message-schema';
 
 /** What upgrade() returns to accept: nothing, or `{ data }` (then `ws.data` is that object). */
-export type WsUpgradeResult = void | undefined | { data?: Record<string, unknown> };
+export type WsUpgradeResult<Data = Record<string, unknown>> = void | undefined | { data?: Data };
 
 /** Picks one of the offered subprotocols, or false for none. */
 export type WsProtocolChooser = (offered: readonly string[], req: WsUpgradeRequest) => string | false;
 
-/** An endpoint's behaviour: every field is optional. */
-export interface WsBehaviour {
+/**
+ * An endpoint's behaviour: every field is optional. The type parameters come from app.ws(): `Params` from the
+ * path literal, `Data` from what upgrade() returns as `{ data }` (then `ws.data` has that type), `Message` from
+ * `schema.message`.
+ */
+export interface WsBehaviour<
+  Params = Readonly<Record<string, string>>,
+  Data = Record<string, unknown>,
+  Message = unknown,
+> {
   /** Runs before the handshake: throw an HttpError to refuse, return `{ data }` to attach it. May be async. */
-  upgrade?(req: WsUpgradeRequest): WsUpgradeResult | Promise<WsUpgradeResult>;
+  upgrade?(req: WsUpgradeRequest<Params>): WsUpgradeResult<Data> | Promise<WsUpgradeResult<Data>>;
   /** Subprotocols in the server's order of preference, or a function that picks one of the offered. */
   protocols?: readonly string[] | WsProtocolChooser;
-  open?(ctx: WsConnectContext): unknown;
+  open?(ctx: WsConnectContext<WebSocket<Data, Params>>): unknown;
   /** Each message; `ctx.reply` is sent if set (there is no default reply here). A promise holds later messages. */
-  message?(ctx: WsMessageContext): unknown;
+  message?(ctx: WsMessageContext<Message, WebSocket<Data, Params>>): unknown;
   /** The socket drained after backpressure. */
-  drain?(ws: WebSocket): unknown;
-  close?(ctx: WsDisconnectContext): unknown;
+  drain?(ws: WebSocket<Data, Params>): unknown;
+  close?(ctx: WsDisconnectContext<WebSocket<Data, Params>>): unknown;
+  /** `message`: validates every message before message() runs and types `ctx.data` (message-schema.ts). */
+  schema?: WsSchema;
+  /** A message the schema refuses: 'close' (default) closes with 1008; 'reply' answers the issues and drops it. */
+  invalidMessage?: InvalidMessagePolicy;
   /** Overrides settings.wsOrigins for this endpoint. */
   origins?: OriginPolicy;
   /** Overrides settings.wsPerMessageDeflate for this endpoint. */
@@ -63,6 +76,7 @@ const OVERRIDES = {
   perMessageDeflate: 'wsPerMessageDeflate',
 } as const satisfies Partial<Record<keyof WsBehaviour, keyof ResolvedSettings>>;
 const FUNCTIONS = ['upgrade', 'open', 'message', 'drain', 'close'] as const;
+const SCHEMA_PARTS = new Set(['message']);
 
 /** Checks a behaviour when app.ws() is called: a clear error naming the field, with the settings' rules. */
 export function assertBehaviour(path: string, behaviour: unknown): asserts behaviour is WsBehaviour {
@@ -89,6 +103,24 @@ export function assertBehaviour(path: string, behaviour: unknown): asserts behav
           `app.ws('${path}'): protocols must be a function or ${SETTING_RULES.wsProtocols.expects}`,
         );
       }
+    } else if (name === 'schema') {
+      const s = b.schema;
+      if (s === undefined) continue;
+      if (s === null || typeof s !== 'object')
+        throw new KrozenTypeError(ErrorCode.INVALID_WS_ENDPOINT, `app.ws('${path}'): schema must be an object`);
+      for (const part of Object.keys(s)) {
+        if (!SCHEMA_PARTS.has(part))
+          throw new KrozenTypeError(
+            ErrorCode.INVALID_WS_ENDPOINT,
+            `app.ws('${path}'): unknown schema part "${part}" (expected message)`,
+          );
+      }
+    } else if (name === 'invalidMessage') {
+      if (b.invalidMessage !== undefined && b.invalidMessage !== 'close' && b.invalidMessage !== 'reply')
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_WS_ENDPOINT,
+          `app.ws('${path}'): invalidMessage must be 'close' or 'reply'`,
+        );
     } else if (Object.hasOwn(OVERRIDES, name)) {
       const rule = SETTING_RULES[OVERRIDES[name as keyof typeof OVERRIDES]];
       if (b[name] !== undefined && !rule.check(b[name]))
@@ -139,10 +171,14 @@ export function behaviourEndpoint(b: WsBehaviour, config: ResolvedSettings): WsE
   const { open, message, close, drain, upgrade } = b;
   return {
     handlers: {
-      open: open === undefined ? ignore : (ctx) => pending(open.call(b, ctx)),
-      message: message === undefined ? ignore : (ctx) => pending(message.call(b, ctx)),
-      close: close === undefined ? ignore : (ctx) => pending(close.call(b, ctx)),
-      drain: drain === undefined ? ignore : (ws) => void pending(drain.call(b, ws))?.catch(logDrainFailure),
+      open: open === undefined ? ignore : (ctx) => pending(open.call(b, ctx as never)),
+      message: validatingMessages(
+        b,
+        b.invalidMessage ?? 'close',
+        message === undefined ? ignore : (ctx) => pending(message.call(b, ctx as never)),
+      ),
+      close: close === undefined ? ignore : (ctx) => pending(close.call(b, ctx as never)),
+      drain: drain === undefined ? ignore : (ws) => void pending(drain.call(b, ws as never))?.catch(logDrainFailure),
       defaultReply: false,
     },
     limits: limitsOf(config, b),

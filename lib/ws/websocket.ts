@@ -28,20 +28,24 @@ export interface ConnectionControl {
 
 let sessionOfWs: (ws: WebSocket) => ConnectionControl;
 
-export class WebSocket extends EventEmitter {
+/**
+ * One WebSocket connection. `Data` is the type of `ws.data` (what the endpoint's upgrade() returned as
+ * `{ data }`), `Params` the endpoint's route parameters: app.ws() fills both in.
+ */
+export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<string, string>>> extends EventEmitter {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
 
   /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
-  data: Record<string, unknown>;
+  data: Data;
   readyState: ReadyState = 1;
   readonly remoteAddress: string | undefined;
   /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
   readonly url: string;
   /** The endpoint's route parameters (`/chat/:room` → `{ room }`). */
-  readonly params: Readonly<Record<string, string>>;
+  readonly params: Params;
   /** The upgrade request's headers (lower-case names). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The subprotocol agreed in the handshake ('' for none). */
@@ -59,10 +63,11 @@ export class WebSocket extends EventEmitter {
     this.#session = session;
     this.remoteAddress = info.remoteAddress;
     this.url = info.url;
-    this.params = info.params;
+    this.params = info.params as Params;
     this.headers = info.headers;
     this.protocol = info.protocol;
-    this.data = info.data ?? {};
+    // The type is the endpoint's promise (upgrade()'s `{ data }`); the run-time value is that object.
+    this.data = (info.data ?? {}) as Data;
   }
 
   /** Bytes queued for this connection and not yet handed to the kernel. */

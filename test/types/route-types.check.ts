@@ -122,3 +122,36 @@ typed.publish('chat', { text: 'hi' });
 typed.publish('chat', { txt: 'hi' });
 // @ts-expect-error unknown topic
 typed.publish('chta', { text: 'hi' });
+
+// WebSocket endpoints: params from the path, ws.data from upgrade()'s { data }, messages from schema.message.
+app.ws('/rooms/:room', {
+  upgrade(req) {
+    const room: string = req.params.room;
+    // @ts-expect-error a misspelt param in upgrade()
+    void req.params.rom;
+    return { data: { user: 'ada', room } };
+  },
+  open({ ws }) {
+    const user: string = ws.data.user;
+    const room: string = ws.params.room;
+    // @ts-expect-error ws.data has no `usr`
+    void ws.data.usr;
+    ws.subscribe(`room:${room}:${user}`);
+  },
+  message({ ws, data }) {
+    const text: string = data.text;
+    // @ts-expect-error the message schema has no `txt`
+    void data.txt;
+    ws.send({ echo: text, from: ws.data.user });
+  },
+  schema: { message: z.object({ text: z.string() }) },
+  invalidMessage: 'reply',
+});
+app.ws('/plain', {
+  message({ ws, data }) {
+    // Without a schema a message is unknown, ws.data a record.
+    const d: unknown = data;
+    const v: unknown = ws.data.anything;
+    ws.send({ d, v });
+  },
+});
