@@ -19,6 +19,7 @@ import type { Infer } from './schema/infer';
 import { compileMessageSchema, type WsSchema } from './ws/message-schema';
 import { compileRouteSchema, type RouteSchema } from './schema/route-schema';
 import { JsonSchemaCompiler } from './schema/ajv';
+import { compileValidator } from './schema/validator';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
 export type AppRouteOptions<S extends RouteSchema = RouteSchema> = RouteMeta<S>;
@@ -277,7 +278,18 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
 
   /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
   upload(path: string, handler: UploadHandler, options?: RouteMeta): this {
-    return this.register('POST', path, createUploadHandler(this.settings, handler), { ...options, rawBody: true });
+    // The text fields exist only once the multipart body is read: schema.body is checked there, not before.
+    const schema = options?.schema;
+    const fields =
+      schema?.body === undefined
+        ? undefined
+        : compileValidator(schema.body, 'body', this.schemaCompiler, `POST ${path} schema.body`);
+    const meta = {
+      ...options,
+      rawBody: true,
+      schema: schema === undefined ? undefined : { ...schema, body: undefined },
+    };
+    return this.register('POST', path, createUploadHandler(this.settings, handler, fields), meta);
   }
 
   /**

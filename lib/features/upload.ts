@@ -5,6 +5,8 @@ import type { Settings } from '../settings/index';
 import { BodyPieces } from '../transport/body-pieces';
 import type { Handler, HandlerResult, Request, ResponseInit } from '../http/types';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
+import { ValidationError } from '../http/http-error';
+import type { Validator } from '../schema/validator';
 
 export interface UploadedFile {
   /** The form field the file came in. */
@@ -34,11 +36,12 @@ const MULTIPART = /^multipart\/form-data\s*(;|$)/i;
 
 /**
  * A route handler (register it with `{ rawBody: true }`) that reads req.raw as multipart/form-data and
- * calls `handler(files, req)` with req.body set to the text fields. Refusals: not multipart → 400,
+ * calls `handler(files, req)` with req.body set to the text fields (checked by `fields`, the route's
+ * schema.body, when it has one: 400 with the issues). Refusals: not multipart → 400,
  * malformed → 400, a limit crossed → 413; the rest of the body is not read and the connection is closed
  * after the answer (`connection: close`), so a huge body costs neither memory nor a hung socket.
  */
-export function createUploadHandler(settings: Settings, handler: UploadHandler): Handler {
+export function createUploadHandler(settings: Settings, handler: UploadHandler, fields?: Validator): Handler {
   if (typeof handler !== 'function')
     throw new KrozenTypeError(ErrorCode.INVALID_HANDLER, 'upload handler must be a function');
 
@@ -55,6 +58,12 @@ export function createUploadHandler(settings: Settings, handler: UploadHandler):
       throw err;
     }
     req.body = parsed.fields;
+    if (fields !== undefined) {
+      // The route's schema.body checks the text fields (strings: a JSON Schema coerces them).
+      const result = await fields(parsed.fields);
+      if (result.issues !== undefined) throw new ValidationError(result.issues);
+      req.body = result.value;
+    }
     return handler(parsed.files, req);
   };
 }
