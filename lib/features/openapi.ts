@@ -12,7 +12,21 @@
 // - /_internal/* routes are included by default: they are real endpoints of the server and pass
 //   through middleware like any route; `includeInternal: false` leaves them out.
 // - operationId must be unique: a repeated one gets `_2`, `_3`... (first route keeps it as is).
+// - A route's `schema` (openapi-schemas.ts) types its path parameters, adds query and header parameters, the
+//   request body, response contents and a 400 for validation failures. The path item's parameters take the
+//   schemas of the route that made the item; another route sharing it whose path schemas differ repeats
+//   those parameters on its operation (an override, which OpenAPI allows by name and location).
 import type { RouteInfo } from '../http/route-info';
+import {
+  defaultDescription,
+  jsonContent,
+  operationSchemas,
+  SchemaComponents,
+  type JsonSchema,
+  type MediaContent,
+  type OperationSchemas,
+  type Parameter,
+} from './openapi-schemas';
 
 export interface OpenApiRoute {
   method: string;
@@ -28,13 +42,7 @@ export interface OpenApiOptions {
   includeInternal?: boolean;
 }
 
-interface Parameter {
-  name: string;
-  in: 'path';
-  required: true;
-  description?: string;
-  schema: { type: 'string' };
-}
+export type { Parameter } from './openapi-schemas';
 
 interface Operation {
   tags?: string[];
@@ -42,7 +50,9 @@ interface Operation {
   description?: string;
   operationId?: string;
   deprecated?: boolean;
-  responses: Record<string, { description: string }>;
+  parameters?: Parameter[];
+  requestBody?: { required: true; content: MediaContent };
+  responses: Record<string, { description: string; content?: MediaContent }>;
 }
 
 interface PathItem {
@@ -55,6 +65,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description?: string };
   paths: Record<string, PathItem>;
   tags?: Array<{ name: string }>;
+  components?: { schemas: Record<string, JsonSchema> };
 }
 
 /** The lower-case methods an OpenAPI 3.1 path item has fields for (HEAD excluded on purpose). */
@@ -65,6 +76,8 @@ interface Template {
   /** Same for templates that differ only in parameter names. */
   shape: string;
   parameters: Parameter[];
+  /** The route's own name of each path parameter ('' for a nameless capture), by position. */
+  captures: string[];
 }
 
 export function buildOpenApiDocument(routes: readonly OpenApiRoute[], options: OpenApiOptions): OpenApiDocument {
@@ -75,6 +88,7 @@ export function buildOpenApiDocument(routes: readonly OpenApiRoute[], options: O
   const keyByShape = new Map<string, string>();
   const usedIds = new Set<string>();
   const tagNames: string[] = [];
+  const components = new SchemaComponents();
 
   for (const route of routes) {
     const method = route.method.toLowerCase();
@@ -86,15 +100,29 @@ export function buildOpenApiDocument(routes: readonly OpenApiRoute[], options: O
     if (doc.paths[key]?.[method] !== undefined) key = template.key;
     if (doc.paths[key]?.[method] !== undefined) continue; // the very same route twice: describe it once
     if (!keyByShape.has(template.shape)) keyByShape.set(template.shape, key);
+    const meta = route.info ?? {};
+    const hint = meta.operationId ?? `${method}_${template.key}`;
+    const schemas = meta.schema === undefined ? undefined : operationSchemas(meta.schema, components, hint);
+    const pathParameters = template.parameters.map((p, i) => {
+      const s = schemas?.path.get(template.captures[i]);
+      return s === undefined ? p : { ...p, schema: s };
+    });
+    const parameters: Parameter[] = [];
     let item = doc.paths[key];
     if (item === undefined) {
       item = {};
-      if (template.parameters.length > 0) item.parameters = template.parameters;
+      if (pathParameters.length > 0) item.parameters = pathParameters;
       doc.paths[key] = item;
+    } else {
+      // Same shape: the item's parameters are this route's, by position, under the first route's names.
+      (item.parameters ?? []).forEach((p, i) => {
+        const own = pathParameters[i].schema;
+        if (JSON.stringify(own) !== JSON.stringify(p.schema)) parameters.push({ ...p, schema: own });
+      });
     }
+    if (schemas !== undefined) parameters.push(...schemas.parameters);
 
-    const meta = route.info ?? {};
-    const operation: Operation = { responses: responsesOf(meta.responses) };
+    const operation = {} as Operation;
     if (meta.tags !== undefined && meta.tags.length > 0) {
       operation.tags = [...meta.tags];
       for (const tag of meta.tags) if (!tagNames.includes(tag)) tagNames.push(tag);
@@ -106,10 +134,14 @@ export function buildOpenApiDocument(routes: readonly OpenApiRoute[], options: O
       usedIds.add(operation.operationId);
     }
     if (meta.deprecated === true) operation.deprecated = true;
+    if (parameters.length > 0) operation.parameters = parameters;
+    if (schemas?.body !== undefined) operation.requestBody = { required: true, content: jsonContent(schemas.body) };
+    operation.responses = responsesOf(meta.responses, schemas, components);
     item[method] = operation;
   }
 
   if (tagNames.length > 0) doc.tags = tagNames.map((name) => ({ name }));
+  if (Object.keys(components.schemas).length > 0) doc.components = { schemas: components.schemas };
   return doc;
 }
 
@@ -117,10 +149,23 @@ function isInternal(path: string): boolean {
   return path === '/_internal' || path.startsWith('/_internal/');
 }
 
-function responsesOf(responses: Record<string, string> | undefined): Operation['responses'] {
+/** The described statuses, then those with only a schema; a 400 for a validating route that has none. */
+function responsesOf(
+  responses: Record<string, string> | undefined,
+  schemas: OperationSchemas | undefined,
+  components: SchemaComponents,
+): Operation['responses'] {
   const out: Operation['responses'] = {};
   if (responses !== undefined) {
     for (const [code, description] of Object.entries(responses)) out[String(code)] = { description };
+  }
+  if (schemas !== undefined) {
+    for (const [code, schema] of schemas.responses) {
+      out[code] = { description: out[code]?.description ?? defaultDescription(code), content: jsonContent(schema) };
+    }
+    if (schemas.validates && !('400' in out) && !('4XX' in out)) {
+      out['400'] = { description: 'Validation failed', content: jsonContent(components.validationError()) };
+    }
   }
   if (Object.keys(out).length === 0) out['200'] = { description: 'Success' };
   return out;
@@ -131,6 +176,7 @@ function toTemplate(path: string): Template {
   const normalized = path.length === 0 ? '/' : path.startsWith('/') ? path : '/' + path;
   const segments = normalized.slice(1).split('/');
   const parameters: Parameter[] = [];
+  const captures: string[] = [];
   const names = new Set<string>();
   // Named captures first, so a made-up name never takes a name the route itself uses.
   for (const seg of segments) {
@@ -154,10 +200,11 @@ function toTemplate(path: string): Template {
     const parameter: Parameter = { name, in: 'path', required: true, schema: { type: 'string' } };
     if (isWildcard) parameter.description = "The rest of the path; may be empty and may contain '/'.";
     parameters.push(parameter);
+    captures.push(seg.slice(1));
     key += `/{${name}}`;
     shape += '/\0';
   }
-  return { key, shape, parameters };
+  return { key, shape, parameters, captures };
 }
 
 function isDynamic(segment: string): boolean {

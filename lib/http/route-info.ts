@@ -17,7 +17,10 @@ export interface RouteMeta<S extends RouteSchema = RouteSchema> extends RouteOpt
   deprecated?: boolean;
   /** Default: the handler's name, when it has one. */
   operationId?: string;
-  /** Status code (or '4XX', 'default') → description. Default: { 200: 'Success' }. */
+  /**
+   * Status code (or '4XX', 'default') → description. Default: { 200: 'Success' }, or nothing beside the
+   * statuses of `schema.response` (described 'Success' for 2XX and so on).
+   */
   responses?: Readonly<Record<string | number, string>>;
 }
 
@@ -53,7 +56,11 @@ export function routeInfo(handler: Handler, meta?: RouteMeta, groupTags: readonl
   if (meta?.responses !== undefined) {
     for (const [code, description] of Object.entries(meta.responses)) responses[code] = description;
   }
-  if (Object.keys(responses).length === 0) responses['200'] = 'Success';
+  // A route with response schemas is described by them: no made-up 200 beside its 201.
+  const responseSchemas = meta?.schema?.response;
+  const hasResponseSchemas =
+    responseSchemas !== undefined && responseSchemas !== null && Object.keys(responseSchemas).length > 0;
+  if (Object.keys(responses).length === 0 && !hasResponseSchemas) responses['200'] = 'Success';
   const info: RouteInfo = {
     tags,
     deprecated: meta?.deprecated === true,

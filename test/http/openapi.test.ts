@@ -1,30 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
 import { buildOpenApiDocument } from '../../lib/features/openapi';
 import type { OpenApiDocument, OpenApiRoute } from '../../lib/features/openapi';
 import { router, routeInfo } from '../../lib/router-group';
 import type { Handler } from '../../lib/http/types';
-
-// @seriousme/openapi-schema-validator is ESM only and jest runs these tests as CommonJS, so the
-// validator runs in a child node process: documents in on stdin, one { valid, errors } per document out.
-const VALIDATE = `
-import { Validator } from '@seriousme/openapi-schema-validator';
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
-const out = [];
-for (const doc of JSON.parse(input)) out.push(await new Validator().validate(doc));
-process.stdout.write(JSON.stringify(out));
-`;
-
-function validateAll(docs: object[]): Array<{ valid: boolean; errors?: unknown }> {
-  const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATE], {
-    cwd: path.join(__dirname, '..', '..'),
-    input: JSON.stringify(docs),
-    encoding: 'utf8',
-    timeout: 20000,
-  });
-  return JSON.parse(stdout);
-}
+import { validateOpenApi as validateAll } from '../helpers/openapi-validate';
 
 const noop: Handler = () => undefined;
 
