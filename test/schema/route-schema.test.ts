@@ -190,7 +190,9 @@ describe.each([
 });
 
 test('a response schema does not touch strings, Buffers or error answers', async () => {
-  const app = createApp()
+  const logged: unknown[] = [];
+  const note = (...args: unknown[]) => void logged.push(args);
+  const app = createApp({ logger: { error: note, warn: note, info: note, debug: note } })
     .get('/t', () => ({ body: 'plain', headers: { 'content-type': 'text/plain' } }), {
       schema: { response: { 200: { type: 'object', properties: {} } } },
     })
@@ -203,6 +205,7 @@ test('a response schema does not touch strings, Buffers or error answers', async
     );
   expect((await app.inject({ url: '/t' })).body).toBe('plain');
   expect((await app.inject({ url: '/boom' })).json()).toEqual({ error: 'Internal Server Error' });
+  expect(logged).toHaveLength(1); // the 500 is logged, through settings.logger
 });
 
 test('bad schemas fail at registration with KROZEN_ERR_INVALID_SCHEMA', () => {
