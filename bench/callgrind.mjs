@@ -3,6 +3,8 @@
 //
 //   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
 //                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node]
+//   cases: http-get (GET /json), http-get-schema (GET /json-schema: the same answer, written by the serializer
+//   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws).
 //
 // For each case the server under test (bench/servers/krozen.mjs, this checkout's dist/) runs under callgrind
 // with instrumentation off; the client (outside valgrind; one connection, one exchange in flight) warms it up,
@@ -42,6 +44,8 @@ const repeat = Number(args.repeat ?? 1);
 const transport = args.transport ?? 'krozen';
 
 const GET = Buffer.from('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n');
+// The same answer written by the serializer compiled from the route's response schema.
+const GET_SCHEMA = Buffer.from('GET /json-schema HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n');
 const postBody = JSON.stringify({ id: 12345, name: 'krozen', tags: ['a', 'b', 'c'], nested: { ok: true, n: 1.5 } });
 const POST = Buffer.from(
   `POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(postBody)}\r\n\r\n${postBody}`,
@@ -127,6 +131,7 @@ function wsEchoes(port, count) {
 
 const drive = {
   'http-get': (port, n) => httpRequests(port, GET, n),
+  'http-get-schema': (port, n) => httpRequests(port, GET_SCHEMA, n),
   'http-post': (port, n) => httpRequests(port, POST, n),
   'ws-echo': (port, n) => wsEchoes(port, n),
 };

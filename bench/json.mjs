@@ -1,18 +1,22 @@
-// JSON → UTF-8 bytes, side by side in one process: krozen encodeJson (native path and JS twin, with and
+// First the response serializers (bench/lib/serializer-cases.mjs): JSON.stringify vs krozen's compileSerializer
+// (a route's `schema.response`) vs fast-json-stringify on three shapes, JSON text only (no bytes).
+// Then JSON → UTF-8 bytes, side by side in one process: krozen encodeJson (native path and JS twin, with and
 // without headroom), Buffer.from(JSON.stringify(x)) as the baseline, fast-json-stringify (a schema per
 // shape) + Buffer.from; then text → bytes for 16 B … 16 MiB strings: utf8WithHeadroom (its own choice),
 // the native transcoder forced, the JS twin, Buffer.from.
 // Rounds are interleaved (every method once per round, per case) and each method's best round is kept:
 // on a shared machine other tenants only ever slow a round down, and interleaving lets drift hit all alike.
 //
-//   npm run build:ts && node bench/json.mjs [--quick]
-//     --quick      fewer rounds, shorter batches (< 30 s); the full run takes about 1.5 min
-//     --crossover  text sizes 128 … 16 Ki only, native transcoder vs JS twin: picks the NATIVE_MIN_* thresholds
-// Prints markdown tables; writes bench/results/json.json (or json-crossover.json).
+//   npm run build:ts && node bench/json.mjs [--quick] [--serializer | --crossover]
+//     --quick       fewer rounds, shorter batches (< 30 s); the full run takes about 1.5 min
+//     --serializer  the serializer table only (~10 s; writes bench/results/json-serializer.json)
+//     --crossover   text sizes 128 … 16 Ki only, native transcoder vs JS twin: picks the NATIVE_MIN_* thresholds
+// Prints markdown tables; writes bench/results/json.json (or json-serializer.json, json-crossover.json).
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERIALIZER_METHODS, serializerCases, serializerTable } from './lib/serializer-cases.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +25,8 @@ const fastJson = require('fast-json-stringify');
 
 const quick = process.argv.includes('--quick');
 const crossover = process.argv.includes('--crossover');
+const serializerOnly = process.argv.includes('--serializer');
+if (crossover && serializerOnly) throw new Error('--serializer and --crossover each pick one table: give one');
 const ROUNDS = quick ? 7 : 15;
 const BATCH_MS = quick ? 3 : 5;
 const BIG_ROUNDS = quick ? 5 : 9; // cases whose single op takes more than half a batch
@@ -134,9 +140,18 @@ function timeBatch(run, n) {
   return ((d.user + d.system) * 1000) / n;
 }
 
-// Best ns/op per method over interleaved rounds.
-function measure(methods) {
+// Best ns/op per method over interleaved rounds. `warm`: each method first runs 20,000 times (optimized before
+// the first round) and its batch is sized from a timed batch of at least 1 ms, not from one cold call: for
+// operations of tens of ns, where one call's CPU time is below the clock's resolution.
+function measure(methods, { warm = false } = {}) {
   const perOp = methods.map((m) => {
+    if (warm) {
+      m.run(20000);
+      let n = 1000;
+      let t = timeBatch(m.run, n);
+      while (t * n < 1e6 && n < 1e8) t = timeBatch(m.run, (n *= 4));
+      return Math.max(2, Math.floor((BATCH_MS * 1e6) / t));
+    }
     m.run(1);
     const t = timeBatch(m.run, 1);
     return Math.max(2, Math.min(1e6, Math.floor((BATCH_MS * 1e6) / Math.max(t, 1))));
@@ -171,13 +186,35 @@ const results = {
   backend: json.jsonBackend,
   kernel: binding ? binding.utf8Kernel() : null,
   quick,
+  serializer: [],
   shapes: {},
   strings: {},
 };
 const started = Date.now();
 
-// ---- shapes ----
+// ---- response serializers: JSON text only ----
 if (!crossover) {
+  console.log(`## response serializers (JSON text, no bytes), node ${process.version}${quick ? ', --quick' : ''}\n`);
+  for (const c of serializerCases()) {
+    const ns = measure(
+      c.fns.map((fn, i) => ({ run: loop(i === 0 ? 'JSON.stringify(v)' : 's(v)', 's', 'v')(fn, c.value) })),
+      { warm: true },
+    );
+    const row = { shape: c.name, bytes: c.bytes, nsPerOp: {} };
+    SERIALIZER_METHODS.forEach((m, i) => {
+      row.nsPerOp[m] = ns[i];
+    });
+    results.serializer.push(row);
+  }
+  console.log(serializerTable(results.serializer));
+  console.log(
+    "\nns per call, best of interleaved rounds (CPU time); × JSON.stringify: its time / the method's (higher is faster).\n" +
+      'The serializers return a concatenated (cons) string: flattening it, which writing it to a socket does, is not counted.\n',
+  );
+}
+
+// ---- shapes ----
+if (!crossover && !serializerOnly) {
   console.log(
     `## encodeJson, node ${process.version}, backend ${json.jsonBackend}${binding ? ` (${binding.utf8Kernel()})` : ''}${quick ? ', --quick' : ''}\n`,
   );
@@ -244,68 +281,76 @@ if (!crossover) {
   );
 }
 
-// ---- strings: text → bytes ----
-const sizes = crossover
-  ? [128, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 16384]
-  : quick
-    ? [16, 256, 1024, 4096, 16384, 65536, 1 << 20, 16 << 20]
-    : [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1 << 20, 4 << 20, 16 << 20];
-function textOf(kind, length) {
-  const rng = rngFrom(length);
-  let s = '';
-  const piece = (r) => {
-    if (kind === 'ascii') return 'abcdefghijklmnopqrstuvwxyz {}":,'.charAt(Math.floor(r * 32));
-    if (kind === 'latin1') return r < 0.9 ? 'abcdefgh'.charAt(Math.floor(r * 8)) : '\u00e9';
-    return r < 0.6 ? 'abcdefgh'.charAt(Math.floor(r * 8)) : r < 0.75 ? '\u00e9' : r < 0.95 ? '\u4e2d' : '\ud83d\ude00';
-  };
-  const chunk = Array.from({ length: Math.min(length, 4096) }, () => piece(rng())).join('');
-  while (s.length < length) s += chunk;
-  return Buffer.from(Buffer.from(s.slice(0, length))).toString(); // a flat string, surrogate pairs kept whole
-}
-const stringMethods = ['Buffer.from', 'utf8WithHeadroom (auto)', 'native forced', 'JS twin'];
-console.log(`## text → UTF-8 bytes, headroom 14 (Buffer.from has none)${crossover ? ', crossover' : ''}\n`);
-console.log(
-  `| text | Buffer.from µs | utf8WithHeadroom (auto) | native forced | JS twin |${crossover ? ' native / JS twin |' : ''}`,
-);
-console.log(`|---|---|---|---|---|${crossover ? '---|' : ''}`);
-for (const kind of ['ascii', 'latin1', 'two-byte']) {
-  results.strings[kind] = {};
-  for (const size of sizes) {
-    const text = textOf(kind, size);
-    const want = Buffer.from(text);
-    same(json.utf8WithHeadroom(text, 14), want, 'utf8WithHeadroom');
-    const methods = [
-      { run: loop('Buffer.from(t)', 't')(text) },
-      { run: loop('u(t, 14)', 'u', 't')(json.utf8WithHeadroom, text) },
-      ...(binding ? [{ run: loop('f(t, 14)', 'f', 't')(forcedNative, text) }] : []),
-      { run: loop('u(t, 14)', 'u', 't')(json.utf8WithHeadroomJs, text) },
-    ];
-    if (binding) same(forcedNative(text, 14), want, 'native forced');
-    const ns = measure(methods);
-    if (!binding) ns.splice(2, 0, NaN);
-    const row = { units: text.length, bytes: want.length, nsPerOp: {}, ratio: {} };
-    stringMethods.forEach((m, i) => {
-      row.nsPerOp[m] = ns[i];
-      row.ratio[m] = ns[0] / ns[i];
-    });
-    results.strings[kind][size] = row;
-    const label = size >= 1 << 20 ? `${size / (1 << 20)} Mi` : size >= 1024 ? `${size / 1024} Ki` : `${size}`;
-    const cell = (m) => (Number.isNaN(row.nsPerOp[m]) ? 'n/a' : `${fmtX(row.ratio[m])}`);
-    const vsTwin = crossover ? ` ${fmtX(row.nsPerOp['JS twin'] / row.nsPerOp['native forced'])} |` : '';
-    console.log(
-      `| ${kind} ${label} units | ${fmtUs(ns[0])} | ${cell(stringMethods[1])} | ${cell(stringMethods[2])} | ${cell(stringMethods[3])} |${vsTwin}`,
-    );
+if (!serializerOnly) {
+  // ---- strings: text → bytes ----
+  const sizes = crossover
+    ? [128, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 16384]
+    : quick
+      ? [16, 256, 1024, 4096, 16384, 65536, 1 << 20, 16 << 20]
+      : [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1 << 20, 4 << 20, 16 << 20];
+  function textOf(kind, length) {
+    const rng = rngFrom(length);
+    let s = '';
+    const piece = (r) => {
+      if (kind === 'ascii') return 'abcdefghijklmnopqrstuvwxyz {}":,'.charAt(Math.floor(r * 32));
+      if (kind === 'latin1') return r < 0.9 ? 'abcdefgh'.charAt(Math.floor(r * 8)) : '\u00e9';
+      return r < 0.6
+        ? 'abcdefgh'.charAt(Math.floor(r * 8))
+        : r < 0.75
+          ? '\u00e9'
+          : r < 0.95
+            ? '\u4e2d'
+            : '\ud83d\ude00';
+    };
+    const chunk = Array.from({ length: Math.min(length, 4096) }, () => piece(rng())).join('');
+    while (s.length < length) s += chunk;
+    return Buffer.from(Buffer.from(s.slice(0, length))).toString(); // a flat string, surrogate pairs kept whole
   }
+  const stringMethods = ['Buffer.from', 'utf8WithHeadroom (auto)', 'native forced', 'JS twin'];
+  console.log(`## text → UTF-8 bytes, headroom 14 (Buffer.from has none)${crossover ? ', crossover' : ''}\n`);
+  console.log(
+    `| text | Buffer.from µs | utf8WithHeadroom (auto) | native forced | JS twin |${crossover ? ' native / JS twin |' : ''}`,
+  );
+  console.log(`|---|---|---|---|---|${crossover ? '---|' : ''}`);
+  for (const kind of ['ascii', 'latin1', 'two-byte']) {
+    results.strings[kind] = {};
+    for (const size of sizes) {
+      const text = textOf(kind, size);
+      const want = Buffer.from(text);
+      same(json.utf8WithHeadroom(text, 14), want, 'utf8WithHeadroom');
+      const methods = [
+        { run: loop('Buffer.from(t)', 't')(text) },
+        { run: loop('u(t, 14)', 'u', 't')(json.utf8WithHeadroom, text) },
+        ...(binding ? [{ run: loop('f(t, 14)', 'f', 't')(forcedNative, text) }] : []),
+        { run: loop('u(t, 14)', 'u', 't')(json.utf8WithHeadroomJs, text) },
+      ];
+      if (binding) same(forcedNative(text, 14), want, 'native forced');
+      const ns = measure(methods);
+      if (!binding) ns.splice(2, 0, NaN);
+      const row = { units: text.length, bytes: want.length, nsPerOp: {}, ratio: {} };
+      stringMethods.forEach((m, i) => {
+        row.nsPerOp[m] = ns[i];
+        row.ratio[m] = ns[0] / ns[i];
+      });
+      results.strings[kind][size] = row;
+      const label = size >= 1 << 20 ? `${size / (1 << 20)} Mi` : size >= 1024 ? `${size / 1024} Ki` : `${size}`;
+      const cell = (m) => (Number.isNaN(row.nsPerOp[m]) ? 'n/a' : `${fmtX(row.ratio[m])}`);
+      const vsTwin = crossover ? ` ${fmtX(row.nsPerOp['JS twin'] / row.nsPerOp['native forced'])} |` : '';
+      console.log(
+        `| ${kind} ${label} units | ${fmtUs(ns[0])} | ${cell(stringMethods[1])} | ${cell(stringMethods[2])} | ${cell(stringMethods[3])} |${vsTwin}`,
+      );
+    }
+  }
+  console.log(
+    '\nRatios: Buffer.from(text) time / method time. ascii: JSON-like ASCII; latin1: 10% é; two-byte: 15% é, 20% CJK, 5% emoji.',
+  );
+  console.log(
+    `Thresholds in use: NATIVE_MIN_LATIN1_CHARS=${json.NATIVE_MIN_LATIN1_CHARS}, NATIVE_MIN_TWO_BYTE_CHARS=${json.NATIVE_MIN_TWO_BYTE_CHARS}`,
+  );
 }
-console.log(
-  '\nRatios: Buffer.from(text) time / method time. ascii: JSON-like ASCII; latin1: 10% é; two-byte: 15% é, 20% CJK, 5% emoji.',
-);
-console.log(
-  `Thresholds in use: NATIVE_MIN_LATIN1_CHARS=${json.NATIVE_MIN_LATIN1_CHARS}, NATIVE_MIN_TWO_BYTE_CHARS=${json.NATIVE_MIN_TWO_BYTE_CHARS}`,
-);
 
 results.seconds = (Date.now() - started) / 1000;
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-const outFile = crossover ? 'json-crossover.json' : 'json.json';
+const outFile = crossover ? 'json-crossover.json' : serializerOnly ? 'json-serializer.json' : 'json.json';
 writeFileSync(join(root, 'bench/results', outFile), `${JSON.stringify(results, null, 1)}\n`);
 console.log(`\n(${results.seconds.toFixed(1)} s; bench/results/${outFile})`);

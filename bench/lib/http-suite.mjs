@@ -2,7 +2,7 @@
 // then the server's memory per idle keep-alive connection.
 import net from 'node:net';
 import path from 'node:path';
-import { benchDir } from './servers.mjs';
+import { SERVERS, benchDir } from './servers.mjs';
 import { runWrk } from './wrk.mjs';
 import { Window, limitOf } from './measure.mjs';
 import { memory } from './proc.mjs';
@@ -12,10 +12,16 @@ export const POST_SCRIPT = path.join(benchDir, 'load', 'post-echo.lua');
 const BROWSER_SCRIPT = path.join(benchDir, 'load', 'browser-get.lua');
 const POST_BODY = { id: 12345, name: 'krozen bench', tags: ['fast', 'json'], active: true, score: 98.6, note: 'hello' };
 
+/** The route a round loads: POST /echo, else GET /json or the server's own GET route (SERVERS[name].getPath). */
+export function routeFor(name, kind) {
+  if (kind === 'post') return '/echo';
+  return kind === 'get' ? (SERVERS[name]?.getPath ?? '/json') : '/json';
+}
+
 /** One request to the route; throws unless the server answers it as the benchmark expects. */
-export async function checkRoute(port, kind) {
+export async function checkRoute(port, kind, route = kind === 'post' ? '/echo' : '/json') {
   if (kind === 'browser') kind = 'get';
-  const url = `http://127.0.0.1:${port}${kind === 'get' ? '/json' : '/echo'}`;
+  const url = `http://127.0.0.1:${port}${route}`;
   const init =
     kind === 'get'
       ? {}
@@ -30,7 +36,7 @@ export async function checkRoute(port, kind) {
   }
   const want = kind === 'get' ? { message: 'Hello, World!' } : POST_BODY;
   if (res.status !== 200 || JSON.stringify(body) !== JSON.stringify(want)) {
-    throw new Error(`${kind === 'get' ? 'GET /json' : 'POST /echo'} answered ${res.status} ${text.slice(0, 120)}`);
+    throw new Error(`${kind === 'get' ? 'GET' : 'POST'} ${route} answered ${res.status} ${text.slice(0, 120)}`);
   }
 }
 
@@ -68,8 +74,9 @@ async function idleMemoryPerConnection(server, count) {
 }
 
 export async function runHttpRound(server, kind, { duration, warmup }) {
-  await checkRoute(server.port, kind);
-  const url = `http://127.0.0.1:${server.port}${kind === 'post' ? '/echo' : '/json'}`;
+  const route = routeFor(server.name, kind);
+  await checkRoute(server.port, kind, route);
+  const url = `http://127.0.0.1:${server.port}${route}`;
   const script = kind === 'post' ? POST_SCRIPT : kind === 'browser' ? BROWSER_SCRIPT : undefined;
   if (warmup > 0) await runWrk({ url, seconds: warmup, script });
   const win = new Window(server.pid);

@@ -8,8 +8,24 @@ export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const rootDir = path.resolve(benchDir, '..');
 
 // http: GET /json + POST /echo; ws: exact echo on /ws (and BENCH_WS_MODE=publish, see servers/README.md).
+// getPath: the route the GET suites load instead of /json (same answer; the browser suite's script keeps /json).
 export const SERVERS = {
   krozen: { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
+  // krozen's GET /json-schema: the same answer written by the serializer compiled from its response schema.
+  'krozen-schema': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'krozen' },
+    http: true,
+    ws: false,
+    getPath: '/json-schema',
+  },
+  'krozen-node-schema': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'node' },
+    http: true,
+    ws: false,
+    getPath: '/json-schema',
+  },
   'krozen-stream-write': {
     file: 'krozen.mjs',
     env: { KROZEN_TRANSPORT: 'krozen', KROZEN_DIRECT_WRITE: '0' },

@@ -13,6 +13,16 @@ export const SUITES = {
     unit: 'req/s',
     title: 'GET /json (wrk -t1 -c50)',
   },
+  // krozen-schema: krozen's GET /json-schema, the same answer with a response schema (its compiled serializer
+  // instead of JSON.stringify), beside krozen's GET /json in the same run; fastify's GET /json has a schema too.
+  'http-get-schema': {
+    kind: 'http',
+    http: 'get',
+    servers: ['krozen', 'krozen-schema', 'krozen-node', 'krozen-node-schema', 'fastify'],
+    baseline: 'krozen',
+    unit: 'req/s',
+    title: 'GET /json vs GET /json-schema, the same answer with a response schema (wrk -t1 -c50)',
+  },
   'http-post': {
     kind: 'http',
     http: 'post',

@@ -1,5 +1,6 @@
 // The krozen server under benchmark: PORT=n node bench/servers/krozen.mjs
-// GET /json, POST /echo (JSON body back), /_internal/*, and an exact WebSocket echo at /ws.
+// GET /json, GET /json-schema (the same answer, written by the serializer its response schema compiles to),
+// POST /echo (JSON body back), /_internal/*, and an exact WebSocket echo at /ws.
 // KROZEN_NO_NATIVE=1 runs it on the JS twins.
 import krozen from '../../dist/index.js';
 
@@ -13,6 +14,12 @@ const app = createApp({
 });
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));
+// The http-get-schema suite's second row (server krozen-schema): the message schema of bench/lib/serializer-cases.mjs.
+app.get('/json-schema', () => ({ body: { message: 'Hello, World!' } }), {
+  schema: {
+    response: { 200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] } },
+  },
+});
 app.post('/echo', (req) => ({ body: req.body }));
 if (process.env.BENCH_WS_MODE === 'publish') {
   // ws-publish suite (bench/servers/README.md): every connection subscribes to 'bench'; every message is

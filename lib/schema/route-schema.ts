@@ -98,9 +98,20 @@ function serializers(response: RouteSchema['response'], where: string): Compiled
     return serializer;
   };
   for (const key of json.keys()) compile(key, false);
+  // Per answer, the status's serializer is one array read: resolving it (String(status), a fresh string to
+  // hash, and up to four Map lookups) happens once per status code and BigInt mode. null: no schema for it.
+  const statuses = (): Array<Serializer | null | undefined> =>
+    new Array<Serializer | null | undefined>(1000).fill(undefined);
+  const byStatus = [statuses(), statuses()];
   return (status, bigint) => {
-    const key = responseKeyFor(json, status);
-    return key === undefined ? undefined : compile(key, bigint);
+    const memo = byStatus[bigint ? 1 : 0];
+    let serializer = memo[status];
+    if (serializer === undefined) {
+      const key = responseKeyFor(json, status);
+      serializer = key === undefined ? null : compile(key, bigint);
+      if (Number.isInteger(status) && status >= 0 && status < 1000) memo[status] = serializer;
+    }
+    return serializer === null ? undefined : serializer;
   };
 }
 

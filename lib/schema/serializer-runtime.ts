@@ -84,8 +84,8 @@ export function notSerializable(): TypeError {
 
 /**
  * True when JSON.stringify would escape something in `s` (or `s` has a surrogate). Short strings take a
- * character loop (bench/json-schema.mjs: a RegExp test costs more than the loop under ~40 units on Node 20),
- * longer ones the RegExp.
+ * character loop (`node bench/json.mjs --serializer`: a RegExp test costs more than the loop under ~40 units
+ * on Node 20), longer ones the RegExp.
  */
 export function needsEscape(s: string): boolean {
   const n = s.length;

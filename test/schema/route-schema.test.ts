@@ -189,6 +189,22 @@ describe.each([
   });
 });
 
+test('the serializer by status (exact, class, none) stays right when a route answers with several, repeatedly', async () => {
+  const only = (name: string) => ({ type: 'object', properties: { [name]: { type: 'string' } } }) as const;
+  const app = createApp().get(
+    '/s/:status',
+    (req) => ({ status: Number(req.params.status), body: { a: 'A', b: 'B' } }),
+    {
+      schema: { response: { 200: only('a'), '2XX': only('b') } },
+    },
+  );
+  for (let round = 0; round < 2; round++) {
+    expect((await app.inject({ url: '/s/200' })).body).toBe('{"a":"A"}');
+    expect((await app.inject({ url: '/s/201' })).body).toBe('{"b":"B"}');
+    expect((await app.inject({ url: '/s/404' })).body).toBe('{"a":"A","b":"B"}');
+  }
+});
+
 test('a response schema does not touch strings, Buffers or error answers', async () => {
   const logged: unknown[] = [];
   const note = (...args: unknown[]) => void logged.push(args);
