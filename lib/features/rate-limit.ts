@@ -85,7 +85,10 @@ export function rateLimit(options: RateLimitOptions): RateLimitPlugin {
 
   function failed(res: Response, err: unknown): void {
     // Logged once per outage: a down store would otherwise log on every request.
-    if (!storeDown) logWarn(logger, `rateLimit: the store failed; ${failOpen ? 'letting requests through' : 'answering 503'}`, { err });
+    if (!storeDown)
+      logWarn(logger, `rateLimit: the store failed; ${failOpen ? 'letting requests through' : 'answering 503'}`, {
+        err,
+      });
     storeDown = true;
     if (failOpen) return;
     res.status = 503;

@@ -145,7 +145,10 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): SecurityH
     ['x-content-type-options', o.xContentTypeOptions === false ? undefined : 'nosniff'],
     ['x-dns-prefetch-control', value(o.xDnsPrefetchControl, 'off', 'xDnsPrefetchControl')],
     ['x-frame-options', value(o.xFrameOptions, 'SAMEORIGIN', 'xFrameOptions')],
-    ['x-permitted-cross-domain-policies', value(o.xPermittedCrossDomainPolicies, 'none', 'xPermittedCrossDomainPolicies')],
+    [
+      'x-permitted-cross-domain-policies',
+      value(o.xPermittedCrossDomainPolicies, 'none', 'xPermittedCrossDomainPolicies'),
+    ],
     ['x-xss-protection', o.xXssProtection === false ? undefined : '0'],
   ];
   const csp = cspHeader(o.contentSecurityPolicy);
