@@ -24,6 +24,20 @@ export { HttpError, ValidationError } from './http/http-error';
 export { ErrorCode, KrozenError, KrozenTypeError, KrozenRangeError } from './base/errors';
 export { cors } from './features/cors';
 export type { CorsOptions, CorsOrigin } from './features/cors';
+export { rateLimit, keyOf } from './features/rate-limit';
+export type { RateLimitOptions, RateLimitPlugin } from './features/rate-limit';
+export { memoryStore, MemoryStore } from './features/rate-limit-store';
+export type { RateLimitStore, RateLimitHit, MemoryStoreOptions } from './features/rate-limit-store';
+export { redisStore, RedisStore } from './features/rate-limit-redis';
+export type { RedisStoreOptions } from './features/rate-limit-redis';
+export { securityHeaders, DEFAULT_CSP } from './features/security-headers';
+export type {
+  SecurityHeadersOptions,
+  SecurityHeadersPlugin,
+  CspOptions,
+  CspDirectives,
+  HstsOptions,
+} from './features/security-headers';
 export { setCookie, clearCookie, signCookie, unsignCookie } from './http/cookies';
 export type { CookieOptions } from './http/cookies';
 export { file, clearFileCache } from './features/static';

@@ -38,6 +38,8 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ openapi: { title: 1 } }, /settings\.openapi must be/],
   [{ jsonProto: 'strip' }, /^settings\.jsonProto must be one of "error", "remove", "allow" \(got "strip"\)$/],
   [{ jsonProto: true }, /settings\.jsonProto must be one of .*\(got true\)/],
+  [{ wsMaxMessagesPerSecond: -1 }, /^settings\.wsMaxMessagesPerSecond must be an integer >= 0 \(got -1\)$/],
+  [{ wsMaxMessagesPerSecond: 2.5 }, /settings\.wsMaxMessagesPerSecond must be an integer >= 0 \(got 2\.5\)/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });

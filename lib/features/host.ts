@@ -19,3 +19,10 @@ export interface InternalRoutesHost {
   readonly pubsub: { stats(): PubSubStats };
   routeList(): AppRoute[];
 }
+
+/** What the rateLimit() and securityHeaders() plugins use: the hooks, the logger, the TLS setting, stop. */
+export interface PluginHost extends RequestHookHost {
+  readonly settings: Settings;
+  onResponse(fn: Middleware): unknown;
+  on(event: 'server:stop', hook: () => unknown): unknown;
+}

@@ -16,8 +16,8 @@ export function reconnectDelay(retries: number): number {
   return Math.min(100 * (retries + 1), 1000);
 }
 
-/** Loads `redis` (or `@redis/client`), or throws a clear error saying what to install. */
-export function loadRedisModule(): RedisModule {
+/** Loads `redis` (or `@redis/client`), or throws a clear error saying what to install; `user` names who needs it. */
+export function loadRedisModule(user = 'settings.redisUrl is set', instead = 'settings.redisClient'): RedisModule {
   for (const name of ['redis', '@redis/client']) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded on use
@@ -29,8 +29,8 @@ export function loadRedisModule(): RedisModule {
   }
   throw new KrozenError(
     ErrorCode.MISSING_PEER,
-    "krozen: settings.redisUrl is set, but the 'redis' package is not installed. " +
-      'Run `npm install redis` (an optional peer dependency of krozen, v5 or v6), or pass a client as settings.redisClient.',
+    `krozen: ${user}, but the 'redis' package is not installed. ` +
+      `Run \`npm install redis\` (an optional peer dependency of krozen, v5 or v6), or pass a client as ${instead}.`,
   );
 }
 

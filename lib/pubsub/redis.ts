@@ -211,7 +211,7 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** close() (node-redis 5+) or quit(), bounded; then destroy() whatever is left. */
-async function closeClient(client: RedisClientLike): Promise<void> {
+export async function closeClient(client: RedisClientLike): Promise<void> {
   if (client.isOpen) {
     const polite = client.close?.() ?? client.quit?.();
     if (polite !== undefined) await withTimeout(polite, CLOSE_WAIT_MS);

@@ -139,6 +139,12 @@ export interface Settings {
    * gigabytes behind a slow hook). The message that crosses the bound is kept whole.
    */
   wsMaxQueuedBytes: number;
+  /**
+   * Messages a second one WebSocket may send (a token bucket holding one second's worth: bursts up to the
+   * limit pass); past it the connection is closed with 1008. 0 (default) = no limit. Endpoints:
+   * `maxMessagesPerSecond`.
+   */
+  wsMaxMessagesPerSecond: number;
   /** Bytes queued on a socket before wsBackpressurePolicy applies. */
   wsMaxBackpressure: number;
   /** What happens to a send past wsMaxBackpressure: 'drop' the message or 'close' (1008) the connection. */
@@ -227,6 +233,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     wsIdleTimeout: 60_000,
     wsCloseTimeout: 5_000,
     wsMaxQueuedBytes: 4 * 1024 * 1024,
+    wsMaxMessagesPerSecond: 0,
     wsMaxBackpressure: 16 * 1024 * 1024,
     wsBackpressurePolicy: 'close',
     wsPerMessageDeflate: false,
@@ -327,6 +334,7 @@ export const SETTING_RULES = {
   wsMaxBackpressure: int(0),
   wsBackpressurePolicy: oneOf('drop', 'close'),
   wsMaxQueuedBytes: int(0),
+  wsMaxMessagesPerSecond: int(0),
   wsPerMessageDeflate: deflateOptions,
   wsEndpoint: oneOf('auto', 'on', 'off'),
   wsOrigins: originPolicy,

@@ -66,6 +66,7 @@ export const Failures = {
   // limits
   TOO_MANY_FRAGMENTS: [CloseCode.POLICY_VIOLATION, 'Too many fragments'],
   BACKPRESSURE: [CloseCode.POLICY_VIOLATION, 'Backpressure limit'],
+  MESSAGE_RATE: [CloseCode.POLICY_VIOLATION, 'Message rate limit'],
   TOO_BIG: [CloseCode.MESSAGE_TOO_BIG, 'Message too big'],
   LENGTH_OVER_2_53: [CloseCode.MESSAGE_TOO_BIG, 'Frame length too large'],
   // the server's side

@@ -14,6 +14,8 @@ export interface ConnectionLimits {
   readonly backpressurePolicy: 'drop' | 'close';
   /** Bytes of messages waiting behind an async handler or inflate before the socket stops reading. */
   readonly maxQueuedBytes: number;
+  /** Messages a second before the connection is closed with 1008 (a token bucket; 0 = no limit). */
+  readonly maxMessagesPerSecond: number;
   /** settings.jsonMaxDepth / jsonBigInt / jsonProto, for JSON text messages (../backend/json-codec.ts). */
   readonly jsonMaxDepth: number;
   readonly jsonBigInt: boolean;

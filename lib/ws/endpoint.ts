@@ -61,6 +61,7 @@ export interface WsBehaviour<
   maxBackpressure?: number;
   backpressurePolicy?: 'drop' | 'close';
   maxQueuedBytes?: number;
+  maxMessagesPerSecond?: number;
 }
 
 /** Behaviour fields that override a setting, and which. */
@@ -72,6 +73,7 @@ const OVERRIDES = {
   maxBackpressure: 'wsMaxBackpressure',
   backpressurePolicy: 'wsBackpressurePolicy',
   maxQueuedBytes: 'wsMaxQueuedBytes',
+  maxMessagesPerSecond: 'wsMaxMessagesPerSecond',
   origins: 'wsOrigins',
   perMessageDeflate: 'wsPerMessageDeflate',
 } as const satisfies Partial<Record<keyof WsBehaviour, keyof ResolvedSettings>>;
@@ -152,6 +154,7 @@ function limitsOf(config: ResolvedSettings, b: WsBehaviour = {}): ConnectionLimi
     maxBackpressure: b.maxBackpressure ?? config.wsMaxBackpressure,
     backpressurePolicy: b.backpressurePolicy ?? config.wsBackpressurePolicy,
     maxQueuedBytes: b.maxQueuedBytes ?? config.wsMaxQueuedBytes,
+    maxMessagesPerSecond: b.maxMessagesPerSecond ?? config.wsMaxMessagesPerSecond,
     jsonMaxDepth: config.jsonMaxDepth,
     jsonBigInt: config.jsonBigInt,
     jsonProto: config.jsonProto,

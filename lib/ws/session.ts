@@ -16,6 +16,7 @@ import type { WsHandlers } from './handlers';
 import type { WsHub } from './hub';
 import { Inbox, type InboxOwner, type Incoming } from './inbox';
 import { Outbox, type OutboxOwner } from './outbox';
+import { MessageRate } from './message-rate';
 import { ReadBuffer } from './read-buffer';
 import { Receiver, type ReceiverSink } from './receiver';
 import { sendReply } from './reply';
@@ -44,6 +45,8 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   private readonly closing: CloseHandshake;
   private readonly inbox: Inbox;
   private topicSet: Set<string> | null = null;
+  /** Only with a message rate limit (settings.wsMaxMessagesPerSecond). */
+  private readonly rate: MessageRate | null;
 
   /** Made by the upgrade (upgrade.ts). */
   constructor(
@@ -56,6 +59,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     info: WsConnectionInfo,
   ) {
     this.ws = new WebSocket(this, info);
+    this.rate = limits.maxMessagesPerSecond > 0 ? new MessageRate(limits.maxMessagesPerSecond) : null;
     this.receiver = new Receiver(this, limits, deflate !== null);
     this.outbox = new Outbox(this, socket, limits, deflate);
     this.inbox = new Inbox(this, socket, limits.maxQueuedBytes);
@@ -197,6 +201,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
 
   onMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom = false, transient = false): void {
     if (this.closing.sent) return; // closing: data is discarded
+    if (this.rate !== null && !this.rate.take()) return this.fail(Failures.MESSAGE_RATE);
     if (this.inbox.busy) {
       // Held beyond this read: out of the shared read buffer.
       if (transient) {

@@ -25,6 +25,7 @@ function limits(jsonBigInt: boolean): ConnectionLimits {
     maxBackpressure: Infinity,
     backpressurePolicy: 'drop',
     maxQueuedBytes: Infinity,
+    maxMessagesPerSecond: 0,
     jsonMaxDepth: 128,
     jsonBigInt,
     jsonProto: 'error',
