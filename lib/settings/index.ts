@@ -96,7 +96,7 @@ export interface Settings {
   jsonProto: 'error' | 'remove' | 'allow';
   /** Most fields in a URL-encoded form body (413 beyond). */
   formMaxFields: number;
-  /** Secret(s) for signed cookies: the first signs (when you pass it to setCookie), all verify (rotation). */
+  /** Secret(s) for signed cookies: the first signs (`res.cookie(…, { signed: true })`), all verify (rotation). */
   cookieSecret: string | string[] | undefined;
   /** Time allowed to receive the request headers, ms (node:http headersTimeout). */
   headersTimeout: number;
