@@ -80,7 +80,7 @@ export class Server {
       await app.pubsub.start('primary');
       this.primary = new ClusterPrimary(settings);
       this.boundPort = await this.primary.start().catch(stopPubSubAndThrow(app));
-      installSignalHandlers(this);
+      if (settings.handleSignals) installSignalHandlers(this);
       if (settings.debug)
         logInfo(
           settings.logger,
@@ -96,7 +96,7 @@ export class Server {
     this.boundPort = await transport
       .listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort)
       .catch(stopPubSubAndThrow(app));
-    installSignalHandlers(this);
+    if (settings.handleSignals) installSignalHandlers(this);
     if (isClusterWorker()) {
       wireClusterWorker(this, this.boundPort);
       if (settings.debug)
@@ -203,7 +203,8 @@ function stopPubSubAndThrow(app: App): (err: unknown) => Promise<never> {
 }
 
 // SIGINT / SIGTERM stop every running Server gracefully, then the process exits.
-// Handlers exist only while at least one server runs (installed by run(), removed by stop()).
+// Handlers exist only while at least one server with settings.handleSignals runs (installed by run(),
+// removed by stop()); with handleSignals false the app owns its signals (workers included: same setting).
 interface Stoppable {
   stop(): Promise<void>;
 }

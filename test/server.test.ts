@@ -187,6 +187,30 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   }
 });
 
+test("handleSignals false: SIGTERM is the app's (it keeps running); its server.stop() still drains", async () => {
+  const child = await startChild({ HANDLE_SIGNALS: '0' });
+  try {
+    const inflight = request(child.port, { path: '/slow?ms=400' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.proc.kill('SIGTERM');
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ slow: true, pid: child.proc.pid });
+    const deadline = Date.now() + 5000;
+    while (!child.lines.some((l) => l.stopped === true) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const events = child.lines.map((l) => l.hook ?? (l.appSignal ? 'app:SIGTERM' : l.stopped ? 'stopped' : null));
+    expect(events.filter(Boolean)).toEqual(['server:start', 'app:SIGTERM', 'server:stop', 'stopped']);
+    // krozen installed no handler, so nothing called process.exit(0): the process is still there.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(child.proc.exitCode).toBeNull();
+    expect(child.proc.signalCode).toBeNull();
+    await expect(fetch(`http://127.0.0.1:${child.port}/pid`)).rejects.toThrow();
+  } finally {
+    await killChild(child);
+  }
+});
+
 test('SIGTERM: the in-flight request completes, then the process exits 0', async () => {
   const child = await startChild();
   try {

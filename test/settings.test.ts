@@ -30,6 +30,7 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ wsBackpressurePolicy: 'drp' }, /settings\.wsBackpressurePolicy must be one of "drop", "close" \(got "drp"\)/],
   [{ wsPath: 'ws' }, /settings\.wsPath must be a path starting with '\/'/],
   [{ debug: 'yes' }, /settings\.debug must be true or false/],
+  [{ handleSignals: 'no' }, /^settings\.handleSignals must be true or false \(got "no"\)$/],
   [
     { wsPerMessageDeflate: { serverMaxWindowBits: 16 } },
     /settings\.wsPerMessageDeflate must be .*\(got \{"serverMaxWindowBits":16\}\)/,

@@ -9,6 +9,34 @@ import { ErrorCode, KrozenTypeError } from '../base/errors';
 export interface CookieOptions extends SerializeOptions {
   /** Sign the value with this secret (read it back from req.signedCookies). */
   secret?: string;
+  /**
+   * Sign with settings.cookieSecret (its first entry) without passing it: works on the Response that
+   * middleware and hooks get (the pipeline gives it the app's secret); elsewhere pass `secret`.
+   */
+  signed?: boolean;
+}
+
+/** @internal Where the pipeline puts settings.cookieSecret on a Response, for `{ signed: true }`. */
+export const kCookieSecret: unique symbol = Symbol('krozen.cookieSecret');
+
+type CookieSecret = string | readonly string[] | undefined;
+
+/** @internal Gives a response the app's cookie secret (a property no enumeration or JSON sees). */
+export function bindCookieSecret<T extends object>(res: T, secret: CookieSecret): T {
+  if (secret !== undefined) (res as { [kCookieSecret]?: CookieSecret })[kCookieSecret] = secret;
+  return res;
+}
+
+function boundSecret(res: object, name: string): string {
+  const secret = (res as { [kCookieSecret]?: CookieSecret })[kCookieSecret];
+  const first = typeof secret === 'string' ? secret : secret?.[0];
+  if (first === undefined)
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_OPTION,
+      `setCookie('${name}', …, { signed: true }) has no secret: set settings.cookieSecret and use the Response ` +
+        'that middleware and hooks get (res.cookie()), or pass { secret }',
+    );
+  return first;
 }
 
 // Safe defaults: scripts cannot read the cookie, and it is not sent on cross-site subrequests.
@@ -68,11 +96,13 @@ export function verifiedCookies(
 /**
  * Adds a Set-Cookie header to a response (a handler's result, or `res` in middleware and hooks); returns
  * it. Defaults: Path=/, HttpOnly, SameSite=Lax (pass `httpOnly: false`, `sameSite: 'none'`… to change).
- * Add `secure: true` behind HTTPS. `maxAge` in seconds.
+ * Add `secure: true` behind HTTPS. `maxAge` in seconds. `secret` signs with that secret; `signed: true` with
+ * settings.cookieSecret, on the Response the pipeline made (middleware, hooks, the WebSocket upgrade's).
  */
 export function setCookie<T extends ResponseInit>(res: T, name: string, value: string, options: CookieOptions = {}): T {
-  const { secret, ...rest } = options;
-  const encoded = secret === undefined ? value : signCookie(value, secret);
+  const { secret, signed, ...rest } = options;
+  const key = secret === undefined && signed === true ? boundSecret(res, name) : secret;
+  const encoded = key === undefined ? value : signCookie(value, key);
   const line = serialize(name, encoded, { ...DEFAULTS, ...rest });
   appendSetCookie(res, line);
   return res;

@@ -6,6 +6,7 @@ import type { Settings } from '../settings/index';
 import type { Handler, Request } from './types';
 import type { KrozenRequest } from './request';
 import { Response } from './response';
+import { bindCookieSecret } from './cookies';
 import type { CompiledRouteSchema } from '../schema/route-schema';
 
 /** Middleware: runs on every request, in order; may be async; `res.stop = true` answers at once. */
@@ -106,7 +107,7 @@ export class Exchange implements HttpHookContext {
 
   /** Created on first use: a request that meets no middleware or hook goes from the handler's result to the wire. */
   get res(): Response {
-    if (this.response === null) this.response = new Response();
+    if (this.response === null) this.response = bindCookieSecret(new Response(), this.host.settings.cookieSecret);
     return this.response;
   }
 

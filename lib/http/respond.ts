@@ -8,6 +8,7 @@ import { HttpError, ValidationError } from './http-error';
 import { mergeHeaders, sendResponse } from './send';
 import { ResultShapeError } from './result';
 import { CompressingSink } from './compress';
+import { bindCookieSecret } from './cookies';
 import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
 import { logError } from '../base/logger';
 import { runPhase } from '../base/hook-runner';
@@ -28,13 +29,18 @@ export function send(ex: Exchange, status: number, headers: Record<string, Heade
     return;
   }
   // One hook for every answer, whatever the method or outcome (logs, metrics): it sees and may change it.
-  const ctx: HttpHookContext = { req: ex.req, res: new Response(body, status, headers) };
+  const ctx: HttpHookContext = { req: ex.req, res: responseFor(ex, body, status, headers) };
   const done = (): void => write(ex, ctx.res.status, mergeHeaders({}, ctx.res.headers), ctx.res.body);
   // A response hook that throws is logged; the answer still goes out as it stands.
   runPhase(hooks, 'response', ctx, ex, done, (_, err) => {
     logError(ex.host.settings.logger, 'a response hook threw', err, where(ex));
     done();
   });
+}
+
+/** A Response for hooks to see, with the app's cookie secret (`res.cookie(…, { signed: true })`). */
+function responseFor(ex: Exchange, body: unknown, status: number, headers: Record<string, HeaderValue>): Response {
+  return bindCookieSecret(new Response(body, status, headers), ex.host.settings.cookieSecret);
 }
 
 function where(ex: Exchange): Record<string, unknown> {
@@ -88,8 +94,12 @@ const BODY_HEADERS = new Set([
 
 /** The headers middleware and hooks had set (CORS, request ids…), kept on an error answer. */
 function keptHeaders(ex: Exchange): Record<string, HeaderValue> {
+  return headersKept(ex.response);
+}
+
+/** What of `res`'s headers an error answer keeps: all but those that describe a body; lower-case names. */
+export function headersKept(res: Response | null): Record<string, HeaderValue> {
   const kept: Record<string, HeaderValue> = {};
-  const res = ex.response;
   if (res === null) return kept;
   for (const name in res.headers) {
     const lower = name.toLowerCase();
@@ -120,11 +130,11 @@ export function fail(ex: Exchange, err: unknown): void {
       return;
     }
     // A schema's 400 goes through the error hooks, which may reshape it (a team's own error format).
-    runErrorHooks(ex, err, new Response(body, err.status, headers));
+    runErrorHooks(ex, err, responseFor(ex, body, err.status, headers));
     return;
   }
   logError(logger, `unhandled error in ${ex.req.method} ${ex.req.path}`, err, where(ex));
-  runErrorHooks(ex, err, new Response(internalError(ex, err), 500, keptHeaders(ex)));
+  runErrorHooks(ex, err, responseFor(ex, internalError(ex, err), 500, keptHeaders(ex)));
 }
 
 /** The `error` hooks see the answer about to go out (`res`) and may change it. */
@@ -146,6 +156,6 @@ function finishError(ex: Exchange, ctx: ErrorHookContext): void {
 
 function failInErrorHook(ex: Exchange, err: unknown): void {
   logError(ex.host.settings.logger, 'an error hook threw', err, where(ex));
-  ex.res = new Response(internalError(undefined, err), 500, keptHeaders(ex));
+  ex.res = responseFor(ex, internalError(undefined, err), 500, keptHeaders(ex));
   finish(ex);
 }

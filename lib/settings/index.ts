@@ -96,7 +96,7 @@ export interface Settings {
   jsonProto: 'error' | 'remove' | 'allow';
   /** Most fields in a URL-encoded form body (413 beyond). */
   formMaxFields: number;
-  /** Secret(s) for signed cookies: the first signs (when you pass it to setCookie), all verify (rotation). */
+  /** Secret(s) for signed cookies: the first signs (`res.cookie(…, { signed: true })`), all verify (rotation). */
   cookieSecret: string | string[] | undefined;
   /** Time allowed to receive the request headers, ms (node:http headersTimeout). */
   headersTimeout: number;
@@ -106,6 +106,11 @@ export interface Settings {
   keepAliveTimeout: number;
   /** Graceful stop: in-flight requests get this long before connections are destroyed, ms. */
   shutdownTimeout: number;
+  /**
+   * Install SIGINT / SIGTERM handlers while a server runs: a graceful stop, then process.exit(0). False
+   * installs none (the app owns its signals; `server.stop()` drains the same way).
+   */
+  handleSignals: boolean;
   /** Compress responses (br, zstd, gzip by Accept-Encoding) of compressible types; a route can opt out. */
   compression: boolean;
   /** Smallest response body compressed, bytes. */
@@ -219,6 +224,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     shutdownTimeout: 10_000,
+    handleSignals: true,
     compression: true,
     compressionThreshold: 1024,
     staticCacheMaxFileSize: 1024 * 1024,
@@ -320,6 +326,7 @@ export const SETTING_RULES = {
   requestTimeout: int(0),
   keepAliveTimeout: int(0),
   shutdownTimeout: int(0),
+  handleSignals: bool,
   staticCacheMaxFileSize: int(0),
   staticCacheMaxEntries: int(0),
   staticCacheMaxBytes: int(0),

@@ -23,6 +23,12 @@ export interface WsUpgradeRequest<Params = Readonly<Record<string, string>>> {
   readonly protocols: readonly string[];
   /** The subprotocol the server picked ('' for none). */
   readonly protocol: string;
+  /** The Cookie header as name → value (parsed on first read). */
+  readonly cookies: Readonly<Record<string, string>>;
+  /** Cookies signed with one of settings.cookieSecret whose signature checks, without the signature. */
+  readonly signedCookies: Readonly<Record<string, string>>;
+  /** What middleware and `request` hooks stashed on this request (`req.extra.user`). */
+  readonly extra: Record<string, unknown>;
 }
 
 /** ws:upgrade: throw an HttpError to refuse (its status, a JSON body, no 101); set `data` to attach it to ws.data. */

@@ -1,9 +1,11 @@
 // The opening handshake (RFC 6455 §4.2): checks the upgrade request and builds the 101 response.
 // A refused upgrade gets a small HTTP response with a JSON error body, then the socket is closed.
 import { createHash } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
 import { errorResponse } from '../transport/error-response';
+import { FIELD_VALUE, isToken, type HeaderValue } from '../base/http-grammar';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** 16 random bytes in base64: 22 characters + '=='. */
@@ -67,12 +69,85 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol. */
-export function acceptResponse(key: string, extensions?: string, protocol = ''): string {
+/**
+ * The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol. `extra`: whole header lines middleware
+ * asked for (headerLines()); RFC 6455 §4.2.2 lets the 101 carry other fields, such as Set-Cookie.
+ */
+export function acceptResponse(key: string, extensions?: string, protocol = '', extra = ''): string {
   let head =
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
   if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   if (extensions) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
-  return head + '\r\n';
+  return head + extra + '\r\n';
+}
+
+// What the handshake itself says on a 101; middleware's values for these are not sent.
+const SWITCHING_OWN = new Set([
+  'upgrade',
+  'connection',
+  'sec-websocket-accept',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'content-length',
+  'transfer-encoding',
+]);
+// What a refusal's framing says (content-type is taken from the headers when given).
+const REFUSAL_OWN = new Set(['content-length', 'transfer-encoding', 'connection', 'content-type']);
+
+/**
+ * `name: value\r\n` for each header (a list: one line per value), without `skip`'s names. Throws a
+ * TypeError for a name that is not a token or a value with a control character (header injection).
+ */
+export function headerLines(headers: Readonly<Record<string, HeaderValue>>, forSwitching: boolean): string {
+  const skip = forSwitching ? SWITCHING_OWN : REFUSAL_OWN;
+  let out = '';
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    const value = headers[name];
+    if (skip.has(lower) || value === undefined) continue;
+    if (!isToken(lower)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+    for (const one of Array.isArray(value) ? value : [value]) {
+      const text = String(one);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0xff || FIELD_VALUE[c] !== 1) throw new TypeError(`Invalid character in header content ["${name}"]`);
+      }
+      out += `${lower}: ${text}\r\n`;
+    }
+  }
+  return out;
+}
+
+/**
+ * A refusal with the pipeline's answer (`res.stop` or an HttpError): its status, headers and body (JSON, or a
+ * string / bytes as they are), `connection: close`. Then the socket is closed as refuseUpgrade() does.
+ */
+export function refuseUpgradeWith(
+  socket: Duplex,
+  status: number,
+  headers: Readonly<Record<string, HeaderValue>>,
+  body: unknown,
+): void {
+  if (!Number.isInteger(status) || status < 200 || status > 999)
+    throw new TypeError(`An upgrade refusal needs a status from 200 to 999 (got ${String(status)})`);
+  let type: HeaderValue | undefined;
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') type = headers[name];
+  let bytes: Buffer;
+  if (body === undefined || body === null) bytes = Buffer.alloc(0);
+  else if (body instanceof Uint8Array) {
+    bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    type ??= 'application/octet-stream';
+  } else if (typeof body === 'string' && type !== undefined) bytes = Buffer.from(body);
+  else {
+    bytes = Buffer.from(JSON.stringify(body));
+    type ??= 'application/json';
+  }
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  if (type !== undefined && bytes.length > 0) head += `content-type: ${String(type)}\r\n`;
+  head += `content-length: ${bytes.length}\r\nconnection: close\r\n${headerLines(headers, false)}\r\n`;
+  if (!socket.writable) return void socket.destroy();
+  socket.on('error', () => socket.destroy());
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), bytes]));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -8,11 +8,13 @@
 // refusal (an HTTP status with a JSON error body) and is closed. The steps, in order:
 //   1. the endpoint for the path (app.ws() routes, then the global one at settings.wsPath): else 404;
 //   2. the RFC 6455 §4.2.1 checks (GET, HTTP/1.1, Upgrade, Connection, version, key): 400/405/426;
-//   3. the Origin policy: 403 before any user code runs;
-//   4. the subprotocol (§4.2.2): the server's pick among the client's offers, or none;
-//   5. upgrade(req) / ws:upgrade hooks, bounded by settings.wsUpgradeTimeout: an HttpError refuses with
+//   3. `request` hooks (app.onRequest), then middleware (upgrade-pipeline.ts): `res.stop` or a throw refuses;
+//   4. the Origin policy: 403;
+//   5. the subprotocol (§4.2.2): the server's pick among the client's offers, or none;
+//   6. upgrade(req) / ws:upgrade hooks, bounded by settings.wsUpgradeTimeout: an HttpError refuses with
 //      its status, another error is a 500, a timeout a 503; `{ data }` becomes ws.data;
-//   6. permessage-deflate, then 101 and the connection.
+//   7. permessage-deflate, then 101 (with the headers middleware set on `res`) and the connection.
+// `response` hooks (app.onResponse) see every answer from step 1 on, the 101 included (status 101).
 import type { Duplex } from 'node:stream';
 import { isThenable, type HookRunner } from '../base/hook-runner';
 import { isHttpError } from '../http/http-error';
@@ -30,7 +32,26 @@ import {
   type WsEndpoint,
   type WsUpgradeResult,
 } from './endpoint';
-import { acceptResponse, checkUpgradeRequest, headerValue, refuseUpgrade } from './handshake';
+import {
+  acceptResponse,
+  checkUpgradeRequest,
+  headerLines,
+  headerValue,
+  refuseUpgrade,
+  refuseUpgradeWith,
+  type HandshakeRefusal,
+} from './handshake';
+import { UpgradeHttpRequest } from './upgrade-request';
+import {
+  errorAnswer,
+  hasUpgradePipeline,
+  runBeforeUpgrade,
+  runResponseHooks,
+  UpgradeCall,
+  type Answer,
+  type UpgradePipelineHost,
+} from './upgrade-pipeline';
+import { headersKept } from '../http/respond';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
@@ -49,8 +70,8 @@ export interface UpgradeRequest {
   readonly httpVersion?: string;
 }
 
-/** What the upgrade needs from the app. */
-export interface WsUpgradeHost {
+/** What the upgrade needs from the app (hooks and middleware: upgrade-pipeline.ts). */
+export interface WsUpgradeHost extends UpgradePipelineHost {
   readonly wsHub: WsHub;
   readonly hooks: HookRunner;
   /** app.ws() endpoints by path. */
@@ -92,38 +113,55 @@ export class WsUpgrade {
       return refuseUpgrade(socket, { status: 400, message: (err as Error).message });
     }
     const found = this.endpointFor(path);
-    if (found === null) return refuseUpgrade(socket, { status: 404, message: 'Not Found' });
-    const checked = checkUpgradeRequest(request);
-    if (!('key' in checked)) return refuseUpgrade(socket, checked);
-    const { endpoint, params } = found;
     const headers = request.headers;
-    if (!originAllowed(endpoint.origins, headerValue(headers.origin), headerValue(headers.host))) {
-      return refuseUpgrade(socket, { status: 403, message: 'Origin not allowed' });
-    }
-    if (!socket.readable || !socket.writable) return void socket.destroy();
-    const offered = offeredProtocols(headerValue(headers['sec-websocket-protocol']));
-    if (!validOffer(offered)) return refuseUpgrade(socket, { status: 400, message: 'Invalid Sec-WebSocket-Protocol' });
     const remoteAddress = request.remoteAddress ?? (socket as NetLike).remoteAddress;
-    const base = {
-      method: request.method,
+    const offered = offeredProtocols(headerValue(headers['sec-websocket-protocol']));
+    const req = new UpgradeHttpRequest(
+      request.method,
       url,
       path,
-      params,
+      found === null ? NO_PARAMS : found.params,
       query,
-      headers,
+      headers as UpgradeHttpRequest['headers'],
       remoteAddress,
-      protocols: offered,
-      protocol: '',
-    };
-    let req: WsUpgradeRequest;
+      offered,
+      this.config.cookieSecret,
+    );
+    // No request/response hook and no middleware: no Response, no extra step (the direct path).
+    const call = hasUpgradePipeline(this.host) ? new UpgradeCall(this.host, req, this.config) : null;
+    const step: Step = { call, req, socket, head, endpoint: null, key: '' };
+    if (found === null) return this.refuse(step, { status: 404, message: 'Not Found' });
+    const checked = checkUpgradeRequest(request);
+    if (!('key' in checked)) return this.refuse(step, checked);
+    step.endpoint = found.endpoint;
+    step.key = checked.key;
+    if (call === null) return this.checkAndUpgrade(step);
+    runBeforeUpgrade(
+      call,
+      () => (gone(socket) ? socket.destroy() : this.checkAndUpgrade(step)),
+      (answer) => this.answer(step, answer),
+    );
+  }
+
+  /** Origin → subprotocol → upgrade() / ws:upgrade (bounded by wsUpgradeTimeout) → accept. */
+  private checkAndUpgrade(step: Step): void {
+    const { req, socket } = step;
+    const endpoint = step.endpoint as WsEndpoint;
+    const headers = req.headers;
+    if (!originAllowed(endpoint.origins, headerValue(headers.origin), headerValue(headers.host))) {
+      return this.refuse(step, { status: 403, message: 'Origin not allowed' });
+    }
+    if (gone(socket)) return void socket.destroy();
+    if (!validOffer(req.protocols))
+      return this.refuse(step, { status: 400, message: 'Invalid Sec-WebSocket-Protocol' });
     let result: WsUpgradeResult | Promise<WsUpgradeResult>;
     try {
-      req = { ...base, protocol: this.chooseProtocol(endpoint, offered, base) };
+      req.protocol = this.chooseProtocol(endpoint, req.protocols, req);
       result = endpoint.hasUpgrade ? endpoint.upgrade(req) : undefined;
     } catch (err) {
-      return refuseWithError(socket, err);
+      return this.refuseWithError(step, err);
     }
-    if (!isThenable(result)) return this.accept(endpoint, req, result, checked.key, socket, head);
+    if (!isThenable(result)) return this.accept(step, result);
     // An async upgrade: the socket waits (bytes that arrive meanwhile stay buffered in it), bounded in time.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
@@ -133,19 +171,48 @@ export class WsUpgrade {
       .then(
         (value) => {
           clearTimeout(timer);
-          if (socket.destroyed || !socket.writable) return void socket.destroy(); // the client gave up
-          if (value === TIMED_OUT) return refuseUpgrade(socket, { status: 503, message: 'Upgrade timed out' });
-          this.accept(endpoint, req, value, checked.key, socket, head);
+          if (gone(socket)) return void socket.destroy(); // the client gave up
+          if (value === TIMED_OUT) return this.refuse(step, { status: 503, message: 'Upgrade timed out' });
+          this.accept(step, value);
         },
         (err) => {
           clearTimeout(timer);
-          refuseWithError(socket, err);
+          this.refuseWithError(step, err);
         },
       )
       .catch((err) => {
         logError(this.config.logger, 'a WebSocket upgrade failed', err);
         socket.destroy();
       });
+  }
+
+  /** A refusal of the handshake's own (404, 400, 403, 503…): `{"error": message}`, through the response hooks. */
+  private refuse(step: Step, refusal: HandshakeRefusal): void {
+    if (step.call === null) return refuseUpgrade(step.socket, refusal);
+    const headers = headersKept(step.call.res);
+    if (refusal.headers !== undefined) Object.assign(headers, refusal.headers);
+    this.answer(step, { status: refusal.status, headers, body: { error: refusal.message } });
+  }
+
+  /** An HttpError refuses with its status and message; anything else is a 500 (logged, no detail sent). */
+  private refuseWithError(step: Step, err: unknown): void {
+    if (step.call !== null) return this.answer(step, errorAnswer(step.call, err));
+    if (isHttpError(err))
+      return refuseUpgrade(step.socket, { status: err.status, message: err.message, headers: err.headers });
+    logError(this.config.logger, 'a WebSocket upgrade handler failed; answering 500', err);
+    refuseUpgrade(step.socket, { status: 500, message: 'Internal Server Error' });
+  }
+
+  /** A pipeline's refusal: the response hooks see it, then it goes out (a bad status or header: a 500). */
+  private answer(step: Step, answer: Answer): void {
+    runResponseHooks(step.call as UpgradeCall, answer, (final) => {
+      try {
+        refuseUpgradeWith(step.socket, final.status, final.headers, final.body);
+      } catch (err) {
+        logError(this.config.logger, 'cannot send the answer to a WebSocket upgrade', err);
+        refuseUpgrade(step.socket, { status: 500, message: 'Internal Server Error' });
+      }
+    });
   }
 
   private endpointFor(path: string): { endpoint: WsEndpoint; params: Readonly<Record<string, string>> } | null {
@@ -180,14 +247,9 @@ export class WsUpgrade {
     return picked;
   }
 
-  private accept(
-    endpoint: WsEndpoint,
-    req: WsUpgradeRequest,
-    result: WsUpgradeResult,
-    key: string,
-    socket: Duplex,
-    head: Buffer,
-  ): void {
+  private accept(step: Step, result: WsUpgradeResult): void {
+    const { req, socket, head } = step;
+    const endpoint = step.endpoint as WsEndpoint;
     let deflate: PerMessageDeflate | null = null;
     let extensions: string | undefined;
     const pmd = endpoint.deflate;
@@ -200,29 +262,54 @@ export class WsUpgrade {
         extensions = agreed.response;
       }
     }
-    const net = socket as NetLike;
-    if (typeof net.setNoDelay === 'function') net.setNoDelay(true);
-    if (typeof net.setTimeout === 'function') net.setTimeout(0);
-    const limits = endpoint.limits;
     const data = result !== undefined && result !== null && typeof result === 'object' ? result.data : undefined;
-    const info = {
-      url: req.url,
-      remoteAddress: req.remoteAddress,
-      params: req.params,
-      headers: req.headers,
-      protocol: req.protocol,
-      data,
+    const open = (extra: string): void => {
+      const net = socket as NetLike;
+      if (typeof net.setNoDelay === 'function') net.setNoDelay(true);
+      if (typeof net.setTimeout === 'function') net.setTimeout(0);
+      const limits = endpoint.limits;
+      const info = {
+        url: req.url,
+        remoteAddress: req.remoteAddress,
+        params: req.params,
+        headers: req.headers,
+        protocol: req.protocol,
+        data,
+      };
+      const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
+      this.host.wsHub.addConnection(session, limits);
+      session.start(acceptResponse(step.key, extensions, req.protocol, extra), head);
     };
-    const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
-    this.host.wsHub.addConnection(session, limits);
-    session.start(acceptResponse(key, extensions, req.protocol), head);
+    const call = step.call;
+    if (call === null) return open('');
+    // The 101 with the headers middleware set; the response hooks see it (status 101) first.
+    runResponseHooks(call, { status: 101, headers: call.res.headers, body: undefined }, (final) => {
+      let extra: string;
+      try {
+        extra = headerLines(final.headers, true);
+      } catch (err) {
+        logError(this.config.logger, 'cannot send the 101 to a WebSocket upgrade', err);
+        return refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
+      }
+      if (gone(socket)) return void socket.destroy();
+      open(extra);
+    });
   }
 }
 
-/** An HttpError refuses with its status and message; anything else is a 500 (logged, no detail sent). */
-function refuseWithError(socket: Duplex, err: unknown): void {
-  if (isHttpError(err))
-    return refuseUpgrade(socket, { status: err.status, message: err.message, headers: err.headers });
-  logError(undefined, 'a WebSocket upgrade handler failed; answering 500', err);
-  refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
+/** Where an upgrade stands: its request, socket, endpoint and key once checked, and the pipeline's call. */
+interface Step {
+  readonly call: UpgradeCall | null;
+  readonly req: UpgradeHttpRequest;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  endpoint: WsEndpoint | null;
+  key: string;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/** The client closed or the socket failed while user code ran. */
+function gone(socket: Duplex): boolean {
+  return socket.destroyed || !socket.readable || !socket.writable;
 }

@@ -1,6 +1,7 @@
 // A krozen app run as a child process by the server and cluster tests (through ts-register.js).
 // It prints one JSON line `{"ready":port}` when listening, and logs its hooks as JSON lines.
-// Env: WORKERS (settings.workers), SHUTDOWN_TIMEOUT (ms).
+// Env: WORKERS (settings.workers), SHUTDOWN_TIMEOUT (ms), HANDLE_SIGNALS=0 (settings.handleSignals false: the
+// app's own SIGTERM handler prints {"appSignal"}, stops the server, prints {"stopped"} and keeps running).
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
 
@@ -8,6 +9,7 @@ const app = createApp({
   port: 0,
   workers: Number(process.env.WORKERS ?? 1),
   shutdownTimeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 5000),
+  handleSignals: process.env.HANDLE_SIGNALS !== '0',
 });
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
@@ -28,6 +30,13 @@ app.on('ws:connect', ({ ws }: { ws: { subscribe(topic: string): void; send(v: un
 });
 
 new Server(app).run().then((server) => {
+  if (process.env.HANDLE_SIGNALS === '0') {
+    process.on('SIGTERM', () => {
+      console.log(JSON.stringify({ appSignal: 'SIGTERM', pid: process.pid }));
+      setInterval(() => undefined, 1000); // the app decides when to exit: here, never
+      void server.stop().then(() => console.log(JSON.stringify({ stopped: true, pid: process.pid })));
+    });
+  }
   // Workers print nothing: the primary reports the shared port once every worker listens.
   if (process.env.KROZEN_CLUSTER_WORKER !== '1') console.log(JSON.stringify({ ready: server.port, pid: process.pid }));
 });

@@ -49,6 +49,11 @@ test('the tarball ships dist, the native sources and binding.gyp, not build/ or 
   expect(files).toContain('package/native/mask.cc');
   expect(files.some((f) => f.startsWith('package/build/'))).toBe(false);
   expect(files.some((f) => f.startsWith('package/test/'))).toBe(false);
+  // Source maps carry the TypeScript inline (--enable-source-maps, debuggers): lib/ need not ship.
+  expect(files).toContain('package/dist/index.js.map');
+  const map = JSON.parse(execFileSync('tar', ['xzOf', tarball, 'package/dist/app.js.map'], { encoding: 'utf8' }));
+  expect(map.sources).toEqual(['../lib/app.ts']);
+  expect(map.sourcesContent[0]).toBe(fs.readFileSync(path.join(root, 'lib', 'app.ts'), 'utf8'));
 });
 
 test('with a prebuild: installs without a compiler and loads the native kernel from prebuilds/', () => {
