@@ -56,6 +56,13 @@ test('the tarball ships dist, the native sources and binding.gyp, not build/ or 
   expect(map.sourcesContent[0]).toBe(fs.readFileSync(path.join(root, 'lib', 'app.ts'), 'utf8'));
 });
 
+test("the packed package.json names its repository, homepage and issue tracker (the registry page's links)", () => {
+  const pkg = JSON.parse(execFileSync('tar', ['xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+  expect(pkg.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/) });
+  expect(pkg.homepage).toMatch(/^https:\/\//);
+  expect(pkg.bugs.url).toMatch(/^https:\/\/.+\/issues$/);
+});
+
 test('with a prebuild: installs without a compiler and loads the native kernel from prebuilds/', () => {
   const withPrebuild = variant(tarball, 'with-prebuild', (pkg) => {
     const dest = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
