@@ -10,7 +10,13 @@ import { inject, type InjectOptions, type InjectResponse } from './http/inject';
 import { stringifyWithBigInt } from './backend/json-codec';
 import { registerInternalRoutes } from './features/internal';
 import { createStaticHandler, type StaticOptions } from './features/static';
-import { createUploadHandler, type UploadHandler } from './features/upload';
+import {
+  createUploadHandler,
+  type FileFor,
+  type UploadHandler,
+  type UploadOptions,
+  type UploadStorage,
+} from './features/upload';
 import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
@@ -276,20 +282,29 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     });
   }
 
-  /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
-  upload(path: string, handler: UploadHandler, options?: RouteMeta): this {
+  /**
+   * POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). Files
+   * go to `options.storage`: 'disk' (default: temporary files in settings.uploadDir), 'memory' (a Buffer
+   * each) or `(file, req) => Writable`.
+   */
+  upload<S extends UploadStorage = 'disk'>(
+    path: string,
+    handler: UploadHandler<FileFor<S>>,
+    options?: UploadOptions<S>,
+  ): this {
     // The text fields exist only once the multipart body is read: schema.body is checked there, not before.
-    const schema = options?.schema;
+    const { storage, ...routeOptions } = options ?? {};
+    const schema = routeOptions.schema;
     const fields =
       schema?.body === undefined
         ? undefined
         : compileValidator(schema.body, 'body', this.schemaCompiler, `POST ${path} schema.body`);
     const meta = {
-      ...options,
+      ...routeOptions,
       rawBody: true,
       schema: schema === undefined ? undefined : { ...schema, body: undefined },
     };
-    return this.register('POST', path, createUploadHandler(this.settings, handler, fields), meta);
+    return this.register('POST', path, createUploadHandler(this.settings, handler, fields, storage), meta);
   }
 
   /**
