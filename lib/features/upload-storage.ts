@@ -43,7 +43,11 @@ export type UploadSink = (file: UploadFileInfo, req: Request) => Writable;
 export type UploadStorage = 'disk' | 'memory' | UploadSink;
 
 /** The file type a handler gets for a storage choice. */
-export type FileFor<S extends UploadStorage> = S extends 'memory' ? MemoryFile : S extends 'disk' ? DiskFile : StreamedFile;
+export type FileFor<S extends UploadStorage> = S extends 'memory'
+  ? MemoryFile
+  : S extends 'disk'
+    ? DiskFile
+    : StreamedFile;
 
 /** A temporary file being written: its stream, and whether the handler asked to keep it. */
 export interface TempFile {

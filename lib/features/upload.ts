@@ -209,12 +209,14 @@ function readMultipart(req: Request, settings: Settings, storage: UploadStorage,
 
     parser.on('file', (fieldname, stream, info) => {
       openFiles++;
+      // Files finish in any order (a small one before a big one is on disk): each keeps its part's place.
+      const slot = files.push(undefined) - 1;
       const meta: UploadFileInfo = { fieldname, filename: info.filename ?? '', contentType: info.mimeType };
       let size = 0;
       const finished = (file: unknown): void => {
         openFiles--;
         if (settled) return;
-        files.push(file);
+        files[slot] = file;
         maybeDone();
       };
       stream.on('limit', () => fail(new UploadRejection(413, 'File too large')));
