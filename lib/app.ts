@@ -273,7 +273,10 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 
-  /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>` (options: dotfiles, index, caching). */
+  /**
+   * GET `<prefix>/*path` serves `<root>/<path>`: `options.root` (default 'static') absolute or relative to
+   * settings.baseDir (options: root, dotfiles, index, caching).
+   */
   serveStatic(prefix: string, options?: StaticOptions): this {
     const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     return this.get(`${base}/*path`, createStaticHandler(this.settings, base, options), {
