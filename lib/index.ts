@@ -1,11 +1,9 @@
 // krozen's public API.
 import { app, type App } from './app';
 import type { RouteSource } from './app';
-import type { RouteMeta } from './router-group';
 import type { Middleware } from './http/pipeline';
 import type { Hook, HookEvents, HookName } from './hooks';
 import type { Plugin } from './app';
-import type { UploadHandler } from './features/upload';
 import type { StaticOptions } from './features/static';
 
 export { encodeJson } from './backend';

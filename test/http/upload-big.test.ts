@@ -91,7 +91,7 @@ describe.each(['krozen', 'node'])('%s transport', (transport) => {
   test('1 GiB streams to disk: RSS stays flat, size and hash right, the file removed after the handler', async () => {
     await getJson(child.port, '/rss/mark');
     const r = await sendBig(child.port);
-    const { growth } = await getJson(child.port, '/rss');
+    const growth = (await getJson(child.port, '/rss')).growth as number;
     expect(r.status).toBe(200);
     expect(r.body.size).toBe(TOTAL);
     expect(r.body.sha256).toBe(r.sha256);
