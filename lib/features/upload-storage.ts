@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import type { Request } from '../http/types';
 
 /** What is known of a file part when it starts. */
@@ -101,6 +101,50 @@ export function removeTempFile(temp: TempFile): Promise<void> {
     temp.stream.once('close', () => void unlink().then(resolve));
     temp.stream.destroy();
   });
+}
+
+const SLAB = 64 * 1024;
+const DIRECT = 16 * 1024;
+
+/**
+ * Joins small pieces into 64 KiB slabs on their way to the destination: node:http hands a body sent in
+ * 1-byte chunks over as one Buffer per byte, and a file stream queues each write with its own overhead
+ * (a 1 MB file of such chunks held 200 MB). Pieces of 16 KiB and more go through as they are.
+ */
+export class Coalesce extends Transform {
+  private slab: Buffer | undefined;
+  private used = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (chunk.length >= DIRECT) {
+      this.flushSlab();
+      this.push(chunk);
+      callback();
+      return;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.slab ??= Buffer.allocUnsafe(SLAB);
+      const n = Math.min(SLAB - this.used, chunk.length - offset);
+      chunk.copy(this.slab, this.used, offset, offset + n);
+      this.used += n;
+      offset += n;
+      if (this.used === SLAB) this.flushSlab();
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.flushSlab();
+    callback();
+  }
+
+  private flushSlab(): void {
+    if (this.slab === undefined || this.used === 0) return;
+    this.push(this.used === SLAB ? this.slab : this.slab.subarray(0, this.used));
+    this.slab = undefined;
+    this.used = 0;
+  }
 }
 
 /** Forgets the prepared directories (tests that remove them). */

@@ -11,6 +11,7 @@ import { ValidationError } from '../http/http-error';
 import type { Validator } from '../schema/validator';
 import { logError } from '../base/logger';
 import {
+  Coalesce,
   createTempFile,
   ensureUploadDir,
   removeTempFile,
@@ -251,7 +252,7 @@ function readMultipart(req: Request, settings: Settings, storage: UploadStorage,
         sinks.push(dest);
       }
       // pipeline: backpressure both ways, and the part's stream is released if the destination fails.
-      pipeline(stream, dest, (err) => {
+      pipeline(stream, new Coalesce(), dest, (err) => {
         if (err) {
           if (!settled) fail(storeFailure(settings, err));
           return;
