@@ -10,7 +10,13 @@ import { inject, type InjectOptions, type InjectResponse } from './http/inject';
 import { stringifyWithBigInt } from './backend/json-codec';
 import { registerInternalRoutes } from './features/internal';
 import { createStaticHandler, type StaticOptions } from './features/static';
-import { createUploadHandler, type UploadHandler } from './features/upload';
+import {
+  createUploadHandler,
+  type FileFor,
+  type UploadHandler,
+  type UploadOptions,
+  type UploadStorage,
+} from './features/upload';
 import { WsHub, type WebSocket } from './ws';
 import { assertBehaviour, type WsBehaviour } from './ws/endpoint';
 import { PubSub } from './pubsub';
@@ -267,7 +273,10 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 
-  /** GET `<prefix>/*path` serves `<settings.baseDir>/static/<path>` (options: dotfiles, index, caching). */
+  /**
+   * GET `<prefix>/*path` serves `<root>/<path>`: `options.root` (default 'static') absolute or relative to
+   * settings.baseDir (options: root, dotfiles, index, caching).
+   */
   serveStatic(prefix: string, options?: StaticOptions): this {
     const base = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     return this.get(`${base}/*path`, createStaticHandler(this.settings, base, options), {
@@ -276,20 +285,29 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     });
   }
 
-  /** POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). */
-  upload(path: string, handler: UploadHandler, options?: RouteMeta): this {
+  /**
+   * POST `path` parses multipart/form-data and calls `handler(files, req)` (text fields in req.body). Files
+   * go to `options.storage`: 'disk' (default: temporary files in settings.uploadDir), 'memory' (a Buffer
+   * each) or `(file, req) => Writable`.
+   */
+  upload<S extends UploadStorage = 'disk'>(
+    path: string,
+    handler: UploadHandler<FileFor<S>>,
+    options?: UploadOptions<S>,
+  ): this {
     // The text fields exist only once the multipart body is read: schema.body is checked there, not before.
-    const schema = options?.schema;
+    const { storage, ...routeOptions } = options ?? {};
+    const schema = routeOptions.schema;
     const fields =
       schema?.body === undefined
         ? undefined
         : compileValidator(schema.body, 'body', this.schemaCompiler, `POST ${path} schema.body`);
     const meta = {
-      ...options,
+      ...routeOptions,
       rawBody: true,
       schema: schema === undefined ? undefined : { ...schema, body: undefined },
     };
-    return this.register('POST', path, createUploadHandler(this.settings, handler, fields), meta);
+    return this.register('POST', path, createUploadHandler(this.settings, handler, fields, storage), meta);
   }
 
   /**

@@ -1,11 +1,9 @@
 // krozen's public API.
 import { app, type App } from './app';
 import type { RouteSource } from './app';
-import type { RouteMeta } from './router-group';
 import type { Middleware } from './http/pipeline';
 import type { Hook, HookEvents, HookName } from './hooks';
 import type { Plugin } from './app';
-import type { UploadHandler } from './features/upload';
 import type { StaticOptions } from './features/static';
 
 export { encodeJson } from './backend';
@@ -42,7 +40,17 @@ export { setCookie, clearCookie, signCookie, unsignCookie } from './http/cookies
 export type { CookieOptions } from './http/cookies';
 export { file, clearFileCache } from './features/static';
 export type { FileOptions, StaticOptions } from './features/static';
-export type { UploadedFile, UploadHandler } from './features/upload';
+export type {
+  DiskFile,
+  MemoryFile,
+  StreamedFile,
+  UploadedFile,
+  UploadFileInfo,
+  UploadHandler,
+  UploadOptions,
+  UploadSink,
+  UploadStorage,
+} from './features/upload';
 export type { InjectOptions, InjectResponse } from './http/inject';
 export type { Logger } from './base/logger';
 export { router, RouterGroup } from './router-group';
@@ -83,7 +91,7 @@ export const on = <E extends HookName>(event: E, hook: Hook<HookEvents[E]>) => a
 export const plugin = (p: Plugin) => app.plugin(p);
 export const includeRouter = (group: RouteSource) => app.includeRouter(group);
 export const serveStatic = (prefix: string, options?: StaticOptions) => app.serveStatic(prefix, options);
-export const upload = (path: string, handler: UploadHandler, options?: RouteMeta) => app.upload(path, handler, options);
+export const upload: App['upload'] = (path, handler, options) => app.upload(path, handler, options);
 export const publish = (topic: string, value: unknown) => app.publish(topic, value);
 
 /** The global app's route method `name`, with its typed overloads (params from the path, schemas). */

@@ -31,6 +31,9 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ wsPath: 'ws' }, /settings\.wsPath must be a path starting with '\/'/],
   [{ debug: 'yes' }, /settings\.debug must be true or false/],
   [{ handleSignals: 'no' }, /^settings\.handleSignals must be true or false \(got "no"\)$/],
+  [{ uploadDir: '' }, /^settings\.uploadDir must be a directory path \(got ""\)$/],
+  [{ uploadDir: 5 }, /settings\.uploadDir must be a directory path/],
+  [{ uploadMaxTotalSize: -1 }, /settings\.uploadMaxTotalSize must be an integer >= 0/],
   [
     { wsPerMessageDeflate: { serverMaxWindowBits: 16 } },
     /settings\.wsPerMessageDeflate must be .*\(got \{"serverMaxWindowBits":16\}\)/,

@@ -51,9 +51,10 @@ interface StaticRoot {
   realRoot: string | undefined;
 }
 
-function staticRoot(current: StaticRoot | undefined, baseDir: string): StaticRoot {
+function staticRoot(current: StaticRoot | undefined, baseDir: string, dir: string): StaticRoot {
   if (current && current.baseDir === baseDir) return current;
-  return { baseDir, root: path.resolve(baseDir, 'static'), realRoot: undefined };
+  // An absolute `dir` ignores baseDir.
+  return { baseDir, root: path.resolve(baseDir, dir), realRoot: undefined };
 }
 
 /** 304 when the client's validators still match the file (If-None-Match wins over If-Modified-Since). */
@@ -80,6 +81,11 @@ function etagMatches(header: string, etag: string): boolean {
 
 /** serveStatic's options (all optional). */
 export interface StaticOptions {
+  /**
+   * The directory served under the prefix: absolute, or relative to settings.baseDir (default 'static').
+   * Each serveStatic call may have its own.
+   */
+  root?: string;
   /**
    * Files and directories whose name starts with a dot (`.env`, `.git/`): 'deny' (default) answers 404 as
    * for a missing file; 'allow' serves them.
@@ -168,8 +174,9 @@ function hasDotSegment(rel: string): boolean {
 }
 
 /**
- * GET `<prefix>/*path` → `<settings.baseDir>/static/<path>`. baseDir is read on every request (it may be
- * set after the route is added). Anything that could leave the root is answered like a missing file.
+ * GET `<prefix>/*path` → `<root>/<path>`, root being `opts.root` (default 'static') resolved against
+ * settings.baseDir, which is read on every request (it may be set after the route is added). Anything
+ * that could leave the root is answered like a missing file.
  */
 export function createStaticHandler(settings: Settings, prefix: string, opts: StaticOptions = {}): Handler {
   if (typeof prefix !== 'string')
@@ -188,6 +195,13 @@ export function createStaticHandler(settings: Settings, prefix: string, opts: St
       `serveStatic dotfiles must be 'deny' or 'allow', got ${JSON.stringify(opts.dotfiles)}`,
     );
   }
+  const dir = opts.root ?? 'static';
+  if (typeof dir !== 'string' || dir.length === 0 || dir.includes('\0')) {
+    throw new KrozenTypeError(
+      ErrorCode.INVALID_OPTION,
+      `serveStatic root must be a directory path, got ${JSON.stringify(opts.root)}`,
+    );
+  }
   const cacheControl = cacheControlFor(opts);
   const precompressed = opts.precompressed !== false;
   let root: StaticRoot | undefined;
@@ -196,7 +210,7 @@ export function createStaticHandler(settings: Settings, prefix: string, opts: St
     let rel = req.params.path ?? '';
     if (index !== undefined && (rel === '' || rel.endsWith('/'))) rel += index;
     if (!isSafeRelativePath(rel) || (!allowDotfiles && hasDotSegment(rel))) return Promise.resolve(notFound());
-    root = staticRoot(root, settings.baseDir);
+    root = staticRoot(root, settings.baseDir, dir);
     return loadFromDisk(root, root.root + path.sep + rel, settings, req, cacheControl, precompressed);
   };
 }
@@ -267,12 +281,18 @@ export interface FileOptions {
   status?: number;
   /** Read the file again without even the stat that revalidates a cached entry (and cache the new bytes). */
   reload?: boolean;
+  /**
+   * The request being answered: with it, Range / If-Range give 206 or 416 and If-None-Match /
+   * If-Modified-Since a 304, as for static files (only when `status` is 200).
+   */
+  req?: Request;
 }
 
 /**
  * A response with a file's bytes, for handlers: `return file('pages/index.html')`. Relative paths are
  * resolved against process.cwd(). Cached like static files (the global settings.staticCacheMaxFileSize
- * decides what is cached and what is streamed). Missing or not a regular file → 404.
+ * decides what is cached and what is streamed). Missing or not a regular file → 404. Pass `{ req }` for
+ * Range and conditional requests.
  */
 export async function file(filePath: string, opts: FileOptions = {}): Promise<ResponseInit> {
   if (typeof filePath !== 'string' || filePath.length === 0 || filePath.includes('\0')) return notFound();
@@ -281,5 +301,5 @@ export async function file(filePath: string, opts: FileOptions = {}): Promise<Re
     reload: opts.reload === true,
   });
   if (!loaded) return notFound();
-  return fileResponse(loaded, undefined, opts.status ?? 200, opts.contentType ?? loaded.contentType, 'no-cache');
+  return fileResponse(loaded, opts.req, opts.status ?? 200, opts.contentType ?? loaded.contentType, 'no-cache');
 }

@@ -16,6 +16,8 @@ import {
   urlPath,
   type SettingRule,
 } from './rules';
+import os from 'node:os';
+import path from 'node:path';
 import type { RedisClientLike } from './redis-client';
 import { isToken } from '../base/http-grammar';
 import { isLogger, type Logger } from '../base/logger';
@@ -52,7 +54,7 @@ export interface Settings {
   tls: TlsSettings | undefined;
   /** Where krozen's error lines go: pino or any object with error/warn/info/debug (default: the console). */
   logger: Logger | undefined;
-  /** Root for serveStatic: files are served from `<baseDir>/static`. */
+  /** serveStatic resolves a relative `root` (default `static`) against it, per request. */
   baseDir: string;
   /** >1: that many processes share the port through node:cluster. */
   workers: number;
@@ -126,6 +128,13 @@ export interface Settings {
   uploadMaxFiles: number;
   uploadMaxFields: number;
   uploadMaxFieldSize: number;
+  /** Uploads: the bytes of all the files of one request together (413 beyond). */
+  uploadMaxTotalSize: number;
+  /**
+   * Where uploads with `storage: 'disk'` (the default) are written while the handler runs: created with mode
+   * 0700 if missing; each file 0600 under a random name, removed after the handler unless it calls keep().
+   */
+  uploadDir: string;
   /** Largest WebSocket message (after reassembly and inflate), bytes: 1009 beyond. */
   wsMaxPayload: number;
   /** Most frames in one fragmented message: 1008 beyond. */
@@ -234,6 +243,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     uploadMaxFiles: 10,
     uploadMaxFields: 100,
     uploadMaxFieldSize: 64 * 1024,
+    uploadMaxTotalSize: 100 * 1024 * 1024,
+    uploadDir: path.join(os.tmpdir(), 'krozen-uploads'),
     wsMaxPayload: 16 * 1024 * 1024,
     wsMaxFragments: 1024,
     wsIdleTimeout: 60_000,
@@ -334,6 +345,8 @@ export const SETTING_RULES = {
   uploadMaxFiles: int(0),
   uploadMaxFields: int(0),
   uploadMaxFieldSize: int(0),
+  uploadMaxTotalSize: int(0),
+  uploadDir: rule((v) => typeof v === 'string' && v.length > 0, 'a directory path'),
   wsMaxPayload: int(0),
   wsMaxFragments: int(1),
   wsIdleTimeout: int(0),

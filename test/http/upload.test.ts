@@ -1,7 +1,7 @@
 // Uploads at the wire: multipart parsing, fields in req.body, limits (413), not multipart / malformed
 // (400), and after every refusal a request on another connection is served normally.
 import http from 'node:http';
-import type { UploadedFile } from '../../lib/features/upload';
+import type { MemoryFile } from '../../lib/features/upload';
 import type { Request } from '../../lib/http/types';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { BOUNDARY, MULTIPART_TYPE, multipart, partHead } from '../fixtures/multipart';
@@ -14,9 +14,9 @@ const limits = {
 };
 
 let server: TestServer;
-let lastFiles: UploadedFile[] = [];
+let lastFiles: MemoryFile[] = [];
 
-function summary(files: UploadedFile[], req: Request) {
+function summary(files: MemoryFile[], req: Request) {
   return {
     body: {
       fields: req.body,
@@ -33,10 +33,14 @@ function summary(files: UploadedFile[], req: Request) {
 
 beforeAll(async () => {
   server = await startServer(limits, (app) => {
-    app.upload('/upload', (files, req) => {
-      lastFiles = files;
-      return summary(files, req);
-    });
+    app.upload(
+      '/upload',
+      (files, req) => {
+        lastFiles = files;
+        return summary(files, req);
+      },
+      { storage: 'memory' },
+    );
     app.upload('/upload-async', async (files) => {
       await new Promise((r) => setTimeout(r, 5));
       return { status: 201, body: { count: files.length } };

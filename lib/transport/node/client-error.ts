@@ -48,6 +48,12 @@ function answerClientError(err: NodeJS.ErrnoException | null | undefined, socket
     // RFC 9112 §9.6: nothing is sent after the answer that closes the connection, so what the client sent
     // behind it is ignored. node:http ends the socket once that answer is out; if it is out already, now.
     const last = inFlightResponse(socket);
+    if (last !== null && requestStillArriving(last) && !last.headersSent) {
+      // Not behind it: in its own body, cut short (the client closed mid-upload). Nothing answers it
+      // otherwise, and it would wait for the rest forever; the close that follows aborts it.
+      writeClientError(code, socket);
+      return;
+    }
     if (last === null || last.writableEnded) socket.end();
     return;
   }
