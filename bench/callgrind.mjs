@@ -2,7 +2,7 @@
 // changes on a shared, noisy machine (instruction counts do not move with a neighbour's load).
 //
 //   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
-//                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node]
+//                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node] [--metrics]
 //
 // For each case the server under test (bench/servers/krozen.mjs, this checkout's dist/) runs under callgrind
 // with instrumentation off; the client (outside valgrind; one connection, one exchange in flight) warms it up,
@@ -40,6 +40,8 @@ const discard = Number(args.discard ?? 3);
 const windows = Number(args.windows ?? 3);
 const repeat = Number(args.repeat ?? 1);
 const transport = args.transport ?? 'krozen';
+// --metrics: the server runs with settings.metrics on (BENCH_METRICS=1), to measure what it costs.
+const metrics = args.metrics === 'true';
 
 const GET = Buffer.from('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n');
 const postBody = JSON.stringify({ id: 12345, name: 'krozen', tags: ['a', 'b', 'c'], nested: { ok: true, n: 1.5 } });
@@ -155,7 +157,7 @@ async function countWindows(name) {
       path.join(here, 'servers/krozen.mjs'),
     ],
     {
-      env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport },
+      env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport, BENCH_METRICS: metrics ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -197,7 +199,7 @@ async function countWindows(name) {
 }
 
 const rows = [];
-const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}`;
+const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}${metrics ? ', metrics on' : ''}`;
 for (const name of cases) {
   const runs = [];
   for (let r = 0; r < repeat; r++) runs.push(...(await countWindows(name)));

@@ -29,6 +29,16 @@ export type { CookieOptions } from './http/cookies';
 export { file, clearFileCache } from './features/static';
 export type { FileOptions, StaticOptions } from './features/static';
 export type { UploadedFile, UploadHandler } from './features/upload';
+export type {
+  MetricsRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  MetricOptions,
+  HistogramOptions,
+  Labels,
+  Sample,
+} from './features/metrics-registry';
 export type { InjectOptions, InjectResponse } from './http/inject';
 export type { Logger } from './base/logger';
 export { router, RouterGroup } from './router-group';

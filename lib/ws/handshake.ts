@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
 import { errorResponse } from '../transport/error-response';
+import { upgradeAnswered } from './upgrade-watch';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** 16 random bytes in base64: 22 characters + '=='. */
@@ -57,6 +58,7 @@ export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { k
 
 /** Answers a refused upgrade with `status` and {"error": message}, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
+  upgradeAnswered(socket, refusal.status);
   if (!socket.writable) {
     socket.destroy();
     return;

@@ -33,6 +33,7 @@ import {
 import { acceptResponse, checkUpgradeRequest, headerValue, refuseUpgrade } from './handshake';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
+import { upgradeAnswered } from './upgrade-watch';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
 import { ErrorCode, KrozenError } from '../base/errors';
 import { logError } from '../base/logger';
@@ -215,6 +216,7 @@ export class WsUpgrade {
     };
     const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
     this.host.wsHub.addConnection(session, limits);
+    upgradeAnswered(socket, 101);
     session.start(acceptResponse(key, extensions, req.protocol), head);
   }
 }
