@@ -38,6 +38,10 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ openapi: { title: 1 } }, /settings\.openapi must be/],
   [{ jsonProto: 'strip' }, /^settings\.jsonProto must be one of "error", "remove", "allow" \(got "strip"\)$/],
   [{ jsonProto: true }, /settings\.jsonProto must be one of .*\(got true\)/],
+  [{ metrics: 'on' }, /settings\.metrics must be true, false or \{ path\?/],
+  [{ metrics: { path: 'metrics' } }, /settings\.metrics must be .*\(got \{"path":"metrics"\}\)/],
+  [{ metrics: { buckets: [1, 0.5] } }, /settings\.metrics must be .*buckets/],
+  [{ tracing: 1 }, /settings\.tracing must be true or false/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });
