@@ -280,7 +280,13 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     const upper = method.toUpperCase();
     const schema =
       info.schema === undefined ? null : compileRouteSchema(info.schema, this.schemaCompiler, `${upper} ${path}`);
-    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody, compress: info.compress, schema, template: path });
+    this.routeTable.add(upper, path, {
+      handler,
+      rawBody: info.rawBody,
+      compress: info.compress,
+      schema,
+      template: path,
+    });
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 

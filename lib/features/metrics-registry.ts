@@ -59,7 +59,10 @@ abstract class Metric<S> {
     let entry = this.series.get(key);
     if (entry === undefined) {
       if (values.length !== this.labelNames.length)
-        throw new KrozenTypeError(ErrorCode.INVALID_ARGUMENT, `${this.name} takes labels ${this.labelNames.join(', ')}`);
+        throw new KrozenTypeError(
+          ErrorCode.INVALID_ARGUMENT,
+          `${this.name} takes labels ${this.labelNames.join(', ')}`,
+        );
       entry = { values: values.slice(), data: this.fresh() };
       this.series.set(key, entry);
     }

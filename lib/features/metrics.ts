@@ -37,7 +37,9 @@ export class HttpMetrics {
       labelNames: ['route', 'method', 'status_class'],
       buckets,
     });
-    registry.collect(gauge('krozen_http_requests_in_flight', 'Requests received and not yet answered.', () => this.inFlight));
+    registry.collect(
+      gauge('krozen_http_requests_in_flight', 'Requests received and not yet answered.', () => this.inFlight),
+    );
   }
 
   /** The start of a request, for end(). */
@@ -90,13 +92,37 @@ export function registerProcessSeries(registry: MetricsRegistry, src: MetricsSou
     ['krozen_ws_messages_sent_total', 'WebSocket messages sent (replies, send(), publishes).', () => ws.messagesOut],
     ['krozen_ws_received_bytes_total', 'WebSocket payload bytes received (after inflate).', () => ws.bytesIn],
     ['krozen_ws_sent_bytes_total', 'WebSocket payload bytes sent (before deflate).', () => ws.bytesOut],
-    ['krozen_ws_backpressure_drops_total', 'Sends dropped by wsMaxBackpressure (policy drop).', () => ws.backpressureDrops],
-    ['krozen_ws_backpressure_closes_total', 'Connections closed by wsMaxBackpressure (policy close).', () => ws.backpressureCloses],
+    [
+      'krozen_ws_backpressure_drops_total',
+      'Sends dropped by wsMaxBackpressure (policy drop).',
+      () => ws.backpressureDrops,
+    ],
+    [
+      'krozen_ws_backpressure_closes_total',
+      'Connections closed by wsMaxBackpressure (policy close).',
+      () => ws.backpressureCloses,
+    ],
     ['krozen_pubsub_published_total', 'app.publish() calls in this process.', () => src.pubsubStats().published],
-    ['krozen_pubsub_received_total', 'Messages from other processes handed to local subscribers.', () => src.pubsubStats().received],
-    ['krozen_pubsub_sent_total', 'Publishes handed to the transport (Redis acknowledged, or IPC sent).', () => transportCount(src, 'sent')],
-    ['krozen_pubsub_not_sent_total', 'Publishes the transport did not take (Redis down, worker gone).', () => transportCount(src, 'notSent')],
-    ['krozen_pubsub_missed_total', 'Messages of other processes never received (Redis gaps).', () => transportCount(src, 'missed')],
+    [
+      'krozen_pubsub_received_total',
+      'Messages from other processes handed to local subscribers.',
+      () => src.pubsubStats().received,
+    ],
+    [
+      'krozen_pubsub_sent_total',
+      'Publishes handed to the transport (Redis acknowledged, or IPC sent).',
+      () => transportCount(src, 'sent'),
+    ],
+    [
+      'krozen_pubsub_not_sent_total',
+      'Publishes the transport did not take (Redis down, worker gone).',
+      () => transportCount(src, 'notSent'),
+    ],
+    [
+      'krozen_pubsub_missed_total',
+      'Messages of other processes never received (Redis gaps).',
+      () => transportCount(src, 'missed'),
+    ],
   ];
   for (const [name, help, read] of counters) registry.collect(single(name, help, 'counter', read));
   const loop = monitorEventLoopDelay({ resolution: 10 });
