@@ -1,7 +1,8 @@
 // A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with labels,
 // plus gauges read when scraped. krozen's own series live here (metrics.ts) next to the user's (app.metrics).
-// Written here rather than taken from prom-client: its observe() hashes the label object on every call,
-// and a request would pay that (measured in the report of this change: bench/callgrind.mjs, metrics on).
+// Written here rather than taken from prom-client: its observe(labels, v) hashes the label object on every
+// call, ~840 ns a request against ~100 ns for HttpMetrics' start()+end() (both clock reads included;
+// a micro-benchmark, Node 20, the shared dev machine), and it would be one more optional peer to load.
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
