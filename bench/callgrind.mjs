@@ -2,7 +2,7 @@
 // changes on a shared, noisy machine (instruction counts do not move with a neighbour's load).
 //
 //   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
-//                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node]
+//                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node] [--metrics]
 //   cases: http-get (GET /json), http-get-schema (GET /json-schema: the same answer, written by the serializer
 //   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws).
 //
@@ -42,6 +42,8 @@ const discard = Number(args.discard ?? 3);
 const windows = Number(args.windows ?? 3);
 const repeat = Number(args.repeat ?? 1);
 const transport = args.transport ?? 'krozen';
+// --metrics: the server runs with settings.metrics on (BENCH_METRICS=1), to measure what it costs.
+const metrics = args.metrics === 'true';
 
 const GET = Buffer.from('GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n');
 // The same answer written by the serializer compiled from the route's response schema.
@@ -160,7 +162,7 @@ async function countWindows(name) {
       path.join(here, 'servers/krozen.mjs'),
     ],
     {
-      env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport },
+      env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport, BENCH_METRICS: metrics ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -202,7 +204,7 @@ async function countWindows(name) {
 }
 
 const rows = [];
-const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}`;
+const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}${metrics ? ', metrics on' : ''}`;
 for (const name of cases) {
   const runs = [];
   for (let r = 0; r < repeat; r++) runs.push(...(await countWindows(name)));

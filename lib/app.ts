@@ -26,6 +26,8 @@ import { compileMessageSchema, type WsSchema } from './ws/message-schema';
 import { compileRouteSchema, type RouteSchema } from './schema/route-schema';
 import { JsonSchemaCompiler } from './schema/ajv';
 import { compileValidator } from './schema/validator';
+import { MetricsRegistry } from './features/metrics-registry';
+import type { RequestObserver } from './http/exchange';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
 export type AppRouteOptions<S extends RouteSchema = RouteSchema> = RouteMeta<S>;
@@ -75,6 +77,9 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   private hub: WsHub | undefined;
   /** Topics across processes: app.publish, its transport (cluster IPC or Redis) and stats(). */
   readonly pubsub: PubSub<WebSocket>;
+  /** settings.metrics / settings.tracing, installed by Server.run() (undefined: both off). */
+  observer: RequestObserver | undefined = undefined;
+  private registry: MetricsRegistry | undefined;
 
   constructor(settings: Settings) {
     this.settings = settings;
@@ -84,6 +89,17 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
 
   /** app.ws() endpoints by path (read by the upgrade). */
   readonly wsRoutes = new RadixRouter<WsBehaviour>();
+  /** app.ws() paths as registered (tracing names the upgrade's span after them). */
+  readonly wsPaths = new Map<WsBehaviour, string>();
+
+  /**
+   * The Prometheus registry: krozen's series once a server runs with settings.metrics, and yours
+   * (counter(), gauge(), histogram()); render() is the text served at settings.metrics.path.
+   */
+  get metrics(): MetricsRegistry {
+    if (this.registry === undefined) this.registry = new MetricsRegistry();
+    return this.registry;
+  }
 
   /**
    * A WebSocket endpoint at `path` (route params: `/chat/:room`), on the same port as HTTP. `behaviour`:
@@ -100,6 +116,7 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     if (behaviour.schema !== undefined)
       compileMessageSchema(behaviour, behaviour.schema, this.schemaCompiler, `app.ws('${path}')`);
     this.wsRoutes.add('GET', path, behaviour as WsBehaviour);
+    this.wsPaths.set(behaviour as WsBehaviour, path);
     return this;
   }
 
@@ -269,7 +286,13 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     const upper = method.toUpperCase();
     const schema =
       info.schema === undefined ? null : compileRouteSchema(info.schema, this.schemaCompiler, `${upper} ${path}`);
-    this.routeTable.add(upper, path, { handler, rawBody: info.rawBody, compress: info.compress, schema });
+    this.routeTable.add(upper, path, {
+      handler,
+      rawBody: info.rawBody,
+      compress: info.compress,
+      schema,
+      template: path,
+    });
     this.routesInOrder.push({ method: upper, path, handler, info });
   }
 

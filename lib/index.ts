@@ -51,6 +51,16 @@ export type {
   UploadSink,
   UploadStorage,
 } from './features/upload';
+export type {
+  MetricsRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  MetricOptions,
+  HistogramOptions,
+  Labels,
+  Sample,
+} from './features/metrics-registry';
 export type { InjectOptions, InjectResponse } from './http/inject';
 export type { Logger } from './base/logger';
 export { router, RouterGroup } from './router-group';

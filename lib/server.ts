@@ -16,6 +16,7 @@ import { resolveSettings, servingTransport } from './settings/index';
 import { WsUpgrade } from './ws/upgrade';
 import { ErrorCode, KrozenError } from './base/errors';
 import { logError, logInfo } from './base/logger';
+import { enableObservability, type Observability } from './features/observe';
 
 export interface RunOptions {
   /** Plugins to install (app.plugin(p)) before listening. */
@@ -35,6 +36,8 @@ export class Server {
   private boundPort: number | undefined;
   private transport: TransportServer | undefined;
   private wsUpgrade: WsUpgrade | undefined;
+  /** settings.metrics / settings.tracing (see lib/features/observe.ts). */
+  private observability: Observability | undefined;
   private closing = false;
   private running = false;
   private stopping: Promise<void> | undefined;
@@ -90,8 +93,15 @@ export class Server {
       return this;
     }
 
-    await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     const transport = this.createTransport();
+    // Before listening: tracing without @opentelemetry/api fails here, with nothing bound.
+    this.observability = enableObservability(
+      app,
+      settings,
+      () => this.boundPort ?? 0,
+      () => transport.openConnections ?? 0,
+    );
+    await app.pubsub.start(isClusterWorker() ? 'worker' : 'single');
     this.transport = transport;
     this.boundPort = await transport
       .listen(clusterWorkerPort(settings), settings.host, settings.backlog, settings.reusePort)
@@ -145,7 +155,10 @@ export class Server {
           remoteAddress: peer,
           httpVersion: req.httpVersion,
         };
-        (this.wsUpgrade as WsUpgrade).handleUpgrade(request, socket, head);
+        const wsUpgrade = this.wsUpgrade as WsUpgrade;
+        const traceUpgrade = this.observability?.upgrade;
+        if (traceUpgrade === undefined) wsUpgrade.handleUpgrade(request, socket, head);
+        else traceUpgrade(request, socket, () => wsUpgrade.handleUpgrade(request, socket, head));
       },
     };
     if (servingTransport(app.settings) === 'krozen') return new KrozenTransport(app.settings, handlers);
@@ -189,6 +202,7 @@ export class Server {
       clearTimeout(timer);
     }
     await app.pubsub.stop();
+    this.observability?.stop();
     if (!isClusterWorker() && !this.startFailed)
       await app.hooks.run<ServerHookContext>('server:stop', { server: this });
   }

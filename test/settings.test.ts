@@ -44,6 +44,10 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ jsonProto: true }, /settings\.jsonProto must be one of .*\(got true\)/],
   [{ wsMaxMessagesPerSecond: -1 }, /^settings\.wsMaxMessagesPerSecond must be an integer >= 0 \(got -1\)$/],
   [{ wsMaxMessagesPerSecond: 2.5 }, /settings\.wsMaxMessagesPerSecond must be an integer >= 0 \(got 2\.5\)/],
+  [{ metrics: 'on' }, /settings\.metrics must be true, false or \{ path\?/],
+  [{ metrics: { path: 'metrics' } }, /settings\.metrics must be .*\(got \{"path":"metrics"\}\)/],
+  [{ metrics: { buckets: [1, 0.5] } }, /settings\.metrics must be .*buckets/],
+  [{ tracing: 1 }, /settings\.tracing must be true or false/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });

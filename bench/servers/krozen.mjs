@@ -5,12 +5,14 @@
 import krozen from '../../dist/index.js';
 
 const { createApp, Server } = krozen;
-// WORKERS=n (settings.workers) and REUSE_PORT=1 (settings.reusePort) for the workers suite.
+// WORKERS=n (settings.workers) and REUSE_PORT=1 (settings.reusePort) for the workers suite;
+// BENCH_METRICS=1 turns settings.metrics on (node bench/callgrind.mjs --metrics measures its cost).
 const app = createApp({
   port: Number(process.env.PORT ?? 8000),
   host: '127.0.0.1',
   workers: Number(process.env.WORKERS ?? 1),
   reusePort: process.env.REUSE_PORT === '1',
+  metrics: process.env.BENCH_METRICS === '1',
 });
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));

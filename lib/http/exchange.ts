@@ -21,6 +21,19 @@ export interface Route {
   compress?: boolean;
   /** The route's schema, compiled at registration (validators; serializers by status). */
   schema?: CompiledRouteSchema | null;
+  /** The path as registered ('/users/:id'): the bounded label of metrics and spans. */
+  template?: string;
+}
+
+/**
+ * Watches requests from start to answer (settings.metrics, settings.tracing; lib/features/observe.ts).
+ * Absent when both are off: the pipeline then pays one check where a request starts and one where it ends.
+ */
+export interface RequestObserver {
+  /** A request starts: runs `next(ex)`, the rest of the pipeline (inside the request's span with tracing). */
+  begin(ex: Exchange, next: (ex: Exchange) => void): void;
+  /** Its answer, `status`, is handed to the transport. */
+  end(ex: Exchange, status: number): void;
 }
 
 /** The route table as the pipeline needs it (RadixRouter<Route> fits). */
@@ -35,6 +48,8 @@ export interface PipelineHost {
   readonly hooks: HookRunner;
   readonly middleware: readonly Middleware[];
   readonly routeTable: RouteTable;
+  /** settings.metrics / settings.tracing (undefined: both off). */
+  readonly observer?: RequestObserver | undefined;
 }
 
 /** The context of `http:<method>` and `http:<method>:after` hooks. */
@@ -84,6 +99,8 @@ export class Exchange implements HttpHookContext {
   failed: boolean;
   /** The Response, once something can see it (middleware, a hook, 404/405, an error): see `res`. */
   response: Response | null;
+  /** What the RequestObserver keeps for this request (a start time, a span); null without one. */
+  observed: unknown;
 
   constructor(
     host: PipelineHost,
@@ -103,6 +120,7 @@ export class Exchange implements HttpHookContext {
     this.sent = false;
     this.failed = false;
     this.response = null;
+    this.observed = null;
   }
 
   /** Created on first use: a request that meets no middleware or hook goes from the handler's result to the wire. */

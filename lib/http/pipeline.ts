@@ -17,7 +17,15 @@ import { fail, finish, send, sendHttpError } from './respond';
 import { isThenable, runPhase } from '../base/hook-runner';
 import { validateRequest } from './validate-request';
 
-export type { Middleware, Route, RouteTable, PipelineHost, HttpHookContext, ErrorHookContext } from './exchange';
+export type {
+  Middleware,
+  Route,
+  RouteTable,
+  PipelineHost,
+  HttpHookContext,
+  ErrorHookContext,
+  RequestObserver,
+} from './exchange';
 /** Runs one request through the pipeline; the answer goes to `out`, exactly once. */
 export function handleRequest(host: PipelineHost, raw: TransportRequest, out: ResponseSink): void {
   const method = raw.method;
@@ -44,6 +52,15 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
   req.cookieSecret = host.settings.cookieSecret;
   req.protoKeys = host.settings.jsonProto;
   const ex = new Exchange(host, req, out, match, isHead, routePath);
+  if (host.observer === undefined) startExchange(ex);
+  else host.observer.begin(ex, startExchange);
+}
+
+/** The request's own steps, from the query check on (within its span when tracing is on). */
+function startExchange(ex: Exchange): void {
+  const rawQuery = ex.req.rawQuery;
+  const host = ex.host;
+  const req = ex.req;
   if (rawQuery.length !== 0 && (rawQuery.indexOf('%') !== -1 || rawQuery.indexOf('__proto__') !== -1)) {
     // Decode now so a malformed query (or a forbidden `__proto__` key) is a 400 even for a handler that
     // never reads it.

@@ -14,8 +14,8 @@ export class KrozenRequest implements Request {
   body: unknown;
   /** The transport's request (head, body, peer). */
   readonly transport: TransportRequest;
-  /** The raw query string (after `?`, before any `#`), parsed on first read of `query`. */
-  private rawQuery: string;
+  /** @internal The raw query string (after `?`, before any `#`), parsed on first read of `query`. */
+  readonly rawQuery: string;
   private parsedQuery: Query | undefined;
   private parsedCookies: Record<string, string> | undefined;
   private verified: Record<string, string> | undefined;

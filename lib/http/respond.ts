@@ -54,9 +54,10 @@ function write(ex: Exchange, status: number, headers: Record<string, HeaderValue
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     logError(ex.host.settings.logger, `cannot send the response to ${ex.req.method} ${ex.req.path}`, err, where(ex));
-    if (!ex.out.headersSent) sendResponse(ex.out, 500, keptHeaders(ex), internalError(ex, err), ex.isHead);
+    if (!ex.out.headersSent) sendResponse(ex.out, (status = 500), keptHeaders(ex), internalError(ex, err), ex.isHead);
     else ex.out.destroy();
   }
+  if (ex.host.observer !== undefined) ex.host.observer.end(ex, status);
 }
 
 /** The route's serializer for this answer's status (compiled from its response schema), if any. */

@@ -207,6 +207,17 @@ export interface Settings {
   redisPrefix: string;
   /** Largest publish payload (bytes after encoding): a bigger publish throws a RangeError. */
   publishMaxPayload: number;
+  /**
+   * Prometheus metrics (request durations by route template, connections, WebSocket and pub/sub counters,
+   * event-loop delay) in app.metrics, served at `path` (default '/metrics'). Off by default: the endpoint
+   * tells anyone your routes and load. `buckets`: the request duration histogram's bounds, seconds.
+   */
+  metrics: boolean | { path?: string; buckets?: readonly number[] };
+  /**
+   * OpenTelemetry: a SERVER span per request and per WebSocket upgrade, the parent taken from `traceparent`.
+   * Needs the optional peer @opentelemetry/api (and an SDK set up by the application). Off by default.
+   */
+  tracing: boolean;
 }
 
 export function createSettings(overrides: Partial<Settings> = {}): Settings {
@@ -270,6 +281,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     maxHeaderSize: 16 * 1024,
     maxHeaderCount: 100,
     maxUrlLength: 8 * 1024,
+    metrics: false,
+    tracing: false,
     ...overrides,
   };
 }
@@ -318,6 +331,19 @@ const originPolicy = rule(
 const tokenList = rule(
   (v) => Array.isArray(v) && v.every((p) => typeof p === 'string' && isToken(p)),
   'a list of subprotocol names (HTTP tokens)',
+);
+
+const metricsOptions = rule(
+  (v) =>
+    isBool(v) ||
+    fieldsOk(v, {
+      path: (x) => urlPath.check(x),
+      buckets: (x) =>
+        Array.isArray(x) &&
+        x.length > 0 &&
+        x.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > x[i - 1])),
+    }),
+  'true, false or { path?: a URL path; buckets?: increasing finite numbers }',
 );
 
 /** What each setting accepts: one line per setting (tsc fails when a setting has none). */
@@ -402,6 +428,8 @@ export const SETTING_RULES = {
   maxHeaderSize: int(1),
   maxHeaderCount: int(1),
   maxUrlLength: int(1),
+  metrics: metricsOptions,
+  tracing: bool,
 } satisfies Record<keyof Settings, SettingRule>;
 
 /** Settings as the running server reads them: checked once, frozen (nested objects too). */

@@ -106,4 +106,6 @@ export interface TransportServer {
   close(): Promise<void>;
   /** Destroys every connection still open (the shutdown deadline passed). */
   destroyConnections(): void;
+  /** TCP connections open now, upgraded ones included (settings.metrics). */
+  readonly openConnections?: number;
 }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
 import { errorResponse } from '../transport/error-response';
 import { FIELD_VALUE, isToken, type HeaderValue } from '../base/http-grammar';
+import { upgradeAnswered } from './upgrade-watch';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** 16 random bytes in base64: 22 characters + '=='. */
@@ -59,6 +60,7 @@ export function checkUpgradeRequest(req: UpgradeRequest): HandshakeRefusal | { k
 
 /** Answers a refused upgrade with `status` and {"error": message}, then closes the socket. */
 export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
+  upgradeAnswered(socket, refusal.status);
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -148,6 +150,7 @@ export function refuseUpgradeWith(
   head += `content-length: ${bytes.length}\r\nconnection: close\r\n${headerLines(headers, false)}\r\n`;
   if (!socket.writable) return void socket.destroy();
   socket.on('error', () => socket.destroy());
+  upgradeAnswered(socket, status);
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), bytes]));
   setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -10,6 +10,7 @@ import { frameCopy, framePayloadLength } from './sender';
 import { Topics } from '../pubsub/topics';
 import { payloadTooLarge } from '../pubsub/payload';
 import { listenerFault } from '../base/listener-guard';
+import type { WsStats } from './ws-stats';
 
 export interface WsHost {
   /** The app's topic index (shared with its pub/sub, which follows topics across processes). */
@@ -33,6 +34,8 @@ export class WsHub {
    * frames JSON with, as ws.send does.
    */
   private jsonBigInt = false;
+  /** settings.metrics: message, byte and backpressure counters (null: off; read by new connections). */
+  stats: WsStats | null = null;
 
   constructor(host: WsHost = {}) {
     this.topicsIndex = host.topics ?? new Topics<WebSocket>();

@@ -9,6 +9,7 @@ import type { PerMessageDeflate } from './deflate';
 import { Length, Opcode } from './frame';
 import { binaryBytes, textWithHeadroom } from './message-encoding';
 import { COPY_LIMIT, frameCopy, frameHeader, frameInHeadroom } from './sender';
+import { framePayloadBytes, type WsStats } from './ws-stats';
 
 /** A batch of frames up to this size is concatenated into one Buffer; larger ones go by writev. */
 const CONCAT_LIMIT = 16 * 1024;
@@ -48,6 +49,8 @@ export class Outbox {
     /** @internal */ readonly socket: Duplex,
     private readonly limits: OutboxLimits,
     private readonly deflate: PerMessageDeflate | null,
+    /** settings.metrics: the hub's counters (null: off). */
+    private readonly stats: WsStats | null = null,
   ) {}
 
   /** Bytes queued and not yet handed to the kernel. */
@@ -80,6 +83,7 @@ export class Outbox {
   /** A complete frame (publish shares one Buffer between subscribers). */
   sendFrame(frame: Buffer): boolean {
     if (!this.admit(frame.length)) return false;
+    if (this.stats !== null) this.counted(framePayloadBytes(frame));
     if (this.queue !== null) this.enqueue({ frame });
     else this.write(frame);
     return true;
@@ -98,6 +102,7 @@ export class Outbox {
       return this.sendCompressed(opcode, Buffer.from(payload.buffer, payload.byteOffset, length));
     if (length <= COPY_LIMIT) return this.sendFrame(frameCopy(opcode, payload));
     if (!this.admit(length)) return false;
+    if (this.stats !== null) this.counted(length);
     // Large payloads are not copied: header and payload go out in the same writev.
     const header = frameHeader(opcode, length);
     const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, length);
@@ -148,12 +153,25 @@ export class Outbox {
   private admit(bytes: number): boolean {
     const queued = this.socket.writableLength + this.queueBytes + this.batchBytes;
     if (queued === 0 || queued + bytes <= this.limits.maxBackpressure) return true;
-    if (this.limits.backpressurePolicy === 'close') this.owner.outboxFailed(Failures.BACKPRESSURE);
+    const close = this.limits.backpressurePolicy === 'close';
+    if (this.stats !== null) {
+      if (close) this.stats.backpressureCloses++;
+      else this.stats.backpressureDrops++;
+    }
+    if (close) this.owner.outboxFailed(Failures.BACKPRESSURE);
     return false;
+  }
+
+  /** One message of `bytes` payload bytes went out (settings.metrics). */
+  private counted(bytes: number): void {
+    const stats = this.stats as WsStats;
+    stats.messagesOut++;
+    stats.bytesOut += bytes;
   }
 
   private sendCompressed(opcode: number, payload: Buffer): boolean {
     if (!this.admit(payload.length)) return false;
+    if (this.stats !== null) this.counted(payload.length);
     if (this.queue === null) this.queue = [];
     this.enqueue({ opcode, compress: payload });
     if (!this.compressing) this.pump();

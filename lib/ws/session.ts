@@ -61,7 +61,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     this.ws = new WebSocket(this, info);
     this.rate = limits.maxMessagesPerSecond > 0 ? new MessageRate(limits.maxMessagesPerSecond) : null;
     this.receiver = new Receiver(this, limits, deflate !== null);
-    this.outbox = new Outbox(this, socket, limits, deflate);
+    this.outbox = new Outbox(this, socket, limits, deflate, hub.stats);
     this.inbox = new Inbox(this, socket, limits.maxQueuedBytes);
     this.closing = new CloseHandshake(socket, this.outbox, limits.closeTimeout);
     (socket as SocketWithSession)[kSession] = this;
@@ -274,6 +274,11 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
 
   /** Runs the message handler(s), then sends the reply (or the default one). */
   private dispatch(binary: boolean, payload: Buffer, headroom: boolean, transient: boolean): void {
+    const stats = this.hub.stats;
+    if (stats !== null) {
+      stats.messagesIn++;
+      stats.bytesIn += payload.length;
+    }
     const ctx = new WsMessageContext(this.ws, binary, payload, transient, headroom, this.limits);
     let result: void | Promise<void>;
     try {

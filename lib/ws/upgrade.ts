@@ -54,6 +54,7 @@ import {
 import { headersKept } from '../http/respond';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
+import { upgradeAnswered } from './upgrade-watch';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
 import { ErrorCode, KrozenError } from '../base/errors';
 import { logError } from '../base/logger';
@@ -278,6 +279,7 @@ export class WsUpgrade {
       };
       const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
       this.host.wsHub.addConnection(session, limits);
+      upgradeAnswered(socket, 101);
       session.start(acceptResponse(step.key, extensions, req.protocol, extra), head);
     };
     const call = step.call;

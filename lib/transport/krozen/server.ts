@@ -83,6 +83,10 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     if (this.closing) conn.destroy();
   }
 
+  get openConnections(): number {
+    return this.limit.count;
+  }
+
   release(conn: Connection): void {
     this.connections.delete(conn);
   }

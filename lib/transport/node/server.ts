@@ -290,6 +290,10 @@ export class NodeTransport implements TransportServer {
     this.server = server;
   }
 
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
   listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     return listenOn(this.server, port, host, backlog, reusePort);
   }
