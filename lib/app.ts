@@ -292,6 +292,7 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
       compress: info.compress,
       schema,
       template: path,
+      metrics: undefined,
     });
     this.routesInOrder.push({ method: upper, path, handler, info });
   }

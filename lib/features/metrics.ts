@@ -6,6 +6,7 @@ import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node
 import { DEFAULT_BUCKETS, type HistogramSeries, type MetricsRegistry, type Sample } from './metrics-registry';
 import type { WsStats } from '../ws/ws-stats';
 import type { PubSubStats } from '../pubsub/pubsub';
+import type { Route } from '../http/exchange';
 
 /** settings.metrics as an object. */
 export interface MetricsOptions {
@@ -23,6 +24,13 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CO
 const METHOD_INDEX: Record<string, number> = Object.create(null);
 METHODS.forEach((m, i) => (METHOD_INDEX[m] = i));
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** A route's cached series: by status class, for the method it was registered with. */
+interface RouteSeries {
+  owner: HttpMetrics;
+  method: string;
+  byClass: Array<HistogramSeries | undefined>;
+}
 
 /** The request side: in-flight count and the duration histogram, with its series cached per route. */
 export class HttpMetrics {
@@ -48,7 +56,38 @@ export class HttpMetrics {
     return performance.now();
   }
 
-  end(route: string | undefined, method: string, status: number, started: number): void {
+  /**
+   * A request answered. The series is cached on its route for the route's own method (the common case: one
+   * property read and one array read); other methods (HEAD on a GET route) and unmatched requests take the
+   * table below.
+   */
+  end(route: Route | null, method: string, status: number, started: number): void {
+    const c = status < 100 || status > 599 ? 4 : ((status / 100) | 0) - 1;
+    if (route !== null) {
+      let cache = route.metrics as RouteSeries | undefined;
+      if (cache === undefined || cache.owner !== this) {
+        cache = { owner: this, method, byClass: [undefined, undefined, undefined, undefined, undefined] };
+        route.metrics = cache;
+      }
+      if (cache.method === method) {
+        this.inFlight--;
+        let series = cache.byClass[c];
+        if (series === undefined) series = cache.byClass[c] = this.seriesFor(route.template, method, status);
+        series.observe((performance.now() - started) / 1000);
+        return;
+      }
+    }
+    this.endSlow(route === null ? undefined : route.template, method, status, started);
+  }
+
+  private seriesFor(route: string | undefined, method: string, status: number): HistogramSeries {
+    const template = route === undefined ? UNMATCHED : route;
+    const m = METHOD_INDEX[method];
+    const c = status < 100 || status > 599 ? 4 : ((status / 100) | 0) - 1;
+    return this.duration.seriesFor([template, m === undefined ? '_OTHER' : method, CLASSES[c]]);
+  }
+
+  private endSlow(route: string | undefined, method: string, status: number, started: number): void {
     this.inFlight--;
     const template = route === undefined ? UNMATCHED : route;
     let row = this.rows.get(template);

@@ -97,7 +97,7 @@ class MetricsObserver implements RequestObserver {
 
   end(ex: Exchange, status: number): void {
     if (typeof ex.observed !== 'number') return;
-    this.http.end(routeOf(ex), ex.req.method, status, ex.observed);
+    this.http.end(ex.match === null ? null : ex.match.value, ex.req.method, status, ex.observed);
     ex.observed = null;
   }
 }
@@ -125,7 +125,8 @@ class TracingObserver implements RequestObserver {
     const traced = ex.observed as Traced | null;
     if (traced === null) return;
     ex.observed = null;
-    if (this.http !== null) this.http.end(routeOf(ex), ex.req.method, status, traced.started);
+    if (this.http !== null)
+      this.http.end(ex.match === null ? null : ex.match.value, ex.req.method, status, traced.started);
     if (traced.span !== null) traced.span.end(status);
   }
 }

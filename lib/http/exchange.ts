@@ -23,6 +23,8 @@ export interface Route {
   schema?: CompiledRouteSchema | null;
   /** The path as registered ('/users/:id'): the bounded label of metrics and spans. */
   template?: string;
+  /** settings.metrics' series for this route, cached here on first use (lib/features/metrics.ts). */
+  metrics?: unknown;
 }
 
 /**
