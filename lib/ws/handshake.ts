@@ -67,12 +67,13 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
-/** The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol. */
-export function acceptResponse(key: string, extensions?: string, protocol = ''): string {
+/** The 101 response; `protocol` '' sends no Sec-WebSocket-Protocol; `extra`: `[name, value]` (a request id). */
+export function acceptResponse(key: string, extensions?: string, protocol = '', extra?: [string, string]): string {
   let head =
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n`;
   if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   if (extensions) head += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
+  if (extra !== undefined) head += `${extra[0]}: ${extra[1]}\r\n`;
   return head + '\r\n';
 }

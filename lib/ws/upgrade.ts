@@ -35,7 +35,10 @@ import type { WsHub } from './hub';
 import { originAllowed } from './origin';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
 import { ErrorCode, KrozenError } from '../base/errors';
-import { logError } from '../base/logger';
+import { logError, type Logger } from '../base/logger';
+import { compileTrust, type TrustFn } from '../settings/proxy-trust';
+import { resolveForwarded } from '../http/proxy';
+import { requestIdConfig, requestIdFor, type RequestIdConfig } from '../http/request-id';
 
 /** The head of a request that asks for a protocol upgrade, as any transport gives it. */
 export interface UpgradeRequest {
@@ -71,12 +74,17 @@ export class WsUpgrade {
   private readonly endpoints = new Map<WsBehaviour, WsEndpoint>();
   /** zlib operations in flight across this server's connections (made at the first deflate). */
   private limiter: Limiter | null = null;
+  /** settings.trustProxy and settings.requestId, compiled once. */
+  private readonly trust: TrustFn;
+  private readonly ids: RequestIdConfig | undefined;
 
   constructor(
     private readonly host: WsUpgradeHost,
     private readonly config: ResolvedSettings,
   ) {
     this.hookEndpoint = hookEndpoint(host.hooks, config);
+    this.trust = compileTrust(config.trustProxy);
+    this.ids = requestIdConfig(config.requestId);
   }
 
   /** Answers an upgrade request on `socket`: 101 and a connection, or a refusal. */
@@ -97,13 +105,16 @@ export class WsUpgrade {
     if (!('key' in checked)) return refuseUpgrade(socket, checked);
     const { endpoint, params } = found;
     const headers = request.headers;
-    if (!originAllowed(endpoint.origins, headerValue(headers.origin), headerValue(headers.host))) {
+    const remoteAddress = request.remoteAddress ?? (socket as NetLike).remoteAddress;
+    const proxied = resolveForwarded(headers, remoteAddress, this.trust, this.config.tls !== undefined);
+    // Same-origin is judged against the host (and scheme) the client used, as trusted proxies report them.
+    const scheme = proxied.forwardedProtocol ? proxied.protocol : undefined;
+    if (!originAllowed(endpoint.origins, headerValue(headers.origin), proxied.host, scheme)) {
       return refuseUpgrade(socket, { status: 403, message: 'Origin not allowed' });
     }
     if (!socket.readable || !socket.writable) return void socket.destroy();
     const offered = offeredProtocols(headerValue(headers['sec-websocket-protocol']));
     if (!validOffer(offered)) return refuseUpgrade(socket, { status: 400, message: 'Invalid Sec-WebSocket-Protocol' });
-    const remoteAddress = request.remoteAddress ?? (socket as NetLike).remoteAddress;
     const base = {
       method: request.method,
       url,
@@ -112,16 +123,22 @@ export class WsUpgrade {
       query,
       headers,
       remoteAddress,
+      ip: proxied.ip,
+      ips: proxied.ips,
+      host: proxied.host,
+      secure: proxied.protocol === 'https',
+      id: this.ids === undefined ? undefined : requestIdFor(this.ids, headers as Record<string, string>),
       protocols: offered,
       protocol: '',
     };
+    const logger = this.config.logger;
     let req: WsUpgradeRequest;
     let result: WsUpgradeResult | Promise<WsUpgradeResult>;
     try {
       req = { ...base, protocol: this.chooseProtocol(endpoint, offered, base) };
       result = endpoint.hasUpgrade ? endpoint.upgrade(req) : undefined;
     } catch (err) {
-      return refuseWithError(socket, err);
+      return refuseWithError(socket, err, logger, base.id);
     }
     if (!isThenable(result)) return this.accept(endpoint, req, result, checked.key, socket, head);
     // An async upgrade: the socket waits (bytes that arrive meanwhile stay buffered in it), bounded in time.
@@ -139,11 +156,11 @@ export class WsUpgrade {
         },
         (err) => {
           clearTimeout(timer);
-          refuseWithError(socket, err);
+          refuseWithError(socket, err, logger, base.id);
         },
       )
       .catch((err) => {
-        logError(this.config.logger, 'a WebSocket upgrade failed', err);
+        logError(logger, 'a WebSocket upgrade failed', err, base.id === undefined ? undefined : { reqId: base.id });
         socket.destroy();
       });
   }
@@ -208,6 +225,8 @@ export class WsUpgrade {
     const info = {
       url: req.url,
       remoteAddress: req.remoteAddress,
+      ip: req.ip,
+      id: req.id,
       params: req.params,
       headers: req.headers,
       protocol: req.protocol,
@@ -215,14 +234,21 @@ export class WsUpgrade {
     };
     const session = new WsSession(this.host.wsHub, endpoint.handlers, socket, limits, deflate, info);
     this.host.wsHub.addConnection(session, limits);
-    session.start(acceptResponse(key, extensions, req.protocol), head);
+    const idHeader: [string, string] | undefined =
+      req.id === undefined || this.ids === undefined ? undefined : [this.ids.header, req.id];
+    session.start(acceptResponse(key, extensions, req.protocol, idHeader), head);
   }
 }
 
 /** An HttpError refuses with its status and message; anything else is a 500 (logged, no detail sent). */
-function refuseWithError(socket: Duplex, err: unknown): void {
+function refuseWithError(socket: Duplex, err: unknown, logger: Logger | undefined, id: string | undefined): void {
   if (isHttpError(err))
     return refuseUpgrade(socket, { status: err.status, message: err.message, headers: err.headers });
-  logError(undefined, 'a WebSocket upgrade handler failed; answering 500', err);
+  logError(
+    logger,
+    'a WebSocket upgrade handler failed; answering 500',
+    err,
+    id === undefined ? undefined : { reqId: id },
+  );
   refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
 }
