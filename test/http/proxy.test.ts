@@ -49,7 +49,11 @@ test('X-Forwarded-For: walked from the right while trusted; a spoofed left part 
   expect(resolveForwarded(headers, peer, compileTrust(1), false).ip).toBe('10.0.0.2');
   expect(resolveForwarded(headers, peer, compileTrust(2), false).ip).toBe('203.0.113.9');
   // true: every hop, so the leftmost (which anyone can write) is the client.
-  expect(resolveForwarded(headers, peer, compileTrust(true), false).ips).toEqual(['6.6.6.6', '203.0.113.9', '10.0.0.2']);
+  expect(resolveForwarded(headers, peer, compileTrust(true), false).ips).toEqual([
+    '6.6.6.6',
+    '203.0.113.9',
+    '10.0.0.2',
+  ]);
   // A peer outside the list: nothing is believed.
   expect(resolveForwarded(headers, '192.0.2.1', compileTrust('loopback'), false).ip).toBe('192.0.2.1');
   // Unknown protocols are ignored; the socket's stays.
@@ -80,7 +84,12 @@ test('Forwarded wins over X-Forwarded-*; proto and host come from the client’s
 test('req.ip / ips / protocol / host through the pipeline (app.inject: the peer is remoteAddress)', async () => {
   const app = createApp({ trustProxy: 'loopback' });
   app.get('/who', (req) => ({ body: { ip: req.ip, ips: req.ips, protocol: req.protocol, host: req.host } }));
-  const headers = { host: 'inner', 'x-forwarded-for': '1.2.3.4', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'pub' };
+  const headers = {
+    host: 'inner',
+    'x-forwarded-for': '1.2.3.4',
+    'x-forwarded-proto': 'https',
+    'x-forwarded-host': 'pub',
+  };
   const viaProxy = await app.inject({ url: '/who', headers });
   expect(viaProxy.json()).toEqual({ ip: '1.2.3.4', ips: ['1.2.3.4'], protocol: 'https', host: 'pub' });
   const direct = await app.inject({ url: '/who', headers, remoteAddress: '192.0.2.7' });
