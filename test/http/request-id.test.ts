@@ -142,6 +142,32 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
     }
   });
 
+  test("a failing WebSocket handler's log line carries the connection's id", async () => {
+    const { logger, lines } = pinoLines();
+    const s = await start(transport, { requestId: true, logger });
+    s.app.ws('/fails', {
+      message: () => {
+        throw new Error('handler broke');
+      },
+    });
+    try {
+      const client = new WsClient(`ws://127.0.0.1:${s.port}/fails`);
+      let id: unknown;
+      client.once('upgrade', (res) => (id = res.headers['x-request-id']));
+      await new Promise((resolve, reject) => {
+        client.once('open', resolve);
+        client.once('error', reject);
+      });
+      const closed = new Promise<number>((r) => client.once('close', (code: number) => r(code)));
+      client.send('x');
+      expect(await closed).toBe(1011);
+      expect(id).toMatch(MADE_ID);
+      expect(lines.find((l) => String(l.msg).startsWith('a WebSocket handler failed'))).toMatchObject({ reqId: id });
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('a WebSocket upgrade gets an id: ws.id, and the 101 carries the header', async () => {
     const s = await start(transport, { requestId: true });
     try {
