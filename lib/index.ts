@@ -10,7 +10,14 @@ export { encodeJson } from './backend';
 export { getBackends } from './diagnostics';
 export type { Backends } from './diagnostics';
 export { settings, createSettings } from './settings/index';
-export type { Settings, PerMessageDeflateOptions } from './settings/index';
+export type {
+  Settings,
+  PerMessageDeflateOptions,
+  RequestIdOptions,
+  RequestIdSetting,
+  TrustProxySetting,
+} from './settings/index';
+export { clientIp } from './http/proxy';
 export { Hooks } from './hooks';
 export type { Hook, HookEvents, HookName } from './hooks';
 export { App, createApp, app } from './app';
@@ -62,7 +69,7 @@ export type {
   Sample,
 } from './features/metrics-registry';
 export type { InjectOptions, InjectResponse } from './http/inject';
-export type { Logger } from './base/logger';
+export type { Logger, RequestLog, RequestLogMethod } from './base/logger';
 export { router, RouterGroup } from './router-group';
 export type { RouteMeta, RouteInfo } from './router-group';
 export { RadixRouter } from './router';

@@ -48,8 +48,35 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ metrics: { path: 'metrics' } }, /settings\.metrics must be .*\(got \{"path":"metrics"\}\)/],
   [{ metrics: { buckets: [1, 0.5] } }, /settings\.metrics must be .*buckets/],
   [{ tracing: 1 }, /settings\.tracing must be true or false/],
+  [{ requestId: 'on' }, /settings\.requestId must be true, false or \{ header\?/],
+  [{ requestId: { header: 'x id' } }, /settings\.requestId must be/],
+  [{ requestId: { trustHeader: 'yes' } }, /settings\.requestId must be/],
+  [{ requestId: { generate: 'uuid' } }, /settings\.requestId must be/],
+  [{ requestId: { headr: 'x-id' } }, /settings\.requestId must be/],
+  [{ trustProxy: -1 }, /settings\.trustProxy must be false, true, a hop count/],
+  [{ trustProxy: 1.5 }, /settings\.trustProxy must be/],
+  [{ trustProxy: 'localhost' }, /settings\.trustProxy must be .*\(got "localhost"\)/],
+  [{ trustProxy: ['10.0.0.0/33'] }, /settings\.trustProxy must be/],
+  [{ trustProxy: [1] }, /settings\.trustProxy must be/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
+});
+
+test.each<[Partial<Settings>]>([
+  [{ requestId: true }],
+  [{ requestId: { header: 'X-Correlation-Id', trustHeader: true, generate: () => 'a' } }],
+  [{ trustProxy: true }],
+  [{ trustProxy: 2 }],
+  [{ trustProxy: 'loopback' }],
+  [{ trustProxy: 'loopback, 10.0.0.0/8' }],
+  [{ trustProxy: ['uniquelocal', 'linklocal', '192.0.2.1', '2001:db8::/32'] }],
+])('%j is accepted', (override) => {
+  expect(() => resolveSettings(createSettings(override))).not.toThrow();
+});
+
+test('requestId and trustProxy are off by default', () => {
+  expect(createSettings().requestId).toBe(false);
+  expect(createSettings().trustProxy).toBe(false);
 });
 
 test('an unknown setting name (a typo) is refused', () => {

@@ -10,6 +10,7 @@ import { isThenable } from '../base/hook-runner';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 import { logWarn, type Logger } from '../base/logger';
 import { memoryStore, type RateLimitHit, type RateLimitStore } from './rate-limit-store';
+import { clientIp } from '../http/proxy';
 
 export interface RateLimitOptions {
   /** Requests a key may make per window (an integer >= 1). */
@@ -35,11 +36,11 @@ export interface RateLimitPlugin {
 }
 
 /**
- * The default key: the address the request came from. The one place to switch to the client's address as a
- * trusted proxy reports it, once the app knows which proxies it trusts.
+ * The default key: the client's address, `req.ip` — the TCP peer, or what proxies trusted by
+ * settings.trustProxy report (so clients behind one load balancer are not one key).
  */
 export function keyOf(req: Request): string {
-  return req.remoteAddress ?? '';
+  return clientIp(req) ?? '';
 }
 
 // RFC 8941 sf-string characters, without the quote and the backslash (a name needs no escaping then).

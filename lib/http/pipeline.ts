@@ -16,6 +16,7 @@ import { Exchange, type HttpHookContext, type PipelineHost } from './exchange';
 import { fail, finish, send, sendHttpError } from './respond';
 import { isThenable, runPhase } from '../base/hook-runner';
 import { validateRequest } from './validate-request';
+import { requestIdConfig, requestIdFor, withRequestId } from './request-id';
 
 export type {
   Middleware,
@@ -31,6 +32,9 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
   const method = raw.method;
   const isHead = method === 'HEAD';
   const url = raw.url;
+  // settings.requestId is off by default: one check per request then.
+  const ids = host.settings.requestId === false ? undefined : requestIdConfig(host.settings.requestId);
+  const id = ids === undefined ? undefined : requestIdFor(ids, raw.headers);
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   let path = rawPath;
@@ -40,7 +44,7 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
       path = decodePath(rawPath);
       routePath = routingPath(rawPath);
     } catch (err) {
-      sendHttpError(out, err as HttpError, isHead);
+      sendHttpError(out, err as HttpError, isHead, ids, id);
       return;
     }
   }
@@ -51,6 +55,8 @@ export function handleRequest(host: PipelineHost, raw: TransportRequest, out: Re
   const req = new KrozenRequest(method, path, rawQuery, match === null ? {} : match.params, raw);
   req.cookieSecret = host.settings.cookieSecret;
   req.protoKeys = host.settings.jsonProto;
+  req.settings = host.settings;
+  req.id = id;
   const ex = new Exchange(host, req, out, match, isHead, routePath);
   if (host.observer === undefined) startExchange(ex);
   else host.observer.begin(ex, startExchange);
@@ -238,14 +244,14 @@ function noRoute(ex: Exchange): void {
   const methods = ex.host.routeTable.methodsFor(ex.routePath);
   if (methods.length === 0) {
     res.status = 404;
-    res.body = { error: 'Not Found', method: req.method, path: req.path };
+    res.body = withRequestId({ error: 'Not Found', method: req.method, path: req.path }, req.id);
   } else if (req.method === 'OPTIONS') {
     res.status = 204;
     res.body = undefined;
     res.headers.allow = allowHeader(methods);
   } else {
     res.status = 405;
-    res.body = { error: 'Method Not Allowed', method: req.method, path: req.path };
+    res.body = withRequestId({ error: 'Method Not Allowed', method: req.method, path: req.path }, req.id);
     res.headers.allow = allowHeader(methods);
   }
   runAfterHooks(ex);

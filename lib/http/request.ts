@@ -5,6 +5,10 @@ import type { Request } from './types';
 import { parseQuery, type Query } from './query';
 import { parseCookies, verifiedCookies } from './cookies';
 import type { JsonProto } from '../backend/json-codec';
+import type { Settings } from '../settings/index';
+import { compileTrust } from '../settings/proxy-trust';
+import { childLogger, type RequestLog } from '../base/logger';
+import { resolveForwarded, type ForwardedInfo } from './proxy';
 
 export class KrozenRequest implements Request {
   method: string;
@@ -25,6 +29,12 @@ export class KrozenRequest implements Request {
   protoKeys: JsonProto;
   /** `extra`, created on first read: most requests meet no middleware that stashes anything. */
   private extraStash: Record<string, unknown> | undefined;
+  /** The request id (settings.requestId), undefined when ids are off. */
+  id: string | undefined;
+  /** The app's settings, for what is worked out on first read (log, ip, protocol, host). */
+  settings: Settings | undefined;
+  private childLog: RequestLog | undefined;
+  private forwarded: ForwardedInfo | undefined;
 
   constructor(
     method: string,
@@ -46,6 +56,10 @@ export class KrozenRequest implements Request {
     this.cookieSecret = undefined;
     this.protoKeys = 'error';
     this.extraStash = undefined;
+    this.id = undefined;
+    this.settings = undefined;
+    this.childLog = undefined;
+    this.forwarded = undefined;
   }
 
   /** The body as a stream (uploads and rawBody routes read it); with node:http, the IncomingMessage. */
@@ -56,6 +70,46 @@ export class KrozenRequest implements Request {
   /** The peer's IP address (undefined once the connection is gone). */
   get remoteAddress(): string | undefined {
     return this.transport.remoteAddress;
+  }
+
+  /** settings.logger's child carrying `reqId` (made on first read: a request that never logs pays nothing). */
+  get log(): RequestLog {
+    if (this.childLog === undefined)
+      this.childLog = childLogger(this.settings?.logger, this.id === undefined ? {} : { reqId: this.id });
+    return this.childLog;
+  }
+
+  private get proxied(): ForwardedInfo {
+    if (this.forwarded === undefined) {
+      const settings = this.settings;
+      this.forwarded = resolveForwarded(
+        this.headers,
+        this.transport.remoteAddress,
+        compileTrust(settings?.trustProxy),
+        settings !== undefined && settings.tls !== undefined,
+      );
+    }
+    return this.forwarded;
+  }
+
+  /** The client's address: the peer, or what trusted proxies say (settings.trustProxy). */
+  get ip(): string | undefined {
+    return this.proxied.ip;
+  }
+
+  /** The trusted proxy chain, client first (empty without trusted proxies). */
+  get ips(): readonly string[] {
+    return this.proxied.ips;
+  }
+
+  /** 'https' or 'http': the socket's, or a trusted proxy's X-Forwarded-Proto / Forwarded proto=. */
+  get protocol(): 'http' | 'https' {
+    return this.proxied.protocol;
+  }
+
+  /** The Host header, or a trusted proxy's X-Forwarded-Host / Forwarded host=. */
+  get host(): string | undefined {
+    return this.proxied.host;
   }
 
   get cookies(): Record<string, string> {

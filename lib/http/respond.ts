@@ -13,6 +13,7 @@ import type { ErrorHookContext, Exchange, HttpHookContext } from './exchange';
 import { logError } from '../base/logger';
 import { runPhase } from '../base/hook-runner';
 import type { Serializer } from '../schema/serializer';
+import { requestIdConfig, withRequestId, type RequestIdConfig } from './request-id';
 
 export function finish(ex: Exchange): void {
   const res = ex.res;
@@ -43,19 +44,33 @@ function responseFor(ex: Exchange, body: unknown, status: number, headers: Recor
   return bindCookieSecret(new Response(body, status, headers), ex.host.settings.cookieSecret);
 }
 
+/** The fields of krozen's own log lines about a request (its id when ids are on). */
 function where(ex: Exchange): Record<string, unknown> {
-  return { method: ex.req.method, path: ex.req.path };
+  const id = ex.req.id;
+  return id === undefined
+    ? { method: ex.req.method, path: ex.req.path }
+    : { method: ex.req.method, path: ex.req.path, reqId: id };
+}
+
+/** Echoes the request id in its header (unless the app set that header itself). */
+function echoRequestId(headers: Record<string, HeaderValue>, config: RequestIdConfig | undefined, id: string): void {
+  if (config !== undefined && headers[config.header] === undefined) headers[config.header] = id;
 }
 
 function write(ex: Exchange, status: number, headers: Record<string, HeaderValue>, body: unknown): void {
+  const id = ex.req.id;
+  if (id !== undefined) echoRequestId(headers, requestIdConfig(ex.host.settings.requestId), id);
   try {
     const bigInt = ex.host.settings.jsonBigInt;
     sendResponse(outFor(ex), status, headers, body, ex.isHead, bigInt, serializerFor(ex, status, bigInt));
   } catch (err) {
     // A body JSON cannot encode (a cycle, a BigInt), an invalid status or header value.
     logError(ex.host.settings.logger, `cannot send the response to ${ex.req.method} ${ex.req.path}`, err, where(ex));
-    if (!ex.out.headersSent) sendResponse(ex.out, (status = 500), keptHeaders(ex), internalError(ex, err), ex.isHead);
-    else ex.out.destroy();
+    if (!ex.out.headersSent) {
+      const kept = keptHeaders(ex);
+      if (id !== undefined) echoRequestId(kept, requestIdConfig(ex.host.settings.requestId), id);
+      sendResponse(ex.out, (status = 500), kept, internalError(ex, err), ex.isHead);
+    } else ex.out.destroy();
   }
   if (ex.host.observer !== undefined) ex.host.observer.end(ex, status);
 }
@@ -77,10 +92,11 @@ function outFor(ex: Exchange): ResponseSink {
 const INTERNAL_ERROR = 'Internal Server Error';
 
 /** The 500 body: no detail for the client, except what a debug run should show about a bad handler result. */
-function internalError(ex: Exchange | undefined, err: unknown): Record<string, string> {
-  if (ex !== undefined && ex.host.settings.debug && err instanceof ResultShapeError)
-    return { error: INTERNAL_ERROR, detail: err.message };
-  return { error: INTERNAL_ERROR };
+function internalError(ex: Exchange, err: unknown, debug = true): Record<string, string> {
+  const body: Record<string, string> = { error: INTERNAL_ERROR };
+  if (debug && ex.host.settings.debug && err instanceof ResultShapeError) body.detail = err.message;
+  if (ex.req.id !== undefined) body.requestId = ex.req.id;
+  return body;
 }
 
 // Headers that describe a body: an error answer has its own.
@@ -110,8 +126,16 @@ export function headersKept(res: Response | null): Record<string, HeaderValue> {
 }
 
 /** An HttpError's answer before there is an Exchange (a malformed path). */
-export function sendHttpError(out: ResponseSink, err: HttpError, isHead: boolean): void {
-  sendResponse(out, err.status, err.headers === undefined ? {} : { ...err.headers }, { error: err.message }, isHead);
+export function sendHttpError(
+  out: ResponseSink,
+  err: HttpError,
+  isHead: boolean,
+  ids?: RequestIdConfig,
+  id?: string,
+): void {
+  const headers: Record<string, HeaderValue> = err.headers === undefined ? {} : { ...err.headers };
+  if (id !== undefined) echoRequestId(headers, ids, id);
+  sendResponse(out, err.status, headers, withRequestId({ error: err.message }, id), isHead);
 }
 
 /** Any throw or rejection: an HttpError answers with its status; anything else is logged and becomes a 500. */
@@ -125,7 +149,13 @@ export function fail(ex: Exchange, err: unknown): void {
   if (err instanceof HttpError) {
     const headers = keptHeaders(ex);
     if (err.headers !== undefined) Object.assign(headers, err.headers);
-    const body = err.body === undefined ? { error: err.message } : err.body;
+    // krozen's own bodies get the request id; a body the app gave its HttpError is its own business.
+    const body =
+      err.body === undefined
+        ? withRequestId({ error: err.message }, ex.req.id)
+        : err instanceof ValidationError
+          ? withRequestId(err.body, ex.req.id)
+          : err.body;
     if (!(err instanceof ValidationError) || !ex.host.hooks.has('error')) {
       send(ex, err.status, headers, body);
       return;
@@ -157,6 +187,6 @@ function finishError(ex: Exchange, ctx: ErrorHookContext): void {
 
 function failInErrorHook(ex: Exchange, err: unknown): void {
   logError(ex.host.settings.logger, 'an error hook threw', err, where(ex));
-  ex.res = responseFor(ex, internalError(undefined, err), 500, keptHeaders(ex));
+  ex.res = responseFor(ex, internalError(ex, err, false), 500, keptHeaders(ex));
   finish(ex);
 }

@@ -2,6 +2,7 @@
 // Independent of the transport that carried the request.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawRequest } from '../transport/types';
+import type { RequestLog } from '../base/logger';
 
 /**
  * The request a handler sees. The type parameters are filled in from the route's path and schema
@@ -38,8 +39,20 @@ export interface Request<
    * only on routes registered with `rawBody`.
    */
   readonly raw: RawRequest;
-  /** The peer's IP address. */
+  /** The peer's IP address (behind a proxy, the proxy's: see `ip`). */
   readonly remoteAddress: string | undefined;
+  /** The request id when settings.requestId is on (else undefined). */
+  readonly id: string | undefined;
+  /** A logger for this request: settings.logger's child with `reqId` (pino's `child`), else the console. */
+  readonly log: RequestLog;
+  /** The client's address: remoteAddress, or what proxies trusted by settings.trustProxy say. */
+  readonly ip: string | undefined;
+  /** The trusted proxy chain, client first, the nearest proxy last (empty when no proxy is trusted). */
+  readonly ips: readonly string[];
+  /** 'http' or 'https': the socket's, or a trusted proxy's X-Forwarded-Proto / Forwarded proto=. */
+  readonly protocol: 'http' | 'https';
+  /** The Host header, or a trusted proxy's X-Forwarded-Host / Forwarded host= (port included if sent). */
+  readonly host: string | undefined;
 }
 
 export type { HeaderValue } from '../base/http-grammar';

@@ -23,6 +23,9 @@ import { isToken } from '../base/http-grammar';
 import { isLogger, type Logger } from '../base/logger';
 import { hasTlsCredentials, type TlsSettings } from './tls';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
+import { requestIdRule, trustProxyRule, type RequestIdSetting, type TrustProxySetting } from './proxy-trust';
+
+export type { RequestIdOptions, RequestIdSetting, TrustProxySetting } from './proxy-trust';
 
 export interface PerMessageDeflateOptions {
   /** Server drops its compression context between messages. */
@@ -54,6 +57,21 @@ export interface Settings {
   tls: TlsSettings | undefined;
   /** Where krozen's error lines go: pino or any object with error/warn/info/debug (default: the console). */
   logger: Logger | undefined;
+  /**
+   * Request ids (off by default): true, or `{ header?, trustHeader?, generate? }`. On, every request gets
+   * `req.id` (every upgrade `ws.id`): generated, or with `trustHeader` taken from `header` (default
+   * 'x-request-id') when sane; echoed in that response header, in `req.log` lines, krozen's own log lines and
+   * its JSON error bodies (`requestId`).
+   */
+  requestId: RequestIdSetting;
+  /**
+   * Which peers may say who the client is through X-Forwarded-For / -Proto / -Host or Forwarded (RFC 7239),
+   * for req.ip, req.ips, req.protocol, req.host and the WebSocket Origin check. false (default: nobody; the
+   * socket's peer is the client), true (every hop), a hop count, or addresses / CIDRs ('loopback',
+   * 'linklocal', 'uniquelocal', '10.0.0.0/8', …). Trust only what sits in front of you: anyone else can
+   * send these headers.
+   */
+  trustProxy: TrustProxySetting;
   /** serveStatic resolves a relative `root` (default `static`) against it, per request. */
   baseDir: string;
   /** >1: that many processes share the port through node:cluster. */
@@ -228,6 +246,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     debug: false,
     tls: undefined,
     logger: undefined,
+    requestId: false,
+    trustProxy: false,
     baseDir: process.cwd(),
     workers: 1,
     backlog: 2048,
@@ -411,6 +431,8 @@ export const SETTING_RULES = {
   formMaxFields: int(0),
   compression: bool,
   compressionThreshold: int(0),
+  requestId: requestIdRule,
+  trustProxy: trustProxyRule,
   logger: optional(rule(isLogger, 'pino or an object with error, warn, info and debug methods')),
   tls: optional(
     rule(hasTlsCredentials, '{ key, cert, … } (PEM strings or Buffers) or { pfx, … }, as tls.createServer takes'),

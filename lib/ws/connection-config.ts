@@ -28,6 +28,9 @@ export interface ConnectionLimits {
 export interface WsConnectionInfo {
   readonly url: string;
   readonly remoteAddress: string | undefined;
+  /** The client's address (settings.trustProxy), the request id (settings.requestId). */
+  readonly ip: string | undefined;
+  readonly id: string | undefined;
   readonly params: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly protocol: string;

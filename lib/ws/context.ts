@@ -18,7 +18,21 @@ export interface WsUpgradeRequest<Params = Readonly<Record<string, string>>> {
   readonly query: Readonly<Record<string, string>>;
   /** Header names in lower case, cookies included (`headers.cookie`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The TCP peer (behind a proxy, the proxy: see `ip`). */
   readonly remoteAddress: string | undefined;
+  /** The client's address: remoteAddress, or what proxies trusted by settings.trustProxy say. */
+  readonly ip: string | undefined;
+  /** The trusted proxy chain, client first (empty when no proxy is trusted). */
+  readonly ips: readonly string[];
+  /** The Host header, or a trusted proxy's X-Forwarded-Host / Forwarded host=. */
+  readonly host: string | undefined;
+  /**
+   * True when the client's connection is TLS (https/wss): settings.tls, or a trusted proxy's
+   * X-Forwarded-Proto / Forwarded proto= (`protocol` below is the subprotocol).
+   */
+  readonly secure: boolean;
+  /** The request id when settings.requestId is on (also ws.id and the 101's header), else undefined. */
+  readonly id: string | undefined;
   /** The subprotocols the client offered, in its order. */
   readonly protocols: readonly string[];
   /** The subprotocol the server picked ('' for none). */

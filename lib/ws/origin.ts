@@ -6,12 +6,24 @@
 
 export type OriginPolicy = 'same-origin' | '*' | readonly string[];
 
-/** Whether a handshake with `origin` (the Origin header) and `host` (the Host header) may proceed. */
-export function originAllowed(policy: OriginPolicy, origin: string | undefined, host: string | undefined): boolean {
+/**
+ * Whether a handshake with `origin` (the Origin header) and `host` (the Host header, or a trusted proxy's
+ * forwarded host) may proceed. `scheme`: the client's scheme when a trusted proxy said it; 'same-origin' then
+ * compares schemes too (without it, the Host alone, read with the Origin's scheme's default port).
+ */
+export function originAllowed(
+  policy: OriginPolicy,
+  origin: string | undefined,
+  host: string | undefined,
+  scheme?: 'http' | 'https',
+): boolean {
   if (origin === undefined || policy === '*') return true;
   const normalized = normalizeOrigin(origin);
   if (normalized === null) return false; // 'null' (sandboxed frames, file:) or garbage
-  if (policy === 'same-origin') return host !== undefined && normalized.host === normalizeHost(host, normalized.secure);
+  if (policy === 'same-origin') {
+    if (scheme !== undefined && normalized.secure !== (scheme === 'https')) return false;
+    return host !== undefined && normalized.host === normalizeHost(host, normalized.secure);
+  }
   return policy.some((allowed) => {
     const entry = normalizeOrigin(allowed);
     return entry !== null && entry.origin === normalized.origin;

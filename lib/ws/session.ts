@@ -316,9 +316,14 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     }
   }
 
+  /** The fields of krozen's lines about this connection: its request id when ids are on. */
+  private logFields(): Record<string, unknown> | undefined {
+    return this.ws.id === undefined ? undefined : { reqId: this.ws.id };
+  }
+
   private handlerFailed(err: unknown): void {
     if (this.disconnected) return;
-    logError(this.limits.logger, 'a WebSocket handler failed; closing the connection with 1011', err);
+    logError(this.limits.logger, 'a WebSocket handler failed; closing the connection with 1011', err, this.logFields());
     const [code, reason] = Failures.HOOK_FAILED;
     this.guarded(() => this.initiateClose(code, reason, false));
   }
@@ -407,9 +412,9 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     try {
       const result = this.handlers.close(ctx);
       if (result !== undefined)
-        result.catch((err) => logError(this.limits.logger, 'a WebSocket close handler failed', err));
+        result.catch((err) => logError(this.limits.logger, 'a WebSocket close handler failed', err, this.logFields()));
     } catch (err) {
-      logError(this.limits.logger, 'a WebSocket close handler failed', err);
+      logError(this.limits.logger, 'a WebSocket close handler failed', err, this.logFields());
     }
     ws.emit('close', this.closing.code, this.closing.reason);
   }

@@ -13,7 +13,7 @@ import type { HttpHookContext, Middleware } from '../http/exchange';
 import { HttpError } from '../http/http-error';
 import { headersKept } from '../http/respond';
 import { Response } from '../http/response';
-import type { UpgradeHttpRequest } from './upgrade-request';
+import { UpgradeRequestView, type UpgradeHttpRequest } from './upgrade-request';
 
 /** What the upgrade's pipeline needs from the app. */
 export interface UpgradePipelineHost {
@@ -30,12 +30,15 @@ export function hasUpgradePipeline(host: UpgradePipelineHost): boolean {
 /** One upgrade on its way through the pipeline: the context of its `request` and `response` hooks. */
 export class UpgradeCall implements HttpHookContext {
   readonly res: Response;
+  /** The upgrade request as hooks and middleware see it (an HTTP Request). */
+  readonly req: UpgradeRequestView;
 
   constructor(
     readonly host: UpgradePipelineHost,
-    readonly req: UpgradeHttpRequest,
+    upgrade: UpgradeHttpRequest,
     readonly settings: Pick<Settings, 'cookieSecret' | 'logger'>,
   ) {
+    this.req = new UpgradeRequestView(upgrade, settings.logger);
     this.res = bindCookieSecret(new Response(undefined, 200), settings.cookieSecret);
   }
 }

@@ -58,6 +58,9 @@ import { upgradeAnswered } from './upgrade-watch';
 import { offeredProtocols, pickProtocol, validOffer } from './protocols';
 import { ErrorCode, KrozenError } from '../base/errors';
 import { logError } from '../base/logger';
+import { compileTrust, type TrustFn } from '../settings/proxy-trust';
+import { resolveForwarded } from '../http/proxy';
+import { requestIdConfig, requestIdFor, type RequestIdConfig } from '../http/request-id';
 
 /** The head of a request that asks for a protocol upgrade, as any transport gives it. */
 export interface UpgradeRequest {
@@ -93,12 +96,17 @@ export class WsUpgrade {
   private readonly endpoints = new Map<WsBehaviour, WsEndpoint>();
   /** zlib operations in flight across this server's connections (made at the first deflate). */
   private limiter: Limiter | null = null;
+  /** settings.trustProxy and settings.requestId, compiled once. */
+  private readonly trust: TrustFn;
+  private readonly ids: RequestIdConfig | undefined;
 
   constructor(
     private readonly host: WsUpgradeHost,
     private readonly config: ResolvedSettings,
   ) {
     this.hookEndpoint = hookEndpoint(host.hooks, config);
+    this.trust = compileTrust(config.trustProxy);
+    this.ids = requestIdConfig(config.requestId);
   }
 
   /** Answers an upgrade request on `socket`: 101 and a connection, or a refusal. */
@@ -127,6 +135,8 @@ export class WsUpgrade {
       remoteAddress,
       offered,
       this.config.cookieSecret,
+      resolveForwarded(headers, remoteAddress, this.trust, this.config.tls !== undefined),
+      this.ids === undefined ? undefined : requestIdFor(this.ids, headers as Record<string, string>),
     );
     // No request/response hook and no middleware: no Response, no extra step (the direct path).
     const call = hasUpgradePipeline(this.host) ? new UpgradeCall(this.host, req, this.config) : null;
@@ -149,7 +159,8 @@ export class WsUpgrade {
     const { req, socket } = step;
     const endpoint = step.endpoint as WsEndpoint;
     const headers = req.headers;
-    if (!originAllowed(endpoint.origins, headerValue(headers.origin), headerValue(headers.host))) {
+    // Same-origin is judged against the host (and scheme) the client used, as trusted proxies report them.
+    if (!originAllowed(endpoint.origins, headerValue(headers.origin), req.host, req.forwardedScheme)) {
       return this.refuse(step, { status: 403, message: 'Origin not allowed' });
     }
     if (gone(socket)) return void socket.destroy();
@@ -182,7 +193,7 @@ export class WsUpgrade {
         },
       )
       .catch((err) => {
-        logError(this.config.logger, 'a WebSocket upgrade failed', err);
+        logError(this.config.logger, 'a WebSocket upgrade failed', err, logFields(req));
         socket.destroy();
       });
   }
@@ -200,7 +211,7 @@ export class WsUpgrade {
     if (step.call !== null) return this.answer(step, errorAnswer(step.call, err));
     if (isHttpError(err))
       return refuseUpgrade(step.socket, { status: err.status, message: err.message, headers: err.headers });
-    logError(this.config.logger, 'a WebSocket upgrade handler failed; answering 500', err);
+    logError(this.config.logger, 'a WebSocket upgrade handler failed; answering 500', err, logFields(step.req));
     refuseUpgrade(step.socket, { status: 500, message: 'Internal Server Error' });
   }
 
@@ -272,6 +283,8 @@ export class WsUpgrade {
       const info = {
         url: req.url,
         remoteAddress: req.remoteAddress,
+        ip: req.ip,
+        id: req.id,
         params: req.params,
         headers: req.headers,
         protocol: req.protocol,
@@ -283,7 +296,9 @@ export class WsUpgrade {
       session.start(acceptResponse(step.key, extensions, req.protocol, extra), head);
     };
     const call = step.call;
-    if (call === null) return open('');
+    // settings.requestId: the id goes out on the 101 too (unless middleware set that header itself).
+    const idLine = req.id === undefined || this.ids === undefined ? '' : `${this.ids.header}: ${req.id}\r\n`;
+    if (call === null) return open(idLine);
     // The 101 with the headers middleware set; the response hooks see it (status 101) first.
     runResponseHooks(call, { status: 101, headers: call.res.headers, body: undefined }, (final) => {
       let extra: string;
@@ -294,7 +309,8 @@ export class WsUpgrade {
         return refuseUpgrade(socket, { status: 500, message: 'Internal Server Error' });
       }
       if (gone(socket)) return void socket.destroy();
-      open(extra);
+      const own = this.ids !== undefined && final.headers[this.ids.header] !== undefined;
+      open(own ? extra : extra + idLine);
     });
   }
 }
@@ -310,6 +326,11 @@ interface Step {
 }
 
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/** krozen's own log lines about an upgrade carry its request id (settings.requestId). */
+function logFields(req: UpgradeHttpRequest): Record<string, unknown> | undefined {
+  return req.id === undefined ? undefined : { reqId: req.id };
+}
 
 /** The client closed or the socket failed while user code ran. */
 function gone(socket: Duplex): boolean {

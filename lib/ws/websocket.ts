@@ -41,7 +41,12 @@ export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<
   /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
   data: Data;
   readyState: ReadyState = 1;
+  /** The TCP peer (behind a proxy, the proxy: see `ip`). */
   readonly remoteAddress: string | undefined;
+  /** The client's address: remoteAddress, or what proxies trusted by settings.trustProxy say. */
+  readonly ip: string | undefined;
+  /** The upgrade's request id (settings.requestId; sent in the 101), else undefined. */
+  readonly id: string | undefined;
   /** The request target of the upgrade (path and query), e.g. `/ws?room=lobby`. */
   readonly url: string;
   /** The endpoint's route parameters (`/chat/:room` → `{ room }`). */
@@ -62,6 +67,8 @@ export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<
     super();
     this.#session = session;
     this.remoteAddress = info.remoteAddress;
+    this.ip = info.ip;
+    this.id = info.id;
     this.url = info.url;
     this.params = info.params as Params;
     this.headers = info.headers;
