@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The system tools the test suite drives: wrk (the benchmark smoke test), Debian's Chromium (the browser
-# test), curl (a non-Node HTTP client), openssl (certificates the TLS tests make) and redis-server (the pub/sub
-# tests start their own, on a free port), plus any extra package named as an argument (.ci/run adds valgrind,
-# and nginx for the trust-proxy test).
+# test), curl (a non-Node HTTP client), openssl (certificates the TLS tests make), redis-server (the pub/sub
+# tests start their own, on a free port) and nginx (the trust-proxy test starts its own, by PID), plus any extra
+# package named as an argument (.ci/run adds valgrind and the cross-compilers).
 # Installs what is missing with apt-get when it can (root); otherwise says what to install and fails, so no
 # test is silently skipped.
 set -euo pipefail
@@ -20,7 +20,7 @@ declare -A probe=(
   [nginx]=nginx
 )
 # `--only pkg...` checks just the packages named (release and native scripts that need none of the others).
-defaults=(wrk chromium curl openssl redis-server)
+defaults=(wrk chromium curl openssl redis-server nginx)
 if [ "${1:-}" = "--only" ]; then
   shift
   defaults=()
