@@ -5,7 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import * as net from 'node:net';
 import type { Settings } from './settings/index';
 import { listenerFault } from './base/listener-guard';
-import { logError, logInfo, logWarn } from './base/logger';
+import { logError, logInfo, logWarn, fallbackLogger } from './base/logger';
 
 /** IPC between primary and workers besides publishes (lib/pubsub/ipc.ts): stop, and a worker's listening port. */
 type ClusterMessage = { krozen: 'stop' } | { krozen: 'listening'; port: number };
@@ -180,7 +180,7 @@ export function wireClusterWorker(server: StoppableServer, port: number): void {
       server.stop().then(
         () => process.exit(0),
         (err) => {
-          logError(undefined, 'worker stop failed', err);
+          logError(fallbackLogger(), 'worker stop failed', err);
           process.exit(1);
         },
       );

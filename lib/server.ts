@@ -15,7 +15,7 @@ import { checkJsonSettings } from './backend/json-codec';
 import { resolveSettings, servingTransport } from './settings/index';
 import { WsUpgrade } from './ws/upgrade';
 import { ErrorCode, KrozenError } from './base/errors';
-import { logError, logInfo } from './base/logger';
+import { logError, logInfo, fallbackLogger, useServerLogger } from './base/logger';
 import { enableObservability, type Observability } from './features/observe';
 
 export interface RunOptions {
@@ -43,6 +43,8 @@ export class Server {
   private stopping: Promise<void> | undefined;
   /** A server:start hook failed: stop() runs no server:stop hooks. */
   private startFailed = false;
+  /** Undoes this server's useServerLogger() when it stops. */
+  private restoreLogger: () => void = () => undefined;
   private static last: Server | undefined;
 
   constructor(app: App = globalApp) {
@@ -76,6 +78,7 @@ export class Server {
     for (const p of options.plugins ?? []) app.plugin(p);
     // Checked and frozen once: a bad value fails here, naming the setting; the WebSocket layer reads this copy.
     const settings = resolveSettings(app.settings);
+    this.restoreLogger = useServerLogger(settings.logger);
     this.wsUpgrade = new WsUpgrade(app, settings);
 
     if (settings.reusePort) assertReusePort();
@@ -175,6 +178,7 @@ export class Server {
 
   private async shutdown(): Promise<void> {
     removeSignalHandlers(this);
+    this.restoreLogger();
     const app = this.app;
     if (this.primary !== undefined) {
       await this.primary.stop(app.settings.shutdownTimeout);
@@ -231,7 +235,8 @@ function onSignal(signal: NodeJS.Signals): void {
   running.clear();
   uninstall();
   Promise.allSettled(servers.map((s) => s.stop())).then((results) => {
-    for (const r of results) if (r.status === 'rejected') logError(undefined, `stop after ${signal} failed`, r.reason);
+    for (const r of results)
+      if (r.status === 'rejected') logError(fallbackLogger(), `stop after ${signal} failed`, r.reason);
     process.exit(0);
   });
 }

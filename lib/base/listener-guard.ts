@@ -4,7 +4,7 @@
 // the fault here. The first fault of each listener is logged with its stack; later ones of the same
 // listener at most once per LOG_INTERVAL_MS with a count, so a client that repeats a fault cannot flood
 // the log.
-import { logError } from './logger';
+import { logError, fallbackLogger } from './logger';
 
 /** Something a fault can be contained to. */
 interface Destroyable {
@@ -47,7 +47,7 @@ export function listenerFault(where: string, err: unknown, socket?: Destroyable 
     const repeated = log.unlogged > 0 ? ` (${log.unlogged} more since the last report)` : '';
     log.unlogged = 0;
     log.lastLogged = now;
-    logError(undefined, `internal error in the ${where} listener; that connection was closed${repeated}`, err);
+    logError(fallbackLogger(), `internal error in the ${where} listener; that connection was closed${repeated}`, err);
   } catch {
     // Logging must not throw into Node either.
   }

@@ -28,6 +28,26 @@ function reqIdSuffix(fields: Record<string, unknown> | undefined): string {
   return fields === undefined || fields.reqId === undefined ? '' : ` (reqId=${String(fields.reqId)})`;
 }
 
+// Some lines have no app in reach (a listener fault on a socket, a response stream that failed, a stop after a
+// signal): they go to the logger of the running server that has one (the last started; Server.run sets it),
+// so an app with settings.logger sees every line krozen writes. No such server: the console.
+let serverLogger: Logger | undefined;
+
+/** The logger for a line with no app in reach: the running server's settings.logger, if one has one. */
+export function fallbackLogger(): Logger | undefined {
+  return serverLogger;
+}
+
+/** Server.run(): lines with no app in reach go to `logger` (undefined: none); returns a function to undo it. */
+export function useServerLogger(logger: Logger | undefined): () => void {
+  if (logger === undefined) return () => undefined;
+  const previous = serverLogger;
+  serverLogger = logger;
+  return () => {
+    if (serverLogger === logger) serverLogger = previous;
+  };
+}
+
 /** An error worth a line: to settings.logger as `{ err, ...fields }` + message, else console.error. */
 export function logError(
   logger: Logger | undefined,

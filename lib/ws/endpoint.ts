@@ -181,7 +181,10 @@ export function behaviourEndpoint(b: WsBehaviour, config: ResolvedSettings): WsE
         message === undefined ? ignore : (ctx) => pending(message.call(b, ctx as never)),
       ),
       close: close === undefined ? ignore : (ctx) => pending(close.call(b, ctx as never)),
-      drain: drain === undefined ? ignore : (ws) => void pending(drain.call(b, ws as never))?.catch(logDrainFailure),
+      drain:
+        drain === undefined
+          ? ignore
+          : (ws) => void pending(drain.call(b, ws as never))?.catch((err) => logDrainFailure(config, err)),
       defaultReply: false,
     },
     limits: limitsOf(config, b),
@@ -193,8 +196,8 @@ export function behaviourEndpoint(b: WsBehaviour, config: ResolvedSettings): WsE
   };
 }
 
-function logDrainFailure(err: unknown): void {
-  logError(undefined, 'a WebSocket drain handler failed', err);
+function logDrainFailure(config: ResolvedSettings, err: unknown): void {
+  logError(config.logger, 'a WebSocket drain handler failed', err);
 }
 
 /** The global endpoint at settings.wsPath: the ws:* hooks, pykrozen's default reply. */

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { writeDirect } from './direct-write';
-import { logError } from '../../base/logger';
+import { logError, fallbackLogger } from '../../base/logger';
 
 /** Bodies up to this size are copied behind the head into one buffer: one write instead of a writev. */
 const COPY_BODY_MAX = 16 * 1024;
@@ -96,7 +96,7 @@ export function pipeResponseBody(socket: Socket, body: Readable, chunked: boolea
   body.once('error', (err: NodeJS.ErrnoException) => {
     if (finished) return;
     cleanup();
-    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') logError(undefined, 'response stream failed', err);
+    if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') logError(fallbackLogger(), 'response stream failed', err);
     owner.failed();
   });
 }

@@ -25,7 +25,7 @@ import type {
   TransportRequest,
   TransportServer,
 } from '../types';
-import { logError } from '../../base/logger';
+import { logError, fallbackLogger } from '../../base/logger';
 
 const RECEIVER = Symbol('krozen.bodyReceiver');
 const BUDGET = Symbol('krozen.chunkBudget');
@@ -155,7 +155,7 @@ function onAborted(this: Receiving): void {
 
 function onStreamDone(err: NodeJS.ErrnoException | null): void {
   // pipeline() has already destroyed both ends; a client that went away is not worth a log line.
-  if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') logError(undefined, 'response stream failed', err);
+  if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') logError(fallbackLogger(), 'response stream failed', err);
 }
 
 /** Runs `handler` for a node:http request (also what bench/http-overhead.mjs drives without a socket). */
