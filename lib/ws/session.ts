@@ -274,11 +274,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
 
   /** Runs the message handler(s), then sends the reply (or the default one). */
   private dispatch(binary: boolean, payload: Buffer, headroom: boolean, transient: boolean): void {
-    const stats = this.hub.stats;
-    if (stats !== null) {
-      stats.messagesIn++;
-      stats.bytesIn += payload.length;
-    }
+    if (this.hub.stats !== null) this.hub.stats.received(payload.length);
     const ctx = new WsMessageContext(this.ws, binary, payload, transient, headroom, this.limits);
     let result: void | Promise<void>;
     try {

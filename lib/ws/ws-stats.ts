@@ -11,6 +11,12 @@ export class WsStats {
   backpressureDrops = 0;
   /** Connections closed (1008) by wsMaxBackpressure under policy 'close'. */
   backpressureCloses = 0;
+
+  /** A message received (its payload length). */
+  received(bytes: number): void {
+    this.messagesIn++;
+    this.bytesIn += bytes;
+  }
 }
 
 /** The payload length of a server frame (unmasked): its length minus the 2, 4 or 10 header bytes. */
