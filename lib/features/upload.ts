@@ -1,7 +1,7 @@
 // Upload routes: multipart/form-data parsed as it streams in (busboy), with limits on file size, file
 // count, field count and field size. The handler gets the files; the text fields land in req.body.
 import busboy from 'busboy';
-import { pipeline, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Settings } from '../settings/index';
 import { BodyPieces } from '../transport/body-pieces';
 import type { Handler, HandlerResult, Request, ResponseInit } from '../http/types';
@@ -11,7 +11,7 @@ import { ValidationError } from '../http/http-error';
 import type { Validator } from '../schema/validator';
 import { logError } from '../base/logger';
 import {
-  Coalesce,
+  pumpInSlabs,
   createTempFile,
   ensureUploadDir,
   removeTempFile,
@@ -251,8 +251,8 @@ function readMultipart(req: Request, settings: Settings, storage: UploadStorage,
         }
         sinks.push(dest);
       }
-      // pipeline: backpressure both ways, and the part's stream is released if the destination fails.
-      pipeline(stream, new Coalesce(), dest, (err) => {
+      // Backpressure both ways, and the part's stream is released if the destination fails.
+      pumpInSlabs(stream, dest, (err) => {
         if (err) {
           if (!settled) fail(storeFailure(settings, err));
           return;
