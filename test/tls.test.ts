@@ -1,6 +1,6 @@
 // settings.tls: HTTPS and WSS on one port, with a certificate the test makes (openssl), checked by curl
 // (--cacert) and by the ws client over wss. Plain HTTP on the TLS port gets no answer.
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from './helpers/self-signed';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -20,33 +20,7 @@ let port: number;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-'));
-  const keyPath = path.join(dir, 'key.pem');
-  certPath = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  key = fs.readFileSync(keyPath, 'utf8');
-  cert = fs.readFileSync(certPath, 'utf8');
+  ({ key, cert, certPath } = selfSignedCert(dir, 'DNS:localhost,IP:127.0.0.1'));
   const app = createApp({ port: 0, tls: { key, cert }, wsEndpoint: 'on' });
   app.get('/json', (req) => ({
     body: { secure: true, path: req.path, list: Array.from({ length: 1000 }, (_, i) => i) },

@@ -1,7 +1,7 @@
 // securityHeaders(): helmet's defaults on every answer the pipeline makes (200, 404, 405, 413, 429, 500,
 // HttpError), on both transports; a route's own header wins; each header off or changed; the opt-in CSP;
 // HSTS only over TLS (a real https server with an openssl certificate, read with node:https).
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '../helpers/self-signed';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -138,33 +138,7 @@ describe('HSTS over TLS', () => {
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-hsts-'));
-    const keyPath = path.join(dir, 'key.pem');
-    const certPath = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = fs.readFileSync(keyPath, 'utf8');
-    ca = fs.readFileSync(certPath, 'utf8');
+    ({ key, cert: ca } = selfSignedCert(dir, 'IP:127.0.0.1'));
   });
   afterEach(async () => {
     await server?.stop();

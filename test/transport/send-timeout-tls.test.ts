@@ -1,7 +1,7 @@
 // settings.sendTimeout over TLS (node:http's https server, where settings.tls serves): the deadline watches
 // the TLS socket the responses are written to, not only the TCP one under it. A client that never reads a
 // streamed 50 MB body loses the connection within sendTimeout; one that reads in bursts keeps it.
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '../helpers/self-signed';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,31 +19,7 @@ const closedAt: number[] = [];
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-send-'));
-  const keyPath = path.join(dir, 'key.pem');
-  const certPath = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  const key = fs.readFileSync(keyPath, 'utf8');
-  const cert = fs.readFileSync(certPath, 'utf8');
+  const { key, cert } = selfSignedCert(dir);
   r = await startApp(
     (app) => {
       app.get('/stream', () => ({ body: bigStream() }));
