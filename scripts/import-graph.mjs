@@ -27,6 +27,7 @@ export const LAYERS = [
   ['pubsub', ['pubsub/']],
   ['ws', ['ws/']],
   ['features', ['features/', 'diagnostics.ts']],
+  ['realtime', ['realtime/']],
   ['app', ['router-group.ts', 'hooks.ts', 'app.ts', 'cluster.ts', 'reuse-port.ts', 'server.ts']],
   ['entry', ['index.ts']],
 ];
