@@ -25,7 +25,7 @@ import type {
 import { RealtimeConnection } from './connection';
 import { readMessage, SUBPROTOCOL, type ClientMessage } from './protocol';
 import { RealtimeError } from './realtime-error';
-import { recoveryTest, type RealtimeOptions, type RealtimeSocket } from './options';
+import { recoveryTest, wsLimits, type RealtimeOptions, type RealtimeSocket } from './options';
 import { subscribe, unsubscribe, unsubscribeAll, type SubscriptionHost } from './subscriptions';
 import { errAnswer, validated } from './answers';
 import type { HubEndpoint, RealtimeEndpointStats, RealtimeHub } from './hub';
@@ -155,9 +155,8 @@ export class RealtimeEndpoint<A = UntypedApi, Data = Record<string, unknown>> im
 
   /** @internal The app.ws() behaviour serving this endpoint. */
   behaviour(): WsBehaviour {
-    const { upgrade, open, close, canSubscribe, canPublish, requests, events, schema, recovery, ...limits } = this
-      .options as RealtimeOptions;
-    (void canSubscribe, canPublish, requests, events, schema, recovery);
+    const { upgrade, open, close } = this.options as RealtimeOptions;
+    const limits = wsLimits(this.options as RealtimeOptions);
     return {
       ...limits,
       protocols: [SUBPROTOCOL],

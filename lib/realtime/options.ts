@@ -60,6 +60,7 @@ export interface RealtimeOptions<A = UntypedApi, Data = Record<string, unknown>>
 const FUNCTIONS = ['upgrade', 'open', 'close', 'canSubscribe', 'canPublish'];
 const MAPS = ['requests', 'events'];
 const SCHEMA_PARTS = new Set(['requests', 'events', 'publish']);
+const OWN = new Set([...FUNCTIONS, ...MAPS, 'schema', 'recovery']);
 
 function fail(path: string, message: string): never {
   throw new KrozenTypeError(ErrorCode.INVALID_WS_ENDPOINT, `app.realtime('${path}'): ${message}`);
@@ -93,6 +94,13 @@ export function assertRealtimeOptions(path: string, options: unknown): asserts o
     }
   }
   assertBehaviour(path, limits);
+}
+
+/** The options app.ws() takes as they are (limits, origins, deflate). */
+export function wsLimits(options: RealtimeOptions): WsLimits {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) if (!OWN.has(name) && value !== undefined) out[name] = value;
+  return out as WsLimits;
 }
 
 /** The `recovery` option as a test. */
