@@ -125,6 +125,21 @@ export function registerProcessSeries(registry: MetricsRegistry, src: MetricsSou
     ),
   );
   registry.collect(gauge('krozen_ws_connections_open', 'WebSocket connections open.', src.wsConnections));
+  // The recovery history (app.realtime() topics with `recovery`): 0 until one is in use.
+  registry.collect(
+    gauge(
+      'krozen_pubsub_history_entries',
+      'Messages kept for recovery.',
+      () => src.pubsubStats().history?.entries ?? 0,
+    ),
+  );
+  registry.collect(
+    gauge(
+      'krozen_pubsub_history_bytes',
+      'Payload bytes kept for recovery.',
+      () => src.pubsubStats().history?.bytes ?? 0,
+    ),
+  );
   const ws = src.wsStats;
   const counters: Array<[string, string, () => number]> = [
     ['krozen_ws_messages_received_total', 'WebSocket messages received.', () => ws.messagesIn],

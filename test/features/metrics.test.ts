@@ -165,6 +165,7 @@ describe.each(['krozen', 'node'] as const)('metrics on the %s transport', (trans
     expect(value(f, 'krozen_ws_messages_sent_total')).toBe(3);
     expect(value(f, 'krozen_ws_sent_bytes_total')).toBe(15);
     expect(value(f, 'krozen_pubsub_published_total')).toBe(1);
+    expect(value(f, 'krozen_pubsub_history_entries')).toBe(0);
     // The scrape's own connection (closed after its answer, maybe not yet seen closed).
     expect(value(f, 'krozen_http_connections_open')).toBeGreaterThanOrEqual(1);
     ws.close();
