@@ -5,7 +5,10 @@ import { RealtimeClient } from './client';
 import type { ClientOptions } from './types';
 
 /** Opens a client on a krozen.v1 endpoint (`ws://` or `wss://` URL); it connects in the background. */
-export function connect<Api extends RealtimeApi = UntypedApi>(url: string, options?: ClientOptions): RealtimeClient<Api> {
+export function connect<Api extends RealtimeApi = UntypedApi>(
+  url: string,
+  options?: ClientOptions,
+): RealtimeClient<Api> {
   return new RealtimeClient<Api>(url, options);
 }
 
@@ -14,12 +17,5 @@ export { RealtimeError } from './errors';
 export { backoffDelay } from './backoff';
 export type { ReconnectOptions } from './backoff';
 export type { WebSocketConstructor } from './socket';
-export type {
-  ClientEvents,
-  ClientOptions,
-  ClientState,
-  MessageMeta,
-  RequestOptions,
-  Subscription,
-} from './types';
+export type { ClientEvents, ClientOptions, ClientState, MessageMeta, RequestOptions, Subscription } from './types';
 export type { RealtimeApi, RealtimeErrorCode, RequestShape, UntypedApi } from '../lib/realtime/api-types';

@@ -44,7 +44,7 @@ test(`subscribe, publish, requests and events both ways (${transport})`, async (
   await expect(c.subscribe('forbidden', () => {}).ready).rejects.toMatchObject({ code: 'forbidden' });
 
   await expect(c.request('add', { a: 2, b: 3 })).resolves.toBe(5);
-  const missing = await c.request('nope', null).catch((e) => e);
+  const missing = (await c.request('nope', null).catch((e: unknown) => e)) as RealtimeError;
   expect(missing).toBeInstanceOf(RealtimeError);
   expect(missing.code).toBe('not_found');
 

@@ -94,7 +94,7 @@ describe('subscriptions', () => {
     expect(subs.resubscribing('t')).toBe('6-0');
   });
 
-  test('the sub answer\'s last is the next after when no message came; lost forgets the last id', () => {
+  test("the sub answer's last is the next after when no message came; lost forgets the last id", () => {
     const subs = new Subscriptions(() => {});
     const seen: unknown[] = [];
     subs.add('t', (data) => seen.push(data));
