@@ -1,12 +1,14 @@
 // Builds krozen/client (client/, docs/client.md) into dist/client/: index.mjs (ESM, browsers and Node),
-// krozen-client.min.mjs (minified, for a <script type="module">), and the declarations. `ws` stays an
-// import the bundle makes only on Node 20 (no global WebSocket); it is never bundled.
+// index.cjs (for require() on Node), krozen-client.min.mjs (minified, for a <script type="module">), and
+// the declarations. `ws` stays an import the bundle makes only on Node 20 (no global WebSocket); it is
+// never bundled.
 //
-// Declarations: tsc emits .d.ts files into dist/client/types/; they are renamed .d.mts with explicit
-// .mjs specifiers, because the package is "type": "commonjs" and a .d.ts beside an .mjs would be read
-// as CommonJS types (@arethetypeswrong/cli's "FalseCJS").
+// Declarations: tsc emits .d.ts files into a temp directory; they are written twice, as .d.mts with .mjs
+// specifiers (types/esm/) and as .d.cts with .cjs specifiers (types/cjs/), because the package is
+// "type": "commonjs": a .d.ts beside an .mjs would be read as CommonJS types (attw's "FalseCJS").
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -26,17 +28,29 @@ const common = {
 };
 await build({ ...common, outfile: path.join(out, 'index.mjs') });
 await build({ ...common, outfile: path.join(out, 'krozen-client.min.mjs'), minify: true });
+await build({ ...common, format: 'cjs', platform: 'node', outfile: path.join(out, 'index.cjs') });
 
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', path.join(root, 'client/tsconfig.json')], { stdio: 'inherit' });
-const types = path.join(out, 'types');
-for (const file of walk(types)) {
-  if (!file.endsWith('.d.ts')) continue;
-  const text = readFileSync(file, 'utf8').replace(/(from\s+['"])(\.{1,2}\/[^'"]+?)(['"])/g, '$1$2.mjs$3');
-  writeFileSync(file, text);
-  renameSync(file, file.replace(/\.d\.ts$/, '.d.mts'));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'krozen-client-types-'));
+try {
+  const config = path.join(root, 'client/tsconfig.json');
+  execFileSync(process.execPath, [tsc, '-p', config, '--outDir', tmp], { stdio: 'inherit' });
+  for (const [kind, ext] of [
+    ['esm', 'mts'],
+    ['cjs', 'cts'],
+  ]) {
+    for (const file of walk(tmp)) {
+      if (!file.endsWith('.d.ts')) continue;
+      const text = readFileSync(file, 'utf8').replace(/(from\s+['"])(\.{1,2}\/[^'"]+?)(['"])/g, `$1$2.${ext[0]}js$3`);
+      const dest = path.join(out, 'types', kind, path.relative(tmp, file)).replace(/\.d\.ts$/, `.d.${ext}`);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      writeFileSync(dest, text);
+    }
+    writeFileSync(path.join(out, `index.d.${ext}`), `export * from './types/${kind}/client/index.${ext[0]}js';\n`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
 }
-writeFileSync(path.join(out, 'index.d.mts'), "export * from './types/client/index.mjs';\n");
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
