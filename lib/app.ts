@@ -28,6 +28,8 @@ import { JsonSchemaCompiler } from './schema/ajv';
 import { compileValidator } from './schema/validator';
 import { MetricsRegistry } from './features/metrics-registry';
 import type { RequestObserver } from './http/exchange';
+import { RealtimeEndpoint, RealtimeHub, assertRealtimeOptions, type RealtimeOptions } from './realtime/index';
+import type { RealtimeApi, RealtimeStats, UntypedApi } from './realtime/index';
 
 /** What app.get/post/... accept as their third argument: OpenAPI metadata and route options. */
 export type AppRouteOptions<S extends RouteSchema = RouteSchema> = RouteMeta<S>;
@@ -75,6 +77,7 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
   private readonly routesInOrder: AppRoute[] = [];
   private readonly plugins: Plugin[] = [];
   private hub: WsHub | undefined;
+  private realtimeHub: RealtimeHub | undefined;
   /** Topics across processes: app.publish, its transport (cluster IPC or Redis) and stats(). */
   readonly pubsub: PubSub<WebSocket>;
   /** settings.metrics / settings.tracing, installed by Server.run() (undefined: both off). */
@@ -118,6 +121,26 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
     this.wsRoutes.add('GET', path, behaviour as WsBehaviour);
     this.wsPaths.set(behaviour as WsBehaviour, path);
     return this;
+  }
+
+  /**
+   * A krozen.v1 endpoint at `path` (docs/realtime.md): topics with recovery, requests and events both ways,
+   * typed by `Api` (lib/realtime/api-types.ts). Returns its controller (publish, emit, request, broadcast).
+   */
+  realtime<A extends RealtimeApi = UntypedApi, Data = Record<string, unknown>>(
+    path: string,
+    options: RealtimeOptions<A, Data> = {},
+  ): RealtimeEndpoint<A, Data> {
+    assertRealtimeOptions(path, options);
+    if (this.realtimeHub === undefined) this.realtimeHub = new RealtimeHub(this.pubsub);
+    const endpoint = new RealtimeEndpoint<A, Data>(path, options, this, this.realtimeHub);
+    this.ws(path, endpoint.behaviour());
+    return endpoint;
+  }
+
+  /** The krozen.v1 endpoints' connections, subscriptions and requests, and the recovery history's size. */
+  realtimeStats(): RealtimeStats {
+    return this.realtimeHub?.stats() ?? { endpoints: [], history: null };
   }
 
   /** The WebSocket hub: open connections, topics (created on first use). */
@@ -347,7 +370,7 @@ export class App<Topics extends TopicMap = TopicMap> implements PipelineHost {
       !(value instanceof Uint8Array) &&
       !(value instanceof ArrayBuffer)
     ) {
-      return this.pubsub.publish(topic, stringifyWithBigInt(value));
+      return this.pubsub.publish(topic, stringifyWithBigInt(value), true);
     }
     return this.pubsub.publish(topic, value);
   }

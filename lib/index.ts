@@ -95,6 +95,18 @@ export type {
   OriginPolicy,
   UpgradeRequest,
 } from './ws';
+export { RealtimeEndpoint, RealtimeError } from './realtime/index';
+export type {
+  RealtimeApi,
+  UntypedApi,
+  RealtimeErrorCode,
+  RealtimeOptions,
+  RealtimeSocket,
+  RealtimeStats,
+  RealtimeRequestOptions,
+  RecoveryOption,
+} from './realtime/index';
+export type { HistoryStore, HistoryEntry, HistoryStats, MessageId, Recovery } from './pubsub/history';
 
 // pykrozen style: top-level functions bound to the global app. `delete` is a reserved word, hence `del`
 // (app.delete(...) works too).

@@ -58,6 +58,12 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ trustProxy: 'localhost' }, /settings\.trustProxy must be .*\(got "localhost"\)/],
   [{ trustProxy: ['10.0.0.0/33'] }, /settings\.trustProxy must be/],
   [{ trustProxy: [1] }, /settings\.trustProxy must be/],
+  [{ recoveryMaxMessages: 0 }, /^settings\.recoveryMaxMessages must be an integer >= 1 \(got 0\)$/],
+  [{ recoveryMaxAge: 1.5 }, /settings\.recoveryMaxAge must be an integer >= 1/],
+  [{ recoveryMaxBytes: '64MB' }, /settings\.recoveryMaxBytes must be an integer >= 1/],
+  [{ realtimeMaxSubscriptions: 0 }, /settings\.realtimeMaxSubscriptions must be an integer >= 1/],
+  [{ realtimeMaxPendingRequests: -1 }, /settings\.realtimeMaxPendingRequests must be an integer >= 1/],
+  [{ realtimeRequestTimeout: 0 }, /settings\.realtimeRequestTimeout must be an integer >= 1/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });
@@ -77,6 +83,14 @@ test.each<[Partial<Settings>]>([
 test('requestId and trustProxy are off by default', () => {
   expect(createSettings().requestId).toBe(false);
   expect(createSettings().trustProxy).toBe(false);
+});
+
+test('recovery and realtime bounds have their documented defaults', () => {
+  const s = createSettings();
+  expect([s.recoveryMaxMessages, s.recoveryMaxAge, s.recoveryMaxBytes]).toEqual([1000, 120_000, 64 * 1024 * 1024]);
+  expect([s.realtimeMaxSubscriptions, s.realtimeMaxPendingRequests, s.realtimeRequestTimeout]).toEqual([
+    256, 64, 10_000,
+  ]);
 });
 
 test('an unknown setting name (a typo) is refused', () => {

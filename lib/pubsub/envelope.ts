@@ -1,16 +1,19 @@
 // The 16-byte header in front of a payload on Redis: who published it and its number per topic, so a
 // process skips its own messages (it delivered them locally already) and counts the ones it missed.
-//   0: format version (1)   1: flags (bit 0: binary)   2..9: origin id   10..15: sequence (uint48 BE)
+//   0: format version (1)   1: flags (bit 0: binary, bit 1: a plain string's text, not JSON)   2..9: origin id   10..15: sequence (uint48 BE)
 import { randomBytes } from 'node:crypto';
 
 export const ENVELOPE_BYTES = 16;
 const VERSION = 1;
 const BINARY = 1;
+const STRING = 2;
 /** A sender forgets its per-topic numbers past this many topics (receivers take a smaller number as a restart). */
 const MAX_SENDER_TOPICS = 10_000;
 
 export interface Opened {
   binary: boolean;
+  /** Text of a published string (krozen.v1 subscribers get it as a JSON string). */
+  str: boolean;
   /** The origin's 8 bytes as a latin1 string (a cheap Map key). */
   origin: string;
   sequence: number;
@@ -24,12 +27,12 @@ export class EnvelopeWriter {
   private readonly sequences = new Map<string, number>();
 
   /** Writes the header into buf[0..16) (the payload's headroom). */
-  seal(topic: string, binary: boolean, buf: Buffer): void {
+  seal(topic: string, binary: boolean, buf: Buffer, str = false): void {
     if (this.sequences.size >= MAX_SENDER_TOPICS && !this.sequences.has(topic)) this.sequences.clear();
     const sequence = (this.sequences.get(topic) ?? 0) + 1;
     this.sequences.set(topic, sequence);
     buf[0] = VERSION;
-    buf[1] = binary ? BINARY : 0;
+    buf[1] = (binary ? BINARY : 0) | (str ? STRING : 0);
     this.origin.copy(buf, 2);
     buf.writeUIntBE(sequence, 10, 6);
   }
@@ -40,6 +43,7 @@ export function openEnvelope(message: Buffer): Opened | null {
   if (message.length < ENVELOPE_BYTES || message[0] !== VERSION) return null;
   return {
     binary: (message[1] & BINARY) !== 0,
+    str: (message[1] & STRING) !== 0,
     origin: message.toString('latin1', 2, 10),
     sequence: message.readUIntBE(10, 6),
     payload: message.subarray(ENVELOPE_BYTES),

@@ -10,6 +10,8 @@ export interface IpcPublish {
   topic: string;
   binary: boolean;
   payload: Uint8Array;
+  /** A published string's text (see RemoteDelivery). */
+  str?: boolean;
 }
 
 function isIpcPublish(msg: unknown): msg is IpcPublish {
@@ -45,8 +47,8 @@ export class IpcPrimaryTransport implements PubSubTransport {
     cluster.on('message', this.onMessage);
   }
 
-  send(topic: string, binary: boolean, buf: Buffer): void {
-    this.fanOut({ krozen: 'publish', topic, binary, payload: buf }, undefined);
+  send(topic: string, binary: boolean, buf: Buffer, str = false): void {
+    this.fanOut({ krozen: 'publish', topic, binary, payload: buf, str }, undefined);
   }
 
   stats(): IpcCounts {
@@ -97,13 +99,13 @@ export class IpcWorkerTransport implements PubSubTransport {
     process.on('message', this.onMessage);
   }
 
-  send(topic: string, binary: boolean, buf: Buffer): void {
+  send(topic: string, binary: boolean, buf: Buffer, str = false): void {
     if (!process.connected || process.send === undefined) {
       this.counts.notSent++;
       return;
     }
     process.send(
-      { krozen: 'publish', topic, binary, payload: buf } satisfies IpcPublish,
+      { krozen: 'publish', topic, binary, payload: buf, str } satisfies IpcPublish,
       undefined,
       undefined,
       this.afterSend,
@@ -127,7 +129,7 @@ export class IpcWorkerTransport implements PubSubTransport {
     if (!isIpcPublish(msg)) return;
     this.counts.received++;
     try {
-      this.deliver(msg.topic, msg.binary, toBuffer(msg.payload));
+      this.deliver(msg.topic, msg.binary, toBuffer(msg.payload), undefined, msg.str === true);
     } catch (err) {
       listenerFault('worker publish', err);
     }

@@ -1,14 +1,19 @@
 // app.publish(): this process's subscribers first (framed once, written to each), then the other processes
 // through one transport: Redis when settings.redisUrl or settings.redisClient is set, else cluster IPC
 // between the primary and its workers, else none. A message from another process is framed once here too.
+// krozen.v1 subscribers (lib/realtime/) get the value's JSON in an `m` envelope, with a history id on
+// recovery-enabled topics (realtime-delivery.ts).
 import type { Settings } from '../settings/index';
 import { IpcPrimaryTransport, IpcWorkerTransport } from './ipc';
 import { encodePayload, payloadTooLarge } from './payload';
 import { RedisTransport } from './redis';
 import type { RedisClientLike } from './redis-client';
 import { Topics } from './topics';
-import type { PubSubTransport } from './transport';
+import type { PubSubTransport, RemoteDelivery } from './transport';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
+import type { HistoryStats, HistoryStore } from './history';
+import { MemoryHistory } from './history-memory';
+import { RealtimeDelivery, type RealtimeSubscribers } from './realtime-delivery';
 
 /** This process's subscribers (the WebSocket hub). */
 export interface LocalSubscribers {
@@ -33,6 +38,8 @@ export interface PubSubStats {
   /** The transport's own counters (Redis: connected, sent, notSent, received, missed, …). */
   ipc?: object;
   redis?: object;
+  /** The recovery history (app.realtime() topics with `recovery`), once one is in use. */
+  history?: HistoryStats;
 }
 
 const REDIS_URL = /^rediss?:\/\//;
@@ -44,18 +51,61 @@ export class PubSub<Subscriber extends object = object> {
   private transport: PubSubTransport | null = null;
   private published = 0;
   private received = 0;
+  private store: HistoryStore | null = null;
+  /** Set by the first app.realtime() endpoint: the path for topics krozen.v1 connections follow. */
+  private rt: RealtimeDelivery | null = null;
+  /** A cluster primary serves no connection: it keeps no history. */
+  private primary = false;
 
   constructor(
     private readonly settings: Settings,
     private readonly local: () => LocalSubscribers | undefined,
   ) {}
 
+  /** @internal The app's krozen.v1 subscribers (lib/realtime/); from then on their topics take the JSON path. */
+  attachRealtime(subscribers: RealtimeSubscribers): void {
+    this.rt = new RealtimeDelivery(
+      subscribers,
+      this.topics,
+      () => (this.primary ? null : this.history),
+      this.local,
+      () => this.settings.logger,
+    );
+  }
+
+  /**
+   * The recovery history: set before start() (the Redis store with settings.redisUrl), else the in-memory one
+   * (history-memory.ts) under settings.recoveryMaxMessages / recoveryMaxAge / recoveryMaxBytes.
+   */
+  get history(): HistoryStore {
+    if (this.store === null) {
+      const s = this.settings;
+      this.store = new MemoryHistory({
+        maxMessages: s.recoveryMaxMessages,
+        maxAge: s.recoveryMaxAge,
+        maxBytes: s.recoveryMaxBytes,
+      });
+    }
+    return this.store;
+  }
+
+  set history(store: HistoryStore) {
+    this.store = store;
+  }
+
   /** Sends `value` to every subscriber of `topic` in every process; returns how many were here. */
-  publish(topic: string, value: unknown): number {
+  /** `jsonText`: `value` is a string of JSON (app.publish under jsonBigInt), not a string value. */
+  publish(topic: string, value: unknown, jsonText = false): number {
     if (typeof topic !== 'string')
       throw new KrozenTypeError(ErrorCode.INVALID_ARGUMENT, 'krozen: publish(topic, value): topic must be a string');
     const limit = this.settings.publishMaxPayload;
     const transport = this.transport;
+    const rt = this.rt;
+    if (rt !== null && rt.follows(topic)) {
+      const sent = rt.publish(topic, value, jsonText, limit, transport);
+      this.published++;
+      return sent;
+    }
     this.published++;
     if (transport === null) {
       const hub = this.local();
@@ -76,6 +126,7 @@ export class PubSub<Subscriber extends object = object> {
   /** Starts the cross-process transport this process's role and the settings call for. */
   async start(role: PubSubRole): Promise<void> {
     if (this.transport !== null) return;
+    this.primary = role === 'primary';
     const { redisUrl, redisClient, redisPrefix } = this.settings;
     if (redisUrl !== undefined || redisClient !== undefined) {
       if (redisClient === undefined && (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))) {
@@ -110,6 +161,7 @@ export class PubSub<Subscriber extends object = object> {
     const transport = this.transport;
     this.transport = null;
     if (transport !== null) await transport.stop();
+    if (this.store !== null) await this.store.stop();
   }
 
   stats(): PubSubStats {
@@ -121,12 +173,15 @@ export class PubSub<Subscriber extends object = object> {
       transport: t === null ? 'none' : t.kind,
     };
     if (t !== null) out[t.kind] = t.stats();
+    if (this.store !== null) out.history = this.store.stats();
     return out;
   }
 
-  private readonly deliver = (topic: string, binary: boolean, payload: Buffer): void => {
+  private readonly deliver: RemoteDelivery = (topic, binary, payload, id, str) => {
     this.received++;
     const hub = this.local();
     if (hub !== undefined && this.topics.subscribers(topic) !== undefined) hub.publishPayload(topic, binary, payload);
+    const rt = this.rt;
+    if (rt !== null && !binary && rt.follows(topic)) rt.remote(topic, payload, id, str === true);
   };
 }

@@ -107,12 +107,12 @@ export class RedisTransport implements PubSubTransport {
     this.topics.watch((topic, active) => this.follow(topic, active));
   }
 
-  send(topic: string, binary: boolean, buf: Buffer): void {
+  send(topic: string, binary: boolean, buf: Buffer, str = false): void {
     if (!this.pub.isReady) {
       this.counts.notSent++;
       return;
     }
-    this.writer.seal(topic, binary, buf);
+    this.writer.seal(topic, binary, buf, str);
     try {
       this.pub.publish(this.options.prefix + topic, buf).then(this.onSent, this.onNotSent);
     } catch {
@@ -170,7 +170,7 @@ export class RedisTransport implements PubSubTransport {
     this.counts.received++;
     this.counts.missed += this.gaps.see(topic, opened.origin, opened.sequence);
     try {
-      this.options.deliver(topic, opened.binary, opened.payload);
+      this.options.deliver(topic, opened.binary, opened.payload, undefined, opened.str);
     } catch (err) {
       this.counts.errors++;
       listenerFault('Redis message', err);

@@ -1,11 +1,14 @@
 // Topic → local subscribers. Each subscriber also remembers its own topics, so leaving is O(its topics).
-// A watcher hears when a topic gets its first subscriber and loses its last one: that is when a
-// cross-process transport (Redis) subscribes to or leaves the topic's channel.
+// Two kinds of subscriber: plain WebSockets (ws.subscribe: they get the published value as is) and krozen.v1
+// connections (app.realtime(): they get it in an `m` envelope), kept apart so publish frames each kind once.
+// A watcher hears when a topic gets its first subscriber of either kind and loses its last one: that is when
+// a cross-process transport (Redis) subscribes to or leaves the topic's channel.
 
 export type TopicWatcher = (topic: string, active: boolean) => void;
 
-export class Topics<S> {
+export class Topics<S, R extends object = object> {
   private readonly map = new Map<string, Set<S>>();
+  private readonly realtimeMap = new Map<string, Set<R>>();
   private watcher: TopicWatcher | null = null;
 
   add(topic: string, subscriber: S): void {
@@ -15,28 +18,56 @@ export class Topics<S> {
       return;
     }
     this.map.set(topic, new Set([subscriber]));
-    if (this.watcher !== null) this.watcher(topic, true);
+    if (this.watcher !== null && !this.realtimeMap.has(topic)) this.watcher(topic, true);
   }
 
   remove(topic: string, subscriber: S): void {
     const set = this.map.get(topic);
     if (set === undefined || !set.delete(subscriber) || set.size !== 0) return;
     this.map.delete(topic);
-    if (this.watcher !== null) this.watcher(topic, false);
+    if (this.watcher !== null && !this.realtimeMap.has(topic)) this.watcher(topic, false);
   }
 
+  /** The plain subscribers of `topic`. */
   subscribers(topic: string): ReadonlySet<S> | undefined {
     return this.map.get(topic);
   }
 
+  /** A krozen.v1 subscriber (lib/realtime/). */
+  addRealtime(topic: string, subscriber: R): void {
+    const set = this.realtimeMap.get(topic);
+    if (set !== undefined) {
+      set.add(subscriber);
+      return;
+    }
+    this.realtimeMap.set(topic, new Set([subscriber]));
+    if (this.watcher !== null && !this.map.has(topic)) this.watcher(topic, true);
+  }
+
+  removeRealtime(topic: string, subscriber: R): void {
+    const set = this.realtimeMap.get(topic);
+    if (set === undefined || !set.delete(subscriber) || set.size !== 0) return;
+    this.realtimeMap.delete(topic);
+    if (this.watcher !== null && !this.map.has(topic)) this.watcher(topic, false);
+  }
+
+  /** The krozen.v1 subscribers of `topic`. */
+  realtimeSubscribers(topic: string): ReadonlySet<R> | undefined {
+    return this.realtimeMap.get(topic);
+  }
+
   /** How many topics have at least one subscriber. */
   get size(): number {
-    return this.map.size;
+    if (this.realtimeMap.size === 0) return this.map.size;
+    let n = this.map.size;
+    for (const topic of this.realtimeMap.keys()) if (!this.map.has(topic)) n++;
+    return n;
   }
 
   /** Topics that have at least one subscriber. */
   names(): string[] {
-    return [...this.map.keys()];
+    if (this.realtimeMap.size === 0) return [...this.map.keys()];
+    return [...new Set([...this.map.keys(), ...this.realtimeMap.keys()])];
   }
 
   /** One watcher (or null to stop watching); it is told nothing about topics that already exist. */

@@ -211,6 +211,18 @@ export interface Settings {
   redisPrefix: string;
   /** Largest publish payload (bytes after encoding): a bigger publish throws a RangeError. */
   publishMaxPayload: number;
+  /** Recovery (app.realtime() topics with `recovery`): messages kept per topic for reconnecting clients. */
+  recoveryMaxMessages: number;
+  /** Recovery: milliseconds a message is kept for reconnecting clients. */
+  recoveryMaxAge: number;
+  /** Recovery: payload bytes the in-memory history keeps over all topics (the oldest go first). */
+  recoveryMaxBytes: number;
+  /** app.realtime(): topics one connection may subscribe to (one more: `err limit`). */
+  realtimeMaxSubscriptions: number;
+  /** app.realtime(): client requests one connection may have waiting for an answer (one more: closed, 1008). */
+  realtimeMaxPendingRequests: number;
+  /** app.realtime(): milliseconds a server → client request waits for its answer by default. */
+  realtimeRequestTimeout: number;
   /**
    * Prometheus metrics (request durations by route template, connections, WebSocket and pub/sub counters,
    * event-loop delay) in app.metrics, served at `path` (default '/metrics'). Off by default: the endpoint
@@ -282,6 +294,12 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     redisClient: undefined,
     redisPrefix: 'krozen:',
     publishMaxPayload: 1024 * 1024,
+    recoveryMaxMessages: 1000,
+    recoveryMaxAge: 120_000,
+    recoveryMaxBytes: 64 * 1024 * 1024,
+    realtimeMaxSubscriptions: 256,
+    realtimeMaxPendingRequests: 64,
+    realtimeRequestTimeout: 10_000,
     transport: defaultTransport(),
     maxConnections: 0,
     maxHeaderSize: 16 * 1024,

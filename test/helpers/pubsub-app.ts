@@ -2,7 +2,7 @@
 // primary with WORKERS workers, on REDIS_URL when set. Prints `{"ready":port}` when listening.
 // A WebSocket to /ws?topic=t subscribes to t and is greeted with {"pid":…}; POST /publish?topic=t publishes
 // the body (application/octet-stream: binary; text/plain: text; JSON: a value); POST /burst?n= publishes
-// {pid, seq} n times in one loop; GET /stats answers app.pubsub.stats().
+// {pid, seq} n times in one loop; GET /stats answers app.pubsub.stats(). /rt is a krozen.v1 endpoint.
 // PORT, REUSE_PORT=1 (settings.reusePort). PRIMARY_PUBLISH_MS: the cluster primary publishes {"from":"primary","n":…} to 'news' at that interval.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
@@ -17,6 +17,8 @@ const app = createApp({
 });
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
+// krozen.v1 at /rt: ["req", ref, "pid", null] answers the serving pid; topics under rec/ keep a history.
+app.realtime('/rt', { recovery: ['rec/*'], requests: { pid: () => process.pid } });
 app.get('/stats', () => ({ body: app.pubsub.stats() }));
 app.post('/publish', (req) => ({
   body: { local: app.publish((req.query.topic as string | undefined) ?? 'news', req.body), pid: process.pid },

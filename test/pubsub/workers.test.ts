@@ -49,3 +49,33 @@ test('a binary publish in one worker reaches both workers once, with the same by
   expect(stats.transport).toBe('ipc');
   expect(stats.ipc).toEqual(expect.objectContaining({ sent: expect.any(Number), received: expect.any(Number) }));
 }, 20000);
+
+test('a publish in one worker reaches krozen.v1 subscribers in both workers as ["m", topic, data]', async () => {
+  const { connect: connectRt } = await import('../realtime/helpers');
+  const byPid = new Map<number, Awaited<ReturnType<typeof connectRt>>>();
+  for (let i = 0; i < 20 && byPid.size < 2; i++) {
+    const p = await connectRt(`ws://127.0.0.1:${child.port}/rt`);
+    const pid = (await p.ask(['req', 1, 'pid', null]))[2] as number;
+    if (byPid.has(pid)) p.close();
+    else byPid.set(pid, p);
+  }
+  expect(byPid.size).toBe(2);
+  const peers = [...byPid.values()];
+  for (const p of peers) {
+    expect(await p.ask(['sub', 2, 'rt/news'])).toEqual(['ok', 2, { last: null, recovered: 0 }]);
+    expect((await p.ask(['sub', 3, 'rec/news']))[0]).toBe('ok');
+  }
+  const post = (topic: string, body: string, type: string) =>
+    request(child.port, { method: 'POST', path: `/publish?topic=${topic}`, body, headers: { 'content-type': type } });
+  expect((await post('rt/news', '{"a":[1,2]}', 'application/json')).status).toBe(200);
+  // A string crosses as text and arrives as a JSON string, not as JSON text.
+  expect((await post('rt/news', '{"not":"json"}', 'text/plain')).status).toBe(200);
+  expect((await post('rec/news', '{"r":1}', 'application/json')).status).toBe(200);
+  for (const p of peers) {
+    expect(await p.next(10000)).toEqual(['m', 'rt/news', { a: [1, 2] }]);
+    expect(await p.next(10000)).toEqual(['m', 'rt/news', '{"not":"json"}']);
+    // Recovery without Redis is per process: each worker numbers the message in its own history.
+    expect(await p.next(10000)).toEqual(['m', 'rec/news', { r: 1 }, expect.stringMatching(/^\d+-1$/)]);
+    p.close();
+  }
+}, 30000);

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const checkFile = path.join(__dirname, 'route-types.check.ts');
+// app.realtime<Api>(): the same two checks on its own file.
+const realtimeFile = path.join(__dirname, 'realtime-types.check.ts');
 const DIRECTIVE = '// @ts-expect-error';
 
 function diagnose(file: string): readonly ts.Diagnostic[] {
@@ -25,29 +27,40 @@ function lineOf(d: ts.Diagnostic): number | string {
   return d.file.getLineAndCharacterOfPosition(d.start!).line + 1;
 }
 
-test('the typed-route checks compile, every @ts-expect-error used', () => {
-  const diagnostics = diagnose(checkFile);
-  expect(diagnostics.map((d) => `${lineOf(d)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)).toEqual([]);
-}, 120_000);
+test.each([checkFile, realtimeFile])(
+  '%s compiles, every @ts-expect-error used',
+  (file) => {
+    const diagnostics = diagnose(file);
+    expect(diagnostics.map((d) => `${lineOf(d)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)).toEqual([]);
+  },
+  120_000,
+);
 
-test('without the directives, exactly the marked lines fail', () => {
-  const lines = fs.readFileSync(checkFile, 'utf8').split('\n');
-  const marked: number[] = [];
-  // Each directive becomes an empty line (line numbers stay); the line after it must then be an error.
-  const stripped = lines.map((line, i) => {
-    if (!line.trim().startsWith(DIRECTIVE)) return line;
-    marked.push(i + 2);
-    return '';
-  });
-  expect(marked.length).toBeGreaterThanOrEqual(12);
-  const copy = path.join(__dirname, 'route-types.stripped.fixture.ts');
-  fs.writeFileSync(copy, stripped.join('\n'));
-  try {
-    const diagnostics = diagnose(copy);
-    for (const d of diagnostics) expect(d.file?.fileName).toBe(copy);
-    const errorLines = [...new Set(diagnostics.map(lineOf))].sort((a, b) => Number(a) - Number(b));
-    expect(errorLines).toEqual(marked);
-  } finally {
-    fs.rmSync(copy, { force: true });
-  }
-}, 120_000);
+test.each([
+  [checkFile, 12],
+  [realtimeFile, 7],
+])(
+  'without the directives in %s, exactly the marked lines fail',
+  (file, least) => {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const marked: number[] = [];
+    // Each directive becomes an empty line (line numbers stay); the line after it must then be an error.
+    const stripped = lines.map((line, i) => {
+      if (!line.trim().startsWith(DIRECTIVE)) return line;
+      marked.push(i + 2);
+      return '';
+    });
+    expect(marked.length).toBeGreaterThanOrEqual(least);
+    const copy = file.replace(/\.check\.ts$/, '.stripped.fixture.ts');
+    fs.writeFileSync(copy, stripped.join('\n'));
+    try {
+      const diagnostics = diagnose(copy);
+      for (const d of diagnostics) expect(d.file?.fileName).toBe(copy);
+      const errorLines = [...new Set(diagnostics.map(lineOf))].sort((a, b) => Number(a) - Number(b));
+      expect(errorLines).toEqual(marked);
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+  },
+  120_000,
+);
