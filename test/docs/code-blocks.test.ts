@@ -1,9 +1,9 @@
 // Every fenced code block in the documentation is checked: README.md, CONTRIBUTING.md, RELEASING.md,
 // bench/README.md and docs/*.md (not docs/api/, typedoc's output).
 //
-// - `ts` / `typescript` blocks are type-checked, strict, against krozen's own types (`krozen` → lib/index.ts),
-//   each block its own module; `js` / `javascript` / `cjs` / `mjs` blocks are checked as JavaScript (checkJs).
-//   One compiler program holds every block, so the whole check takes a few seconds.
+// - `ts` / `typescript` blocks are type-checked, strict, against krozen's own types (`krozen` → lib/index.ts,
+//   `krozen/client` → client/index.ts), each block its own module; `js` / `javascript` / `cjs` / `mjs` blocks
+//   are checked as JavaScript (checkJs). One compiler program holds every block, so the whole check takes a few seconds.
 // - The blocks tagged in NOT_CODE are not code (shell sessions, wire text, shapes) and are skipped. A block
 //   with any other tag, or none, fails: a new language must be added here on purpose.
 // - A block may be named by the line before its fence: `<!-- file: quick-start/app.ts -->`. Named blocks of
@@ -96,7 +96,7 @@ test('every ts / js block in the docs type-checks against krozen (strict, one mo
     skipLibCheck: true,
     moduleDetection: ts.ModuleDetectionKind.Force,
     types: ['node', 'jest'],
-    paths: { krozen: [path.join(root, 'lib/index.ts')] },
+    paths: { krozen: [path.join(root, 'lib/index.ts')], 'krozen/client': [path.join(root, 'client/index.ts')] },
   };
   const virtual = new Map<string, Block>();
   for (const b of codeBlocks) {
