@@ -15,7 +15,7 @@ export interface LocalSubscribers {
   /** Frames `value` once and writes it to each subscriber of `topic`; throws over `maxPayload` bytes. */
   publish(topic: string, value: unknown, maxPayload?: number): number;
   /** Frames payload bytes from another process once and writes them to each subscriber of `topic`. */
-  publishPayload(topic: string, binary: boolean, payload: Buffer): number;
+  publishPayload(topic: string, binary: boolean, payload: Buffer, id?: string): number;
 }
 
 /** Which process this is: one server on its own, a cluster primary (serves nothing) or a cluster worker. */
@@ -76,9 +76,13 @@ export class PubSub<Subscriber extends object = object> {
   /** Starts the cross-process transport this process's role and the settings call for. */
   async start(role: PubSubRole): Promise<void> {
     if (this.transport !== null) return;
-    const { redisUrl, redisClient, redisPrefix } = this.settings;
-    if (redisUrl !== undefined || redisClient !== undefined) {
-      if (redisClient === undefined && (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))) {
+    const { redisUrl, redisClient, redisCluster, redisPrefix } = this.settings;
+    if (redisUrl !== undefined || redisClient !== undefined || redisCluster !== undefined) {
+      if (
+        redisClient === undefined &&
+        redisCluster === undefined &&
+        (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))
+      ) {
         throw new KrozenTypeError(
           ErrorCode.INVALID_SETTING,
           `krozen: settings.redisUrl must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`,
@@ -89,6 +93,7 @@ export class PubSub<Subscriber extends object = object> {
       const redis = new RedisTransport(
         {
           url: redisUrl,
+          cluster: redisCluster,
           client: redisClient as RedisClientLike | undefined,
           prefix: redisPrefix,
           deliver: this.deliver,
@@ -124,9 +129,10 @@ export class PubSub<Subscriber extends object = object> {
     return out;
   }
 
-  private readonly deliver = (topic: string, binary: boolean, payload: Buffer): void => {
+  private readonly deliver = (topic: string, binary: boolean, payload: Buffer, id?: string): void => {
     this.received++;
     const hub = this.local();
-    if (hub !== undefined && this.topics.subscribers(topic) !== undefined) hub.publishPayload(topic, binary, payload);
+    if (hub !== undefined && this.topics.subscribers(topic) !== undefined)
+      hub.publishPayload(topic, binary, payload, id);
   };
 }

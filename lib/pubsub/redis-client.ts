@@ -9,6 +9,7 @@ export type { RedisClientLike };
 
 interface RedisModule {
   createClient(options: Record<string, unknown>): RedisClientLike;
+  createCluster(options: Record<string, unknown>): RedisClientLike;
 }
 
 /** Waits between reconnect attempts: 100 ms, 200 ms, … up to 1 s. */
@@ -38,4 +39,21 @@ export function loadRedisModule(user = 'settings.redisUrl is set', instead = 'se
 export function createRedisClient(url: string): RedisClientLike {
   const { createClient } = loadRedisModule();
   return createClient({ url, socket: { reconnectStrategy: reconnectDelay } });
+}
+
+/**
+ * A Redis Cluster client from its seed nodes' URLs (settings.redisCluster): node-redis finds the rest, follows
+ * MOVED redirections and re-discovers the topology after a failover; each node reconnects as above.
+ */
+export function createRedisCluster(urls: readonly string[]): RedisClientLike {
+  const { createCluster } = loadRedisModule('settings.redisCluster is set');
+  return createCluster({
+    rootNodes: urls.map((url) => ({ url })),
+    defaults: { socket: { reconnectStrategy: reconnectDelay } },
+  });
+}
+
+/** True for a node-redis cluster client (it knows its masters), which publishes with sharded pub/sub. */
+export function isClusterClient(client: RedisClientLike): boolean {
+  return 'masters' in client && 'sSubscribe' in client;
 }

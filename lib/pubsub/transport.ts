@@ -1,7 +1,10 @@
 // What carries publishes between processes: cluster IPC (workers on one machine) or Redis (any machine).
 
-/** Hands a message from another process to the local subscribers (framed once for all of them). */
-export type RemoteDelivery = (topic: string, binary: boolean, payload: Buffer) => void;
+/**
+ * Hands a message from another process to the local subscribers (framed once for all of them); `id` is the
+ * message's stream id on a recovery topic (Redis: also for this process's own messages on such a topic).
+ */
+export type RemoteDelivery = (topic: string, binary: boolean, payload: Buffer, id?: string) => void;
 
 export interface PubSubTransport {
   readonly kind: 'ipc' | 'redis';
