@@ -128,7 +128,7 @@ test('two publishers on one recovery topic: both subscribers see every message o
     for (let i = 1; i < p.got.length; i++) expect(compareIds(p.got[i].id!, p.got[i - 1].id!)).toBeGreaterThan(0);
   }
   expect(a.got).toEqual(b.got); // the publisher's own messages come back through Redis, in the stream's order
-  expect(a.got.map((m) => m.id).sort(compareIds)).toEqual([...sent].sort(compareIds));
+  expect(a.got.map((m) => m.id!).sort(compareIds)).toEqual([...sent].sort(compareIds));
 });
 
 test('gap repair: messages published while the subscriber connection was down are delivered, in order, once', async () => {
