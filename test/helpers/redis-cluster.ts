@@ -1,6 +1,8 @@
 // A local Redis Cluster for the tests: 3 masters + 3 replicas from Debian's redis-server on 6 free ports of
-// 127.0.0.1, no persistence, created with redis-cli --cluster create; every node stopped by PID. One master
-// can be SIGKILLed and the promotion of its replica awaited (CLUSTER NODES).
+// 127.0.0.1, no persistence, created with redis-cli --cluster create; every node stopped by PID. Ready only once
+// every replica has finished its first sync: a replica that never synced refuses to fail over (its data is
+// "too old"), so a master killed earlier leaves its slots uncovered for good. One master can be SIGKILLed and
+// the promotion of its replica awaited (CLUSTER NODES: another master owns its slots, cluster_state:ok).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +16,8 @@ export interface RedisCluster {
   cli(port: number, ...args: string[]): Promise<string>;
   /** The port of the master that owns `key`'s slot. */
   masterOf(key: string): Promise<number>;
-  /** SIGKILLs the master on `port` and waits until a replica has taken over its slots. */
-  killMaster(port: number, timeoutMs?: number): Promise<void>;
+  /** SIGKILLs the master on `port`, waits until a replica has taken over its slots; resolves with its port. */
+  killMaster(port: number, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
         [
           '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
           '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '1000',
-          '--appendonly', 'no', '--save', '', '--dir', dir,
+          '--appendonly', 'no', '--save', '', '--dir', dir, '--repl-diskless-sync-delay', '0',
         ], // prettier-ignore
         { stdio: 'ignore' },
       );
@@ -84,6 +86,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     ); // prettier-ignore
     for (const port of ports)
       await waitFor(async () => (await cli(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 20000, 'state ok');
+    const inSync = async (port: number): Promise<boolean> => {
+      const info = await cli(port, 'INFO', 'replication');
+      return info.includes('role:master') || info.includes('master_link_status:up');
+    };
+    for (const port of ports) await waitFor(() => inSync(port), 20000, 'replica sync');
   } catch (err) {
     await stop();
     throw err;
@@ -111,21 +118,26 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     cli,
     masterOf,
     killMaster: async (port, timeoutMs = 20000) => {
+      const alive = ports.filter((p) => p !== port);
+      const nodes = async (): Promise<string[][]> =>
+        (await cli(alive[0], 'CLUSTER', 'NODES')).split('\n').map((l) => l.split(' '));
+      const deadId = (await nodes()).find((f) => f[1]?.includes(`:${port}@`))![0];
+      const replicas = new Set((await nodes()).filter((f) => f[3] === deadId).map((f) => f[0]));
       const proc = procs.get(port)!;
       const gone = new Promise((resolve) => proc.once('exit', resolve));
       proc.kill('SIGKILL');
       await gone;
-      const alive = ports.filter((p) => p !== port);
+      let heir: string[] | undefined;
       await waitFor(
         async () => {
-          const nodes = await cli(alive[0], 'CLUSTER', 'NODES');
-          const dead = nodes.split('\n').find((l) => l.includes(`127.0.0.1:${port}@`));
-          const promoted = (await cli(alive[0], 'CLUSTER', 'INFO')).includes('cluster_state:ok');
-          return dead !== undefined && dead.includes('fail') && promoted;
+          // One of the dead master's replicas is a healthy master now and the cluster covers every slot again.
+          heir = (await nodes()).find((f) => replicas.has(f[0]) && /master/.test(f[2]) && !/fail/.test(f[2]));
+          return heir !== undefined && (await cli(alive[0], 'CLUSTER', 'INFO')).includes('cluster_state:ok');
         },
         timeoutMs,
         'failover',
       );
+      return Number(/:(\d+)@/.exec(heir![1])![1]);
     },
     stop,
   };

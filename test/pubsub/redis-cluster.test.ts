@@ -92,52 +92,76 @@ test('sharded pub/sub: plain and recovery topics on all three shards reach the o
   }
 }, 60000);
 
-// Skipped: it fails today. Nothing is dropped silently (delivered + rejected == published, no duplicate),
-// but after the master dies every later publish to its slot times out ("Command timed out after 5000ms
-// waiting to be sent"): the cluster client keeps them queued for the dead node and, within this test's
-// 4 s, never moves the slot to the promoted replica, even with topologyRefreshOnReconnectionAttemptStrategy
-// at 500 ms. To be investigated (a topology refresh started by krozen when an append fails?).
-test.skip('failover: the master of a recovery topic dies mid-stream; every publish is delivered once in order or rejected', async () => {
+interface Publish {
+  at: number;
+  id?: string;
+  error?: string;
+}
+
+test('failover: the master of a recovery topic dies mid-stream; every publish is delivered once in order or rejected', async () => {
   const [pub, sub] = await Promise.all([peer(), peer()]);
   const topic = 'r-failover';
   sub.topics.add(topic, {});
   await sleep(500);
   const history = pub.transport.history({ maxMessages: 10_000, maxAge: 600_000, maxBytes: 0 });
-  let published = 0;
-  let rejected = 0;
-  const errors = new Set<string>();
+  const publishes: Publish[] = [];
   let settled = 0;
-  let running = true;
   const timer = setInterval(() => {
-    if (!running) return;
-    published++;
-    history.append(topic, Buffer.from(String(published))).then(
-      () => settled++,
+    const p: Publish = { at: Date.now() };
+    publishes.push(p);
+    history.append(topic, Buffer.from(String(publishes.length - 1))).then(
+      (id) => {
+        p.id = id;
+        settled++;
+      },
       (err: Error) => {
-        errors.add(err.message);
-        rejected++;
+        p.error = err.message;
         settled++;
       },
     );
   }, 20);
+  let killedAt = 0;
+  let promotedAt = 0;
   try {
     await sleep(1000);
     const master = await cluster.masterOf(`kc:{${topic}}`);
-    await cluster.killMaster(master);
+    killedAt = Date.now();
+    const heir = await cluster.killMaster(master);
+    promotedAt = Date.now();
+    expect(await cluster.masterOf(`kc:{${topic}}`)).toBe(heir);
     await sleep(4000); // publishing goes on against the promoted replica
   } finally {
-    running = false;
     clearInterval(timer);
   }
-  await until(() => settled === published, 30000, 'every publish settled');
-  await until(() => sub.got.length + rejected >= published, 20000, 'deliveries after failover');
+  await until(() => settled === publishes.length, 15000, 'every publish settled');
+  const accepted = publishes.filter((p) => p.id !== undefined);
+  await until(() => sub.got.length >= accepted.length, 15000, 'every accepted publish delivered');
   await sleep(300);
+
+  // Delivered in id order, each message once.
   const ids = sub.got.map((m) => m.id!);
-  const duplicates = ids.length - new Set(ids).size;
   for (let i = 1; i < ids.length; i++) expect(compareIds(ids[i], ids[i - 1])).toBeGreaterThan(0);
-  expect(duplicates).toBe(0);
-  expect(sub.got.length + rejected).toBe(published);
-  // Messages after the failover arrived: the subscription resumed on the promoted replica.
-  expect(Number(sub.got.at(-1)!.text)).toBeGreaterThan(published - 50);
-  expect(errors.size).toBeGreaterThanOrEqual(0);
+  const delivered = new Map(sub.got.map((m) => [Number(m.text), m.id]));
+  expect(delivered.size).toBe(sub.got.length);
+  // Every publish that resolved was delivered with its id; every other one rejected.
+  for (const p of accepted) expect(delivered.get(publishes.indexOf(p))).toBe(p.id);
+  const rejected = publishes.filter((p) => p.error !== undefined);
+  expect(accepted.length + rejected.length).toBe(publishes.length);
+  // A rejection that says the command never left krozen (node offline, queue dropped) was never delivered; only
+  // a command in flight when the connection broke may have run anyway.
+  const inDoubt = rejected.filter((p) => delivered.has(publishes.indexOf(p)));
+  expect(inDoubt.every((p) => /Socket closed|ECONNRESET/.test(p.error!))).toBe(true);
+  expect(rejected.length).toBeGreaterThan(0); // the outage was visible to the publisher
+  // The subscription resumed on the promoted replica: what was published after the promotion arrives.
+  const after = publishes.filter((p) => p.at >= promotedAt);
+  const afterDelivered = after.filter((p) => delivered.has(publishes.indexOf(p)));
+  expect(after.length).toBeGreaterThan(150);
+  expect(afterDelivered.length).toBeGreaterThan(after.length * 0.75);
+  const errors = [...new Set(rejected.map((p) => p.error))].join(' | ');
+  const firstBack = publishes.find((p) => p.at > killedAt && p.id !== undefined);
+  console.log(
+    `failover: published ${publishes.length}, delivered ${sub.got.length}, rejected ${rejected.length} (${errors}); ` +
+      `promoted ${promotedAt - killedAt} ms after the kill, publishes accepted again ${firstBack!.at - killedAt} ms ` +
+      `after it; after the promotion ${afterDelivered.length}/${after.length} delivered`,
+  );
 }, 90000);
