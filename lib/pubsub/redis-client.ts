@@ -52,9 +52,12 @@ export function createRedisCluster(urls: readonly string[]): RedisClientLike {
   const { createCluster } = loadRedisModule('settings.redisCluster is set');
   return createCluster({
     rootNodes: urls.map((url) => ({ url })),
-    defaults: { socket: { reconnectStrategy: reconnectDelay } },
-    // A node that keeps failing to reconnect (its master died): re-read the topology after 500 ms instead of
-    // node-redis's 5 s, so the promoted replica takes the slots' publishes and subscriptions sooner.
+    // A command for a node that is down fails at once (ClientOfflineError: never sent, so never run) instead of
+    // waiting in that node's queue until the failover is noticed (seconds) or it times out: publishes are
+    // never queued, as with a single Redis. Subscriptions are kept and move with their slots.
+    defaults: { socket: { reconnectStrategy: reconnectDelay }, disableOfflineQueue: true },
+    // While a node fails to reconnect (its master died), re-read the topology every 500 ms or so instead of
+    // node-redis's 5 s: the promoted replica gets the slots' publishes and subscriptions within about a second.
     topologyRefreshOnReconnectionAttemptStrategy: TOPOLOGY_REFRESH_MS,
   });
 }
