@@ -124,9 +124,9 @@ test('failover: the master of a recovery topic dies mid-stream; every publish is
       },
     );
   }, 20);
-  let killedAt = 0;
-  let promotedAt = 0;
-  let heir = 0;
+  let killedAt!: number;
+  let promotedAt!: number;
+  let heir!: number;
   try {
     await sleep(1000);
     const master = await cluster.masterOf(`kc:{${topic}}`);
@@ -163,15 +163,19 @@ test('failover: the master of a recovery topic dies mid-stream; every publish is
   // The subscription resumed on the promoted replica: what was published after the promotion arrives, live.
   const after = publishes.filter((p) => p.at >= promotedAt);
   const afterDelivered = after.filter((p) => delivered.has(publishes.indexOf(p)));
-  expect(after.length).toBeGreaterThan(150);
-  expect(afterDelivered.length).toBeGreaterThan(after.length * 0.75);
+  expect(afterDelivered.length).toBeGreaterThan(80);
+  // node-redis notices the promotion within about a second (topology refresh while the dead node reconnects):
+  // from two seconds after it, nothing is rejected any more.
+  const late = publishes.filter((p) => p.at >= promotedAt + 2000);
+  expect(late.length).toBeGreaterThan(40);
+  expect(late.filter((p) => !delivered.has(publishes.indexOf(p)))).toEqual([]);
   expect(await cluster.cli(heir, 'PUBSUB', 'SHARDNUMSUB', `kc:{${topic}}`)).toMatch(/\n1\n?$/);
   const firstRejected = publishes.findIndex((p) => p.error !== undefined);
   const back = publishes.find((p, i) => i > firstRejected && p.id !== undefined)!;
   const errors = [...new Set(rejected.map((p) => p.error))].join(' | ');
   console.log(
     `failover: published ${publishes.length}, delivered ${sub.got.length}, rejected ${rejected.length} ` +
-      `(${errors}; slowest rejection ${slowestRejection} ms); replica promoted ${promotedAt - killedAt} ms after ` +
+      `(${errors}; slowest rejection ${slowestRejection} ms; ${inDoubt.length} in doubt and delivered); replica promoted ${promotedAt - killedAt} ms after ` +
       `the kill, publishes accepted again ${back.at - killedAt} ms after it; ` +
       `after the promotion ${afterDelivered.length}/${after.length} delivered`,
   );
