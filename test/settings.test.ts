@@ -64,6 +64,9 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ realtimeMaxSubscriptions: 0 }, /settings\.realtimeMaxSubscriptions must be an integer >= 1/],
   [{ realtimeMaxPendingRequests: -1 }, /settings\.realtimeMaxPendingRequests must be an integer >= 1/],
   [{ realtimeRequestTimeout: 0 }, /settings\.realtimeRequestTimeout must be an integer >= 1/],
+  [{ redisCluster: [] }, /^settings\.redisCluster must be a non-empty list of redis:\/\/ or rediss:\/\/ URLs/],
+  [{ redisCluster: 'redis://127.0.0.1:7000' }, /settings\.redisCluster must be/],
+  [{ redisCluster: ['127.0.0.1:7000'] }, /settings\.redisCluster must be .*\(got \["127\.0\.0\.1:7000"\]\)/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });
@@ -73,6 +76,7 @@ test.each<[Partial<Settings>]>([
   [{ requestId: { header: 'X-Correlation-Id', trustHeader: true, generate: () => 'a' } }],
   [{ trustProxy: true }],
   [{ trustProxy: 2 }],
+  [{ redisCluster: ['redis://127.0.0.1:7000', 'rediss://10.0.0.2:7001'] }],
   [{ trustProxy: 'loopback' }],
   [{ trustProxy: 'loopback, 10.0.0.0/8' }],
   [{ trustProxy: ['uniquelocal', 'linklocal', '192.0.2.1', '2001:db8::/32'] }],

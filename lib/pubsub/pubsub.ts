@@ -11,7 +11,7 @@ import type { RedisClientLike } from './redis-client';
 import { Topics } from './topics';
 import type { PubSubTransport, RemoteDelivery } from './transport';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
-import type { HistoryStats, HistoryStore } from './history';
+import type { HistoryBounds, HistoryStats, HistoryStore } from './history';
 import { MemoryHistory } from './history-memory';
 import { RealtimeDelivery, type RealtimeSubscribers } from './realtime-delivery';
 
@@ -20,7 +20,7 @@ export interface LocalSubscribers {
   /** Frames `value` once and writes it to each subscriber of `topic`; throws over `maxPayload` bytes. */
   publish(topic: string, value: unknown, maxPayload?: number): number;
   /** Frames payload bytes from another process once and writes them to each subscriber of `topic`. */
-  publishPayload(topic: string, binary: boolean, payload: Buffer): number;
+  publishPayload(topic: string, binary: boolean, payload: Buffer, id?: string): number;
 }
 
 /** Which process this is: one server on its own, a cluster primary (serves nothing) or a cluster worker. */
@@ -40,6 +40,8 @@ export interface PubSubStats {
   redis?: object;
   /** The recovery history (app.realtime() topics with `recovery`), once one is in use. */
   history?: HistoryStats;
+  /** Publishes on recovery topics that Redis refused (down, failing over): logged, delivered nowhere. */
+  notStored?: number;
 }
 
 const REDIS_URL = /^rediss?:\/\//;
@@ -78,19 +80,19 @@ export class PubSub<Subscriber extends object = object> {
    * (history-memory.ts) under settings.recoveryMaxMessages / recoveryMaxAge / recoveryMaxBytes.
    */
   get history(): HistoryStore {
-    if (this.store === null) {
-      const s = this.settings;
-      this.store = new MemoryHistory({
-        maxMessages: s.recoveryMaxMessages,
-        maxAge: s.recoveryMaxAge,
-        maxBytes: s.recoveryMaxBytes,
-      });
-    }
+    if (this.store === null) this.store = new MemoryHistory(this.bounds());
     return this.store;
   }
 
   set history(store: HistoryStore) {
+    const previous = this.store;
     this.store = store;
+    if (previous !== null && previous !== store) void previous.stop();
+  }
+
+  private bounds(): HistoryBounds {
+    const s = this.settings;
+    return { maxMessages: s.recoveryMaxMessages, maxAge: s.recoveryMaxAge, maxBytes: s.recoveryMaxBytes };
   }
 
   /** Sends `value` to every subscriber of `topic` in every process; returns how many were here. */
@@ -127,9 +129,13 @@ export class PubSub<Subscriber extends object = object> {
   async start(role: PubSubRole): Promise<void> {
     if (this.transport !== null) return;
     this.primary = role === 'primary';
-    const { redisUrl, redisClient, redisPrefix } = this.settings;
-    if (redisUrl !== undefined || redisClient !== undefined) {
-      if (redisClient === undefined && (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))) {
+    const { redisUrl, redisClient, redisCluster, redisPrefix } = this.settings;
+    if (redisUrl !== undefined || redisClient !== undefined || redisCluster !== undefined) {
+      if (
+        redisClient === undefined &&
+        redisCluster === undefined &&
+        (typeof redisUrl !== 'string' || !REDIS_URL.test(redisUrl))
+      ) {
         throw new KrozenTypeError(
           ErrorCode.INVALID_SETTING,
           `krozen: settings.redisUrl must be a redis:// or rediss:// URL (got ${JSON.stringify(redisUrl)})`,
@@ -140,15 +146,19 @@ export class PubSub<Subscriber extends object = object> {
       const redis = new RedisTransport(
         {
           url: redisUrl,
+          cluster: redisCluster,
           client: redisClient as RedisClientLike | undefined,
           prefix: redisPrefix,
           deliver: this.deliver,
           logger: this.settings.logger,
+          isRecoveryTopic: (topic) => this.rt !== null && this.rt.recovers(topic),
         },
         this.topics,
       );
       this.transport = redis;
       await redis.start();
+      // Recovery topics keep their history in Redis Streams, shared by every process (history-redis.ts).
+      if (!this.primary) this.history = redis.history(this.bounds());
     } else if (role === 'primary') {
       this.transport = new IpcPrimaryTransport();
     } else if (role === 'worker') {
@@ -174,6 +184,7 @@ export class PubSub<Subscriber extends object = object> {
     };
     if (t !== null) out[t.kind] = t.stats();
     if (this.store !== null) out.history = this.store.stats();
+    if (this.rt !== null && this.rt.failed > 0) out.notStored = this.rt.failed;
     return out;
   }
 

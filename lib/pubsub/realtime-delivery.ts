@@ -25,9 +25,6 @@ interface PlainSubscribers {
 }
 
 export class RealtimeDelivery {
-  /** Publishes waiting for an asynchronous history's id (Redis), delivered in publish order. */
-  private chain: Promise<void> = Promise.resolve();
-
   constructor(
     private readonly subscribers: RealtimeSubscribers,
     private readonly topics: Topics<unknown>,
@@ -36,6 +33,14 @@ export class RealtimeDelivery {
     private readonly plain: () => PlainSubscribers | undefined,
     private readonly logger: () => Logger | undefined,
   ) {}
+
+  /** Publishes the history refused (Redis down, a cluster failover): logged, never delivered anywhere. */
+  failed = 0;
+
+  /** Whether `topic`'s messages are kept for recovery. */
+  recovers(topic: string): boolean {
+    return this.subscribers.recovers(topic);
+  }
 
   /** Whether `topic` takes this path. */
   follows(topic: string): boolean {
@@ -61,16 +66,12 @@ export class RealtimeDelivery {
       if (transport !== null) transport.send(topic, false, buf, str);
       return sent;
     }
-    // An asynchronous history (Redis): the message goes out once it has its id, after earlier ones.
-    this.chain = this.chain
-      .then(() => id)
-      .then(
-        (assigned) => {
-          this.local(topic, payload, json, assigned);
-          if (transport !== null) transport.send(topic, false, buf, str);
-        },
-        (err: unknown) => logError(this.logger(), `publish(${JSON.stringify(topic)}): the history failed`, err),
-      );
+    // An asynchronous history is Redis Streams: its script publishes the message with its id to every process,
+    // this one included (history-redis.ts), so local subscribers get it from Redis, in the stream's order.
+    Promise.resolve(id).catch((err: unknown) => {
+      this.failed++;
+      logError(this.logger(), `publish(${JSON.stringify(topic)}): the message was not stored nor sent`, err);
+    });
     return 0;
   }
 

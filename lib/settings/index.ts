@@ -207,6 +207,12 @@ export interface Settings {
   redisUrl: string | undefined;
   /** Or a node-redis client to publish with (krozen subscribes on its duplicate(), and leaves it open at stop). */
   redisClient: RedisClientLike | undefined;
+  /**
+   * Or a Redis Cluster (Redis >= 7): seed node URLs, e.g. ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000'];
+   * node-redis discovers the other nodes. Topics use sharded pub/sub (SSUBSCRIBE/SPUBLISH): each lives on
+   * the shard owning its slot, so publish throughput grows with the shards. Needs the `redis` package.
+   */
+  redisCluster: string[] | undefined;
   /** Redis channel of a topic: `<redisPrefix><topic>`. */
   redisPrefix: string;
   /** Largest publish payload (bytes after encoding): a bigger publish throws a RangeError. */
@@ -292,6 +298,7 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     openapi: {},
     redisUrl: undefined,
     redisClient: undefined,
+    redisCluster: undefined,
     redisPrefix: 'krozen:',
     publishMaxPayload: 1024 * 1024,
     recoveryMaxMessages: 1000,

@@ -13,6 +13,21 @@ export interface RedisClientLike {
     listener?: (message: Buffer, channel: Buffer) => void,
     bufferMode?: true,
   ): Promise<unknown>;
+  /** Sharded pub/sub (Redis Cluster, Redis >= 7). */
+  sPublish?(channel: string, message: Buffer): Promise<unknown>;
+  sSubscribe?(
+    channel: string,
+    listener: (message: Buffer, channel: Buffer) => void,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sUnsubscribe?(
+    channel?: string,
+    listener?: (message: Buffer, channel: Buffer) => void,
+    bufferMode?: true,
+  ): Promise<unknown>;
+  /** Scripts (Redis Stream history). */
+  eval(script: string, options: { keys: string[]; arguments: Array<string | Buffer> }): Promise<unknown>;
+  evalSha(sha: string, options: { keys: string[]; arguments: Array<string | Buffer> }): Promise<unknown>;
   close?(): Promise<unknown>;
   quit?(): Promise<unknown>;
   destroy?(): void;

@@ -110,6 +110,12 @@ export const SETTING_RULES = {
       'a node-redis client (publish and duplicate)',
     ),
   ),
+  redisCluster: rule(
+    (v) =>
+      v === undefined ||
+      (Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === 'string' && /^rediss?:\/\//.test(u))),
+    'a non-empty list of redis:// or rediss:// URLs (or undefined)',
+  ),
   redisPrefix: str,
   publishMaxPayload: int(0),
   recoveryMaxMessages: int(1),

@@ -1,0 +1,165 @@
+// RedisStreamHistory and recovery topics through a real redis-server (started on a free port, stopped by PID):
+// ids and order, exclusive start, trimming by count and by age (complete false, missed), a restarted Redis
+// without persistence (the id is unknown), appends rejected while Redis is down, two publishers seeing one
+// order, and gap repair after the subscriber connection is killed.
+import { startRedis, type RedisServer } from '../helpers/redis';
+import { RedisTransport } from '../../lib/pubsub/redis';
+import { Topics } from '../../lib/pubsub/topics';
+import { compareIds } from '../../lib/pubsub/history';
+import { idNumber } from '../../lib/pubsub/history-redis';
+import { until } from './clients';
+
+let redis: RedisServer;
+const transports: RedisTransport[] = [];
+
+interface Peer {
+  transport: RedisTransport;
+  topics: Topics<object>;
+  got: Array<{ topic: string; id?: string; text: string }>;
+}
+
+async function peer(prefix = 'hist:'): Promise<Peer> {
+  const topics = new Topics<object>();
+  const got: Peer['got'] = [];
+  const transport = new RedisTransport(
+    {
+      url: redis.url,
+      prefix,
+      logger: quiet,
+      isRecoveryTopic: (t) => t.startsWith('r-'),
+      deliver: (topic, _binary, payload, id) => got.push({ topic, id, text: payload.toString() }),
+    },
+    topics,
+  );
+  transports.push(transport);
+  await transport.start();
+  return { transport, topics, got };
+}
+
+const nothing = (): void => undefined;
+const quiet = { error: nothing, warn: nothing, info: nothing, debug: nothing };
+const bounds = (maxMessages = 1000, maxAge = 60_000) => ({ maxMessages, maxAge, maxBytes: 0 });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  redis = await startRedis();
+}, 20000);
+
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.stop()));
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+test('append returns growing ids; since is exclusive and complete; last is the newest', async () => {
+  const { transport } = await peer();
+  const history = transport.history(bounds());
+  expect(await history.last('r-a')).toBeNull();
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push(await history.append('r-a', Buffer.from(JSON.stringify({ i }))));
+  for (let i = 1; i < ids.length; i++) expect(compareIds(ids[i], ids[i - 1])).toBeGreaterThan(0);
+  expect(ids.map(idNumber)).toEqual([1, 2, 3, 4, 5]);
+  const r = await history.since('r-a', ids[1]);
+  expect(r.complete).toBe(true);
+  expect(r.entries.map((e) => e.id)).toEqual(ids.slice(2));
+  expect(r.entries.map((e) => JSON.parse(e.payload.toString()).i)).toEqual([2, 3, 4]);
+  expect(await history.since('r-a', ids[4])).toEqual({ entries: [], complete: true });
+  expect(await history.last('r-a')).toBe(ids[4]);
+  // An id this stream never issued (newer than its newest): unknown.
+  expect((await history.since('r-a', `${Date.now() + 60_000}-99`)).complete).toBe(false);
+  expect(await redis.command('TYPE hist:stream:{r-a}')).toBe('+stream\r\n');
+});
+
+test('trimming by count and by age: an id older than what is kept is incomplete, with the number missed', async () => {
+  const { transport } = await peer();
+  const byCount = transport.history(bounds(10));
+  const first = await byCount.append('r-count', Buffer.from('0'));
+  for (let i = 1; i < 350; i++) await byCount.append('r-count', Buffer.from(String(i)));
+  const r = await byCount.since('r-count', first);
+  expect(r.complete).toBe(false);
+  const kept = idNumber(r.entries[0].id);
+  expect(kept).toBeGreaterThan(2);
+  expect(r.missed).toBe(kept - 2);
+  expect(r.entries.at(-1)!.payload.toString()).toBe('349');
+  expect(r.entries.length).toBe(350 - kept + 1);
+
+  const byAge = transport.history(bounds(100_000, 300));
+  const old = await byAge.append('r-age', Buffer.from('old'));
+  for (let i = 0; i < 250; i++) await byAge.append('r-age', Buffer.from('x'));
+  await sleep(400);
+  await byAge.append('r-age', Buffer.from('new'));
+  const aged = await byAge.since('r-age', old);
+  expect(aged.complete).toBe(false);
+  expect(aged.missed).toBeGreaterThan(0);
+});
+
+test('Redis restarted without persistence: an old id is unknown; appends reject while it is down', async () => {
+  const { transport } = await peer();
+  const history = transport.history(bounds());
+  const before = await history.append('r-restart', Buffer.from('1'));
+  await redis.kill();
+  await expect(history.append('r-restart', Buffer.from('2'))).rejects.toThrow();
+  await redis.restart();
+  await until(() => (transport.stats() as { connected: boolean }).connected, 10000, 'reconnected');
+  expect(await history.since('r-restart', before)).toEqual({ entries: [], complete: false });
+  const after = await history.append('r-restart', Buffer.from('3'));
+  const r = await history.since('r-restart', before);
+  expect(r.complete).toBe(false);
+  expect(r.missed).toBeUndefined(); // a new stream (numbers started over): how many is not known
+  expect(r.entries.map((e) => e.id)).toEqual([after]);
+}, 30000);
+
+test('two publishers on one recovery topic: both subscribers see every message once, in one increasing order', async () => {
+  const [a, b] = await Promise.all([peer(), peer()]);
+  a.topics.add('r-order', {});
+  b.topics.add('r-order', {});
+  await waitNumsub('hist:{r-order}', 2);
+  const ha = a.transport.history(bounds());
+  const hb = b.transport.history(bounds());
+  const sent = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => (i % 2 ? ha : hb).append('r-order', Buffer.from(`${i % 2 ? 'a' : 'b'}${i}`))),
+  );
+  await until(() => a.got.length >= 200 && b.got.length >= 200, 20000, 'deliveries');
+  await sleep(100);
+  for (const p of [a, b]) {
+    expect(p.got.length).toBe(200);
+    for (let i = 1; i < p.got.length; i++) expect(compareIds(p.got[i].id!, p.got[i - 1].id!)).toBeGreaterThan(0);
+  }
+  expect(a.got).toEqual(b.got); // the publisher's own messages come back through Redis, in the stream's order
+  expect(a.got.map((m) => m.id!).sort(compareIds)).toEqual([...sent].sort(compareIds));
+});
+
+test('gap repair: messages published while the subscriber connection was down are delivered, in order, once', async () => {
+  const [pub, sub] = await Promise.all([peer(), peer()]);
+  sub.topics.add('r-gap', {});
+  await waitNumsub('hist:{r-gap}', 1);
+  const history = pub.transport.history(bounds());
+  for (let i = 0; i < 10; i++) await history.append('r-gap', Buffer.from(String(i)));
+  await until(() => sub.got.length === 10, 10000, 'first 10');
+  // The subscriber's connection drops; these 20 are published before it is back (no later message follows).
+  await redis.command('CLIENT KILL TYPE pubsub');
+  for (let i = 10; i < 30; i++) await history.append('r-gap', Buffer.from(String(i)));
+  await until(() => sub.got.length >= 30, 10000, 'repaired');
+  // And a live message after the repair.
+  await waitNumsub('hist:{r-gap}', 1);
+  await history.append('r-gap', Buffer.from('30'));
+  await until(() => sub.got.length >= 31, 10000, 'live after repair');
+  await sleep(100);
+  expect(sub.got.map((m) => Number(m.text))).toEqual(Array.from({ length: 31 }, (_, i) => i));
+  const stats = sub.transport.stats() as { repaired: number; duplicates: number; lost: number; reconnects: number };
+  expect(stats.repaired).toBeGreaterThan(0);
+  expect(stats.lost).toBe(0);
+  expect(stats.reconnects).toBeGreaterThan(0);
+}, 30000);
+
+async function waitNumsub(channel: string, want: number): Promise<void> {
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    const reply = await redis.command(`PUBSUB NUMSUB ${channel}`);
+    if (Number(/:(\d+)\r\n$/.exec(reply)?.[1]) >= want) return;
+    await sleep(20);
+  }
+  throw new Error(`${channel}: fewer than ${want} subscribers`);
+}
