@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scaling out through Redis, side by side: node bench/ws-publish-redis.mjs [--quick] [--rounds n] [--duration s]
 //   [--subscribers n] [--window n] [--gen-threads n] [--servers krozen-rt,krozen,socketio]
-//   [--recovery | --no-recovery] [--recovery-seconds s] [--cut s] [--rate n]
+//   [--recovery | --no-recovery] [--recovery-seconds s] [--cut s] [--rate n] [--out dir]
 // Per server and round: a fresh redis-server-backed pair of server processes (A and B), `--subscribers`
 // WebSocket subscribers spread evenly over them, one publisher on A keeping `--window` 64 B messages in flight
 // (a message leaves the window when a subscriber on B got it). Measures publishes/s, deliveries/s (all, and
@@ -228,8 +228,7 @@ async function round(name, redis) {
     };
   } finally {
     await gens.terminate();
-    await a.stop();
-    await b.stop();
+    await Promise.all([a.stop(), b.stop()]);
   }
 }
 
@@ -310,7 +309,7 @@ async function main() {
   if (recovery.length > 0) {
     console.log(`\n${recoveryTable(recovery, RECOVERY_OPTS)}`);
   }
-  const out = path.join(benchDir, 'results');
+  const out = path.resolve(String(opt('--out', path.join(benchDir, 'results'))));
   mkdirSync(out, { recursive: true });
   writeFileSync(
     path.join(out, 'ws-publish-redis.json'),

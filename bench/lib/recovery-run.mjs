@@ -197,8 +197,6 @@ export async function runRecovery(name, redis, { rate = 1000, seconds = 6, cut =
     };
   } finally {
     clients?.close();
-    await proxy.close();
-    await a.stop();
-    await b.stop();
+    await Promise.all([proxy.close(), a.stop(), b.stop()]);
   }
 }
