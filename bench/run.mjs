@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { installCleanup } from './lib/children.mjs';
 import { SERVERS, benchDir, unavailable } from './lib/servers.mjs';
-import { SUITES, SUITE_ORDER } from './lib/suites.mjs';
+import { SUITES, SUITE_ALIASES, SUITE_ORDER } from './lib/suites.mjs';
 import { startServer } from './lib/server-process.mjs';
 import { runHttpRound } from './lib/http-suite.mjs';
 import { runWsRound } from './lib/ws-suite.mjs';
@@ -23,7 +23,7 @@ import { krozenBuildNotes } from './lib/krozen-build.mjs';
 
 const USAGE = `usage: node bench/run.mjs [suite…] [--quick] [--servers a,b] [--rounds n] [--duration s] [--warmup s]
        [--gen-threads n] [--out dir] [--servers-dir dir]
-suites: ${SUITE_ORDER.join(', ')} (default: all)
+suites: ${SUITE_ORDER.join(', ')} (default: all); realtime = ws-publish-redis
 servers: ${Object.keys(SERVERS).join(', ')} (default: each suite's list)`;
 
 function parseArgs(argv) {
@@ -56,6 +56,7 @@ function parseArgs(argv) {
       console.log(USAGE);
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}\n${USAGE}`);
+    else if (SUITE_ALIASES[a]) opts.suites.push(SUITE_ALIASES[a]);
     else if (!SUITES[a]) throw new Error(`unknown suite '${a}'\n${USAGE}`);
     else opts.suites.push(a);
   }

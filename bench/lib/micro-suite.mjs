@@ -8,10 +8,13 @@ import { track, stop } from './children.mjs';
 
 const TIMEOUT_MS = 90_000;
 
-export function runMicro(suiteName, suite, { quick }) {
+export function runMicro(suiteName, suite, { quick, rounds, duration, warmup }) {
   const script = path.join(benchDir, suite.script);
   if (!existsSync(script)) return Promise.resolve({ skipped: `bench/${suite.script} does not exist yet` });
-  const args = [script, ...(quick ? ['--quick'] : [])];
+  const timing = suite.forwardTiming
+    ? ['--rounds', String(rounds), '--duration', String(duration), '--warmup', String(warmup)]
+    : [];
+  const args = [script, ...(quick ? ['--quick'] : []), ...timing];
   return new Promise((resolve) => {
     const child = track(
       spawn(process.execPath, args, {

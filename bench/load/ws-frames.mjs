@@ -8,11 +8,13 @@ export const OP_CLOSE = 8;
 export const OP_PING = 9;
 export const OP_PONG = 10;
 
-export function handshakeRequest(port, path) {
+/** The upgrade request; `protocol` (e.g. 'krozen.v1') is offered in Sec-WebSocket-Protocol when given. */
+export function handshakeRequest(port, path, protocol) {
   const key = randomBytes(16).toString('base64');
+  const offer = protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : '';
   return Buffer.from(
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${offer}\r\n`,
     'latin1',
   );
 }

@@ -85,6 +85,110 @@ describe('bench/run.mjs smoke run', () => {
   }, 30_000);
 });
 
+// bench/ws-publish-redis.mjs in its quickest mode (needs dist/, built by `npm test`, and redis-server): the
+// krozen-rt, krozen and socket.io rows with their wire bytes, the ratio line, and the recovery table, where the
+// krozen/client subscriber cut by the proxy must get every message once (B keeps other subscribers).
+describe('bench/ws-publish-redis.mjs quick run', () => {
+  let outDir: string;
+  beforeAll(() => {
+    outDir = mkdtempSync(path.join(os.tmpdir(), 'krozen-bench-redis-'));
+  });
+  afterAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  const cells = (stdout: string, label: string): string[] | undefined =>
+    stdout
+      .split('\n')
+      .find((l) => l.startsWith(`| ${label}`))
+      ?.split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const num = (cell: string): number => Number(cell.replace(/,/g, ''));
+
+  test('throughput table with wire bytes, krozen-rt / socket.io ratios, recovery: krozen 0 lost, 0 duplicates', async () => {
+    const args = [
+      '--quick',
+      '--subscribers',
+      '20',
+      '--duration',
+      '1',
+      '--warmup',
+      '0',
+      '--gen-threads',
+      '1',
+      '--out',
+      outDir,
+    ];
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(root, 'bench', 'ws-publish-redis.mjs'), ...args, '--recovery-seconds', '1.5', '--cut', '0.5'],
+        { cwd: root, timeout: 90_000, env: process.env },
+        (err, out, errOut) => resolve({ code: err ? 1 : 0, stdout: out, stderr: errOut }),
+      );
+    });
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain(
+      '| server | subscribers | publishes/s | deliveries/s | cross-process deliveries/s | cross-process p50 / p99 ms | same-process p50 / p99 ms | server CPU µs/delivery | wire B/message (subscriber) | wire B/publish (publisher) |',
+    );
+    // A krozen.v1 delivery is one 82-byte frame (2 B header, ["m","bench","<64 B>"]); a raw one 66 B (2 + 64);
+    // the publisher's masked frames: ["pub",0,"bench","<64 B>"] 84 + 6, raw 64 + 6.
+    const rt = cells(stdout, 'krozen-rt (app.realtime');
+    const raw = cells(stdout, 'krozen (app.ws');
+    expect(rt).toHaveLength(10);
+    expect(raw).toHaveLength(10);
+    for (const [row, wire, publish] of [
+      [rt!, 82, 90],
+      [raw!, 66, 70],
+    ] as const) {
+      expect(num(row[1])).toBe(20); // subscribers: 19 in the generator + the tracker
+      expect(num(row[3])).toBeGreaterThan(0); // deliveries/s
+      expect(num(row[7])).toBeGreaterThan(0); // server CPU µs/delivery, from /proc
+      expect(Math.abs(num(row[8]) - wire)).toBeLessThan(3);
+      expect(Math.abs(num(row[9]) - publish)).toBeLessThan(1);
+    }
+    if (/socket\.io side skipped/.test(stderr)) {
+      expect(stdout).not.toMatch(/\| socket\.io \+/);
+    } else {
+      const sio = cells(stdout, 'socket.io + @socket.io/redis-adapter');
+      expect(sio).toHaveLength(10);
+      expect(Math.abs(num(sio![8]) - 78)).toBeLessThan(3); // 42["msg","<64 B>"]: 76 + 2
+      expect(stdout).toMatch(/^krozen-rt \/ socket\.io: deliveries\/s [\d.]+×, server CPU per delivery [\d.]+×/m);
+      expect(stdout).toMatch(
+        /\| socket\.io \(socket\.io-client, connectionStateRecovery\) \| keeps other subscribers \|/,
+      );
+    }
+
+    expect(stdout).toContain(
+      '| recovery run | B during the cut | published | received | lost | duplicates | out of order | recovered | reconnected after |',
+    );
+    const rec = stdout.split('\n').find((l) => /^\| krozen-rt \(krozen\/client.*\| keeps other subscribers \|/.test(l));
+    expect(rec).toBeDefined();
+    const [, , published, received, lost, duplicates, outOfOrder, recovered] = rec!
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    expect(num(published)).toBe(1500); // 1,000 msg/s for 1.5 s, each acknowledged
+    expect({
+      received: num(received),
+      lost: num(lost),
+      duplicates: num(duplicates),
+      outOfOrder: num(outOfOrder),
+    }).toEqual({
+      received: 1500,
+      lost: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+    });
+    expect(num(recovered.split(' ')[0])).toBeGreaterThan(0); // the cut happened and the client recovered
+    const json = JSON.parse(readFileSync(path.join(outDir, 'ws-publish-redis.json'), 'utf8')) as {
+      recovery: { server: string; bystander: boolean; lost: number }[];
+    };
+    expect(json.recovery.find((r) => r.server === 'krozen-rt' && r.bystander)?.lost).toBe(0);
+  }, 90_000);
+});
+
 // The harness is ESM (.mjs) and jest here runs CommonJS: exercise its parsers in a child node process.
 function runModuleScript(source: string): unknown {
   const out = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
