@@ -1,15 +1,19 @@
 // TLS for the node:http transport: settings.tls makes the server https.createServer, so HTTPS and WSS share
-// the one port. HTTP/1.1 only (no HTTP/2).
+// the one port. HTTP/1.1 only (no HTTP/2); ALPN and handshake-timeout defaults as on the krozen transport.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { TlsSettings } from '../../settings/tls';
+import { tlsServerOptions, type TlsSettings } from '../../settings/tls';
 
 /** An http.Server, or an https one (same API for requests and upgrades) when `tls` is set. */
 export function createNodeServer(
   options: http.ServerOptions,
   tls: TlsSettings | undefined,
+  headersTimeout: number,
   listener: http.RequestListener,
 ): http.Server {
   if (tls === undefined) return http.createServer(options, listener);
-  return https.createServer({ ...options, ...tls }, listener) as unknown as http.Server;
+  return https.createServer(
+    { ...options, ...tlsServerOptions(tls, headersTimeout) },
+    listener,
+  ) as unknown as http.Server;
 }
