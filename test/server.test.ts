@@ -5,6 +5,7 @@ import { Server } from '../lib/server';
 import { get, use, del } from '../lib';
 import { startApp, request, type Running } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
+import { httpBase } from './helpers/tls-lane';
 
 test('run() on port 0 exposes the port; server:start and server:stop fire once with { server }', async () => {
   const app = createApp({ port: 0 });
@@ -26,7 +27,7 @@ test('run() on port 0 exposes the port; server:start and server:stop fire once w
   expect(events).toEqual(['start']);
   await Promise.all([server.stop(), server.stop()]);
   expect(events).toEqual(['start', 'stop']);
-  await expect(fetch(`http://127.0.0.1:${server.port}/_internal/health`)).rejects.toThrow();
+  await expect(fetch(`${httpBase(server.port)}/_internal/health`)).rejects.toThrow();
 });
 
 test('run({ plugins }) installs them before listening', async () => {
@@ -35,8 +36,8 @@ test('run({ plugins }) installs them before listening', async () => {
     plugins: [{ name: 'hello', setup: (a) => a.get('/hello', () => ({ body: 'hi' })) }],
   });
   try {
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/hello`)).json()).toBe('hi');
-    expect((await (await fetch(`http://127.0.0.1:${server.port}/_internal/info`)).json()).plugins).toEqual(['hello']);
+    expect(await (await fetch(`${httpBase(server.port)}/hello`)).json()).toBe('hi');
+    expect((await (await fetch(`${httpBase(server.port)}/_internal/info`)).json()).plugins).toEqual(['hello']);
   } finally {
     await server.stop();
   }
@@ -175,12 +176,10 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   try {
     const server = await Server.run();
     expect(server.app).toBe(app);
-    const res = await fetch(`http://127.0.0.1:${server.port}/global-route`);
+    const res = await fetch(`${httpBase(server.port)}/global-route`);
     expect(await res.json()).toBe('global');
     expect(res.headers.get('x-global-mw')).toBe('yes');
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`, { method: 'DELETE' })).json()).toBe(
-      'deleted',
-    );
+    expect(await (await fetch(`${httpBase(server.port)}/global-route`, { method: 'DELETE' })).json()).toBe('deleted');
     await Server.stop();
   } finally {
     globalSettings.port = saved;
@@ -205,7 +204,7 @@ test("handleSignals false: SIGTERM is the app's (it keeps running); its server.s
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(child.proc.exitCode).toBeNull();
     expect(child.proc.signalCode).toBeNull();
-    await expect(fetch(`http://127.0.0.1:${child.port}/pid`)).rejects.toThrow();
+    await expect(fetch(`${httpBase(child.port)}/pid`)).rejects.toThrow();
   } finally {
     await killChild(child);
   }
