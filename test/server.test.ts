@@ -5,10 +5,10 @@ import { Server } from '../lib/server';
 import { get, use, del } from '../lib';
 import { startApp, request, type Running } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
-import { httpBase } from './helpers/tls-lane';
+import { httpBase, laneSettings } from './helpers/tls-lane';
 
 test('run() on port 0 exposes the port; server:start and server:stop fire once with { server }', async () => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   const events: string[] = [];
   let seen: unknown;
   app.on('server:start', (ctx: { server: Server }) => {
@@ -31,7 +31,7 @@ test('run() on port 0 exposes the port; server:start and server:stop fire once w
 });
 
 test('run({ plugins }) installs them before listening', async () => {
-  const app = createApp({ port: 0, infoEndpoint: true });
+  const app = createApp(laneSettings({ port: 0, infoEndpoint: true }));
   const server = await new Server(app).run({
     plugins: [{ name: 'hello', setup: (a) => a.get('/hello', () => ({ body: 'hi' })) }],
   });
@@ -44,7 +44,7 @@ test('run({ plugins }) installs them before listening', async () => {
 });
 
 test('run() twice is an error; a port in use rejects', async () => {
-  const a = await new Server(createApp({ port: 0 })).run();
+  const a = await new Server(createApp(laneSettings({ port: 0 }))).run();
   try {
     await expect(a.run()).rejects.toThrow('already running');
     await expect(new Server(createApp({ port: a.port })).run()).rejects.toThrow(/EADDRINUSE/);
@@ -167,6 +167,8 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   const globalSettings = app.settings;
   const saved = globalSettings.port;
   globalSettings.port = 0;
+  const savedTls = globalSettings.tls;
+  globalSettings.tls = laneSettings({}).tls;
   // pykrozen style: the top-level functions register on the global app.
   get('/global-route', () => ({ body: 'global' }));
   use((req, res) => {
@@ -183,6 +185,7 @@ test('Server.run() / Server.stop() serve the global app', async () => {
     await Server.stop();
   } finally {
     globalSettings.port = saved;
+    globalSettings.tls = savedTls;
   }
 });
 

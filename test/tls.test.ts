@@ -54,7 +54,7 @@ test('HTTPS with compression: br decodes to the same JSON', async () => {
 });
 
 test('without the CA, curl refuses the self-signed certificate', async () => {
-  await expect(curl(`https://127.0.0.1:${port}/json`)).rejects.toThrow(/certificate/i);
+  await expect(curl(`https://127.0.0.1:${port}/json`, ['--no-insecure'])).rejects.toThrow(/certificate/i);
 });
 
 test('WSS on the same port: the ws client echoes JSON over TLS', async () => {

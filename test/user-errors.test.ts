@@ -8,7 +8,7 @@ import { Server } from '../lib/server';
 import { createApp } from '../lib/app';
 import { request, startApp, type Running } from './helpers/server';
 import { Inbox, closed, openWs } from './ws/helpers';
-import { wsBase } from './helpers/tls-lane';
+import { wsBase, laneSettings } from './helpers/tls-lane';
 
 type Mode = 'throw' | 'reject' | 'reject later';
 const MODES: Mode[] = ['throw', 'reject', 'reject later'];
@@ -207,7 +207,7 @@ test('a user ws "close" listener that throws → logged once, server lives', asy
 });
 
 test.each(MODES)('server:start that fails (%s) → run() rejects and nothing is left listening', async (mode) => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   app.on('server:start', failing(mode, 'server:start'));
   const server = new Server(app);
   await expect(server.run()).rejects.toThrow(`user fault in server:start (${mode})`);
@@ -215,7 +215,7 @@ test.each(MODES)('server:start that fails (%s) → run() rejects and nothing is 
 });
 
 test.each(MODES)('server:stop that fails (%s) → stop() rejects, the server is closed', async (mode) => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   app.on('server:stop', failing(mode, 'server:stop'));
   const server = await new Server(app).run();
   await expect(server.stop()).rejects.toThrow(`user fault in server:stop (${mode})`);

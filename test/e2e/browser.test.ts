@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { wsBase, httpBase } from '../helpers/tls-lane';
+import { wsBase, httpBase, laneSettings, TEST_TLS } from '../helpers/tls-lane';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require('../../examples/demo/app.js');
@@ -28,6 +28,8 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The TLS lane's self-signed certificate.
+      ...(TEST_TLS ? ['--ignore-certificate-errors'] : []),
     ],
   });
 }, 60_000);
@@ -39,7 +41,7 @@ afterAll(async () => {
 
 describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (deflate) => {
   test('two pages chat through a room topic; the page shows history, messages and presence', async () => {
-    const app = createDemoApp({ port: 0, wsPerMessageDeflate: deflate });
+    const app = createDemoApp(laneSettings({ port: 0, wsPerMessageDeflate: deflate }));
     const server = await new Server(app).run();
     const base = `${httpBase(server.port)}`;
     try {

@@ -9,7 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { request, startServer, type TestServer } from '../fixtures/wire';
 import { closed, openWs, sleep } from '../ws/helpers';
 import { ErrorCode } from '../../lib/base/errors';
-import { wsBase } from '../helpers/tls-lane';
+import { wsBase, laneSettings } from '../helpers/tls-lane';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -136,7 +136,7 @@ test('tracing without @opentelemetry/api: MISSING_PEER at startup, nothing liste
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy that sees the mock
     const fresh = require('../../lib/index') as typeof import('../../lib/index');
-    const s = new fresh.Server(fresh.createApp({ port: 0, host: '127.0.0.1', tracing: true }));
+    const s = new fresh.Server(fresh.createApp(laneSettings({ port: 0, host: '127.0.0.1', tracing: true })));
     server = s;
     run = s.run();
   });

@@ -70,8 +70,13 @@ export const plainOnly = (reason: string): typeof test => {
 /** http.request, or https.request (certificate not checked) in the TLS lane. */
 export function laneRequest(
   options: http.RequestOptions,
-  onResponse: (res: http.IncomingMessage) => void,
+  onResponse?: (res: http.IncomingMessage) => void,
 ): http.ClientRequest {
   if (!TEST_TLS) return http.request(options, onResponse);
   return https.request({ ...options, rejectUnauthorized: false }, onResponse);
+}
+
+/** new http.Agent(options), or an https.Agent (certificate not checked) in the TLS lane. */
+export function laneAgent(options: http.AgentOptions): http.Agent {
+  return TEST_TLS ? new https.Agent({ ...options, rejectUnauthorized: false }) : new http.Agent(options);
 }

@@ -6,10 +6,10 @@ import { createApp, Server } from '../../lib';
 import { CONNECTION } from '../../lib/transport/krozen/server';
 import { sessionOfWs } from '../../lib/ws/session';
 import type { WebSocket as ServerWebSocket } from '../../lib/ws';
-import { wsBase, httpBase } from '../helpers/tls-lane';
+import { wsBase, httpBase, laneSettings } from '../helpers/tls-lane';
 
 test('an upgraded socket no longer holds its HTTP connection; HTTP sockets do until they close', async () => {
-  const app = createApp({ port: 0, host: '127.0.0.1', transport: 'krozen' });
+  const app = createApp(laneSettings({ port: 0, host: '127.0.0.1', transport: 'krozen' }));
   const opened: ServerWebSocket[] = [];
   app.on('ws:connect', ({ ws }) => void opened.push(ws));
   app.on('ws:message', (ctx) => {
