@@ -1,11 +1,10 @@
 // Server: run/stop, hooks, plugins, graceful stop, timeouts, signals.
-import * as net from 'node:net';
 import { createApp, app as globalApp } from '../lib/app';
 import { Server } from '../lib/server';
 import { get, use, del } from '../lib';
 import { startApp, request, type Running } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
-import { httpBase, laneSettings } from './helpers/tls-lane';
+import { httpBase, laneSettings, connectRaw } from './helpers/tls-lane';
 
 test('run() on port 0 exposes the port; server:start and server:stop fire once with { server }', async () => {
   const app = createApp(laneSettings({ port: 0 }));
@@ -85,7 +84,7 @@ test('graceful stop: the in-flight request completes, new connections are refuse
 
 test('graceful stop closes idle keep-alive connections at once', async () => {
   const r = await startApp(() => undefined, { keepAliveTimeout: 60_000 });
-  const socket = net.connect(r.port, '127.0.0.1');
+  const socket = connectRaw(r.port);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write('GET /_internal/health HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((resolve) => socket.once('data', resolve));
@@ -130,7 +129,7 @@ describe('slow clients are cut off', () => {
   function trickle(parts: string[], everyMs: number): Promise<{ data: string; ms: number }> {
     return new Promise((resolve) => {
       const t0 = Date.now();
-      const socket = net.connect(r.port, '127.0.0.1');
+      const socket = connectRaw(r.port);
       let data = '';
       let i = 0;
       const timer = setInterval(() => {

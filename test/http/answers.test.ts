@@ -108,12 +108,12 @@ describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
     const agent = laneAgent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string): Promise<number> =>
       new Promise((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode as number));
-          })
-          .on('error', reject);
+        laneRequest({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode as number));
+        })
+          .on('error', reject)
+          .end();
       });
     expect(await get('/s204-body')).toBe(204);
     expect(await get('/s304-body')).toBe(304);
