@@ -61,12 +61,6 @@ export function connectRaw(port: number, host = '127.0.0.1'): net.Socket {
 /** The event that says a connectRaw() socket is ready for application bytes. */
 export const READY_EVENT = TEST_TLS ? 'secureConnect' : 'connect';
 
-/** Skips a test in the TLS lane, for one stated reason (it asserts something only plain TCP has). */
-export const plainOnly = (reason: string): typeof test => {
-  void reason;
-  return TEST_TLS ? test.skip : test;
-};
-
 /** http.request, or https.request (certificate not checked) in the TLS lane. */
 export function laneRequest(
   options: http.RequestOptions,
