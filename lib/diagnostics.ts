@@ -14,21 +14,26 @@ export interface Backends {
    */
   wsRead: 'direct' | 'stream';
   /**
-   * The HTTP transport: the one asked for (an app's settings.transport, 'node' when it serves TLS), else
+   * The HTTP transport: the one asked for (an app's settings.transport, with TLS or without), else
    * the default ('krozen' unless KROZEN_TRANSPORT=node).
    */
   server: 'krozen' | 'node:http';
+  /** Present (true) when the app serves HTTPS and WSS itself (settings.tls), on either transport. */
+  tls?: true;
   /** Why the addon is not in use, when it is not. */
   loadError?: string;
 }
 
-export function getBackends(transport: 'krozen' | 'node' = defaultTransport()): Backends {
+/** `transport` and `tls`: an app's (settings.transport, settings.tls !== undefined); defaults: the process's. */
+export function getBackends(transport: 'krozen' | 'node' = defaultTransport(), tls = false): Backends {
   const backends: Backends = {
     mask: maskBackend,
     json: jsonBackend,
-    wsRead: directReadActive() ? 'direct' : 'stream',
+    // A TLS socket is always read through its stream (its handle carries ciphertext).
+    wsRead: directReadActive() && !tls ? 'direct' : 'stream',
     server: transport === 'node' ? 'node:http' : 'krozen',
   };
+  if (tls) backends.tls = true;
   if (loadError !== undefined) backends.loadError = loadError;
   return backends;
 }

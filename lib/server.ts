@@ -2,6 +2,7 @@
 // settings.workers > 1. stop() is graceful: stop accepting, close WebSockets with 1001, let in-flight
 // requests finish within settings.shutdownTimeout, then destroy what is left.
 import type * as http from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
 import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
 import { NodeTransport } from './transport/node/server';
@@ -168,6 +169,18 @@ export class Server {
     const transport = new NodeTransport(app.settings, handlers);
     this.http = transport.server;
     return transport;
+  }
+
+  /**
+   * settings.tls: serve connections from now on with `options` (a renewed key and certificate, say) without a
+   * restart; open connections keep the context they began with. In a cluster, each worker calls it.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (this.app.settings.tls === undefined)
+      throw new KrozenError(ErrorCode.UNSUPPORTED, 'setSecureContext needs settings.tls: this server is not TLS');
+    if (this.transport === undefined)
+      throw new KrozenError(ErrorCode.NOT_LISTENING, 'No TLS listener here: await server.run() first (in a worker)');
+    this.transport.setSecureContext(options);
   }
 
   /** Graceful stop (idempotent): resolves when every connection is closed and server:stop hooks ran. */

@@ -1,12 +1,13 @@
 // examples/basic.ts works as documented.
 import { Server } from '../lib/server';
 import { createBasicApp } from '../examples/basic';
+import { httpBase, laneSettings } from './helpers/tls-lane';
 
 let server: Server;
 let base: string;
 beforeAll(async () => {
-  server = await new Server(createBasicApp({ port: 0 })).run();
-  base = `http://127.0.0.1:${server.port}`;
+  server = await new Server(createBasicApp(laneSettings({ port: 0 }))).run();
+  base = `${httpBase(server.port)}`;
 });
 afterAll(() => server.stop());
 

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { RawConnection } from './helpers/raw-connection';
 import { request, startApp, type Running } from './helpers/server';
 import { openWs, closed } from './ws/helpers';
+import { wsBase } from './helpers/tls-lane';
 
 const GET = 'GET /json HTTP/1.1\r\nHost: x\r\n\r\n';
 
@@ -50,9 +51,9 @@ describe('maxConnections: 2', () => {
   });
 
   test('a WebSocket counts as a connection; an upgrade over the cap is refused with 503', async () => {
-    const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+    const ws = await openWs(`${wsBase(r.port)}/ws`);
     const a = await kept();
-    await expect(openWs(`ws://127.0.0.1:${r.port}/ws`)).rejects.toThrow(/503/);
+    await expect(openWs(`${wsBase(r.port)}/ws`)).rejects.toThrow(/503/);
     const c = await RawConnection.open(r.port);
     c.send(GET);
     expect((await c.response())?.status).toBe(503);

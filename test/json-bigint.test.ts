@@ -8,6 +8,7 @@ import { createApp } from '../lib/app';
 import { Server } from '../lib/server';
 import { BIGINT_JSON_SUPPORTED, parseJson, stringifyWithBigInt } from '../lib/backend/json-codec';
 import { node22, nodeMajor } from './helpers/node22';
+import { wsBase, httpBase } from './helpers/tls-lane';
 
 const root = path.join(__dirname, '..');
 
@@ -57,7 +58,7 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
   test('HTTP: a time_ns() integer comes back digit for digit, and the handler saw a BigInt', async () => {
     const ns = timeNs();
     expect(Number.isSafeInteger(Number(ns))).toBe(false);
-    const res = await fetch(`http://127.0.0.1:${port}/echo`, {
+    const res = await fetch(`${httpBase(port)}/echo`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: `{"ts":${ns},"f":1.5,"n":42}`,
@@ -69,7 +70,7 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
   });
 
   test('HTTP: a __proto__ key next to a big integer is still a 400 (jsonProto under the BigInt reviver)', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/echo`, {
+    const res = await fetch(`${httpBase(port)}/echo`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: `{"ts":${timeNs()},"__proto__":{"admin":true}}`,
@@ -78,13 +79,13 @@ describe('jsonBigInt on Node >= 22 (child process)', () => {
   });
 
   test('HTTP: BigInt values a handler returns are written exactly', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/big`)).text();
+    const text = await (await fetch(`${httpBase(port)}/big`)).text();
     expect(text).toBe(`{"max":${2n ** 64n},"neg":${-(2n ** 70n)},"small":1,"list":[12345678901234567890]}`);
   });
 
   test('WebSocket: the same round trip, and a publish (ws client)', async () => {
     const ns = timeNs();
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const ws = new WebSocket(`${wsBase(port)}/ws`);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);

@@ -2,6 +2,7 @@
 import WebSocket from 'ws';
 import { startApp, request } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
+import { wsBase } from './helpers/tls-lane';
 
 function open(url: string): Promise<{ ws: WebSocket; messages: unknown[]; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
@@ -27,8 +28,8 @@ test('HTTP and WebSocket share the port; app.publish reaches subscribers; stop c
     app.on('ws:connect', ({ ws }: { ws: { subscribe(t: string): void } }) => ws.subscribe('news'));
     app.post('/publish', (req) => ({ body: { receivers: app.publish('news', req.body) } }));
   });
-  const a = await open(`ws://127.0.0.1:${r.port}/ws?token=x`);
-  const b = await open(`ws://127.0.0.1:${r.port}/ws`);
+  const a = await open(`${wsBase(r.port)}/ws?token=x`);
+  const b = await open(`${wsBase(r.port)}/ws`);
   const res = await request(r.port, {
     method: 'POST',
     path: '/publish',
@@ -54,7 +55,7 @@ test('workers=2: a publish in one worker reaches subscribers in both', async () 
     const pids = new Set<number>();
     const end = Date.now() + 10000;
     while (pids.size < 2 && Date.now() < end) {
-      const c = await open(`ws://127.0.0.1:${child.port}/ws`);
+      const c = await open(`${wsBase(child.port)}/ws`);
       clients.push(c);
       await until(() => c.messages.length === 1);
       pids.add((c.messages[0] as { pid: number }).pid);

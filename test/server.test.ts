@@ -1,13 +1,13 @@
 // Server: run/stop, hooks, plugins, graceful stop, timeouts, signals.
-import * as net from 'node:net';
 import { createApp, app as globalApp } from '../lib/app';
 import { Server } from '../lib/server';
 import { get, use, del } from '../lib';
 import { startApp, request, type Running } from './helpers/server';
 import { startChild, killChild } from './helpers/child';
+import { httpBase, laneSettings, connectRaw } from './helpers/tls-lane';
 
 test('run() on port 0 exposes the port; server:start and server:stop fire once with { server }', async () => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   const events: string[] = [];
   let seen: unknown;
   app.on('server:start', (ctx: { server: Server }) => {
@@ -26,24 +26,24 @@ test('run() on port 0 exposes the port; server:start and server:stop fire once w
   expect(events).toEqual(['start']);
   await Promise.all([server.stop(), server.stop()]);
   expect(events).toEqual(['start', 'stop']);
-  await expect(fetch(`http://127.0.0.1:${server.port}/_internal/health`)).rejects.toThrow();
+  await expect(fetch(`${httpBase(server.port)}/_internal/health`)).rejects.toThrow();
 });
 
 test('run({ plugins }) installs them before listening', async () => {
-  const app = createApp({ port: 0, infoEndpoint: true });
+  const app = createApp(laneSettings({ port: 0, infoEndpoint: true }));
   const server = await new Server(app).run({
     plugins: [{ name: 'hello', setup: (a) => a.get('/hello', () => ({ body: 'hi' })) }],
   });
   try {
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/hello`)).json()).toBe('hi');
-    expect((await (await fetch(`http://127.0.0.1:${server.port}/_internal/info`)).json()).plugins).toEqual(['hello']);
+    expect(await (await fetch(`${httpBase(server.port)}/hello`)).json()).toBe('hi');
+    expect((await (await fetch(`${httpBase(server.port)}/_internal/info`)).json()).plugins).toEqual(['hello']);
   } finally {
     await server.stop();
   }
 });
 
 test('run() twice is an error; a port in use rejects', async () => {
-  const a = await new Server(createApp({ port: 0 })).run();
+  const a = await new Server(createApp(laneSettings({ port: 0 }))).run();
   try {
     await expect(a.run()).rejects.toThrow('already running');
     await expect(new Server(createApp({ port: a.port })).run()).rejects.toThrow(/EADDRINUSE/);
@@ -84,7 +84,7 @@ test('graceful stop: the in-flight request completes, new connections are refuse
 
 test('graceful stop closes idle keep-alive connections at once', async () => {
   const r = await startApp(() => undefined, { keepAliveTimeout: 60_000 });
-  const socket = net.connect(r.port, '127.0.0.1');
+  const socket = connectRaw(r.port);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write('GET /_internal/health HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((resolve) => socket.once('data', resolve));
@@ -129,7 +129,7 @@ describe('slow clients are cut off', () => {
   function trickle(parts: string[], everyMs: number): Promise<{ data: string; ms: number }> {
     return new Promise((resolve) => {
       const t0 = Date.now();
-      const socket = net.connect(r.port, '127.0.0.1');
+      const socket = connectRaw(r.port);
       let data = '';
       let i = 0;
       const timer = setInterval(() => {
@@ -166,6 +166,8 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   const globalSettings = app.settings;
   const saved = globalSettings.port;
   globalSettings.port = 0;
+  const savedTls = globalSettings.tls;
+  globalSettings.tls = laneSettings({}).tls;
   // pykrozen style: the top-level functions register on the global app.
   get('/global-route', () => ({ body: 'global' }));
   use((req, res) => {
@@ -175,15 +177,14 @@ test('Server.run() / Server.stop() serve the global app', async () => {
   try {
     const server = await Server.run();
     expect(server.app).toBe(app);
-    const res = await fetch(`http://127.0.0.1:${server.port}/global-route`);
+    const res = await fetch(`${httpBase(server.port)}/global-route`);
     expect(await res.json()).toBe('global');
     expect(res.headers.get('x-global-mw')).toBe('yes');
-    expect(await (await fetch(`http://127.0.0.1:${server.port}/global-route`, { method: 'DELETE' })).json()).toBe(
-      'deleted',
-    );
+    expect(await (await fetch(`${httpBase(server.port)}/global-route`, { method: 'DELETE' })).json()).toBe('deleted');
     await Server.stop();
   } finally {
     globalSettings.port = saved;
+    globalSettings.tls = savedTls;
   }
 });
 
@@ -205,7 +206,7 @@ test("handleSignals false: SIGTERM is the app's (it keeps running); its server.s
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(child.proc.exitCode).toBeNull();
     expect(child.proc.signalCode).toBeNull();
-    await expect(fetch(`http://127.0.0.1:${child.port}/pid`)).rejects.toThrow();
+    await expect(fetch(`${httpBase(child.port)}/pid`)).rejects.toThrow();
   } finally {
     await killChild(child);
   }

@@ -8,6 +8,7 @@ import { Server } from '../lib/server';
 import { createApp } from '../lib/app';
 import { request, startApp, type Running } from './helpers/server';
 import { Inbox, closed, openWs } from './ws/helpers';
+import { wsBase, laneSettings } from './helpers/tls-lane';
 
 type Mode = 'throw' | 'reject' | 'reject later';
 const MODES: Mode[] = ['throw', 'reject', 'reject later'];
@@ -137,10 +138,10 @@ describe.each(MODES)('WebSocket, %s', (mode) => {
         });
       },
       async (r) => {
-        const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+        const ws = await openWs(`${wsBase(r.port)}/ws`);
         expect((await closed(ws)).code).toBe(1011);
         expect(logged('ws:connect', mode)).toBe(1);
-        const other = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+        const other = await openWs(`${wsBase(r.port)}/ws`);
         const inbox = new Inbox(other);
         other.send('{"a":1}');
         expect(await inbox.json()).toEqual({ echo: { a: 1 } });
@@ -156,11 +157,11 @@ describe.each(MODES)('WebSocket, %s', (mode) => {
         app.on('ws:message', (ctx) => (ctx.raw === 'fail' ? fn() : undefined));
       },
       async (r) => {
-        const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+        const ws = await openWs(`${wsBase(r.port)}/ws`);
         ws.send('fail');
         expect((await closed(ws)).code).toBe(1011);
         expect(logged('ws:message', mode)).toBe(1);
-        const other = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+        const other = await openWs(`${wsBase(r.port)}/ws`);
         const inbox = new Inbox(other);
         other.send('{"b":2}');
         expect(await inbox.json()).toEqual({ echo: { b: 2 } });
@@ -175,7 +176,7 @@ describe.each(MODES)('WebSocket, %s', (mode) => {
         app.on('ws:disconnect', failing(mode, 'ws:disconnect'));
       },
       async (r) => {
-        const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+        const ws = await openWs(`${wsBase(r.port)}/ws`);
         ws.close();
         await closed(ws);
         for (let i = 0; i < 20 && logged('ws:disconnect', mode) === 0; i++)
@@ -196,7 +197,7 @@ test('a user ws "close" listener that throws → logged once, server lives', asy
       });
     },
     async (r) => {
-      const ws = await openWs(`ws://127.0.0.1:${r.port}/ws`);
+      const ws = await openWs(`${wsBase(r.port)}/ws`);
       ws.close();
       await closed(ws);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -206,7 +207,7 @@ test('a user ws "close" listener that throws → logged once, server lives', asy
 });
 
 test.each(MODES)('server:start that fails (%s) → run() rejects and nothing is left listening', async (mode) => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   app.on('server:start', failing(mode, 'server:start'));
   const server = new Server(app);
   await expect(server.run()).rejects.toThrow(`user fault in server:start (${mode})`);
@@ -214,7 +215,7 @@ test.each(MODES)('server:start that fails (%s) → run() rejects and nothing is 
 });
 
 test.each(MODES)('server:stop that fails (%s) → stop() rejects, the server is closed', async (mode) => {
-  const app = createApp({ port: 0 });
+  const app = createApp(laneSettings({ port: 0 }));
   app.on('server:stop', failing(mode, 'server:stop'));
   const server = await new Server(app).run();
   await expect(server.stop()).rejects.toThrow(`user fault in server:stop (${mode})`);

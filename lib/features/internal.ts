@@ -43,7 +43,7 @@ export function registerInternalRoutes(app: InternalRoutesHost): void {
         body: {
           version: packageVersion(),
           node: process.version,
-          backends: getBackends(servingTransport(app.settings)),
+          backends: getBackends(servingTransport(app.settings), app.settings.tls !== undefined),
           plugins: app.pluginNames(),
           pubsub: app.pubsub.stats(),
         },

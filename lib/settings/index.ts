@@ -324,10 +324,9 @@ export function defaultTransport(): Settings['transport'] {
   return env === 'krozen' || env === 'node' ? env : 'krozen';
 }
 
-/** The transport that serves `settings`: settings.transport, except that TLS is node's (krozen's is plain TCP for now). */
+/** The transport that serves `settings`: settings.transport (both serve TLS). */
 export function servingTransport(settings: Settings): Settings['transport'] {
-  const tls = (settings as { tls?: unknown }).tls;
-  return tls === undefined || tls === null || tls === false ? settings.transport : 'node';
+  return settings.transport;
 }
 
 /** The global settings (pykrozen style): change fields before Server.run(). */

@@ -29,9 +29,26 @@ export class ConnectionLimit {
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return false;
     }
+    this.count1(socket);
+    return true;
+  }
+
+  /**
+   * For a TLS listener, before the handshake (which then counts too): past the cap the TCP connection is
+   * closed with no answer, since a TLS client cannot read a plaintext 503.
+   */
+  admitSilently(socket: Socket): boolean {
+    if (this.max > 0 && this.open >= this.max) {
+      socket.destroy();
+      return false;
+    }
+    this.count1(socket);
+    return true;
+  }
+
+  private count1(socket: Socket): void {
     this.open++;
     socket.once('close', () => this.open--);
-    return true;
   }
 }
 

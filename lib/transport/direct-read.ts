@@ -85,6 +85,7 @@ type DirectSocket = Socket & Record<symbol, unknown> & { _handle?: Handle | null
  * socket or this Node does not support it.
  */
 export function startDirectRead(socket: unknown, reader: DirectReader): boolean {
+  // Exactly net.Socket: a TLSSocket (a subclass) reads ciphertext on its handle and must stay on 'data'.
   if (!(socket instanceof Socket) || socket.constructor !== Socket) return false;
   const k = findKeys();
   if (k === null) return false;

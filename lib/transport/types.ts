@@ -24,6 +24,7 @@
 // own HTTP/1.1 (lib/transport/krozen/) and an in-memory inject all implement these two interfaces.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
 import type { HeaderValue } from '../base/http-grammar';
 
 /** Receives a request body as it arrives; exactly one of end() / abort() ends it. */
@@ -108,4 +109,6 @@ export interface TransportServer {
   destroyConnections(): void;
   /** TCP connections open now, upgraded ones included (settings.metrics). */
   readonly openConnections?: number;
+  /** settings.tls: the certificate (and other context options) for connections from now on. */
+  setSecureContext(options: SecureContextOptions): void;
 }

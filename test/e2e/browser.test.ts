@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { wsBase, httpBase, laneSettings, TEST_TLS } from '../helpers/tls-lane';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createDemoApp } = require('../../examples/demo/app.js');
@@ -27,6 +28,8 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The TLS lane's self-signed certificate.
+      ...(TEST_TLS ? ['--ignore-certificate-errors'] : []),
     ],
   });
 }, 60_000);
@@ -38,9 +41,9 @@ afterAll(async () => {
 
 describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (deflate) => {
   test('two pages chat through a room topic; the page shows history, messages and presence', async () => {
-    const app = createDemoApp({ port: 0, wsPerMessageDeflate: deflate });
+    const app = createDemoApp(laneSettings({ port: 0, wsPerMessageDeflate: deflate }));
     const server = await new Server(app).run();
-    const base = `http://127.0.0.1:${server.port}`;
+    const base = `${httpBase(server.port)}`;
     try {
       // A message posted over HTTP before anyone joins: it must arrive as history.
       const posted = await fetch(`${base}/api/rooms/dev/messages`, {
@@ -89,7 +92,7 @@ describe.each([false, true])('demo chat in Chromium, permessage-deflate %s', (de
       }
       // Absent: Chromium offering nothing opens with protocol ''; offering only a subprotocol the server does
       // not speak gets a 101 without the header, which Chromium refuses (RFC 6455 §4.1 lets a client).
-      const url = `ws://127.0.0.1:${server.port}/chat/dev`;
+      const url = `${wsBase(server.port)}/chat/dev`;
       const attempt = (u: string, offered: string[]) =>
         alice.evaluate(
           ([target, protocols]) =>

@@ -5,6 +5,7 @@ import { request, startServer, type TestServer } from '../fixtures/wire';
 import { closed, Inbox, openWs, sleep } from '../ws/helpers';
 import type { Settings } from '../../lib/settings/index';
 import { MetricsRegistry } from '../../lib/features/metrics-registry';
+import { wsBase } from '../helpers/tls-lane';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- no types shipped
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Family[];
@@ -149,7 +150,7 @@ describe.each(['krozen', 'node'] as const)('metrics on the %s transport', (trans
         },
       });
     });
-    const url = `ws://127.0.0.1:${s.port}/chat/lobby`;
+    const url = `${wsBase(s.port)}/chat/lobby`;
     const ws = await openWs(url);
     const inbox = new Inbox(ws);
     ws.send('hello');
@@ -186,7 +187,7 @@ describe.each(['krozen', 'node'] as const)('metrics on the %s transport', (trans
         },
       });
     });
-    const ws = await openWs(`ws://127.0.0.1:${s.port}/flood`);
+    const ws = await openWs(`${wsBase(s.port)}/flood`);
     ws.send('go');
     await sleep(200);
     const f = await scrape(s.port);

@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { request, startServer, type TestServer } from '../fixtures/wire';
 import { closed, openWs, sleep } from '../ws/helpers';
 import { ErrorCode } from '../../lib/base/errors';
+import { wsBase, laneSettings } from '../helpers/tls-lane';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -108,7 +109,7 @@ describe.each(['krozen', 'node'] as const)('tracing on the %s transport', (trans
 
   test('a WebSocket upgrade yields a span (101), a refused one too (404)', async () => {
     const s = await start();
-    const ws = await openWs(`ws://127.0.0.1:${s.port}/chat/lobby`, {
+    const ws = await openWs(`${wsBase(s.port)}/chat/lobby`, {
       headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
     });
     const [span] = await spansNamed('GET /chat/:room');
@@ -118,7 +119,7 @@ describe.each(['krozen', 'node'] as const)('tracing on the %s transport', (trans
     expect(span.attributes['url.path']).toBe('/chat/lobby');
     ws.close();
     await closed(ws);
-    await expect(openWs(`ws://127.0.0.1:${s.port}/nope`)).rejects.toThrow(/404/);
+    await expect(openWs(`${wsBase(s.port)}/nope`)).rejects.toThrow(/404/);
     const [refused] = await spansNamed('GET');
     expect(refused.attributes['http.response.status_code']).toBe(404);
   });
@@ -135,7 +136,7 @@ test('tracing without @opentelemetry/api: MISSING_PEER at startup, nothing liste
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy that sees the mock
     const fresh = require('../../lib/index') as typeof import('../../lib/index');
-    const s = new fresh.Server(fresh.createApp({ port: 0, host: '127.0.0.1', tracing: true }));
+    const s = new fresh.Server(fresh.createApp(laneSettings({ port: 0, host: '127.0.0.1', tracing: true })));
     server = s;
     run = s.run();
   });

@@ -1,5 +1,6 @@
 // Runs the curl binary (a real client, separate from Node's) and parses what it received.
 import { execFile } from 'node:child_process';
+import { TEST_TLS } from './tls-lane';
 
 export interface CurlReply {
   status: number;
@@ -15,7 +16,8 @@ export function curl(url: string, args: string[] = []): Promise<CurlReply> {
   return new Promise((resolve, reject) => {
     execFile(
       'curl',
-      ['-sS', '-i', '--max-time', '20', ...args, url],
+      // The TLS lane's self-signed certificate: -k (a test that checks certificates passes --no-insecure).
+      ['-sS', '-i', '--max-time', '20', ...(TEST_TLS ? ['-k'] : []), ...args, url],
       { encoding: 'buffer', maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         if (err) {

@@ -2,7 +2,7 @@
 // another (every `everyMs`), timed from connect to the end of the answer, and optionally the server's RSS
 // from a JSON endpoint ({ rss }). A server whose event loop is stalled, or that starves other
 // connections, shows as a slow or missing health answer; one that holds what an attacker sends, as RSS.
-import * as net from 'node:net';
+import { connectRaw } from './tls-lane';
 
 export interface HealthReport {
   probes: number;
@@ -35,7 +35,7 @@ export function timedGet(
 ): Promise<{ ms: number; status: number; body: string } | null> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();

@@ -3,6 +3,7 @@
 // kept-alive connection that fetch and node:http cannot express (a good request, then a malformed one).
 import * as net from 'node:net';
 import { parseResponses, type ParsedResponse } from './server';
+import { connectRaw, READY_EVENT } from './tls-lane';
 
 export class RawConnection {
   private readonly socket: net.Socket;
@@ -30,8 +31,8 @@ export class RawConnection {
 
   static open(port: number): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(new RawConnection(socket)));
+      const socket = connectRaw(port);
+      socket.once(READY_EVENT, () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });
   }

@@ -1,10 +1,9 @@
 // Starts an app on 127.0.0.1:0 for a test and stops it after; plus raw-socket helpers for the cases
 // fetch cannot express (malformed requests, pipelining, slow clients).
-import * as http from 'node:http';
-import * as net from 'node:net';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
 import type { Settings } from '../../lib/settings/index';
+import { connectRaw, httpBase, laneRequest, laneSettings, READY_EVENT } from './tls-lane';
 
 export interface Running {
   app: App;
@@ -16,11 +15,11 @@ export interface Running {
 
 /** createApp(overrides) with port 0, `setup(app)` to add routes, then run; call stop() when done. */
 export async function startApp(setup: (app: App) => void, overrides: Partial<Settings> = {}): Promise<Running> {
-  const app = createApp({ port: 0, host: '127.0.0.1', ...overrides });
+  const app = createApp(laneSettings({ port: 0, host: '127.0.0.1', ...overrides }));
   setup(app);
   const server = await new Server(app).run();
   const port = server.port;
-  return { app, server, port, base: `http://127.0.0.1:${port}`, stop: () => server.stop() };
+  return { app, server, port, base: httpBase(port), stop: () => server.stop() };
 }
 
 /** Sends raw bytes on one connection; resolves with everything received until the server closes or `idleMs` of silence. */
@@ -30,7 +29,7 @@ export function rawRequest(
   idleMs = 300,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     const done = (): void => {
@@ -53,7 +52,7 @@ export function rawRequest(
       if (chunks.length > 0) resolve(Buffer.concat(chunks).toString('latin1'));
       else reject(err);
     });
-    socket.on('connect', () => {
+    socket.on(READY_EVENT, () => {
       for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
       arm();
     });
@@ -108,7 +107,7 @@ export function request(
   } = {},
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = laneRequest(
       {
         host: '127.0.0.1',
         port,

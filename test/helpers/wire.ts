@@ -1,7 +1,8 @@
 // One raw client TCP connection for the attackers: everything received kept in order, when it closed,
 // and waits on "something arrived or it closed" bounded in time. Reading can be paused from the start
 // (a client that never reads: the kernel buffers fill and the server is left holding the rest).
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { connectRaw } from './tls-lane';
 
 export class Wire {
   readonly socket: net.Socket;
@@ -16,7 +17,7 @@ export class Wire {
   private waiters: Array<() => void> = [];
 
   constructor(port: number, paused = false) {
-    this.socket = net.connect(port, '127.0.0.1');
+    this.socket = connectRaw(port);
     if (paused) this.socket.pause();
     this.socket.on('data', (c: Buffer) => {
       this.chunks.push(c);

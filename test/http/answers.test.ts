@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { startApp, type Running } from '../helpers/server';
+import { laneRequest, laneAgent } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 
@@ -37,7 +38,7 @@ interface Answer {
 
 function request(port: number, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+    const req = laneRequest({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -104,15 +105,15 @@ describe.each(TRANSPORTS)('transport %s: constrained answers', (transport) => {
   });
 
   test('the connection stays usable after a 204 and a 304 (no stray body bytes)', async () => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = laneAgent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string): Promise<number> =>
       new Promise((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode as number));
-          })
-          .on('error', reject);
+        laneRequest({ host: '127.0.0.1', port: r.port, path, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode as number));
+        })
+          .on('error', reject)
+          .end();
       });
     expect(await get('/s204-body')).toBe(204);
     expect(await get('/s304-body')).toBe(304);

@@ -8,6 +8,7 @@ import type { OutgoingHeaders, ResponseSink } from '../../lib/transport/types';
 import type { Settings } from '../../lib/settings/index';
 import { sendResponse, STRING_BODY_MAX_CHARS } from '../../lib/http/send';
 import { startApp, type Running } from '../helpers/server';
+import { laneRequest } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 const MiB = 1024 * 1024;
@@ -77,13 +78,13 @@ describe.each(TRANSPORTS)('transport %s: long texts on the wire', (transport) =>
   test.each(Object.keys(BODIES))('%s: the bytes of Buffer.from(text), with their length', async (name) => {
     const { headers, body } = await new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>(
       (resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port: r.port, path: `/${name}`, agent: false }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-          })
-          .on('error', reject);
+        laneRequest({ host: '127.0.0.1', port: r.port, path: `/${name}`, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+          .on('error', reject)
+          .end();
       },
     );
     const expected = Buffer.from(BODIES[name]);

@@ -1,6 +1,6 @@
 // Request bodies, limits, and percent-decoding of path and query, at the wire.
-import * as net from 'node:net';
 import { startApp, request, rawRequest, parseResponses, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 const LIMIT = 64 * 1024;
 let r: Running;
@@ -106,7 +106,7 @@ describe('413 without reading the rest', () => {
   test('chunked: answered while the client is still sending', async () => {
     const CAP = 32 * 1024 * 1024; // the client would send this much at most (about 4 s)
     const result = await new Promise<{ response: string; sent: number }>((resolve, reject) => {
-      const socket = net.connect(r.port, '127.0.0.1');
+      const socket = connectRaw(r.port);
       let sent = 0;
       let response = '';
       const chunk = 'x'.repeat(16 * 1024);

@@ -8,6 +8,7 @@ import { startServer, request, type TestServer } from '../fixtures/wire';
 import { negotiateCoding, isCompressible, ZSTD_SUPPORTED } from '../../lib/http/compress';
 import { clearFileCache } from '../../lib/features/static';
 import { curl } from '../helpers/curl';
+import { httpBase } from '../helpers/tls-lane';
 
 const big = { items: Array.from({ length: 400 }, (_, i) => ({ id: i, name: `item number ${i}`, tags: ['a', 'b'] })) };
 const huge = { rows: Array.from({ length: 6000 }, (_, i) => ({ i, text: `row ${i} of the huge answer` })) };
@@ -43,7 +44,7 @@ beforeAll(async () => {
     app.serveStatic('/assets');
     app.serveStatic('/nopre', { precompressed: false });
   });
-  url = `http://127.0.0.1:${server.port}`;
+  url = `${httpBase(server.port)}`;
 });
 
 afterAll(async () => {
@@ -171,7 +172,7 @@ describe('static files', () => {
 test('settings.compression = false turns it off globally', async () => {
   const off = await startServer({ compression: false }, (app) => app.get('/json', () => ({ body: big })));
   try {
-    const r = await curl(`http://127.0.0.1:${off.port}/json`, ['-H', 'Accept-Encoding: br']);
+    const r = await curl(`${httpBase(off.port)}/json`, ['-H', 'Accept-Encoding: br']);
     expect(r.headers['content-encoding']).toBeUndefined();
     expect(r.headers.vary).toBeUndefined();
   } finally {

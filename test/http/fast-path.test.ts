@@ -1,11 +1,11 @@
 // The pipeline sends a handler's result straight to the wire when no middleware or hook can see a
 // Response; with hooks it goes through one. Both must give the same bytes (Date aside). Also: the
 // callback body reader across aborts, and req.extra created on first use.
-import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import { Response } from '../../lib/http/response';
 import { startApp, request, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 function routes(app: App): void {
   app.get('/nothing', () => undefined);
@@ -131,7 +131,7 @@ describe('body reader', () => {
   test('a client that aborts mid-body does not disturb the next requests', async () => {
     for (const r of [plain, observed]) {
       await new Promise<void>((resolve, reject) => {
-        const socket = net.connect(r.port, '127.0.0.1', () => {
+        const socket = connectRaw(r.port).once('connect', () => {
           socket.write(
             'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"partial":',
           );
@@ -156,7 +156,7 @@ describe('body reader', () => {
   test('a body in many small packets is read whole', async () => {
     const body = JSON.stringify({ list: Array.from({ length: 200 }, (_, i) => i) });
     const text = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(plain.port, '127.0.0.1');
+      const socket = connectRaw(plain.port);
       let out = '';
       socket.on('data', (d) => {
         out += d.toString('latin1');

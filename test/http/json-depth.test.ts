@@ -8,6 +8,7 @@ import {
   JsonProtoError,
   checkJsonSettings,
 } from '../../lib/backend/json-codec';
+import { wsBase } from '../helpers/tls-lane';
 
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 
@@ -83,14 +84,14 @@ describe('WebSocket', () => {
   afterAll(() => server.stop());
 
   test('a too-deep JSON message → close 1008 with the reason; the server keeps serving', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+    const ws = new WebSocket(`${wsBase(server.port)}/ws`);
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise<[number, string]>((resolve) =>
       ws.once('close', (code, reason) => resolve([code, reason.toString()])),
     );
     ws.send(DEEP);
     expect(await closed).toEqual([1008, 'JSON nesting too deep (limit 64)']);
-    const ok = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+    const ok = new WebSocket(`${wsBase(server.port)}/ws`);
     await new Promise((resolve) => ok.once('open', resolve));
     const reply = new Promise<string>((resolve) => ok.once('message', (d) => resolve(d.toString())));
     ok.send('{"a":[[1]]}');

@@ -15,6 +15,7 @@ import {
 } from '../../lib/backend/json-codec';
 import { parseQuery } from '../../lib/http/query';
 import { nodeMajor } from '../helpers/node22';
+import { wsBase } from '../helpers/tls-lane';
 
 const PROTO = '{"__proto__":{"admin":true}}';
 const CTOR = '{"a":{"constructor":{"prototype":{"x":1}}}}';
@@ -219,7 +220,7 @@ describe('WebSocket', () => {
   });
 
   async function open(port: number): Promise<WebSocket> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const ws = new WebSocket(`${wsBase(port)}/ws`);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);
@@ -256,7 +257,7 @@ describe('WebSocket', () => {
   });
 
   test('upgrade query: a __proto__ key is refused with 400', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?__proto__[]=x`);
+    const ws = new WebSocket(`${wsBase(server.port)}/ws?__proto__[]=x`);
     ws.on('error', () => undefined); // terminate() before the handshake ends reports one
     const status = await new Promise<number>((resolve) => {
       ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));

@@ -12,6 +12,7 @@ import { HttpError } from '../../lib/http/http-error';
 import { setCookie } from '../../lib/http/cookies';
 import { startServer, request, json, type TestServer } from '../fixtures/wire';
 import { rawRequest } from '../helpers/server';
+import { laneSettings } from '../helpers/tls-lane';
 
 describe('onRequest: before the body', () => {
   let server: TestServer;
@@ -184,7 +185,7 @@ describe('app.inject()', () => {
     base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-inject-')));
     fs.mkdirSync(path.join(base, 'static'));
     fs.writeFileSync(path.join(base, 'static', 'page.html'), '<p>' + 'hello '.repeat(500) + '</p>');
-    app = createApp({ port: 0, baseDir: base });
+    app = createApp(laneSettings({ port: 0, baseDir: base }));
     app.use((_req, res) => {
       res.headers['x-mw'] = '1';
     });

@@ -9,6 +9,7 @@ import { nextRequestId } from '../../lib/http/request-id';
 import type { Settings } from '../../lib/settings/index';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { Inbox } from '../ws/helpers';
+import { wsBase } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['krozen', 'node'] as const;
 const MADE_ID = /^[A-Za-z0-9_-]{12}-[0-9a-z]+$/;
@@ -151,7 +152,7 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
       },
     });
     try {
-      const client = new WsClient(`ws://127.0.0.1:${s.port}/fails`);
+      const client = new WsClient(`${wsBase(s.port)}/fails`);
       let id: unknown;
       client.once('upgrade', (res) => (id = res.headers['x-request-id']));
       await new Promise((resolve, reject) => {
@@ -171,7 +172,7 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
   test('a WebSocket upgrade gets an id: ws.id, and the 101 carries the header', async () => {
     const s = await start(transport, { requestId: true });
     try {
-      const client = new WsClient(`ws://127.0.0.1:${s.port}/socket`);
+      const client = new WsClient(`${wsBase(s.port)}/socket`);
       const inbox = new Inbox(client);
       let headers: Record<string, unknown> = {};
       client.once('upgrade', (res) => (headers = res.headers));

@@ -1,6 +1,7 @@
 // securityHeaders(): helmet's defaults on every answer the pipeline makes (200, 404, 405, 413, 429, 500,
 // HttpError), on both transports; a route's own header wins; each header off or changed; the opt-in CSP;
 // HSTS only over TLS (a real https server with an openssl certificate, read with node:https).
+import { TEST_TLS } from '../helpers/tls-lane';
 import { selfSignedCert } from '../helpers/self-signed';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -66,7 +67,10 @@ describe.each(TRANSPORTS)('transport %s: securityHeaders()', (transport) => {
     for (const [status, reply] of Object.entries(answers)) {
       expect([status, reply.status]).toEqual([status, Number(status)]);
       expect(reply.headers).toMatchObject(DEFAULTS);
-      expect(reply.headers['strict-transport-security']).toBeUndefined();
+      // HSTS only where the request came over TLS (the TLS lane's servers serve it).
+      expect(reply.headers['strict-transport-security']).toBe(
+        TEST_TLS ? 'max-age=31536000; includeSubDomains' : undefined,
+      );
       expect(reply.headers['content-security-policy']).toBeUndefined();
     }
   });

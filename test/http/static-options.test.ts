@@ -8,6 +8,7 @@ import { clearFileCache, cacheControlFor } from '../../lib/features/static';
 import { parseRange, ifRangeMatches } from '../../lib/features/range';
 import { startServer, type TestServer } from '../fixtures/wire';
 import { curl } from '../helpers/curl';
+import { httpBase } from '../helpers/tls-lane';
 
 const CACHE_LIMIT = 1000;
 let base: string;
@@ -40,7 +41,7 @@ beforeAll(async () => {
     app.serveStatic('/short', { maxAge: 60 });
     app.serveStatic('/custom', { cacheControl: 'private, max-age=5' });
   });
-  url = `http://127.0.0.1:${server.port}`;
+  url = `${httpBase(server.port)}`;
 });
 
 afterAll(async () => {

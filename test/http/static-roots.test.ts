@@ -8,6 +8,7 @@ import { createApp } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { curl } from '../helpers/curl';
 import { startServer, type TestServer } from '../fixtures/wire';
+import { httpBase } from '../helpers/tls-lane';
 
 let base: string;
 let outside: string;
@@ -57,7 +58,7 @@ describe.each(['krozen', 'node'])('%s transport', (transport) => {
       app.get('/file-no-req', () => file(path.join(outside, 'small.txt')));
       app.get('/file-404-page', (req) => file(path.join(outside, 'small.txt'), { req, status: 404 }));
     });
-    url = (p) => `http://127.0.0.1:${server.port}${p}`;
+    url = (p) => `${httpBase(server.port)}${p}`;
   });
   afterAll(() => server.stop());
   beforeEach(() => clearFileCache());

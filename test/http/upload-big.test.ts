@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { killChild, startChild, type Child } from '../helpers/child';
 import { BOUNDARY, MULTIPART_TYPE, partHead } from '../fixtures/multipart';
+import { laneRequest } from '../helpers/tls-lane';
 
 const MiB = 1024 * 1024;
 const TOTAL = 1024 * MiB;
@@ -41,7 +42,7 @@ function sendBig(port: number): Promise<{ status: number; body: Record<string, u
   for (let i = 0; i < MiB; i++) block[i] = (i * 2654435761) >>> 24;
   const hash = createHash('sha256');
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = laneRequest(
       {
         host: '127.0.0.1',
         port,

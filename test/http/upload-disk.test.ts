@@ -3,7 +3,6 @@
 // client aborts mid-upload; a slow Writable gets every byte in order (backpressure).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,6 +11,7 @@ import { resetUploadDirs } from '../../lib/features/upload-storage';
 import type { Settings } from '../../lib/settings/index';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { MULTIPART_TYPE, multipart, partHead } from '../fixtures/multipart';
+import { laneRequest } from '../helpers/tls-lane';
 
 const KiB = 1024;
 let root: string;
@@ -174,7 +174,7 @@ describe.each(['krozen', 'node'])('%s transport', (transport) => {
   });
 
   test('a client that aborts mid-upload leaves no partial file', async () => {
-    const req = http.request({
+    const req = laneRequest({
       host: '127.0.0.1',
       port: server.port,
       path: '/disk',

@@ -5,6 +5,7 @@ import type { MemoryFile } from '../../lib/features/upload';
 import type { Request } from '../../lib/http/types';
 import { json, request, startServer, type TestServer } from '../fixtures/wire';
 import { BOUNDARY, MULTIPART_TYPE, multipart, partHead } from '../fixtures/multipart';
+import { laneRequest, laneAgent } from '../helpers/tls-lane';
 
 const limits = {
   uploadMaxFileSize: 64 * 1024,
@@ -247,7 +248,7 @@ describe('bad requests → 400 and the server keeps serving', () => {
 
   test('a client that disconnects mid-upload does not hurt the next one', async () => {
     await new Promise<void>((resolve) => {
-      const req = http.request({
+      const req = laneRequest({
         host: '127.0.0.1',
         port: server.port,
         path: '/upload',
@@ -315,11 +316,11 @@ test('20 concurrent uploads get their own files back (no cross-talk)', async () 
 });
 
 test('after a successful upload the keep-alive connection serves the next request', async () => {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = laneAgent({ keepAlive: true, maxSockets: 1 });
   const sockets = new Set<unknown>();
   const send = (method: string, p: string, body?: Buffer) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(
+      const req = laneRequest(
         {
           host: '127.0.0.1',
           port: server.port,

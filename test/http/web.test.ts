@@ -6,6 +6,7 @@ import { setCookie, clearCookie, signCookie, unsignCookie } from '../../lib/http
 import { parseQuery, routingPath, routeParam } from '../../lib/http/query';
 import { Response } from '../../lib/http/response';
 import { curl } from '../helpers/curl';
+import { httpBase } from '../helpers/tls-lane';
 
 describe('CORS plugin', () => {
   let server: TestServer;
@@ -26,7 +27,7 @@ describe('CORS plugin', () => {
         throw new Error('boom');
       });
     });
-    url = `http://127.0.0.1:${server.port}`;
+    url = `${httpBase(server.port)}`;
   });
   afterAll(() => server.stop());
 
@@ -167,7 +168,7 @@ describe('cookies', () => {
   });
 
   test('setCookie / clearCookie: safe defaults, options, signing, several Set-Cookie lines (curl)', async () => {
-    const r = await curl(`http://127.0.0.1:${server.port}/set`);
+    const r = await curl(`${httpBase(server.port)}/set`);
     const lines = r.headerLines.filter(([n]) => n === 'set-cookie').map(([, v]) => v);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe('theme=dark%20mode; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax');
@@ -204,7 +205,7 @@ describe('URL-encoded forms', () => {
   const FORM = 'application/x-www-form-urlencoded';
 
   test('parsed into an object with the query rules (curl --data)', async () => {
-    const r = await curl(`http://127.0.0.1:${server.port}/form`, [
+    const r = await curl(`${httpBase(server.port)}/form`, [
       '--data',
       'name=Ada+Lovelace&tag=a&tag=b&ids[]=1&note=%E2%82%AC',
     ]);

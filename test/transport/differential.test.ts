@@ -3,9 +3,9 @@
 // same, or refuse where llhttp accepts for one of the named reasons below (krozen is stricter there on
 // purpose). Short fixed-seed run here; `npm run fuzz:http` runs many more (KROZEN_FUZZ_ITERATIONS,
 // KROZEN_FUZZ_SEED).
-import * as net from 'node:net';
 import type { App } from '../../lib/app';
 import { rawRequest, startApp, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 const ITERATIONS = Number(process.env.KROZEN_FUZZ_ITERATIONS ?? 240);
 const SEED = Number(process.env.KROZEN_FUZZ_SEED ?? 0x6b726f7a);
@@ -124,7 +124,7 @@ function splits(rand: () => number, length: number): number[] {
 /** The final statuses (1xx skipped) the server sends on one connection. */
 function exchange(port: number, bytes: Buffer, cuts: number[]): Promise<number[]> {
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     let data = '';
     let timer: NodeJS.Timeout | undefined;
     let settled = false;

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { parseResponses, rawRequest, startApp, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 
@@ -32,7 +33,7 @@ async function start(transport: string, overrides: Partial<Settings> = {}): Prom
 
 /** Opens a socket and collects what it receives; `closed` resolves when the server ends it. */
 function open(port: number): { socket: net.Socket; received: () => string; closed: Promise<string> } {
-  const socket = net.connect(port, '127.0.0.1');
+  const socket = connectRaw(port);
   let data = '';
   socket.on('data', (c) => (data += c.toString('latin1')));
   socket.on('error', () => {});
@@ -373,7 +374,7 @@ describe('krozen transport only (stricter than node:http, or node:http lacks it)
       { transport: 'krozen' },
     );
     try {
-      const c = net.connect(s.port, '127.0.0.1');
+      const c = connectRaw(s.port);
       c.on('error', () => {});
       await new Promise((res) => c.on('connect', res));
       c.pause(); // never reads

@@ -2,10 +2,10 @@
 // both: a half-closed client still gets its async answer; a pipelined WebSocket upgrade waits for the
 // answers before it; nothing follows a `Connection: close` answer; an Upgrade that is not WebSocket (curl
 // --http2 sends `Upgrade: h2c`) is served by its route. Raw sockets: fetch cannot send these bytes.
-import * as net from 'node:net';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { startApp, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 
@@ -44,7 +44,7 @@ function exchange(
   opts: { halfClose?: boolean; ms?: number } = {},
 ): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     let text = '';
     let closed = false;
     const timer = setTimeout(() => {
@@ -181,7 +181,7 @@ describe.each(TRANSPORTS)('transport %s: connection faults', (transport) => {
     });
     try {
       counted = 0;
-      const socket = net.connect(capped.port, '127.0.0.1');
+      const socket = connectRaw(capped.port);
       socket.pause();
       socket.on('error', () => undefined);
       socket.write('GET /counted HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(1000));

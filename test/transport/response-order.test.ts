@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { parseResponses, startApp, type Running } from '../helpers/server';
+import { connectRaw } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 const BIG = 5 * 1024 * 1024;
@@ -49,7 +50,7 @@ async function start(
 /** A raw connection that collects everything it receives. */
 function open(port: number): Promise<{ socket: net.Socket; received: () => Buffer; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     const chunks: Buffer[] = [];
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('data', (c: Buffer) => chunks.push(c));

@@ -6,6 +6,7 @@ import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { startApp, type Running } from '../helpers/server';
 import { bigStream, readSlowly } from '../helpers/slow-bodies';
+import { connectRaw } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 const SEND_TIMEOUT = 500;
@@ -37,7 +38,7 @@ function watchServerSockets(r: Running): Array<{ closedAt?: number }> {
 
 /** A connection that reads nothing (paused): the kernel buffers fill, then the server's sends stall. */
 function openPaused(port: number): net.Socket {
-  const socket = net.connect(port, '127.0.0.1');
+  const socket = connectRaw(port);
   socket.pause();
   socket.on('error', () => undefined);
   return socket;
@@ -161,7 +162,7 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
 
   test('a slow client gets the whole of a 12 MB answer that closes the connection', async () => {
     const received = await new Promise<number>((resolve, reject) => {
-      const socket = net.connect(r.port, '127.0.0.1');
+      const socket = connectRaw(r.port);
       let bytes = 0;
       let sinceTick = 0;
       const tick = setInterval(() => {

@@ -6,9 +6,10 @@ import { createApp, Server } from '../../lib';
 import { CONNECTION } from '../../lib/transport/krozen/server';
 import { sessionOfWs } from '../../lib/ws/session';
 import type { WebSocket as ServerWebSocket } from '../../lib/ws';
+import { wsBase, httpBase, laneSettings } from '../helpers/tls-lane';
 
 test('an upgraded socket no longer holds its HTTP connection; HTTP sockets do until they close', async () => {
-  const app = createApp({ port: 0, host: '127.0.0.1', transport: 'krozen' });
+  const app = createApp(laneSettings({ port: 0, host: '127.0.0.1', transport: 'krozen' }));
   const opened: ServerWebSocket[] = [];
   app.on('ws:connect', ({ ws }) => void opened.push(ws));
   app.on('ws:message', (ctx) => {
@@ -18,7 +19,7 @@ test('an upgraded socket no longer holds its HTTP connection; HTTP sockets do un
   app.get('/x', () => ({ body: { ok: true } }));
   const server = await new Server(app).run();
   try {
-    const client = new WebSocket(`ws://127.0.0.1:${server.port}/ws`);
+    const client = new WebSocket(`${wsBase(server.port)}/ws`);
     await new Promise((resolve, reject) => client.once('open', resolve).once('error', reject));
     client.send('ping');
     const echoed = await new Promise<string>((resolve) => client.once('message', (d) => resolve(String(d))));
@@ -31,7 +32,7 @@ test('an upgraded socket no longer holds its HTTP connection; HTTP sockets do un
     client.close(1000);
     await closed;
     // The HTTP path still works beside it.
-    const res = await fetch(`http://127.0.0.1:${server.port}/x`);
+    const res = await fetch(`${httpBase(server.port)}/x`);
     expect(await res.json()).toEqual({ ok: true });
   } finally {
     await server.stop();

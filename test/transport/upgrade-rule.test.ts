@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { Settings } from '../../lib/settings/index';
 import { asksForWebSocket } from '../../lib/transport/upgrade-rule';
 import { parseResponses, rawRequest, startApp } from '../helpers/server';
+import { wsBase } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['krozen'] as const;
 
@@ -42,7 +43,7 @@ describe.each(TRANSPORTS)('upgrades on the %s transport', (transport) => {
       expect(responses.map((r) => r.status)).toEqual([200, 200]);
       expect(JSON.parse(responses[0].body)).toEqual({ hello: 'world' });
 
-      const ws = new WebSocket(`ws://127.0.0.1:${running.port}/ws`);
+      const ws = new WebSocket(`${wsBase(running.port)}/ws`);
       const echoed = await new Promise<string>((resolve, reject) => {
         ws.on('open', () => ws.send('ping'));
         ws.on('message', (data) => resolve(String(data)));

@@ -21,6 +21,7 @@ import {
   startWs,
   type RunningWs,
 } from './helpers';
+import { wsBase } from '../helpers/tls-lane';
 
 function textOf(size: number): string {
   let s = '';
@@ -137,7 +138,7 @@ describe.each([
   test.each([0, 1, 125, 126, 16383, 16384, 65535, 65536, 65550, 262144, 262145, 600000, 1 << 21])(
     'binary and text of %i bytes echo exactly',
     async (size) => {
-      const ws = await openWs(`ws://127.0.0.1:${srv.port}/ws`);
+      const ws = await openWs(`${wsBase(srv.port)}/ws`);
       const inbox = new Inbox(ws);
       const bytes = randomBytes(size);
       if (size > 0) bytes[0] = 0x01;

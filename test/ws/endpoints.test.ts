@@ -5,6 +5,7 @@ import { HttpError } from '../../lib/http/http-error';
 import { createApp } from '../../lib/app';
 import type { WsUpgradeRequest } from '../../lib/ws';
 import { Inbox, closed, openWs, startWs, type RunningWs } from './helpers';
+import { wsBase, httpBase } from '../helpers/tls-lane';
 
 interface Refusal {
   status: number;
@@ -58,8 +59,8 @@ describe('endpoints with route params, several per app', () => {
   afterAll(() => srv.stop());
 
   test('each endpoint gets its own params; ws.url keeps the query', async () => {
-    const a = await openWs(`ws://127.0.0.1:${srv.port}/chat/lobby?x=1`);
-    const b = await openWs(`ws://127.0.0.1:${srv.port}/feeds/prices/42`);
+    const a = await openWs(`${wsBase(srv.port)}/chat/lobby?x=1`);
+    const b = await openWs(`${wsBase(srv.port)}/feeds/prices/42`);
     expect(await roundTrip(a, '"hi"')).toEqual({ room: 'lobby', said: 'hi', url: '/chat/lobby?x=1' });
     expect(await roundTrip(b, 'x')).toEqual({ kind: 'prices', id: '42', binary: false });
     expect(srv.app.wsHub.topics()).toEqual(['room:lobby']);
@@ -69,12 +70,12 @@ describe('endpoints with route params, several per app', () => {
   });
 
   test('HTTP routes keep working on the same port', async () => {
-    const res = await fetch(`http://127.0.0.1:${srv.port}/http`);
+    const res = await fetch(`${httpBase(srv.port)}/http`);
     expect(await res.json()).toEqual({ http: true });
   });
 
   test('an endpoint without message() sends nothing back (no default echo)', async () => {
-    const ws = await openWs(`ws://127.0.0.1:${srv.port}/silent`);
+    const ws = await openWs(`${wsBase(srv.port)}/silent`);
     const inbox = new Inbox(ws);
     ws.send('{"a":1}');
     ws.ping('p');
@@ -85,13 +86,13 @@ describe('endpoints with route params, several per app', () => {
   });
 
   test('a WebSocket request to a path with no endpoint → 404 with a JSON body', async () => {
-    expect(await refused(`ws://127.0.0.1:${srv.port}/chat`)).toMatchObject({
+    expect(await refused(`${wsBase(srv.port)}/chat`)).toMatchObject({
       status: 404,
       body: { error: 'Not Found' },
     });
-    expect(await refused(`ws://127.0.0.1:${srv.port}/nowhere`)).toMatchObject({ status: 404 });
+    expect(await refused(`${wsBase(srv.port)}/nowhere`)).toMatchObject({ status: 404 });
     // No ws:* hook and wsEndpoint 'auto': the global path serves nothing either.
-    expect(await refused(`ws://127.0.0.1:${srv.port}/ws`)).toMatchObject({ status: 404 });
+    expect(await refused(`${wsBase(srv.port)}/ws`)).toMatchObject({ status: 404 });
   });
 });
 
@@ -168,18 +169,18 @@ describe('upgrade(req): before the handshake', () => {
   afterAll(() => srv.stop());
 
   test('a rejected upgrade: 401, a JSON error body, no 101', async () => {
-    const r = await refused(`ws://127.0.0.1:${srv.port}/secure/lobby`);
+    const r = await refused(`${wsBase(srv.port)}/secure/lobby`);
     expect(r.status).toBe(401);
     expect(r.body).toEqual({ error: 'Login required' });
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.headers['sec-websocket-accept']).toBeUndefined();
-    expect(
-      (await refused(`ws://127.0.0.1:${srv.port}/secure/lobby`, { headers: { Cookie: 'session=mallory' } })).status,
-    ).toBe(403);
+    expect((await refused(`${wsBase(srv.port)}/secure/lobby`, { headers: { Cookie: 'session=mallory' } })).status).toBe(
+      403,
+    );
   });
 
   test('an async upgrade attaches the user; message() sees it in ws.data', async () => {
-    const ws = await openWs(`ws://127.0.0.1:${srv.port}/secure/lobby?v=2`, {
+    const ws = await openWs(`${wsBase(srv.port)}/secure/lobby?v=2`, {
       headers: { Cookie: 'theme=dark; session=alice-token' },
     });
     expect(await roundTrip(ws, 'hello')).toEqual({ from: 'alice', room: 'lobby', text: 'hello' });
@@ -199,10 +200,10 @@ describe('upgrade(req): before the handshake', () => {
   });
 
   test('a synchronous refusal carries the HttpError headers; accepted without data, ws.data is {}', async () => {
-    const r = await refused(`ws://127.0.0.1:${srv.port}/sync-refuse`);
+    const r = await refused(`${wsBase(srv.port)}/sync-refuse`);
     expect(r).toMatchObject({ status: 401, body: { error: 'Missing key' } });
     expect(r.headers['www-authenticate']).toBe('Key');
-    const ws = await openWs(`ws://127.0.0.1:${srv.port}/sync-refuse?key=ok`);
+    const ws = await openWs(`${wsBase(srv.port)}/sync-refuse?key=ok`);
     const inbox = new Inbox(ws);
     ws.send('same');
     expect((await inbox.next()).text).toBe('same');
@@ -212,7 +213,7 @@ describe('upgrade(req): before the handshake', () => {
   test('an upgrade that throws something else → 500 without the detail; one that hangs → 503 after the timeout', async () => {
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const broken = await refused(`ws://127.0.0.1:${srv.port}/broken`);
+      const broken = await refused(`${wsBase(srv.port)}/broken`);
       expect(broken).toMatchObject({ status: 500, body: { error: 'Internal Server Error' } });
       expect(JSON.stringify(broken.body)).not.toContain('database');
       expect(spy).toHaveBeenCalled();
@@ -220,7 +221,7 @@ describe('upgrade(req): before the handshake', () => {
       spy.mockRestore();
     }
     const started = Date.now();
-    expect(await refused(`ws://127.0.0.1:${srv.port}/slow`)).toMatchObject({
+    expect(await refused(`${wsBase(srv.port)}/slow`)).toMatchObject({
       status: 503,
       body: { error: 'Upgrade timed out' },
     });
@@ -243,16 +244,16 @@ describe('Origin policy', () => {
       app.on('ws:upgrade', () => void upgrades++);
     });
     try {
-      const live = `ws://127.0.0.1:${srv.port}/live`;
+      const live = `${wsBase(srv.port)}/live`;
       expect(await refused(live, { origin: 'https://evil.example' })).toMatchObject({
         status: 403,
         body: { error: 'Origin not allowed' },
       });
       expect(await refused(srv.url, { origin: 'https://evil.example' })).toMatchObject({ status: 403 });
-      expect(await refused(live, { origin: `http://127.0.0.1:${srv.port + 1}` })).toMatchObject({ status: 403 }); // another port
+      expect(await refused(live, { origin: `${httpBase(srv.port + 1)}` })).toMatchObject({ status: 403 }); // another port
       expect(await refused(live, { origin: 'null' })).toMatchObject({ status: 403 });
       expect(upgrades).toBe(0);
-      for (const options of [{ origin: `http://127.0.0.1:${srv.port}` }, {}]) {
+      for (const options of [{ origin: `${httpBase(srv.port)}` }, {}]) {
         const ws = await openWs(live, options);
         const inbox = new Inbox(ws);
         ws.send('x');
@@ -274,18 +275,18 @@ describe('Origin policy', () => {
       { wsOrigins: ['https://app.example.com', 'http://localhost:3000'] },
     );
     try {
-      const listed = `ws://127.0.0.1:${srv.port}/listed`;
+      const listed = `${wsBase(srv.port)}/listed`;
       for (const origin of ['https://app.example.com', 'HTTPS://APP.EXAMPLE.COM:443', 'http://localhost:3000']) {
         (await openWs(listed, { origin })).terminate();
       }
       for (const origin of [
         'https://app.example.com.evil.example',
         'http://app.example.com',
-        `http://127.0.0.1:${srv.port}`,
+        `${httpBase(srv.port)}`,
       ]) {
         expect((await refused(listed, { origin })).status).toBe(403);
       }
-      (await openWs(`ws://127.0.0.1:${srv.port}/any`, { origin: 'https://evil.example' })).terminate();
+      (await openWs(`${wsBase(srv.port)}/any`, { origin: 'https://evil.example' })).terminate();
     } finally {
       await srv.stop();
     }
@@ -311,7 +312,7 @@ describe('subprotocols (RFC 6455 §4.2.2)', () => {
   afterAll(() => srv.stop());
 
   async function negotiate(path: string, offered: string[]): Promise<{ client: string; server: string }> {
-    const client = new WsClient(`ws://127.0.0.1:${srv.port}${path}`, offered);
+    const client = new WsClient(`${wsBase(srv.port)}${path}`, offered);
     await new Promise<void>((resolve, reject) => {
       client.once('open', () => resolve());
       client.once('error', reject);
@@ -335,10 +336,10 @@ describe('subprotocols (RFC 6455 §4.2.2)', () => {
   });
 
   test('absent: nothing the server speaks → the 101 has no Sec-WebSocket-Protocol (the `ws` client then refuses)', async () => {
-    const client = new WsClient(`ws://127.0.0.1:${srv.port}/listed`, ['chat.v9']);
+    const client = new WsClient(`${wsBase(srv.port)}/listed`, ['chat.v9']);
     const error = await new Promise<Error>((resolve) => client.once('error', resolve));
     expect(error.message).toMatch(/Server sent no subprotocol/);
-    const picked = new WsClient(`ws://127.0.0.1:${srv.port}/picked?none=1`, ['json.v1']);
+    const picked = new WsClient(`${wsBase(srv.port)}/picked?none=1`, ['json.v1']);
     expect((await new Promise<Error>((resolve) => picked.once('error', resolve))).message).toMatch(
       /Server sent no subprotocol/,
     );
@@ -347,12 +348,12 @@ describe('subprotocols (RFC 6455 §4.2.2)', () => {
   test('a chooser that picks something not offered is a 500; a malformed offer is a 400', async () => {
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      expect((await refused(`ws://127.0.0.1:${srv.port}/bad-pick`, {}, ['a'])).status).toBe(500);
+      expect((await refused(`${wsBase(srv.port)}/bad-pick`, {}, ['a'])).status).toBe(500);
     } finally {
       spy.mockRestore();
     }
     expect(
-      (await refused(`ws://127.0.0.1:${srv.port}/listed`, { headers: { 'Sec-WebSocket-Protocol': 'chat v1' } })).status,
+      (await refused(`${wsBase(srv.port)}/listed`, { headers: { 'Sec-WebSocket-Protocol': 'chat v1' } })).status,
     ).toBe(400);
   });
 });
@@ -364,11 +365,11 @@ describe('per-endpoint limits', () => {
       app.ws('/big', { message: (ctx) => void (ctx.reply = { fine: true }) });
     });
     try {
-      const small = await openWs(`ws://127.0.0.1:${srv.port}/small`);
+      const small = await openWs(`${wsBase(srv.port)}/small`);
       const done = closed(small);
       small.send('x'.repeat(11));
       expect((await done).code).toBe(1009);
-      const big = await openWs(`ws://127.0.0.1:${srv.port}/big`);
+      const big = await openWs(`${wsBase(srv.port)}/big`);
       expect(await roundTrip(big, 'x'.repeat(11))).toEqual({ fine: true });
       big.terminate();
     } finally {

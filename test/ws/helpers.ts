@@ -7,6 +7,7 @@ import WsClient from 'ws';
 import { createApp, type App } from '../../lib/app';
 import { Server } from '../../lib/server';
 import type { Settings } from '../../lib/settings/index';
+import { connectRaw, laneSettings, READY_EVENT, wsBase } from '../helpers/tls-lane';
 
 export interface RunningWs {
   app: App;
@@ -24,12 +25,12 @@ export async function startWs(setup: (app: App) => void, overrides: Partial<Sett
     wsCloseTimeout: 1000,
     shutdownTimeout: 2000,
     wsEndpoint: 'on',
-    ...overrides,
+    ...laneSettings(overrides),
   });
   setup(app);
   const server = await new Server(app).run();
   const port = server.port;
-  return { app, server, port, url: `ws://127.0.0.1:${port}/ws`, stop: () => server.stop() };
+  return { app, server, port, url: `${wsBase(port)}/ws`, stop: () => server.stop() };
 }
 
 /** The exact echo: text as text, binary as binary. */
@@ -154,9 +155,9 @@ export class RawClient {
 
   /** Connects and sends `request` (default: a valid handshake for /ws), plus `extra` bytes in the same write. */
   static async connect(port: number, request: string = handshakeRequest(), extra?: Buffer): Promise<RawClient> {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = connectRaw(port);
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(READY_EVENT, resolve);
       socket.once('error', reject);
     });
     const client = new RawClient(socket);

@@ -1,6 +1,7 @@
 // wsMaxMessagesPerSecond / an endpoint's maxMessagesPerSecond: a token bucket per connection; a client that
 // sends faster than the limit is closed with 1008, one that keeps to it is not. Real `ws` clients.
 import { openWs, closed, Inbox, startWs, sleep, type RunningWs } from './helpers';
+import { wsBase } from '../helpers/tls-lane';
 
 let running: RunningWs | undefined;
 afterEach(async () => {
@@ -55,7 +56,7 @@ test("an endpoint's maxMessagesPerSecond overrides the setting; 0 turns it off",
     },
     { wsMaxMessagesPerSecond: 100 },
   );
-  const base = `ws://127.0.0.1:${running.port}`;
+  const base = `${wsBase(running.port)}`;
   const strict = await openWs(`${base}/strict`);
   const strictClosed = closed(strict);
   for (let i = 0; i < 8; i++) strict.send('s');

@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { z } from 'zod';
 import { createApp, ErrorCode } from '../../lib/index';
 import { Inbox, closed, openWs, startWs, type RunningWs } from './helpers';
+import { wsBase } from '../helpers/tls-lane';
 
 const KINDS = [
   ['zod', z.object({ text: z.string().min(1), n: z.number().int().default(0) })],
@@ -47,7 +48,7 @@ describe.each(KINDS)('schema.message: %s', (_kind, schema) => {
     });
   });
   afterAll(() => srv.stop());
-  const url = (path: string) => `ws://127.0.0.1:${srv.port}${path}`;
+  const url = (path: string) => `${wsBase(srv.port)}${path}`;
 
   test('a valid message reaches message() with the validated value (defaults applied)', async () => {
     const ws = await openWs(url('/strict/r1'));
@@ -106,7 +107,7 @@ test('an async Standard Schema holds later messages in order', async () => {
     });
   });
   try {
-    const ws = await openWs(`ws://127.0.0.1:${srv.port}/async`);
+    const ws = await openWs(`${wsBase(srv.port)}/async`);
     const inbox = new Inbox(ws);
     for (let i = 0; i < 3; i++) ws.send(JSON.stringify({ i }));
     expect([await inbox.json(), await inbox.json(), await inbox.json()]).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);

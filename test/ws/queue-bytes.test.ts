@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { killChild, startChild, type Child } from '../helpers/child';
 import { request } from '../helpers/server';
 import { handshakeRequest } from './helpers';
+import { connectRaw } from '../helpers/tls-lane';
 
 const MESSAGE = 8 * 1024 * 1024;
 const MiB = 1024 * 1024;
@@ -36,7 +37,7 @@ interface Flood {
 }
 
 async function flood(port: number, COUNT: number): Promise<Flood> {
-  const socket = net.connect(port, '127.0.0.1');
+  const socket = connectRaw(port);
   socket.on('error', () => undefined);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write(handshakeRequest());

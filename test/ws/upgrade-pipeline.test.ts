@@ -5,6 +5,7 @@ import WsClient from 'ws';
 import type { IncomingMessage } from 'node:http';
 import { HttpError, cors, setCookie, signCookie, Response as KrozenResponse } from '../../lib';
 import { startWs, Inbox, closed, type RunningWs } from './helpers';
+import { wsBase } from '../helpers/tls-lane';
 
 const SECRET = 'upgrade-secret';
 
@@ -111,7 +112,7 @@ describe.each(['krozen', 'node'] as const)('upgrades through the pipeline, trans
     seen = [];
     upgradeSaw = {};
   });
-  const url = (p: string): string => `ws://127.0.0.1:${srv.port}${p}`;
+  const url = (p: string): string => `${wsBase(srv.port)}${p}`;
 
   test('an onRequest hook refuses with 401: its JSON body and headers, no 101, nothing after it runs', async () => {
     const r = await refused(url('/room/a?token=bad'));

@@ -5,6 +5,7 @@ import WsClient from 'ws';
 import { rateLimit } from '../../lib/index';
 import { openWs, startWs, type RunningWs } from './helpers';
 import { request } from '../fixtures/wire';
+import { wsBase } from '../helpers/tls-lane';
 
 function refusal(url: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -35,7 +36,7 @@ describe.each(['krozen', 'node'] as const)('transport %s', (transport) => {
   afterAll(() => srv.stop());
 
   test('upgrades count against the limit; past it: 429, RateLimit fields, no 101', async () => {
-    const url = `ws://127.0.0.1:${srv.port}/live`;
+    const url = `${wsBase(srv.port)}/live`;
     const first = await openWs(url);
     const second = await openWs(url);
     expect((await request(srv.port, '/x')).status).toBe(200); // HTTP shares the count

@@ -6,6 +6,7 @@
 // keeps the order. Without the addon, on platforms whose sockets have no fd (Windows), or with
 // KROZEN_DIRECT_WRITE=0, responses go through socket.write() as before: the same bytes.
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { native } from '../../backend/load';
 
 type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
@@ -30,9 +31,12 @@ export function setDirectWrite(on: boolean): void {
   writeResponse = on ? nativeWrite : null;
 }
 
-/** Whether `socket` can be written directly at all (a plain TCP socket with an fd, the addon loaded). */
+/**
+ * Whether `socket` can be written directly at all (a plain TCP socket with an fd, the addon loaded). Never a
+ * TLSSocket: its handle has the TCP fd too, and plaintext written there would bypass the encryption.
+ */
 export function canWriteDirect(socket: Socket): boolean {
-  return writeResponse !== null && fdOf(socket) !== -1;
+  return writeResponse !== null && !(socket instanceof TLSSocket) && fdOf(socket) !== -1;
 }
 
 /**

@@ -1,7 +1,8 @@
-// krozen's own HTTP/1.1 transport on `net` sockets (settings.transport = 'krozen'): accepts connections
+// krozen's own HTTP/1.1 transport on `net` sockets, or TLS ones with settings.tls (tls-listener.ts): accepts connections
 // (under settings.maxConnections), runs one timeout sweep for all of them (timeouts.ts), hands upgrade
 // requests over with their socket, and stops gracefully.
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import type { Settings } from '../../settings/index';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
@@ -12,6 +13,7 @@ import type { KrozenExchange } from './exchange';
 import { keepAliveLines } from './writer';
 import { startDirectRead } from '../direct-read';
 import { listenerFault } from '../../base/listener-guard';
+import { createTlsListener } from './tls-listener';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;
@@ -45,7 +47,30 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
       keepAliveLines: keepAliveLines(settings.keepAliveTimeout),
     };
     this.limit = new ConnectionLimit(settings.maxConnections);
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.server =
+      settings.tls === undefined
+        ? net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+            if (this.limit.admit(socket)) this.accept(socket);
+          })
+        : createTlsListener(
+            settings,
+            (raw) => this.admitTls(raw),
+            (socket) => this.accept(socket),
+          );
+  }
+
+  /** A TCP connection to the TLS listener, counted from before its handshake (destroyed with the rest). */
+  private admitTls(raw: net.Socket): boolean {
+    if (!this.limit.admitSilently(raw)) return false;
+    this.sockets.add(raw);
+    raw.once('close', () => this.sockets.delete(raw));
+    if (this.closing) raw.destroy();
+    return !this.closing;
+  }
+
+  /** settings.tls: new connections get `options` (a renewed certificate); open ones keep theirs. */
+  setSecureContext(options: tls.SecureContextOptions): void {
+    (this.server as tls.Server).setSecureContext(options);
   }
 
   async listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
@@ -55,8 +80,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     return bound;
   }
 
+  /** An admitted connection (over TLS: its handshake done), read through its stream path or directly. */
   private accept(socket: net.Socket): void {
-    if (!this.limit.admit(socket)) return;
     this.sockets.add(socket);
     const conn = new Connection(socket, this, Date.now());
     (socket as Tracked)[CONNECTION] = conn;
@@ -78,7 +103,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
         listenerFault('krozen connection close', err);
       }
     });
-    // Reads land in one shared buffer instead of a fresh allocation per read (see lib/transport/direct-read.ts).
+    // Reads land in one shared buffer instead of a fresh allocation per read (see lib/transport/direct-read.ts);
+    // never on a TLSSocket (its handle reads ciphertext): startDirectRead refuses one.
     startDirectRead(socket, conn);
     if (this.closing) conn.destroy();
   }

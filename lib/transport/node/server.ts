@@ -1,7 +1,9 @@
 // The node:http transport: llhttp parses, node:http frames; each request reaches the pipeline through a
 // NodeExchange, which is both its TransportRequest and its ResponseSink (see ./types.ts).
 import * as http from 'node:http';
+import type * as https from 'node:https';
 import type { Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { pipeline, type Duplex, type Readable } from 'node:stream';
 import type { Settings } from '../../settings/index';
 import { listenerFault } from '../../base/listener-guard';
@@ -203,6 +205,7 @@ export class NodeTransport implements TransportServer {
         IncomingMessage: NodeIncomingMessage,
       } as http.ServerOptions,
       s.tls,
+      headersTimeout,
       (req, res) => {
         // Every listener here runs inside node:http's event emission: a throw would end the process, so a
         // fault ends that connection only (listener-guard.ts).
@@ -260,7 +263,8 @@ export class NodeTransport implements TransportServer {
     server.removeListener('connection', nodeListener);
     server.on('connection', (socket: Socket) => {
       try {
-        if (!limit.admit(socket)) return;
+        // Over TLS a plaintext 503 would be noise to the client: refused there without an answer.
+        if (!(secure ? limit.admitSilently(socket) : limit.admit(socket))) return;
         this.sockets.add(socket);
         if (!secure) watchSends(socket);
         lingerOnClose(socket);
@@ -296,6 +300,11 @@ export class NodeTransport implements TransportServer {
 
   listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     return listenOn(this.server, port, host, backlog, reusePort);
+  }
+
+  /** settings.tls: the https server's context for new connections. */
+  setSecureContext(options: SecureContextOptions): void {
+    (this.server as unknown as https.Server).setSecureContext(options);
   }
 
   close(): Promise<void> {

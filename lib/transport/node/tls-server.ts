@@ -1,15 +1,21 @@
 // TLS for the node:http transport: settings.tls makes the server https.createServer, so HTTPS and WSS share
-// the one port. HTTP/1.1 only (no HTTP/2).
+// the one port. HTTP/1.1 only (no HTTP/2); ALPN and handshake-timeout defaults as on the krozen transport.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { TlsSettings } from '../../settings/tls';
+import type { TLSSocket } from 'node:tls';
+import { tlsServerOptions, type TlsSettings } from '../../settings/tls';
 
 /** An http.Server, or an https one (same API for requests and upgrades) when `tls` is set. */
 export function createNodeServer(
   options: http.ServerOptions,
   tls: TlsSettings | undefined,
+  headersTimeout: number,
   listener: http.RequestListener,
 ): http.Server {
   if (tls === undefined) return http.createServer(options, listener);
-  return https.createServer({ ...options, ...tls }, listener) as unknown as http.Server;
+  const server = https.createServer({ ...options, ...tlsServerOptions(tls, headersTimeout) }, listener);
+  // A failed or timed-out handshake (a ClientHello that never comes) ends that connection: tls.Server only
+  // reports it.
+  server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
+  return server as unknown as http.Server;
 }

@@ -1,0 +1,76 @@
+// The TLS lane (KROZEN_TEST_TLS=1, .ci/run tls): every server the test helpers start serves HTTPS and WSS
+// with one self-signed certificate (made once per process), bases are https:// and wss://, and raw-socket
+// helpers speak TLS (tls.connect, certificate not checked). Unset, everything is plain TCP as before.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import type { Settings } from '../../lib/settings/index';
+import { selfSignedCert } from './self-signed';
+
+/** The lane is on: servers serve TLS, clients speak it. */
+export const TEST_TLS = process.env.KROZEN_TEST_TLS === '1';
+
+// fetch (undici) and other clients made inside tests accept the self-signed certificate (read per connect).
+if (TEST_TLS) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+let cached: { key: string; cert: string } | undefined;
+
+/** The lane's { key, cert } (made on first use; its directory is removed at once, the PEMs kept in memory). */
+export function laneCert(): { key: string; cert: string } {
+  if (cached === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-lane-'));
+    try {
+      const { key, cert } = selfSignedCert(dir, 'DNS:localhost,IP:127.0.0.1');
+      cached = { key, cert };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return cached;
+}
+
+/** `overrides` plus the lane's tls setting (unless the test sets its own). */
+export function laneSettings(overrides: Partial<Settings>): Partial<Settings> {
+  if (!TEST_TLS || 'tls' in overrides) return overrides;
+  return { ...overrides, tls: laneCert() };
+}
+
+/** http://127.0.0.1:port, or https:// in the TLS lane. */
+export function httpBase(port: number, host = '127.0.0.1'): string {
+  return `${TEST_TLS ? 'https' : 'http'}://${host}:${port}`;
+}
+
+/** ws://127.0.0.1:port, or wss:// in the TLS lane. */
+export function wsBase(port: number, host = '127.0.0.1'): string {
+  return `${TEST_TLS ? 'wss' : 'ws'}://${host}:${port}`;
+}
+
+/**
+ * A client connection to 127.0.0.1:port: TCP, or TLS in the lane ('connect' still fires first; what is
+ * written before the handshake ends waits for it).
+ */
+export function connectRaw(port: number, host = '127.0.0.1'): net.Socket {
+  if (!TEST_TLS) return net.connect(port, host);
+  return tls.connect({ port, host, rejectUnauthorized: false });
+}
+
+/** The event that says a connectRaw() socket is ready for application bytes. */
+export const READY_EVENT = TEST_TLS ? 'secureConnect' : 'connect';
+
+/** http.request, or https.request (certificate not checked) in the TLS lane. */
+export function laneRequest(
+  options: http.RequestOptions,
+  onResponse?: (res: http.IncomingMessage) => void,
+): http.ClientRequest {
+  if (!TEST_TLS) return http.request(options, onResponse);
+  return https.request({ ...options, rejectUnauthorized: false }, onResponse);
+}
+
+/** new http.Agent(options), or an https.Agent (certificate not checked) in the TLS lane. */
+export function laneAgent(options: http.AgentOptions): http.Agent {
+  return TEST_TLS ? new https.Agent({ ...options, rejectUnauthorized: false }) : new http.Agent(options);
+}
