@@ -15,19 +15,19 @@ export interface Backends {
   wsRead: 'direct' | 'stream';
   /**
    * The HTTP transport: the one asked for (an app's settings.transport, 'node' when it serves TLS), else
-   * the default ('krozen' unless KROZEN_TRANSPORT=node).
+   * the default ('krozen' unless KROZEN_TRANSPORT=node); 'node:http2' with settings.http2.
    */
-  server: 'krozen' | 'node:http';
+  server: 'krozen' | 'node:http' | 'node:http2';
   /** Why the addon is not in use, when it is not. */
   loadError?: string;
 }
 
-export function getBackends(transport: 'krozen' | 'node' = defaultTransport()): Backends {
+export function getBackends(transport: 'krozen' | 'node' | 'http2' = defaultTransport()): Backends {
   const backends: Backends = {
     mask: maskBackend,
     json: jsonBackend,
     wsRead: directReadActive() ? 'direct' : 'stream',
-    server: transport === 'node' ? 'node:http' : 'krozen',
+    server: transport === 'node' ? 'node:http' : transport === 'http2' ? 'node:http2' : 'krozen',
   };
   if (loadError !== undefined) backends.loadError = loadError;
   return backends;
