@@ -15,6 +15,10 @@ const { NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 /** Fields the pipeline may set that HTTP/2 forbids (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
+/** What closeAfterAnswer reads and drops of a refused body before it resets the stream. */
+const DRAIN_BYTES = 256 * 1024;
+const DRAIN_MS = 2000;
+
 type Http2Headers = http2.IncomingHttpHeaders;
 
 export class Http2Exchange implements TransportRequest, ResponseSink {
@@ -115,12 +119,23 @@ export class Http2Exchange implements TransportRequest, ResponseSink {
     const stream = this.h2;
     this.clearTimer();
     if (stream.readableEnded) return;
-    stream.resume();
-    const close = (): void => {
+    // The rest of the body is read and dropped for a while first: a reset right behind the answer makes
+    // some clients (curl 7.88) drop the answer itself. Past DRAIN_BYTES or DRAIN_MS the stream is reset.
+    let drained = 0;
+    const reset = (): void => {
+      clearTimeout(timer);
+      stream.off('data', count);
       if (!stream.closed) stream.close(NGHTTP2_NO_ERROR);
     };
-    if (stream.writableFinished) close();
-    else stream.once('finish', close);
+    const count = (chunk: Buffer): void => {
+      drained += chunk.length;
+      if (drained > DRAIN_BYTES) reset();
+    };
+    const timer = setTimeout(reset, DRAIN_MS).unref();
+    stream.on('data', count);
+    stream.once('end', () => clearTimeout(timer));
+    stream.once('close', () => clearTimeout(timer));
+    stream.resume();
   }
 
   /** Body listeners run inside node:http2's event emission: a fault resets this stream only. */
