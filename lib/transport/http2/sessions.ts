@@ -7,7 +7,7 @@ import * as http2 from 'node:http2';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 
-/** Streams a session may see reset before their answer ended, per RESET_WINDOW_MS. */
+/** Streams a session may see reset (RST_STREAM with an error code), per RESET_WINDOW_MS. */
 export const RESET_BUDGET = 200;
 export const RESET_WINDOW_MS = 10_000;
 
@@ -54,9 +54,14 @@ export class Http2Sessions {
     }
     stream.once('close', () => {
       state.open--;
-      if (stream.rstCode !== NGHTTP2_NO_ERROR && !stream.writableFinished && this.tooManyResets(state)) {
+      // Any code but NO_ERROR: almost always the client's RST_STREAM (krozen resets only a failed response).
+      if (stream.rstCode !== NGHTTP2_NO_ERROR && this.tooManyResets(state)) {
         // GOAWAY ENHANCE_YOUR_CALM, then the socket closes: the other clients are not held up by this one.
-        if (!session.destroyed) session.destroy(undefined, NGHTTP2_ENHANCE_YOUR_CALM);
+        if (!session.destroyed && !session.closed) {
+          session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
+          // destroy() would send a GOAWAY of its own (NO_ERROR) first: the frame above goes out before.
+          setImmediate(() => session.destroy());
+        }
         return;
       }
       if (state.open === 0 && !session.closed) this.armIdle(session, state);
