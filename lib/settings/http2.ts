@@ -21,7 +21,7 @@ export function checkHttp2Tls(http2: unknown, tls: unknown): void {
   if (http2 === true && !hasTls)
     throw new KrozenTypeError(
       ErrorCode.INVALID_SETTING,
-      "settings.http2 = true needs settings.tls (browsers only speak HTTP/2 over TLS); for cleartext HTTP/2 " +
+      'settings.http2 = true needs settings.tls (browsers only speak HTTP/2 over TLS); for cleartext HTTP/2 ' +
         "by prior knowledge (behind a proxy, h2load) use http2: 'h2c'",
     );
   if (http2 === 'h2c' && hasTls)

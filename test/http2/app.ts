@@ -42,7 +42,7 @@ export function featureApp(app: App, dir: string): void {
     ctx.res.body = { error: 'handled', reason: (ctx.error as Error).message };
   });
   app.get('/users/:id', (req) => ({
-    body: { id: req.params.id, q: req.query, version: (req as KrozenRequest).transport.httpVersion },
+    body: { id: req.params.id, q: req.query, version: (req as unknown as KrozenRequest).transport.httpVersion },
   }));
   app.get('/hooked', () => ({ body: { ok: true } }));
   app.get('/mw', () => ({ body: { ok: true } }));
