@@ -17,6 +17,7 @@ import { runMicro } from './lib/micro-suite.mjs';
 import { aggregate } from './lib/aggregate.mjs';
 import { suiteTable } from './lib/table.mjs';
 import { wrkMissing } from './lib/wrk.mjs';
+import { h2loadMissing } from './lib/h2load.mjs';
 import { hardFdLimit } from './lib/limits.mjs';
 import { renderChart } from './chart.mjs';
 import { krozenBuildNotes } from './lib/krozen-build.mjs';
@@ -91,7 +92,7 @@ async function runSuite(name, opts, availability) {
     return { title: suite.title, kind: 'micro', output: micro.output ?? null, data: micro.data ?? null, notes };
   }
   if (suite.kind === 'http') {
-    const missing = wrkMissing();
+    const missing = suite.http === 'h2get' ? h2loadMissing() : wrkMissing();
     if (missing)
       return { title: suite.title, kind: 'http', baseline: suite.baseline, rows: [], notes: [missing], error: missing };
   }

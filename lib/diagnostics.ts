@@ -15,23 +15,23 @@ export interface Backends {
   wsRead: 'direct' | 'stream';
   /**
    * The HTTP transport: the one asked for (an app's settings.transport, with TLS or without), else
-   * the default ('krozen' unless KROZEN_TRANSPORT=node).
+   * the default ('krozen' unless KROZEN_TRANSPORT=node); 'node:http2' with settings.http2.
    */
-  server: 'krozen' | 'node:http';
+  server: 'krozen' | 'node:http' | 'node:http2';
   /** Present (true) when the app serves HTTPS and WSS itself (settings.tls), on either transport. */
   tls?: true;
   /** Why the addon is not in use, when it is not. */
   loadError?: string;
 }
 
-/** `transport` and `tls`: an app's (settings.transport, settings.tls !== undefined); defaults: the process's. */
-export function getBackends(transport: 'krozen' | 'node' = defaultTransport(), tls = false): Backends {
+/** `transport` and `tls`: an app's (servingTransport(settings), settings.tls !== undefined); defaults: the process's. */
+export function getBackends(transport: 'krozen' | 'node' | 'http2' = defaultTransport(), tls = false): Backends {
   const backends: Backends = {
     mask: maskBackend,
     json: jsonBackend,
     // A TLS socket is always read through its stream (its handle carries ciphertext).
     wsRead: directReadActive() && !tls ? 'direct' : 'stream',
-    server: transport === 'node' ? 'node:http' : 'krozen',
+    server: transport === 'node' ? 'node:http' : transport === 'http2' ? 'node:http2' : 'krozen',
   };
   if (tls) backends.tls = true;
   if (loadError !== undefined) backends.loadError = loadError;

@@ -7,6 +7,7 @@ import { app as globalApp, type App } from './app';
 import { handleRequest } from './http/pipeline';
 import { NodeTransport } from './transport/node/server';
 import { KrozenTransport } from './transport/krozen/server';
+import { Http2Transport } from './transport/http2/server';
 import type { TransportHandlers, TransportServer } from './transport/types';
 import { errorResponse } from './transport/error-response';
 import type { Plugin } from './app';
@@ -165,7 +166,9 @@ export class Server {
         else traceUpgrade(request, socket, () => wsUpgrade.handleUpgrade(request, socket, head));
       },
     };
-    if (servingTransport(app.settings) === 'krozen') return new KrozenTransport(app.settings, handlers);
+    const serving = servingTransport(app.settings);
+    if (serving === 'krozen') return new KrozenTransport(app.settings, handlers);
+    if (serving === 'http2') return new Http2Transport(app.settings, handlers);
     const transport = new NodeTransport(app.settings, handlers);
     this.http = transport.server;
     return transport;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The system tools the test suite drives: wrk (the benchmark smoke test), Debian's Chromium (the browser
 # test), curl (a non-Node HTTP client), openssl (certificates the TLS tests make), redis-server (the pub/sub
-# tests start their own, on a free port) and nginx (the trust-proxy test starts its own, by PID), plus any extra
+# tests start their own, on a free port), nginx (the trust-proxy test starts its own, by PID) and h2load from
+# nghttp2-client (the HTTP/2 load smoke test and bench), plus any extra
 # package named as an argument (.ci/run adds valgrind and the cross-compilers).
 # Installs what is missing with apt-get when it can (root); otherwise says what to install and fails, so no
 # test is silently skipped.
@@ -18,9 +19,10 @@ declare -A probe=(
   [qemu-user]=qemu-aarch64
   [redis-server]=redis-server
   [nginx]=nginx
+  [nghttp2-client]=h2load
 )
 # `--only pkg...` checks just the packages named (release and native scripts that need none of the others).
-defaults=(wrk chromium curl openssl redis-server nginx)
+defaults=(wrk chromium curl openssl redis-server nginx nghttp2-client)
 if [ "${1:-}" = "--only" ]; then
   shift
   defaults=()

@@ -21,7 +21,7 @@ export const LAYERS = [
   ['settings', ['settings/']],
   ['schema', ['schema/']],
   ['transport (shared)', ['transport/']],
-  ['transports', ['transport/krozen/', 'transport/node/']],
+  ['transports', ['transport/krozen/', 'transport/node/', 'transport/http2/']],
   ['routing', ['router.ts']],
   ['http', ['http/']],
   ['pubsub', ['pubsub/']],

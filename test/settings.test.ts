@@ -67,6 +67,9 @@ test.each<[Partial<Record<keyof Settings, unknown>>, RegExp]>([
   [{ redisCluster: [] }, /^settings\.redisCluster must be a non-empty list of redis:\/\/ or rediss:\/\/ URLs/],
   [{ redisCluster: 'redis://127.0.0.1:7000' }, /settings\.redisCluster must be/],
   [{ redisCluster: ['127.0.0.1:7000'] }, /settings\.redisCluster must be .*\(got \["127\.0\.0\.1:7000"\]\)/],
+  [{ http2: 'h2' }, /^settings\.http2 must be false, true \(HTTP\/2 over settings\.tls\) or 'h2c'.*\(got "h2"\)$/],
+  [{ http2: true }, /^settings\.http2 = true needs settings\.tls/],
+  [{ http2MaxConcurrentStreams: 0 }, /^settings\.http2MaxConcurrentStreams must be an integer from 1 to 2147483647/],
 ])('%j is refused with an error naming the setting', (override, message) => {
   expect(() => resolveSettings({ ...createSettings(), ...override } as Settings)).toThrow(message);
 });
@@ -80,8 +83,15 @@ test.each<[Partial<Settings>]>([
   [{ trustProxy: 'loopback' }],
   [{ trustProxy: 'loopback, 10.0.0.0/8' }],
   [{ trustProxy: ['uniquelocal', 'linklocal', '192.0.2.1', '2001:db8::/32'] }],
+  [{ http2: 'h2c', http2MaxConcurrentStreams: 1000 }],
+  [{ http2: true, tls: { key: 'k', cert: 'c' } }],
 ])('%j is accepted', (override) => {
   expect(() => resolveSettings(createSettings(override))).not.toThrow();
+});
+
+test('HTTP/2 is off by default, with 100 concurrent streams per session when on', () => {
+  expect(createSettings().http2).toBe(false);
+  expect(createSettings().http2MaxConcurrentStreams).toBe(100);
 });
 
 test('requestId and trustProxy are off by default', () => {

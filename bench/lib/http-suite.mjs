@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { SERVERS, benchDir } from './servers.mjs';
 import { runWrk } from './wrk.mjs';
+import { checkH2Route, runH2load } from './h2load.mjs';
 import { Window, limitOf } from './measure.mjs';
 import { memory } from './proc.mjs';
 
@@ -74,16 +75,21 @@ async function idleMemoryPerConnection(server, count) {
 }
 
 export async function runHttpRound(server, kind, { duration, warmup }) {
-  const route = routeFor(server.name, kind);
-  await checkRoute(server.port, kind, route);
+  const route = routeFor(server.name, kind === 'h2get' ? 'get' : kind);
   const url = `http://127.0.0.1:${server.port}${route}`;
+  // kind 'h2get': GET /json over h2c by prior knowledge, driven by h2load instead of wrk.
+  const load = kind === 'h2get' ? runH2load : runWrk;
+  if (kind === 'h2get') await checkH2Route(server.port, route);
+  else await checkRoute(server.port, kind, route);
   const script = kind === 'post' ? POST_SCRIPT : kind === 'browser' ? BROWSER_SCRIPT : undefined;
-  if (warmup > 0) await runWrk({ url, seconds: warmup, script });
+  if (warmup > 0) await load({ url, seconds: warmup, script });
   const win = new Window(server.pid);
-  const wrk = await runWrk({ url, seconds: duration, script }, () => win.begin());
+  const wrk = await load({ url, seconds: duration, script }, () => win.begin());
   win.end();
   const serverCpuMicros = win.serverCpuMicros;
-  const rssPerConn = await idleMemoryPerConnection(server, IDLE_CONNECTIONS).catch(() => null);
+  // The idle probe speaks HTTP/1.1, which an h2c server does not.
+  const rssPerConn =
+    kind === 'h2get' ? null : await idleMemoryPerConnection(server, IDLE_CONNECTIONS).catch(() => null);
   return {
     rssPerConn,
     rate: wrk.rate,

@@ -48,6 +48,9 @@ export const SERVERS = {
     http: true,
     ws: false,
   },
+  // HTTP/2 cleartext (the http2-get suite): settings.http2 = 'h2c', fastify({ http2: true }).
+  'krozen-h2c': { file: 'krozen.mjs', env: { BENCH_HTTP2: 'h2c' }, http: true, ws: false },
+  'fastify-h2c': { file: 'fastify.mjs', env: { BENCH_HTTP2: 'h2c' }, http: true, ws: false },
   'node-http': { file: 'node-http.mjs', env: {}, http: true, ws: false },
   fastify: { file: 'fastify.mjs', env: {}, http: true, ws: false },
   ws: { file: 'ws.mjs', env: {}, http: true, ws: true },

@@ -39,6 +39,16 @@ export const SUITES = {
     unit: 'req/s',
     title: "GET /json with a browser's 14-field head (wrk -t1 -c50, bench/load/browser-get.lua)",
   },
+  // HTTP/2 (settings.http2 = 'h2c'; fastify with http2: true), cleartext by prior knowledge: no TLS cost in
+  // the figures. The target: krozen at most 0.8x fastify's CPU per request.
+  'http2-get': {
+    kind: 'http',
+    http: 'h2get',
+    servers: ['krozen-h2c', 'fastify-h2c'],
+    baseline: 'fastify-h2c',
+    unit: 'req/s',
+    title: 'GET /json over HTTP/2 h2c (h2load -t1 -c50 -m10)',
+  },
   'ws-pingpong': {
     kind: 'ws',
     ws: { mode: 'echo', connections: 50, inflight: 1, size: 64 },

@@ -3,7 +3,8 @@
 import Fastify from 'fastify';
 
 const port = Number(process.env.PORT ?? 8000);
-const app = Fastify({ logger: false });
+// BENCH_HTTP2=h2c: fastify on http2.createServer (cleartext HTTP/2, the http2-get suite).
+const app = Fastify({ logger: false, http2: process.env.BENCH_HTTP2 === 'h2c' });
 
 app.get(
   '/json',

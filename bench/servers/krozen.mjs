@@ -13,6 +13,8 @@ const app = createApp({
   workers: Number(process.env.WORKERS ?? 1),
   reusePort: process.env.REUSE_PORT === '1',
   metrics: process.env.BENCH_METRICS === '1',
+  // BENCH_HTTP2=h2c: cleartext HTTP/2 (the http2-get suite).
+  http2: process.env.BENCH_HTTP2 === 'h2c' ? 'h2c' : false,
 });
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));

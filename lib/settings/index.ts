@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { RedisClientLike } from './redis-client';
 import type { Logger } from '../base/logger';
 import type { TlsSettings } from './tls';
+import { checkHttp2Tls, type Http2Setting } from './http2';
 import { ErrorCode, KrozenTypeError } from '../base/errors';
 import type { RequestIdSetting, TrustProxySetting } from './proxy-trust';
 
@@ -193,6 +194,18 @@ export interface Settings {
    * Both run the same pipeline, limits and WebSocket upgrades.
    */
   transport: 'krozen' | 'node';
+  /**
+   * HTTP/2 through node:http2 (off by default). `true` needs settings.tls: ALPN offers h2 then http/1.1 on the
+   * one port (HTTP/1.1 clients and WebSocket upgrades are served by node:http as with transport 'node').
+   * 'h2c': cleartext HTTP/2 by prior knowledge only, without tls (behind a proxy that speaks h2c).
+   */
+  http2: Http2Setting;
+  /**
+   * HTTP/2: streams one session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused
+   * with RST_STREAM REFUSED_STREAM. The header list is bounded by maxHeaderSize, an idle session is closed
+   * (GOAWAY) after keepAliveTimeout, and a session is counted as one connection by maxConnections.
+   */
+  http2MaxConcurrentStreams: number;
   /** Open connections (WebSocket ones included) before new ones get a 503 and are closed; 0 = no cap. */
   maxConnections: number;
   /** Largest request head (request line + header fields), bytes: 431 beyond (node:http's maxHeaderSize). */
@@ -308,6 +321,8 @@ export function createSettings(overrides: Partial<Settings> = {}): Settings {
     realtimeMaxPendingRequests: 64,
     realtimeRequestTimeout: 10_000,
     transport: defaultTransport(),
+    http2: false,
+    http2MaxConcurrentStreams: 100,
     maxConnections: 0,
     maxHeaderSize: 16 * 1024,
     maxHeaderCount: 100,
@@ -324,8 +339,9 @@ export function defaultTransport(): Settings['transport'] {
   return env === 'krozen' || env === 'node' ? env : 'krozen';
 }
 
-/** The transport that serves `settings`: settings.transport (both serve TLS). */
-export function servingTransport(settings: Settings): Settings['transport'] {
+/** The transport that serves `settings`: 'http2' when settings.http2 is on, else settings.transport (both serve TLS). */
+export function servingTransport(settings: Settings): Settings['transport'] | 'http2' {
+  if (settings.http2 === true || settings.http2 === 'h2c') return 'http2';
   return settings.transport;
 }
 
@@ -360,5 +376,6 @@ export function resolveSettings(input: Settings): ResolvedSettings {
       );
     out[name] = frozenCopy(value);
   }
+  checkHttp2Tls(out.http2, out.tls);
   return Object.freeze(out) as unknown as ResolvedSettings;
 }

@@ -5,6 +5,7 @@ import { bool, fieldsOk, int, isIntIn, oneOf, optional, rule, str, urlPath, type
 import { isToken } from '../base/http-grammar';
 import { isLogger } from '../base/logger';
 import { hasTlsCredentials } from './tls';
+import { http2Rule } from './http2';
 import { requestIdRule, trustProxyRule } from './proxy-trust';
 import type { Settings } from './index';
 import type { RedisClientLike } from './redis-client';
@@ -145,6 +146,8 @@ export const SETTING_RULES = {
     ),
   ),
   transport: oneOf('krozen', 'node'),
+  http2: http2Rule,
+  http2MaxConcurrentStreams: int(1, 2 ** 31 - 1),
   maxConnections: int(0),
   maxHeaderSize: int(1),
   maxHeaderCount: int(1),

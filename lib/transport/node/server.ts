@@ -10,7 +10,7 @@ import { listenerFault } from '../../base/listener-guard';
 import { isClosing, markClosing, onClientError } from './client-error';
 import { inFlightResponse } from '../../base/node-internals';
 import { NodeIncomingMessage, requestEndsConnection } from './incoming';
-import { createNodeServer } from './tls-server';
+import { createNodeServer, type NodeServerFactory } from './tls-server';
 import { ConnectionLimit } from '../connection-limit';
 import { listenOn } from '../listen';
 import { admitResponse } from './response-backlog';
@@ -179,7 +179,8 @@ export class NodeTransport implements TransportServer {
   private readonly sendWatch: SendWatch;
   private closing = false;
 
-  constructor(settings: Settings, handlers: TransportHandlers) {
+  /** `create`: the server to run on (the HTTP/2 transport passes node:http2's, which serves HTTP/1.1 too). */
+  constructor(settings: Settings, handlers: TransportHandlers, create: NodeServerFactory = createNodeServer) {
     const s = settings;
     // node:http wants headersTimeout <= requestTimeout (0 = no request timeout).
     const headersTimeout = s.requestTimeout > 0 ? Math.min(s.headersTimeout, s.requestTimeout) : s.headersTimeout;
@@ -188,7 +189,7 @@ export class NodeTransport implements TransportServer {
     const sendWatch = new SendWatch(s.sendTimeout);
     const secure = s.tls !== undefined;
     this.sendWatch = sendWatch;
-    const server = createNodeServer(
+    const server = create(
       {
         headersTimeout,
         requestTimeout: s.requestTimeout,
@@ -322,7 +323,8 @@ export class NodeTransport implements TransportServer {
 
   destroyConnections(): void {
     for (const socket of this.sockets) socket.destroy();
-    this.server.closeAllConnections();
+    // node:http2's server (serving HTTP/1.1 too) has no closeAllConnections: the sockets above are all of them.
+    this.server.closeAllConnections?.();
   }
 }
 

@@ -1,9 +1,18 @@
 // TLS for the node:http transport: settings.tls makes the server https.createServer, so HTTPS and WSS share
-// the one port. HTTP/1.1 only (no HTTP/2); ALPN and handshake-timeout defaults as on the krozen transport.
+// the one port. HTTP/1.1 only (settings.http2 passes node:http2's server instead); ALPN and handshake-timeout
+// defaults as on the krozen transport.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { tlsServerOptions, type TlsSettings } from '../../settings/tls';
+
+/** How NodeTransport makes its server: options, settings.tls, the headers timeout, and the request listener. */
+export type NodeServerFactory = (
+  options: http.ServerOptions,
+  tls: TlsSettings | undefined,
+  headersTimeout: number,
+  listener: http.RequestListener,
+) => http.Server;
 
 /** An http.Server, or an https one (same API for requests and upgrades) when `tls` is set. */
 export function createNodeServer(
