@@ -18,8 +18,11 @@ export class ConnectionLimit {
     return this.open;
   }
 
-  /** Counts `socket` while it stays open; or answers 503, closes it and returns false. */
-  admit(socket: Socket): boolean {
+  /**
+   * Counts `socket` while it stays open; or answers 503, closes it and returns false. `counted`: the caller
+   * calls closed() from its own 'close' listener (one listener per socket, not two: memory per connection).
+   */
+  admit(socket: Socket, counted = false): boolean {
     if (this.max > 0 && this.open >= this.max) {
       // Read and drop what the client sends, so the close is a FIN after the answer, not a reset before it.
       socket.on('error', ignore);
@@ -29,8 +32,14 @@ export class ConnectionLimit {
       setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return false;
     }
-    this.count1(socket);
+    if (counted) this.open++;
+    else this.count1(socket);
     return true;
+  }
+
+  /** A socket admitted with `counted` closed. */
+  closed(): void {
+    this.open--;
   }
 
   /**

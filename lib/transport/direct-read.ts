@@ -94,59 +94,43 @@ export function startDirectRead(socket: unknown, reader: DirectReader): boolean 
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   // A socket the HTTP transport already reads directly is handed on to the new reader (always: it has no
   // 'data' path left to fall back to).
-  const slot = s[kReader] as ReaderSlot | undefined;
-  const handedOn = slot !== undefined && s[k.callback] === slot.onRead;
+  const handedOn = s[kReader] !== undefined && s[k.callback] === onRead;
   if (!enabled && !handedOn) return false;
   if (!handedOn && (s[k.buffer] !== null || s[k.callback] !== null || s[k.generator] !== null)) return false;
   if (s.readableLength !== 0 || s.destroyed || !s.readable) return false;
   const first = reader.nextReadBuffer();
-  if (handedOn) {
-    slot.reader = reader;
-  } else {
-    const own = new ReaderSlot(s, reader);
-    s[kReader] = own;
-    s[k.callback] = own.onRead;
-  }
+  s[kReader] = reader;
+  if (!handedOn) s[k.callback] = onRead;
   s[k.buffer] = first;
   s[k.generator] = nextBuffer;
   handle.useUserBuffer(first);
   return true;
 }
 
-/**
- * A socket's reader, and the read callback bound to it: one per socket, so a read finds its reader in a
- * field of one shape (not a symbol-keyed load on the socket, whose shapes vary).
- */
-class ReaderSlot {
-  readonly onRead: (n: number, buf: Buffer) => boolean;
-
-  constructor(
-    readonly socket: DirectSocket,
-    public reader: DirectReader,
-  ) {
-    this.onRead = (n, buf) => onSocketRead(this, n, buf);
-  }
-}
-
-// Node calls the callback, then the generator with no receiver, synchronously after it: the socket just
-// read is remembered in between.
+// Node calls the callback as a method of the socket (stream[kBufferCb](n, buf)), then the generator with no
+// receiver, synchronously after it: the socket just read is remembered in between. One shared callback, the
+// reader in a symbol on the socket: no closure or slot object per socket (memory per idle connection).
 let lastReader: DirectReader | null = null;
 let lastSocket: DirectSocket | null = null;
 
 // Both run inside Node's read callback, where a throw would end the process: a fault ends this socket only.
-function onSocketRead(slot: ReaderSlot, n: number, buf: Buffer): boolean {
-  const reader = slot.reader;
+function onRead(this: DirectSocket, n: number, buf: Buffer): boolean {
+  return onSocketRead(this, n, buf);
+}
+
+function onSocketRead(socket: DirectSocket, n: number, buf: Buffer): boolean {
+  const reader = socket[kReader] as DirectReader;
   lastReader = reader;
-  lastSocket = slot.socket;
+  lastSocket = socket;
   try {
     reader.onDirectRead(buf, n);
     // The read may have handed the socket on (an HTTP connection upgraded to WebSocket): the next buffer is
     // the new reader's, or the read it set up (a payload window, its own slab) would land elsewhere.
-    lastReader = slot.reader;
+    lastReader = socket[kReader] as DirectReader;
     return true;
   } catch (err) {
     lastReader = null;
-    listenerFault('WebSocket direct read', err, slot.socket);
+    listenerFault('WebSocket direct read', err, socket);
     return false; // Node stops reading this socket
   }
 }

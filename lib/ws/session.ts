@@ -68,7 +68,8 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     socket.on('data', socketOnData);
     socket.on('end', socketOnEnd);
     socket.on('close', socketOnClose);
-    socket.on('error', socketOnError); // 'close' follows
+    // 'close' follows an error: one no-op listener is enough (the transport's, if it left one).
+    if (socket.listenerCount('error') === 0) socket.on('error', socketOnError);
     socket.on('drain', socketOnDrain);
   }
 

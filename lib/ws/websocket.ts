@@ -38,8 +38,7 @@ export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
 
-  /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
-  data: Data;
+  #data: Data | undefined;
   readyState: ReadyState = 1;
   /** The TCP peer (behind a proxy, the proxy: see `ip`). */
   readonly remoteAddress: string | undefined;
@@ -65,6 +64,9 @@ export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<
   /** @internal Made by its session (session.ts) when an upgrade succeeds. */
   constructor(session: ConnectionControl, info: WsConnectionInfo) {
     super();
+    // EventEmitter makes its listener table on the first on(): an idle connection without listeners keeps
+    // none (an empty null-prototype table is ~150 B of heap per connection).
+    (this as unknown as { _events: unknown })._events = undefined;
     this.#session = session;
     this.remoteAddress = info.remoteAddress;
     this.ip = info.ip;
@@ -74,7 +76,17 @@ export class WebSocket<Data = Record<string, unknown>, Params = Readonly<Record<
     this.headers = info.headers;
     this.protocol = info.protocol;
     // The type is the endpoint's promise (upgrade()'s `{ data }`); the run-time value is that object.
-    this.data = (info.data ?? {}) as Data;
+    this.#data = info.data as Data | undefined;
+  }
+
+  /** Per-connection state for handlers (pykrozen's ws.data); upgrade()'s `{ data }` when it returned one. */
+  get data(): Data {
+    // Made on first use: most connections never touch it.
+    return (this.#data ??= {} as Data);
+  }
+
+  set data(value: Data) {
+    this.#data = value;
   }
 
   /** Bytes queued for this connection and not yet handed to the kernel. */

@@ -67,7 +67,8 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
   private paused = 0;
   /** The client sent FIN. */
   peerEnded = false;
-  private readonly onChunk: (chunk: Buffer) => void;
+  /** Made with the first chunked body (an idle connection holds no closure). */
+  private onChunk: ((chunk: Buffer) => void) | null = null;
   /** The head being read: what was searched and checked of a partial head between reads. */
   private readonly heads = new HeadReader();
   private processing = false;
@@ -83,7 +84,6 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
     this.responses = new ResponseQueue(socket, this, owner);
     this.since = now;
     this.phase = Phase.Head;
-    this.onChunk = (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.input.keep(chunk));
   }
 
   /** Bytes from the socket ('data' path: the chunk is ours to keep). */
@@ -204,7 +204,8 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
       if (this.bodyLeft === 0) this.endBody(ex);
       return true;
     }
-    const next = decoder.decode(buf, input.pos, input.end, this.onChunk);
+    const onChunk = (this.onChunk ??= (chunk) => (this.bodyEx as KrozenExchange).bodyData(this.input.keep(chunk)));
+    const next = decoder.decode(buf, input.pos, input.end, onChunk);
     if (next === -1) {
       // A broken chunked body: the request fails (400 if nothing was answered yet) and the connection ends.
       this.bodyEx = null;

@@ -20,7 +20,9 @@ export const MAX_PIPELINED = 16;
 
 /** @internal The socket's HTTP connection (null once upgraded). */
 export const CONNECTION = Symbol('krozen.connection');
-type Tracked = net.Socket & { [CONNECTION]: Connection | null };
+type Tracked = net.Socket & { [CONNECTION]: Connection | null; server: { [TRANSPORT]: KrozenTransport } };
+/** The listener's transport, for the socket listeners shared by every connection (socket.server is its listener). */
+const TRANSPORT = Symbol('krozen.transport');
 
 export class KrozenTransport implements TransportServer, ConnectionOwner {
   readonly server: net.Server;
@@ -50,13 +52,14 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     this.server =
       settings.tls === undefined
         ? net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-            if (this.limit.admit(socket)) this.accept(socket);
+            if (this.limit.admit(socket, true)) this.accept(socket);
           })
         : createTlsListener(
             settings,
             (raw) => this.admitTls(raw),
             (socket) => this.accept(socket),
           );
+    (this.server as unknown as Tracked['server'])[TRANSPORT] = this;
   }
 
   /** A TCP connection to the TLS listener, counted from before its handshake (destroyed with the rest). */
@@ -90,19 +93,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     socket.on('end', onSocketEnd);
     socket.on('drain', onSocketDrain);
     socket.on('error', onSocketError);
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      // Read from the socket, not captured: after an upgrade the socket no longer holds its HTTP connection,
-      // which would otherwise stay alive as long as the WebSocket (~0.7 KB each, npm run bench -- ws-idle).
-      const current = (socket as Tracked)[CONNECTION];
-      if (current === null) return;
-      this.release(current);
-      try {
-        current.closed();
-      } catch (err) {
-        listenerFault('krozen connection close', err);
-      }
-    });
+    // Over TLS the raw TCP socket is the one counted (admitTls).
+    socket.on('close', this.settings.tls === undefined ? onSocketClose : onTlsSocketClose);
     // Reads land in one shared buffer instead of a fresh allocation per read (see lib/transport/direct-read.ts);
     // never on a TLSSocket (its handle reads ciphertext): startDirectRead refuses one.
     startDirectRead(socket, conn);
@@ -111,6 +103,22 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
 
   get openConnections(): number {
     return this.limit.count;
+  }
+
+  /** The socket of an accepted connection closed (`counted`: under maxConnections by this socket). */
+  socketClosed(socket: Tracked, counted: boolean): void {
+    this.sockets.delete(socket);
+    if (counted) this.limit.closed();
+    // Read from the socket, not captured: after an upgrade the socket no longer holds its HTTP connection,
+    // which would otherwise stay alive as long as the WebSocket (~0.7 KB each, npm run bench -- ws-idle).
+    const current = socket[CONNECTION];
+    if (current === null) return;
+    this.release(current);
+    try {
+      current.closed();
+    } catch (err) {
+      listenerFault('krozen connection close', err);
+    }
   }
 
   release(conn: Connection): void {
@@ -180,6 +188,15 @@ function onSocketDrain(this: Tracked): void {
   } catch (err) {
     fault(conn, err);
   }
+}
+
+// socket.server is the listener (net.Server or tls.Server) that accepted it.
+function onSocketClose(this: Tracked): void {
+  this.server[TRANSPORT].socketClosed(this, true);
+}
+
+function onTlsSocketClose(this: Tracked): void {
+  this.server[TRANSPORT].socketClosed(this, false);
 }
 
 function onSocketError(this: Tracked): void {
