@@ -1,6 +1,6 @@
 // A krozen.v1 server run as a child process by the recovery tests (through ts-register.js): app.realtime('/rt')
 // with recovery on `feed`, on REDIS_URL when set. Prints `{"ready":port}` when listening.
-// PORT (0: any), REDIS_PREFIX, RECOVERY_MAX (settings.recoveryMaxMessages). GET /stats answers
+// PORT (0: any), REDIS_PREFIX, RECOVERY_MAX (settings.recoveryMaxMessages), ORIGINS (page origins, comma-separated). GET /stats answers
 // app.pubsub.stats() plus the endpoint's; POST /terminate cuts every krozen.v1 connection without a close frame.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
@@ -14,7 +14,8 @@ const app = createApp({
   recoveryMaxMessages: Number(process.env.RECOVERY_MAX ?? 1000),
 });
 
-const rt = app.realtime('/rt', { recovery: ['feed'], requests: { pid: () => process.pid } });
+const origins = process.env.ORIGINS ? process.env.ORIGINS.split(',') : undefined;
+const rt = app.realtime('/rt', { recovery: ['feed'], origins, requests: { pid: () => process.pid } });
 app.get('/stats', () => ({ body: { pubsub: app.pubsub.stats(), realtime: rt.stats() } }));
 app.post('/terminate', () => {
   const conns = rt.connections;
