@@ -129,6 +129,7 @@ test('with Redis: the server process is killed and started again on the same por
     timeout: 10_000,
   });
   await killChild(child); // SIGKILL: the page's socket ends, its reconnects are refused
+  await page.locator('body[data-reconnected]').waitFor({ timeout: 5000 }); // nothing more comes from it
   await publisher.reached((await got(page)).length + 20); // published into Redis while no server runs
   child = await startChild({ ...env, PORT: String(port) }, 30_000, app);
   await page.locator(`body[data-recovered]`).waitFor({ timeout: 10_000 });

@@ -124,6 +124,7 @@ test('A is killed mid-stream and the proxy moves to B: every message 1..N once, 
   await until(() => w.got.length >= 60, 'the first messages through A');
   proxy.blocked = true; // the client's reconnects fail until B takes over
   await killChild(a); // SIGKILL: no close frame, the proxied socket just ends
+  await until(() => w.client.state !== 'open', 'the close'); // nothing more comes from A
   await publisher.reached(w.got.length + 40); // messages the client misses while it is away
   proxy.target = b.port;
   proxy.blocked = false;
@@ -151,6 +152,7 @@ test("the history was trimmed past the client's id: lost with the number missed,
   await until(() => w.got.length >= 30, 'the first messages through A');
   proxy.blocked = true;
   await killChild(a);
+  await until(() => w.client.state !== 'open', 'the close'); // nothing more comes from A
   const before = w.got.length;
   await publisher.reached(before + 150); // far more than the 10 (+ one stream node) kept
   proxy.target = b.port;
