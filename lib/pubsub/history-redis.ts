@@ -5,7 +5,7 @@
 // `since` knows how many messages were trimmed between an old id and the oldest one kept.
 import { compareIds, type HistoryBounds, type HistoryEntry, type HistoryStats, type HistoryStore } from './history';
 import type { MessageId, Recovery } from './history';
-import { APPEND, LAST, RANGE, runScript } from './redis-scripts';
+import { APPEND, LAST, OrderedScript, RANGE, runScript } from './redis-scripts';
 import type { RedisClientLike } from './redis-client';
 import type { EnvelopeWriter } from './envelope';
 import { VERSION_WITH_ID } from './envelope';
@@ -52,18 +52,22 @@ export async function readAfter(client: RedisClientLike, key: string, after: Mes
 export class RedisStreamHistory implements HistoryStore {
   readonly kind = 'redis';
   private readonly appended = new Set<string>();
+  /** Appends reach Redis in the order they are made: that order is the order of the ids. */
+  private readonly appendScript: OrderedScript;
 
   constructor(
     private readonly host: RedisStreamHost,
     private readonly bounds: HistoryBounds,
-  ) {}
+  ) {
+    this.appendScript = new OrderedScript(host.client, APPEND);
+  }
 
   /** Rejects when Redis is down or the script fails: the publisher learns it, nothing is queued. */
   async append(topic: string, payload: Buffer): Promise<MessageId> {
-    const { client, prefix, sharded, writer } = this.host;
+    const { prefix, sharded, writer } = this.host;
     const header = Buffer.allocUnsafe(16);
     writer.seal(topic, false, header, false, VERSION_WITH_ID);
-    const id = (await runScript(client, APPEND, streamKey(prefix, topic), [
+    const id = (await this.appendScript.run(streamKey(prefix, topic), [
       recoveryChannel(prefix, topic),
       header,
       payload,

@@ -56,6 +56,10 @@ if top[1] then return top[1][1] end
 return false
 `);
 
+function noScript(err: unknown): boolean {
+  return String((err as Error)?.message).startsWith('NOSCRIPT');
+}
+
 /** Runs a script by its sha, loading it with EVAL when Redis does not know it (NOSCRIPT). */
 export async function runScript(
   client: RedisClientLike,
@@ -67,7 +71,55 @@ export async function runScript(
   try {
     return await client.evalSha(s.sha, options);
   } catch (err) {
-    if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+    if (!noScript(err)) throw err;
     return client.eval(s.source, options);
+  }
+}
+
+type ScriptOptions = { keys: string[]; arguments: Array<string | Buffer> };
+
+/**
+ * Runs one script on one client in call order (the APPEND script: the order of calls is the order of ids).
+ * runScript can reorder pipelined calls: after a NOSCRIPT (a new or restarted Redis), a later EVALSHA runs as
+ * soon as an earlier call's fallback EVAL loaded the script, before the other fallbacks. So until an EVAL has
+ * succeeded calls go as EVAL, and after a NOSCRIPT new calls wait until every EVALSHA already sent is
+ * answered (their fallbacks are sent as the answers come, in order).
+ */
+export class OrderedScript {
+  private loaded = false;
+  /** EVALSHAs sent whose fallback may still have to be sent. */
+  private inflight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly client: RedisClientLike,
+    private readonly s: Script,
+  ) {}
+
+  run(key: string, args: Array<string | Buffer>): Promise<unknown> {
+    const options = { keys: [key], arguments: args };
+    if (this.loaded) return this.viaSha(options);
+    if (this.inflight === 0) return this.viaEval(options);
+    return new Promise((resolve, reject) => this.waiting.push(() => void this.viaEval(options).then(resolve, reject)));
+  }
+
+  private async viaEval(options: ScriptOptions): Promise<unknown> {
+    const result = await this.client.eval(this.s.source, options);
+    this.loaded = true;
+    return result;
+  }
+
+  private async viaSha(options: ScriptOptions): Promise<unknown> {
+    this.inflight++;
+    try {
+      return await this.client.evalSha(this.s.sha, options);
+    } catch (err) {
+      if (!noScript(err)) throw err;
+      this.loaded = false;
+      return await this.client.eval(this.s.source, options);
+    } finally {
+      // Sent synchronously, in the order they came: nothing can slip between them.
+      if (--this.inflight === 0) for (const send of this.waiting.splice(0)) send();
+    }
   }
 }

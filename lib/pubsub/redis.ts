@@ -194,7 +194,11 @@ export class RedisTransport implements PubSubTransport {
     const channel = this.channel(topic);
     if (active) {
       if (this.listeners.has(topic)) return;
-      const listener: Listener = (message) => this.receive(topic, message);
+      // node-redis still calls a listener for messages read before its UNSUBSCRIBE is answered: once the topic
+      // is left they are dropped (they would start a new feed at a stale id, repaired again when followed).
+      const listener: Listener = (message) => {
+        if (this.listeners.get(topic) === listener) this.receive(topic, message);
+      };
       this.listeners.set(topic, listener);
       if (this.isRecovery(topic)) void this.followRecovery(topic, channel, listener);
       else this.subscribe(channel, listener);

@@ -2,7 +2,7 @@
 // (recovery), the client requests being answered and the server requests waiting for the client.
 import type { WebSocket } from '../ws/websocket';
 import type { WsSession } from '../ws/session';
-import type { MessageId } from '../pubsub/history';
+import { compareIds, type MessageId } from '../pubsub/history';
 import { RealtimeError } from './realtime-error';
 
 /** A live message that arrived while the topic's history was read. */
@@ -22,6 +22,13 @@ export class RealtimeConnection {
   readonly topics = new Set<string>();
   /** Topic → live messages held during its recovery; null when nothing is held (the common case). */
   private holding: Map<string, Held[]> | null = null;
+  /**
+   * Topic → the last id its recovery sent. With Redis, a process that just followed the topic again repairs its
+   * feed from the stream's newest id before it subscribed, which can be older than what the recovery read (a
+   * read of several pages): those messages come again after the release and are dropped here, until one newer
+   * passes (a feed delivers ids in increasing order).
+   */
+  private floors: Map<string, MessageId> | null = null;
   /** Client requests being handled. */
   pending = 0;
   private nextRef = 0;
@@ -40,7 +47,25 @@ export class RealtimeConnection {
       held.push({ frame, id });
       return true;
     }
+    if (this.floors !== null && id !== undefined) {
+      const floor = this.floors.get(topic);
+      if (floor !== undefined) {
+        if (compareIds(id, floor) <= 0) return true; // sent by the recovery already
+        this.unfloor(topic);
+      }
+    }
     return this.session.sendFrame(frame);
+  }
+
+  /** After a recovery that sent up to `id`: live messages up to it are not sent again. */
+  floor(topic: string, id: MessageId): void {
+    if (this.floors === null) this.floors = new Map();
+    this.floors.set(topic, id);
+  }
+
+  unfloor(topic: string): void {
+    this.floors?.delete(topic);
+    if (this.floors?.size === 0) this.floors = null;
   }
 
   sendFrame(frame: Buffer): boolean {
@@ -97,6 +122,7 @@ export class RealtimeConnection {
   end(): void {
     this.closed = true;
     this.holding = null;
+    this.floors = null;
     for (const [ref, waiter] of this.waiting) {
       this.waiting.delete(ref);
       clearTimeout(waiter.timer);

@@ -58,6 +58,7 @@ export async function subscribe(
         if (after2 !== null && h.id !== undefined && compareIds(h.id, after2) <= 0) continue;
         conn.sendFrame(h.frame);
       }
+      if (after2 !== null) conn.floor(topic, after2);
     }
   }
 }
@@ -89,6 +90,7 @@ export function unsubscribe(host: SubscriptionHost, conn: RealtimeConnection, to
   if (!conn.topics.delete(topic)) return;
   host.topics.removeRealtime(topic, conn);
   conn.release(topic);
+  conn.unfloor(topic);
 }
 
 /** The connection closed: leaves every topic. */
