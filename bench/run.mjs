@@ -14,7 +14,7 @@ import { startServer } from './lib/server-process.mjs';
 import { runHttpRound } from './lib/http-suite.mjs';
 import { runWsRound } from './lib/ws-suite.mjs';
 import { runMicro } from './lib/micro-suite.mjs';
-import { aggregate } from './lib/aggregate.mjs';
+import { aggregate, tlsCost } from './lib/aggregate.mjs';
 import { suiteTable } from './lib/table.mjs';
 import { wrkMissing } from './lib/wrk.mjs';
 import { h2loadMissing } from './lib/h2load.mjs';
@@ -127,6 +127,8 @@ async function runSuite(name, opts, availability) {
   if (names.length === 0) notes.push(`no selected server serves ${suite.kind} load`);
   const { rows, baselineMissing } = aggregate(suite, perServer);
   if (baselineMissing) notes.push(`baseline ${suite.baseline} has no result: no ratios`);
+  const costs = tlsCost(suite.tlsPairs, rows);
+  notes.push(...costs.map((c) => c.line));
   if (rows.some((r) => r.limit === 'generator')) {
     notes.push(
       'generator-bound: the load generator (not the server) was the limit for the rows marked so; compare server CPU µs/op there',
@@ -137,7 +139,9 @@ async function runSuite(name, opts, availability) {
       'CPU contended: other processes kept the machine busy while neither server nor generator saturated; figures are noisy',
     );
   }
-  return { title: suite.title, kind: suite.kind, baseline: suite.baseline, unit: suite.unit, rows, notes };
+  const result = { title: suite.title, kind: suite.kind, baseline: suite.baseline, unit: suite.unit, rows, notes };
+  if (suite.tlsPairs) result.tlsCost = costs.map((c) => ({ ...c, line: undefined }));
+  return result;
 }
 
 function printSuite(name, result) {
