@@ -64,7 +64,7 @@ export async function checkRoute(port, kind, route = kind === 'post' ? '/echo' :
   }
 }
 
-/** Idle keep-alive connections opened after the load to measure the server's memory per connection. */
+/** Idle keep-alive connections opened after the load to measure the server's memory per connection (default). */
 export const IDLE_CONNECTIONS = 1000;
 const IDLE_SETTLE_MS = 400;
 
@@ -102,7 +102,7 @@ async function idleMemoryPerConnection(server, count) {
   }
 }
 
-export async function runHttpRound(server, kind, { duration, warmup }) {
+export async function runHttpRound(server, kind, { duration, warmup, idleConnections = IDLE_CONNECTIONS }) {
   const route = routeFor(server.name, kind === 'h2get' ? 'get' : kind);
   // TLS servers (SERVERS[name].tls) are loaded over https://: wrk and h2load keep their connections alive, so
   // each of the 50 handshakes happens once, before the measured window (warm-up) or at its start.
@@ -119,8 +119,7 @@ export async function runHttpRound(server, kind, { duration, warmup }) {
   win.end();
   const serverCpuMicros = win.serverCpuMicros;
   // The idle probe speaks HTTP/1.1, which an h2c server does not (and is not what h2 over TLS is loaded with).
-  const rssPerConn =
-    kind === 'h2get' ? null : await idleMemoryPerConnection(server, IDLE_CONNECTIONS).catch(() => null);
+  const rssPerConn = kind === 'h2get' ? null : await idleMemoryPerConnection(server, idleConnections).catch(() => null);
   return {
     rssPerConn,
     rate: wrk.rate,
