@@ -105,7 +105,7 @@ async function idleMemoryPerConnection(server, count) {
 export async function runHttpRound(server, kind, { duration, warmup, idleConnections = IDLE_CONNECTIONS }) {
   const route = routeFor(server.name, kind === 'h2get' ? 'get' : kind);
   // TLS servers (SERVERS[name].tls) are loaded over https://: wrk and h2load keep their connections alive, so
-  // each of the 50 handshakes happens once, before the measured window (warm-up) or at its start.
+  // the measured run's 50 handshakes happen once each, at the start of its window.
   const scheme = server.tls ? 'https' : 'http';
   const url = `${scheme}://127.0.0.1:${server.port}${route}`;
   // kind 'h2get': GET /json over HTTP/2 (h2c by prior knowledge, or h2 by ALPN over TLS), driven by h2load.

@@ -50,8 +50,8 @@ export const SUITES = {
     title: 'GET /json over HTTP/2 h2c (h2load -t1 -c50 -m10)',
   },
   // Over TLS, with the run's self-signed certificate (bench/lib/tls.mjs). The load generators keep their
-  // connections alive, so each connection's handshake happens once (in the warm-up) and the measured window is
-  // the record layer's cost: encryption, decryption and the extra copies. The targets: krozen at most
+  // connections alive: 50 handshakes per window (wrk, h2load: at its start; wss-echo: before it), so the window
+  // measures the record layer's cost: encryption, decryption and the extra copies. The targets: krozen at most
   // 0.7x node https's CPU per request; at most 0.8x fastify's over HTTP/2.
   'https-get': {
     kind: 'http',
