@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // krozen's side-by-side benchmark: node bench/run.mjs [suite…] [--quick] [--servers a,b] [--rounds n]
-//   [--duration s] [--warmup s] [--gen-threads n] [--out dir] [--servers-dir dir]
+//   [--duration s] [--warmup s] [--gen-threads n] [--idle-connections n] [--out dir] [--servers-dir dir]
 // For each suite and round, each server starts fresh (interleaved A B A B …), takes the load, and has its own
 // CPU time and memory read from /proc. Prints one table per suite; writes bench/results/<timestamp>.json,
 // latest.json and latest.svg. See bench/README.md.
@@ -11,10 +11,10 @@ import { installCleanup } from './lib/children.mjs';
 import { SERVERS, benchDir, unavailable } from './lib/servers.mjs';
 import { SUITES, SUITE_ALIASES, SUITE_ORDER } from './lib/suites.mjs';
 import { startServer } from './lib/server-process.mjs';
-import { runHttpRound } from './lib/http-suite.mjs';
+import { IDLE_CONNECTIONS, runHttpRound } from './lib/http-suite.mjs';
 import { runWsRound } from './lib/ws-suite.mjs';
 import { runMicro } from './lib/micro-suite.mjs';
-import { aggregate } from './lib/aggregate.mjs';
+import { aggregate, tlsCost } from './lib/aggregate.mjs';
 import { suiteTable } from './lib/table.mjs';
 import { wrkMissing } from './lib/wrk.mjs';
 import { h2loadMissing } from './lib/h2load.mjs';
@@ -23,7 +23,7 @@ import { renderChart } from './chart.mjs';
 import { krozenBuildNotes } from './lib/krozen-build.mjs';
 
 const USAGE = `usage: node bench/run.mjs [suite…] [--quick] [--servers a,b] [--rounds n] [--duration s] [--warmup s]
-       [--gen-threads n] [--out dir] [--servers-dir dir]
+       [--gen-threads n] [--idle-connections n] [--out dir] [--servers-dir dir]
 suites: ${SUITE_ORDER.join(', ')} (default: all); realtime = ws-publish-redis
 servers: ${Object.keys(SERVERS).join(', ')} (default: each suite's list)`;
 
@@ -36,6 +36,7 @@ function parseArgs(argv) {
     duration: null,
     warmup: null,
     genThreads: 2,
+    idleConnections: IDLE_CONNECTIONS,
     out: path.join(benchDir, 'results'),
     serversDir: path.join(benchDir, 'servers'),
   };
@@ -51,6 +52,7 @@ function parseArgs(argv) {
     else if (a === '--duration') opts.duration = Number(value());
     else if (a === '--warmup') opts.warmup = Number(value());
     else if (a === '--gen-threads') opts.genThreads = Number(value());
+    else if (a === '--idle-connections') opts.idleConnections = Number(value());
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '--servers-dir') opts.serversDir = path.resolve(value());
     else if (a === '--help' || a === '-h') {
@@ -106,7 +108,12 @@ async function runSuite(name, opts, availability) {
     perServer[server] = { rounds: [], failures: why ? [`skipped: ${why}`] : [] };
     if (!why) runnable.push(server);
   }
-  const timing = { duration: opts.duration, warmup: opts.warmup, genThreads: opts.genThreads };
+  const timing = {
+    duration: opts.duration,
+    warmup: opts.warmup,
+    genThreads: opts.genThreads,
+    idleConnections: opts.idleConnections,
+  };
   for (let round = 0; round < opts.rounds; round++) {
     for (const server of runnable) {
       let proc = null;
@@ -127,6 +134,8 @@ async function runSuite(name, opts, availability) {
   if (names.length === 0) notes.push(`no selected server serves ${suite.kind} load`);
   const { rows, baselineMissing } = aggregate(suite, perServer);
   if (baselineMissing) notes.push(`baseline ${suite.baseline} has no result: no ratios`);
+  const costs = tlsCost(suite.tlsPairs, rows);
+  notes.push(...costs.map((c) => c.line));
   if (rows.some((r) => r.limit === 'generator')) {
     notes.push(
       'generator-bound: the load generator (not the server) was the limit for the rows marked so; compare server CPU µs/op there',
@@ -137,7 +146,9 @@ async function runSuite(name, opts, availability) {
       'CPU contended: other processes kept the machine busy while neither server nor generator saturated; figures are noisy',
     );
   }
-  return { title: suite.title, kind: suite.kind, baseline: suite.baseline, unit: suite.unit, rows, notes };
+  const result = { title: suite.title, kind: suite.kind, baseline: suite.baseline, unit: suite.unit, rows, notes };
+  if (suite.tlsPairs) result.tlsCost = costs.map((c) => ({ ...c, line: undefined }));
+  return result;
 }
 
 function printSuite(name, result) {
@@ -177,6 +188,7 @@ async function main() {
       duration: opts.duration,
       warmup: opts.warmup,
       genThreads: opts.genThreads,
+      idleConnections: opts.idleConnections,
     },
     suites: {},
   };

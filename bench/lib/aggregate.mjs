@@ -45,3 +45,29 @@ function majority(limits) {
   for (const [l, n] of counts) if (best === null || n > counts.get(best)) best = l;
   return best;
 }
+
+/**
+ * The cost of TLS for each pair [server over TLS, the same server without]: both rows' CPU per operation and
+ * throughput, and a line to print under the table. Pairs missing a row are left out.
+ */
+export function tlsCost(pairs, rows) {
+  const out = [];
+  for (const [withTls, plain] of pairs ?? []) {
+    const a = rows.find((r) => r.server === withTls && r.rounds > 0);
+    const b = rows.find((r) => r.server === plain && r.rounds > 0);
+    if (!a || !b || !(a.cpuPerOp > 0) || !(b.cpuPerOp > 0) || !(b.throughput > 0)) continue;
+    const cpuRatio = a.cpuPerOp / b.cpuPerOp;
+    const throughputRatio = a.throughput / b.throughput;
+    out.push({
+      tls: withTls,
+      plain,
+      cpuPerOp: [a.cpuPerOp, b.cpuPerOp],
+      cpuRatio,
+      throughputRatio,
+      line:
+        `cost of TLS, ${withTls} vs ${plain}: server CPU ${b.cpuPerOp.toFixed(2)} → ${a.cpuPerOp.toFixed(2)} µs/op ` +
+        `(+${(a.cpuPerOp - b.cpuPerOp).toFixed(2)} µs, ${cpuRatio.toFixed(2)}×), throughput ${throughputRatio.toFixed(2)}×`,
+    });
+  }
+  return out;
+}

@@ -3,11 +3,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureUws } from './peers.mjs';
+import { tlsMissing } from './tls.mjs';
 
 export const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const rootDir = path.resolve(benchDir, '..');
 
 // http: GET /json + POST /echo; ws: exact echo on /ws (and BENCH_WS_MODE=publish, see servers/README.md).
+// tls: started with the run's certificate (BENCH_TLS_KEY / BENCH_TLS_CERT, bench/lib/tls.mjs), loaded over
+// https:// and wss://.
 // getPath: the route the GET suites load instead of /json (same answer; the browser suite's script keeps /json).
 export const SERVERS = {
   krozen: { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
@@ -56,6 +59,14 @@ export const SERVERS = {
   ws: { file: 'ws.mjs', env: {}, http: true, ws: true },
   'ws-js': { file: 'ws.mjs', env: { WS_NO_BUFFER_UTIL: '1' }, http: true, ws: true },
   uws: { file: 'uws.mjs', env: {}, http: true, ws: true, prepare: ensureUws },
+  // Over TLS (https-get, http2-get-tls, wss-echo): the same files with the run's certificate.
+  'krozen-tls': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'krozen' }, tls: true, http: true, ws: true },
+  'krozen-h2': { file: 'krozen.mjs', env: { BENCH_HTTP2: 'h2' }, tls: true, http: true, ws: false },
+  'fastify-h2': { file: 'fastify.mjs', env: { BENCH_HTTP2: 'h2' }, tls: true, http: true, ws: false },
+  'node-https': { file: 'node-http.mjs', env: {}, tls: true, http: true, ws: false },
+  'fastify-https': { file: 'fastify.mjs', env: {}, tls: true, http: true, ws: false },
+  'ws-tls': { file: 'ws.mjs', env: {}, tls: true, http: true, ws: true },
+  'uws-ssl': { file: 'uws.mjs', env: {}, tls: true, http: true, ws: true, prepare: ensureUws },
 };
 
 /**
@@ -70,6 +81,8 @@ export async function unavailable(name, serversDir) {
   if (name.startsWith('krozen') && !existsSync(path.join(rootDir, 'dist', 'index.js'))) {
     return 'dist/index.js missing: run `npm run build:ts` first';
   }
+  const noTls = server.tls ? tlsMissing() : null;
+  if (noTls) return noTls;
   if (server.prepare) return server.prepare();
   return null;
 }

@@ -49,6 +49,26 @@ export const SUITES = {
     unit: 'req/s',
     title: 'GET /json over HTTP/2 h2c (h2load -t1 -c50 -m10)',
   },
+  // Over TLS, with the run's self-signed certificate (bench/lib/tls.mjs). The load generators keep their
+  // connections alive: 50 handshakes per window (wrk, h2load: at its start; wss-echo: before it), so the window
+  // measures the record layer's cost: encryption, decryption and the extra copies. The targets: krozen at most
+  // 0.7x node https's CPU per request; at most 0.8x fastify's over HTTP/2.
+  'https-get': {
+    kind: 'http',
+    http: 'get',
+    servers: ['krozen-tls', 'node-https', 'fastify-https', 'uws-ssl'],
+    baseline: 'node-https',
+    unit: 'req/s',
+    title: 'HTTPS GET /json (wrk -t1 -c50 over TLS, keep-alive: the 50 handshakes are amortised over the run)',
+  },
+  'http2-get-tls': {
+    kind: 'http',
+    http: 'h2get',
+    servers: ['krozen-h2', 'fastify-h2'],
+    baseline: 'fastify-h2',
+    unit: 'req/s',
+    title: 'GET /json over HTTP/2 over TLS, ALPN h2 (h2load -t1 -c50 -m10; handshakes amortised: one per connection)',
+  },
   'ws-pingpong': {
     kind: 'ws',
     ws: { mode: 'echo', connections: 50, inflight: 1, size: 64 },
@@ -56,6 +76,20 @@ export const SUITES = {
     baseline: 'ws',
     unit: 'msg/s',
     title: 'WebSocket echo, 64 B text, 50 connections, 1 in flight each',
+  },
+  // tlsPairs: the cost of TLS, each TLS server beside the same server without it (lines under the table).
+  'wss-echo': {
+    kind: 'ws',
+    ws: { mode: 'echo', connections: 50, inflight: 1, size: 64 },
+    servers: ['krozen-tls', 'krozen', 'ws-tls', 'ws', 'uws-ssl', 'uws'],
+    baseline: 'ws-tls',
+    tlsPairs: [
+      ['krozen-tls', 'krozen'],
+      ['ws-tls', 'ws'],
+      ['uws-ssl', 'uws'],
+    ],
+    unit: 'msg/s',
+    title: 'WebSocket echo over TLS (wss) beside plain ws, 64 B text, 50 connections, 1 in flight each',
   },
   'ws-pipelined': {
     kind: 'ws',

@@ -52,6 +52,7 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
         connections: suite.ws.connections,
         threads: genThreads,
         'connect-concurrency': 256,
+        tls: server.tls === true,
       },
       {
         opened: (msg, child) => {
@@ -88,6 +89,7 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
       duration,
       warmup,
       threads: genThreads,
+      tls: server.tls === true, // wss:// (the wss-echo suite's TLS servers)
     },
     { start: () => win.begin(), end: () => win.end() },
     (duration + warmup + 90) * 1000,

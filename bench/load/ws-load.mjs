@@ -3,6 +3,7 @@
 // harder than one Node `ws` client. Run by the harness (forked, reporting over IPC) or by hand:
 //   node bench/load/ws-load.mjs --port 8000 --mode echo --connections 50 --inflight 16 --size 64 --duration 5
 // Modes: echo (ping-pong / pipelined / binary), publish (subscribers + one publisher), idle (open and hold).
+// --tls: wss:// (tls.connect, the server's certificate not verified: the bench's own, self-signed).
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { newHistogram, mergeInto, quantile } from '../lib/stats.mjs';
@@ -19,6 +20,7 @@ const DEFAULTS = {
   warmup: 1,
   threads: 2,
   connectConcurrency: 64,
+  tls: false,
 };
 
 function parseArgs(argv) {

@@ -1,6 +1,7 @@
 // One load-generator thread: raw TCP sockets speaking just enough WebSocket to drive an echo or publish
 // server, counting messages and recording latencies. Driven by ws-load.mjs through postMessage.
 import net from 'node:net';
+import tls from 'node:tls';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import {
 import { newHistogram, record } from '../lib/stats.mjs';
 
 const { port, path, mode, connections, inflight, size, binary, connectConcurrency, clockBase } = workerData;
+const overTls = workerData.tls === true;
 const opcode = binary ? OP_BINARY : OP_TEXT;
 const maskKey = randomBytes(4);
 // publish: the payload starts with the send time, µs since clockBase as 16 ASCII digits (valid in text frames)
@@ -56,11 +58,15 @@ function open(id, role) {
       tail: 0,
       outstanding: 0,
     };
-    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    // wss: the upgrade request goes once the TLS handshake is done (its cost is in the connect time, not the window).
+    const socket = overTls
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : net.connect({ port, host: '127.0.0.1', noDelay: true });
+    if (overTls) socket.setNoDelay(true);
     conn.socket = socket;
     let handshake = Buffer.alloc(0);
     let upgraded = false;
-    socket.on('connect', () => socket.write(handshakeRequest(port, path)));
+    socket.on(overTls ? 'secureConnect' : 'connect', () => socket.write(handshakeRequest(port, path)));
     socket.on('data', (chunk) => {
       if (upgraded) {
         conn.reader.push(chunk);

@@ -3,6 +3,7 @@
 // POST /echo (JSON body back), /_internal/*, and an exact WebSocket echo at /ws.
 // KROZEN_NO_NATIVE=1 runs it on the JS twins.
 import krozen from '../../dist/index.js';
+import { tlsFromEnv } from '../lib/tls.mjs';
 
 const { createApp, Server } = krozen;
 // WORKERS=n (settings.workers) and REUSE_PORT=1 (settings.reusePort) for the workers suite;
@@ -13,8 +14,10 @@ const app = createApp({
   workers: Number(process.env.WORKERS ?? 1),
   reusePort: process.env.REUSE_PORT === '1',
   metrics: process.env.BENCH_METRICS === '1',
-  // BENCH_HTTP2=h2c: cleartext HTTP/2 (the http2-get suite).
-  http2: process.env.BENCH_HTTP2 === 'h2c' ? 'h2c' : false,
+  // BENCH_TLS_KEY / BENCH_TLS_CERT: HTTPS and WSS with the harness's certificate (bench/lib/tls.mjs).
+  tls: tlsFromEnv(),
+  // BENCH_HTTP2=h2c: cleartext HTTP/2 (the http2-get suite); h2: HTTP/2 over TLS by ALPN (http2-get-tls).
+  http2: process.env.BENCH_HTTP2 === 'h2c' ? 'h2c' : process.env.BENCH_HTTP2 === 'h2',
 });
 
 app.get('/json', () => ({ body: { message: 'Hello, World!' } }));
@@ -44,4 +47,4 @@ if (process.env.BENCH_WS_MODE === 'publish') {
 }
 
 const server = await new Server(app).run();
-console.log(`krozen listening on http://127.0.0.1:${server.port} (pid ${process.pid})`);
+console.log(`krozen listening on ${tlsFromEnv() ? 'https' : 'http'}://127.0.0.1:${server.port} (pid ${process.pid})`);

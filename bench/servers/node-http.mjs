@@ -1,11 +1,15 @@
 // The HTTP baseline: a bare node:http handler. PORT=n node bench/servers/node-http.mjs
 // GET /json → {"message":"Hello, World!"}; POST /echo → the JSON body back (parsed and re-encoded,
-// as a framework does). 127.0.0.1 only.
+// as a framework does). 127.0.0.1 only. With BENCH_TLS_KEY / BENCH_TLS_CERT: the same handler on
+// node:https (node-https, the HTTPS baseline).
 import http from 'node:http';
+import https from 'node:https';
+import { tlsFromEnv } from '../lib/tls.mjs';
 
 const port = Number(process.env.PORT ?? 8000);
 
-const server = http.createServer((req, res) => {
+const tls = tlsFromEnv();
+const handler = (req, res) => {
   if (req.method === 'GET' && req.url === '/json') {
     const body = JSON.stringify({ message: 'Hello, World!' });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -32,8 +36,10 @@ const server = http.createServer((req, res) => {
   }
   res.writeHead(404, { 'content-type': 'application/json' });
   res.end('{"error":"Not Found"}');
-});
+};
+const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`node:http listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);
+  const scheme = tls ? 'https' : 'http';
+  console.log(`node:${scheme} listening on ${scheme}://127.0.0.1:${server.address().port} (pid ${process.pid})`);
 });

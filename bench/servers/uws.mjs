@@ -1,7 +1,8 @@
 // The uWebSockets.js peer: PORT=n node bench/servers/uws.mjs. Loaded from bench/.peers (installed on
 // demand by the harness: npm install --prefix bench/.peers uwebsockets@3.0.6). GET /json, POST /echo,
 // exact echo on /ws; BENCH_WS_MODE=publish: every connection subscribes to one topic and each message
-// received is published to it with app.publish (sender included); see README.md.
+// received is published to it with app.publish (sender included); see README.md. BENCH_TLS_KEY / BENCH_TLS_CERT:
+// uWS.SSLApp with that key and certificate (uws-ssl: HTTPS and WSS).
 import { createRequire } from 'node:module';
 
 const require = createRequire(new URL('../.peers/', import.meta.url));
@@ -12,7 +13,10 @@ const publish = process.env.BENCH_WS_MODE === 'publish';
 const hello = JSON.stringify({ message: 'Hello, World!' });
 const TOPIC = 'bench';
 
-const app = uWS.App();
+const tls = process.env.BENCH_TLS_KEY && process.env.BENCH_TLS_CERT;
+const app = tls
+  ? uWS.SSLApp({ key_file_name: process.env.BENCH_TLS_KEY, cert_file_name: process.env.BENCH_TLS_CERT })
+  : uWS.App();
 app.get('/json', (res) => {
   res.cork(() => res.writeHeader('Content-Type', 'application/json').end(hello));
 });
@@ -66,5 +70,5 @@ app.listen('127.0.0.1', port, (token) => {
     console.error(`uws: cannot listen on 127.0.0.1:${port}`);
     process.exit(1);
   }
-  console.log(`uws listening on http://127.0.0.1:${port} (pid ${process.pid})`);
+  console.log(`uws listening on ${tls ? 'https' : 'http'}://127.0.0.1:${port} (pid ${process.pid})`);
 });

@@ -78,6 +78,42 @@ describe('bench/run.mjs smoke run', () => {
     expect(readFileSync(path.join(outDir, 'latest.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>\n$/);
   }, 90_000);
 
+  // The TLS suites (needs dist/, openssl, h2load): every server starts with the run's certificate and takes its
+  // load over https:// or wss://; a server answering plain HTTP or WS would fail its round (a TLS client cannot
+  // talk to it). uws / uws-ssl may be skipped when bench/.peers cannot be installed, as the harness reports it.
+  test('https-get, http2-get-tls and wss-echo give every server a row, and wss-echo states the cost of TLS', async () => {
+    const args = ['https-get', 'http2-get-tls', 'wss-echo', '--rounds', '1', '--duration', '0.5', '--warmup', '0'];
+    const { code, stderr } = await runBench([...args, '--idle-connections', '20', '--gen-threads', '1'], outDir);
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+
+    const results = JSON.parse(readFileSync(path.join(outDir, 'latest.json'), 'utf8')) as Results & {
+      suites: Record<string, { tlsCost?: { tls: string; plain: string; cpuPerOp: number[] }[] }>;
+    };
+    const want: Record<string, string[]> = {
+      'https-get': ['krozen-tls', 'node-https', 'fastify-https', 'uws-ssl'],
+      'http2-get-tls': ['krozen-h2', 'fastify-h2'],
+      'wss-echo': ['krozen-tls', 'krozen', 'ws-tls', 'ws', 'uws-ssl', 'uws'],
+    };
+    for (const [suite, servers] of Object.entries(want)) {
+      const rows = results.suites[suite].rows;
+      expect(rows.map((r) => r.server)).toEqual(servers);
+      for (const row of rows) {
+        if (row.server.startsWith('uws') && /^skipped: npm install/.test(row.failures[0] ?? '')) continue;
+        expect({ suite, server: row.server, failures: row.failures, rounds: row.rounds }).toEqual({
+          suite,
+          server: row.server,
+          failures: [],
+          rounds: 1,
+        });
+        expect(row.rate).toBeGreaterThan(0);
+        expect(row.cpuPerOp).toBeGreaterThan(0);
+      }
+    }
+    const krozenCost = results.suites['wss-echo'].tlsCost?.find((c) => c.tls === 'krozen-tls');
+    expect(krozenCost?.plain).toBe('krozen');
+    expect(Math.min(...krozenCost!.cpuPerOp)).toBeGreaterThan(0);
+  }, 90_000);
+
   test('an unknown suite is a clear error, not an empty run', async () => {
     const { code, stderr } = await runBench(['http-nope'], outDir);
     expect(code).toBe(1);
