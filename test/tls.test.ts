@@ -1,6 +1,6 @@
 // settings.tls: HTTPS and WSS on one port, with a certificate the test makes (openssl), checked by curl
 // (--cacert) and by the ws client over wss. Plain HTTP on the TLS port gets no answer. Then, on each
-// transport: /_internal/info names it, setSecureContext swaps the certificate, SNI, ALPN, a handshake that
+// transport: /_internal/info names it, a half-closed client still gets its answers, setSecureContext swaps the certificate, SNI, ALPN, a handshake that
 // never comes or is garbage, and maxConnections counting handshakes.
 import { selfSignedCert } from './helpers/self-signed';
 import fs from 'node:fs';
@@ -165,6 +165,10 @@ describe.each(['krozen', 'node'] as const)('TLS features on the %s transport', (
       tls: { key, cert, SNICallback: (name, done) => done(null, contexts[name]) },
     });
     app.get('/hi', () => ({ body: 'hi' }));
+    app.get('/slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { body: 'slow' };
+    });
     s = await new Server(app).run();
   });
 
@@ -180,6 +184,20 @@ describe.each(['krozen', 'node'] as const)('TLS features on the %s transport', (
     });
     const body = JSON.parse(info.slice(info.indexOf('\r\n\r\n') + 4));
     expect(body.backends).toMatchObject({ server: transport === 'node' ? 'node:http' : 'krozen', tls: true });
+  });
+
+  test('a client that half-closes after two pipelined async requests gets both answers, then the close', async () => {
+    const socket = await connectTls(s.port);
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.end('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    expect(parseResponses(text).map((r) => [r.status, r.body])).toEqual([
+      [200, '"slow"'],
+      [200, '"slow"'],
+    ]);
   });
 
   test('ALPN: a client offering h2 and http/1.1 gets http/1.1', async () => {

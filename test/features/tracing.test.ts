@@ -9,7 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { request, startServer, type TestServer } from '../fixtures/wire';
 import { closed, openWs, sleep } from '../ws/helpers';
 import { ErrorCode } from '../../lib/base/errors';
-import { wsBase, laneSettings } from '../helpers/tls-lane';
+import { TEST_TLS, wsBase, laneSettings } from '../helpers/tls-lane';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -81,7 +81,7 @@ describe.each(['krozen', 'node'] as const)('tracing on the %s transport', (trans
       'http.route': '/users/:id',
       'http.response.status_code': 200,
       'url.path': '/users/42',
-      'url.scheme': 'http',
+      'url.scheme': TEST_TLS ? 'https' : 'http',
       'server.address': '127.0.0.1',
       'server.port': s.port,
       'network.peer.address': '127.0.0.1',

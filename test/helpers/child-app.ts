@@ -4,13 +4,17 @@
 // app's own SIGTERM handler prints {"appSignal"}, stops the server, prints {"stopped"} and keeps running).
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
+import { laneSettings } from './tls-lane';
 
-const app = createApp({
-  port: 0,
-  workers: Number(process.env.WORKERS ?? 1),
-  shutdownTimeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 5000),
-  handleSignals: process.env.HANDLE_SIGNALS !== '0',
-});
+// laneSettings: HTTPS and WSS in the TLS lane (the parent passes its certificate, test/helpers/child.ts).
+const app = createApp(
+  laneSettings({
+    port: 0,
+    workers: Number(process.env.WORKERS ?? 1),
+    shutdownTimeout: Number(process.env.SHUTDOWN_TIMEOUT ?? 5000),
+    handleSignals: process.env.HANDLE_SIGNALS !== '0',
+  }),
+);
 
 app.get('/pid', () => ({ body: { pid: process.pid } }));
 app.get('/slow', async (req) => {

@@ -1,6 +1,7 @@
 // Runs test/helpers/child-app.ts in a child node process and reads its JSON lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { laneChildEnv } from './tls-lane';
 
 export interface Child {
   proc: ChildProcess;
@@ -13,7 +14,11 @@ export interface Child {
 
 const root = path.join(__dirname, '..', '..');
 
-/** Runs `script` (a .ts file under the repository root; default the child app) until it prints {"ready":port}. */
+/**
+ * Runs `script` (a .ts file under the repository root; default the child app) until it prints {"ready":port}.
+ * In the TLS lane the child gets the lane's certificate (laneChildEnv): a script serving through
+ * laneSettings() serves HTTPS and WSS as the test's own servers do.
+ */
 export async function startChild(
   env: Record<string, string> = {},
   timeoutMs = 20000,
@@ -21,7 +26,7 @@ export async function startChild(
 ): Promise<Child> {
   const proc = spawn(process.execPath, ['-r', './test/helpers/ts-register.js', script], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...laneChildEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];

@@ -19,8 +19,19 @@ if (TEST_TLS) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
 let cached: { key: string; cert: string } | undefined;
 
-/** The lane's { key, cert } (made on first use; its directory is removed at once, the PEMs kept in memory). */
+// A child process (a test's server in its own process, a cluster worker) gets the parent's PEMs through
+// these (laneChildEnv): one certificate for the whole test, none made per process.
+const KEY_ENV = 'KROZEN_TEST_TLS_KEY';
+const CERT_ENV = 'KROZEN_TEST_TLS_CERT';
+
+/**
+ * The lane's { key, cert }: the parent's when this process was started with laneChildEnv(), else made on first
+ * use (its directory is removed at once, the PEMs kept in memory).
+ */
 export function laneCert(): { key: string; cert: string } {
+  const key = process.env[KEY_ENV];
+  const cert = process.env[CERT_ENV];
+  if (cached === undefined && key !== undefined && cert !== undefined) cached = { key, cert };
   if (cached === undefined) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-tls-lane-'));
     try {
@@ -37,6 +48,13 @@ export function laneCert(): { key: string; cert: string } {
 export function laneSettings(overrides: Partial<Settings>): Partial<Settings> {
   if (!TEST_TLS || 'tls' in overrides) return overrides;
   return { ...overrides, tls: laneCert() };
+}
+
+/** The environment a child process needs to serve the lane's TLS (empty outside the lane). */
+export function laneChildEnv(): Record<string, string> {
+  if (!TEST_TLS) return {};
+  const { key, cert } = laneCert();
+  return { KROZEN_TEST_TLS: '1', NODE_TLS_REJECT_UNAUTHORIZED: '0', [KEY_ENV]: key, [CERT_ENV]: cert };
 }
 
 /** http://127.0.0.1:port, or https:// in the TLS lane. */

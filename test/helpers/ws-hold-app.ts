@@ -4,13 +4,17 @@
 // the reply is "seq:length:last byte" so the client can check order, size and content.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
+import { laneSettings } from './tls-lane';
 
 const hold = process.env.HOLD ?? 'message';
-const app = createApp({
-  port: 0,
-  wsMaxPayload: 16 * 1024 * 1024,
-  ...(process.env.WS_MAX_QUEUED_BYTES ? { wsMaxQueuedBytes: Number(process.env.WS_MAX_QUEUED_BYTES) } : {}),
-});
+// laneSettings: HTTPS and WSS in the TLS lane (the parent passes its certificate, test/helpers/child.ts).
+const app = createApp(
+  laneSettings({
+    port: 0,
+    wsMaxPayload: 16 * 1024 * 1024,
+    ...(process.env.WS_MAX_QUEUED_BYTES ? { wsMaxQueuedBytes: Number(process.env.WS_MAX_QUEUED_BYTES) } : {}),
+  }),
+);
 
 let release: () => void = () => undefined;
 const gate = new Promise<void>((resolve) => (release = resolve));

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { App } from '../../lib/app';
 import type { Settings } from '../../lib/settings/index';
 import { parseResponses, rawRequest, startApp, type Running } from '../helpers/server';
-import { connectRaw } from '../helpers/tls-lane';
+import { connectRaw, TEST_TLS } from '../helpers/tls-lane';
 
 const TRANSPORTS = ['node', 'krozen'] as const;
 
@@ -269,7 +269,7 @@ describe.each(TRANSPORTS)('transport %s', (transport) => {
 });
 
 describe.each(TRANSPORTS)('transport %s: limits and timeouts', (transport) => {
-  test('maxConnections: past the cap a new connection gets 503 and is closed; the others keep working', async () => {
+  test('maxConnections: past the cap a new connection gets 503 (over TLS: no answer) and is closed; the others keep working', async () => {
     const r = await start(transport, { maxConnections: 2 });
     try {
       const a = open(r.port);
@@ -279,8 +279,10 @@ describe.each(TRANSPORTS)('transport %s: limits and timeouts', (transport) => {
       await waitFor(() => a.received().includes('ok') && b.received().includes('ok'));
       const c = open(r.port);
       c.socket.write('GET /json HTTP/1.1\r\nHost: x\r\n\r\n');
-      const refused = parseResponses(await c.closed);
-      expect(refused[0].status).toBe(503);
+      // Over TLS the refusal comes before the handshake: the connection is closed with no answer (a TLS
+      // client cannot read a plaintext 503; test/tls.test.ts checks the same on a non-lane server).
+      if (TEST_TLS) expect(await c.closed).toBe('');
+      else expect(parseResponses(await c.closed)[0].status).toBe(503);
       a.socket.write('GET /n?n=2 HTTP/1.1\r\nHost: x\r\n\r\n');
       await waitFor(() => a.received().includes('"n":"2"'));
       a.socket.destroy();

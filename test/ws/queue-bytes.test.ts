@@ -101,7 +101,7 @@ async function stalled(f: Flood, COUNT: number, quietMs = 1500): Promise<void> {
 describe.each([
   ['ws:message', 'message', 250],
   ['ws:connect', 'connect', 125],
-])('%s hook that awaits, %i messages of 8 MiB', (_name, hold, COUNT) => {
+])('%s hook that awaits (%s), %i messages of 8 MiB', (_name, hold, COUNT) => {
   test('reading stops at the byte bound; after release every message is handled in order', async () => {
     const child = await startChild({ HOLD: hold }, 20000, './test/helpers/ws-hold-app.ts');
     try {

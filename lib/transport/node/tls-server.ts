@@ -22,7 +22,12 @@ export function createNodeServer(
   listener: http.RequestListener,
 ): http.Server {
   if (tls === undefined) return http.createServer(options, listener);
-  const server = https.createServer({ ...options, ...tlsServerOptions(tls, headersTimeout) }, listener);
+  // allowHalfOpen, as http.createServer sets it: https.createServer does not, so a TLS socket would end its
+  // writable side at the client's FIN and a half-closed client would lose the answers still being made.
+  const server = https.createServer(
+    { ...options, allowHalfOpen: true, ...tlsServerOptions(tls, headersTimeout) },
+    listener,
+  );
   // A failed or timed-out handshake (a ClientHello that never comes) ends that connection: tls.Server only
   // reports it.
   server.on('tlsClientError', (_err: Error, socket: TLSSocket) => socket.destroy());
