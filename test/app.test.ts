@@ -190,7 +190,8 @@ describe('router groups, plugins, state, built-in endpoints', () => {
     expect(info.version).toBe(require('../package.json').version);
     expect(info.node).toBe(process.version);
     expect(info.plugins).toEqual(['counter']);
-    expect(info.backends.server).toBe(r.app.settings.transport === 'node' ? 'node:http' : 'krozen');
+    const expected = r.app.settings.http2 ? 'node:http2' : r.app.settings.transport === 'node' ? 'node:http' : 'krozen';
+    expect(info.backends.server).toBe(expected);
     const native = process.env.KROZEN_NO_NATIVE !== '1';
     expect(info.backends.json === 'js').toBe(!native || info.backends.json === 'js');
     if (!native) {

@@ -17,6 +17,24 @@ export const TEST_TLS = process.env.KROZEN_TEST_TLS === '1';
 // fetch (undici) and other clients made inside tests accept the self-signed certificate (read per connect).
 if (TEST_TLS) process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
+/**
+ * The HTTP/2 lane (KROZEN_TEST_HTTP2=1 with KROZEN_TEST_TLS=1): servers also set `http2: true` (h2 and HTTP/1.1
+ * by ALPN on the one port), and fetch negotiates h2 (undici's allowH2); raw-socket helpers and WebSocket
+ * clients still speak HTTP/1.1 to the same port.
+ */
+export const TEST_HTTP2 = TEST_TLS && process.env.KROZEN_TEST_HTTP2 === '1';
+if (TEST_HTTP2) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Agent } = require('undici') as typeof import('undici');
+  // Node's fetch reads its dispatcher from its own realm's global, not from jest's sandbox global: reach that
+  // realm through fetch's own Function constructor.
+  const nodeGlobal = (fetch.constructor as FunctionConstructor)('return globalThis')() as Record<symbol, unknown>;
+  nodeGlobal[Symbol.for('undici.globalDispatcher.1')] = new Agent({
+    allowH2: true,
+    connect: { rejectUnauthorized: false },
+  });
+}
+
 let cached: { key: string; cert: string } | undefined;
 
 // A child process (a test's server in its own process, a cluster worker) gets the parent's PEMs through
@@ -47,6 +65,7 @@ export function laneCert(): { key: string; cert: string } {
 /** `overrides` plus the lane's tls setting (unless the test sets its own). */
 export function laneSettings(overrides: Partial<Settings>): Partial<Settings> {
   if (!TEST_TLS || 'tls' in overrides) return overrides;
+  if (TEST_HTTP2 && !('http2' in overrides)) return { ...overrides, tls: laneCert(), http2: true };
   return { ...overrides, tls: laneCert() };
 }
 
