@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { selfSignedCert } from '../helpers/self-signed';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,25 +14,11 @@ const { createDemoApp } = require('../../examples/demo/app.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Server } = require('../../dist/index.js');
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-browser-h2-'));
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--ignore-certificate-errors',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium(true); // the certificate the test made
 }, 60_000);
 
 afterAll(async () => {

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { wsBase, httpBase, laneSettings, TEST_TLS } from '../helpers/tls-lane';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -12,26 +13,11 @@ const { createDemoApp } = require('../../examples/demo/app.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Server } = require('../../dist/index.js');
 
-const CHROMIUM = '/usr/bin/chromium';
 const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-browser-'));
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // The TLS lane's self-signed certificate.
-      ...(TEST_TLS ? ['--ignore-certificate-errors'] : []),
-    ],
-  });
+  browser = await launchChromium(TEST_TLS); // the TLS lane's self-signed certificate
 }, 60_000);
 
 afterAll(async () => {

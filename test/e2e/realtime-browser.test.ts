@@ -10,14 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import type { RealtimeEndpoint } from '../../lib/index';
 import { startWs, type RunningWs } from '../ws/helpers';
 import { startChild, killChild, type Child } from '../helpers/child';
 import { startRedis, type RedisServer } from '../helpers/redis';
 import { startFeedPublisher, type FeedPublisher } from '../helpers/feed-publisher';
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krozen-client-browser-'));
 let browser: Browser;
 let pages: http.Server;
@@ -45,7 +45,6 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>krozen/client</title>
 </script>`;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   await build({
     entryPoints: [path.resolve(__dirname, '../../client/index.ts')],
     bundle: true,
@@ -64,10 +63,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
