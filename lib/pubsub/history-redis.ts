@@ -64,7 +64,9 @@ export class RedisStreamHistory implements HistoryStore {
 
   /** Rejects when Redis is down or the script fails: the publisher learns it, nothing is queued. */
   async append(topic: string, payload: Buffer): Promise<MessageId> {
-    const { prefix, sharded, writer } = this.host;
+    const { client, prefix, sharded, writer } = this.host;
+    // Down (reconnecting): refuse now rather than wait in node-redis's offline queue for as long as the outage.
+    if (client.isReady === false) throw new Error('Redis is not connected: the message was neither stored nor sent');
     const header = Buffer.allocUnsafe(16);
     writer.seal(topic, false, header, false, VERSION_WITH_ID);
     const id = (await this.appendScript.run(streamKey(prefix, topic), [

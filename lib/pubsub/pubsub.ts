@@ -125,6 +125,19 @@ export class PubSub<Subscriber extends object = object> {
     return sent;
   }
 
+  /**
+   * Called right after publish(): a promise of that message being stored and sent when the history is
+   * asynchronous (a recovery topic with Redis), which rejects if Redis refused it; undefined when it went out
+   * synchronously. A client's `pub` is acknowledged only after it (lib/realtime/endpoint.ts).
+   */
+  takeStored(): Promise<void> | undefined {
+    const rt = this.rt;
+    if (rt === null) return undefined;
+    const stored = rt.lastStored;
+    rt.lastStored = undefined;
+    return stored;
+  }
+
   /** Starts the cross-process transport this process's role and the settings call for. */
   async start(role: PubSubRole): Promise<void> {
     if (this.transport !== null) return;

@@ -36,6 +36,8 @@ export class RealtimeDelivery {
 
   /** Publishes the history refused (Redis down, a cluster failover): logged, never delivered anywhere. */
   failed = 0;
+  /** The last publish's storing, when the history is asynchronous (Redis); see PubSub.takeStored(). */
+  lastStored: Promise<void> | undefined;
 
   /** Whether `topic`'s messages are kept for recovery. */
   recovers(topic: string): boolean {
@@ -68,10 +70,12 @@ export class RealtimeDelivery {
     }
     // An asynchronous history is Redis Streams: its script publishes the message with its id to every process,
     // this one included (history-redis.ts), so local subscribers get it from Redis, in the stream's order.
-    Promise.resolve(id).catch((err: unknown) => {
+    this.lastStored = Promise.resolve(id).then(ignore, (err: unknown) => {
       this.failed++;
       logError(this.logger(), `publish(${JSON.stringify(topic)}): the message was not stored nor sent`, err);
+      throw err;
     });
+    this.lastStored.catch(ignore); // reported above; a caller that wants it reads takeStored()
     return 0;
   }
 
@@ -94,3 +98,5 @@ export class RealtimeDelivery {
     return sent;
   }
 }
+
+function ignore(): void {}

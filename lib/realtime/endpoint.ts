@@ -77,7 +77,7 @@ export class RealtimeEndpoint<A = UntypedApi, Data = Record<string, unknown>> im
     readonly path: string,
     private readonly options: RealtimeOptions<A, Data>,
     private readonly host: RealtimeHost,
-    hub: RealtimeHub,
+    private readonly hub: RealtimeHub,
   ) {
     const o = options as RealtimeOptions;
     this.requestHandlers = new Map(Object.entries(o.requests ?? {}) as [string, Handler][]);
@@ -278,7 +278,13 @@ export class RealtimeEndpoint<A = UntypedApi, Data = Record<string, unknown>> im
     if (allowed !== true) throw new RealtimeError('forbidden', `may not publish to ${JSON.stringify(topic)}`);
     const value = await validated(this.schemas.publish.get(topic), data);
     this.host.publish(topic, value);
-    if (ref !== 0) conn.ws.send(['ok', ref, null]);
+    // A recovery topic with Redis: acknowledged once Redis stored it (a refusal answers err, never a false ok).
+    const stored = this.hub.pubsub.takeStored();
+    if (stored !== undefined)
+      await stored.catch(() => {
+        throw new RealtimeError('internal', 'the message could not be stored (Redis unavailable)');
+      });
+    if (ref !== 0 && !conn.closed) conn.ws.send(['ok', ref, null]);
   }
 
   private fail(conn: RealtimeConnection, ref: number, err: unknown): void {

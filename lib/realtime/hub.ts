@@ -12,6 +12,8 @@ export interface RealtimePubSub {
   readonly topics: Topics<unknown, object>;
   readonly history: HistoryStore;
   attachRealtime(subscribers: RealtimeSubscribers): void;
+  /** The storing of the publish just made, when asynchronous (PubSub.takeStored). */
+  takeStored(): Promise<void> | undefined;
 }
 
 export interface RealtimeEndpointStats {
