@@ -3,6 +3,7 @@
 import { connect, type RealtimeClient } from '../../client/index';
 import { startWs, type RunningWs } from '../ws/helpers';
 import type { RealtimeEndpoint } from '../../lib/index';
+import { wsBase } from '../helpers/tls-lane';
 
 let srv: RunningWs;
 let rt: RealtimeEndpoint;
@@ -17,7 +18,7 @@ beforeAll(async () => {
       requests: { add: (d) => (d as { a: number; b: number }).a + (d as { a: number; b: number }).b },
     });
   });
-  url = `ws://127.0.0.1:${srv.port}/rt`;
+  url = `${wsBase(srv.port)}/rt`;
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();

@@ -4,15 +4,19 @@
 // app.pubsub.stats() plus the endpoint's; POST /terminate cuts every krozen.v1 connection without a close frame.
 import { createApp } from '../../lib/app';
 import { Server } from '../../lib/server';
+import { laneSettings } from './tls-lane';
 
-const app = createApp({
-  port: Number(process.env.PORT ?? 0),
-  host: '127.0.0.1',
-  shutdownTimeout: 2000,
-  redisUrl: process.env.REDIS_URL || undefined,
-  redisPrefix: process.env.REDIS_PREFIX ?? 'krozen:',
-  recoveryMaxMessages: Number(process.env.RECOVERY_MAX ?? 1000),
-});
+// In the TLS lane (KROZEN_TEST_TLS=1, passed on by child.ts) it serves wss with the lane's certificate.
+const app = createApp(
+  laneSettings({
+    port: Number(process.env.PORT ?? 0),
+    host: '127.0.0.1',
+    shutdownTimeout: 2000,
+    redisUrl: process.env.REDIS_URL || undefined,
+    redisPrefix: process.env.REDIS_PREFIX ?? 'krozen:',
+    recoveryMaxMessages: Number(process.env.RECOVERY_MAX ?? 1000),
+  }),
+);
 
 const origins = process.env.ORIGINS ? process.env.ORIGINS.split(',') : undefined;
 const rt = app.realtime('/rt', { recovery: ['feed'], origins, requests: { pid: () => process.pid } });

@@ -5,6 +5,7 @@ import { connect, refusal, type Peer } from './helpers';
 import { HttpError } from '../../lib/http/http-error';
 import { RealtimeError, type RealtimeEndpoint } from '../../lib/realtime/index';
 import type { WebSocket } from '../../lib/ws/websocket';
+import { wsBase } from '../helpers/tls-lane';
 
 const logged: unknown[] = [];
 const logger = {
@@ -57,7 +58,7 @@ beforeAll(async () => {
     },
     { realtimeMaxSubscriptions: 3, realtimeMaxPendingRequests: 4, logger },
   );
-  url = `ws://127.0.0.1:${srv.port}/rt`;
+  url = `${wsBase(srv.port)}/rt`;
 });
 afterEach(() => {
   for (const p of peers.splice(0)) p.close();
@@ -95,7 +96,7 @@ test('app.publish reaches krozen.v1 subscribers as ["m", topic, data] and plain 
   await p.ask(['sub', 1, 'mixed']);
   // A plain subscriber on the global endpoint of the same app.
   const { openWs, Inbox } = await import('../ws/helpers');
-  const plain = await openWs(`ws://127.0.0.1:${srv.port}/ws`);
+  const plain = await openWs(`${wsBase(srv.port)}/ws`);
   const inbox = new Inbox(plain);
   await sleep(20);
   srv.app.wsHub.connections[srv.app.wsHub.connections.length - 1].subscribe('mixed');
@@ -115,7 +116,7 @@ test('canSubscribe and canPublish say no with forbidden; clients may not publish
   const p = await peer();
   expect(await p.ask(['sub', 1, 'secret/x'])).toEqual(['err', 1, 'forbidden', 'may not subscribe to "secret/x"']);
   expect(await p.ask(['pub', 2, 'closed/x', 1])).toEqual(['err', 2, 'forbidden', 'may not publish to "closed/x"']);
-  const other = await peer(`ws://127.0.0.1:${srv.port}/rt-typed`);
+  const other = await peer(`${wsBase(srv.port)}/rt-typed`);
   expect((await other.ask(['pub', 1, 'anything', 1]))[2]).toBe('forbidden');
 });
 

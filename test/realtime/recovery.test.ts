@@ -6,6 +6,7 @@ import { startWs, sleep, type RunningWs } from '../ws/helpers';
 import { connect, type Peer } from './helpers';
 import { MemoryHistory } from '../../lib/pubsub/history-memory';
 import type { HistoryStore } from '../../lib/pubsub/history';
+import { wsBase } from '../helpers/tls-lane';
 
 let srv: RunningWs;
 let url: string;
@@ -41,7 +42,7 @@ beforeAll(async () => {
     },
     { recoveryMaxMessages: 5 },
   );
-  url = `ws://127.0.0.1:${srv.port}/rt`;
+  url = `${wsBase(srv.port)}/rt`;
 });
 afterEach(() => {
   readDelay = 0;

@@ -13,6 +13,7 @@ import { startRedis, type RedisServer } from '../helpers/redis';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { request } from '../helpers/server';
 import { startFeedPublisher, type FeedPublisher } from '../helpers/feed-publisher';
+import { wsBase } from '../helpers/tls-lane';
 
 const APP = './test/helpers/realtime-app.ts';
 let redis: RedisServer;
@@ -85,7 +86,7 @@ async function client(): Promise<Watched> {
     });
     return ws;
   }
-  const c = connect(`ws://127.0.0.1:${proxy!.port}/rt`, {
+  const c = connect(`${wsBase(proxy!.port)}/rt`, {
     WebSocket: Tapped as unknown as WebSocketConstructor,
     reconnect: { initialDelay: 50, maxDelay: 200 },
   });
