@@ -3,6 +3,8 @@
 // Prints heap and RSS per connection after a full GC; `--snapshot` adds a heap snapshot diff by
 // constructor (bytes and objects per connection). Needs --expose-gc:
 //   npm run build:ts && node --expose-gc bench/idle-heap.mjs --kind ws --n 2000 [--snapshot] [--transport node]
+//   [--pad-name BYTES]: each WebSocket's upgrade also sends a header with a name that long (value '1'): what a
+//   connection keeps of its raw head shows (the name is a key shared by all connections, not a per-connection copy).
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, rmSync } from 'node:fs';
@@ -15,14 +17,15 @@ const require = createRequire(import.meta.url);
 
 if (process.argv[2] === '--client') {
   // The child: opens the connections, says 'open', then holds them until killed.
-  const [, , , kind, port, n] = process.argv;
+  const [, , , kind, port, n, padName] = process.argv;
+  const headers = +padName > 0 ? { [`x-${'p'.repeat(+padName - 2)}`]: '1' } : {};
   const keep = [];
   let open = 0;
   const done = () => ++open === +n && process.send('open');
   for (let i = 0; i < +n; i++) {
     if (kind === 'ws') {
       const WebSocket = require('ws');
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
       ws.on('open', done).on('error', () => {});
       keep.push(ws);
     } else {
@@ -39,6 +42,7 @@ if (process.argv[2] === '--client') {
       n: { type: 'string', default: '2000' },
       snapshot: { type: 'boolean', default: false },
       transport: { type: 'string', default: 'krozen' },
+      'pad-name': { type: 'string', default: '0' },
       dist: { type: 'string', default: new URL('../dist/index.js', import.meta.url).pathname },
     },
   });
@@ -54,20 +58,20 @@ if (process.argv[2] === '--client') {
 }
 
 /** Opens `n` idle connections of `kind` and returns heap and RSS bytes per connection (and the diff table). */
-async function measureIdle({ kind, n, snapshot, transport, dist }) {
+async function measureIdle({ kind, n, snapshot, transport, dist, 'pad-name': padName }) {
   if (typeof global.gc !== 'function') throw new Error('run with node --expose-gc');
   const { createApp, Server } = require(dist);
   const app = createApp({ host: '127.0.0.1', port: 0, transport, keepAliveTimeout: 120_000, wsIdleTimeout: 0 });
   app.get('/ping', () => ({ body: { ok: true } }));
   app.ws('/ws', { message: () => undefined });
   const server = await new Server(app).run();
-  const warm = await openClients(kind, server.port, 50); // code, caches and shapes are not per connection
+  const warm = await openClients(kind, server.port, 50, padName); // code, caches and shapes are not per connection
   warm.kill();
   await settle();
   const files = snapshot ? [join(tmpdir(), `idle-${process.pid}-0.heapsnapshot`)] : [];
   if (snapshot) v8.writeHeapSnapshot(files[0]);
   const before = measure();
-  const child = await openClients(kind, server.port, n);
+  const child = await openClients(kind, server.port, n, padName);
   await settle();
   const after = measure();
   let table;
@@ -82,8 +86,8 @@ async function measureIdle({ kind, n, snapshot, transport, dist }) {
   return { heap: (after.heap - before.heap) / n, rss: (after.rss - before.rss) / n, table };
 }
 
-function openClients(kind, port, n) {
-  const child = fork(new URL(import.meta.url).pathname, ['--client', kind, String(port), String(n)], {
+function openClients(kind, port, n, padName = '0') {
+  const child = fork(new URL(import.meta.url).pathname, ['--client', kind, String(port), String(n), padName], {
     stdio: 'inherit',
   });
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@
 // (read-buffer.ts); what a message gets back is reply.ts's; the close handshake is close-handshake.ts's.
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { Failures, type Failure } from './close-codes';
+import { CloseCode, Failures, type Failure } from './close-codes';
 import { CloseHandshake } from './close-handshake';
 import type { ConnectionLimits, WsConnectionInfo } from './connection-config';
 import { WsMessageContext, type WsConnectContext, type WsDisconnectContext } from './context';
@@ -23,6 +23,7 @@ import { sendReply } from './reply';
 import { frameCopy } from './sender';
 import { WebSocket, type ConnectionControl, sessionOf } from './websocket';
 import { listenerFault } from '../base/listener-guard';
+import { listenToSocket } from './session-socket';
 import { logError } from '../base/logger';
 
 export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, InboxOwner, DirectReader {
@@ -42,8 +43,10 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   private readonly outbox: Outbox;
   /** Non-null once the socket reads directly into buffers this connection picks (../transport/direct-read.ts). */
   private reads: ReadBuffer | null = null;
-  private readonly closing: CloseHandshake;
-  private readonly inbox: Inbox;
+  /** Made on the first close (ours, the peer's or TCP's end): an open connection has none. */
+  private closing: CloseHandshake | null = null;
+  /** Made when a handler's promise or an inflate first makes the connection busy. */
+  private inbox: Inbox | null = null;
   private topicSet: Set<string> | null = null;
   /** Only with a message rate limit (settings.wsMaxMessagesPerSecond). */
   private readonly rate: MessageRate | null;
@@ -62,15 +65,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     this.rate = limits.maxMessagesPerSecond > 0 ? new MessageRate(limits.maxMessagesPerSecond) : null;
     this.receiver = new Receiver(this, limits, deflate !== null);
     this.outbox = new Outbox(this, socket, limits, deflate, hub.stats);
-    this.inbox = new Inbox(this, socket, limits.maxQueuedBytes);
-    this.closing = new CloseHandshake(socket, this.outbox, limits.closeTimeout);
-    (socket as SocketWithSession)[kSession] = this;
-    socket.on('data', socketOnData);
-    socket.on('end', socketOnEnd);
-    socket.on('close', socketOnClose);
-    // 'close' follows an error: one no-op listener is enough (the transport's, if it left one).
-    if (socket.listenerCount('error') === 0) socket.on('error', socketOnError);
-    socket.on('drain', socketOnDrain);
+    listenToSocket(socket, this);
   }
 
   /** Writes the 101, runs the open handler, then parses bytes that came with the handshake. */
@@ -82,9 +77,10 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     try {
       const result = this.handlers.open(ctx);
       if (result !== undefined) {
-        this.inbox.busy = true;
+        const inbox = this.waiting();
+        inbox.busy = true;
         result.then(
-          () => this.guarded(() => this.inbox.resume()),
+          () => this.guarded(() => inbox.resume()),
           (err) => this.handlerFailed(err),
         );
       }
@@ -158,7 +154,20 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   }
 
   private canSend(): boolean {
-    return !this.closing.sent && !this.disconnected;
+    return !this.closeSent() && !this.disconnected;
+  }
+
+  /** Our close frame is queued: nothing else is sent, what arrives is discarded. */
+  private closeSent(): boolean {
+    return this.closing !== null && this.closing.sent;
+  }
+
+  private closer(): CloseHandshake {
+    return (this.closing ??= new CloseHandshake(this.socket, this.outbox, this.limits.closeTimeout));
+  }
+
+  private waiting(): Inbox {
+    return (this.inbox ??= new Inbox(this, this.socket, this.limits.maxQueuedBytes));
   }
 
   // ---- OutboxOwner ----------------------------------------------------------------------------
@@ -168,7 +177,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   }
 
   outboxDrained(): void {
-    this.closing.outboxDrained();
+    if (this.closing !== null) this.closing.outboxDrained();
   }
 
   // ---- receiving: the socket, DirectReader, ReceiverSink, InboxOwner --------------------------
@@ -201,22 +210,23 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   }
 
   onMessage(binary: boolean, payload: Buffer, compressed: boolean, headroom = false, transient = false): void {
-    if (this.closing.sent) return; // closing: data is discarded
+    if (this.closeSent()) return; // closing: data is discarded
     if (this.rate !== null && !this.rate.take()) return this.fail(Failures.MESSAGE_RATE);
-    if (this.inbox.busy) {
+    const inbox = this.inbox;
+    if (inbox !== null && inbox.busy) {
       // Held beyond this read: out of the shared read buffer.
       if (transient) {
         payload = Buffer.from(payload);
         headroom = false;
       }
-      this.inbox.wait({ close: false, binary, payload, compressed, headroom });
+      inbox.wait({ close: false, binary, payload, compressed, headroom });
       return;
     }
     this.handleMessage(binary, payload, compressed, headroom, transient);
   }
 
   onPing(payload: Buffer): void {
-    if (this.closing.sent || this.disconnected) return;
+    if (this.closeSent() || this.disconnected) return;
     // A peer that pings without reading gets no more pongs once the output is over the limit.
     if (this.outbox.overLimit) return;
     this.outbox.sendControl(frameCopy(Opcode.PONG, payload));
@@ -226,15 +236,16 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   onPong(): void {}
 
   onCloseFrame(code: number, reason: string): void {
-    this.closing.peerClosed(code, reason);
+    const closing = this.closer();
+    closing.peerClosed(code, reason);
     const ws = this.ws;
     if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
-    if (this.inbox.busy && !this.closing.sent) {
+    if (this.inbox !== null && this.inbox.busy && !closing.sent) {
       // Replies to the messages before the close go out first.
       this.inbox.wait({ close: true, code, reason });
       return;
     }
-    this.closing.answer(code);
+    closing.answer(code);
   }
 
   onProtocolError(code: number, message: string): void {
@@ -243,8 +254,8 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
 
   /** A message or close that waited behind busy work. */
   deliver(item: Incoming): void {
-    if (item.close) this.closing.answer(item.code);
-    else if (!this.closing.sent) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
+    if (item.close) this.closer().answer(item.code);
+    else if (!this.closeSent()) this.handleMessage(item.binary, item.payload, item.compressed, item.headroom);
   }
 
   private handleMessage(
@@ -259,16 +270,17 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
       return;
     }
     if (transient) payload = Buffer.from(payload); // inflated later
-    this.inbox.busy = true;
+    const inbox = this.waiting();
+    inbox.busy = true;
     (this.deflate as PerMessageDeflate).decompress(payload, this.limits.maxPayload, (err, data) =>
       this.guarded(() => {
-        if (this.disconnected || this.closing.sent) return;
+        if (this.disconnected || this.closeSent()) return;
         if (err || data === undefined)
           return this.fail(err instanceof MessageTooBigError ? Failures.TOO_BIG : Failures.BAD_DEFLATE);
         if (!binary && !isUtf8(data)) return this.fail(Failures.BAD_UTF8);
-        this.inbox.busy = false;
+        inbox.busy = false;
         this.dispatch(binary, data, false, false);
-        if (!this.inbox.busy) this.inbox.resume();
+        if (!inbox.busy) inbox.resume();
       }),
     );
   }
@@ -291,13 +303,14 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
       return;
     }
     ctx.release();
-    this.inbox.busy = true;
+    const inbox = this.waiting();
+    inbox.busy = true;
     result.then(
       () => {
         if (this.disconnected) return;
         this.guarded(() => {
           this.reply(ctx);
-          this.inbox.resume();
+          inbox.resume();
         });
       },
       (err) => this.handlerFailed(err),
@@ -346,7 +359,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
 
   private failWith(code: number, reason: string): void {
     this.receiver.stop();
-    this.inbox.clear();
+    if (this.inbox !== null) this.inbox.clear();
     this.outbox.dropQueue(); // queued compressions are dropped; the close frame goes first
     this.initiateClose(code, reason, true);
   }
@@ -355,13 +368,13 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     if (this.disconnected) return;
     const ws = this.ws;
     if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
-    this.closing.send(code, reason, endNow);
+    this.closer().send(code, reason, endNow);
   }
 
   /** Idle sweep: the connection stayed silent after a ping. */
   idleExpired(): void {
     // Not reading because our own handler is slow (the queue is full): the silence is ours, not the peer's.
-    if (this.inbox.paused) return;
+    if (this.inbox !== null && this.inbox.paused) return;
     this.fail(Failures.IDLE);
   }
 
@@ -385,8 +398,8 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     const ws = this.ws;
     if (ws.readyState === WebSocket.OPEN) ws.readyState = WebSocket.CLOSING;
     this.receiver.stop();
-    this.inbox.clear();
-    this.closing.endSocket();
+    if (this.inbox !== null) this.inbox.clear();
+    this.closer().endSocket();
   }
 
   onSocketClose(): void {
@@ -394,9 +407,10 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     const ws = this.ws;
     this.disconnected = true;
     ws.readyState = WebSocket.CLOSED;
-    this.closing.done();
+    const closing = this.closing;
+    if (closing !== null) closing.done();
     this.receiver.stop();
-    this.inbox.clear();
+    if (this.inbox !== null) this.inbox.clear();
     this.outbox.discard();
     if (this.reads !== null) this.reads.release();
     if (this.deflate !== null) this.deflate.close();
@@ -405,7 +419,10 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
       this.topicSet = null;
     }
     this.hub.removeConnection(this);
-    const ctx: WsDisconnectContext = { ws, code: this.closing.code, reason: this.closing.reason };
+    // No close frame either way and no close of ours: 1006, as CloseHandshake reports.
+    const code = closing === null ? CloseCode.ABNORMAL : closing.code;
+    const reason = closing === null ? '' : closing.reason;
+    const ctx: WsDisconnectContext = { ws, code, reason };
     try {
       const result = this.handlers.close(ctx);
       if (result !== undefined)
@@ -413,34 +430,9 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     } catch (err) {
       logError(this.limits.logger, 'a WebSocket close handler failed', err, this.logFields());
     }
-    ws.emit('close', this.closing.code, this.closing.reason);
+    ws.emit('close', code, reason);
   }
 }
-
-const kSession = Symbol('krozen.wsSession');
-type SocketWithSession = Duplex & { [kSession]: WsSession };
-
-// Listeners shared by every connection (no closures per connection). They run inside Node's event
-// emission, where a throw would end the process: a fault ends this socket only.
-function socketListener(
-  where: string,
-  call: (session: WsSession, chunk: Buffer) => void,
-): (this: SocketWithSession, chunk: Buffer) => void {
-  return function (this: SocketWithSession, chunk: Buffer): void {
-    try {
-      call(this[kSession], chunk);
-    } catch (err) {
-      listenerFault(where, err, this);
-    }
-  };
-}
-
-// 'data' is not emitted once direct reads are on (Node no longer pushes to the stream).
-const socketOnData = socketListener('WebSocket data', (s, chunk) => s.onData(chunk));
-const socketOnEnd = socketListener('WebSocket end', (s) => s.onEnd());
-const socketOnClose = socketListener('WebSocket close', (s) => s.onSocketClose());
-const socketOnDrain = socketListener('WebSocket drain', (s) => s.onDrain());
-function socketOnError(): void {}
 
 /** The session behind `ws` (publish writes through it; the idle sweep and tests reach it). */
 export function sessionOfWs(ws: WebSocket): WsSession {

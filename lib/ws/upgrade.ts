@@ -52,6 +52,7 @@ import {
   type UpgradePipelineHost,
 } from './upgrade-pipeline';
 import { headersKept } from '../http/respond';
+import { compactHeaders, ownString } from './compact-head';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
 import { upgradeAnswered } from './upgrade-watch';
@@ -281,12 +282,13 @@ export class WsUpgrade {
       if (typeof net.setTimeout === 'function') net.setTimeout(0);
       const limits = endpoint.limits;
       const info = {
-        url: req.url,
+        // Kept for the connection's life: own copies, not slices pinning the raw head (compact-head.ts).
+        url: ownString(req.url),
         remoteAddress: req.remoteAddress,
-        ip: req.ip,
-        id: req.id,
+        ip: ownString(req.ip),
+        id: ownString(req.id),
         params: req.params,
-        headers: req.headers,
+        headers: compactHeaders(req.headers),
         protocol: req.protocol,
         data,
       };

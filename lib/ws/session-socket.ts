@@ -1,0 +1,47 @@
+// A WebSocket session's socket listeners: functions shared by every connection (no closures per connection),
+// which find their session in a symbol on the socket. They run inside Node's event emission, where a throw
+// would end the process: a fault ends this socket only.
+import type { Duplex } from 'node:stream';
+import { listenerFault } from '../base/listener-guard';
+
+/** What the socket's events reach (session.ts). */
+export interface SocketSession {
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onSocketClose(): void;
+  onDrain(): void;
+}
+
+const kSession = Symbol('krozen.wsSession');
+type SocketWithSession = Duplex & { [kSession]: SocketSession };
+
+/** Routes `socket`'s data, end, close and drain to `session`. */
+export function listenToSocket(socket: Duplex, session: SocketSession): void {
+  (socket as SocketWithSession)[kSession] = session;
+  socket.on('data', socketOnData);
+  socket.on('end', socketOnEnd);
+  socket.on('close', socketOnClose);
+  // 'close' follows an error: one no-op listener is enough (the transport's, if it left one).
+  if (socket.listenerCount('error') === 0) socket.on('error', socketOnError);
+  socket.on('drain', socketOnDrain);
+}
+
+function socketListener(
+  where: string,
+  call: (session: SocketSession, chunk: Buffer) => void,
+): (this: SocketWithSession, chunk: Buffer) => void {
+  return function (this: SocketWithSession, chunk: Buffer): void {
+    try {
+      call(this[kSession], chunk);
+    } catch (err) {
+      listenerFault(where, err, this);
+    }
+  };
+}
+
+// 'data' is not emitted once direct reads are on (Node no longer pushes to the stream).
+const socketOnData = socketListener('WebSocket data', (s, chunk) => s.onData(chunk));
+const socketOnEnd = socketListener('WebSocket end', (s) => s.onEnd());
+const socketOnClose = socketListener('WebSocket close', (s) => s.onSocketClose());
+const socketOnDrain = socketListener('WebSocket drain', (s) => s.onDrain());
+function socketOnError(): void {}
