@@ -1,8 +1,7 @@
 // Runs h2load (nghttp2-client: the HTTP/2 load generator) for the http2 suites and parses its report.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http2 from 'node:http2';
-import { track } from './children.mjs';
-import { reapedChildrenCpuMicros } from './proc.mjs';
+import { runLoadTool } from './wrk.mjs';
 
 export function h2loadMissing() {
   const probe = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
@@ -38,32 +37,7 @@ export function parseH2load(out) {
 export function runH2load({ url, seconds = 45, requests, connections = 50, streams = 10 }, onStart = () => {}) {
   seconds = Math.max(1, Math.round(seconds));
   const args = ['-t1', `-c${connections}`, `-m${streams}`, requests ? `-n${requests}` : `-D${seconds}`, url];
-  return new Promise((resolve, reject) => {
-    onStart();
-    const before = reapedChildrenCpuMicros();
-    const child = track(spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      out += c;
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 15) * 1000);
-    child.once('error', (err) => {
-      clearTimeout(killer);
-      reject(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`h2load exited with ${code}: ${out.trim()}`));
-      try {
-        resolve({ ...parseH2load(out), clientCpuMicros: reapedChildrenCpuMicros() - before });
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  return runLoadTool('h2load', args, seconds, parseH2load, onStart);
 }
 
 const CALIBRATION_REQUESTS = 2000;

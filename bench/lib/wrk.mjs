@@ -46,10 +46,18 @@ export function runWrk({ url, seconds, connections = 50, threads = 1, script }, 
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency'];
   if (script) args.push('-s', script);
   args.push(url);
+  return runLoadTool('wrk', args, seconds, parseWrk, onStart);
+}
+
+/**
+ * Runs a load generator (wrk, h2load) for about `seconds`, killed 15 s past that; resolves with `parse` of its
+ * output plus the generator's own CPU time.
+ */
+export function runLoadTool(command, args, seconds, parse, onStart = () => {}) {
   return new Promise((resolve, reject) => {
     onStart();
     const before = reapedChildrenCpuMicros();
-    const child = track(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+    const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     let out = '';
     child.stdout.on('data', (c) => {
       out += c;
@@ -64,9 +72,9 @@ export function runWrk({ url, seconds, connections = 50, threads = 1, script }, 
     });
     child.once('close', (code) => {
       clearTimeout(killer);
-      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${out.trim()}`));
+      if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${out.trim()}`));
       try {
-        resolve({ ...parseWrk(out), clientCpuMicros: reapedChildrenCpuMicros() - before });
+        resolve({ ...parse(out), clientCpuMicros: reapedChildrenCpuMicros() - before });
       } catch (err) {
         reject(err);
       }
