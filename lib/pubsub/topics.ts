@@ -12,20 +12,11 @@ export class Topics<S, R extends object = object> {
   private watcher: TopicWatcher | null = null;
 
   add(topic: string, subscriber: S): void {
-    const set = this.map.get(topic);
-    if (set !== undefined) {
-      set.add(subscriber);
-      return;
-    }
-    this.map.set(topic, new Set([subscriber]));
-    if (this.watcher !== null && !this.realtimeMap.has(topic)) this.watcher(topic, true);
+    this.join(this.map, this.realtimeMap, topic, subscriber);
   }
 
   remove(topic: string, subscriber: S): void {
-    const set = this.map.get(topic);
-    if (set === undefined || !set.delete(subscriber) || set.size !== 0) return;
-    this.map.delete(topic);
-    if (this.watcher !== null && !this.realtimeMap.has(topic)) this.watcher(topic, false);
+    this.leave(this.map, this.realtimeMap, topic, subscriber);
   }
 
   /** The plain subscribers of `topic`. */
@@ -35,20 +26,30 @@ export class Topics<S, R extends object = object> {
 
   /** A krozen.v1 subscriber (lib/realtime/). */
   addRealtime(topic: string, subscriber: R): void {
-    const set = this.realtimeMap.get(topic);
+    this.join(this.realtimeMap, this.map, topic, subscriber);
+  }
+
+  removeRealtime(topic: string, subscriber: R): void {
+    this.leave(this.realtimeMap, this.map, topic, subscriber);
+  }
+
+  /** Adds to one kind's map; the watcher hears of the topic when neither kind had it. */
+  private join<T>(own: Map<string, Set<T>>, other: Map<string, Set<unknown>>, topic: string, subscriber: T): void {
+    const set = own.get(topic);
     if (set !== undefined) {
       set.add(subscriber);
       return;
     }
-    this.realtimeMap.set(topic, new Set([subscriber]));
-    if (this.watcher !== null && !this.map.has(topic)) this.watcher(topic, true);
+    own.set(topic, new Set([subscriber]));
+    if (this.watcher !== null && !other.has(topic)) this.watcher(topic, true);
   }
 
-  removeRealtime(topic: string, subscriber: R): void {
-    const set = this.realtimeMap.get(topic);
+  /** Removes from one kind's map; the watcher hears when the topic has no subscriber of either kind left. */
+  private leave<T>(own: Map<string, Set<T>>, other: Map<string, Set<unknown>>, topic: string, subscriber: T): void {
+    const set = own.get(topic);
     if (set === undefined || !set.delete(subscriber) || set.size !== 0) return;
-    this.realtimeMap.delete(topic);
-    if (this.watcher !== null && !this.map.has(topic)) this.watcher(topic, false);
+    own.delete(topic);
+    if (this.watcher !== null && !other.has(topic)) this.watcher(topic, false);
   }
 
   /** The krozen.v1 subscribers of `topic`. */
