@@ -122,6 +122,10 @@ const SLOW_SEND_TIMEOUT = 4000;
 describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transport) => {
   let r: Running;
   let accepted: Array<{ closedAt?: number }>;
+  // Each slow reader reads for two timeouts: they run side by side (CI time), each test awaits its own.
+  let slowStream: Promise<SlowRead>;
+  let slowHuge: Promise<SlowRead>;
+  let slowLast: Promise<number>;
   beforeAll(async () => {
     r = await startApp(routes, {
       transport: transport as Settings['transport'],
@@ -129,39 +133,48 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
       httpMaxBackpressure: 0,
     });
     accepted = watchServerSockets(r);
+    slowStream = (await startSlowRead('/stream')).reading;
+    slowHuge = (await startSlowRead('/huge')).reading;
+    slowLast = readLast();
+    slowLast.catch(() => undefined);
   });
   afterAll(() => r.stop());
 
-  async function serverSide(before: number): Promise<{ closedAt?: number }> {
+  interface SlowRead {
+    closedAt?: number;
+    received: number;
+  }
+
+  /** Opens a paused client for `path` and, once the server has its side, reads 64 KiB every 100 ms. */
+  async function startSlowRead(path: string): Promise<{ reading: Promise<SlowRead> }> {
+    const before = accepted.length;
+    const socket = openPaused(r.port);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
     while (accepted.length === before) await new Promise((resolve) => setTimeout(resolve, 5));
-    return accepted[before];
+    const entry = accepted[before];
+    const reading = readSlowly(socket, 64 * 1024, 2 * SLOW_SEND_TIMEOUT).then((received) => {
+      socket.destroy();
+      return { closedAt: entry.closedAt, received };
+    });
+    reading.catch(() => undefined); // awaited by its test; no unhandled rejection before then
+    return { reading }; // wrapped: an async function would wait for a promise it returns
   }
 
   test('a slow client that keeps reading is not cut', async () => {
-    const before = accepted.length;
-    const socket = openPaused(r.port);
-    socket.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
-    const entry = await serverSide(before);
-    // 64 KiB every 100 ms for two timeouts.
-    const received = await readSlowly(socket, 64 * 1024, 2 * SLOW_SEND_TIMEOUT);
-    expect(entry.closedAt).toBeUndefined();
+    const { closedAt, received } = await slowStream;
+    expect(closedAt).toBeUndefined();
     expect(received).toBeGreaterThan(2 * 1024 * 1024);
-    socket.destroy();
   });
 
   test('a slow client reading one big Buffer body (one write) is not cut', async () => {
-    const before = accepted.length;
-    const socket = openPaused(r.port);
-    socket.write('GET /huge HTTP/1.1\r\nHost: x\r\n\r\n');
-    const entry = await serverSide(before);
-    const received = await readSlowly(socket, 64 * 1024, 2 * SLOW_SEND_TIMEOUT);
-    expect(entry.closedAt).toBeUndefined();
+    const { closedAt, received } = await slowHuge;
+    expect(closedAt).toBeUndefined();
     expect(received).toBeGreaterThan(2 * 1024 * 1024);
-    socket.destroy();
   });
 
-  test('a slow client gets the whole of a 12 MB answer that closes the connection', async () => {
-    const received = await new Promise<number>((resolve, reject) => {
+  /** A client that reads about 2.5 MB/s all of a 12 MB answer that closes the connection: bytes received. */
+  function readLast(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
       const socket = connectRaw(r.port);
       let bytes = 0;
       let sinceTick = 0;
@@ -182,6 +195,9 @@ describe.each(TRANSPORTS)('transport %s: sendTimeout and a slow reader', (transp
       socket.on('error', reject);
       socket.write('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
     });
-    expect(received).toBeGreaterThan(12 * 1024 * 1024);
-  }, 30_000);
+  }
+
+  test('a slow client gets the whole of a 12 MB answer that closes the connection', async () => {
+    expect(await slowLast).toBeGreaterThan(12 * 1024 * 1024);
+  });
 });
