@@ -2,6 +2,7 @@
 // and why the addon is not in use), how WebSocket sockets are read, and the HTTP transport.
 import { jsonBackend, loadError, maskBackend, type JsonBackend, type MaskBackend } from './backend';
 import { directReadActive } from './transport/direct-read';
+import { rawSocketActive } from './transport/raw-socket';
 import { defaultTransport } from './settings';
 
 export interface Backends {
@@ -13,6 +14,12 @@ export interface Backends {
    * KROZEN_WS_STREAM_READ=1, or when this Node line no longer has what direct reads need.
    */
   wsRead: 'direct' | 'stream';
+  /**
+   * What drives an upgraded WebSocket connection: 'handle' (its TCP handle, the net.Socket let go: see
+   * lib/transport/raw-socket.ts) or 'stream' (the net.Socket). 'handle' needs the krozen transport without
+   * TLS and direct reads; 'stream' with KROZEN_RAW_SOCKET=0 or on a Node without what it needs.
+   */
+  wsSocket: 'handle' | 'stream';
   /**
    * The HTTP transport: the one asked for (an app's settings.transport, with TLS or without), else
    * the default ('krozen' unless KROZEN_TRANSPORT=node); 'node:http2' with settings.http2.
@@ -31,6 +38,7 @@ export function getBackends(transport: 'krozen' | 'node' | 'http2' = defaultTran
     json: jsonBackend,
     // A TLS socket is always read through its stream (its handle carries ciphertext).
     wsRead: directReadActive() && !tls ? 'direct' : 'stream',
+    wsSocket: transport === 'krozen' && !tls && directReadActive() && rawSocketActive() ? 'handle' : 'stream',
     server: transport === 'node' ? 'node:http' : transport === 'http2' ? 'node:http2' : 'krozen',
   };
   if (tls) backends.tls = true;

@@ -107,6 +107,22 @@ export function startDirectRead(socket: unknown, reader: DirectReader): boolean 
   return true;
 }
 
+/**
+ * For raw-socket.ts, which takes the socket's handle over: where the next read of `socket` lands now (the
+ * Buffer), and from here on `reader` picks the buffers (a read being handled right now asks it next). Null
+ * when the socket is not read directly by this module.
+ */
+export function redirectDirectRead(socket: unknown, reader: DirectReader): Buffer | null {
+  const k = findKeys();
+  if (k === null) return null;
+  const s = socket as DirectSocket;
+  if (s[kReader] === undefined || s[k.callback] !== onRead) return null;
+  const current = s[k.buffer];
+  if (!(current instanceof Uint8Array)) return null;
+  s[kReader] = reader;
+  return current as Buffer;
+}
+
 // Node calls the callback as a method of the socket (stream[kBufferCb](n, buf)), then the generator with no
 // receiver, synchronously after it: the socket just read is remembered in between. One shared callback, the
 // reader in a symbol on the socket: no closure or slot object per socket (memory per idle connection).

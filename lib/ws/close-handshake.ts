@@ -1,7 +1,7 @@
 // The close handshake (RFC 6455 §5.5.1, §7.1): one close frame each way, then TCP ends; a peer that never
 // answers (or never ends TCP) is cut after closeTimeout. It also remembers the code and reason the
 // connection reports: the peer's, else the one the server closed with, else 1006 (no close frame).
-import type { Duplex } from 'node:stream';
+import type { WsSocket } from './session-socket';
 import { CloseCode } from './close-codes';
 import { Length } from './frame';
 import type { Outbox } from './outbox';
@@ -17,7 +17,7 @@ export class CloseHandshake {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly socket: Duplex,
+    private readonly socket: WsSocket,
     private readonly outbox: Outbox,
     private readonly timeout: number,
   ) {}

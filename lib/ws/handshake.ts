@@ -1,6 +1,6 @@
 // The opening handshake (RFC 6455 §4.2): checks the upgrade request and builds the 101 response.
 // A refused upgrade gets a small HTTP response with a JSON error body, then the socket is closed.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpgradeRequest } from './upgrade';
@@ -18,9 +18,14 @@ export interface HandshakeRefusal {
   headers?: Record<string, string>;
 }
 
+/** crypto.hash (Node >= 20.12): a one-shot digest, without a Hash object per handshake. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+
 /** The Sec-WebSocket-Accept value for a client key. */
 export function acceptKey(key: string): string {
-  return createHash('sha1')
+  if (oneShot !== undefined) return oneShot('sha1', key + GUID, 'base64');
+  return crypto
+    .createHash('sha1')
     .update(key + GUID)
     .digest('base64');
 }

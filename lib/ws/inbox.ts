@@ -1,7 +1,7 @@
 // The order of a connection's messages: while a handler's promise or an inflate is pending (busy), later
 // messages and the peer's close wait here and are delivered in arrival order once it settles; past
 // QUEUE_PAUSE items or maxQueuedBytes of payload waiting, the socket stops reading until the queue is empty.
-import type { Duplex } from 'node:stream';
+import type { WsSocket } from './session-socket';
 
 /** Messages waiting behind an async handler or inflate; past this many the socket stops reading. */
 const QUEUE_PAUSE = 256;
@@ -27,7 +27,7 @@ export class Inbox {
 
   constructor(
     private readonly owner: InboxOwner,
-    private readonly socket: Duplex,
+    private readonly socket: WsSocket,
     private readonly maxQueuedBytes: number,
   ) {}
 

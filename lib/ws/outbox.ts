@@ -2,7 +2,7 @@
 // (a message to deflate holds back everything sent after it, so order is kept) and the batch (frames
 // written during one read, or one tick, leave in one syscall). The connection owns it and calls it; the
 // outbox reports back only a failure and "the queue emptied".
-import type { Duplex } from 'node:stream';
+import type { WsSocket } from './session-socket';
 import { listenerFault } from '../base/listener-guard';
 import { Failures, type Failure } from './close-codes';
 import type { PerMessageDeflate } from './deflate';
@@ -46,7 +46,7 @@ export class Outbox {
 
   constructor(
     private readonly owner: OutboxOwner,
-    /** @internal */ readonly socket: Duplex,
+    /** @internal */ readonly socket: WsSocket,
     private readonly limits: OutboxLimits,
     private readonly deflate: PerMessageDeflate | null,
     /** settings.metrics: the hub's counters (null: off). */

@@ -4,6 +4,21 @@
 import type { Duplex } from 'node:stream';
 import { listenerFault } from '../base/listener-guard';
 
+/** What a WebSocket session calls on its socket: a net.Socket's stream, or its handle taken over (RawSocket). */
+export interface WsSocket {
+  write(chunk: Uint8Array): boolean;
+  cork(): void;
+  uncork(): void;
+  end(): void;
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+  readonly writable: boolean;
+  readonly readable: boolean;
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+}
+
 /** What the socket's events reach (session.ts). */
 export interface SocketSession {
   onData(chunk: Buffer): void;

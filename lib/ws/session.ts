@@ -5,6 +5,7 @@
 // (read-buffer.ts); what a message gets back is reply.ts's; the close handshake is close-handshake.ts's.
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
+import { takeOverSocket, type RawSocket } from '../transport/raw-socket';
 import { CloseCode, Failures, type Failure } from './close-codes';
 import { CloseHandshake } from './close-handshake';
 import type { ConnectionLimits, WsConnectionInfo } from './connection-config';
@@ -23,7 +24,7 @@ import { sendReply } from './reply';
 import { frameCopy } from './sender';
 import { WebSocket, type ConnectionControl, sessionOf } from './websocket';
 import { listenerFault } from '../base/listener-guard';
-import { listenToSocket } from './session-socket';
+import { listenToSocket, type WsSocket } from './session-socket';
 import { logError } from '../base/logger';
 
 export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, InboxOwner, DirectReader {
@@ -43,6 +44,9 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   private readonly outbox: Outbox;
   /** Non-null once the socket reads directly into buffers this connection picks (../transport/direct-read.ts). */
   private reads: ReadBuffer | null = null;
+  /** The TCP socket, or its handle taken over: `raw` (a fault in a timer callback destroys it). */
+  readonly socket: WsSocket;
+  private readonly raw: RawSocket | null;
   /** Made on the first close (ours, the peer's or TCP's end): an open connection has none. */
   private closing: CloseHandshake | null = null;
   /** Made when a handler's promise or an inflate first makes the connection busy. */
@@ -55,8 +59,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   constructor(
     private readonly hub: WsHub,
     private readonly handlers: WsHandlers,
-    /** The TCP socket (a fault in a timer callback destroys it). */
-    readonly socket: Duplex,
+    stream: Duplex,
     private readonly limits: ConnectionLimits,
     private readonly deflate: PerMessageDeflate | null,
     info: WsConnectionInfo,
@@ -64,8 +67,11 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     this.ws = new WebSocket(this, info);
     this.rate = limits.maxMessagesPerSecond > 0 ? new MessageRate(limits.maxMessagesPerSecond) : null;
     this.receiver = new Receiver(this, limits, deflate !== null);
-    this.outbox = new Outbox(this, socket, limits, deflate, hub.stats);
-    listenToSocket(socket, this);
+    // Plain TCP of the krozen transport: driven through its handle (../transport/raw-socket.ts), else its stream.
+    this.raw = takeOverSocket(stream, this);
+    this.socket = this.raw ?? stream;
+    this.outbox = new Outbox(this, this.socket, limits, deflate, hub.stats);
+    if (this.raw === null) listenToSocket(stream, this);
   }
 
   /** Writes the 101, runs the open handler, then parses bytes that came with the handshake. */
@@ -92,7 +98,10 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     if (!this.disconnected) {
       const reads = new ReadBuffer(this.receiver);
       this.reads = reads;
-      if (startDirectRead(this.socket, this)) this.receiver.copyKept = true;
+      if (this.raw !== null) {
+        this.receiver.copyKept = true;
+        this.raw.startReading();
+      } else if (startDirectRead(this.socket, this)) this.receiver.copyKept = true;
       else this.reads = null;
     }
   }

@@ -14,6 +14,7 @@ import { keepAliveLines } from './writer';
 import { startDirectRead } from '../direct-read';
 import { listenerFault } from '../../base/listener-guard';
 import { createTlsListener } from './tls-listener';
+import { allowTakeover, type RawSocket, type TakeoverHost } from '../raw-socket';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;
@@ -24,13 +25,16 @@ type Tracked = net.Socket & { [CONNECTION]: Connection | null; server: { [TRANSP
 /** The listener's transport, for the socket listeners shared by every connection (socket.server is its listener). */
 const TRANSPORT = Symbol('krozen.transport');
 
-export class KrozenTransport implements TransportServer, ConnectionOwner {
+export class KrozenTransport implements TransportServer, ConnectionOwner, TakeoverHost {
   readonly server: net.Server;
   readonly handler: RequestHandler;
   readonly limits: HttpConnectionLimits;
   closing = false;
   private readonly connections = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
+  /** Upgraded connections driven through their handles (raw-socket.ts): still counted, closed at shutdown. */
+  private readonly raws = new Set<RawSocket>();
+  private rawsGone: (() => void) | null = null;
   private readonly limit: ConnectionLimit;
   private readonly settings: Settings;
   private readonly onUpgrade: TransportHandlers['upgrade'];
@@ -131,6 +135,8 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     socket.off('data', onSocketData);
     socket.off('end', onSocketEnd);
     socket.off('drain', onSocketDrain);
+    // Plain TCP: the WebSocket layer may drive the handle itself (takenOver below).
+    if (this.settings.tls === undefined) allowTakeover(socket, this);
     // As node:http leaves it: the next 'data' listener starts the flow again.
     (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     const req: UpgradeHead = {
@@ -149,15 +155,32 @@ export class KrozenTransport implements TransportServer, ConnectionOwner {
     }
   }
 
+  /** The net.Socket let go (its handle is `raw`'s now): `raw` is counted instead, until rawClosed. */
+  takenOver(socket: net.Socket, raw: RawSocket): void {
+    this.sockets.delete(socket);
+    this.raws.add(raw);
+  }
+
+  rawClosed(raw: RawSocket): void {
+    if (!this.raws.delete(raw)) return;
+    this.limit.closed();
+    if (this.raws.size === 0 && this.rawsGone !== null) this.rawsGone();
+  }
+
   close(): Promise<void> {
     this.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const listener = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // A taken-over connection left net.Server's count: it is waited for here, as the server waits for sockets.
+    const raws = this.raws.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.rawsGone = resolve));
     for (const conn of this.connections) conn.closeIfIdle();
-    return closed.finally(() => clearInterval(this.sweeper));
+    return Promise.all([listener, raws])
+      .then(() => undefined)
+      .finally(() => clearInterval(this.sweeper));
   }
 
   destroyConnections(): void {
     for (const socket of this.sockets) socket.destroy();
+    for (const raw of this.raws) raw.destroy();
   }
 }
 

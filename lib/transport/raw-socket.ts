@@ -1,0 +1,369 @@
+// A connection driven through its TCP handle, without a net.Socket: after a WebSocket upgrade on a plain TCP
+// connection of the krozen transport, the WebSocket layer takes the handle over (takeOverSocket) and lets
+// the net.Socket go — its Readable and Writable state, listeners and timer fields, ~0.7 KB of heap per idle
+// connection — with the stream machinery every write and close went through.
+//
+// What it keeps of a Duplex is what the WebSocket layer calls (write, cork/uncork, end, destroy,
+// pause/resume, writable, readable, destroyed, writableLength), with the same meaning:
+// - reads land in buffers the owner picks (the direct reads of direct-read.ts, continued): Node's handle calls
+//   `onread` with the byte count in the shared state array, and takes the Buffer it returns for the next read;
+// - a write is tried at once by libuv; what the kernel does not take waits in libuv's queue, counted in
+//   writableLength until its request completes, and 'drain' (owner.onDrain) follows as on a net.Socket;
+// - end() sends FIN after queued writes (a shutdown request); the connection is closed once both sides have
+//   ended, or at destroy(), and owner.onSocketClose() runs from the handle's close callback, as 'close' does.
+// The transport that accepted the socket keeps counting it (maxConnections, shutdown): TakeoverHost.
+//
+// Off with KROZEN_RAW_SOCKET=0 (or setRawSocket(false)), where this Node lacks what tcp-handle.ts looks for,
+// for TLS sockets, and for sockets not read directly (KROZEN_WS_STREAM_READ=1): those keep their net.Socket.
+import { Socket } from 'node:net';
+import { listenerFault } from '../base/listener-guard';
+import { redirectDirectRead, type DirectReader } from './direct-read';
+import {
+  handleBindings,
+  ownerSymbolOf,
+  tcpHandleOf,
+  UV_EOF,
+  type HandleBindings,
+  type HandleRequest,
+  type TcpHandle,
+} from './tcp-handle';
+
+/** What the connection's events reach (the WebSocket session). */
+export interface RawSocketOwner extends DirectReader {
+  /** The peer ended its side (FIN). */
+  onEnd(): void;
+  /** Queued writes went out after write() asked to wait (as 'drain'). */
+  onDrain(): void;
+  /** The handle closed (as 'close'). */
+  onSocketClose(): void;
+}
+
+/** The transport that accepted a socket: it stops tracking the net.Socket and tracks the raw one instead. */
+export interface TakeoverHost {
+  takenOver(socket: Socket, raw: RawSocket): void;
+  rawClosed(raw: RawSocket): void;
+}
+
+/** As a net.Socket's writableHighWaterMark: past this many queued bytes write() returns false. */
+const HIGH_WATER_MARK = 16 * 1024;
+
+const kHost = Symbol('krozen.takeoverHost');
+const kRaw = Symbol('krozen.rawSocket');
+
+let enabled = process.env.KROZEN_RAW_SOCKET !== '0';
+
+/** Turns the takeover on or off for upgrades from now on (tests run both paths). */
+export function setRawSocket(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether upgrades now take the handle over (enabled, and this Node has what it needs). */
+export function rawSocketActive(): boolean {
+  return enabled && handleBindings() !== null;
+}
+
+/** The transport lets the WebSocket layer take `socket` over (its own, plain TCP sockets only). */
+export function allowTakeover(socket: Socket, host: TakeoverHost): void {
+  (socket as Socket & { [kHost]?: TakeoverHost })[kHost] = host;
+}
+
+/** How the takeovers went since start (tests check that each path ran). */
+export const rawSocketCounts = { taken: 0, declined: 0 };
+
+/**
+ * Takes `socket`'s TCP handle over for `owner` and lets the net.Socket go; null (nothing changed) when this
+ * socket, this Node or the settings do not allow it. Call it when nothing is queued on the socket.
+ */
+export function takeOverSocket(socket: unknown, owner: RawSocketOwner): RawSocket | null {
+  if (!enabled || !(socket instanceof Socket) || socket.constructor !== Socket) return null;
+  const host = (socket as Socket & { [kHost]?: TakeoverHost })[kHost];
+  const b = handleBindings();
+  if (host === undefined || b === null) return null;
+  const handle = tcpHandleOf(socket);
+  if (
+    handle === null ||
+    socket.destroyed ||
+    !socket.readable ||
+    !socket.writable ||
+    socket.writableLength !== 0 ||
+    socket.writableCorked !== 0 ||
+    socket.readableLength !== 0
+  ) {
+    rawSocketCounts.declined++;
+    return null;
+  }
+  const ownerSymbol = ownerSymbolOf(handle);
+  const raw = new RawSocket(handle, owner, host, b);
+  const current = ownerSymbol === null ? null : redirectDirectRead(socket, raw);
+  if (current === null) {
+    rawSocketCounts.declined++;
+    return null;
+  }
+  raw.readBuf = current;
+  handle[kRaw] = raw;
+  handle[ownerSymbol as symbol] = raw;
+  handle.onread = onHandleRead;
+  // The net.Socket without its handle: destroying it closes nothing, and it is garbage from here on.
+  (socket as unknown as { _handle: unknown })._handle = null;
+  host.takenOver(socket, raw);
+  socket.removeAllListeners();
+  socket.on('error', ignore);
+  socket.destroy();
+  rawSocketCounts.taken++;
+  return raw;
+}
+
+const WRITABLE = 1;
+const READABLE = 2;
+const DESTROYED = 4;
+const SHUT_DOWN = 8; // the FIN went out
+const NEED_DRAIN = 16;
+const PAUSED = 32;
+
+export class RawSocket implements DirectReader {
+  /** Where the next read lands. */
+  readBuf: Buffer | null = null;
+  /** Bytes handed to libuv and not yet written (writableLength). */
+  private queued = 0;
+  private flags = WRITABLE | READABLE;
+  private corked: Uint8Array[] | null = null;
+  private corkedBytes = 0;
+  private corks = 0;
+
+  constructor(
+    private readonly handle: TcpHandle,
+    private readonly owner: RawSocketOwner,
+    private readonly host: TakeoverHost,
+    private readonly b: HandleBindings,
+  ) {}
+
+  get writable(): boolean {
+    return (this.flags & (WRITABLE | DESTROYED)) === WRITABLE;
+  }
+
+  get readable(): boolean {
+    return (this.flags & (READABLE | DESTROYED)) === READABLE;
+  }
+
+  get destroyed(): boolean {
+    return (this.flags & DESTROYED) !== 0;
+  }
+
+  get writableLength(): number {
+    return this.queued;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (!this.writable) return false;
+    // As a Writable counts it: a write that brings the queue to the mark asks for 'drain', even when the
+    // kernel then takes it all at once (the 'drain' then follows on the next tick).
+    const below = this.queued + this.corkedBytes + chunk.length < HIGH_WATER_MARK;
+    if (!below) this.flags |= NEED_DRAIN;
+    if (this.corked !== null) {
+      this.corked.push(chunk);
+      this.corkedBytes += chunk.length;
+      return below;
+    }
+    this.send(chunk, null);
+    return below;
+  }
+
+  cork(): void {
+    this.corks++;
+    if (this.corked === null) this.corked = [];
+  }
+
+  uncork(): void {
+    if (this.corks === 0 || --this.corks !== 0) return;
+    const chunks = this.corked as Uint8Array[];
+    this.corked = null;
+    this.corkedBytes = 0;
+    if (!this.writable || chunks.length === 0) return;
+    if (chunks.length === 1) this.send(chunks[0], null);
+    else this.send(null, chunks);
+  }
+
+  /** Sends FIN once queued writes are out (ending our side; the peer's FIN then closes the connection). */
+  end(): void {
+    if (!this.writable) return;
+    if (this.corked !== null) {
+      this.corks = 1;
+      this.uncork(); // what is corked goes out before the FIN
+    }
+    this.flags &= ~WRITABLE;
+    const req = new this.b.ShutdownWrap();
+    req.handle = this.handle;
+    req.owner = this;
+    req.oncomplete = onShutdownDone;
+    if (this.handle.shutdown(req) !== 0) this.destroy();
+  }
+
+  /** Closes the connection now (what is queued is dropped). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.flags |= DESTROYED;
+    this.corked = null;
+    this.corkedBytes = 0;
+    this.handle.readStop();
+    this.handle.close(onHandleClose);
+  }
+
+  /** Reads from here on (the handle may have been stopped by the HTTP side: a paused connection). */
+  startReading(): void {
+    if ((this.flags & (PAUSED | DESTROYED | READABLE)) === READABLE) this.handle.readStart();
+  }
+
+  /** Stops reading (backpressure on the receiving side). */
+  pause(): void {
+    if ((this.flags & (PAUSED | DESTROYED)) !== 0) return;
+    this.flags |= PAUSED;
+    this.handle.readStop();
+  }
+
+  resume(): void {
+    if ((this.flags & PAUSED) === 0 || this.destroyed) return;
+    this.flags &= ~PAUSED;
+    if ((this.flags & READABLE) !== 0) this.handle.readStart();
+  }
+
+  // ---- DirectReader: reads are the owner's; this only remembers where the next one lands ----------
+
+  onDirectRead(buf: Buffer, n: number): void {
+    this.owner.onDirectRead(buf, n);
+  }
+
+  nextReadBuffer(): Buffer {
+    const buf = this.owner.nextReadBuffer();
+    this.readBuf = buf;
+    return buf;
+  }
+
+  // ---- from the handle -------------------------------------------------------------------------
+
+  /** @internal A read: `n` bytes, 0 (nothing), or a libuv error (UV_EOF: the peer's FIN). */
+  read(n: number): Buffer | undefined {
+    if (n > 0) {
+      if (this.destroyed) return undefined;
+      this.owner.onDirectRead(this.readBuf as Buffer, n);
+      return this.destroyed ? undefined : this.nextReadBuffer();
+    }
+    if (n === 0) return undefined;
+    this.handle.readStop();
+    if (n !== UV_EOF || (this.flags & READABLE) === 0) {
+      this.destroy(); // ECONNRESET and the like: the peer is gone
+      return undefined;
+    }
+    this.flags &= ~READABLE;
+    this.owner.onEnd();
+    // Half-open is not kept: our side ends too (after what is queued), then the connection closes.
+    if (this.writable) this.end();
+    else if ((this.flags & SHUT_DOWN) !== 0) this.destroy();
+    return undefined;
+  }
+
+  /** @internal A write request finished (`bytes` of it had waited). */
+  written(status: number, bytes: number): void {
+    this.queued -= bytes;
+    if (status < 0) return this.destroy();
+    this.drainIfEmpty();
+  }
+
+  /** @internal 'drain', when a write asked for it and nothing waits any more. */
+  drainIfEmpty(): void {
+    if (this.queued === 0 && this.corked === null && (this.flags & NEED_DRAIN) !== 0 && !this.destroyed) {
+      this.flags &= ~NEED_DRAIN;
+      this.owner.onDrain();
+    }
+  }
+
+  /** @internal The FIN went out. */
+  shutDown(status: number): void {
+    this.flags |= SHUT_DOWN;
+    if (status < 0 || (this.flags & READABLE) === 0) this.destroy();
+  }
+
+  /** @internal The handle closed. */
+  closed(): void {
+    this.queued = 0;
+    try {
+      this.host.rawClosed(this);
+    } finally {
+      this.owner.onSocketClose();
+    }
+  }
+
+  private send(one: Uint8Array | null, many: Uint8Array[] | null): void {
+    const req = new this.b.WriteWrap();
+    req.handle = this.handle;
+    req.oncomplete = onWriteDone;
+    req.async = false;
+    const err = one !== null ? this.handle.writeBuffer(req, one) : this.handle.writev(req, many as Uint8Array[], true);
+    if (err !== 0) return this.destroy();
+    if (this.b.state[this.b.kLastWriteWasAsync] === 0) {
+      if ((this.flags & NEED_DRAIN) !== 0 && this.queued === 0) process.nextTick(drainTick, this);
+      return;
+    }
+    // Waits in libuv's queue: the request keeps its bytes alive and reports when they are out.
+    let bytes = 0;
+    if (one !== null) bytes = one.length;
+    else for (let i = 0; i < (many as Uint8Array[]).length; i++) bytes += (many as Uint8Array[])[i].length;
+    req.async = true;
+    req.buffer = one ?? many;
+    req.bytes = bytes;
+    req.owner = this;
+    this.queued += bytes;
+  }
+}
+
+// Shared callbacks (no closure per connection); each runs inside a libuv callback, where a throw would end
+// the process: a fault ends this connection only.
+function onHandleRead(this: TcpHandle): Uint8Array | undefined {
+  const raw = this[kRaw] as RawSocket;
+  const b = handleBindings() as HandleBindings;
+  try {
+    return raw.read(b.state[b.kReadBytesOrError]);
+  } catch (err) {
+    listenerFault('WebSocket read', err, raw);
+    return undefined;
+  }
+}
+
+function onWriteDone(this: HandleRequest, status: number): void {
+  if (!this.async) return; // done at once: nothing was counted
+  const raw = this.owner as RawSocket;
+  this.buffer = null;
+  try {
+    raw.written(status, this.bytes);
+  } catch (err) {
+    listenerFault('WebSocket write', err, raw);
+  }
+}
+
+function drainTick(raw: RawSocket): void {
+  try {
+    raw.drainIfEmpty();
+  } catch (err) {
+    listenerFault('WebSocket drain', err, raw);
+  }
+}
+
+function onShutdownDone(this: HandleRequest, status: number): void {
+  const raw = this.owner as RawSocket;
+  try {
+    raw.shutDown(status);
+  } catch (err) {
+    listenerFault('WebSocket end', err, raw);
+  }
+}
+
+function onHandleClose(this: TcpHandle): void {
+  const raw = this[kRaw] as RawSocket;
+  this[kRaw] = null;
+  try {
+    raw.closed();
+  } catch (err) {
+    listenerFault('WebSocket close', err);
+  }
+}
+
+function ignore(): void {}
