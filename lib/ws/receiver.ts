@@ -50,6 +50,12 @@ const STOPPED: number = 2;
 
 /** readWindow(): from this many missing bytes a read goes straight into the payload (else: copied). */
 const READ_WINDOW_MIN = 16 * 1024;
+// Scratch for the current frame's mask key: filled from the receiver's number right before each (synchronous)
+// unmask call, so no connection holds Buffers of its own for it.
+const KEY = Buffer.allocUnsafe(4);
+/** The key rotated to start at phase 1..3 (copying a payload from a middle offset). */
+const ROTATED_KEY = Buffer.allocUnsafe(4);
+
 export class Receiver {
   private state: number = HEADER;
   // A header split across chunks.
@@ -60,9 +66,8 @@ export class Receiver {
   private opcode = 0;
   private compressedFrame = false;
   private payloadLength = 0;
-  private readonly maskKey = Buffer.allocUnsafe(4);
-  /** The mask key rotated to start at phase 1..3 (copying a payload from a middle offset). */
-  private readonly rotatedKey = Buffer.allocUnsafe(4);
+  /** The frame's mask key, big-endian (a number, not a Buffer per connection: memory per idle connection). */
+  private maskWord = 0;
   /** The frame's header lies just before its payload in the same chunk (a copy-free echo can reuse it). */
   private headerInChunk = false;
   /** The payload handed to frameComplete() has free bytes in front (see ReceiverSink.onMessage). */
@@ -143,7 +148,7 @@ export class Receiver {
             payload = withHeadroom(total);
             mask(
               pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total),
-              this.maskKey,
+              this.key(),
               payload,
               0,
               total,
@@ -155,9 +160,9 @@ export class Receiver {
             // Zero-copy: the whole payload is in this chunk.
             payload = chunk.subarray(pos, pos + total);
             if (total < SMALL_TEXT && this.opcode === Opcode.TEXT) {
-              this.payloadAscii = unmaskAscii(chunk, this.maskKey, pos, pos + total);
+              this.payloadAscii = unmaskAscii(chunk, this.key(), pos, pos + total);
             } else {
-              unmask(payload, this.maskKey);
+              unmask(payload, this.key());
               this.payloadAscii = false;
             }
             this.payloadHeadroom = this.headerInChunk;
@@ -235,7 +240,7 @@ export class Receiver {
     const buf = this.payloadBuf.length >= start + take ? this.payloadBuf : this.growPayload(start + take);
     if (this.payloadPlaced && chunk.buffer === buf.buffer && chunk.byteOffset + pos === buf.byteOffset + start) {
       // Already in place (a placed payload read contiguously).
-      unmaskFrom(buf, this.maskKey, start & 3, start, start + take);
+      unmaskFrom(buf, this.key(), start & 3, start, start + take);
     } else {
       // Unmasked while copied (one pass); the key is rotated to the phase of buf[start].
       mask(
@@ -284,7 +289,7 @@ export class Receiver {
       throw new Error('pushInPlace without a read window');
     }
     const start = this.payloadFill;
-    unmaskFrom(buf, this.maskKey, start & 3, start, start + n);
+    unmaskFrom(buf, this.key(), start & 3, start, start + n);
     this.payloadArrived(buf, start, n);
   }
 
@@ -307,9 +312,19 @@ export class Receiver {
     }
   }
 
+  /** The frame's mask key, in a Buffer shared by every receiver (valid until the next call: use it at once). */
+  private key(): Buffer {
+    const w = this.maskWord;
+    KEY[0] = w >>> 24;
+    KEY[1] = w >>> 16;
+    KEY[2] = w >>> 8;
+    KEY[3] = w;
+    return KEY;
+  }
+
   /** The mask key as seen from a payload offset with `phase` = offset & 3. */
   private keyAt(phase: number): Buffer {
-    return phase === 0 ? this.maskKey : rotateMaskKey(this.maskKey, phase, this.rotatedKey);
+    return phase === 0 ? this.key() : rotateMaskKey(this.key(), phase, ROTATED_KEY);
   }
 
   /** The current data frame is not a whole uncompressed text message: its payload may outlive the read. */
@@ -359,12 +374,8 @@ export class Receiver {
       return this.fail(Failures.RESERVED_OPCODE, opcode);
     }
 
-    const mask = this.maskKey;
     const offset = p + (short < Length.MARKER_16 ? 2 : short === Length.MARKER_16 ? 4 : 10);
-    mask[0] = buf[offset];
-    mask[1] = buf[offset + 1];
-    mask[2] = buf[offset + 2];
-    mask[3] = buf[offset + 3];
+    this.maskWord = (buf[offset] << 24) | (buf[offset + 1] << 16) | (buf[offset + 2] << 8) | buf[offset + 3];
     this.fin = fin;
     this.opcode = opcode;
     this.compressedFrame = rsv1;
