@@ -125,6 +125,18 @@ export const SUITES = {
     unit: 'conn/s',
     title: '10,000 idle WebSocket connections (server RSS per connection; throughput = handshakes/s)',
   },
+  // Issue 25's 100,000 idle WebSockets in one server process, from 8 source addresses (127.0.0.1-8: one address
+  // has ~28k ephemeral ports). Capped, with a note, at the machine's fd hard limit (run.mjs suiteFor): server and
+  // generator each hold one descriptor per connection. Not in the default set (minutes, and the fd limit).
+  'ws-idle-100k': {
+    kind: 'ws',
+    ws: { mode: 'idle', connections: 100000, sourceAddresses: 8 },
+    servers: WS_SERVERS,
+    baseline: 'ws',
+    unit: 'conn/s',
+    optional: true,
+    title: '100,000 idle WebSocket connections in one process (server RSS per connection; throughput = handshakes/s)',
+  },
   // Scaling out (bench/ws-publish-redis.mjs, bench/workers.mjs): their own scripts, run like the micro suites.
   'ws-publish-redis': {
     kind: 'micro',

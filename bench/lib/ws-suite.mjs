@@ -52,6 +52,7 @@ export async function runWsRound(server, suite, { duration, warmup, genThreads }
         connections: suite.ws.connections,
         threads: genThreads,
         'connect-concurrency': 256,
+        'source-addresses': suite.ws.sourceAddresses ?? 1,
         tls: server.tls === true,
       },
       {

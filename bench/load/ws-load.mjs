@@ -21,6 +21,8 @@ const DEFAULTS = {
   threads: 2,
   connectConcurrency: 64,
   tls: false,
+  // Idle suites past one source address's ~28k ephemeral ports: connect from 127.0.0.1..N in turn.
+  sourceAddresses: 1,
 };
 
 function parseArgs(argv) {
@@ -57,6 +59,7 @@ for (let t = 0; t < threads; t++) {
       ...opts,
       clockBase,
       connections: share,
+      threadIndex: t,
       connectConcurrency: Math.max(1, Math.floor(opts.connectConcurrency / threads)),
     },
   });

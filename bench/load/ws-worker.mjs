@@ -20,6 +20,10 @@ import { newHistogram, record } from '../lib/stats.mjs';
 
 const { port, path, mode, connections, inflight, size, binary, connectConcurrency, clockBase } = workerData;
 const overTls = workerData.tls === true;
+const sourceAddresses = Math.max(1, workerData.sourceAddresses ?? 1);
+/** The source address of connection `id`: 127.0.0.1 alone, or spread over 127.0.0.1..N (ephemeral ports per pair). */
+const localAddressOf = (id) =>
+  sourceAddresses === 1 ? undefined : `127.0.0.${1 + ((id + (workerData.threadIndex ?? 0)) % sourceAddresses)}`;
 const opcode = binary ? OP_BINARY : OP_TEXT;
 const maskKey = randomBytes(4);
 // publish: the payload starts with the send time, µs since clockBase as 16 ASCII digits (valid in text frames)
@@ -61,7 +65,7 @@ function open(id, role) {
     // wss: the upgrade request goes once the TLS handshake is done (its cost is in the connect time, not the window).
     const socket = overTls
       ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-      : net.connect({ port, host: '127.0.0.1', noDelay: true });
+      : net.connect({ port, host: '127.0.0.1', noDelay: true, localAddress: localAddressOf(id) });
     if (overTls) socket.setNoDelay(true);
     conn.socket = socket;
     let handshake = Buffer.alloc(0);

@@ -47,6 +47,8 @@ let bindings: HandleBindings | null | undefined;
 export function handleBindings(): HandleBindings | null {
   if (bindings !== undefined) return bindings;
   bindings = null;
+  // process.binding is deprecated (DEP0111), a warning only under --pending-deprecation: then it is not used.
+  if (process.execArgv.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1') return null;
   try {
     const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding('stream_wrap');
     const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kLastWriteWasAsync } = binding;
