@@ -18,6 +18,7 @@
 import { Socket } from 'node:net';
 import { listenerFault } from '../base/listener-guard';
 import { redirectDirectRead, type DirectReader } from './direct-read';
+import { fdWriter, type WriteResponse } from './krozen/direct-write';
 import {
   handleBindings,
   ownerSymbolOf,
@@ -68,7 +69,7 @@ export function allowTakeover(socket: Socket, host: TakeoverHost): void {
 }
 
 /** How the takeovers went since start (tests check that each path ran). */
-export const rawSocketCounts = { taken: 0, declined: 0 };
+export const rawSocketCounts = { taken: 0, declined: 0, fdWrites: 0 };
 
 /**
  * Takes `socket`'s TCP handle over for `owner` and lets the net.Socket go; null (nothing changed) when this
@@ -100,6 +101,9 @@ export function takeOverSocket(socket: unknown, owner: RawSocketOwner): RawSocke
     return null;
   }
   raw.readBuf = current;
+  // With the addon, a write that finds nothing queued goes straight onto the fd (one send, no request object).
+  const fd = (handle as { fd?: unknown }).fd;
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) raw.useFd(fd, fdWriter());
   handle[kRaw] = raw;
   handle[ownerSymbol as symbol] = raw;
   handle.onread = onHandleRead;
@@ -129,6 +133,9 @@ export class RawSocket implements DirectReader {
   private corked: Uint8Array[] | null = null;
   private corkedBytes = 0;
   private corks = 0;
+  /** The descriptor and the addon's writer, when writes may bypass the handle (see send()). */
+  private fd = -1;
+  private fdWrite: WriteResponse | null = null;
 
   constructor(
     private readonly handle: TcpHandle,
@@ -136,6 +143,12 @@ export class RawSocket implements DirectReader {
     private readonly host: TakeoverHost,
     private readonly b: HandleBindings,
   ) {}
+
+  /** @internal */
+  useFd(fd: number, write: WriteResponse | null): void {
+    this.fd = write === null ? -1 : fd;
+    this.fdWrite = write;
+  }
 
   get writable(): boolean {
     return (this.flags & (WRITABLE | DESTROYED)) === WRITABLE;
@@ -293,6 +306,17 @@ export class RawSocket implements DirectReader {
   }
 
   private send(one: Uint8Array | null, many: Uint8Array[] | null): void {
+    // Nothing queued in libuv: the addon sends on the fd at once (the fd is closed only by destroy(), after
+    // which nothing is sent). What the kernel does not take goes through the handle, behind it.
+    if (one !== null && this.queued === 0 && this.fdWrite !== null) {
+      const sent = this.fdWrite(this.fd, '', one);
+      rawSocketCounts.fdWrites++;
+      if (sent === -1) {
+        if ((this.flags & NEED_DRAIN) !== 0) process.nextTick(drainTick, this);
+        return;
+      }
+      if (sent > 0) one = one.subarray(sent);
+    }
     const req = new this.b.WriteWrap();
     req.handle = this.handle;
     req.oncomplete = onWriteDone;

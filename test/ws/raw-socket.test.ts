@@ -7,17 +7,24 @@ import type { WebSocket } from '../../lib/ws';
 import { sessionOfWs } from '../../lib/ws/session';
 import { getBackends } from '../../lib/diagnostics';
 import { rawSocketCounts, setRawSocket } from '../../lib/transport/raw-socket';
+import { directWriteActive, setDirectWrite } from '../../lib/transport/krozen/direct-write';
 import { RawClient, exactEcho, sleep, startWs, type RunningWs } from './helpers';
 
 const tlsLane = process.env.KROZEN_TEST_TLS === '1';
 const rawByDefault = process.env.KROZEN_RAW_SOCKET !== '0';
 
-describe.each([true, false])('takeover allowed: %s', (allow) => {
+// Direct writes (the addon's send on the fd) on and off: both ways of writing on the handle run.
+describe.each([
+  [true, true],
+  [true, false],
+  [false, true],
+])('takeover allowed: %s, direct writes: %s', (allow, directWrites) => {
   let srv: RunningWs;
   const opened: WebSocket[] = [];
   const closes: Array<{ code: number }> = [];
   beforeAll(async () => {
     setRawSocket(allow);
+    setDirectWrite(directWrites);
     srv = await startWs(
       (app) => {
         app.on('ws:connect', ({ ws }: { ws: WebSocket }) => {
@@ -31,6 +38,7 @@ describe.each([true, false])('takeover allowed: %s', (allow) => {
   });
   afterAll(async () => {
     setRawSocket(rawByDefault);
+    setDirectWrite(process.env.KROZEN_DIRECT_WRITE !== '0');
     await srv.stop();
   });
 
@@ -52,6 +60,7 @@ describe.each([true, false])('takeover allowed: %s', (allow) => {
 
   test('echoes frames of every length class byte for byte, in order', async () => {
     const { client } = await open();
+    const fdWrites = rawSocketCounts.fdWrites;
     const sizes = [0, 1, 125, 126, 65535, 65536, 300_000, 2_000_000];
     for (const size of sizes) {
       const payload = Buffer.alloc(size);
@@ -64,6 +73,9 @@ describe.each([true, false])('takeover allowed: %s', (allow) => {
       expect(frame.payload.length).toBe(size);
       for (let i = 0; i < size; i += 997) expect(frame.payload[i]).toBe((i * 31 + size) & 0xff);
     }
+    // On the handle with the addon, the echoes went onto the fd directly; otherwise through the handle or stream.
+    const direct = expectHandle() && directWrites && directWriteActive();
+    expect(rawSocketCounts.fdWrites > fdWrites).toBe(direct);
     client.destroy();
   });
 

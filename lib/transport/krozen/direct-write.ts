@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { native } from '../../backend/load';
 
-type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
+export type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
 
 /** The addon's writer, where this platform's sockets have fds. */
 const nativeWrite: WriteResponse | null =
@@ -24,6 +24,11 @@ export const directWriteCounts = { whole: 0, partial: 0, declined: 0 };
 /** Whether connections opened now write directly (tests compare both paths). */
 export function directWriteActive(): boolean {
   return writeResponse !== null;
+}
+
+/** The addon's fd writer as it stands now (null: off, no addon, or no fds here): raw-socket.ts sends frames with it. */
+export function fdWriter(): WriteResponse | null {
+  return writeResponse;
 }
 
 /** Turns direct writes off (or back on, when the addon has them) for connections opened from now on. */
