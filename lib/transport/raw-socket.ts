@@ -18,7 +18,6 @@
 import { Socket } from 'node:net';
 import { listenerFault } from '../base/listener-guard';
 import { redirectDirectRead, type DirectReader } from './direct-read';
-import { fdWriter, type WriteResponse } from './krozen/direct-write';
 import {
   handleBindings,
   ownerSymbolOf,
@@ -39,10 +38,15 @@ export interface RawSocketOwner extends DirectReader {
   onSocketClose(): void;
 }
 
+/** Writes `body` on `fd` at once: -1 when all of it went, else how many bytes did (the addon's writeResponse). */
+export type FdWriter = (fd: number, head: string, body: Uint8Array) => number;
+
 /** The transport that accepted a socket: it stops tracking the net.Socket and tracks the raw one instead. */
 export interface TakeoverHost {
   takenOver(socket: Socket, raw: RawSocket): void;
   rawClosed(raw: RawSocket): void;
+  /** The fd writer to use, or null (no addon, direct writes off, no fds here). */
+  fdWriter(): FdWriter | null;
 }
 
 /** As a net.Socket's writableHighWaterMark: past this many queued bytes write() returns false. */
@@ -103,7 +107,7 @@ export function takeOverSocket(socket: unknown, owner: RawSocketOwner): RawSocke
   raw.readBuf = current;
   // With the addon, a write that finds nothing queued goes straight onto the fd (one send, no request object).
   const fd = (handle as { fd?: unknown }).fd;
-  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) raw.useFd(fd, fdWriter());
+  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) raw.useFd(fd, host.fdWriter());
   handle[kRaw] = raw;
   handle[ownerSymbol as symbol] = raw;
   handle.onread = onHandleRead;
@@ -135,7 +139,7 @@ export class RawSocket implements DirectReader {
   private corks = 0;
   /** The descriptor and the addon's writer, when writes may bypass the handle (see send()). */
   private fd = -1;
-  private fdWrite: WriteResponse | null = null;
+  private fdWrite: FdWriter | null = null;
 
   constructor(
     private readonly handle: TcpHandle,
@@ -145,7 +149,7 @@ export class RawSocket implements DirectReader {
   ) {}
 
   /** @internal */
-  useFd(fd: number, write: WriteResponse | null): void {
+  useFd(fd: number, write: FdWriter | null): void {
     this.fd = write === null ? -1 : fd;
     this.fdWrite = write;
   }

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { native } from '../../backend/load';
 
-export type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
+type WriteResponse = (fd: number, head: string, body: string | Uint8Array | null) => number;
 
 /** The addon's writer, where this platform's sockets have fds. */
 const nativeWrite: WriteResponse | null =

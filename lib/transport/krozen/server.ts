@@ -14,7 +14,8 @@ import { keepAliveLines } from './writer';
 import { startDirectRead } from '../direct-read';
 import { listenerFault } from '../../base/listener-guard';
 import { createTlsListener } from './tls-listener';
-import { allowTakeover, type RawSocket, type TakeoverHost } from '../raw-socket';
+import { allowTakeover, type FdWriter, type RawSocket, type TakeoverHost } from '../raw-socket';
+import { fdWriter } from './direct-write';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
 export const MAX_PIPELINED = 16;
@@ -159,6 +160,10 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
   takenOver(socket: net.Socket, raw: RawSocket): void {
     this.sockets.delete(socket);
     this.raws.add(raw);
+  }
+
+  fdWriter(): FdWriter | null {
+    return fdWriter();
   }
 
   rawClosed(raw: RawSocket): void {
