@@ -4,7 +4,10 @@
 //   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
 //                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node] [--metrics]
 //   cases: http-get (GET /json), http-get-schema (GET /json-schema: the same answer, written by the serializer
-//   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws).
+//   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws), ws-handshake (one
+//   WebSocket connection's life per exchange: connect, upgrade, the client's close, the server's close and FIN).
+//   [--server krozen|uws|ws]: the server under test, bench/servers/<name>.mjs (uws: bench/.peers, installed by
+//   `npm run bench` on first use); the same client and the same windows, for a side-by-side count.
 //
 // For each case the server under test (bench/servers/krozen.mjs, this checkout's dist/) runs under callgrind
 // with instrumentation off; the client (outside valgrind; one connection, one exchange in flight) warms it up,
@@ -36,6 +39,8 @@ const args = Object.fromEntries(
     }),
 );
 const cases = (args.cases ?? 'http-get,http-post,ws-echo').split(',');
+const server = args.server ?? 'krozen';
+if (!['krozen', 'uws', 'ws'].includes(server)) throw new Error(`--server: krozen, uws or ws, not ${server}`);
 const warmup = Number(args.warmup ?? 6000);
 const count = Number(args.count ?? 3000);
 const discard = Number(args.discard ?? 3);
@@ -131,11 +136,47 @@ function wsEchoes(port, count) {
   });
 }
 
+/** One WebSocket connection per exchange, one after another: upgrade, close (1000), the server's close and FIN. */
+async function wsHandshakes(port, count) {
+  for (let i = 0; i < count; i++) await wsHandshake(port);
+}
+
+function wsHandshake(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const key = randomBytes(16).toString('base64');
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
+    let pending = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('connect', () =>
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      ),
+    );
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      if (upgraded) return;
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const end = pending.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      if (!pending.subarray(0, end).toString('latin1').includes(accept)) return reject(new Error('bad handshake'));
+      upgraded = true;
+      // A masked close frame, code 1000 (mask key 0).
+      socket.write(Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]));
+    });
+    socket.on('end', () => socket.end());
+    socket.on('close', () => (upgraded ? resolve() : reject(new Error('closed before the upgrade'))));
+  });
+}
+
 const drive = {
   'http-get': (port, n) => httpRequests(port, GET, n),
   'http-get-schema': (port, n) => httpRequests(port, GET_SCHEMA, n),
   'http-post': (port, n) => httpRequests(port, POST, n),
   'ws-echo': (port, n) => wsEchoes(port, n),
+  'ws-handshake': (port, n) => wsHandshakes(port, n),
 };
 
 function freePort() {
@@ -159,7 +200,7 @@ async function countWindows(name) {
       `--callgrind-out-file=${out}`,
       process.execPath,
       ...(process.env.CG_NODE_FLAGS ?? '--single-threaded').split(' ').filter(Boolean),
-      path.join(here, 'servers/krozen.mjs'),
+      path.join(here, `servers/${server}.mjs`),
     ],
     {
       env: { ...process.env, PORT: String(port), KROZEN_TRANSPORT: transport, BENCH_METRICS: metrics ? '1' : '0' },
@@ -204,7 +245,7 @@ async function countWindows(name) {
 }
 
 const rows = [];
-const where = `transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}${metrics ? ', metrics on' : ''}`;
+const where = `${server === 'krozen' ? '' : `server ${server}, `}transport ${transport}${process.env.KROZEN_NO_NATIVE === '1' ? ', KROZEN_NO_NATIVE=1' : ''}${metrics ? ', metrics on' : ''}`;
 for (const name of cases) {
   const runs = [];
   for (let r = 0; r < repeat; r++) runs.push(...(await countWindows(name)));
