@@ -258,7 +258,8 @@ export class RawSocket implements DirectReader {
   // ---- from the handle -------------------------------------------------------------------------
 
   /** @internal A read: `n` bytes, 0 (nothing), or a libuv error (UV_EOF: the peer's FIN). */
-  read(n: number): Buffer | undefined {
+  read(): Buffer | undefined {
+    const n = this.b.state[this.b.kReadBytesOrError];
     if (n > 0) {
       if (this.destroyed) return undefined;
       this.owner.onDirectRead(this.readBuf as Buffer, n);
@@ -347,9 +348,8 @@ export class RawSocket implements DirectReader {
 // the process: a fault ends this connection only.
 function onHandleRead(this: TcpHandle): Uint8Array | undefined {
   const raw = this[kRaw] as RawSocket;
-  const b = handleBindings() as HandleBindings;
   try {
-    return raw.read(b.state[b.kReadBytesOrError]);
+    return raw.read();
   } catch (err) {
     listenerFault('WebSocket read', err, raw);
     return undefined;

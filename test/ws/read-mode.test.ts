@@ -7,7 +7,8 @@ import { getBackends } from '../../lib/diagnostics';
 import { setRawSocket } from '../../lib/transport/raw-socket';
 import type { WebSocket } from '../../lib/ws';
 import { sessionOfWs } from '../../lib/ws/session';
-import { Inbox, exactEcho, openWs, startWs } from './helpers';
+import type WsClient from 'ws';
+import { Inbox, exactEcho, openWs, startWs, type RunningWs } from './helpers';
 
 const expected = process.env.KROZEN_WS_STREAM_READ === '1' ? 'stream' : 'direct';
 // The handle is taken over on the krozen transport when direct reads run (raw-socket.ts).
@@ -24,18 +25,24 @@ test(`getBackends('krozen').wsSocket is '${expectedSocket}' on Node ${process.ve
   expect(getBackends('krozen', true).wsSocket).toBe('stream');
 });
 
-test.each([true, false])('a connection is driven the way getBackends() says (takeover allowed: %s)', async (allow) => {
+/** An echo server and a client whose `text` came back: the server's connections, to look inside. */
+async function echoed(text: string): Promise<{ srv: RunningWs; client: WsClient; connections: WebSocket[] }> {
   const connections: WebSocket[] = [];
-  setRawSocket(allow);
   const srv = await startWs((app) => {
     app.on('ws:connect', ({ ws }: { ws: WebSocket }) => void connections.push(ws));
     exactEcho(app);
   });
+  const client = await openWs(srv.url);
+  const inbox = new Inbox(client);
+  client.send(text);
+  expect((await inbox.next()).text).toBe(text);
+  return { srv, client, connections };
+}
+
+test.each([true, false])('a connection is driven the way getBackends() says (takeover allowed: %s)', async (allow) => {
+  setRawSocket(allow);
+  const { srv, client, connections } = await echoed('x'.repeat(70_000));
   try {
-    const client = await openWs(srv.url);
-    const inbox = new Inbox(client);
-    client.send('x'.repeat(70_000));
-    expect((await inbox.next()).text).toBe('x'.repeat(70_000));
     const socket = sessionOfWs(connections[0]).socket;
     const onHandle = onKrozen && allow && expectedSocket === 'handle';
     expect(socket instanceof Socket).toBe(!onHandle);
@@ -48,16 +55,8 @@ test.each([true, false])('a connection is driven the way getBackends() says (tak
 });
 
 test('a real connection reads the way getBackends() says', async () => {
-  const connections: WebSocket[] = [];
-  const srv = await startWs((app) => {
-    app.on('ws:connect', ({ ws }: { ws: WebSocket }) => void connections.push(ws));
-    exactEcho(app);
-  });
+  const { srv, client, connections } = await echoed('over the wire');
   try {
-    const client = await openWs(srv.url);
-    const inbox = new Inbox(client);
-    client.send('over the wire');
-    expect((await inbox.next()).text).toBe('over the wire');
     expect(connections).toHaveLength(1);
     // The session behind the public WebSocket holds the read slabs (null on the stream path).
     const reads = (sessionOfWs(connections[0]) as unknown as { reads: unknown }).reads;
