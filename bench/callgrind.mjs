@@ -4,7 +4,8 @@
 //   node bench/callgrind.mjs [--cases http-get,http-post,ws-echo] [--warmup 6000] [--count 3000]
 //                            [--discard 3] [--windows 3] [--repeat 1] [--transport krozen|node] [--metrics]
 //   cases: http-get (GET /json), http-get-schema (GET /json-schema: the same answer, written by the serializer
-//   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws), ws-handshake (one
+//   its response schema compiles to), http-post (POST /echo), ws-echo (64 B text on /ws), ws-binary (64 KiB
+//   binary on /ws, as the ws-binary bench suite; use a smaller --count), ws-handshake (one
 //   WebSocket connection's life per exchange: connect, upgrade, the client's close, the server's close and FIN).
 //   [--server krozen|uws|ws]: the server under test, bench/servers/<name>.mjs (uws: bench/.peers, installed by
 //   `npm run bench` on first use); the same client and the same windows, for a side-by-side count.
@@ -86,18 +87,33 @@ function httpRequests(port, request, count) {
   });
 }
 
-/** A 64 B masked text frame, echoed `count` times on one WebSocket connection. */
-function wsEchoes(port, count) {
+/** A client frame header: FIN, the opcode, the mask bit and the payload length in its shortest form. */
+function clientHead(opcode, length) {
+  if (length < 126) return Buffer.from([0x80 | opcode, 0x80 | length]);
+  if (length < 65536) return Buffer.from([0x80 | opcode, 0x80 | 126, length >> 8, length & 0xff]);
+  const head = Buffer.alloc(10);
+  head[0] = 0x80 | opcode;
+  head[1] = 0x80 | 127;
+  head.writeBigUInt64BE(BigInt(length), 2);
+  return head;
+}
+
+/** The length of the server's (unmasked) frame header for a payload of `length` bytes. */
+const serverHeadLength = (length) => (length < 126 ? 2 : length < 65536 ? 4 : 10);
+
+/** A masked frame of `size` bytes (text, or binary when `binary`), echoed `count` times on one WebSocket connection. */
+function wsEchoes(port, count, size = 64, binary = false) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const key = randomBytes(16).toString('base64');
-    const payload = Buffer.alloc(64, 'x');
+    const payload = Buffer.alloc(size, 'x');
     const mask = randomBytes(4);
     const frame = Buffer.concat([
-      Buffer.from([0x81, 0x80 | payload.length]),
+      clientHead(binary ? 0x2 : 0x1, payload.length),
       mask,
       Buffer.from(payload.map((b, i) => b ^ mask[i & 3])),
     ]);
+    const echoed = serverHeadLength(size) + size;
     const accept = createHash('sha1')
       .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
       .digest('base64');
@@ -123,8 +139,8 @@ function wsEchoes(port, count) {
         pending = pending.subarray(end + 4);
         socket.write(frame);
       }
-      while (pending.length >= 2 + payload.length) {
-        pending = pending.subarray(2 + payload.length);
+      while (pending.length >= echoed) {
+        pending = pending.subarray(echoed);
         if (--left === 0) {
           socket.end(Buffer.from([0x88, 0x80, 0, 0, 0, 0]));
           resolve();
@@ -176,6 +192,7 @@ const drive = {
   'http-get-schema': (port, n) => httpRequests(port, GET_SCHEMA, n),
   'http-post': (port, n) => httpRequests(port, POST, n),
   'ws-echo': (port, n) => wsEchoes(port, n),
+  'ws-binary': (port, n) => wsEchoes(port, n, 65536, true),
   'ws-handshake': (port, n) => wsHandshakes(port, n),
 };
 
@@ -237,8 +254,11 @@ async function countWindows(name) {
     if (!m) throw new Error(`no totals in ${out}.${w}`);
     per.push(Math.round(Number(m[1]) / count));
   }
-  // --keep DIR: keeps the last window's dump (callgrind_annotate it: which builtins and C++ the time goes to).
-  if (args.keep) fs.copyFileSync(`${out}.${discard + windows}`, path.join(args.keep, `${name}.callgrind`));
+  // --keep DIR: keeps each measured window's dump, <case>.<window>.callgrind (callgrind_annotate it: which builtins and C++ the time goes to).
+  if (args.keep) {
+    for (let w = discard + 1; w <= discard + windows; w++)
+      fs.copyFileSync(`${out}.${w}`, path.join(args.keep, `${name}.${w - discard}.callgrind`));
+  }
   for (const f of fs.readdirSync(os.tmpdir()))
     if (f.startsWith(path.basename(out))) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
   return per;

@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // settings.trustProxy behind a real nginx (Debian's package; .ci/run installs it): the client connects to
 // nginx from 127.0.0.2, nginx (from 127.0.0.1) proxies to krozen, appending the client's address to
 // X-Forwarded-For, setting X-Forwarded-Proto (https: it stands in for a TLS-terminating listener) and

@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // settings.metrics: the Prometheus exposition, parsed by parse-prometheus-text-format (a real parser of the
 // text format), on both transports: off by default; request durations by route template, method and status
 // class; in-flight requests; connections; WebSocket messages and bytes; pub/sub; the user's own series.

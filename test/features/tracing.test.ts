@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // settings.tracing with the OpenTelemetry SDK's in-memory exporter: a SERVER span per request (its parent
 // from `traceparent`, the HTTP semantic conventions' attributes, error status for 5xx), a handler's own span
 // as its child, a span per WebSocket upgrade; both transports. MISSING_PEER without @opentelemetry/api.

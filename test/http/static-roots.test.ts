@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // serveStatic with a root per prefix (absolute or relative to baseDir) and file() answering Range and
 // conditional requests when given req, over the wire with curl on both transports.
 import fs from 'node:fs';

@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // A 1 GiB upload streams to disk with the server's memory flat, on both transports: the server runs in a
 // child process (./helpers/upload-app.ts) and reports its peak RSS growth; the client generates the bytes
 // as it sends them (1 MiB held) and hashes them on the way. The file on disk has the right size and hash,

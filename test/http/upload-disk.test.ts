@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // Uploads stored on disk (the default) and in a route's Writable, on both transports: private temporary
 // files removed after the handler (unless kept), on a handler error, on a limit (413) and when the
 // client aborts mid-upload; a slow Writable gets every byte in order (backpressure).

@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // WebSocket upgrades through the HTTP pipeline, on both transports with the `ws` client: request hooks and
 // middleware run before upgrade() (and before ws:upgrade hooks) and may refuse; headers they set go out on the
 // 101; response hooks see every answer; cookies and signed cookies are on the upgrade request.

@@ -1,3 +1,4 @@
+// ci: runs both transports itself (every server here is given its transport; .ci/run leaves it out of the node-transport lanes).
 // rateLimit() on WebSocket upgrades: the plugin's onRequest hook runs on the upgrade request too (the
 // upgrade pipeline), so a client over the limit gets 429 with the RateLimit fields and no 101, while HTTP
 // requests and upgrades share one count. Both transports, a real `ws` client.
