@@ -2,7 +2,7 @@
 // and why the addon is not in use), how WebSocket sockets are read, and the HTTP transport.
 import { jsonBackend, loadError, maskBackend, type JsonBackend, type MaskBackend } from './backend';
 import { directReadActive } from './transport/direct-read';
-import { rawSocketActive } from './transport/raw-socket';
+import { rawSocketActive } from './transport/raw-takeover';
 import { defaultTransport } from './settings';
 
 export interface Backends {
@@ -20,6 +20,12 @@ export interface Backends {
    * TLS and direct reads; 'stream' with KROZEN_RAW_SOCKET=0 or on a Node without what it needs.
    */
   wsSocket: 'handle' | 'stream';
+  /**
+   * What an accepted HTTP/1.1 connection runs on: 'handle' (its TCP handle from the accept on, no net.Socket:
+   * lib/transport/raw-accept.ts) or 'stream' (a net.Socket). 'handle' needs what wsSocket 'handle' needs; a
+   * connection over maxConnections, or on a listener whose 'connection' event has listeners, gets a net.Socket.
+   */
+  httpSocket: 'handle' | 'stream';
   /**
    * The HTTP transport: the one asked for (an app's settings.transport, with TLS or without), else
    * the default ('krozen' unless KROZEN_TRANSPORT=node); 'node:http2' with settings.http2.
@@ -39,6 +45,7 @@ export function getBackends(transport: 'krozen' | 'node' | 'http2' = defaultTran
     // A TLS socket is always read through its stream (its handle carries ciphertext).
     wsRead: directReadActive() && !tls ? 'direct' : 'stream',
     wsSocket: transport === 'krozen' && !tls && directReadActive() && rawSocketActive() ? 'handle' : 'stream',
+    httpSocket: transport === 'krozen' && !tls && directReadActive() && rawSocketActive() ? 'handle' : 'stream',
     server: transport === 'node' ? 'node:http' : transport === 'http2' ? 'node:http2' : 'krozen',
   };
   if (tls) backends.tls = true;

@@ -37,6 +37,13 @@ export class ConnectionLimit {
     return true;
   }
 
+  /** Counts one connection (its owner calls closed() when it closes), or false when the cap is reached. */
+  admitCounted(): boolean {
+    if (this.max > 0 && this.open >= this.max) return false;
+    this.open++;
+    return true;
+  }
+
   /** A socket admitted with `counted` closed. */
   closed(): void {
     this.open--;

@@ -1,34 +1,25 @@
-// A connection driven through its TCP handle, without a net.Socket: after a WebSocket upgrade on a plain TCP
-// connection of the krozen transport, the WebSocket layer takes the handle over (takeOverSocket) and lets
-// the net.Socket go — its Readable and Writable state, listeners and timer fields, ~0.7 KB of heap per idle
-// connection — with the stream machinery every write and close went through.
+// A connection driven through its TCP handle, without a net.Socket: an HTTP connection of the krozen
+// transport accepted on its handle (raw-accept.ts), or a WebSocket whose upgraded net.Socket was let go
+// (raw-takeover.ts) — the stream state, listeners and timer fields of a net.Socket, ~0.7 KB of heap per
+// idle connection, and the stream machinery every write and close went through.
 //
-// What it keeps of a Duplex is what the WebSocket layer calls (write, cork/uncork, end, destroy,
-// pause/resume, writable, readable, destroyed, writableLength), with the same meaning:
+// What it keeps of a net.Socket is what the HTTP connection and the WebSocket layer call (write, cork/uncork,
+// end, destroy, pause/resume, writable, readable, destroyed, writableLength, remoteAddress), with the same
+// meaning:
 // - reads land in buffers the owner picks (the direct reads of direct-read.ts, continued): Node's handle calls
 //   `onread` with the byte count in the shared state array, and takes the Buffer it returns for the next read;
 // - a write is tried at once by libuv; what the kernel does not take waits in libuv's queue, counted in
 //   writableLength until its request completes, and 'drain' (owner.onDrain) follows as on a net.Socket;
 // - end() sends FIN after queued writes (a shutdown request); the connection is closed once both sides have
-//   ended, or at destroy(), and owner.onSocketClose() runs from the handle's close callback, as 'close' does.
+//   ended, or at destroy(), and owner.onSocketClose() runs from the handle's close callback, as 'close' does;
+// - the peer's FIN ends our side too, unless the owner keeps the connection half-open (HTTP answers first).
 // The transport that accepted the socket keeps counting it (maxConnections, shutdown): TakeoverHost.
-//
-// Off with KROZEN_RAW_SOCKET=0 (or setRawSocket(false)), where this Node lacks what tcp-handle.ts looks for,
-// for TLS sockets, and for sockets not read directly (KROZEN_WS_STREAM_READ=1): those keep their net.Socket.
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { listenerFault } from '../base/listener-guard';
-import { redirectDirectRead, type DirectReader } from './direct-read';
-import {
-  handleBindings,
-  ownerSymbolOf,
-  tcpHandleOf,
-  UV_EOF,
-  type HandleBindings,
-  type HandleRequest,
-  type TcpHandle,
-} from './tcp-handle';
+import type { DirectReader } from './direct-read';
+import { UV_EOF, type HandleBindings, type HandleRequest, type TcpHandle } from './tcp-handle';
 
-/** What the connection's events reach (the WebSocket session). */
+/** What the connection's events reach (the HTTP connection, then the WebSocket session it upgrades to). */
 export interface RawSocketOwner extends DirectReader {
   /** The peer ended its side (FIN). */
   onEnd(): void;
@@ -52,74 +43,10 @@ export interface TakeoverHost {
 /** As a net.Socket's writableHighWaterMark: past this many queued bytes write() returns false. */
 const HIGH_WATER_MARK = 16 * 1024;
 
-const kHost = Symbol('krozen.takeoverHost');
 const kRaw = Symbol('krozen.rawSocket');
-
-let enabled = process.env.KROZEN_RAW_SOCKET !== '0';
-
-/** Turns the takeover on or off for upgrades from now on (tests run both paths). */
-export function setRawSocket(on: boolean): void {
-  enabled = on;
-}
-
-/** Whether upgrades now take the handle over (enabled, and this Node has what it needs). */
-export function rawSocketActive(): boolean {
-  return enabled && handleBindings() !== null;
-}
-
-/** The transport lets the WebSocket layer take `socket` over (its own, plain TCP sockets only). */
-export function allowTakeover(socket: Socket, host: TakeoverHost): void {
-  (socket as Socket & { [kHost]?: TakeoverHost })[kHost] = host;
-}
 
 /** How the takeovers went since start (tests check that each path ran). */
 export const rawSocketCounts = { taken: 0, declined: 0, fdWrites: 0 };
-
-/**
- * Takes `socket`'s TCP handle over for `owner` and lets the net.Socket go; null (nothing changed) when this
- * socket, this Node or the settings do not allow it. Call it when nothing is queued on the socket.
- */
-export function takeOverSocket(socket: unknown, owner: RawSocketOwner): RawSocket | null {
-  if (!enabled || !(socket instanceof Socket) || socket.constructor !== Socket) return null;
-  const host = (socket as Socket & { [kHost]?: TakeoverHost })[kHost];
-  const b = handleBindings();
-  if (host === undefined || b === null) return null;
-  const handle = tcpHandleOf(socket);
-  if (
-    handle === null ||
-    socket.destroyed ||
-    !socket.readable ||
-    !socket.writable ||
-    socket.writableLength !== 0 ||
-    socket.writableCorked !== 0 ||
-    socket.readableLength !== 0
-  ) {
-    rawSocketCounts.declined++;
-    return null;
-  }
-  const ownerSymbol = ownerSymbolOf(handle);
-  const raw = new RawSocket(handle, owner, host, b);
-  const current = ownerSymbol === null ? null : redirectDirectRead(socket, raw);
-  if (current === null) {
-    rawSocketCounts.declined++;
-    return null;
-  }
-  raw.readBuf = current;
-  // With the addon, a write that finds nothing queued goes straight onto the fd (one send, no request object).
-  const fd = (handle as { fd?: unknown }).fd;
-  if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) raw.useFd(fd, host.fdWriter());
-  handle[kRaw] = raw;
-  handle[ownerSymbol as symbol] = raw;
-  handle.onread = onHandleRead;
-  // The net.Socket without its handle: destroying it closes nothing, and it is garbage from here on.
-  (socket as unknown as { _handle: unknown })._handle = null;
-  host.takenOver(socket, raw);
-  socket.removeAllListeners();
-  socket.on('error', ignore);
-  socket.destroy();
-  rawSocketCounts.taken++;
-  return raw;
-}
 
 const WRITABLE = 1;
 const READABLE = 2;
@@ -127,6 +54,7 @@ const DESTROYED = 4;
 const SHUT_DOWN = 8; // the FIN went out
 const NEED_DRAIN = 16;
 const PAUSED = 32;
+const HALF_OPEN = 64;
 
 export class RawSocket implements DirectReader {
   /** Where the next read lands. */
@@ -141,17 +69,87 @@ export class RawSocket implements DirectReader {
   private fd = -1;
   private fdWrite: FdWriter | null = null;
 
+  /** Bytes handed to the kernel or to libuv so far (send-progress.ts reads it as net.Socket's own count). */
+  _bytesDispatched = 0;
+  /** The peer's address, read once (getpeername) when first asked. */
+  private peer: string | undefined | null = null;
+
   constructor(
     private readonly handle: TcpHandle,
-    private readonly owner: RawSocketOwner,
+    private owner: RawSocketOwner,
     private readonly host: TakeoverHost,
     private readonly b: HandleBindings,
   ) {}
 
-  /** @internal */
-  useFd(fd: number, write: FdWriter | null): void {
-    this.fd = write === null ? -1 : fd;
-    this.fdWrite = write;
+  /**
+   * @internal From here on `owner` gets the events and picks where reads land (a WebSocket session taking an
+   * upgraded HTTP connection over). `halfOpen`: the peer's FIN does not end our side (HTTP answers what was
+   * asked first, then ends); without it our side ends at once, as a WebSocket does.
+   */
+  setOwner(owner: RawSocketOwner, halfOpen: boolean): void {
+    this.owner = owner;
+    if (halfOpen) this.flags |= HALF_OPEN;
+    else this.flags &= ~HALF_OPEN;
+  }
+
+  /** @internal Reading starts, for `owner` (an accepted connection: raw-accept.ts), half-open as HTTP needs. */
+  start(owner: RawSocketOwner): boolean {
+    this.setOwner(owner, true);
+    const first = owner.nextReadBuffer();
+    this.readBuf = first;
+    (this.handle.useUserBuffer as (buf: Uint8Array) => void).call(this.handle, first);
+    return this.handle.readStart() === 0;
+  }
+
+  /** @internal A WebSocket session takes this (paused) connection over: reading resumes at startReading(). */
+  adopt(owner: RawSocketOwner): void {
+    this.setOwner(owner, false);
+    this.flags &= ~PAUSED;
+  }
+
+  /** The TCP handle while the connection is open, else null (direct-write.ts and send-progress.ts read it). */
+  get _handle(): TcpHandle | null {
+    return this.destroyed ? null : this.handle;
+  }
+
+  /** The peer's IP address (undefined when the handle cannot say: closed, or not a TCP connection). */
+  get remoteAddress(): string | undefined {
+    if (this.peer === null) {
+      const out: { address?: string } = {};
+      const handle = this.handle;
+      this.peer = typeof handle.getpeername === 'function' && handle.getpeername(out) === 0 ? out.address : undefined;
+    }
+    return this.peer;
+  }
+
+  get writableCorked(): number {
+    return this.corks;
+  }
+
+  /** end() was called (or the connection is gone): nothing more may be written. */
+  get writableEnded(): boolean {
+    return (this.flags & WRITABLE) === 0 || this.destroyed;
+  }
+
+  /** Bytes the kernel took so far (whole writes; send-progress.ts prefers _bytesDispatched). */
+  get bytesWritten(): number {
+    return this._bytesDispatched - this.queued;
+  }
+
+  /** @internal The handle's reads and events come here; the next read lands in `readBuf` (null: set at start()). */
+  attach(ownerSymbol: symbol, readBuf: Buffer | null): void {
+    const handle = this.handle;
+    this.readBuf = readBuf;
+    // With the addon, a write that finds nothing queued goes straight onto the fd (one send, no request object).
+    const fd = (handle as { fd?: unknown }).fd;
+    if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0) {
+      const write = this.host.fdWriter();
+      this.fd = write === null ? -1 : fd;
+      this.fdWrite = write;
+    }
+    handle[kRaw] = this;
+    handle[ownerSymbol] = this;
+    handle.onread = onHandleRead;
   }
 
   get writable(): boolean {
@@ -170,8 +168,10 @@ export class RawSocket implements DirectReader {
     return this.queued;
   }
 
-  write(chunk: Uint8Array): boolean {
+  /** Writes `chunk` (a string in `encoding`, UTF-8 by default); false once past the high-water mark, as a Writable. */
+  write(data: Uint8Array | string, encoding?: BufferEncoding): boolean {
     if (!this.writable) return false;
+    const chunk = typeof data === 'string' ? Buffer.from(data, encoding) : data;
     // As a Writable counts it: a write that brings the queue to the mark asks for 'drain', even when the
     // kernel then takes it all at once (the 'drain' then follows on the next tick).
     const below = this.queued + this.corkedBytes + chunk.length < HIGH_WATER_MARK;
@@ -200,9 +200,10 @@ export class RawSocket implements DirectReader {
     else this.send(null, chunks);
   }
 
-  /** Sends FIN once queued writes are out (ending our side; the peer's FIN then closes the connection). */
-  end(): void {
+  /** Sends FIN once queued writes (and `data`, if given) are out (the peer's FIN then closes the connection). */
+  end(data?: Uint8Array | string, encoding?: BufferEncoding): void {
     if (!this.writable) return;
+    if (data !== undefined) this.write(data, encoding);
     if (this.corked !== null) {
       this.corks = 1;
       this.uncork(); // what is corked goes out before the FIN
@@ -273,9 +274,10 @@ export class RawSocket implements DirectReader {
     }
     this.flags &= ~READABLE;
     this.owner.onEnd();
-    // Half-open is not kept: our side ends too (after what is queued), then the connection closes.
-    if (this.writable) this.end();
-    else if ((this.flags & SHUT_DOWN) !== 0) this.destroy();
+    // Without HALF_OPEN our side ends too (after what is queued), then the connection closes; with it, the
+    // owner ends it when it is done. A FIN of ours that went out already closes it now.
+    if ((this.flags & SHUT_DOWN) !== 0) this.destroy();
+    else if (this.writable && (this.flags & HALF_OPEN) === 0) this.end();
     return undefined;
   }
 
@@ -317,11 +319,19 @@ export class RawSocket implements DirectReader {
       const sent = this.fdWrite(this.fd, '', one);
       rawSocketCounts.fdWrites++;
       if (sent === -1) {
+        this._bytesDispatched += one.length;
         if ((this.flags & NEED_DRAIN) !== 0) process.nextTick(drainTick, this);
         return;
       }
-      if (sent > 0) one = one.subarray(sent);
+      if (sent > 0) {
+        this._bytesDispatched += sent;
+        one = one.subarray(sent);
+      }
     }
+    let bytes = 0;
+    if (one !== null) bytes = one.length;
+    else for (let i = 0; i < (many as Uint8Array[]).length; i++) bytes += (many as Uint8Array[])[i].length;
+    this._bytesDispatched += bytes;
     const req = new this.b.WriteWrap();
     req.handle = this.handle;
     req.oncomplete = onWriteDone;
@@ -333,9 +343,6 @@ export class RawSocket implements DirectReader {
       return;
     }
     // Waits in libuv's queue: the request keeps its bytes alive and reports when they are out.
-    let bytes = 0;
-    if (one !== null) bytes = one.length;
-    else for (let i = 0; i < (many as Uint8Array[]).length; i++) bytes += (many as Uint8Array[])[i].length;
     req.async = true;
     req.buffer = one ?? many;
     req.bytes = bytes;
@@ -393,5 +400,3 @@ function onHandleClose(this: TcpHandle): void {
     listenerFault('WebSocket close', err);
   }
 }
-
-function ignore(): void {}

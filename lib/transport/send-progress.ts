@@ -7,7 +7,7 @@
 // A TLSSocket's handle (TLSWrap) takes plaintext and hands ciphertext to the TCP handle below it (`_parent`):
 // the TLSWrap's writeQueueSize is not updated while one write drains, so its progress is read on the TCP
 // handle (ciphertext bytes, which grow as the client reads; a 64 MB write is otherwise one step).
-import type { Socket } from 'node:net';
+import type { HttpSocket } from './http-socket';
 
 /** A libuv stream handle's counters (StreamBase: bytesWritten; LibuvStreamWrap: writeQueueSize). */
 interface HandleCounters {
@@ -33,7 +33,7 @@ function cipherHandle(s: SendCounters): HandleCounters | undefined {
 }
 
 /** Bytes of `socket`'s writes the kernel took so far: only grows; equal between two looks = no progress. */
-export function bytesSent(socket: Socket): number {
+export function bytesSent(socket: HttpSocket): number {
   const s = socket as unknown as SendCounters;
   const cipher = cipherHandle(s);
   if (cipher !== undefined) return (cipher.bytesWritten as number) - (cipher.writeQueueSize as number);
@@ -46,7 +46,7 @@ export function bytesSent(socket: Socket): number {
 }
 
 /** Whether bytes wait to be sent on `socket` (in the stream or in libuv's queue). */
-export function sendPending(socket: Socket): boolean {
+export function sendPending(socket: HttpSocket): boolean {
   if (socket.writableLength !== 0) return true;
   const s = socket as unknown as SendCounters;
   const handle = s._handle;
@@ -64,7 +64,7 @@ export class SendProgress {
   private sent = 0;
   private since = 0;
 
-  stalled(socket: Socket, now: number, limit: number): boolean {
+  stalled(socket: HttpSocket, now: number, limit: number): boolean {
     if (!sendPending(socket)) {
       this.since = 0;
       return false;

@@ -26,6 +26,11 @@ export interface TcpHandle {
   close(callback: (this: TcpHandle) => void): void;
   onread: (this: TcpHandle, arrayBuffer?: ArrayBuffer) => Uint8Array | undefined;
   reading?: boolean;
+  /** Reads land in `buf` (the net.Socket `onread` option's mechanism; raw-socket.ts returns the next one). */
+  useUserBuffer?(buf: Uint8Array): void;
+  setNoDelay?(on: boolean): number;
+  /** Fills `out.address` / `out.port`; 0 on success. */
+  getpeername?(out: { address?: string; port?: number }): number;
   [key: symbol]: unknown;
 }
 

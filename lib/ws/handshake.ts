@@ -70,7 +70,7 @@ export function refuseUpgrade(socket: Duplex, refusal: HandshakeRefusal): void {
     socket.destroy();
     return;
   }
-  socket.on('error', () => socket.destroy());
+  destroyOnError(socket);
   socket.end(errorResponse(refusal.status, refusal.message, refusal.headers));
   // end() flushes, then the peer's FIN (or this timer) finishes the socket.
   setTimeout(() => socket.destroy(), 1000).unref();
@@ -154,8 +154,13 @@ export function refuseUpgradeWith(
   if (type !== undefined && bytes.length > 0) head += `content-type: ${String(type)}\r\n`;
   head += `content-length: ${bytes.length}\r\nconnection: close\r\n${headerLines(headers, false)}\r\n`;
   if (!socket.writable) return void socket.destroy();
-  socket.on('error', () => socket.destroy());
+  destroyOnError(socket);
   upgradeAnswered(socket, status);
   socket.end(Buffer.concat([Buffer.from(head, 'latin1'), bytes]));
   setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** A net.Socket's later error ends it (nothing else listens any more); a RawSocket reports none. */
+function destroyOnError(socket: Duplex): void {
+  if (typeof socket.on === 'function') socket.on('error', () => socket.destroy());
 }

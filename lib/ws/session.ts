@@ -5,7 +5,8 @@
 // (read-buffer.ts); what a message gets back is reply.ts's; the close handshake is close-handshake.ts's.
 import { isUtf8 } from 'node:buffer';
 import type { Duplex } from 'node:stream';
-import { takeOverSocket, type RawSocket } from '../transport/raw-socket';
+import type { RawSocket } from '../transport/raw-socket';
+import { takeOverSocket } from '../transport/raw-takeover';
 import { CloseCode, Failures, type Failure } from './close-codes';
 import { CloseHandshake } from './close-handshake';
 import type { ConnectionLimits, WsConnectionInfo } from './connection-config';

@@ -6,7 +6,8 @@ import { Socket } from 'node:net';
 import type { WebSocket } from '../../lib/ws';
 import { sessionOfWs } from '../../lib/ws/session';
 import { getBackends } from '../../lib/diagnostics';
-import { rawSocketCounts, setRawSocket } from '../../lib/transport/raw-socket';
+import { rawSocketCounts } from '../../lib/transport/raw-socket';
+import { setRawSocket } from '../../lib/transport/raw-takeover';
 import { directWriteActive, setDirectWrite } from '../../lib/transport/krozen/direct-write';
 import { RawClient, exactEcho, sleep, startWs, type RunningWs } from './helpers';
 

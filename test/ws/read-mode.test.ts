@@ -4,7 +4,7 @@
 // run it), where direct reads must be active, plus one run with KROZEN_WS_STREAM_READ=1, where they must not.
 import { Socket } from 'node:net';
 import { getBackends } from '../../lib/diagnostics';
-import { setRawSocket } from '../../lib/transport/raw-socket';
+import { setRawSocket } from '../../lib/transport/raw-takeover';
 import type { WebSocket } from '../../lib/ws';
 import { sessionOfWs } from '../../lib/ws/session';
 import type WsClient from 'ws';

@@ -7,7 +7,8 @@
 // response with `connection: close`, a body left unread or a framing error end the connection after that
 // response.
 import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import type { HttpSocket } from '../http-socket';
+import type { RawSocketOwner } from '../raw-socket';
 import type { RequestHandler } from '../types';
 import { ChunkedDecoder } from './chunked';
 import { KrozenExchange, type ExchangeHost } from './exchange';
@@ -29,7 +30,7 @@ export interface ConnectionOwner {
   /** Graceful stop under way: answer what is in flight with `connection: close`, take nothing new. */
   readonly closing: boolean;
   /** An upgrade request reached the head of the line: the socket and the bytes after the head go there. */
-  upgrade(ex: KrozenExchange, socket: Socket, rest: Buffer): void;
+  upgrade(ex: KrozenExchange, socket: HttpSocket, rest: Buffer): void;
   /** The connection is done (closed or handed off). */
   release(conn: Connection): void;
 }
@@ -49,7 +50,7 @@ const PAUSE_PIPELINE = 2;
 const PAUSE_WRITE = 4;
 const PAUSE_HANDOFF = 8;
 
-export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnection, DirectReader {
+export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnection, DirectReader, RawSocketOwner {
   readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
@@ -76,7 +77,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
   private sendProgress: SendProgress | null = null;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: HttpSocket,
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
@@ -326,6 +327,7 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
   // ---- socket events (the transport forwards them) ----
 
   drained(): void {
+    this.responses.drained();
     this.resume(PAUSE_WRITE);
   }
 
@@ -347,8 +349,23 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
     const ex = this.bodyEx;
     this.bodyEx = null;
     if (ex !== null) ex.bodyAbort('Request aborted');
-    this.responses.clear();
+    this.responses.socketClosed();
     this.input.drop();
+  }
+
+  // ---- RawSocketOwner: the same events from a connection on its handle (../raw-socket.ts) ----
+
+  onEnd(): void {
+    this.peerEnd();
+  }
+
+  onDrain(): void {
+    this.drained();
+  }
+
+  onSocketClose(): void {
+    this.owner.release(this);
+    this.closed();
   }
 
   /**

@@ -5,7 +5,7 @@
 // be overtaken); what the kernel does not take at once goes through socket.write(), which from then on
 // keeps the order. Without the addon, on platforms whose sockets have no fd (Windows), or with
 // KROZEN_DIRECT_WRITE=0, responses go through socket.write() as before: the same bytes.
-import type { Socket } from 'node:net';
+import type { HttpSocket } from '../http-socket';
 import { TLSSocket } from 'node:tls';
 import { native } from '../../backend/load';
 
@@ -40,7 +40,7 @@ export function setDirectWrite(on: boolean): void {
  * Whether `socket` can be written directly at all (a plain TCP socket with an fd, the addon loaded). Never a
  * TLSSocket: its handle has the TCP fd too, and plaintext written there would bypass the encryption.
  */
-export function canWriteDirect(socket: Socket): boolean {
+export function canWriteDirect(socket: HttpSocket): boolean {
   return writeResponse !== null && !(socket instanceof TLSSocket) && fdOf(socket) !== -1;
 }
 
@@ -49,7 +49,7 @@ export function canWriteDirect(socket: Socket): boolean {
  * 'close' event comes later), and the number can be reused by the next accepted connection before that
  * event, so a kept number could write one client's response to another.
  */
-function fdOf(socket: Socket): number {
+function fdOf(socket: HttpSocket): number {
   if (socket.destroyed) return -1;
   const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
   if (handle === null || typeof handle !== 'object') return -1;
@@ -61,7 +61,7 @@ function fdOf(socket: Socket): number {
  * Writes `head` (Latin-1) and `body` on `socket` through its fd when nothing is queued there; true when it did
  * (whole, or the rest handed to socket.write), false when the caller must write it the ordinary way.
  */
-export function writeDirect(socket: Socket, head: string, body: string | Uint8Array | null): boolean {
+export function writeDirect(socket: HttpSocket, head: string, body: string | Uint8Array | null): boolean {
   const write = writeResponse;
   if (write === null || socket.writableLength !== 0 || socket.writableCorked !== 0 || socket.writableEnded)
     return false;

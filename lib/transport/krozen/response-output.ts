@@ -1,7 +1,7 @@
 // Putting one response on a connection's socket: a whole response (head + body) in as few writes as
 // possible — one native send when the addon can (direct-write.ts), else one socket write for a small body
 // and a corked pair for a large one — and a streamed body, chunked or not, with backpressure.
-import type { Socket } from 'node:net';
+import type { HttpSocket } from '../http-socket';
 import type { Readable } from 'node:stream';
 import { writeDirect } from './direct-write';
 import { logError, fallbackLogger } from '../../base/logger';
@@ -11,7 +11,7 @@ const COPY_BODY_MAX = 16 * 1024;
 
 /** Writes `head` (Latin-1) and `body` (a string as UTF-8) on `socket`; `direct`: try a direct write first. */
 export function writeResponse(
-  socket: Socket,
+  socket: HttpSocket,
   direct: boolean,
   head: string,
   latin1Head: boolean,
@@ -52,27 +52,34 @@ export interface StreamOwner {
   failed(): void;
 }
 
-/** Writes `body` after its head (already written): chunked framing when `chunked`, paused while the socket is full. */
-export function pipeResponseBody(socket: Socket, body: Readable, chunked: boolean, owner: StreamOwner): void {
-  let finished = false;
-  const onDrain = (): void => {
-    body.resume();
-  };
-  const cleanup = (): void => {
-    finished = true;
-    socket.off('drain', onDrain);
-    socket.off('close', onClose);
-  };
-  const onClose = (): void => {
-    if (!finished) {
-      cleanup();
+/** A streamed body on its way: the connection tells it of the socket's drain and close. */
+export interface BodyPipe {
+  /** It ended, failed or was dropped: nothing more is written. */
+  readonly finished: boolean;
+  /** The socket drained: the body, paused while the socket was full, goes on. */
+  drained(): void;
+  /** The socket closed: the body is destroyed. */
+  closed(): void;
+}
+
+/**
+ * Writes `body` after its head (already written): chunked framing when `chunked`, paused while the socket is
+ * full (until the connection calls drained()).
+ */
+export function pipeResponseBody(socket: HttpSocket, body: Readable, chunked: boolean, owner: StreamOwner): BodyPipe {
+  const pipe = {
+    finished: false,
+    drained(): void {
+      if (!pipe.finished) body.resume();
+    },
+    closed(): void {
+      if (pipe.finished) return;
+      pipe.finished = true;
       body.destroy();
-    }
+    },
   };
-  socket.on('drain', onDrain);
-  socket.on('close', onClose);
   body.on('data', (chunk: Buffer | string) => {
-    if (finished || owner.ended()) return;
+    if (pipe.finished || owner.ended()) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (bytes.length === 0) return;
     let ok: boolean;
@@ -88,15 +95,16 @@ export function pipeResponseBody(socket: Socket, body: Readable, chunked: boolea
     if (!ok) body.pause();
   });
   body.once('end', () => {
-    if (finished) return;
-    cleanup();
+    if (pipe.finished) return;
+    pipe.finished = true;
     if (chunked && !owner.ended()) socket.write('0\r\n\r\n', 'latin1');
     owner.done();
   });
   body.once('error', (err: NodeJS.ErrnoException) => {
-    if (finished) return;
-    cleanup();
+    if (pipe.finished) return;
+    pipe.finished = true;
     if (err.code !== 'ERR_STREAM_PREMATURE_CLOSE') logError(fallbackLogger(), 'response stream failed', err);
     owner.failed();
   });
+  return pipe;
 }

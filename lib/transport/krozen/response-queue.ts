@@ -6,11 +6,11 @@
 // of it, an upgrade that takes the socket once it reaches the head, and the cap on answers waiting
 // (settings.httpMaxBackpressure). An exchange talks to this queue about its response; the connection adds
 // exchanges and hears back (ResponseQueueHost) when the line moves: one hop each way.
-import type { Socket } from 'node:net';
+import type { HttpSocket } from '../http-socket';
 import type { Readable } from 'node:stream';
 import type { ExchangeResponses, KrozenExchange } from './exchange';
 import { canWriteDirect } from './direct-write';
-import { pipeResponseBody, writeResponse } from './response-output';
+import { pipeResponseBody, writeResponse, type BodyPipe } from './response-output';
 
 /** What the queue needs from its connection. */
 export interface ResponseQueueHost {
@@ -76,9 +76,11 @@ export class ResponseQueue implements ExchangeResponses {
   private refusalAfter: KrozenExchange | null = null;
   /** Responses may go out by direct writes (./direct-write.ts). */
   private readonly direct: boolean;
+  /** The streamed body going out now, if any: it hears of the socket's drain and close. */
+  private piping: BodyPipe | null = null;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: HttpSocket,
     private readonly host: ResponseQueueHost,
     private readonly transport: ResponseQueueTransport,
   ) {
@@ -102,6 +104,19 @@ export class ResponseQueue implements ExchangeResponses {
   /** The connection ended: nothing in the line is written any more. */
   clear(): void {
     this.line.length = 0;
+  }
+
+  /** The socket drained: a streamed body paused by it goes on. */
+  drained(): void {
+    if (this.piping !== null) this.piping.drained();
+  }
+
+  /** The socket closed: a streamed body still going is dropped. */
+  socketClosed(): void {
+    this.line.length = 0;
+    const piping = this.piping;
+    this.piping = null;
+    if (piping !== null) piping.closed();
   }
 
   /** A request that cannot be read: `text` answers it after the answers ahead of it, then the connection ends. */
@@ -206,11 +221,18 @@ export class ResponseQueue implements ExchangeResponses {
 
   private pipeStream(ex: KrozenExchange, body: Readable, chunked: boolean, close: boolean): void {
     const host = this.host;
-    pipeResponseBody(this.socket, body, chunked, {
+    const pipe = pipeResponseBody(this.socket, body, chunked, {
       ended: () => host.ended,
-      done: () => this.done(ex, close),
-      failed: () => host.destroy(),
+      done: () => {
+        if (this.piping === pipe) this.piping = null;
+        this.done(ex, close);
+      },
+      failed: () => {
+        if (this.piping === pipe) this.piping = null;
+        host.destroy();
+      },
     });
+    if (!pipe.finished) this.piping = pipe;
   }
 
   /** `ex`'s response is fully handed to the socket (`close`: the connection ends after it): the next one may go. */

@@ -14,7 +14,11 @@ import { keepAliveLines } from './writer';
 import { startDirectRead } from '../direct-read';
 import { listenerFault } from '../../base/listener-guard';
 import { createTlsListener } from './tls-listener';
-import { allowTakeover, type FdWriter, type RawSocket, type TakeoverHost } from '../raw-socket';
+import type { FdWriter, RawSocket, TakeoverHost } from '../raw-socket';
+import { allowTakeover, openRawSocket } from '../raw-takeover';
+import { acceptOnHandles } from '../raw-accept';
+import type { HttpSocket } from '../http-socket';
+import type { TcpHandle } from '../tcp-handle';
 import { fdWriter } from './direct-write';
 
 /** Requests parsed ahead of their responses on one connection (pipelining) before reading stops. */
@@ -33,7 +37,10 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
   closing = false;
   private readonly connections = new Set<Connection>();
   private readonly sockets = new Set<net.Socket>();
-  /** Upgraded connections driven through their handles (raw-socket.ts): still counted, closed at shutdown. */
+  /**
+   * Connections driven through their handles (raw-socket.ts): accepted so (raw-accept.ts) or taken over by a
+   * WebSocket; counted until they close, closed at shutdown.
+   */
   private readonly raws = new Set<RawSocket>();
   private rawsGone: (() => void) | null = null;
   private readonly limit: ConnectionLimit;
@@ -83,6 +90,9 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
 
   async listen(port: number, host: string, backlog: number, reusePort = false): Promise<number> {
     const bound = await listenOn(this.server, port, host, backlog, reusePort);
+    // Plain TCP: new connections run on their handles, without a net.Socket (the listener's own 'connection'
+    // listener, accept() below, is the one the transport counts as its own).
+    if (this.settings.tls === undefined) acceptOnHandles(this.server, (h, owner) => this.acceptHandle(h, owner), 1);
     // One timer for every connection's deadlines (as node:http's connectionsCheckingInterval).
     this.sweeper = startSweep(this.settings, this.connections);
     return bound;
@@ -104,6 +114,22 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
     // never on a TLSSocket (its handle reads ciphertext): startDirectRead refuses one.
     startDirectRead(socket, conn);
     if (this.closing) conn.destroy();
+  }
+
+  /** A connection on its handle (raw-accept.ts); false leaves it to Node's callback and accept() (503, a stop). */
+  private acceptHandle(handle: TcpHandle, ownerSymbol: symbol): boolean {
+    if (this.closing || !this.limit.admitCounted()) return false;
+    const raw = openRawSocket(handle, this, ownerSymbol);
+    if (raw === null) {
+      this.limit.closed();
+      return false;
+    }
+    if (typeof handle.setNoDelay === 'function') handle.setNoDelay(true);
+    const conn = new Connection(raw, this, Date.now());
+    this.connections.add(conn);
+    this.raws.add(raw);
+    if (!raw.start(conn)) raw.destroy();
+    return true;
   }
 
   get openConnections(): number {
@@ -130,16 +156,19 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
     this.connections.delete(conn);
   }
 
-  upgrade(ex: KrozenExchange, socket: net.Socket, rest: Buffer): void {
-    // The WebSocket layer owns the socket from here: the HTTP connection (already released) is let go.
-    (socket as Tracked)[CONNECTION] = null;
-    socket.off('data', onSocketData);
-    socket.off('end', onSocketEnd);
-    socket.off('drain', onSocketDrain);
-    // Plain TCP: the WebSocket layer may drive the handle itself (takenOver below).
-    if (this.settings.tls === undefined) allowTakeover(socket, this);
-    // As node:http leaves it: the next 'data' listener starts the flow again.
-    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+  upgrade(ex: KrozenExchange, socket: HttpSocket, rest: Buffer): void {
+    // The WebSocket layer owns the socket from here: the HTTP connection (already released) is let go. A
+    // RawSocket (paused by the hand-off) becomes its session's at once; a net.Socket loses our listeners.
+    if (socket instanceof net.Socket) {
+      (socket as Tracked)[CONNECTION] = null;
+      socket.off('data', onSocketData);
+      socket.off('end', onSocketEnd);
+      socket.off('drain', onSocketDrain);
+      // Plain TCP: the WebSocket layer may drive the handle itself (takenOver below).
+      if (this.settings.tls === undefined) allowTakeover(socket, this);
+      // As node:http leaves it: the next 'data' listener starts the flow again.
+      (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+    }
     const req: UpgradeHead = {
       method: ex.method,
       url: ex.url,
@@ -150,7 +179,7 @@ export class KrozenTransport implements TransportServer, ConnectionOwner, Takeov
       remoteAddress: ex.remoteAddress,
     };
     try {
-      this.onUpgrade(req, socket, rest);
+      this.onUpgrade(req, socket as unknown as net.Socket, rest);
     } catch (err) {
       listenerFault('krozen upgrade', err, socket);
     }

@@ -2,7 +2,7 @@
 // sweep that ends, or answers with 408, the connections past their phase's limit (settings.headersTimeout,
 // requestTimeout, keepAliveTimeout, sendTimeout), as node:http's connectionsCheckingInterval does. One timer
 // for every connection: nothing is armed per request or per write on the hot path.
-import type { Socket } from 'node:net';
+import type { HttpSocket } from '../http-socket';
 import type { Settings } from '../../settings';
 import { listenerFault } from '../../base/listener-guard';
 
@@ -25,7 +25,7 @@ export const enum Phase {
 
 /** What the sweep reads of a connection and does to it. */
 export interface TimedConnection {
-  readonly socket: Socket;
+  readonly socket: HttpSocket;
   phase: Phase;
   /** Date.now() when the current phase began. */
   since: number;
