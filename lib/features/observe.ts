@@ -143,7 +143,10 @@ function upgradeTracer(app: ObservedHost, tracing: HttpTracing, wsPath: string):
       if (holder.span !== null) holder.span.end(code);
     };
     watchUpgrade(socket, done);
-    socket.once('close', () => done(0));
+    // A net.Socket says 'close'; a connection on its TCP handle (lib/transport/raw-socket.ts) has whenClosed.
+    const raw = socket as unknown as { whenClosed?: (fn: () => void) => void };
+    if (typeof raw.whenClosed === 'function') raw.whenClosed(() => done(0));
+    else socket.once('close', () => done(0));
     tracing.run({ ...request, route }, holder, handle, undefined);
   };
 }

@@ -55,6 +55,7 @@ const SHUT_DOWN = 8; // the FIN went out
 const NEED_DRAIN = 16;
 const PAUSED = 32;
 const HALF_OPEN = 64;
+const CLOSED = 128;
 
 export class RawSocket implements DirectReader {
   /** Where the next read lands. */
@@ -73,6 +74,8 @@ export class RawSocket implements DirectReader {
   _bytesDispatched = 0;
   /** The peer's address, read once (getpeername) when first asked. */
   private peer: string | undefined | null = null;
+  /** Who else waits for the close (whenClosed), besides the owner. */
+  private closeWatchers: (() => void)[] | null = null;
 
   constructor(
     private readonly handle: TcpHandle,
@@ -305,11 +308,24 @@ export class RawSocket implements DirectReader {
   /** @internal The handle closed. */
   closed(): void {
     this.queued = 0;
+    this.flags |= CLOSED;
     try {
       this.host.rawClosed(this);
     } finally {
-      this.owner.onSocketClose();
+      try {
+        this.owner.onSocketClose();
+      } finally {
+        const watchers = this.closeWatchers;
+        this.closeWatchers = null;
+        if (watchers !== null) for (const fn of watchers) fn();
+      }
     }
+  }
+
+  /** Calls `fn` once the connection has closed, as a net.Socket's 'close' listener (tracing's upgrade span). */
+  whenClosed(fn: () => void): void {
+    if ((this.flags & CLOSED) !== 0) process.nextTick(fn);
+    else (this.closeWatchers ??= []).push(fn);
   }
 
   private send(one: Uint8Array | null, many: Uint8Array[] | null): void {
