@@ -3,6 +3,7 @@
 // request (answered, then closed), a streamed body to a slow reader, a WebSocket upgrade that keeps the handle —
 // and a net.Socket where one is needed: maxConnections' 503, a 'connection' listener somebody added. Every
 // other HTTP suite runs on whichever path getBackends().httpSocket names; this one checks the path itself.
+// Plain TCP by nature (its clients speak cleartext HTTP/1.1): the TLS lane leaves it out (.ci/run).
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import WebSocket from 'ws';
@@ -19,6 +20,25 @@ const rawByDefault = process.env.KROZEN_RAW_SOCKET !== '0';
 function listenerOf(r: Running): net.Server {
   return (r.server as unknown as { transport: { server: net.Server } }).transport.server;
 }
+
+/** Client sockets of the running test: destroyed after it, passed or failed (none may keep jest alive). */
+const clients: net.Socket[] = [];
+function connect(port: number): net.Socket {
+  const socket = net.connect(port, '127.0.0.1');
+  clients.push(socket);
+  return socket;
+}
+/** Servers a test starts besides the shared one: stopped after it even when it timed out mid-way. */
+const started: Running[] = [];
+async function start(...args: Parameters<typeof startApp>): Promise<Running> {
+  const running = await startApp(...args);
+  started.push(running);
+  return running;
+}
+afterEach(async () => {
+  for (const socket of clients.splice(0)) socket.destroy();
+  await Promise.all(started.splice(0).map((s) => s.stop().catch(() => undefined)));
+});
 
 let r: Running;
 beforeAll(async () => {
@@ -70,7 +90,7 @@ test('keep-alive and pipelining: ten requests in one write get ten answers in or
 });
 
 test("a client's FIN right after its request: the answer still comes, then the server's FIN", async () => {
-  const socket = net.connect(r.port, '127.0.0.1');
+  const socket = connect(r.port);
   await new Promise((resolve) => socket.once('connect', resolve));
   const chunks: Buffer[] = [];
   socket.on('data', (c) => chunks.push(c));
@@ -83,7 +103,7 @@ test("a client's FIN right after its request: the answer still comes, then the s
 });
 
 test('a streamed 8 MiB body reaches a client that reads slowly, byte for byte (backpressure and drain)', async () => {
-  const socket = net.connect(r.port, '127.0.0.1');
+  const socket = connect(r.port);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write('GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   socket.pause();
@@ -119,17 +139,21 @@ test('a streamed 8 MiB body reaches a client that reads slowly, byte for byte (b
 test('a WebSocket upgrade keeps the handle: the session becomes its owner, echoes, closes cleanly', async () => {
   const taken = rawSocketCounts.taken;
   const ws = new WebSocket(`ws://127.0.0.1:${r.port}/echo`);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const got = new Promise<string>((resolve) => ws.once('message', (m) => resolve(m.toString())));
-  ws.send('over the raw handle');
-  expect(await got).toBe('over the raw handle');
-  expect(rawSocketCounts.taken - taken).toBe(onHandles ? 1 : 0);
-  const closed = new Promise<number>((resolve) => ws.once('close', resolve));
-  ws.close(1000);
-  expect(await closed).toBe(1000);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const got = new Promise<string>((resolve) => ws.once('message', (m) => resolve(m.toString())));
+    ws.send('over the raw handle');
+    expect(await got).toBe('over the raw handle');
+    expect(rawSocketCounts.taken - taken).toBe(onHandles ? 1 : 0);
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    ws.close(1000);
+    expect(await closed).toBe(1000);
+  } finally {
+    ws.terminate();
+  }
 });
 
 test("a 'connection' listener on the listener gets its net.Socket: such connections take Node's path", async () => {
@@ -152,7 +176,7 @@ test("a 'connection' listener on the listener gets its net.Socket: such connecti
 
 test('with raw sockets off (KROZEN_RAW_SOCKET=0 / setRawSocket(false)) a new server accepts through net.Socket', async () => {
   setRawSocket(false);
-  const off = await startApp((app) => app.get('/json', () => ({ body: { ok: true } })), { transport: 'krozen' });
+  const off = await start((app) => app.get('/json', () => ({ body: { ok: true } })), { transport: 'krozen' });
   try {
     const before = { ...rawAcceptCounts };
     const raw = await rawRequest(off.port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
@@ -165,12 +189,12 @@ test('with raw sockets off (KROZEN_RAW_SOCKET=0 / setRawSocket(false)) a new ser
 });
 
 test('maxConnections: the connection over the cap gets its 503 (through a net.Socket); the others keep working', async () => {
-  const capped = await startApp((app) => app.get('/json', () => ({ body: { ok: true } })), {
+  const capped = await start((app) => app.get('/json', () => ({ body: { ok: true } })), {
     transport: 'krozen',
     maxConnections: 1,
   });
   try {
-    const first = net.connect(capped.port, '127.0.0.1');
+    const first = connect(capped.port);
     await new Promise((resolve) => first.once('connect', resolve));
     first.write('GET /json HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((resolve) => first.once('data', resolve));
@@ -186,7 +210,7 @@ test('maxConnections: the connection over the cap gets its 503 (through a net.So
 });
 
 test('sendTimeout on the handle: a client that never reads a streamed body is closed; the send progress is read there', async () => {
-  const stalled = await startApp(
+  const stalled = await start(
     (app) =>
       app.get('/big', () => {
         let left = 256; // 16 MiB: far more than the socket buffers hold
@@ -203,7 +227,7 @@ test('sendTimeout on the handle: a client that never reads a streamed body is cl
     (stalled.server as unknown as { transport: { openConnections: number } }).transport.openConnections;
   try {
     const before = rawAcceptCounts.raw;
-    const client = net.connect(stalled.port, '127.0.0.1');
+    const client = connect(stalled.port);
     await new Promise((resolve) => client.once('connect', resolve));
     client.pause(); // never reads
     client.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -221,7 +245,7 @@ test('sendTimeout on the handle: a client that never reads a streamed body is cl
 });
 
 test('a slow reader of a streamed body is not cut by sendTimeout while it keeps reading (progress counted on the handle)', async () => {
-  const served = await startApp(
+  const served = await start(
     (app) =>
       app.get('/big', () => {
         let left = 64; // 4 MiB
@@ -235,7 +259,7 @@ test('a slow reader of a streamed body is not cut by sendTimeout while it keeps 
     { transport: 'krozen', sendTimeout: 300 },
   );
   try {
-    const client = net.connect(served.port, '127.0.0.1');
+    const client = connect(served.port);
     await new Promise((resolve) => client.once('connect', resolve));
     client.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
     let received = 0;
