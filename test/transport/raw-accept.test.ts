@@ -21,6 +21,16 @@ function listenerOf(r: Running): net.Server {
   return (r.server as unknown as { transport: { server: net.Server } }).transport.server;
 }
 
+/** A body of `count` 64 KiB pieces, made as read; piece k (counting down from count - 1) is filled with byteOf(k). */
+function pieces(count: number, byteOf: (left: number) => number): Readable {
+  let left = count;
+  return new Readable({
+    read(): void {
+      this.push(left-- > 0 ? Buffer.alloc(64 * 1024, byteOf(left)) : null);
+    },
+  });
+}
+
 /** Client sockets of the running test: destroyed after it, passed or failed (none may keep jest alive). */
 const clients: net.Socket[] = [];
 function connect(port: number): net.Socket {
@@ -51,12 +61,7 @@ beforeAll(async () => {
       });
       // 8 MiB streamed in 64 KiB pieces: more than the socket buffers hold, so a slow reader backs it up.
       app.get('/stream', () => {
-        let left = 128;
-        const body = new Readable({
-          read(): void {
-            this.push(left-- > 0 ? Buffer.alloc(64 * 1024, 0x61 + (left % 26)) : null);
-          },
-        });
+        const body = pieces(128, (left) => 0x61 + (left % 26));
         return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body };
       });
       app.ws('/echo', { message: (ctx) => void (ctx.reply = ctx.raw) });
@@ -213,12 +218,7 @@ test('sendTimeout on the handle: a client that never reads a streamed body is cl
   const stalled = await start(
     (app) =>
       app.get('/big', () => {
-        let left = 256; // 16 MiB: far more than the socket buffers hold
-        const body = new Readable({
-          read(): void {
-            this.push(left-- > 0 ? Buffer.alloc(64 * 1024, 0x62) : null);
-          },
-        });
+        const body = pieces(256, () => 0x62); // 16 MiB: far more than the socket buffers hold
         return { status: 200, body };
       }),
     { transport: 'krozen', sendTimeout: 400 },
@@ -248,12 +248,7 @@ test('a slow reader of a streamed body is not cut by sendTimeout while it keeps 
   const served = await start(
     (app) =>
       app.get('/big', () => {
-        let left = 64; // 4 MiB
-        const body = new Readable({
-          read(): void {
-            this.push(left-- > 0 ? Buffer.alloc(64 * 1024, 0x63) : null);
-          },
-        });
+        const body = pieces(64, () => 0x63); // 4 MiB
         return { status: 200, headers: { connection: 'close' }, body };
       }),
     { transport: 'krozen', sendTimeout: 300 },
