@@ -17,6 +17,7 @@
 import type { Socket } from 'node:net';
 import { listenerFault } from '../base/listener-guard';
 import type { DirectReader } from './direct-read';
+import { peerAddress } from './peer-address';
 import { UV_EOF, type HandleBindings, type HandleRequest, type TcpHandle } from './tcp-handle';
 
 /** What the connection's events reach (the HTTP connection, then the WebSocket session it upgrades to). */
@@ -30,7 +31,7 @@ export interface RawSocketOwner extends DirectReader {
 }
 
 /** Writes `body` on `fd` at once: -1 when all of it went, else how many bytes did (the addon's writeResponse). */
-export type FdWriter = (fd: number, head: string, body: Uint8Array) => number;
+export type FdWriter = (fd: number, head: string, body: Uint8Array | null) => number;
 
 /** The transport that accepted a socket: it stops tracking the net.Socket and tracks the raw one instead. */
 export interface TakeoverHost {
@@ -117,11 +118,7 @@ export class RawSocket implements DirectReader {
 
   /** The peer's IP address (undefined when the handle cannot say: closed, or not a TCP connection). */
   get remoteAddress(): string | undefined {
-    if (this.peer === null) {
-      const out: { address?: string } = {};
-      const handle = this.handle;
-      this.peer = typeof handle.getpeername === 'function' && handle.getpeername(out) === 0 ? out.address : undefined;
-    }
+    if (this.peer === null) this.peer = peerAddress(this.handle);
     return this.peer;
   }
 
@@ -174,6 +171,7 @@ export class RawSocket implements DirectReader {
   /** Writes `chunk` (a string in `encoding`, UTF-8 by default); false once past the high-water mark, as a Writable. */
   write(data: Uint8Array | string, encoding?: BufferEncoding): boolean {
     if (!this.writable) return false;
+    if (typeof data === 'string' && encoding === 'latin1' && this.sendLatin1(data)) return true;
     const chunk = typeof data === 'string' ? Buffer.from(data, encoding) : data;
     // As a Writable counts it: a write that brings the queue to the mark asks for 'drain', even when the
     // kernel then takes it all at once (the 'drain' then follows on the next tick).
@@ -326,6 +324,27 @@ export class RawSocket implements DirectReader {
   whenClosed(fn: () => void): void {
     if ((this.flags & CLOSED) !== 0) process.nextTick(fn);
     else (this.closeWatchers ??= []).push(fn);
+  }
+
+  /**
+   * Header bytes (a WebSocket's 101) with nothing queued or corked: the addon sends the string itself, no
+   * Buffer made for it. True when all of it went; else what is left goes by write() (behind what did go).
+   */
+  private sendLatin1(text: string): boolean {
+    if (this.fdWrite === null || this.queued !== 0 || this.corked !== null || text.length >= HIGH_WATER_MARK)
+      return false;
+    const sent = this.fdWrite(this.fd, text, null);
+    rawSocketCounts.fdWrites++;
+    if (sent === -1) {
+      this._bytesDispatched += text.length;
+      return true;
+    }
+    if (sent > 0) {
+      this._bytesDispatched += sent;
+      this.send(Buffer.from(text.slice(sent), 'latin1'), null);
+      return true;
+    }
+    return false;
   }
 
   private send(one: Uint8Array | null, many: Uint8Array[] | null): void {

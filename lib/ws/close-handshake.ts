@@ -5,16 +5,22 @@ import type { WsSocket } from './session-socket';
 import { CloseCode } from './close-codes';
 import { Length } from './frame';
 import type { Outbox } from './outbox';
-import { frameClose } from './sender';
+import { closeAnswer, frameClose } from './sender';
+import { deadlineList, type Deadline, type DeadlineList } from './close-deadlines';
 
-export class CloseHandshake {
+export class CloseHandshake implements Deadline {
   /** Our close frame is queued: nothing else is sent. */
   sent = false;
   /** The peer's close frame arrived. */
   received = false;
   code: number = CloseCode.ABNORMAL;
   reason = '';
-  private timer: NodeJS.Timeout | null = null;
+  // Its place in the close deadlines (close-deadlines.ts) once our close is sent or TCP ended; deadline 0:
+  // never listed yet, -1: the socket closed (never again).
+  deadline = 0;
+  prev: Deadline | null = null;
+  next: Deadline | null = null;
+  list: DeadlineList | null = null;
 
   constructor(
     private readonly socket: WsSocket,
@@ -33,7 +39,7 @@ export class CloseHandshake {
     this.received = true;
     if (!this.sent) {
       this.sent = true;
-      this.outbox.sendControl(code === CloseCode.NO_STATUS ? frameClose() : frameClose(code));
+      this.outbox.sendControl(closeAnswer(code === CloseCode.NO_STATUS ? undefined : code));
       this.startTimer();
     }
     if (this.outbox.idle) this.endSocket();
@@ -66,14 +72,16 @@ export class CloseHandshake {
 
   /** The socket closed. */
   done(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    if (this.list !== null) this.list.remove(this);
+    this.deadline = -1;
+  }
+
+  /** closeTimeout passed: the peer is cut. */
+  expire(): void {
+    this.socket.destroy();
   }
 
   private startTimer(): void {
-    if (this.timer !== null) return;
-    this.timer = setTimeout(() => this.socket.destroy(), this.timeout);
+    if (this.deadline === 0) deadlineList(this.timeout).add(this);
   }
 }

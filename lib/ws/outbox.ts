@@ -35,8 +35,8 @@ export class Outbox {
   batched = false;
   /** Inside a read: the batch is flushed when the read ends (else: at the end of the tick). */
   inRead = false;
-  // The batch: one frame (the common case: no array), or several.
-  private batchOne: Buffer | null = null;
+  // The batch: one frame (the common case: no array), or several. A string is the 101's head (latin1), first.
+  private batchOne: Buffer | string | null = null;
   private batchMany: Buffer[] | null = null;
   private batchBytes = 0;
   /** Frames behind a compression (null: nothing waits, write straight to the batch). */
@@ -234,17 +234,35 @@ export class Outbox {
     if (!this.socket.writable) return;
     if (this.batchOne === null && this.batchMany === null) {
       this.batchOne = buf;
-      if (!this.batched) {
-        this.batched = true;
-        if (!this.inRead) scheduleFlush(this);
-      }
+      this.opened();
     } else if (this.batchMany === null) {
-      this.batchMany = [this.batchOne as Buffer, buf];
+      const one = this.batchOne as Buffer | string;
+      this.batchMany = [typeof one === 'string' ? Buffer.from(one, 'latin1') : one, buf];
       this.batchOne = null;
     } else {
       this.batchMany.push(buf);
     }
     this.batchBytes += buf.length;
+  }
+
+  /**
+   * The handshake's 101 (header bytes), first in the batch. Alone in it (no frame sent in the open handler, the
+   * usual case), it leaves as the string it is: no Buffer is made for it.
+   */
+  writeHead(head: string): void {
+    if (!this.socket.writable) return;
+    if (this.batchOne !== null || this.batchMany !== null) return this.write(Buffer.from(head, 'latin1'));
+    this.batchOne = head;
+    this.batchBytes += head.length;
+    this.opened();
+  }
+
+  /** The batch has its first entry: it leaves at the end of the read, or of the tick. */
+  private opened(): void {
+    if (!this.batched) {
+      this.batched = true;
+      if (!this.inRead) scheduleFlush(this);
+    }
   }
 
   /** Hands the batch to the socket. */
@@ -259,7 +277,8 @@ export class Outbox {
     const socket = this.socket;
     if (!socket.writable) return;
     if (one !== null) {
-      socket.write(one);
+      if (typeof one === 'string') socket.write(one, 'latin1');
+      else socket.write(one);
     } else if (many !== null) {
       if (bytes <= CONCAT_LIMIT) {
         socket.write(Buffer.concat(many, bytes));

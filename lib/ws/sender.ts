@@ -73,6 +73,20 @@ export function frameClose(code?: number, reason = ''): Buffer {
   return frameCopy(Opcode.CLOSE, payload);
 }
 
+// The frames that answer a peer's close (its code, no reason; none: an empty close), made once per code and
+// shared by every connection: a close handshake allocates nothing for its answer. Nothing writes into them.
+const closeAnswers = new Map<number | undefined, Buffer>();
+
+/** The close frame answering the peer's `code` (undefined: an empty close); `code` is a valid close code. */
+export function closeAnswer(code: number | undefined): Buffer {
+  let frame = closeAnswers.get(code);
+  if (frame === undefined) {
+    frame = frameClose(code);
+    closeAnswers.set(code, frame);
+  }
+  return frame;
+}
+
 /** The payload length a server frame's header gives. */
 export function framePayloadLength(frame: Buffer): number {
   const short = frame[1] & Bits.LENGTH;

@@ -7,6 +7,8 @@ import { listenerFault } from '../base/listener-guard';
 /** What a WebSocket session calls on its socket: a net.Socket's stream, or its handle taken over (RawSocket). */
 export interface WsSocket {
   write(chunk: Uint8Array): boolean;
+  /** A string of header bytes (the 101), without a Buffer made for it first. */
+  write(text: string, encoding: 'latin1'): boolean;
   cork(): void;
   uncork(): void;
   end(): void;

@@ -79,7 +79,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   start(response: string, head: Buffer): void {
     const outbox = this.outbox;
     outbox.inRead = true;
-    outbox.write(Buffer.from(response, 'latin1'));
+    outbox.writeHead(response);
     const ctx: WsConnectContext = { ws: this.ws };
     try {
       const result = this.handlers.open(ctx);

@@ -239,7 +239,7 @@ export class WsUpgrade {
       return { endpoint, params: match.params };
     }
     if (path === this.config.wsPath && hookEndpointOn(this.host.hooks, this.config)) {
-      return { endpoint: this.hookEndpoint, params: Object.freeze(Object.create(null)) };
+      return { endpoint: this.hookEndpoint, params: NO_PARAMS };
     }
     return null;
   }

@@ -30,6 +30,10 @@ module.exports = function memcheckHttpHead(native) {
         const out = new Uint32Array(4 + 4 * maxFields);
         const count = native.scanHead(buf, 0, end, out, 64, maxFields);
         check(count <= maxFields, `count ${count} > ${maxFields}`);
+        // The same scan with the text made in the call (the parser's entry point).
+        const textOut = new Uint32Array(5 + 4 * maxFields);
+        const text = native.scanHeadText(buf, 0, end, textOut, 64, maxFields);
+        check(typeof text === 'number' ? text === count : (textOut[0] | 0) === count && text.length === end, 'scanHeadText');
         if (count >= 0) accepted++;
         // The same head with each byte in turn made bad (CR, LF, NUL, SP, ':').
         if (end === full.length && maxFields === 8) {
@@ -48,6 +52,8 @@ module.exports = function memcheckHttpHead(native) {
     check(native.scanHead(buf, 0, buf.length + 1, new Uint32Array(40), 64, 8) === -21, 'end past the buffer');
     check(native.scanHead(buf, 3, 2, new Uint32Array(40), 64, 8) === -21, 'start past end');
     check(native.scanHead(Buffer.alloc(0), 0, 0, new Uint32Array(40), 64, 8) === -1, 'empty buffer');
+    check(native.scanHeadText(buf, 0, buf.length, new Uint32Array(0), 64, 8) === -20, 'text: no room');
+    check(native.scanHeadText(buf, 0, buf.length + 1, new Uint32Array(40), 64, 8) === -21, 'text: end past the buffer');
   }
   native._setHttpHeadKernel(before);
   check(accepted > 0, 'no head was accepted');

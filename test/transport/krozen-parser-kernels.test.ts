@@ -109,6 +109,37 @@ describeNative('native head scan kernels', () => {
     expect(out.slice(0, 12)).toEqual([5, 11, 20, 1, 22, 26, 28, 42, 44, 47, 50, 51]);
   });
 
+  test("scanHeadText: the head as text and scanHead's answer one slot further, or the request-line code", () => {
+    const heads = [
+      'GET /json HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nX-A:\t b \r\n', // fine
+      'GET /json HTTP/1.1\r\nHost: x\r\nBad Name: 1\r\n', // a field-line code: text and code
+      'GET /json HTTP/1.1\r\nHost: x\r\n folded\r\n', // obs-fold, a field-line code too
+      'GET /json HTTP/2.0\r\nHost: x\r\n', // a request-line code: no text
+      'G@T / HTTP/1.1\r\n',
+      '',
+      'GET /caf\xe9 HTTP/1.1\r\nX-L: \xff\xfe\r\n', // Latin-1 bytes past 0x7f
+    ];
+    for (const head of heads) {
+      const buf = Buffer.from(`..${head}..`, 'latin1');
+      const plain = new Uint32Array(slots(4));
+      const count = n().scanHead(buf, 2, buf.length - 2, plain, 100, 4);
+      const out = new Uint32Array(slots(4) + 1);
+      const text = n().scanHeadText(buf, 2, buf.length - 2, out, 100, 4);
+      if (count < 0 && count > -10) {
+        expect(text).toBe(count);
+        continue;
+      }
+      expect(text).toBe(head);
+      expect(out[0] | 0).toBe(count);
+      if (count > 0) expect([...out.subarray(1, 1 + 4 + 4 * count)]).toEqual([...plain.subarray(0, 4 + 4 * count)]);
+    }
+    const buf = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n', 'latin1');
+    expect(n().scanHeadText(buf, 0, buf.length, new Uint32Array(slots(2)), 100, 2)).toBe(-20); // no room for the count
+    expect(n().scanHeadText(buf, 0, buf.length, new Uint32Array(0), 100, 0)).toBe(-20);
+    expect(n().scanHeadText(buf, 0, buf.length + 1, new Uint32Array(40), 100, 2)).toBe(-21);
+    expect(n().scanHeadText(buf, 4, 3, new Uint32Array(40), 100, 2)).toBe(-21);
+  });
+
   test('bad ranges and a short output array are codes, never a read or write out of bounds', () => {
     const buf = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n', 'latin1');
     const out = new Uint32Array(slots(2));

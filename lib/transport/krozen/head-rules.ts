@@ -125,6 +125,25 @@ function lowerName(name: string): string {
     case 'Authorization':
     case 'authorization':
       return 'authorization';
+    // A WebSocket upgrade's (RFC 6455 §4.1), as browsers and `ws` spell them.
+    case 'Upgrade':
+    case 'upgrade':
+      return 'upgrade';
+    case 'Origin':
+    case 'origin':
+      return 'origin';
+    case 'Sec-WebSocket-Key':
+    case 'sec-websocket-key':
+      return 'sec-websocket-key';
+    case 'Sec-WebSocket-Version':
+    case 'sec-websocket-version':
+      return 'sec-websocket-version';
+    case 'Sec-WebSocket-Extensions':
+    case 'sec-websocket-extensions':
+      return 'sec-websocket-extensions';
+    case 'Sec-WebSocket-Protocol':
+    case 'sec-websocket-protocol':
+      return 'sec-websocket-protocol';
     default:
       break;
   }

@@ -38,6 +38,18 @@ export interface HttpHeadNative {
     maxUrlLength: number,
     maxHeaderCount: number,
   ): number;
+  /**
+   * scanHead and buf[start, end) as latin1 text in one call: the text, with the field count (or a field-line
+   * code, as int32) in out[0] and scanHead's offsets from out[1]; or a request-line / range code (no text).
+   */
+  scanHeadText(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    out: Uint32Array,
+    maxUrlLength: number,
+    maxHeaderCount: number,
+  ): string | number;
   /** The scan kernel in use: 'avx2' | 'sse2' | 'neon' | 'scalar'. */
   httpHeadKernel(): string;
   /** The kernels this CPU can run, best first. */
@@ -47,7 +59,7 @@ export interface HttpHeadNative {
 }
 
 export const httpHeadNative: HttpHeadNative | null =
-  native !== null && typeof native.scanHead === 'function' ? (native as unknown as HttpHeadNative) : null;
+  native !== null && typeof native.scanHeadText === 'function' ? (native as unknown as HttpHeadNative) : null;
 
 // The scan's codes (native/http_head_kernels.h: HttpHeadError), by -code. Request-line codes 1..6;
 // field-line codes 10..14 come after the request-target is judged, as in parser.ts.
@@ -63,10 +75,10 @@ SCAN_ERRORS[11] = OBS_FOLD;
 SCAN_ERRORS[12] = BAD_HEADER_NAME;
 SCAN_ERRORS[13] = TOO_MANY_HEADERS;
 SCAN_ERRORS[14] = BAD_HEADER_VALUE;
-const FIRST_FIELD_CODE = -10;
 
-// sp1, sp2, line end, minor, then name start, name end, value start, value end per field.
-const LINE_SLOTS = 4;
+// The scan's result (scanHeadText), sp1, sp2, line end, minor, then name start, name end, value start, value
+// end per field.
+const LINE_SLOTS = 5;
 let offsets = new Uint32Array(LINE_SLOTS + 4 * 100);
 
 /** The head in buf[start, end) (request line to the last field line's CRLF), scanned by the addon. */
@@ -84,12 +96,13 @@ export function parseHeadNative(
   const slots = LINE_SLOTS + 4 * maxFields;
   if (offsets.length < slots) offsets = new Uint32Array(slots);
   const out = offsets;
-  const count = httpHeadNative.scanHead(buf, start, end, out, limits.maxUrlLength, maxFields);
-  if (count < 0 && count > FIRST_FIELD_CODE) return scanError(count);
-  // One string for the head; every part is a slice of it (a V8 substring, no call out of JS per part).
-  const s = latin1(buf, start, end);
-  const method = s.slice(0, out[0] - start);
-  const target = s.slice(out[0] + 1 - start, out[1] - start);
+  // One string for the head, made in the scan's call; every part is a slice of it (a V8 substring, no call
+  // out of JS per part).
+  const s = httpHeadNative.scanHeadText(buf, start, end, out, limits.maxUrlLength, maxFields);
+  if (typeof s === 'number') return scanError(s);
+  const count = out[0] | 0;
+  const method = s.slice(0, out[1] - start);
+  const target = s.slice(out[1] + 1 - start, out[2] - start);
   const url = resolveTarget(method, target);
   if (typeof url !== 'string') return url;
   if (count < 0) return scanError(count);
@@ -104,7 +117,7 @@ export function parseHeadNative(
       valueEnd !== lineEnd && hasTab(s, valueEnd, lineEnd),
     );
   }
-  return finishHead(method, target, url, out[3], fields);
+  return finishHead(method, target, url, out[4], fields);
 }
 
 function scanError(code: number): HeadError {
