@@ -217,6 +217,13 @@ export class RawSocket implements DirectReader {
     if (this.handle.shutdown(req) !== 0) this.destroy();
   }
 
+  /** Closes the connection now if nothing waits in libuv's queue (the kernel sends what it holds, then FIN). */
+  closeNow(): boolean {
+    if (this.queued !== 0 || this.corked !== null) return false;
+    this.destroy();
+    return true;
+  }
+
   /** Closes the connection now (what is queued is dropped). */
   destroy(): void {
     if (this.destroyed) return;

@@ -66,6 +66,9 @@ export class CloseHandshake implements Deadline {
 
   /** Ends our side of TCP (after what is batched); the peer gets closeTimeout to end its side. */
   endSocket(): void {
+    // Both close frames have crossed: nothing more comes from the peer, and the server closes the connection
+    // at once (RFC 6455 §7.1.1) where it can — no FIN, then a wait for the peer's, then the close.
+    if (this.sent && this.received && this.outbox.closeNow()) return;
     this.outbox.end();
     this.startTimer();
   }

@@ -143,6 +143,16 @@ export class Outbox {
     if (this.socket.writable) this.socket.end();
   }
 
+  /**
+   * Closes the socket now, after what is batched, when the socket can (closeNow: a connection on its handle
+   * with everything in the kernel, which sends it, then FIN). False: end() instead.
+   */
+  closeNow(): boolean {
+    if (this.batched) this.flush();
+    const socket = this.socket;
+    return socket.closeNow !== undefined && socket.closeNow();
+  }
+
   /** The read is over: its frames leave now. */
   endRead(): void {
     this.inRead = false;

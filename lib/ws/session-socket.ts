@@ -9,6 +9,11 @@ export interface WsSocket {
   write(chunk: Uint8Array): boolean;
   /** A string of header bytes (the 101), without a Buffer made for it first. */
   write(text: string, encoding: 'latin1'): boolean;
+  /**
+   * Closes at once when every byte written is in the kernel (which still sends them, then FIN); true if it
+   * did. Only where that loses nothing: a plain TCP handle (RawSocket). A TLS socket ends with close_notify.
+   */
+  closeNow?(): boolean;
   cork(): void;
   uncork(): void;
   end(): void;
