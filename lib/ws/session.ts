@@ -172,6 +172,11 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     return this.closing !== null && this.closing.sent;
   }
 
+  /** settings.wsIdleTimeout (or the endpoint's), ms; 0: not watched. */
+  get idleTimeout(): number {
+    return this.limits.idleTimeout;
+  }
+
   private closer(): CloseHandshake {
     return (this.closing ??= new CloseHandshake(this.socket, this.outbox, this.limits.closeTimeout));
   }
