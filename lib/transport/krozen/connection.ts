@@ -51,7 +51,6 @@ const PAUSE_WRITE = 4;
 const PAUSE_HANDOFF = 8;
 
 export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnection, DirectReader, RawSocketOwner {
-  readonly remoteAddress: string | undefined;
   phase = Phase.Idle;
   /** Date.now() when the current phase began (Head: when the request head began). */
   since: number;
@@ -81,10 +80,17 @@ export class Connection implements ExchangeHost, ResponseQueueHost, TimedConnect
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
-    this.remoteAddress = socket.remoteAddress;
     this.responses = new ResponseQueue(socket, this, owner);
     this.since = now;
     this.phase = Phase.Head;
+  }
+
+  /**
+   * The peer's address, asked of the socket when first read (a getpeername then, not at every accept: most
+   * requests never ask; the socket keeps the answer). Undefined once the connection is gone, if never read.
+   */
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
   }
 
   /** Bytes from the socket ('data' path: the chunk is ours to keep). */
