@@ -4,20 +4,24 @@
 // formats through a printf: ~6,800 instructions per connection against ~1,000. The same text either way.
 import { native } from '../backend/load';
 import type { TcpHandle } from './tcp-handle';
+import { StringPool } from '../base/string-pool';
 
 type PeerAddress = (fd: number) => string | undefined;
 
 const nativePeer: PeerAddress | null =
   native !== null && typeof native.peerAddress === 'function' ? (native.peerAddress as PeerAddress) : null;
 
+// Behind a proxy or a NAT most connections share a handful of peer addresses: one string each, not one per
+// connection (a WebSocket keeps its peer's for its life).
+const addresses = new StringPool(1024, 64);
+
 /** The peer's address, or undefined when the handle cannot say (closed, or not a TCP connection). */
 export function peerAddress(handle: TcpHandle): string | undefined {
   const fd = (handle as { fd?: unknown }).fd;
-  if (nativePeer !== null && typeof fd === 'number' && fd >= 0) {
-    const address = nativePeer(fd);
-    if (address !== undefined) return address;
-  }
-  return handlePeerAddress(handle);
+  let address: string | undefined;
+  if (nativePeer !== null && typeof fd === 'number' && fd >= 0) address = nativePeer(fd);
+  if (address === undefined) address = handlePeerAddress(handle);
+  return address === undefined ? undefined : addresses.get(address);
 }
 
 /** What Node's handle says (the JS path, and the reference the addon's text is tested against). */

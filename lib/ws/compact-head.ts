@@ -2,6 +2,7 @@
 // parser's values are slices of the raw head, and one kept slice pins the whole head (~250 B to several KB
 // with cookies) for as long as the connection lives. Copies of the values pin nothing. Runs once per upgrade.
 import { HeaderMap } from '../transport/header-map';
+import { StringPool } from '../base/string-pool';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -14,9 +15,20 @@ export function ownString<T extends string | undefined>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+// Values the upgrades of one server mostly share (Host, Upgrade, Connection, Origin, User-Agent, extension
+// offers): pooled, so 10,000 connections hold one copy. Each own copy is made once, when pooled.
+const sharedValues = new StringPool(1024, 256);
+// Values that differ on every connection by design (or carry secrets): an own copy each, never pooled.
+const UNSHARED = new Set(['sec-websocket-key', 'cookie', 'authorization', 'proxy-authorization']);
+
+/** The URL a connection keeps: pooled when it has no query (which may carry a token), else an own copy. */
+export function keptUrl(url: string): string {
+  return url.includes('?') ? ownString(url) : sharedValues.get(url, ownString);
+}
+
 /**
- * The same headers object with every value a string of its own, replaced in place (the same characters:
- * nothing can tell but the memory; no second map, no new properties). Returns `headers`.
+ * The same headers object with every value a string of its own (or a pooled one with the same characters),
+ * replaced in place: nothing can tell but the memory; no second map, no new properties. Returns `headers`.
  */
 export function compactHeaders(headers: Headers): Headers {
   // node:http's values are strings of their own already (made one by one from the parser's bytes).
@@ -25,7 +37,9 @@ export function compactHeaders(headers: Headers): Headers {
   for (const name in values) {
     const value = values[name];
     if (typeof value === 'string') {
-      if (value.length >= MIN_SLICE) values[name] = ownString(value);
+      if (UNSHARED.has(name)) {
+        if (value.length >= MIN_SLICE) values[name] = ownString(value);
+      } else values[name] = sharedValues.get(value, ownString);
     } else if (Array.isArray(value)) values[name] = value.map(ownString);
   }
   return headers;

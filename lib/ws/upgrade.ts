@@ -52,7 +52,7 @@ import {
   type UpgradePipelineHost,
 } from './upgrade-pipeline';
 import { headersKept } from '../http/respond';
-import { compactHeaders, ownString } from './compact-head';
+import { compactHeaders, keptUrl, ownString } from './compact-head';
 import type { WsHub } from './hub';
 import { originAllowed } from './origin';
 import { upgradeAnswered } from './upgrade-watch';
@@ -283,7 +283,7 @@ export class WsUpgrade {
       const limits = endpoint.limits;
       const info = {
         // Kept for the connection's life: own copies, not slices pinning the raw head (compact-head.ts).
-        url: ownString(req.url),
+        url: keptUrl(req.url),
         remoteAddress: req.remoteAddress,
         ip: ownString(req.ip),
         id: ownString(req.id),
