@@ -56,41 +56,100 @@ const KEY = Buffer.allocUnsafe(4);
 /** The key rotated to start at phase 1..3 (copying a payload from a middle offset). */
 const ROTATED_KEY = Buffer.allocUnsafe(4);
 
+// The receiver's flags, one bit each in `bits` (one field instead of nine: memory per idle connection). The
+// current frame: FIN; RSV1 (compressed); its header lies just before its payload in the same chunk (a
+// copy-free echo can reuse it); the payload handed to frameComplete() has free bytes in front (see
+// ReceiverSink.onMessage), views a reused chunk, is known to be ASCII (so valid UTF-8). A payload split across
+// chunks: its Buffer came from sink.placePayload (its header, if headerInChunk, is just before it), with
+// headroom. The current (fragmented) message: compressed.
+const FIN_BIT = 1;
+const COMPRESSED_FRAME_BIT = 2;
+const HEADER_IN_CHUNK_BIT = 4;
+const PAYLOAD_HEADROOM_BIT = 8;
+const PAYLOAD_TRANSIENT_BIT = 16;
+const PAYLOAD_ASCII_BIT = 32;
+const PAYLOAD_PLACED_BIT = 64;
+const PLACED_HEADROOM_BIT = 128;
+const MESSAGE_COMPRESSED_BIT = 256;
+
 export class Receiver {
+  /** The flags above. */
+  private bits = 0;
   private state: number = HEADER;
   // A header split across chunks.
   private headerBuf: Buffer | null = null;
   private headerFill = 0;
   // The current frame.
-  private fin = false;
   private opcode = 0;
-  private compressedFrame = false;
   private payloadLength = 0;
   /** The frame's mask key, big-endian (a number, not a Buffer per connection: memory per idle connection). */
   private maskWord = 0;
-  /** The frame's header lies just before its payload in the same chunk (a copy-free echo can reuse it). */
-  private headerInChunk = false;
-  /** The payload handed to frameComplete() has free bytes in front (see ReceiverSink.onMessage). */
-  private payloadHeadroom = false;
-  /** The payload handed to frameComplete() views a reused chunk. */
-  private payloadTransient = false;
-  /** The payload handed to frameComplete() is known to be ASCII (so valid UTF-8). */
-  private payloadAscii = false;
   // A payload split across chunks.
   private payloadBuf: Buffer | null = null;
-  /** payloadBuf came from sink.placePayload (its header, if headerInChunk, is just before it). */
-  private payloadPlaced = false;
-  private placedHeadroom = false;
   /** Bytes of payloadBuf filled; payloadBuf.length may be less than payloadLength while it grows. */
   private payloadFill = 0;
   // The current (fragmented) message.
   private messageOpcode = 0;
-  private messageCompressed = false;
   private messageLength = 0;
   private fragmentCount = 0;
   private fragments: Buffer[] | null = null;
   /** Non-null while a text message is validated piece by piece. */
   private utf8: Utf8Stream | null = null;
+
+  private get fin(): boolean {
+    return (this.bits & FIN_BIT) !== 0;
+  }
+  private set fin(on: boolean) {
+    this.bits = on ? this.bits | FIN_BIT : this.bits & ~FIN_BIT;
+  }
+  private get compressedFrame(): boolean {
+    return (this.bits & COMPRESSED_FRAME_BIT) !== 0;
+  }
+  private set compressedFrame(on: boolean) {
+    this.bits = on ? this.bits | COMPRESSED_FRAME_BIT : this.bits & ~COMPRESSED_FRAME_BIT;
+  }
+  private get headerInChunk(): boolean {
+    return (this.bits & HEADER_IN_CHUNK_BIT) !== 0;
+  }
+  private set headerInChunk(on: boolean) {
+    this.bits = on ? this.bits | HEADER_IN_CHUNK_BIT : this.bits & ~HEADER_IN_CHUNK_BIT;
+  }
+  private get payloadHeadroom(): boolean {
+    return (this.bits & PAYLOAD_HEADROOM_BIT) !== 0;
+  }
+  private set payloadHeadroom(on: boolean) {
+    this.bits = on ? this.bits | PAYLOAD_HEADROOM_BIT : this.bits & ~PAYLOAD_HEADROOM_BIT;
+  }
+  private get payloadTransient(): boolean {
+    return (this.bits & PAYLOAD_TRANSIENT_BIT) !== 0;
+  }
+  private set payloadTransient(on: boolean) {
+    this.bits = on ? this.bits | PAYLOAD_TRANSIENT_BIT : this.bits & ~PAYLOAD_TRANSIENT_BIT;
+  }
+  private get payloadAscii(): boolean {
+    return (this.bits & PAYLOAD_ASCII_BIT) !== 0;
+  }
+  private set payloadAscii(on: boolean) {
+    this.bits = on ? this.bits | PAYLOAD_ASCII_BIT : this.bits & ~PAYLOAD_ASCII_BIT;
+  }
+  private get payloadPlaced(): boolean {
+    return (this.bits & PAYLOAD_PLACED_BIT) !== 0;
+  }
+  private set payloadPlaced(on: boolean) {
+    this.bits = on ? this.bits | PAYLOAD_PLACED_BIT : this.bits & ~PAYLOAD_PLACED_BIT;
+  }
+  private get placedHeadroom(): boolean {
+    return (this.bits & PLACED_HEADROOM_BIT) !== 0;
+  }
+  private set placedHeadroom(on: boolean) {
+    this.bits = on ? this.bits | PLACED_HEADROOM_BIT : this.bits & ~PLACED_HEADROOM_BIT;
+  }
+  private get messageCompressed(): boolean {
+    return (this.bits & MESSAGE_COMPRESSED_BIT) !== 0;
+  }
+  private set messageCompressed(on: boolean) {
+    this.bits = on ? this.bits | MESSAGE_COMPRESSED_BIT : this.bits & ~MESSAGE_COMPRESSED_BIT;
+  }
 
   constructor(
     private readonly sink: ReceiverSink,

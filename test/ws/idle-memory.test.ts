@@ -11,15 +11,15 @@ import { getBackends } from '../../lib/diagnostics';
 const SCRIPT = path.resolve(__dirname, '../../bench/idle-heap.mjs');
 const N = 2000;
 // ~15% above what each Node line measures (krozen transport). A WebSocket on its TCP handle (getBackends().wsSocket
-// 'handle', lib/transport/raw-socket.ts) ~1,210-1,300 B on every line (its header values and peer address shared
-// with the other connections' through lib/base/string-pool.ts); on its net.Socket (KROZEN_WS_STREAM_READ=1,
+// 'handle', lib/transport/raw-socket.ts) ~1,150-1,240 B on every line (its header values and peer address shared
+// with the other connections' through lib/base/string-pool.ts, the receiver's flags in one field); on its net.Socket (KROZEN_WS_STREAM_READ=1,
 // KROZEN_RAW_SOCKET=0) ~2,280 B on Node 20/22, ~2,440 B on 24/26. HTTP keep-alive accepted on its handle
 // (getBackends().httpSocket 'handle', lib/transport/raw-accept.ts) ~810-900 B on every line; on a net.Socket
 // ~1,550-1,610 B on 20/22, ~1,700 B on 24/26. One ~0.3 KB object more per connection fails any of them.
 const NEWER_NODE = Number(process.versions.node.split('.')[0]) >= 24;
 const ON_HANDLE = getBackends('krozen').wsSocket === 'handle';
 const HTTP_ON_HANDLE = getBackends('krozen').httpSocket === 'handle';
-const WS_BOUND = ON_HANDLE ? 1500 : NEWER_NODE ? 2950 : 2700;
+const WS_BOUND = ON_HANDLE ? 1420 : NEWER_NODE ? 2950 : 2700;
 const HTTP_BOUND = HTTP_ON_HANDLE ? 1050 : NEWER_NODE ? 1950 : 1850;
 
 /** Heap bytes per connection held by `N` idle connections of `kind` (bench/idle-heap.mjs, on dist/). */
