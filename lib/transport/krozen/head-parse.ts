@@ -9,11 +9,12 @@ import { httpHeadNative, parseHeadJs, parseHeadNative } from './parser-native';
 
 export type HttpParserName = 'js' | 'native' | 'auto';
 
-// Below this many bytes (request line to the last field's CRLF) the JS scan is faster: the Node-API call
-// costs ~80 ns, more than the JS scan of a short head. `node bench/http-parser.mjs --crossover` (Node 20,
-// AVX2, shared 2-core machine): wrk's GET at 44 B js 303 ns / native 354; 80 B 429 / 456; 96 B 456 / 413;
-// 128 B 541 / 422; 256 B 730 / 428. Browser heads (~650 B) 2.8 µs / 1.7 µs (bench/README.md).
-export const NATIVE_MIN_HEAD = 90;
+// Below this many bytes (request line to the last field's CRLF) the JS scan runs: the Node-API call costs
+// ~80 ns, as much as the JS scan of the shortest heads. Since the head's text is made in the scan's own call
+// (one call, not two), the native parser is ahead from the smallest head measured: `node bench/http-parser.mjs
+// --crossover` (Node 20, AVX2, shared 2-core machine, 2026-12-07): wrk's GET at 44 B js 256 ns / native 243;
+// 64 B 426 / 392; 96 B 482 / 391; 128 B 552 / 403; 256 B 811 / 397 (before: 44 B 303 / 354, 128 B 541 / 422).
+export const NATIVE_MIN_HEAD = 40;
 
 function parseHeadAuto(buf: Buffer, start: number, end: number, limits: ParserLimits): RequestHead | HeadError {
   return end - start < NATIVE_MIN_HEAD
