@@ -44,7 +44,10 @@ export interface TakeoverHost {
 /** As a net.Socket's writableHighWaterMark: past this many queued bytes write() returns false. */
 const HIGH_WATER_MARK = 16 * 1024;
 
-const kRaw = Symbol('krozen.rawSocket');
+// Node's owner symbol (its handles' `owner_symbol` property, which Node's own diagnostics read): the handle's
+// RawSocket is found there. The same symbol for every handle; known at the first attach(). (A symbol of our
+// own as well would be a 4th property on the handle, past its property array's first 3 slots: +24 B each.)
+let kOwner: symbol = Symbol('krozen.rawSocket');
 
 /** How the takeovers went since start (tests check that each path ran). */
 export const rawSocketCounts = { taken: 0, declined: 0, fdWrites: 0 };
@@ -147,7 +150,7 @@ export class RawSocket implements DirectReader {
       this.fd = write === null ? -1 : fd;
       this.fdWrite = write;
     }
-    handle[kRaw] = this;
+    kOwner = ownerSymbol;
     handle[ownerSymbol] = this;
     handle.onread = onHandleRead;
   }
@@ -396,7 +399,7 @@ export class RawSocket implements DirectReader {
 // Shared callbacks (no closure per connection); each runs inside a libuv callback, where a throw would end
 // the process: a fault ends this connection only.
 function onHandleRead(this: TcpHandle): Uint8Array | undefined {
-  const raw = this[kRaw] as RawSocket;
+  const raw = this[kOwner] as RawSocket;
   try {
     return raw.read();
   } catch (err) {
@@ -434,8 +437,8 @@ function onShutdownDone(this: HandleRequest, status: number): void {
 }
 
 function onHandleClose(this: TcpHandle): void {
-  const raw = this[kRaw] as RawSocket;
-  this[kRaw] = null;
+  const raw = this[kOwner] as RawSocket;
+  this[kOwner] = null;
   try {
     raw.closed();
   } catch (err) {
