@@ -28,19 +28,22 @@ export function keptUrl(url: string): string {
 
 /**
  * The same headers object with every value a string of its own (or a pooled one with the same characters),
- * replaced in place: nothing can tell but the memory; no second map, no new properties. Returns `headers`.
+ * replaced in place: nothing can tell but the memory; no second map, no new properties. Returns `headers`; a
+ * map the app froze in upgrade() cannot be changed and gets a copy of the same shape instead.
  */
 export function compactHeaders(headers: Headers): Headers {
   // node:http's values are strings of their own already (made one by one from the parser's bytes).
   if (!(headers instanceof HeaderMap)) return headers;
   const values = headers as Record<string, string | string[] | undefined>;
-  for (const name in values) {
-    const value = values[name];
-    if (typeof value === 'string') {
-      if (UNSHARED.has(name)) {
-        if (value.length >= MIN_SLICE) values[name] = ownString(value);
-      } else values[name] = sharedValues.get(value, ownString);
-    } else if (Array.isArray(value)) values[name] = value.map(ownString);
+  const target = Object.isFrozen(headers) ? (new HeaderMap() as typeof values) : values;
+  for (const name in values) target[name] = keptValue(name, values[name]);
+  return target;
+}
+
+function keptValue(name: string, value: string | string[] | undefined): string | string[] | undefined {
+  if (typeof value === 'string') {
+    if (!UNSHARED.has(name)) return sharedValues.get(value, ownString);
+    return value.length >= MIN_SLICE ? ownString(value) : value;
   }
-  return headers;
+  return Array.isArray(value) ? value.map(ownString) : value;
 }

@@ -97,7 +97,7 @@ export class WsHub {
   /** @internal */
   removeConnection(session: WsSession): void {
     if (!this.clients.delete(session)) return;
-    const interval = session.idleTimeout;
+    const interval = session.limits.idleTimeout;
     if (interval > 0) {
       const group = this.idleGroups.get(interval);
       if (group !== undefined) group.count--;
@@ -130,7 +130,7 @@ export class WsHub {
       return;
     }
     for (const session of this.clients) {
-      if (session.idleTimeout !== interval) continue;
+      if (session.limits.idleTimeout !== interval) continue;
       try {
         if (session.active) {
           session.active = false;

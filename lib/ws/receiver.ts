@@ -16,6 +16,7 @@ import { Bits, EMPTY, Length, Opcode } from './frame';
 import { clientHeaderLength, payloadLengthAt, rotateMaskKey } from './frame-header';
 import { firstReserve, grownReserve, joinFragments, withHeadroom } from './payload-memory';
 import { SMALL_TEXT, Utf8Stream, unmaskAscii } from './utf8';
+import { ReceiverFlags } from './receiver-flags';
 
 /** Where parsed messages and control frames go (the connection). */
 export interface ReceiverSink {
@@ -56,25 +57,7 @@ const KEY = Buffer.allocUnsafe(4);
 /** The key rotated to start at phase 1..3 (copying a payload from a middle offset). */
 const ROTATED_KEY = Buffer.allocUnsafe(4);
 
-// The receiver's flags, one bit each in `bits` (one field instead of nine: memory per idle connection). The
-// current frame: FIN; RSV1 (compressed); its header lies just before its payload in the same chunk (a
-// copy-free echo can reuse it); the payload handed to frameComplete() has free bytes in front (see
-// ReceiverSink.onMessage), views a reused chunk, is known to be ASCII (so valid UTF-8). A payload split across
-// chunks: its Buffer came from sink.placePayload (its header, if headerInChunk, is just before it), with
-// headroom. The current (fragmented) message: compressed.
-const FIN_BIT = 1;
-const COMPRESSED_FRAME_BIT = 2;
-const HEADER_IN_CHUNK_BIT = 4;
-const PAYLOAD_HEADROOM_BIT = 8;
-const PAYLOAD_TRANSIENT_BIT = 16;
-const PAYLOAD_ASCII_BIT = 32;
-const PAYLOAD_PLACED_BIT = 64;
-const PLACED_HEADROOM_BIT = 128;
-const MESSAGE_COMPRESSED_BIT = 256;
-
-export class Receiver {
-  /** The flags above. */
-  private bits = 0;
+export class Receiver extends ReceiverFlags {
   private state: number = HEADER;
   // A header split across chunks.
   private headerBuf: Buffer | null = null;
@@ -96,67 +79,14 @@ export class Receiver {
   /** Non-null while a text message is validated piece by piece. */
   private utf8: Utf8Stream | null = null;
 
-  private get fin(): boolean {
-    return (this.bits & FIN_BIT) !== 0;
-  }
-  private set fin(on: boolean) {
-    this.bits = on ? this.bits | FIN_BIT : this.bits & ~FIN_BIT;
-  }
-  private get compressedFrame(): boolean {
-    return (this.bits & COMPRESSED_FRAME_BIT) !== 0;
-  }
-  private set compressedFrame(on: boolean) {
-    this.bits = on ? this.bits | COMPRESSED_FRAME_BIT : this.bits & ~COMPRESSED_FRAME_BIT;
-  }
-  private get headerInChunk(): boolean {
-    return (this.bits & HEADER_IN_CHUNK_BIT) !== 0;
-  }
-  private set headerInChunk(on: boolean) {
-    this.bits = on ? this.bits | HEADER_IN_CHUNK_BIT : this.bits & ~HEADER_IN_CHUNK_BIT;
-  }
-  private get payloadHeadroom(): boolean {
-    return (this.bits & PAYLOAD_HEADROOM_BIT) !== 0;
-  }
-  private set payloadHeadroom(on: boolean) {
-    this.bits = on ? this.bits | PAYLOAD_HEADROOM_BIT : this.bits & ~PAYLOAD_HEADROOM_BIT;
-  }
-  private get payloadTransient(): boolean {
-    return (this.bits & PAYLOAD_TRANSIENT_BIT) !== 0;
-  }
-  private set payloadTransient(on: boolean) {
-    this.bits = on ? this.bits | PAYLOAD_TRANSIENT_BIT : this.bits & ~PAYLOAD_TRANSIENT_BIT;
-  }
-  private get payloadAscii(): boolean {
-    return (this.bits & PAYLOAD_ASCII_BIT) !== 0;
-  }
-  private set payloadAscii(on: boolean) {
-    this.bits = on ? this.bits | PAYLOAD_ASCII_BIT : this.bits & ~PAYLOAD_ASCII_BIT;
-  }
-  private get payloadPlaced(): boolean {
-    return (this.bits & PAYLOAD_PLACED_BIT) !== 0;
-  }
-  private set payloadPlaced(on: boolean) {
-    this.bits = on ? this.bits | PAYLOAD_PLACED_BIT : this.bits & ~PAYLOAD_PLACED_BIT;
-  }
-  private get placedHeadroom(): boolean {
-    return (this.bits & PLACED_HEADROOM_BIT) !== 0;
-  }
-  private set placedHeadroom(on: boolean) {
-    this.bits = on ? this.bits | PLACED_HEADROOM_BIT : this.bits & ~PLACED_HEADROOM_BIT;
-  }
-  private get messageCompressed(): boolean {
-    return (this.bits & MESSAGE_COMPRESSED_BIT) !== 0;
-  }
-  private set messageCompressed(on: boolean) {
-    this.bits = on ? this.bits | MESSAGE_COMPRESSED_BIT : this.bits & ~MESSAGE_COMPRESSED_BIT;
-  }
-
   constructor(
     private readonly sink: ReceiverSink,
     private readonly limits: ReceiverLimits,
     /** permessage-deflate was negotiated: Bits.RSV1 marks a compressed message. */
     private readonly deflate: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Chunks are reused after push(): copy out every payload that may be kept (see the top). */
   copyKept = false;

@@ -61,7 +61,7 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
     private readonly hub: WsHub,
     private readonly handlers: WsHandlers,
     stream: Duplex,
-    private readonly limits: ConnectionLimits,
+    readonly limits: ConnectionLimits, // (the hub's idle sweep reads idleTimeout)
     private readonly deflate: PerMessageDeflate | null,
     info: WsConnectionInfo,
   ) {
@@ -170,11 +170,6 @@ export class WsSession implements ConnectionControl, ReceiverSink, OutboxOwner, 
   /** Our close frame is queued: nothing else is sent, what arrives is discarded. */
   private closeSent(): boolean {
     return this.closing !== null && this.closing.sent;
-  }
-
-  /** settings.wsIdleTimeout (or the endpoint's), ms; 0: not watched. */
-  get idleTimeout(): number {
-    return this.limits.idleTimeout;
   }
 
   private closer(): CloseHandshake {

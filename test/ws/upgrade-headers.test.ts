@@ -3,6 +3,7 @@
 // than slices of the raw head (lib/ws/compact-head.ts); nothing of that may show.
 import type { WebSocket } from '../../lib/ws/websocket';
 import type { Settings } from '../../lib/settings/index';
+import WsClient from 'ws';
 import { openWs, startWs, type RunningWs } from './helpers';
 
 const LONG = 'v'.repeat(300);
@@ -41,5 +42,34 @@ describe.each<Settings['transport']>(['krozen', 'node'])('ws.headers on the %s t
     expect(Object.keys(ws.headers)).toEqual(Object.keys(seen!));
     expect(Object.getPrototypeOf(ws.headers)).toBe((seen as { proto?: unknown }).proto);
     client.close();
+  });
+
+  test('a map the app froze in upgrade() is kept as a copy of the same headers', async () => {
+    let frozen: Record<string, unknown> | undefined;
+    const app2 = await startWs(
+      (app) => {
+        app.ws('/f', {
+          upgrade(req) {
+            frozen = Object.freeze(req.headers) as Record<string, unknown>;
+          },
+          open: (ctx) => ctx.ws.send(JSON.stringify(ctx.ws.headers)),
+        });
+      },
+      { transport },
+    );
+    try {
+      // The open handler's message may come in the 101's own read: listen before the connection opens.
+      const client = new WsClient(`${app2.url.replace(/\/ws$/, '')}/f`, { headers: { 'X-Frozen': LONG } });
+      const first = await new Promise<string>((resolve, reject) => {
+        client.once('message', (m) => resolve(String(m)));
+        client.once('error', reject);
+      });
+      const headers = JSON.parse(first) as Record<string, string>;
+      expect(headers['x-frozen']).toBe(LONG);
+      expect(headers).toEqual({ ...frozen });
+      client.close();
+    } finally {
+      await app2.stop();
+    }
   });
 });
