@@ -27,35 +27,64 @@ napi_value Number(napi_env env, int32_t n) {
   return napi_create_int32(env, n, &result) == napi_ok ? result : nullptr;
 }
 
+// The arguments both entry points take: (buf, start, end, out, maxUrlLength, maxHeaderCount).
+struct ScanArgs {
+  const uint8_t* data;  // buf + start
+  size_t length;        // end - start
+  size_t start;
+  size_t max_url;
+  size_t max_fields;
+  uint32_t* out;  // null when detached
+  size_t out_length;
+};
+
+constexpr int32_t kArgsThrown = 1;  // a TypeError is pending (a programming error)
+
+// Reads the arguments into `a`: 0, kArgsThrown, or kHeadBadRange (start/end outside the buffer, a limit that is
+// not a count). `out` is read before the ranges are judged, so a.out / a.out_length are set unless thrown.
+int32_t ReadScanArgs(napi_env env, napi_callback_info info, ScanArgs* a) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return kArgsThrown;
+  args::Bytes buf;
+  if (!args::GetBytes(env, argv[0], "buf must be a Uint8Array", &buf)) return kArgsThrown;
+  napi_typedarray_type type;
+  void* out_data = nullptr;
+  a->out_length = 0;
+  if (napi_get_typedarray_info(env, argv[3], &type, &a->out_length, &out_data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint32_array) {
+    args::ThrowType(env, "out must be a Uint32Array");
+    return kArgsThrown;
+  }
+  if (out_data == nullptr) a->out_length = 0;  // detached
+  a->out = static_cast<uint32_t*>(out_data);
+  size_t end;
+  if (!GetCount(env, argv[1], UINT32_MAX, &a->start) || !GetCount(env, argv[2], UINT32_MAX, &end) || a->start > end ||
+      end > buf.length) {
+    return kHeadBadRange;
+  }
+  if (!GetCount(env, argv[4], 9007199254740991.0, &a->max_url) ||
+      !GetCount(env, argv[5], 9007199254740991.0, &a->max_fields)) {
+    return kHeadBadRange;
+  }
+  a->data = buf.data == nullptr ? reinterpret_cast<const uint8_t*>("") : buf.data + a->start;
+  a->length = end - a->start;
+  return 0;
+}
+
+int32_t Scan(const ScanArgs& a, uint32_t* out, size_t out_length) {
+  return ScanHead(HttpHeadKernelTable().Current(), a.data, a.length, static_cast<uint32_t>(a.start), a.max_url,
+                  a.max_fields, out, out_length);
+}
+
 // scanHead(buf, start, end, out, maxUrlLength, maxHeaderCount) -> field count, or a negative code
 // (http_head_kernels.h: HttpHeadError). Offsets in `out` index `buf`.
 napi_value ScanHeadEntry(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  args::Bytes buf;
-  if (!args::GetBytes(env, argv[0], "buf must be a Uint8Array", &buf)) return nullptr;
-  napi_typedarray_type type;
-  size_t out_length = 0;
-  void* out_data = nullptr;
-  if (napi_get_typedarray_info(env, argv[3], &type, &out_length, &out_data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint32_array) {
-    args::ThrowType(env, "out must be a Uint32Array");
-    return nullptr;
-  }
-  if (out_data == nullptr) out_length = 0;  // detached
-  size_t start, end, max_url, max_fields;
-  if (!GetCount(env, argv[1], UINT32_MAX, &start) || !GetCount(env, argv[2], UINT32_MAX, &end) || start > end ||
-      end > buf.length) {
-    return Number(env, kHeadBadRange);
-  }
-  if (!GetCount(env, argv[4], 9007199254740991.0, &max_url) ||
-      !GetCount(env, argv[5], 9007199254740991.0, &max_fields)) {
-    return Number(env, kHeadBadRange);
-  }
-  const uint8_t* data = buf.data == nullptr ? reinterpret_cast<const uint8_t*>("") : buf.data + start;
-  return Number(env, ScanHead(HttpHeadKernelTable().Current(), data, end - start, static_cast<uint32_t>(start), max_url,
-                              max_fields, static_cast<uint32_t*>(out_data), out_length));
+  ScanArgs a;
+  int32_t status = ReadScanArgs(env, info, &a);
+  if (status == kArgsThrown) return nullptr;
+  if (status != 0) return Number(env, status);
+  return Number(env, Scan(a, a.out, a.out_length));
 }
 
 // scanHeadText(buf, start, end, out, maxUrlLength, maxHeaderCount) -> buf[start, end) as a Latin-1 string,
@@ -63,39 +92,17 @@ napi_value ScanHeadEntry(napi_env env, napi_callback_info info) {
 // or a negative number (a request-line code, or kHeadOutTooSmall / kHeadBadRange) and no string. One call
 // where scanHead and Buffer#latin1Slice were two (a Node-API call is ~1,600 instructions a request).
 napi_value ScanHeadTextEntry(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  args::Bytes buf;
-  if (!args::GetBytes(env, argv[0], "buf must be a Uint8Array", &buf)) return nullptr;
-  napi_typedarray_type type;
-  size_t out_length = 0;
-  void* out_data = nullptr;
-  if (napi_get_typedarray_info(env, argv[3], &type, &out_length, &out_data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint32_array) {
-    args::ThrowType(env, "out must be a Uint32Array");
-    return nullptr;
-  }
-  if (out_data == nullptr || out_length == 0) return Number(env, kHeadOutTooSmall);  // no room for the count
-  size_t start, end, max_url, max_fields;
-  if (!GetCount(env, argv[1], UINT32_MAX, &start) || !GetCount(env, argv[2], UINT32_MAX, &end) || start > end ||
-      end > buf.length) {
-    return Number(env, kHeadBadRange);
-  }
-  if (!GetCount(env, argv[4], 9007199254740991.0, &max_url) ||
-      !GetCount(env, argv[5], 9007199254740991.0, &max_fields)) {
-    return Number(env, kHeadBadRange);
-  }
-  const uint8_t* data = buf.data == nullptr ? reinterpret_cast<const uint8_t*>("") : buf.data + start;
-  uint32_t* out = static_cast<uint32_t*>(out_data);
-  int32_t count = ScanHead(HttpHeadKernelTable().Current(), data, end - start, static_cast<uint32_t>(start), max_url,
-                           max_fields, out + 1, out_length - 1);
+  ScanArgs a;
+  int32_t status = ReadScanArgs(env, info, &a);
+  if (status == kArgsThrown) return nullptr;
+  if (a.out_length == 0) return Number(env, kHeadOutTooSmall);  // no room for the count
+  if (status != 0) return Number(env, status);
+  int32_t count = Scan(a, a.out + 1, a.out_length - 1);
   if (count < 0 && count > kHeadBadHeader) return Number(env, count);
   if (count == kHeadOutTooSmall || count == kHeadBadRange) return Number(env, count);
-  out[0] = static_cast<uint32_t>(count);
+  a.out[0] = static_cast<uint32_t>(count);
   napi_value text;
-  if (napi_create_string_latin1(env, reinterpret_cast<const char*>(data), end - start, &text) != napi_ok)
-    return nullptr;
+  if (napi_create_string_latin1(env, reinterpret_cast<const char*>(a.data), a.length, &text) != napi_ok) return nullptr;
   return text;
 }
 

@@ -338,7 +338,8 @@ export class RawSocket implements DirectReader {
 
   /**
    * Header bytes (a WebSocket's 101) with nothing queued or corked: the addon sends the string itself, no
-   * Buffer made for it. True when all of it went; else what is left goes by write() (behind what did go).
+   * Buffer made for it. True when any of it went (the rest follows through the handle, behind it); false when
+   * none did (write() then takes the usual path).
    */
   private sendLatin1(text: string): boolean {
     if (this.fdWrite === null || this.queued !== 0 || this.corked !== null || text.length >= HIGH_WATER_MARK)

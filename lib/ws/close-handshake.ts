@@ -40,9 +40,10 @@ export class CloseHandshake implements Deadline {
     if (!this.sent) {
       this.sent = true;
       this.outbox.sendControl(closeAnswer(code === CloseCode.NO_STATUS ? undefined : code));
-      this.startTimer();
     }
+    // endSocket() starts the deadline itself when the connection cannot close at once.
     if (this.outbox.idle) this.endSocket();
+    else this.startTimer();
   }
 
   /** Sends our close; `endNow` (a failure, §7.1.7) ends TCP without waiting for the peer's answer. */

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { native } from '../../lib/backend/load';
 import { handlePeerAddress, peerAddress, peerAddressBackend } from '../../lib/transport/peer-address';
 import type { TcpHandle } from '../../lib/transport/tcp-handle';
+import { thrownBy } from '../helpers/thrown';
 
 const withAddon = process.env.KROZEN_NO_NATIVE !== '1';
 
@@ -99,15 +100,7 @@ describe('peerAddress', () => {
   test('the addon checks its argument and says nothing of a socket with no peer', async () => {
     if (!withAddon) return void expect(native?.peerAddress).toBeUndefined();
     const peer = native?.peerAddress as (fd: unknown) => string | undefined;
-    // (Errors made by the addon belong to Node's own realm, not jest's: judged by name and message.)
-    const thrown = (arg: unknown): string => {
-      try {
-        peer(arg);
-      } catch (err) {
-        return `${(err as Error).name}: ${(err as Error).message}`;
-      }
-      return 'nothing thrown';
-    };
+    const thrown = (arg: unknown): string => thrownBy(peer, arg);
     expect(thrown(-1)).toBe('RangeError: fd must be a non-negative integer');
     expect(thrown('3')).toBe('TypeError: fd must be a non-negative integer');
     expect(thrown(1.5)).toBe('RangeError: fd must be a non-negative integer');

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { native } from '../../lib/backend/load';
 import { acceptKey, acceptKeyJs } from '../../lib/ws/handshake';
+import { thrownBy } from '../helpers/thrown';
 
 const withAddon = process.env.KROZEN_NO_NATIVE !== '1';
 
@@ -37,15 +38,7 @@ test('every key length from 0 to 256 (SHA-1 tails of one and two blocks, several
 test('the addon refuses what is not a key', () => {
   if (!withAddon) return void expect(native?.wsAcceptKey).toBeUndefined();
   const wsAcceptKey = native?.wsAcceptKey as (key: unknown) => string;
-  // (Errors made by the addon belong to Node's own realm, not jest's: judged by name and message.)
-  const thrown = (arg: unknown): string => {
-    try {
-      wsAcceptKey(arg);
-    } catch (err) {
-      return `${(err as Error).name}: ${(err as Error).message}`;
-    }
-    return 'nothing thrown';
-  };
+  const thrown = (arg: unknown): string => thrownBy(wsAcceptKey, arg);
   expect(thrown(123)).toBe('TypeError: key must be a string of at most 256 Latin-1 characters');
   expect(thrown('x'.repeat(257))).toBe('RangeError: key must be a string of at most 256 Latin-1 characters');
   expect(thrown('x'.repeat(256))).toBe('nothing thrown');
