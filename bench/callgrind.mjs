@@ -41,7 +41,8 @@ const args = Object.fromEntries(
 );
 const cases = (args.cases ?? 'http-get,http-post,ws-echo').split(',');
 const server = args.server ?? 'krozen';
-if (!['krozen', 'uws', 'ws'].includes(server)) throw new Error(`--server: krozen, uws or ws, not ${server}`);
+if (!['krozen', 'uws', 'ws', 'node-floor'].includes(server))
+  throw new Error(`--server: krozen, uws, ws or node-floor, not ${server}`);
 const warmup = Number(args.warmup ?? 6000);
 const count = Number(args.count ?? 3000);
 const discard = Number(args.discard ?? 3);

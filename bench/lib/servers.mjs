@@ -36,6 +36,14 @@ export const SERVERS = {
     ws: true,
   },
   'krozen-node': { file: 'krozen.mjs', env: { KROZEN_TRANSPORT: 'node' }, http: true, ws: true },
+  // krozen with V8's young generation capped at 1 MB semi-spaces (docs/production.md, many idle connections):
+  // a handshake burst no longer grows it to 16 MB semi-spaces that an idle server keeps.
+  'krozen-young1': {
+    file: 'krozen.mjs',
+    env: { KROZEN_TRANSPORT: 'krozen', NODE_OPTIONS: '--max-semi-space-size=1' },
+    http: true,
+    ws: true,
+  },
   'krozen-js': { file: 'krozen.mjs', env: { KROZEN_NO_NATIVE: '1', KROZEN_TRANSPORT: 'krozen' }, http: true, ws: true },
   // The HTTP head parser forced one way (default 'auto', lib/transport/krozen/parser-native.ts); pick them
   // with --servers (not in the suites' default lists).
