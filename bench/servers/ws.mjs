@@ -10,13 +10,14 @@ import { tlsFromEnv } from '../lib/tls.mjs';
 
 const port = Number(process.env.PORT ?? 8000);
 const publish = process.env.BENCH_WS_MODE === 'publish';
-const hello = JSON.stringify({ message: 'Hello, World!' });
 
 const tls = tlsFromEnv();
 const handler = (req, res) => {
   if (req.method === 'GET' && req.url === '/json') {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(hello) });
-    res.end(hello);
+    // Serialized per request, as every server here does (see uws.mjs).
+    const body = JSON.stringify({ message: 'Hello, World!' });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
   } else if (req.method === 'POST' && req.url === '/echo') {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
