@@ -1,12 +1,14 @@
-// Node's own floor under a request or a WebSocket message, for `node bench/callgrind.mjs --server node-floor`
-// (cases http-get and ws-echo): what any server in a Node process pays per exchange before it does any HTTP or
+// Node's own floor under a request, a WebSocket message or a WebSocket connection's life, for
+// `node bench/callgrind.mjs --server node-floor` (cases http-get, ws-echo, ws-handshake): what any server in a Node process pays per exchange before it does any HTTP or
 // WebSocket work. Each accepted connection is driven through its TCP handle the cheapest way Node allows —
 // reads into one shared buffer (`useUserBuffer`), one `onread` call per read, one write per answer — and each
 // read is answered with a prepared copy of the right answer: no parsing, no routing, no unmasking, no UTF-8
-// check, no handler, no Date header. Only the callgrind client's cases get a right answer (one GET /json, or
-// one 64 B text of 'x' on /ws, in flight at a time); it is not a server.
+// check, no handler, no Date header; a client's close frame is answered with a close frame and the handle
+// closed at once. Only the callgrind client's cases get a right answer (one GET /json, or one 64 B text of 'x'
+// on /ws, in flight at a time); it is not a server.
 // FLOOR_WRITE=fd: answers go out by krozen's addon (`writeResponse`, one write(2) on the fd, as krozen's own
-// writes do) instead of a WriteWrap request.
+// writes do) instead of a WriteWrap request, and the accept key is the addon's (`wsAcceptKey`) instead of
+// crypto's.
 import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -23,10 +25,18 @@ const GET_ANSWER = Buffer.from(
 const { WriteWrap, streamBaseState, kReadBytesOrError } = process.binding('stream_wrap');
 const readInto = Buffer.alloc(64 * 1024);
 const noop = () => {};
-const writeResponse =
+const CLOSE = Buffer.from([0x88, 0x02, 0x03, 0xe8]);
+const addon =
   process.env.FLOOR_WRITE === 'fd'
-    ? createRequire(import.meta.url)('node-gyp-build')(new URL('../..', import.meta.url).pathname).writeResponse
+    ? createRequire(import.meta.url)('node-gyp-build')(new URL('../..', import.meta.url).pathname)
     : null;
+const writeResponse = addon?.writeResponse ?? null;
+const acceptKey =
+  addon?.wsAcceptKey ??
+  ((key) =>
+    createHash('sha1')
+      .update(key + GUID)
+      .digest('base64'));
 
 function send(handle, buf) {
   if (writeResponse !== null) {
@@ -51,6 +61,12 @@ function drive(handle) {
       return;
     }
     if (upgraded) {
+      if (readInto[0] === 0x88) {
+        send(handle, CLOSE);
+        handle.readStop();
+        handle.close(noop);
+        return;
+      }
       for (let frames = Math.floor(n / CLIENT_FRAME); frames > 0; frames--) send(handle, ECHO);
       return;
     }
@@ -58,9 +74,7 @@ function drive(handle) {
     if (readInto[5] === 0x77 && readInto[6] === 0x73) {
       const head = readInto.toString('latin1', 0, n);
       const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
+      const accept = acceptKey(key);
       upgraded = true;
       send(
         handle,
@@ -75,8 +89,11 @@ function drive(handle) {
   handle.readStart();
 }
 
-// pauseOnConnect: no net.Socket read ever starts; the handle is ours from the first byte.
-const server = net.createServer({ pauseOnConnect: true }, (socket) => drive(socket._handle));
+// Each accepted handle goes straight to drive(): no net.Socket is made (krozen's raw accept does the same).
+const server = net.createServer();
 server.listen(Number(process.env.PORT ?? 8000), '127.0.0.1', () => {
+  server._handle.onconnection = (status, clientHandle) => {
+    if (status === 0 && clientHandle !== undefined) drive(clientHandle);
+  };
   console.log(`node-floor listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);
 });
