@@ -13,6 +13,9 @@ import { VERSION_WITH_ID } from './envelope';
 /** Entries read per XRANGE call. */
 export const PAGE = 500;
 
+/** The position before a stream's first message: the APPEND script numbers an empty stream's next message 1. */
+export const BEFORE_FIRST_ID: MessageId = '0-0';
+
 /** The stream of a recovery topic. */
 export function streamKey(prefix: string, topic: string): string {
   return `${prefix}stream:{${topic}}`;

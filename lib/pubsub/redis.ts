@@ -9,7 +9,7 @@ import { listenerFault } from '../base/listener-guard';
 import { ENVELOPE_BYTES, EnvelopeWriter, GapCounter, openEnvelope } from './envelope';
 import { createRedisClient, createRedisCluster, isClusterClient, type RedisClientLike } from './redis-client';
 import { RecoveryFeeds, type FeedCounts } from './redis-feed';
-import { RedisStreamHistory, recoveryChannel, streamKey } from './history-redis';
+import { BEFORE_FIRST_ID, RedisStreamHistory, recoveryChannel, streamKey } from './history-redis';
 import { runScript, LAST } from './redis-scripts';
 import type { HistoryBounds } from './history';
 import type { Opened } from './envelope';
@@ -225,7 +225,10 @@ export class RedisTransport implements PubSubTransport {
       this.counts.errors++;
     }
     if (this.listeners.get(topic) !== listener) return; // left meanwhile
-    this.feeds.follow(topic, last);
+    // No stream yet (null): its first message will be number 1, and the feed expects it. Messages published
+    // before the SUBSCRIBE below takes effect then show as a gap and are read back from the stream; with an
+    // unknown position the first live one would have been taken as the start and those lost.
+    this.feeds.follow(topic, last === null ? BEFORE_FIRST_ID : last);
     this.subscribe(channel, listener);
   }
 
